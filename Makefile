@@ -1,0 +1,47 @@
+# KIT Flow: every target does its own set-up, so each works on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8050
+# Parallel test workers: two cores on the build machine.
+WORKERS ?= 2
+
+.PHONY: run test lint typecheck layers format pytest bench demo-data clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev,postgres]"
+	touch $(STAMP)
+
+run: $(STAMP) demo-data
+	$(BIN)/kitflow serve --host 127.0.0.1 --port $(PORT)
+
+demo-data: $(STAMP)
+	$(BIN)/kitflow demo --source ../shared/data
+
+test: $(STAMP) lint typecheck layers pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+layers: $(STAMP)
+	$(BIN)/lint-imports
+
+pytest: $(STAMP)
+	$(BIN)/pytest -n $(WORKERS) --nbmake tests notebooks
+
+bench: $(STAMP)
+	$(BIN)/kitflow bench --json
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,260 @@
+"""The ``kitflow`` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from app.formatting import format_datetime, format_duration, format_int, format_number
+from app.pipeline import ExportFormat, ImportReport, Step, export_log, import_log
+from extractors.files import ColumnMapping, FileFormat, LifecycleMode, ReadOptions
+from mining import compute_log_stats, discover_dfg
+from models.errors import KitflowError
+from models.store import LogStore
+
+cli = typer.Typer(
+    name="kitflow",
+    help="KIT Flow: process mining and benefits analytics for Koncern IT.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+NameArg = Annotated[str, typer.Argument(help="Name of the stored log.")]
+
+
+def _store() -> LogStore:
+    return LogStore()
+
+
+@contextmanager
+def _progress(title: str) -> Iterator[Step]:
+    """A spinner with the current step, on stderr so that --json output stays clean."""
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task(title)
+        yield lambda label: progress.update(task, description=f"{title}: {label}")
+
+
+@cli.command("import")
+def import_command(
+    path: Annotated[Path, typer.Argument(help="Event-log file: CSV, XES(.gz), OCEL 2.0, Parquet.")],
+    name: Annotated[str, typer.Option(help="Name to store the log under.")],
+    file_format: Annotated[
+        str, typer.Option("--format", help="auto|csv|xes|ocel|parquet")
+    ] = "auto",
+    case: Annotated[str | None, typer.Option(help="Column holding the case id.")] = None,
+    activity: Annotated[str | None, typer.Option(help="Column holding the activity.")] = None,
+    timestamp: Annotated[str | None, typer.Option(help="Column holding the (end) time.")] = None,
+    start_timestamp: Annotated[str | None, typer.Option(help="Column holding the start time.")] = None,
+    resource: Annotated[str | None, typer.Option(help="Column holding the resource.")] = None,
+    group: Annotated[str | None, typer.Option(help="Column holding the org unit/group.")] = None,
+    timestamp_format: Annotated[
+        str | None, typer.Option(help="strftime format of the times, e.g. '%d/%m/%Y %H:%M'.")
+    ] = None,
+    dayfirst: Annotated[bool, typer.Option(help="Dates like 31/12/2024 are day first.")] = False,
+    timezone: Annotated[
+        str, typer.Option(help="Time zone of times without an offset (IANA name).")
+    ] = "UTC",
+    null_values: Annotated[
+        str | None, typer.Option(help="Comma-separated markers of a missing value, e.g. '?,N/A'.")
+    ] = None,
+    lifecycle: Annotated[
+        str, typer.Option(help="XES start/complete: auto|pair|keep.")
+    ] = "auto",
+    object_type: Annotated[
+        str | None, typer.Option(help="OCEL: flatten on this object type instead.")
+    ] = None,
+    keep_numeric_activities: Annotated[
+        bool, typer.Option(help="Keep rows whose activity is a number (a code).")
+    ] = False,
+    replace: Annotated[bool, typer.Option(help="Replace a stored log of the same name.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Import an event-log file into the store."""
+    options = ReadOptions(
+        file_format=_choice(file_format, ("auto", "csv", "xes", "ocel", "parquet"), "--format"),
+        columns=ColumnMapping(case, activity, timestamp, start_timestamp, resource, group),
+        timestamp_format=timestamp_format,
+        dayfirst=dayfirst,
+        timezone=timezone,
+        null_values=tuple(v for v in (null_values or "").split(",") if v),
+        lifecycle=_choice(lifecycle, ("auto", "pair", "keep"), "--lifecycle"),
+        object_type=object_type,
+        keep_numeric_activities=keep_numeric_activities,
+    )
+    with _progress(f"Importing {path.name}") as step:
+        report = import_log(_store(), path, name=name, options=options, replace=replace, step=step)
+    _print_import(report, as_json)
+
+
+def _choice(value: str, allowed: tuple[str, ...], flag: str) -> Any:
+    if value not in allowed:
+        raise KitflowError(f"{flag} {value!r} is not one of {'|'.join(allowed)}.")
+    return value
+
+
+def _print_import(report: ImportReport, as_json: bool) -> None:
+    entry = report.entry
+    if as_json:
+        _print_json({**_entry_json(entry), "quarantine_file": _opt_str(report.quarantine_path)})
+        return
+    out.print(
+        f"[bold green]Stored[/] {entry.name!r}: {format_int(entry.cases)} cases, "
+        f"{format_int(entry.events)} events, {format_int(entry.activities)} activities, "
+        f"{format_int(entry.variants)} variants."
+    )
+    if report.quarantined:
+        out.print(
+            f"[yellow]Quarantined[/] {format_int(report.quarantined)} rows, with the reason per "
+            f"row, in {report.quarantine_path}"
+        )
+    for note in report.notes:
+        out.print(f"Note: {note}")
+
+
+def _opt_str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _entry_json(entry: Any) -> dict[str, Any]:
+    return {
+        "name": entry.name,
+        "kind": entry.kind,
+        "source": entry.source_path,
+        "format": entry.source_format,
+        "cases": entry.cases,
+        "events": entry.events,
+        "activities": entry.activities,
+        "variants": entry.variants,
+        "objects": entry.objects,
+        "object_types": entry.object_types,
+        "quarantined": entry.quarantined,
+        "start": _iso(entry.first_event),
+        "end": _iso(entry.last_event),
+        "schema_version": entry.schema_version,
+        "imported_at": _iso(entry.imported_at),
+    }
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _print_json(value: object) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+
+@cli.command("logs")
+def logs_command(as_json: JsonFlag = False) -> None:
+    """List the stored logs."""
+    entries = _store().list()
+    if as_json:
+        _print_json([_entry_json(e) for e in entries])
+        return
+    if not entries:
+        out.print("No logs stored yet. Import one with 'kitflow import PATH --name NAME'.")
+        return
+    table = Table("Name", "Source", "Cases", "Events", "Activities", "Variants", "First event",
+                  "Last event", "Imported")
+    for e in entries:
+        table.add_row(
+            e.name, Path(e.source_path).name, format_int(e.cases), format_int(e.events),
+            format_int(e.activities), format_int(e.variants), format_datetime(e.first_event),
+            format_datetime(e.last_event), format_datetime(e.imported_at),
+        )
+    out.print(table)
+
+
+@cli.command("stats")
+def stats_command(name: NameArg, as_json: JsonFlag = False) -> None:
+    """Headline figures of a stored log, measured from its events."""
+    store = _store()
+    entry = store.entry(name)
+    stats = compute_log_stats(store.scan(name))
+    figures = {
+        "name": name,
+        "kind": entry.kind,
+        "cases": stats.cases,
+        "events": stats.events,
+        "activities": stats.activities,
+        "variants": stats.variants,
+        "start": _iso(stats.start),
+        "end": _iso(stats.end),
+        "quarantined": entry.quarantined,
+        "objects": entry.objects,
+    }
+    if as_json:
+        _print_json(figures)
+        return
+    for key in ("cases", "events", "activities", "variants", "quarantined"):
+        out.print(f"{key:>12}: {format_int(figures[key])}")
+    out.print(f"{'first event':>12}: {format_datetime(stats.start)}")
+    out.print(f"{'last event':>12}: {format_datetime(stats.end)}")
+
+
+@cli.command("dfg")
+def dfg_command(
+    name: NameArg,
+    as_json: JsonFlag = False,
+    top: Annotated[int | None, typer.Option(help="Show only the N most frequent arcs.")] = None,
+) -> None:
+    """The directly-follows graph of a stored log: frequency and durations per arc."""
+    with _progress("Computing the process map"):
+        graph = discover_dfg(_store().scan(name))
+    if top is not None:
+        graph = graph.head(top)
+    if as_json:
+        _print_json(graph.to_dicts())
+        return
+    table = Table("From", "To", "Frequency", "Mean", "Median")
+    for row in graph.iter_rows(named=True):
+        table.add_row(
+            row["source"], row["target"], format_int(row["frequency"]),
+            format_duration(row["mean_duration_s"]), format_duration(row["median_duration_s"]),
+        )
+    out.print(table)
+
+
+@cli.command("export")
+def export_command(
+    name: NameArg,
+    file_format: Annotated[str, typer.Option("--format", help="xes|csv|parquet|ocel")],
+    out_path: Annotated[Path, typer.Option("--out", help="File to write.")],
+) -> None:
+    """Export a stored log to a file."""
+    chosen: ExportFormat = _choice(file_format, ("xes", "csv", "parquet", "ocel"), "--format")
+    with _progress(f"Exporting {name}"):
+        written = export_log(_store(), name, file_format=chosen, out=out_path)
+    out.print(f"Wrote {written}")
+
+
+@cli.command("delete")
+def delete_command(name: NameArg) -> None:
+    """Delete a stored log, its tables and its quarantine."""
+    entry = _store().delete(name)
+    out.print(f"Deleted {entry.name!r} ({format_int(entry.events)} events).")
+
+
+def main() -> None:
+    """Entry point: run the CLI, turning KIT Flow errors into a message and exit code 2."""
+    try:
+        cli()
+    except KitflowError as error:
+        err.print(f"[bold red]Error:[/] {error}", highlight=False)
+        raise SystemExit(2) from None
+
+
+# Imported for their side effect of registering commands on ``cli``.
+_ = (format_number, FileFormat, LifecycleMode)

@@ -1,0 +1,162 @@
+"""Reading tabular exports (CSV, possibly zipped or gzipped, and Parquet) into a staged log."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zipfile
+from pathlib import Path
+
+import polars as pl
+
+from extractors.files.options import USUAL_NAMES, ColumnMapping, ReadOptions
+from extractors.files.staged import StagedLog, split_flagged
+from extractors.files.timestamps import parse_timestamps
+from models.errors import InputError
+from models.schema import (
+    ACTIVITY,
+    CASE,
+    CANONICAL_COLUMNS,
+    EVENT_ORDER,
+    START_TIMESTAMP,
+    TIMESTAMP,
+    empty_quarantine,
+)
+
+_FLAGS = {
+    CASE: "--case",
+    ACTIVITY: "--activity",
+    TIMESTAMP: "--timestamp",
+    START_TIMESTAMP: "--start-timestamp",
+    "resource": "--resource",
+    "org_unit": "--group",
+}
+_REQUIRED = (CASE, ACTIVITY, TIMESTAMP)
+
+
+def read_csv_log(path: Path, options: ReadOptions) -> StagedLog:
+    """Read a CSV export (plain, ``.gz``, or a ``.zip`` holding one CSV)."""
+    frame = _read_csv_frame(path, options.null_values)
+    return stage_table(frame, options, source_format="csv", path=path)
+
+
+def read_parquet_log(path: Path, options: ReadOptions) -> StagedLog:
+    """Read a Parquet export."""
+    try:
+        frame = pl.read_parquet(path)
+    except (pl.exceptions.ComputeError, OSError) as error:
+        raise InputError(f"{path} is not a readable Parquet file ({error}).") from error
+    return stage_table(frame, options, source_format="parquet", path=path)
+
+
+def _csv_bytes(path: Path) -> bytes:
+    if path.suffix.lower() == ".zip":
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.namelist() if m.lower().endswith(".csv")]
+            if len(members) != 1:
+                raise InputError(
+                    f"{path} should hold exactly one .csv file, but holds "
+                    f"{len(members)}: {', '.join(archive.namelist()) or 'nothing'}. "
+                    "Unpack it and import the CSV you mean."
+                )
+            return archive.read(members[0])
+    if path.suffix.lower() == ".gz":
+        with gzip.open(path) as stream:
+            return stream.read()
+    return path.read_bytes()
+
+
+def _read_csv_frame(path: Path, null_values: tuple[str, ...]) -> pl.DataFrame:
+    data = _csv_bytes(path)
+    if not data.strip():
+        raise InputError(f"{path} is empty: there is nothing to import.")
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(data),
+            infer_schema=False,
+            null_values=list(null_values) or None,
+            encoding="utf8-lossy",
+        )
+    except pl.exceptions.PolarsError as error:
+        raise InputError(
+            f"{path} could not be read as CSV ({error}). Check that it is a comma-separated "
+            "text file with a header row, or name its format with --format."
+        ) from error
+    return frame
+
+
+def resolve_columns(available: list[str], given: ColumnMapping, path: Path) -> dict[str, str]:
+    """Canonical column name to source column, from the user's flags or the usual names."""
+    resolved: dict[str, str] = {}
+    for canonical, source in given.given().items():
+        if source not in available:
+            raise InputError(
+                f"column {source!r} (given with {_FLAGS[canonical]}) is not in {path.name}. "
+                f"Its columns are: {', '.join(repr(c) for c in available)}."
+            )
+        resolved[canonical] = source
+    lowered = {c.lower(): c for c in available}
+    for canonical, names in USUAL_NAMES.items():
+        if canonical in resolved:
+            continue
+        found = next((lowered[n.lower()] for n in names if n.lower() in lowered), None)
+        if found is not None and found not in resolved.values():
+            resolved[canonical] = found
+    missing = [c for c in _REQUIRED if c not in resolved]
+    if missing:
+        flags = ", ".join(_FLAGS[c] for c in missing)
+        raise InputError(
+            f"{path.name} has no column recognised as {', '.join(missing)}; name it with {flags}. "
+            f"Its columns are: {', '.join(repr(c) for c in available)}."
+        )
+    return resolved
+
+
+def stage_table(
+    frame: pl.DataFrame, options: ReadOptions, *, source_format: str, path: Path
+) -> StagedLog:
+    """Rename, number and time-parse a table whose columns the user mapped (or we recognised)."""
+    if frame.height == 0:
+        raise InputError(f"{path} has a header but no rows: there is nothing to import.")
+    mapping = resolve_columns(frame.columns, options.columns, path)
+    staged = _rename(frame, mapping)
+    quarantine = empty_quarantine()
+    for column in (TIMESTAMP, START_TIMESTAMP):
+        if column not in staged.columns:
+            continue
+        parsed = parse_timestamps(
+            staged[column],
+            column=mapping[column],
+            timestamp_format=options.timestamp_format,
+            dayfirst=options.dayfirst,
+            timezone=options.timezone,
+        )
+        staged = staged.with_columns(parsed.values.alias(column))
+        staged, gap_rows = split_flagged(
+            staged,
+            parsed.nonexistent_local,
+            f"local time in {mapping[column]!r} does not exist in {options.timezone} "
+            "(the spring daylight-saving gap)",
+        )
+        quarantine = pl.concat([quarantine, gap_rows])
+    return StagedLog(frame=staged, source_format=source_format, quarantine=quarantine)
+
+
+def _rename(frame: pl.DataFrame, mapping: dict[str, str]) -> pl.DataFrame:
+    numbered = frame.with_row_index(EVENT_ORDER)
+    mapped = [pl.col(source).alias(canonical) for canonical, source in mapping.items()]
+    used = set(mapping.values())
+    extras = [
+        pl.col(c).alias(_extra_name(c))
+        for c in frame.columns
+        if c not in used and c != EVENT_ORDER
+    ]
+    return numbered.select([pl.col(EVENT_ORDER), *mapped, *extras])
+
+
+def _extra_name(column: str) -> str:
+    # An unnamed column (a pandas index written to CSV) or one that clashes with a canonical name
+    # keeps its data under a name that cannot collide.
+    if column == "":
+        return "source_unnamed"
+    return f"source_{column}" if column in CANONICAL_COLUMNS else column

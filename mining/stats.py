@@ -1,0 +1,55 @@
+"""Headline figures of an event log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+
+from models.schema import ACTIVITY, CASE, TIMESTAMP
+
+
+@dataclass(frozen=True)
+class LogStats:
+    """Counts and time span of one flat log. Times are UTC."""
+
+    cases: int
+    events: int
+    activities: int
+    variants: int
+    start: dt.datetime | None
+    end: dt.datetime | None
+
+
+def compute_log_stats(events: pl.LazyFrame | pl.DataFrame) -> LogStats:
+    """Cases, events, distinct activities, distinct variants and first/last event time.
+
+    A variant is the sequence of activities of a case in stored order (time, then file order),
+    the same sequence pm4py's ``get_variants`` uses.
+    """
+    lazy = events.lazy()
+    figures = lazy.select(
+        pl.col(CASE).n_unique().alias("cases"),
+        pl.len().alias("events"),
+        pl.col(ACTIVITY).n_unique().alias("activities"),
+        pl.col(TIMESTAMP).min().alias("start"),
+        pl.col(TIMESTAMP).max().alias("end"),
+    ).collect()
+    row = figures.row(0, named=True)
+    return LogStats(
+        cases=int(row["cases"]),
+        events=int(row["events"]),
+        activities=int(row["activities"]),
+        variants=count_variants(lazy),
+        start=row["start"],
+        end=row["end"],
+    )
+
+
+def count_variants(events: pl.LazyFrame) -> int:
+    """How many distinct activity sequences the cases of a sorted log follow."""
+    sequences = events.group_by(CASE, maintain_order=True).agg(
+        pl.col(ACTIVITY).cast(pl.String).alias("sequence")
+    )
+    return int(sequences.select(pl.col("sequence").n_unique()).collect().item())

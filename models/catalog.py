@@ -1,0 +1,128 @@
+"""The catalog of stored logs, in a relational database through SQLAlchemy 2.0.
+
+SQLite file under the data folder by default; any URL through ``KITFLOW_DATABASE_URL``
+(``postgresql+psycopg2://user:pw@host/db`` for PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import DateTime, Integer, String, create_engine, delete, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+LogKind = Literal["flat", "object-centric"]
+
+
+class Base(DeclarativeBase):
+    """Declarative base of KIT Flow's tables."""
+
+
+class StoredLogRow(Base):
+    """One stored event log (table ``event_log``)."""
+
+    __tablename__ = "event_log"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    source_path: Mapped[str] = mapped_column(String(1000))
+    source_format: Mapped[str] = mapped_column(String(20))
+    cases: Mapped[int] = mapped_column(Integer)
+    events: Mapped[int] = mapped_column(Integer)
+    activities: Mapped[int] = mapped_column(Integer)
+    variants: Mapped[int] = mapped_column(Integer)
+    objects: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    object_types: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    quarantined: Mapped[int] = mapped_column(Integer)
+    first_event: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_event: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    schema_version: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """What the catalog knows of one stored log. Times are UTC."""
+
+    name: str
+    kind: LogKind
+    source_path: str
+    source_format: str
+    cases: int
+    events: int
+    activities: int
+    variants: int
+    quarantined: int
+    first_event: dt.datetime | None
+    last_event: dt.datetime | None
+    schema_version: int
+    imported_at: dt.datetime
+    objects: int | None = None
+    object_types: int | None = None
+
+
+def _as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    # SQLite hands back naive datetimes; everything we store is UTC.
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _entry(row: StoredLogRow) -> LogEntry:
+    imported_at = _as_utc(row.imported_at)
+    assert imported_at is not None
+    kind: LogKind = "object-centric" if row.kind == "object-centric" else "flat"
+    return LogEntry(
+        name=row.name,
+        kind=kind,
+        source_path=row.source_path,
+        source_format=row.source_format,
+        cases=row.cases,
+        events=row.events,
+        activities=row.activities,
+        variants=row.variants,
+        quarantined=row.quarantined,
+        first_event=_as_utc(row.first_event),
+        last_event=_as_utc(row.last_event),
+        schema_version=row.schema_version,
+        imported_at=imported_at,
+        objects=row.objects,
+        object_types=row.object_types,
+    )
+
+
+class Catalog:
+    """Reads and writes catalog entries."""
+
+    def __init__(self, database_url: str) -> None:
+        self._engine: Engine = create_engine(database_url)
+        Base.metadata.create_all(self._engine)
+
+    def put(self, entry: LogEntry) -> None:
+        """Insert or replace the entry of ``entry.name``."""
+        with Session(self._engine) as session, session.begin():
+            session.merge(StoredLogRow(**entry.__dict__))
+
+    def get(self, name: str) -> LogEntry | None:
+        """The entry named ``name``, or None."""
+        with Session(self._engine) as session:
+            row = session.get(StoredLogRow, name)
+            return _entry(row) if row is not None else None
+
+    def list(self) -> list[LogEntry]:
+        """All entries, by name."""
+        with Session(self._engine) as session:
+            rows = session.scalars(select(StoredLogRow).order_by(StoredLogRow.name))
+            return [_entry(r) for r in rows]
+
+    def remove(self, name: str) -> None:
+        """Forget the entry named ``name``."""
+        with Session(self._engine) as session, session.begin():
+            session.execute(delete(StoredLogRow).where(StoredLogRow.name == name))
+
+    def dispose(self) -> None:
+        """Close the connection pool."""
+        self._engine.dispose()

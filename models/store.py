@@ -1,0 +1,125 @@
+"""The event-log store: Parquet tables under ``<data>/03_primary/<name>/`` plus the catalog.
+
+A flat log is one table, ``events.parquet``; an object-centric log keeps its OCEL tables
+(``events``, ``objects``, ``e2o``, ``o2o``, ``object_changes``). The quarantine of an import lies
+next to it as ``quarantine.csv``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import polars as pl
+
+from models.catalog import Catalog, LogEntry
+from models.errors import InputError, LogNotFoundError
+from models.eventlog import check_log_name
+
+PRIMARY = "03_primary"
+EVENTS_TABLE = "events"
+QUARANTINE_FILE = "quarantine.csv"
+
+
+def default_data_dir() -> Path:
+    """``KITFLOW_DATA_DIR`` or ``./data``."""
+    return Path(os.environ.get("KITFLOW_DATA_DIR", "data")).resolve()
+
+
+def default_database_url(data_dir: Path) -> str:
+    """``KITFLOW_DATABASE_URL`` or a SQLite file in the data folder."""
+    return os.environ.get("KITFLOW_DATABASE_URL") or f"sqlite:///{data_dir / 'kitflow.db'}"
+
+
+class LogStore:
+    """Stored event logs: their Parquet tables and their catalog entries."""
+
+    def __init__(self, data_dir: Path | None = None, database_url: str | None = None) -> None:
+        self.data_dir = data_dir or default_data_dir()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.catalog = Catalog(database_url or default_database_url(self.data_dir))
+
+    def folder(self, name: str) -> Path:
+        """Where the tables of log ``name`` live."""
+        return self.data_dir / PRIMARY / check_log_name(name)
+
+    def save(
+        self,
+        entry: LogEntry,
+        tables: dict[str, pl.DataFrame],
+        quarantine: pl.DataFrame,
+        *,
+        replace: bool = False,
+    ) -> LogEntry:
+        """Write the tables and the quarantine, then record the entry.
+
+        The tables are written to a temporary folder and moved into place, so a crash never
+        leaves a half-written log behind a catalog entry.
+        """
+        target = self.folder(entry.name)
+        if (target.exists() or self.catalog.get(entry.name)) and not replace:
+            raise InputError(
+                f"a log named {entry.name!r} is stored already: choose another --name, "
+                f"or replace it with --replace (or 'kitflow delete {entry.name}' first)."
+            )
+        staging = target.parent / f".{entry.name}.{uuid.uuid4().hex}.tmp"
+        staging.mkdir(parents=True)
+        try:
+            for table, frame in tables.items():
+                frame.write_parquet(staging / f"{table}.parquet", statistics=True)
+            if quarantine.height:
+                quarantine.write_csv(staging / QUARANTINE_FILE)
+            if target.exists():
+                shutil.rmtree(target)
+            staging.rename(target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        self.catalog.put(entry)
+        return entry
+
+    def entry(self, name: str) -> LogEntry:
+        """The catalog entry of ``name``; raises with the stored names when there is none."""
+        found = self.catalog.get(check_log_name(name))
+        if found is None:
+            known = ", ".join(e.name for e in self.catalog.list()) or "none yet"
+            raise LogNotFoundError(
+                f"no stored log is named {name!r} (stored: {known}). "
+                "List them with 'kitflow logs' or import one with 'kitflow import'."
+            )
+        return found
+
+    def table_path(self, name: str, table: str = EVENTS_TABLE) -> Path:
+        """The Parquet file of one table of a stored log."""
+        self.entry(name)
+        path = self.folder(name) / f"{table}.parquet"
+        if not path.exists():
+            raise LogNotFoundError(
+                f"log {name!r} has no table {table!r} at {path}; the store is damaged: "
+                f"delete the log and import it again."
+            )
+        return path
+
+    def scan(self, name: str, table: str = EVENTS_TABLE) -> pl.LazyFrame:
+        """A lazy scan of one table of a stored log (sorted as stored)."""
+        return pl.scan_parquet(self.table_path(name, table))
+
+    def read(self, name: str, table: str = EVENTS_TABLE) -> pl.DataFrame:
+        """One table of a stored log, read whole."""
+        return pl.read_parquet(self.table_path(name, table))
+
+    def quarantine_path(self, name: str) -> Path:
+        """Where the quarantine of ``name`` lies (it may not exist: nothing was set aside)."""
+        return self.folder(name) / QUARANTINE_FILE
+
+    def list(self) -> list[LogEntry]:
+        """All stored logs, by name."""
+        return self.catalog.list()
+
+    def delete(self, name: str) -> LogEntry:
+        """Remove a stored log, its tables and its quarantine."""
+        entry = self.entry(name)
+        shutil.rmtree(self.folder(name), ignore_errors=True)
+        self.catalog.remove(name)
+        return entry
