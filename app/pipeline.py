@@ -16,7 +16,7 @@ from mining import compute_log_stats
 from models.catalog import LogEntry
 from models.errors import InputError
 from models.eventlog import build_canonical_log, check_log_name, start_after_end
-from models.schema import SCHEMA_VERSION
+from models.schema import EVENT_ORDER, SCHEMA_VERSION
 from models.store import EVENTS_TABLE, LogStore
 
 ExportFormat = Literal["xes", "csv", "parquet", "ocel"]
@@ -100,7 +100,8 @@ def export_log(store: LogStore, name: str, *, file_format: ExportFormat, out: Pa
         from app.ocel_import import export_ocel_log  # noqa: PLC0415 - optional path
 
         return export_ocel_log(store, name, file_format=file_format, out=out)
-    events = store.read(name)
+    # The stored order is implicit in the row order; event_order is internal to the store.
+    events = store.read(name).drop(EVENT_ORDER)
     if file_format == "xes":
         write_xes(events, out)
     elif file_format == "csv":

@@ -66,13 +66,19 @@ def _pair(frame: pl.DataFrame) -> pl.DataFrame:
         is_start.alias("_is_start"),
     )
     starts = ranked.filter(pl.col("_is_start")).select(
-        CASE, ACTIVITY, "_rank", pl.col(TIMESTAMP).alias("_start_time"), pl.col(EVENT_ORDER).alias("_start_order")
+        CASE,
+        ACTIVITY,
+        "_rank",
+        pl.col(TIMESTAMP).alias("_start_time"),
+        pl.col(EVENT_ORDER).alias("_start_order"),
     )
     completes = ranked.filter(~pl.col("_is_start"))
     joined = completes.join(starts, on=[CASE, ACTIVITY, "_rank"], how="left", nulls_equal=True)
     valid = pl.col("_start_time").is_not_null() & (pl.col("_start_time") <= pl.col(TIMESTAMP))
+    # A complete without its start keeps a start time it already carried (a re-imported export).
+    existing = pl.col(START_TIMESTAMP) if START_TIMESTAMP in frame.columns else pl.lit(None)
     completes_out = joined.with_columns(
-        pl.when(valid).then(pl.col("_start_time")).otherwise(None).alias(START_TIMESTAMP)
+        pl.when(valid).then(pl.col("_start_time")).otherwise(existing).alias(START_TIMESTAMP)
     )
     used_starts = completes_out.filter(valid).select("_start_order")
     lone_starts = ranked.filter(pl.col("_is_start")).join(

@@ -15,8 +15,8 @@ from extractors.files.timestamps import parse_timestamps
 from models.errors import InputError
 from models.schema import (
     ACTIVITY,
-    CASE,
     CANONICAL_COLUMNS,
+    CASE,
     EVENT_ORDER,
     START_TIMESTAMP,
     TIMESTAMP,
@@ -99,7 +99,9 @@ def resolve_columns(available: list[str], given: ColumnMapping, path: Path) -> d
     for canonical, names in USUAL_NAMES.items():
         if canonical in resolved:
             continue
-        found = next((lowered[n.lower()] for n in names if n.lower() in lowered), None)
+        # An exact name wins over a case-insensitive one ('activity' before 'Activity').
+        exact = next((n for n in names if n in available), None)
+        found = exact or next((lowered[n.lower()] for n in names if n.lower() in lowered), None)
         if found is not None and found not in resolved.values():
             resolved[canonical] = found
     missing = [c for c in _REQUIRED if c not in resolved]
@@ -143,14 +145,12 @@ def stage_table(
 
 
 def _rename(frame: pl.DataFrame, mapping: dict[str, str]) -> pl.DataFrame:
+    used = set(mapping.values())
+    clashing = {c: _extra_name(c) for c in frame.columns if c == EVENT_ORDER and c not in used}
+    frame = frame.rename(clashing)
     numbered = frame.with_row_index(EVENT_ORDER)
     mapped = [pl.col(source).alias(canonical) for canonical, source in mapping.items()]
-    used = set(mapping.values())
-    extras = [
-        pl.col(c).alias(_extra_name(c))
-        for c in frame.columns
-        if c not in used and c != EVENT_ORDER
-    ]
+    extras = [pl.col(c).alias(_extra_name(c)) for c in frame.columns if c not in used]
     return numbered.select([pl.col(EVENT_ORDER), *mapped, *extras])
 
 

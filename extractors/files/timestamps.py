@@ -47,8 +47,10 @@ def parse_timestamps(
     ``nonexistent_local`` (the caller quarantines those rows). Raises when any present value
     cannot be parsed, showing the first few with their row numbers.
     """
-    if raw.dtype == pl.Datetime or raw.dtype == pl.Date:
-        return _localise(raw.cast(pl.Datetime("us", getattr(raw.dtype, "time_zone", None))), timezone)
+    if isinstance(raw.dtype, pl.Datetime):
+        return _localise(raw.cast(pl.Datetime("us", raw.dtype.time_zone)), timezone)
+    if raw.dtype == pl.Date:
+        return _localise(raw.cast(pl.Datetime("us")), timezone)
     text = _normalise(raw.cast(pl.String))
     formats = [timestamp_format] if timestamp_format else candidate_formats(dayfirst=dayfirst)
     best: tuple[int, pl.Series] | None = None
@@ -103,11 +105,14 @@ def _unparseable_message(
     bad = pl.DataFrame({"raw": text, "parsed": parsed}).with_row_index("row", offset=1)
     bad = bad.filter(pl.col("raw").is_not_null() & pl.col("parsed").is_null())
     shown = "\n".join(
-        f"  row {row:,}: {raw!r}" for row, raw in bad.head(_SHOWN_BAD_VALUES).select("row", "raw").iter_rows()
+        f"  row {row:,}: {raw!r}"
+        for row, raw in bad.head(_SHOWN_BAD_VALUES).select("row", "raw").iter_rows()
     )
-    tried = f"the format {fmt!r}" if fmt else "the usual ISO 8601 and " + (
-        "day-first" if dayfirst else "month-first"
-    ) + " formats"
+    tried = (
+        f"the format {fmt!r}"
+        if fmt
+        else "the usual ISO 8601 and " + ("day-first" if dayfirst else "month-first") + " formats"
+    )
     hint = (
         "Give the format with --timestamp-format (strftime codes, e.g. '%d/%m/%Y %H:%M')"
         + ("" if dayfirst or fmt else ", or add --dayfirst for dates like 31/12/2024")

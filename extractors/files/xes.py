@@ -6,7 +6,7 @@ import datetime as dt
 import gzip
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, BinaryIO, cast
 from xml.sax.saxutils import quoteattr
 
 import polars as pl
@@ -51,9 +51,13 @@ class _Columns:
 
     def add_row(self, attributes: dict[str, tuple[str, str]]) -> None:
         for key, (xes_type, value) in attributes.items():
-            column = self.values.setdefault(key, [None] * self.rows)
+            column = self.values.get(key)
+            if column is None:
+                # A key first seen now was absent from every earlier row.
+                column = self.values[key] = [None] * self.rows
+                self.types[key] = set()
             column.append(value)
-            self.types.setdefault(key, set()).add(xes_type)
+            self.types[key].add(xes_type)
         self.rows += 1
         for column in self.values.values():
             if len(column) < self.rows:
@@ -74,21 +78,27 @@ def _attributes_of(element: Any) -> dict[str, tuple[str, str]]:
     return found
 
 
-def _open(path: Path) -> IO[bytes]:
+def _open(path: Path) -> BinaryIO:
     with path.open("rb") as probe:
         magic = probe.read(2)
-    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else path.open("rb")
+    if magic == b"\x1f\x8b":
+        return cast(BinaryIO, gzip.GzipFile(path, "rb"))
+    return path.open("rb")
 
 
-def _iter_traces(path: Path) -> Iterator[tuple[dict[str, tuple[str, str]], list[dict[str, tuple[str, str]]]]]:
+def _iter_traces(
+    path: Path,
+) -> Iterator[tuple[dict[str, tuple[str, str]], list[dict[str, tuple[str, str]]]]]:
     events: list[dict[str, tuple[str, str]]] = []
     with _open(path) as stream:
         try:
-            for _, element in etree.iterparse(stream, events=("end",), huge_tree=True):
-                tag = _local(element.tag)
-                if tag == "event":
+            parser = etree.iterparse(
+                stream, events=("end",), tag=("{*}event", "{*}trace"), huge_tree=True
+            )
+            for _, element in parser:
+                if _local(element.tag) == "event":
                     events.append(_attributes_of(element))
-                elif tag == "trace":
+                else:
                     yield _attributes_of(element), events
                     events = []
                     element.clear()

@@ -1,0 +1,128 @@
+"""The kitflow command line, end to end on a store in a temporary folder."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from app.cli import cli, main
+from tests.shared_data import shared_file
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("KITFLOW_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("KITFLOW_DATABASE_URL", raising=False)
+    return tmp_path / "data"
+
+
+runner = CliRunner()
+
+
+def run(*args: str) -> str:
+    result = runner.invoke(cli, list(args))
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result.stdout
+
+
+def test_import_then_stats_dfg_logs_export_delete(tmp_path: Path, data_dir: Path) -> None:
+    source = shared_file("pm4py-examples/running-example.xes")
+    assert "Stored 'running': 6 cases, 42 events, 8 activities, 6 variants." in run(
+        "import", str(source), "--name", "running"
+    )
+    stats = json.loads(run("stats", "running", "--json"))
+    assert stats == {
+        "name": "running",
+        "kind": "flat",
+        "cases": 6,
+        "events": 42,
+        "activities": 8,
+        "variants": 6,
+        "start": "2010-12-30T10:02:00+00:00",
+        "end": "2011-01-24T13:56:00+00:00",
+        "quarantined": 0,
+        "objects": None,
+    }
+    dfg = json.loads(run("dfg", "running", "--json"))
+    assert dfg[0] == {
+        "source": "check ticket",
+        "target": "decide",
+        "frequency": 6,
+        "mean_duration_s": 181960.0,
+        "median_duration_s": 129300.0,
+    }
+    assert sum(arc["frequency"] for arc in dfg) == 42 - 6
+    listed = json.loads(run("logs", "--json"))
+    assert [(e["name"], e["cases"], e["events"], e["variants"]) for e in listed] == [
+        ("running", 6, 42, 6)
+    ]
+    assert "running" in run("logs") and "42" in run("logs")
+    out = tmp_path / "running.csv"
+    assert f"Wrote {out}" in run("export", "running", "--format", "csv", "--out", str(out))
+    assert len(out.read_text().splitlines()) == 43
+    assert "Deleted 'running' (42 events)." in run("delete", "running")
+    assert json.loads(run("logs", "--json")) == []
+    assert not (data_dir / "03_primary" / "running").exists()
+
+
+def test_human_output_uses_danish_numbers(tmp_path: Path) -> None:
+    source = shared_file("pm4py-examples/receipt.xes.gz")
+    output = run("import", str(source), "--name", "receipt")
+    assert "1.434 cases, 8.577 events" in output
+
+
+def test_csv_mapping_flags(tmp_path: Path) -> None:
+    path = tmp_path / "tickets.csv"
+    path.write_text(
+        "nummer;x\n"
+        if False
+        else "nummer,tilstand,tid,gruppe\nT1,Ny,31/12/2024 23:30,SD\nT1,Løst,1/1/2025 08:00,?\n",
+        encoding="utf-8",
+    )
+    output = run(
+        "import",
+        str(path),
+        "--name",
+        "t",
+        "--case",
+        "nummer",
+        "--activity",
+        "tilstand",
+        "--timestamp",
+        "tid",
+        "--group",
+        "gruppe",
+        "--dayfirst",
+        "--timezone",
+        "Europe/Copenhagen",
+        "--null-values",
+        "?,N/A",
+        "--json",
+    )
+    report = json.loads(output)
+    assert (report["cases"], report["events"], report["start"]) == (
+        1,
+        2,
+        "2024-12-31T22:30:00+00:00",
+    )
+
+
+def test_errors_exit_2_with_a_message(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["kitflow", "stats", "missing"])
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    assert stopped.value.code == 2
+    error = capsys.readouterr().err
+    assert "Error:" in error and "no stored log is named 'missing'" in error
+
+
+def test_every_command_has_help() -> None:
+    for command in ("import", "logs", "stats", "dfg", "export", "delete"):
+        result = runner.invoke(cli, [command, "--help"])
+        assert result.exit_code == 0 and "Usage:" in result.stdout
