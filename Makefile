@@ -38,7 +38,7 @@ layers: $(STAMP)
 	$(BIN)/lint-imports
 
 pytest: $(STAMP)
-	$(BIN)/pytest -n $(WORKERS) --nbmake tests notebooks
+	$(BIN)/pytest -n $(WORKERS) --nbmake tests $(wildcard notebooks/*.ipynb)
 
 bench: $(STAMP)
 	$(BIN)/kitflow bench --json

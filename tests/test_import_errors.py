@@ -70,6 +70,16 @@ def test_dayfirst_reads_what_failed_before(store: LogStore, tmp_path: Path) -> N
     assert sorted(store.read("ok")["timestamp"].dt.day().to_list()) == list(range(13, 21))
 
 
+def test_month_first_reading_is_pointed_out(store: LogStore, tmp_path: Path) -> None:
+    path = write(tmp_path, "log.csv", "case,activity,timestamp\nA,a,03/04/2024 10:00\n")
+    report = import_log(store, path, name="mf", options=ReadOptions())
+    assert str(store.read("mf")["timestamp"][0]) == "2024-03-04 10:00:00+00:00"
+    assert report.notes == (
+        "dates in 'timestamp' were read month first (03/04/2024 = 4 March); "
+        "if they are day first, as Danish dates are, import again with --dayfirst.",
+    )
+
+
 def test_explicit_format_and_time_zone(store: LogStore, tmp_path: Path) -> None:
     path = write(tmp_path, "log.csv", "case,activity,timestamp\nA,a,2024.07.01-12.00\n")
     options = ReadOptions(timestamp_format="%Y.%m.%d-%H.%M", timezone="Europe/Copenhagen")

@@ -123,6 +123,7 @@ def stage_table(
     mapping = resolve_columns(frame.columns, options.columns, path)
     staged = _rename(frame, mapping)
     quarantine = empty_quarantine()
+    notes: list[str] = []
     for column in (TIMESTAMP, START_TIMESTAMP):
         if column not in staged.columns:
             continue
@@ -134,6 +135,11 @@ def stage_table(
             timezone=options.timezone,
         )
         staged = staged.with_columns(parsed.values.alias(column))
+        if parsed.read_month_first and not options.timestamp_format:
+            notes.append(
+                f"dates in {mapping[column]!r} were read month first (03/04/2024 = 4 March); "
+                "if they are day first, as Danish dates are, import again with --dayfirst."
+            )
         staged, gap_rows = split_flagged(
             staged,
             parsed.nonexistent_local,
@@ -141,7 +147,9 @@ def stage_table(
             "(the spring daylight-saving gap)",
         )
         quarantine = pl.concat([quarantine, gap_rows])
-    return StagedLog(frame=staged, source_format=source_format, quarantine=quarantine)
+    return StagedLog(
+        frame=staged, source_format=source_format, quarantine=quarantine, notes=tuple(notes)
+    )
 
 
 def _rename(frame: pl.DataFrame, mapping: dict[str, str]) -> pl.DataFrame:

@@ -22,6 +22,12 @@ class ParsedTimes:
 
     values: pl.Series
     nonexistent_local: pl.Series
+    format_used: str | None = None
+
+    @property
+    def read_month_first(self) -> bool:
+        """Whether dates were read month first (03/04/2024 as 4 March), worth telling a Dane."""
+        return self.format_used is not None and self.format_used.startswith("%m")
 
 
 def candidate_formats(*, dayfirst: bool) -> list[str]:
@@ -58,7 +64,8 @@ def parse_timestamps(
         parsed = _try_format(text, fmt)
         failures = int((text.is_not_null() & parsed.is_null()).sum())
         if failures == 0:
-            return _localise(parsed, timezone)
+            localised = _localise(parsed, timezone)
+            return ParsedTimes(localised.values, localised.nonexistent_local, fmt)
         if best is None or failures < best[0]:
             best = (failures, parsed)
     assert best is not None
