@@ -14,12 +14,16 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from app.formatting import format_datetime, format_duration, format_int, format_number
+from app.cli_case import case_cli
+from app.demo import load_demo_logs
+from app.formatting import format_date, format_datetime, format_duration, format_int, format_number
+from app.ocel_import import compute_ocel_log_stats
 from app.pipeline import ExportFormat, ImportReport, Step, export_log, import_log
 from extractors.files import ColumnMapping, FileFormat, LifecycleMode, ReadOptions
 from mining import compute_log_stats, discover_dfg
+from models.catalog import LogEntry
 from models.errors import KitflowError
-from models.store import LogStore
+from models.store import EVENTS_TABLE, LogStore
 
 cli = typer.Typer(
     name="kitflow",
@@ -27,8 +31,10 @@ cli = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+# Soft wrap: paths and messages are never broken mid-word by rich; the terminal wraps them.
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+cli.add_typer(case_cli, name="case")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 NameArg = Annotated[str, typer.Argument(help="Name of the stored log.")]
@@ -57,7 +63,9 @@ def import_command(
     case: Annotated[str | None, typer.Option(help="Column holding the case id.")] = None,
     activity: Annotated[str | None, typer.Option(help="Column holding the activity.")] = None,
     timestamp: Annotated[str | None, typer.Option(help="Column holding the (end) time.")] = None,
-    start_timestamp: Annotated[str | None, typer.Option(help="Column holding the start time.")] = None,
+    start_timestamp: Annotated[
+        str | None, typer.Option(help="Column holding the start time.")
+    ] = None,
     resource: Annotated[str | None, typer.Option(help="Column holding the resource.")] = None,
     group: Annotated[str | None, typer.Option(help="Column holding the org unit/group.")] = None,
     timestamp_format: Annotated[
@@ -70,9 +78,7 @@ def import_command(
     null_values: Annotated[
         str | None, typer.Option(help="Comma-separated markers of a missing value, e.g. '?,N/A'.")
     ] = None,
-    lifecycle: Annotated[
-        str, typer.Option(help="XES start/complete: auto|pair|keep.")
-    ] = "auto",
+    lifecycle: Annotated[str, typer.Option(help="XES start/complete: auto|pair|keep.")] = "auto",
     object_type: Annotated[
         str | None, typer.Option(help="OCEL: flatten on this object type instead.")
     ] = None,
@@ -110,11 +116,7 @@ def _print_import(report: ImportReport, as_json: bool) -> None:
     if as_json:
         _print_json({**_entry_json(entry), "quarantine_file": _opt_str(report.quarantine_path)})
         return
-    out.print(
-        f"[bold green]Stored[/] {entry.name!r}: {format_int(entry.cases)} cases, "
-        f"{format_int(entry.events)} events, {format_int(entry.activities)} activities, "
-        f"{format_int(entry.variants)} variants."
-    )
+    out.print(f"[bold green]Stored[/] {entry.name!r}: {_entry_counts(entry)}.")
     if report.quarantined:
         out.print(
             f"[yellow]Quarantined[/] {format_int(report.quarantined)} rows, with the reason per "
@@ -124,11 +126,23 @@ def _print_import(report: ImportReport, as_json: bool) -> None:
         out.print(f"Note: {note}")
 
 
+def _entry_counts(entry: LogEntry) -> str:
+    if entry.kind == "object-centric":
+        return (
+            f"{format_int(entry.events)} events, {format_int(entry.activities)} event types, "
+            f"{format_int(entry.objects)} objects of {format_int(entry.object_types)} types"
+        )
+    return (
+        f"{format_int(entry.cases)} cases, {format_int(entry.events)} events, "
+        f"{format_int(entry.activities)} activities, {format_int(entry.variants)} variants"
+    )
+
+
 def _opt_str(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def _entry_json(entry: Any) -> dict[str, Any]:
+def _entry_json(entry: LogEntry) -> dict[str, Any]:
     return {
         "name": entry.name,
         "kind": entry.kind,
@@ -166,15 +180,18 @@ def logs_command(as_json: JsonFlag = False) -> None:
     if not entries:
         out.print("No logs stored yet. Import one with 'kitflow import PATH --name NAME'.")
         return
-    table = Table("Name", "Source", "Cases", "Events", "Activities", "Variants", "First event",
-                  "Last event", "Imported")
+    # One block per log reads well at any terminal width, unlike a nine-column table.
     for e in entries:
-        table.add_row(
-            e.name, Path(e.source_path).name, format_int(e.cases), format_int(e.events),
-            format_int(e.activities), format_int(e.variants), format_datetime(e.first_event),
-            format_datetime(e.last_event), format_datetime(e.imported_at),
+        out.print(f"[bold]{e.name}[/]  ({Path(e.source_path).name}, {e.source_format}, {e.kind})")
+        out.print(
+            "  "
+            + _entry_counts(e).replace(", ", " · ")
+            + (f" · {format_int(e.quarantined)} quarantined" if e.quarantined else "")
         )
-    out.print(table)
+        out.print(
+            f"  {format_date(e.first_event)} – {format_date(e.last_event)} · "
+            f"imported {format_datetime(e.imported_at)}"
+        )
 
 
 @cli.command("stats")
@@ -182,7 +199,11 @@ def stats_command(name: NameArg, as_json: JsonFlag = False) -> None:
     """Headline figures of a stored log, measured from its events."""
     store = _store()
     entry = store.entry(name)
-    stats = compute_log_stats(store.scan(name))
+    # An object-centric log's events have no case column: they are measured by event type.
+    if entry.kind == "object-centric":
+        stats = compute_ocel_log_stats(store.scan(name, EVENTS_TABLE))
+    else:
+        stats = compute_log_stats(store.scan(name))
     figures = {
         "name": name,
         "kind": entry.kind,
@@ -199,7 +220,8 @@ def stats_command(name: NameArg, as_json: JsonFlag = False) -> None:
         _print_json(figures)
         return
     for key in ("cases", "events", "activities", "variants", "quarantined"):
-        out.print(f"{key:>12}: {format_int(figures[key])}")
+        value = figures[key]
+        out.print(f"{key:>12}: {format_int(value if isinstance(value, int) else None)}")
     out.print(f"{'first event':>12}: {format_datetime(stats.start)}")
     out.print(f"{'last event':>12}: {format_datetime(stats.end)}")
 
@@ -221,8 +243,11 @@ def dfg_command(
     table = Table("From", "To", "Frequency", "Mean", "Median")
     for row in graph.iter_rows(named=True):
         table.add_row(
-            row["source"], row["target"], format_int(row["frequency"]),
-            format_duration(row["mean_duration_s"]), format_duration(row["median_duration_s"]),
+            row["source"],
+            row["target"],
+            format_int(row["frequency"]),
+            format_duration(row["mean_duration_s"]),
+            format_duration(row["median_duration_s"]),
         )
     out.print(table)
 
@@ -245,6 +270,50 @@ def delete_command(name: NameArg) -> None:
     """Delete a stored log, its tables and its quarantine."""
     entry = _store().delete(name)
     out.print(f"Deleted {entry.name!r} ({format_int(entry.events)} events).")
+
+
+@cli.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8050,
+    debug: Annotated[bool, typer.Option(help="Show Dash's developer tools.")] = False,
+) -> None:
+    """Serve the dashboard in a browser; Ctrl-C stops it."""
+    # Imported here: Dash takes a while to load and no other command needs it.
+    from app.dashboard import create_app  # noqa: PLC0415
+
+    dashboard = create_app(_store())
+    out.print(f"KIT Flow dashboard on http://{host}:{port}/ (Ctrl-C stops it)")
+    # No reloader: it would restart the process in a child and make Ctrl-C leave one behind.
+    dashboard.run(host=host, port=port, debug=debug, use_reloader=False, dev_tools_hot_reload=False)
+    out.print("Stopped.")
+
+
+@cli.command("demo")
+def demo_command(
+    source: Annotated[
+        Path, typer.Option(help="Folder of the real public logs (shared/data).")
+    ] = Path("../shared/data"),
+    replace: Annotated[bool, typer.Option(help="Import again even if stored.")] = False,
+) -> None:
+    """Load the demo data: the real public logs, through the ordinary import."""
+    if not source.is_dir():
+        raise KitflowError(
+            f"the demo data folder {source} does not exist: pass --source with the path of "
+            "shared/data (the real public logs)."
+        )
+
+    def announce(name: str, report: ImportReport | None) -> None:
+        if report is None:
+            out.print(f"{name}: stored already")
+        else:
+            out.print(
+                f"{name}: {format_int(report.entry.events)} events, "
+                f"{format_int(report.quarantined)} quarantined"
+            )
+
+    with _progress("Loading demo logs"):
+        load_demo_logs(_store(), source, replace=replace, announce=announce)
 
 
 def main() -> None:

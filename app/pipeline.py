@@ -3,38 +3,26 @@ store (models)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import polars as pl
 
+from app.ocel_import import export_ocel_log, import_ocel_log
+from app.storing import (
+    ExportFormat,
+    FlatSource,
+    ImportReport,
+    Step,
+    no_step,
+    store_flat_log,
+)
 from extractors.files import ReadOptions, detect_format, read_flat_log, write_xes
-from mining import compute_log_stats
-from models.catalog import LogEntry
 from models.errors import InputError
-from models.eventlog import build_canonical_log, check_log_name, start_after_end
-from models.schema import EVENT_ORDER, SCHEMA_VERSION
-from models.store import EVENTS_TABLE, LogStore
+from models.eventlog import check_log_name
+from models.schema import EVENT_ORDER
+from models.store import LogStore
 
-ExportFormat = Literal["xes", "csv", "parquet", "ocel"]
-Step = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class ImportReport:
-    """What an import stored and what it set aside."""
-
-    entry: LogEntry
-    quarantined: int
-    quarantine_path: Path | None
-    notes: tuple[str, ...]
-
-
-def _no_step(_: str) -> None:
-    return None
+__all__ = ["ExportFormat", "ImportReport", "Step", "export_log", "import_log"]
 
 
 def import_log(
@@ -44,7 +32,7 @@ def import_log(
     name: str,
     options: ReadOptions,
     replace: bool = False,
-    step: Step = _no_step,
+    step: Step = no_step,
 ) -> ImportReport:
     """Read ``path``, build the canonical log, store it under ``name`` and report."""
     check_log_name(name)
@@ -54,42 +42,20 @@ def import_log(
         )
     file_format = detect_format(path) if options.file_format == "auto" else options.file_format
     if file_format == "ocel":
-        from app.ocel_import import import_ocel_log  # noqa: PLC0415 - optional path
-
         return import_ocel_log(store, path, name=name, options=options, replace=replace, step=step)
     step("reading")
     staged = read_flat_log(path, options)
-    step("validating")
-    log = build_canonical_log(
+    return store_flat_log(
+        store,
         staged.frame,
-        keep_numeric_activities=options.keep_numeric_activities,
-        quarantine=staged.quarantine,
-    )
-    step("measuring")
-    stats = compute_log_stats(log.events)
-    entry = LogEntry(
         name=name,
-        kind="flat",
-        source_path=str(path.resolve()),
-        source_format=staged.source_format,
-        cases=stats.cases,
-        events=stats.events,
-        activities=stats.activities,
-        variants=stats.variants,
-        quarantined=log.quarantine.height,
-        first_event=stats.start,
-        last_event=stats.end,
-        schema_version=SCHEMA_VERSION,
-        imported_at=dt.datetime.now(dt.UTC),
+        source=FlatSource(path, staged.source_format),
+        quarantine=staged.quarantine,
+        notes=staged.notes,
+        keep_numeric_activities=options.keep_numeric_activities,
+        replace=replace,
+        step=step,
     )
-    step("storing")
-    store.save(entry, {EVENTS_TABLE: log.events}, log.quarantine, replace=replace)
-    notes = list(staged.notes)
-    late = start_after_end(log.events)
-    if late:
-        notes.append(f"{late:,} event(s) start after they end; they are kept as they are.")
-    quarantine_path = store.quarantine_path(name) if log.quarantine.height else None
-    return ImportReport(entry, log.quarantine.height, quarantine_path, tuple(notes))
 
 
 def export_log(store: LogStore, name: str, *, file_format: ExportFormat, out: Path) -> Path:
@@ -97,8 +63,6 @@ def export_log(store: LogStore, name: str, *, file_format: ExportFormat, out: Pa
     entry = store.entry(name)
     out.parent.mkdir(parents=True, exist_ok=True)
     if file_format == "ocel" or entry.kind == "object-centric":
-        from app.ocel_import import export_ocel_log  # noqa: PLC0415 - optional path
-
         return export_ocel_log(store, name, file_format=file_format, out=out)
     # The stored order is implicit in the row order; event_order is internal to the store.
     events = store.read(name).drop(EVENT_ORDER)

@@ -101,13 +101,23 @@ class LogStore:
             )
         return path
 
-    def scan(self, name: str, table: str = EVENTS_TABLE) -> pl.LazyFrame:
-        """A lazy scan of one table of a stored log (sorted as stored)."""
-        return pl.scan_parquet(self.table_path(name, table))
+    def scan(self, name: str, table: str | None = None) -> pl.LazyFrame:
+        """A lazy scan of a stored log's table; by default its flat event log, sorted as stored."""
+        return pl.scan_parquet(self.table_path(name, table or self._flat_events(name)))
 
-    def read(self, name: str, table: str = EVENTS_TABLE) -> pl.DataFrame:
-        """One table of a stored log, read whole."""
-        return pl.read_parquet(self.table_path(name, table))
+    def read(self, name: str, table: str | None = None) -> pl.DataFrame:
+        """A stored log's table read whole; by default its flat event log."""
+        return pl.read_parquet(self.table_path(name, table or self._flat_events(name)))
+
+    def _flat_events(self, name: str) -> str:
+        entry = self.entry(name)
+        if entry.kind == "object-centric":
+            raise InputError(
+                f"{name!r} is an object-centric (OCEL) log: it has no single case notion, which "
+                "this view needs. Import the file again flattened on one object type, e.g. "
+                f"'kitflow import {entry.source_path} --name {name}-orders --object-type order'."
+            )
+        return EVENTS_TABLE
 
     def quarantine_path(self, name: str) -> Path:
         """Where the quarantine of ``name`` lies (it may not exist: nothing was set aside)."""

@@ -126,3 +126,13 @@ def test_every_command_has_help() -> None:
     for command in ("import", "logs", "stats", "dfg", "export", "delete"):
         result = runner.invoke(cli, [command, "--help"])
         assert result.exit_code == 0 and "Usage:" in result.stdout
+
+
+def test_object_centric_log_in_a_flat_view_says_how_to_flatten() -> None:
+    source = shared_file("pm4py-examples/ocel20_example.jsonocel")
+    output = run("import", str(source), "--name", "ocel")
+    assert "Stored 'ocel': 13 events, " in output and "9 objects of 4 types" in output
+    result = runner.invoke(cli, ["dfg", "ocel"])
+    assert result.exit_code == 1
+    assert "'ocel' is an object-centric (OCEL) log" in str(result.exception)
+    assert "--object-type" in str(result.exception)

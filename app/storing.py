@@ -1,0 +1,93 @@
+"""The last steps every import shares: build the canonical log, measure it, store it, report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+
+from mining import compute_log_stats
+from models.catalog import LogEntry
+from models.eventlog import build_canonical_log, start_after_end
+from models.schema import SCHEMA_VERSION
+from models.store import EVENTS_TABLE, LogStore
+
+ExportFormat = Literal["xes", "csv", "parquet", "ocel"]
+Step = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import stored and what it set aside."""
+
+    entry: LogEntry
+    quarantined: int
+    quarantine_path: Path | None
+    notes: tuple[str, ...]
+
+
+def no_step(_: str) -> None:
+    """A progress callback that shows nothing."""
+    return None
+
+
+@dataclass(frozen=True)
+class FlatSource:
+    """Where a staged flat frame came from, for its catalog entry."""
+
+    path: Path
+    source_format: str
+
+
+def store_flat_log(
+    store: LogStore,
+    staged: pl.DataFrame,
+    *,
+    name: str,
+    source: FlatSource,
+    quarantine: pl.DataFrame,
+    notes: tuple[str, ...],
+    keep_numeric_activities: bool,
+    replace: bool,
+    step: Step,
+) -> ImportReport:
+    """Build, measure and store a staged flat frame as log ``name``; report what happened."""
+    step("validating")
+    log = build_canonical_log(
+        staged, keep_numeric_activities=keep_numeric_activities, quarantine=quarantine
+    )
+    step("measuring")
+    stats = compute_log_stats(log.events)
+    entry = LogEntry(
+        name=name,
+        kind="flat",
+        source_path=str(source.path.resolve()),
+        source_format=source.source_format,
+        cases=stats.cases,
+        events=stats.events,
+        activities=stats.activities,
+        variants=stats.variants,
+        quarantined=log.quarantine.height,
+        first_event=stats.start,
+        last_event=stats.end,
+        schema_version=SCHEMA_VERSION,
+        imported_at=dt.datetime.now(dt.UTC),
+    )
+    step("storing")
+    store.save(entry, {EVENTS_TABLE: log.events}, log.quarantine, replace=replace)
+    late = start_after_end(log.events)
+    if late:
+        notes = (*notes, f"{late:,} event(s) start after they end; they are kept as they are.")
+    return report_import(store, entry, log.quarantine, notes)
+
+
+def report_import(
+    store: LogStore, entry: LogEntry, quarantine: pl.DataFrame, notes: tuple[str, ...]
+) -> ImportReport:
+    """The report of a stored import, pointing at its quarantine file when rows were set aside."""
+    quarantine_path = store.quarantine_path(entry.name) if quarantine.height else None
+    return ImportReport(entry, quarantine.height, quarantine_path, notes)
