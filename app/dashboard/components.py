@@ -1,0 +1,57 @@
+"""Building blocks shared by the pages: tables, notes, the empty-store message."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from dash import dcc, html
+from dash.development.base_component import Component
+
+from app.figures.tables import Cell, Column, Link, TableData
+from app.formatting import Language
+from app.i18n import translate
+
+NoteKind = Literal["info", "warning", "error"]
+
+
+def render_table(table: TableData, *, table_id: str, compact: bool = False) -> html.Div:
+    """An HTML table of display-ready cells; numeric columns right-aligned; scrolls when wide."""
+    head = html.Thead(html.Tr([html.Th(c.label, className=_cell_class(c)) for c in table.columns]))
+    body = html.Tbody(
+        [
+            html.Tr([html.Td(_cell(row[c.key]), className=_cell_class(c)) for c in table.columns])
+            for row in table.rows
+        ]
+    )
+    classes = "kf-table kf-table--compact" if compact else "kf-table"
+    return html.Div(html.Table([head, body], id=table_id, className=classes), className="kf-scroll")
+
+
+def _cell_class(column: Column) -> str:
+    return f"kf-col-{column.key}" + (" kf-num" if column.numeric else "")
+
+
+def _cell(value: Cell) -> str | Component:
+    if isinstance(value, Link):
+        return dcc.Link(value.text, href=value.href)
+    return value
+
+
+def note(text: str, *, kind: NoteKind = "info", note_id: str | None = None) -> html.Div:
+    """A one-paragraph message in a coloured box."""
+    if note_id is None:
+        return html.Div(text, className=f"kf-note kf-note--{kind}", role="status")
+    return html.Div(text, id=note_id, className=f"kf-note kf-note--{kind}", role="status")
+
+
+def empty_store_message(language: Language, *, message_id: str) -> html.Div:
+    """What to do when no log is stored yet: the import command to run."""
+    return html.Div(
+        [
+            html.H2(translate("empty.title", language)),
+            html.P(translate("empty.body", language)),
+            html.Pre(html.Code(translate("empty.command", language))),
+        ],
+        id=message_id,
+        className="kf-empty",
+    )

@@ -1,0 +1,25 @@
+"""Page addresses, and links that carry the chosen language along."""
+
+from __future__ import annotations
+
+from typing import Final
+from urllib.parse import parse_qsl, urlencode
+
+from app.formatting import Language
+from app.i18n import DEFAULT_LANGUAGE
+
+LOGS_PATH: Final = "/"
+PROCESS_MAP_PATH: Final = "/process-map"
+
+
+def page_href(path: str, language: Language, **params: str | None) -> str:
+    """``path`` with ``params`` and the language as query; Danish, the default, is left out."""
+    query = {key: value for key, value in params.items() if value is not None}
+    if language != DEFAULT_LANGUAGE:
+        query["lang"] = language
+    return f"{path}?{urlencode(query)}" if query else path
+
+
+def query_params(search: str | None) -> dict[str, str]:
+    """The query of a URL (``?a=1&b=2``) as a dict; the last value wins."""
+    return dict(parse_qsl((search or "").lstrip("?")))

@@ -1,0 +1,131 @@
+"""Every label the dashboard shows, in Danish (the default) and English.
+
+Pages and figures never hold display text of their own: they ask :func:`translate` with a key, so
+a missing translation is one failing test here instead of a half-English page.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from app.formatting import Language
+
+DEFAULT_LANGUAGE: Final[Language] = "da"
+LANGUAGES: Final[tuple[Language, ...]] = ("da", "en")
+
+# key -> (Danish, English). Placeholders in braces are filled by ``translate(..., **values)``.
+_LABELS: Final[dict[str, tuple[str, str]]] = {
+    # The frame around every page.
+    "app.tagline": ("Procesindsigt for Koncern IT", "Process insight for Koncern IT"),
+    "app.language": ("Sprog", "Language"),
+    "language.da": ("Dansk", "Dansk"),
+    "language.en": ("English", "English"),
+    "nav.logs": ("Hændelseslogs", "Event logs"),
+    "nav.process_map": ("Procesoverblik", "Process map"),
+    # The logs page.
+    "logs.title": ("Hændelseslogs", "Event logs"),
+    "logs.intro": (
+        "De hændelseslogs, der er gemt i KIT Flow, med deres nøgletal. "
+        "Tider vises i dansk tid (Europe/Copenhagen).",
+        "The event logs stored in KIT Flow, with their key figures. "
+        "Times are shown in Danish time (Europe/Copenhagen).",
+    ),
+    "logs.count": ("{count} gemte logs", "{count} stored logs"),
+    "logs.count_one": ("{count} gemt log", "{count} stored log"),
+    "logs.col.name": ("Navn", "Name"),
+    "logs.col.source": ("Kildefil", "Source file"),
+    "logs.col.kind": ("Type", "Kind"),
+    "logs.col.cases": ("Sager", "Cases"),
+    "logs.col.events": ("Hændelser", "Events"),
+    "logs.col.activities": ("Aktiviteter", "Activities"),
+    "logs.col.variants": ("Varianter", "Variants"),
+    "logs.col.quarantined": ("I karantæne", "Quarantined"),
+    "logs.col.first_event": ("Første hændelse", "First event"),
+    "logs.col.last_event": ("Sidste hændelse", "Last event"),
+    "logs.col.imported_at": ("Importeret", "Imported"),
+    "kind.flat": ("Flad", "Flat"),
+    "kind.object-centric": ("Objektcentreret", "Object-centric"),
+    # What to do when nothing is stored yet.
+    "empty.title": ("Der er ingen hændelseslogs endnu", "There are no event logs yet"),
+    "empty.body": (
+        "Importér en hændelseslog (CSV, XES, OCEL 2.0 eller Parquet) fra kommandolinjen, "
+        "og genindlæs derefter siden:",
+        "Import an event log (CSV, XES, OCEL 2.0 or Parquet) from the command line, "
+        "then reload this page:",
+    ),
+    "empty.command": (
+        "kitflow import sti/til/log.xes --name mit-log",
+        "kitflow import path/to/log.xes --name my-log",
+    ),
+    # The process-map page.
+    "map.title": ("Procesoverblik", "Process map"),
+    "map.intro": (
+        "Direkte-følger-grafen for en hændelseslog: hvilke aktiviteter der følger direkte efter "
+        "hinanden i samme sag, hvor ofte, og hvor lang tid der i gennemsnit går imellem.",
+        "The directly-follows graph of an event log: which activities directly follow each "
+        "other within a case, how often, and how much time passes between them on average.",
+    ),
+    "map.log": ("Hændelseslog", "Event log"),
+    "map.log_placeholder": ("Vælg en hændelseslog", "Choose an event log"),
+    "map.top_arcs": ("Vis de hyppigste overgange", "Show the most frequent arcs"),
+    "map.choose": (
+        "Vælg en hændelseslog ovenfor for at tegne procesoverblikket.",
+        "Choose an event log above to draw its process map.",
+    ),
+    "map.summary": (
+        "Viser {shown_activities} af {activities} aktiviteter og {shown} af {total} overgange",
+        "Showing {shown_activities} of {activities} activities and {shown} of {total} arcs",
+    ),
+    "map.arcs": ("Overgange", "Arcs"),
+    "map.col.source": ("Fra", "From"),
+    "map.col.target": ("Til", "To"),
+    "map.col.frequency": ("Antal", "Frequency"),
+    "map.col.mean": ("Gns. tid", "Mean time"),
+    "map.col.median": ("Median", "Median"),
+    "map.legend": (
+        "Tal i boksene: antal hændelser. Pile: antal overgange · gennemsnitlig tid imellem. "
+        "Tykkere pil = hyppigere overgang.",
+        "Numbers in the boxes: events. Arrows: number of transitions · mean time between. "
+        "Thicker arrow = more frequent.",
+    ),
+    "map.object_centric": (
+        "Objektcentrerede logs ({names}) kan ikke tegnes direkte. Importér dem flade på én "
+        "objekttype: kitflow import FIL --name NAVN --object-type TYPE",
+        "Object-centric logs ({names}) cannot be drawn directly. Import them flattened on one "
+        "object type: kitflow import FILE --name NAME --object-type TYPE",
+    ),
+    "map.only_object_centric": (
+        "Der er kun objektcentrerede logs. Et procesoverblik kræver en flad log.",
+        "There are only object-centric logs. A process map needs a flat log.",
+    ),
+    "map.not_flat": (
+        "Loggen {name} er objektcentreret og skal gøres flad ved import med --object-type.",
+        "The log {name} is object-centric and must be flattened on import with --object-type.",
+    ),
+    "map.empty_log": ("Loggen {name} har ingen overgange.", "The log {name} has no arcs."),
+    "map.error": (
+        "Procesoverblikket kunne ikke tegnes: {error}",
+        "Could not draw the map: {error}",
+    ),
+}
+
+
+def parse_language(value: object) -> Language:
+    """The language a URL or store value asks for; Danish for anything unknown or missing."""
+    text = str(value).strip().lower() if value is not None else ""
+    return "en" if text == "en" else DEFAULT_LANGUAGE
+
+
+def translate(key: str, language: Language, **values: object) -> str:
+    """The label ``key`` in ``language``, with ``{placeholders}`` filled from ``values``."""
+    try:
+        danish, english = _LABELS[key]
+    except KeyError:
+        raise KeyError(f"no dashboard label {key!r}: add it to app/i18n.py") from None
+    text = english if language == "en" else danish
+    return text.format(**values) if values else text
+
+
+def label_keys() -> tuple[str, ...]:
+    """All known label keys (for tests that every label has both languages)."""
+    return tuple(_LABELS)

@@ -1,0 +1,94 @@
+"""Browser fixtures for the end-to-end tests (``@pytest.mark.e2e``).
+
+A headless Debian Chromium driven by Selenium, and a live server that serves a Dash app on a free
+port of 127.0.0.1 in a thread. The Chromium flags keep it off the network: without the
+background-networking ones it tries connections the closed build network refuses.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("KITFLOW_CHROMIUM", "/usr/bin/chromium"))
+CHROMEDRIVER = Path(os.environ.get("KITFLOW_CHROMEDRIVER", "/usr/bin/chromedriver"))
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1440,1100",
+)
+
+
+def require_chromium() -> None:
+    """Skip when Chromium or its driver is missing; on CI (``CI`` set) fail instead."""
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
+    if not missing:
+        return
+    message = (
+        f"missing {', '.join(missing)}: install Debian's chromium and chromium-driver "
+        "(apt-get install -y chromium chromium-driver)"
+    )
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def chromium_options(user_data_dir: Path) -> Any:
+    """Selenium options for a headless, offline Chromium with a fresh profile."""
+    from selenium.webdriver.chrome.options import Options  # noqa: PLC0415 - only e2e needs it
+
+    options = Options()
+    options.binary_location = str(CHROMIUM)
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={user_data_dir}")
+    return options
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Any]:
+    """A headless Chromium (Selenium ``WebDriver``), closed after the test."""
+    require_chromium()
+    from selenium import webdriver  # noqa: PLC0415
+    from selenium.webdriver.chrome.service import Service  # noqa: PLC0415
+
+    driver = webdriver.Chrome(
+        service=Service(str(CHROMEDRIVER)), options=chromium_options(tmp_path / "chromium")
+    )
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture
+def live_server() -> Iterator[Callable[[Any], str]]:
+    """Serve a Dash app (or any WSGI app) on a free port; returns its base URL, no trailing /."""
+    from werkzeug.serving import make_server  # noqa: PLC0415
+
+    servers: list[Any] = []
+
+    def start(app: Any) -> str:
+        wsgi = getattr(app, "server", app)
+        server = make_server("127.0.0.1", 0, wsgi, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}"
+
+    try:
+        yield start
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
