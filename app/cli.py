@@ -14,12 +14,13 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from app import cli_demo_landscape, cli_extract, cli_mining
 from app.cli_case import case_cli
 from app.demo import load_demo_logs
-from app.formatting import format_date, format_datetime, format_duration, format_int, format_number
+from app.formatting import format_date, format_datetime, format_duration, format_int
 from app.ocel_import import compute_ocel_log_stats
 from app.pipeline import ExportFormat, ImportReport, Step, export_log, import_log
-from extractors.files import ColumnMapping, FileFormat, LifecycleMode, ReadOptions
+from extractors.files import ColumnMapping, ReadOptions
 from mining import compute_log_stats, discover_dfg
 from models.catalog import LogEntry
 from models.errors import KitflowError
@@ -316,6 +317,12 @@ def demo_command(
         load_demo_logs(_store(), source, replace=replace, announce=announce)
 
 
+# The commands of the other areas, after the core ones so that --help lists those first.
+cli_mining.register(cli)
+cli_extract.register(cli)
+cli_demo_landscape.register(cli)
+
+
 def main() -> None:
     """Entry point: run the CLI, turning KIT Flow errors into a message and exit code 2."""
     try:
@@ -323,7 +330,3 @@ def main() -> None:
     except KitflowError as error:
         err.print(f"[bold red]Error:[/] {error}", highlight=False)
         raise SystemExit(2) from None
-
-
-# Imported for their side effect of registering commands on ``cli``.
-_ = (format_number, FileFormat, LifecycleMode)

@@ -51,8 +51,9 @@ def test_sqlite_catalog_round_trips_entries(tmp_path: Path) -> None:
 
 def test_default_database_is_a_sqlite_file_in_the_data_folder(tmp_path: Path) -> None:
     store = LogStore(tmp_path / "data")
-    import_log(store, shared_file("pm4py-examples/running-example.xes"), name="r",
-               options=ReadOptions())
+    import_log(
+        store, shared_file("pm4py-examples/running-example.xes"), name="r", options=ReadOptions()
+    )
     assert (tmp_path / "data" / "kitflow.db").exists()
     assert (tmp_path / "data" / "03_primary" / "r" / "events.parquet").exists()
 
@@ -89,8 +90,9 @@ def test_postgresql_catalog_round_trips_entries(postgres_database: str) -> None:
 
 def test_store_on_postgresql(tmp_path: Path, postgres_database: str) -> None:
     store = LogStore(tmp_path / "data", database_url=postgres_database)
-    import_log(store, shared_file("pm4py-examples/running-example.xes"), name="r",
-               options=ReadOptions())
+    import_log(
+        store, shared_file("pm4py-examples/running-example.xes"), name="r", options=ReadOptions()
+    )
     assert [(e.name, e.cases, e.events) for e in store.list()] == [("r", 6, 42)]
     assert not (tmp_path / "data" / "kitflow.db").exists()
     store.catalog.dispose()

@@ -1,0 +1,268 @@
+"""The analysis commands of ``kitflow``: variants, bottlenecks, handovers, compare.
+
+``register(cli)`` adds them to the main Typer app. Each prints a table with Danish number
+formats, or with ``--json`` exactly one JSON value on stdout. Wrong arguments raise
+``InputError`` with a message that says what to give instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import sys
+from typing import Annotated, Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from app.formatting import format_date, format_duration, format_int, format_number
+from mining.bottlenecks import find_bottlenecks
+from mining.compare import Comparison, compare_periods
+from mining.durations import TimeMode
+from mining.handovers import (
+    Performer,
+    compute_handovers,
+    compute_handovers_per_case,
+    find_ping_pong,
+)
+from mining.variants import compute_variants
+from models.errors import InputError
+from models.store import LogStore
+
+out = Console(soft_wrap=True)
+T = TypeVar("T", bound=str)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+NameArg = Annotated[str, typer.Argument(help="Name of the stored log.")]
+WorkingFlag = Annotated[
+    bool,
+    typer.Option(
+        "--working-time",
+        help="Measure in Danish working time (weekdays 08-16, without helligdage).",
+    ),
+]
+LOCAL_ZONE = ZoneInfo("Europe/Copenhagen")
+
+
+def register(cli: typer.Typer) -> None:
+    """Add the commands ``variants``, ``bottlenecks``, ``handovers`` and ``compare`` to ``cli``."""
+    cli.command("variants")(variants_command)
+    cli.command("bottlenecks")(bottlenecks_command)
+    cli.command("handovers")(handovers_command)
+    cli.command("compare")(compare_command)
+
+
+def _choice(value: str, allowed: tuple[T, ...], flag: str) -> T:
+    for option in allowed:
+        if value == option:
+            return option
+    raise InputError(f"{flag} {value!r} is not one of {'|'.join(allowed)}: choose one of them.")
+
+
+def _print_json(value: object) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=_json_default) + "\n")
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def _time_mode(working: bool) -> TimeMode:
+    return "working" if working else "calendar"
+
+
+def _percent(share: float | None) -> str:
+    return "–" if share is None else f"{format_number(share * 100, 1)} %"
+
+
+def variants_command(
+    name: NameArg,
+    top: Annotated[int, typer.Option(help="Show the N most frequent variants.")] = 10,
+    as_json: JsonFlag = False,
+) -> None:
+    """Variants of a stored log: cases, share and throughput per activity sequence."""
+    _check_positive(top, "--top")
+    table = compute_variants(LogStore().scan(name))
+    shown = table.head(top)
+    if as_json:
+        _print_json({"variants": table.height, "shown": shown.to_dicts()})
+        return
+    view = Table("#", "Sager", "Andel", "Gns. gennemløb", "Median", "Forløb")
+    for row in shown.iter_rows(named=True):
+        view.add_row(
+            format_int(row["variant_rank"]),
+            format_int(row["cases"]),
+            _percent(row["share"]),
+            format_duration(row["mean_throughput_s"]),
+            format_duration(row["median_throughput_s"]),
+            " → ".join(row["variant"]),
+        )
+    out.print(view)
+    out.print(f"{format_int(table.height)} varianter i alt.")
+
+
+def _check_positive(value: int, flag: str) -> None:
+    if value < 1:
+        raise InputError(f"{flag} {value} must be 1 or more.")
+
+
+def bottlenecks_command(
+    name: NameArg,
+    level: Annotated[str, typer.Option(help="arc|activity")] = "arc",
+    by: Annotated[str, typer.Option(help="none|month|org_unit")] = "none",
+    top: Annotated[int, typer.Option(help="Show the N worst per group.")] = 10,
+    working_time: WorkingFlag = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Arcs or activities ranked by the total waiting time they cause."""
+    _check_positive(top, "--top")
+    ranked = find_bottlenecks(
+        LogStore().scan(name),
+        level=_choice(level, ("arc", "activity"), "--level"),
+        by=_choice(by, ("none", "month", "org_unit"), "--by"),
+        top=top,
+        time=_time_mode(working_time),
+    )
+    if as_json:
+        _print_json(ranked.to_dicts())
+        return
+    split = [c for c in ("month", "org_unit") if c in ranked.columns]
+    keys = ["source", "target"] if level == "arc" else ["activity"]
+    view = Table(*split, *keys, "Rang", "Antal", "Gns. ventetid", "Samlet ventetid", "Andel")
+    for row in ranked.iter_rows(named=True):
+        view.add_row(
+            *(format_date_cell(row[c]) for c in split),
+            *(row[k] or "" for k in keys),
+            format_int(row["rank"]),
+            format_int(row["frequency"]),
+            format_duration(row["mean_wait_s"]),
+            format_duration(row["total_wait_s"]),
+            _percent(row["wait_share"]),
+        )
+    out.print(view)
+
+
+def format_date_cell(value: Any) -> str:
+    """A month (a date) as 01.05.2024, anything else as text."""
+    if isinstance(value, dt.date):
+        return format_date(dt.datetime.combine(value, dt.time(12), tzinfo=LOCAL_ZONE))
+    return "–" if value is None else str(value)
+
+
+def handovers_command(
+    name: NameArg,
+    level: Annotated[str, typer.Option(help="org_unit|resource")] = "org_unit",
+    top: Annotated[int, typer.Option(help="Show the N largest handovers.")] = 20,
+    as_json: JsonFlag = False,
+) -> None:
+    """Handovers of work between org units (or, in groups of 5 or more, resources)."""
+    _check_positive(top, "--top")
+    chosen: Performer = _choice(level, ("org_unit", "resource"), "--level")
+    events = LogStore().scan(name)
+    matrix = compute_handovers(events, level=chosen)
+    ping_pong = find_ping_pong(events, level=chosen)
+    per_case = compute_handovers_per_case(events, level=chosen)
+    total, bounces = int(per_case["handovers"].sum()), int(per_case["ping_pongs"].sum())
+    per_case_mean = total / per_case.height if per_case.height else None
+    if as_json:
+        _print_json(
+            {
+                "level": chosen,
+                "cases": per_case.height,
+                "handovers": total,
+                "mean_handovers_per_case": per_case_mean,
+                "ping_pongs": bounces,
+                "matrix": matrix.to_dicts(),
+                "ping_pong": ping_pong.to_dicts(),
+            }
+        )
+        return
+    out.print(
+        f"{format_int(total)} overdragelser i {format_int(per_case.height)} sager "
+        f"({format_number(per_case_mean, 2)} pr. sag), {format_int(bounces)} ping-pong."
+    )
+    view = Table("Fra", "Til", "Overdragelser", "Sager", "Andel")
+    for row in matrix.head(top).iter_rows(named=True):
+        view.add_row(
+            row["source"],
+            row["target"],
+            format_int(row["handovers"]),
+            format_int(row["cases"]),
+            _percent(row["share"]),
+        )
+    out.print(view)
+
+
+def compare_command(
+    name: NameArg,
+    at: Annotated[str, typer.Option(help="Date (Copenhagen time) or ISO time with offset.")],
+    measure: Annotated[
+        str, typer.Option(help="throughput_s|time_between_s|wait_s|events|handovers|rework")
+    ] = "throughput_s",
+    statistic: Annotated[str, typer.Option(help="mean|median")] = "mean",
+    source: Annotated[str | None, typer.Option(help="From activity (time_between_s).")] = None,
+    target: Annotated[
+        str | None, typer.Option(help="To activity (time_between_s), or waited-for (wait_s).")
+    ] = None,
+    resamples: Annotated[int, typer.Option(help="Bootstrap and permutation rounds.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Seed of the random generator.")] = 0,
+    working_time: WorkingFlag = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """A measure before and after a date, with a bootstrap interval and a permutation p-value."""
+    _check_positive(resamples, "--resamples")
+    result = compare_periods(
+        LogStore().scan(name),
+        at=parse_moment(at),
+        measure=_choice(
+            measure,
+            ("throughput_s", "time_between_s", "wait_s", "events", "handovers", "rework"),
+            "--measure",
+        ),
+        statistic=_choice(statistic, ("mean", "median"), "--statistic"),
+        time=_time_mode(working_time),
+        source=source,
+        target=target,
+        resamples=resamples,
+        seed=seed,
+    )
+    if as_json:
+        _print_json(dataclasses.asdict(result))
+        return
+    _print_comparison(result, working_time=working_time)
+
+
+def parse_moment(text: str) -> dt.datetime:
+    """``2024-05-01`` (midnight, Copenhagen time) or an ISO time; without offset: Copenhagen."""
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            f"--at {text!r} is not a date: give it as 2024-05-01 or 2024-05-01T08:00+02:00."
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_ZONE)
+
+
+def _print_comparison(result: Comparison, *, working_time: bool) -> None:
+    is_time = result.measure.endswith("_s")
+
+    def show(value: float) -> str:
+        if not is_time:
+            return format_number(value, 2)
+        # Working time in days of 24 hours would mislead: show working hours.
+        return f"{format_number(value / 3600, 1)} arb.t" if working_time else format_duration(value)
+
+    out.print(f"{result.measure} ({result.statistic}) omkring {result.at.isoformat()}:")
+    out.print(f"  før:   {show(result.before)} ({format_int(result.cases_before)} sager)")
+    out.print(f"  efter: {show(result.after)} ({format_int(result.cases_after)} sager)")
+    out.print(
+        f"  forskel: {show(result.difference)}, "
+        f"{format_number(result.confidence * 100, 0)} %-interval "
+        f"[{show(result.ci_low)}; {show(result.ci_high)}], "
+        f"p = {format_number(result.p_value, 4)}"
+    )

@@ -1,0 +1,87 @@
+"""Bottlenecks: arcs and activities ranked by the total waiting time they contribute.
+
+The waiting time of an event is defined in :mod:`mining.durations` (previous event's end to
+this event's start). An arc's or an activity's contribution is the sum of the waiting times of
+its target events, i.e. frequency × mean wait: where the most case time is spent waiting.
+A split by month uses the Copenhagen month of the waited-for event; a split by org unit uses the
+org unit of the waited-for event (the unit the case was waiting for).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import polars as pl
+
+from mining.calendar_dk import DEFAULT_CALENDAR, WorkingCalendar, compute_local_us
+from mining.durations import TimeMode, compute_event_durations
+from models.errors import InputError
+from models.schema import ACTIVITY, CASE, ORG_UNIT, TIMESTAMP
+
+Log = pl.LazyFrame | pl.DataFrame
+BottleneckLevel = Literal["arc", "activity"]
+Split = Literal["none", "month", "org_unit"]
+
+
+def find_bottlenecks(
+    events: Log,
+    *,
+    level: BottleneckLevel = "arc",
+    by: Split = "none",
+    top: int | None = None,
+    time: TimeMode = "calendar",
+    calendar: WorkingCalendar = DEFAULT_CALENDAR,
+) -> pl.DataFrame:
+    """One row per arc (``source``, ``target``) or ``activity``, per ``month`` (a date, the
+    first of the month) or ``org_unit`` when split, ranked by ``total_wait_s``.
+
+    Columns after the keys: ``rank`` (1 = most waiting, within the month or org unit),
+    ``frequency`` (waits counted), ``mean_wait_s``, ``median_wait_s``, ``total_wait_s`` and
+    ``wait_share`` (of all waiting in the log, or in that month or org unit). A case's first
+    event has no wait, so start activities count only where they occur later in a case.
+    ``top`` keeps the first ``top`` ranks of each group.
+    """
+    lazy = events.lazy()
+    if by == "org_unit" and ORG_UNIT not in lazy.collect_schema():
+        raise InputError(
+            "this log has no org unit column, so bottlenecks cannot be split by org unit: import "
+            "it with --group COLUMN (the assignment group or service area)."
+        )
+    timed = compute_event_durations(lazy, time=time, calendar=calendar)
+    same_case = pl.col(CASE).shift(1) == pl.col(CASE)
+    keys = ["source", "target"] if level == "arc" else ["activity"]
+    split: list[str] = [] if by == "none" else [by]
+    waits = timed.select(
+        pl.when(same_case).then(pl.col(ACTIVITY).cast(pl.String).shift(1)).alias("source"),
+        pl.col(ACTIVITY).cast(pl.String).alias("target" if level == "arc" else "activity"),
+        pl.from_epoch(compute_local_us(pl.col(TIMESTAMP)), time_unit="us")
+        .dt.truncate("1mo")
+        .dt.date()
+        .alias("month"),
+        *([pl.col(ORG_UNIT)] if by == "org_unit" else []),
+        "wait_s",
+    ).filter(pl.col("wait_s").is_not_null())
+    ranked = _rank(waits, keys, split)
+    if top is not None:
+        ranked = ranked.filter(pl.col("rank") <= top)
+    return ranked.collect()
+
+
+def _rank(waits: pl.LazyFrame, keys: list[str], split: list[str]) -> pl.LazyFrame:
+    grouped = waits.group_by(*split, *keys).agg(
+        pl.len().cast(pl.Int64).alias("frequency"),
+        pl.col("wait_s").mean().alias("mean_wait_s"),
+        pl.col("wait_s").median().alias("median_wait_s"),
+        pl.col("wait_s").sum().alias("total_wait_s"),
+    )
+    total = pl.col("total_wait_s").sum()
+    share = pl.col("total_wait_s") / (total.over(split) if split else total)
+    descending = [False] * len(split) + [True] + [False] * len(keys)
+    ordered = grouped.sort([*split, "total_wait_s", *keys], descending=descending)
+    rank = pl.int_range(1, pl.len() + 1, dtype=pl.Int64)
+    return ordered.with_columns(
+        (rank.over(split) if split else rank).alias("rank"), share.alias("wait_share")
+    ).select(*split, *keys, "rank", *_MEASURES)
+
+
+_MEASURES = ("frequency", "mean_wait_s", "median_wait_s", "total_wait_s", "wait_share")

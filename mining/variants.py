@@ -1,0 +1,102 @@
+"""Variants: the distinct activity sequences the cases of a log follow.
+
+A variant is the sequence of a case's activities in stored order (time, then file order), the
+same sequence pm4py's ``get_variants`` uses. Sequences are grouped as lists of the activities'
+integer codes and named only once per variant.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from mining.dfg import activity_code, find_activity_names, name_codes, time_us
+from models.schema import CASE
+
+Log = pl.LazyFrame | pl.DataFrame
+
+
+def compute_case_sequences(events: Log) -> pl.LazyFrame:
+    """One row per case: ``case_id``, ``_sequence`` (activity codes in order), ``events`` and
+    ``throughput_s`` (last minus first timestamp, seconds)."""
+    return (
+        events.lazy()
+        .group_by(CASE, maintain_order=True)
+        .agg(
+            activity_code().alias("_sequence"),
+            pl.len().alias("events"),
+            ((time_us().max() - time_us().min()) / 1e6).alias("throughput_s"),
+        )
+    )
+
+
+def rank_variants(cases: pl.LazyFrame, names: dict[int, str]) -> pl.LazyFrame:
+    """One row per variant of ``compute_case_sequences`` output, most frequent first.
+
+    Columns: ``variant_rank`` (1 = most frequent; ties broken by the activity names, so the
+    order is the same in every process), ``variant`` (list of activity names), ``_sequence``,
+    ``cases``, ``share`` (of all cases, 0-1), ``events`` (per case), ``mean_throughput_s``,
+    ``median_throughput_s``.
+    """
+    grouped = cases.group_by("_sequence").agg(
+        pl.len().alias("cases"),
+        pl.col("events").first(),
+        pl.col("throughput_s").mean().alias("mean_throughput_s"),
+        pl.col("throughput_s").median().alias("median_throughput_s"),
+    )
+    named = grouped.with_columns(
+        pl.col("_sequence").list.eval(name_codes(pl.element(), names)).alias("variant"),
+        (pl.col("cases") / pl.col("cases").sum()).alias("share"),
+    )
+    ranked = named.sort(["cases", "variant"], descending=[True, False]).with_columns(
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("variant_rank")
+    )
+    return ranked.select(
+        "variant_rank",
+        "variant",
+        "_sequence",
+        pl.col("cases").cast(pl.Int64),
+        "share",
+        pl.col("events").cast(pl.Int64),
+        "mean_throughput_s",
+        "median_throughput_s",
+    )
+
+
+def compute_variants(events: Log) -> pl.DataFrame:
+    """One row per variant, most frequent first.
+
+    Columns: ``variant_rank``, ``variant`` (list of activity names), ``cases``, ``share`` (of the
+    log's cases, 0-1), ``events`` (per case of the variant), ``mean_throughput_s`` and
+    ``median_throughput_s`` (case throughput: last minus first timestamp, seconds).
+    """
+    lazy = events.lazy()
+    names = find_activity_names(lazy)
+    return rank_variants(compute_case_sequences(lazy), names).drop("_sequence").collect()
+
+
+def compare_variants(first: Log, second: Log) -> pl.DataFrame:
+    """One row per variant found in either log (two periods, two units, before/after).
+
+    Columns: ``variant``, then for each side (suffix ``_a`` for ``first``, ``_b`` for
+    ``second``) ``cases``, ``share`` and ``mean_throughput_s``; ``share_change_pp`` (percentage
+    points, b minus a) and ``mean_throughput_change_s`` (b minus a; null when a side lacks the
+    variant). Sorted by total cases, then variant. Cut the periods with ``filter_time_window``.
+    """
+    columns = ["variant", "cases", "share", "mean_throughput_s"]
+    a = compute_variants(first).select(columns)
+    b = compute_variants(second).select(columns)
+    both = a.join(b, on="variant", how="full", coalesce=True, suffix="_b").rename(
+        {"cases": "cases_a", "share": "share_a", "mean_throughput_s": "mean_throughput_s_a"}
+    )
+    filled = both.with_columns(
+        pl.col("cases_a", "cases_b").fill_null(0), pl.col("share_a", "share_b").fill_null(0.0)
+    )
+    return filled.with_columns(
+        ((pl.col("share_b") - pl.col("share_a")) * 100).alias("share_change_pp"),
+        (pl.col("mean_throughput_s_b") - pl.col("mean_throughput_s_a")).alias(
+            "mean_throughput_change_s"
+        ),
+    ).sort(
+        [pl.col("cases_a") + pl.col("cases_b"), "variant"],
+        descending=[True, False],
+    )
