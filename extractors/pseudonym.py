@@ -1,0 +1,114 @@
+"""Pseudonymising people at extraction: ``HMAC-SHA256(key, normalised user id)``, truncated.
+
+The key comes from ``KITFLOW_PSEUDONYM_KEY`` (any text; at least 16 characters) or from a key
+file (``KITFLOW_PSEUDONYM_KEY_FILE``, default ``~/.config/kitflow/pseudonym.key``), created with
+a random key on first use. The key must never lie inside the data folder: whoever holds the data
+and the key can recompute every pseudonym (which is how an access request is answered), so the
+two are kept apart. A plain hash without a key would fall to a dictionary of employee ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from extractors.errors import FatalError
+
+KEY_ENV = "KITFLOW_PSEUDONYM_KEY"
+KEY_FILE_ENV = "KITFLOW_PSEUDONYM_KEY_FILE"
+DEFAULT_KEY_FILE = Path("~/.config/kitflow/pseudonym.key")
+PREFIX = "p-"
+_DIGEST_HEX_CHARS = 16
+_MIN_KEY_CHARS = 16
+
+# Accounts that are the platform itself, not an employee: kept in clear as "system".
+SYSTEM_ACCOUNTS = frozenset({"system", "guest", "admin_system", "mid.server"})
+SYSTEM = "system"
+
+
+def normalise_user_id(user_id: str) -> str:
+    """The form hashed: trimmed and case-folded, so ``JDoe`` and ``jdoe `` are one person."""
+    return user_id.strip().casefold()
+
+
+@dataclass(frozen=True)
+class Pseudonymiser:
+    """Turns user ids into stable pseudonyms ``p-<16 hex>``; empty stays empty, system accounts
+    stay ``system``. One instance caches what it computed."""
+
+    key: bytes = field(repr=False)
+    _cache: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    def __call__(self, user_id: str | None) -> str | None:
+        """The pseudonym of ``user_id`` (None and blank values pass through unchanged)."""
+        if user_id is None or not user_id.strip():
+            return user_id
+        known = self._cache.get(user_id)
+        if known is not None:
+            return known
+        normal = normalise_user_id(user_id)
+        if normal in SYSTEM_ACCOUNTS:
+            pseudonym = SYSTEM
+        else:
+            digest = hmac.new(self.key, normal.encode("utf-8"), hashlib.sha256).hexdigest()
+            pseudonym = PREFIX + digest[:_DIGEST_HEX_CHARS]
+        self._cache[user_id] = pseudonym
+        return pseudonym
+
+
+def is_pseudonym(value: str) -> bool:
+    """Whether ``value`` has the shape of a pseudonym (or the system account)."""
+    return value == SYSTEM or (
+        value.startswith(PREFIX) and len(value) == len(PREFIX) + _DIGEST_HEX_CHARS
+    )
+
+
+def _say_nothing(_: str) -> None:
+    return None
+
+
+def load_key(*, data_dir: Path, announce: Callable[[str], None] = _say_nothing) -> bytes:
+    """The pseudonymisation key: from the environment, else the key file (created if absent).
+
+    ``announce`` receives a message when a new key file is created. Raises ``FatalError`` when
+    the key is too short or the key file lies inside ``data_dir``.
+    """
+    from_env = os.environ.get(KEY_ENV)
+    if from_env is not None:
+        return _checked(from_env.strip(), f"the environment variable {KEY_ENV}")
+    path = Path(os.environ.get(KEY_FILE_ENV) or DEFAULT_KEY_FILE).expanduser().resolve()
+    if path.is_relative_to(data_dir.resolve()):
+        raise FatalError(
+            f"the pseudonymisation key file {path} lies inside the data folder {data_dir}: "
+            f"move it elsewhere and point {KEY_FILE_ENV} at it, so data and key are kept apart."
+        )
+    if not path.exists():
+        _create_key_file(path)
+        announce(
+            f"Created a new pseudonymisation key in {path}. Keep it secret and back it up: "
+            "without it, pseudonyms cannot be recomputed for an access request, and a new key "
+            "gives every person a new pseudonym."
+        )
+    return _checked(path.read_text("utf-8").strip(), f"the key file {path}")
+
+
+def _create_key_file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(secrets.token_hex(32) + "\n")
+
+
+def _checked(key: str, where: str) -> bytes:
+    if len(key) < _MIN_KEY_CHARS:
+        raise FatalError(
+            f"the pseudonymisation key in {where} has {len(key)} characters; use at least "
+            f"{_MIN_KEY_CHARS}, for example the output of "
+            "python -c 'import secrets; print(secrets.token_hex(32))'."
+        )
+    return key.encode("utf-8")

@@ -1,0 +1,47 @@
+"""ServiceNow: the Table API client, the declared streams, the pure mapping and the export
+readers. Import from here; the modules behind it are private."""
+
+from extractors.servicenow.client import Credentials, TableClient
+from extractors.servicenow.export import (
+    CsvExportOptions,
+    ExportRead,
+    read_csv_export,
+    read_table_json_export,
+)
+from extractors.servicenow.mapping import (
+    MappedEvents,
+    StagedTable,
+    build_events,
+    check_record,
+    stage_records,
+)
+from extractors.servicenow.streams import (
+    STREAMS,
+    StreamSpec,
+    TableStream,
+    build_params,
+    build_query,
+    pseudonymise_record,
+    stream_spec,
+)
+
+__all__ = [
+    "STREAMS",
+    "Credentials",
+    "CsvExportOptions",
+    "ExportRead",
+    "MappedEvents",
+    "StagedTable",
+    "StreamSpec",
+    "TableClient",
+    "TableStream",
+    "build_events",
+    "build_params",
+    "build_query",
+    "check_record",
+    "pseudonymise_record",
+    "read_csv_export",
+    "read_table_json_export",
+    "stage_records",
+    "stream_spec",
+]

@@ -1,0 +1,407 @@
+"""Pure mapping of ServiceNow records: raw pages to staged tables to event rows.
+
+Staging (dbt's sense: rename and cast only) gives one typed table per stream, *one row per
+record* (the latest version read of each ``sys_id``), every value a string except the declared
+UTC datetimes. Records that cannot be staged are quarantined with the reason.
+
+Events follow the recommended mapping (sources.md 1.5) for one task table (``incident`` by
+default): case = the record's ``number`` (its ``sys_id`` kept as ``case:sys_id``);
+"Created" at ``opened_at``; one event per ``sys_audit`` row (``State: <label>`` with labels from
+``sys_choice``, "Assigned to group", "Assigned to person", "Priority changed"); "Resolved" and
+"Closed" from the record only for cases without any audited state change (so no case shows
+both); SLA start, breach and end from ``task_sla``. ``resource`` is the pseudonym already in the
+raw page; ``org_unit`` is the name (``sys_user_group``) of the assignment group in charge at the
+time of the event, rebuilt from the audited group changes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from extractors.errors import SkippableRecord
+from extractors.servicenow.streams import StreamSpec
+from models.eventlog import REASON_COLUMN, quarantine_rows
+from models.schema import (
+    ACTIVITY,
+    CASE,
+    EVENT_ORDER,
+    ORG_UNIT,
+    RESOURCE,
+    SOURCE_SYSTEM,
+    TIMESTAMP,
+    UTC_DATETIME,
+    empty_quarantine,
+)
+
+SNOW_TIME = "%Y-%m-%d %H:%M:%S"
+_SNOW_TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+SOURCE = "servicenow"
+
+
+@dataclass(frozen=True)
+class StagedTable:
+    """A staged stream: ``frame`` has one row per record (latest read per ``sys_id``), sorted
+    by (replication key, sys_id); ``quarantine`` one row per record set aside (row_number =
+    position among all records read, reason, record)."""
+
+    stream: str
+    frame: pl.DataFrame
+    quarantine: pl.DataFrame
+
+
+def stage_records(spec: StreamSpec, records: Iterable[Any]) -> StagedTable:
+    """Stage the records of ``spec``'s stream, read in page order (later reads win)."""
+    latest: dict[str, tuple[int, Any, str | None]] = {}
+    for position, record in enumerate(records, start=1):
+        flat = _flatten(record) if isinstance(record, dict) else record
+        try:
+            check_record(spec, flat)
+            reason = None
+        except SkippableRecord as skipped:
+            reason = skipped.reason
+        key = flat.get("sys_id") if isinstance(flat, dict) else None
+        identity = key if isinstance(key, str) and key else json.dumps(record, sort_keys=True)
+        latest.pop(identity, None)  # keep the read order of the latest version
+        latest[identity] = (position, flat, reason)
+    good = [r for _, r, reason in latest.values() if reason is None]
+    bad = [(p, reason, r) for p, r, reason in latest.values() if reason is not None]
+    return StagedTable(spec.name, _typed_frame(spec, good), _quarantine(bad))
+
+
+def _flatten(record: dict[str, Any]) -> dict[str, Any]:
+    # A reference sent with its link ({"link", "value"}) or display_value=all: keep the value.
+    return {k: v.get("value", "") if isinstance(v, dict) else v for k, v in record.items()}
+
+
+def check_record(spec: StreamSpec, record: Any) -> None:
+    """Raise ``SkippableRecord`` with the reason when ``record`` cannot be staged."""
+    if not isinstance(record, dict):
+        raise SkippableRecord(
+            f"not a JSON object but {type(record).__name__}: the page is malformed"
+        )
+    if not isinstance(record.get("sys_id"), str) or not record["sys_id"]:
+        raise SkippableRecord(
+            "no sys_id: ServiceNow always sends one; was sys_id left out of sysparm_fields?"
+        )
+    for name in spec.datetime_fields:
+        value = record.get(name)
+        if value not in (None, "") and not (isinstance(value, str) and _SNOW_TIME_RE.match(value)):
+            raise SkippableRecord(
+                f"{name} is {value!r}, not a UTC time 'YYYY-MM-DD HH:MM:SS': extract with "
+                "sysparm_display_value=false (display values are in the user's time zone)"
+            )
+    if not record.get(spec.replication_key):
+        raise SkippableRecord(
+            f"no {spec.replication_key}: the record cannot be placed in the stream's order"
+        )
+
+
+def _typed_frame(spec: StreamSpec, records: list[dict[str, Any]]) -> pl.DataFrame:
+    columns = {
+        name: pl.Series(name, [_text(r.get(name)) for r in records], dtype=pl.String)
+        for name in spec.fields
+    }
+    frame = pl.DataFrame(columns, schema=dict.fromkeys(spec.fields, pl.String))
+    frame = frame.with_columns(
+        pl.col(name)
+        .replace("", None)
+        .str.to_datetime(SNOW_TIME, time_zone="UTC", time_unit="us", strict=True)
+        for name in spec.datetime_fields
+    )
+    return frame.sort([spec.replication_key, spec.primary_key])
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+def _quarantine(bad: list[tuple[int, str, Any]]) -> pl.DataFrame:
+    if not bad:
+        return empty_quarantine()
+    return pl.DataFrame(
+        {
+            "row_number": [p for p, _, _ in bad],
+            "reason": [reason for _, reason, _ in bad],
+            "record": [json.dumps(r, ensure_ascii=False, sort_keys=True) for _, _, r in bad],
+        },
+        schema={"row_number": pl.UInt64(), "reason": pl.String(), "record": pl.String()},
+    )
+
+
+# -- events -----------------------------------------------------------------------------------
+
+_CANDIDATE_SCHEMA: Mapping[str, pl.DataType] = {
+    "case_sys_id": pl.String(),
+    ACTIVITY: pl.String(),
+    TIMESTAMP: UTC_DATETIME,
+    RESOURCE: pl.String(),
+    "group_after": pl.String(),
+    "rank": pl.Int32(),
+    "source_record": pl.String(),
+    REASON_COLUMN: pl.String(),
+}
+_NOT_EXTRACTED = (
+    ", which is not among the extracted records (not readable by the integration user, or "
+    "deleted); extract the table again to include it"
+)
+_OTHER_SLA = (
+    "{count:,} task_sla row(s) belong to tasks not in this log (other tables, or not readable)."
+)
+_AUDIT_ACTIVITIES = {
+    "assignment_group": ("Assigned to group", "Group unassigned"),
+    "assigned_to": ("Assigned to person", "Person unassigned"),
+    "priority": ("Priority changed", "Priority changed"),
+}
+
+
+@dataclass(frozen=True)
+class MappedEvents:
+    """Event rows ready for ``build_canonical_log`` (canonical names, ``event_order`` set), the
+    source rows that could not be events, and notes for the user."""
+
+    staged: pl.DataFrame
+    quarantine: pl.DataFrame
+    notes: tuple[str, ...]
+
+
+def build_events(tables: Mapping[str, pl.DataFrame], *, table: str = "incident") -> MappedEvents:
+    """Map the staged ``tables`` (by stream name) to the events of ``table``'s records."""
+    cases = tables[table]
+    audit = _audit_of(tables.get("sys_audit"), table)
+    audited_state = set(audit.filter(pl.col("fieldname") == "state")["documentkey"].to_list())
+    sla, other_sla = _sla_of(tables.get("task_sla"), cases)
+    candidates = pl.concat(
+        [
+            _created(cases),
+            _audit_events(audit, cases, _state_labels(tables.get("sys_choice"), table)),
+            _milestones(cases, audited_state),
+            sla,
+        ],
+        how="vertical",
+    )
+    ordered = _with_org_units(candidates, cases, audit, _group_names(tables.get("sys_user_group")))
+    bad = ordered.filter(pl.col(REASON_COLUMN).is_not_null())
+    good = ordered.filter(pl.col(REASON_COLUMN).is_null()).drop(REASON_COLUMN)
+    notes = (_OTHER_SLA.format(count=other_sla),) if other_sla else ()
+    return MappedEvents(_canonical(good, cases), quarantine_rows(_for_quarantine(bad)), notes)
+
+
+def _empty_candidates() -> pl.DataFrame:
+    return pl.DataFrame(schema=dict(_CANDIDATE_SCHEMA))
+
+
+def _candidates(frame: pl.DataFrame, **columns: pl.Expr) -> pl.DataFrame:
+    """Select candidate columns (missing ones null), in the candidate schema."""
+    exprs = [
+        columns.get(name, pl.lit(None)).cast(dtype).alias(name)
+        for name, dtype in _CANDIDATE_SCHEMA.items()
+    ]
+    return frame.select(exprs) if frame.height else _empty_candidates()
+
+
+def _created(cases: pl.DataFrame) -> pl.DataFrame:
+    when = pl.coalesce(pl.col("opened_at"), pl.col("sys_created_on"))
+    return _candidates(
+        cases,
+        case_sys_id=pl.col("sys_id"),
+        activity=pl.lit("Created"),
+        timestamp=when,
+        resource=pl.col("sys_created_by"),
+        rank=pl.lit(0),
+        source_record=pl.lit("record:") + pl.col("sys_id"),
+    )
+
+
+def _audit_of(audit: pl.DataFrame | None, table: str) -> pl.DataFrame:
+    if audit is None:
+        names = ("sys_id", "tablename", "documentkey", "fieldname", "oldvalue", "newvalue")
+        return pl.DataFrame(
+            schema={
+                **dict.fromkeys(names, pl.String()),
+                "user": pl.String(),
+                "sys_created_on": UTC_DATETIME,
+            }
+        )
+    return audit.filter(pl.col("tablename") == table).sort(["sys_created_on", "sys_id"])
+
+
+def _state_labels(choices: pl.DataFrame | None, table: str) -> dict[str, str]:
+    """State value to label: the table's own choices over those inherited from ``task``."""
+    if choices is None:
+        return {}
+    states = choices.filter((pl.col("element") == "state") & (pl.col("inactive") != "true"))
+    labels: dict[str, str] = {}
+    for name in ("task", table):
+        for value, label in states.filter(pl.col("name") == name).select("value", "label").rows():
+            labels[value] = label
+    return labels
+
+
+def _audit_events(
+    audit: pl.DataFrame, cases: pl.DataFrame, labels: Mapping[str, str]
+) -> pl.DataFrame:
+    known = pl.col("documentkey").is_in(cases["sys_id"].implode())
+    field, new = pl.col("fieldname"), pl.col("newvalue").fill_null("")
+    activity: pl.Expr = pl.lit(None, dtype=pl.String)
+    for name, (assigned, cleared) in _AUDIT_ACTIVITIES.items():
+        activity = (
+            pl.when(field == name)
+            .then(pl.when(new != "").then(pl.lit(assigned)).otherwise(pl.lit(cleared)))
+            .otherwise(activity)
+        )
+    state_label = new.replace_strict(labels, default=new, return_dtype=pl.String)
+    activity = pl.when(field == "state").then(pl.lit("State: ") + state_label).otherwise(activity)
+    reason = (
+        pl.when(~known)
+        .then(
+            pl.lit("sys_audit row refers to ")
+            + pl.col("tablename")
+            + pl.lit(" record ")
+            + pl.col("documentkey")
+            + pl.lit(_NOT_EXTRACTED)
+        )
+        .when(~field.is_in(["state", *_AUDIT_ACTIVITIES]))
+        .then(pl.lit("sys_audit field ") + field + pl.lit(" is not mapped to an activity"))
+    )
+    return _candidates(
+        audit,
+        case_sys_id=pl.col("documentkey"),
+        activity=activity,
+        timestamp=pl.col("sys_created_on"),
+        resource=pl.col("user"),
+        group_after=pl.when(field == "assignment_group").then(new),
+        rank=pl.lit(1),
+        source_record=pl.lit("sys_audit:") + pl.col("sys_id"),
+        _quarantine_reason=reason,
+    )
+
+
+def _milestones(cases: pl.DataFrame, audited_state: set[str]) -> pl.DataFrame:
+    unaudited = cases.filter(~pl.col("sys_id").is_in(sorted(audited_state)))
+    parts = []
+    for column, activity, person in (
+        ("resolved_at", "Resolved", "resolved_by"),
+        ("closed_at", "Closed", "closed_by"),
+    ):
+        if column not in cases.columns:
+            continue
+        rows = unaudited.filter(pl.col(column).is_not_null())
+        parts.append(
+            _candidates(
+                rows,
+                case_sys_id=pl.col("sys_id"),
+                activity=pl.lit(activity),
+                timestamp=pl.col(column),
+                resource=pl.col(person) if person in cases.columns else pl.lit(None),
+                rank=pl.lit(2),
+                source_record=pl.lit("record:") + pl.col("sys_id"),
+            )
+        )
+    return pl.concat(parts, how="vertical") if parts else _empty_candidates()
+
+
+def _sla_of(task_sla: pl.DataFrame | None, cases: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    if task_sla is None or task_sla.height == 0:
+        return _empty_candidates(), 0
+    mine = task_sla.filter(pl.col("task").is_in(cases["sys_id"].implode()))
+    stage = pl.col("stage").str.to_lowercase()
+    specs = (
+        ("SLA started", pl.col("start_time"), pl.lit(True)),
+        ("SLA breached", pl.col("planned_end_time"), pl.col("has_breached") == "true"),
+        ("SLA completed", pl.col("end_time"), stage == "completed"),
+        ("SLA cancelled", pl.col("end_time"), stage == "cancelled"),
+    )
+    parts = [
+        _candidates(
+            mine.filter(condition & when.is_not_null()),
+            case_sys_id=pl.col("task"),
+            activity=pl.lit(activity),
+            timestamp=when,
+            rank=pl.lit(3),
+            source_record=pl.lit("task_sla:") + pl.col("sys_id"),
+        )
+        for activity, when, condition in specs
+    ]
+    return pl.concat(parts, how="vertical"), task_sla.height - mine.height
+
+
+def _group_names(groups: pl.DataFrame | None) -> dict[str, str]:
+    if groups is None:
+        return {}
+    return dict(groups.select("sys_id", "name").rows())
+
+
+def _with_org_units(
+    candidates: pl.DataFrame,
+    cases: pl.DataFrame,
+    audit: pl.DataFrame,
+    names: Mapping[str, str],
+) -> pl.DataFrame:
+    """Sort deterministically, number the rows, and set the group in charge at each event:
+    the case's first audited group change's old value until a change, then the new value."""
+    first_change = (
+        audit.filter(pl.col("fieldname") == "assignment_group")
+        .group_by("documentkey")
+        .agg(pl.col("oldvalue").first().alias("initial_group"))
+    )
+    initial = cases.select(pl.col("sys_id").alias("case_sys_id"), "assignment_group").join(
+        first_change, left_on="case_sys_id", right_on="documentkey", how="left"
+    )
+    ordered = (
+        candidates.sort(["case_sys_id", TIMESTAMP, "rank", "source_record"], nulls_last=True)
+        .with_row_index(EVENT_ORDER)
+        .join(initial, on="case_sys_id", how="left")
+    )
+    in_charge = pl.coalesce(
+        pl.col("group_after").forward_fill().over("case_sys_id", order_by=EVENT_ORDER),
+        pl.col("initial_group"),
+        pl.col("assignment_group"),
+    )
+    group_id = pl.when(in_charge != "").then(in_charge)
+    org_unit = group_id.replace_strict(names, default=group_id, return_dtype=pl.String)
+    return ordered.with_columns(org_unit.alias(ORG_UNIT)).drop(
+        "group_after", "initial_group", "assignment_group", "rank"
+    )
+
+
+def _canonical(good: pl.DataFrame, cases: pl.DataFrame) -> pl.DataFrame:
+    attributes = [c for c in ("priority", "category", "contact_type") if c in cases.columns]
+    case_columns = cases.select(
+        pl.col("sys_id").alias("case_sys_id"),
+        pl.col("number"),
+        *[pl.col(c).alias(f"case:{c}") for c in attributes],
+    )
+    joined = good.join(case_columns, on="case_sys_id", how="left")
+    return joined.select(
+        pl.coalesce(pl.col("number"), pl.col("case_sys_id")).alias(CASE),
+        ACTIVITY,
+        TIMESTAMP,
+        EVENT_ORDER,
+        RESOURCE,
+        ORG_UNIT,
+        pl.lit(SOURCE).alias(SOURCE_SYSTEM),
+        pl.col("case_sys_id").alias("case:sys_id"),
+        *[f"case:{c}" for c in attributes],
+        "source_record",
+    ).sort(EVENT_ORDER)
+
+
+def _for_quarantine(bad: pl.DataFrame) -> pl.DataFrame:
+    return bad.select(
+        EVENT_ORDER,
+        REASON_COLUMN,
+        "source_record",
+        "case_sys_id",
+        ACTIVITY,
+        pl.col(TIMESTAMP).dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        RESOURCE,
+        ORG_UNIT,
+    )
