@@ -1,0 +1,9 @@
+"""The simulated KIT landscape: what ServiceNow, Azure DevOps, time registration and the robots
+would give, with planted effects written to a ground-truth manifest.
+
+This package plays the source systems, so it imports neither ``extractors`` nor ``mining``.
+"""
+
+from app.simulation.generate import SimulationSummary, simulate
+
+__all__ = ["SimulationSummary", "simulate"]

@@ -1,0 +1,147 @@
+"""Writing the export files: spilled chunks, then sorted pages in each source's real envelope.
+
+Builders hand over polars frames per table as they go; each is spilled to a Parquet chunk under
+``DIR/.spill`` so that only one table is in memory when its pages are written. Pages are written in
+the envelope the real API returns (ServiceNow ``{"result": [...]}``, OData
+``{"@odata.count", "value"}``, Azure DevOps reporting batches), compact JSON, UTF-8, so the same
+seed gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+SN_PAGE_SIZE = 1000  # sysparm_limit the fake API and the export use
+ODATA_PAGE_SIZE = 1000  # UiPath's $top maximum
+DATAVERSE_PAGE_SIZE = 5000  # Dataverse's default page size
+ADO_BATCH_SIZE = 200  # the reporting API's default batch size
+
+
+def dump_json(path: Path, payload: Any) -> None:
+    """Compact, key-order-preserving UTF-8 JSON (stable bytes for a stable payload)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+class Spill:
+    """Parquet chunks per table under one folder, read back one table at a time."""
+
+    def __init__(self, root: Path) -> None:
+        """Start with an empty spill folder."""
+        self.root = root
+        self.counts: dict[str, int] = {}
+        if root.exists():
+            shutil.rmtree(root)
+        root.mkdir(parents=True)
+
+    def add(self, table: str, frame: pl.DataFrame) -> None:
+        """Spill one chunk of a table (empty frames are ignored)."""
+        if frame.height == 0:
+            return
+        number = self.counts.get(table, 0) + 1
+        self.counts[table] = number
+        folder = self.root / table
+        folder.mkdir(exist_ok=True)
+        frame.write_parquet(folder / f"chunk-{number:05d}.parquet")
+
+    def read(self, table: str) -> pl.DataFrame:
+        """All chunks of a table, in the order they were added (diagonal: columns may differ)."""
+        count = self.counts.get(table, 0)
+        if count == 0:
+            return pl.DataFrame()
+        chunks = [
+            pl.read_parquet(self.root / table / f"chunk-{i:05d}.parquet")
+            for i in range(1, count + 1)
+        ]
+        return pl.concat(chunks, how="diagonal")
+
+    def tables(self) -> list[str]:
+        """Tables with at least one chunk."""
+        return sorted(self.counts)
+
+    def close(self) -> None:
+        """Remove the spill folder."""
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def pages(frame: pl.DataFrame, size: int) -> Iterator[list[dict[str, Any]]]:
+    """Rows of a frame as dicts, ``size`` at a time (at least one, possibly empty, page)."""
+    if frame.height == 0:
+        yield []
+        return
+    for offset in range(0, frame.height, size):
+        yield frame.slice(offset, size).to_dicts()
+
+
+def write_servicenow_table(out: Path, table: str, frame: pl.DataFrame, sort_key: str) -> int:
+    """Pages ``servicenow/<table>/page-00001.json`` sorted by (sort_key, sys_id); returns rows."""
+    if frame.height:
+        # A field some chunks lack is unset on those records: ServiceNow gives "" for it.
+        frame = frame.fill_null("").sort([sort_key, "sys_id"])
+    folder = out / "servicenow" / table
+    folder.mkdir(parents=True, exist_ok=True)
+    offsets = range(0, frame.height, SN_PAGE_SIZE) if frame.height else range(1)
+    for number, offset in enumerate(offsets, start=1):
+        # polars serialises rows in Rust, in column order: the same bytes as json.dumps, faster.
+        rows = frame.slice(offset, SN_PAGE_SIZE).write_json() if frame.height else "[]"
+        text = '{"result":' + rows + "}\n"
+        (folder / f"page-{number:05d}.json").write_text(text, encoding="utf-8")
+    return frame.height
+
+
+def write_odata(
+    folder: Path, rows: list[dict[str, Any]], *, context: str, size: int = ODATA_PAGE_SIZE
+) -> int:
+    """OData pages with ``@odata.context``, ``@odata.count`` (the total, as $count=true gives)."""
+    total = len(rows)
+    chunks = [rows[i : i + size] for i in range(0, total, size)] or [[]]
+    for number, chunk in enumerate(chunks, start=1):
+        payload = {"@odata.context": context, "@odata.count": total, "value": chunk}
+        dump_json(folder / f"page-{number:05d}.json", payload)
+    return total
+
+
+def write_dataverse(folder: Path, rows: list[dict[str, Any]], *, entity_url: str) -> int:
+    """Dataverse Web API pages: ``value`` and, on all but the last, ``@odata.nextLink``."""
+    size = DATAVERSE_PAGE_SIZE
+    chunks = [rows[i : i + size] for i in range(0, len(rows), size)] or [[]]
+    for number, chunk in enumerate(chunks, start=1):
+        payload: dict[str, Any] = {"@odata.context": f"{entity_url}/$metadata", "value": chunk}
+        if number < len(chunks):
+            payload["@odata.nextLink"] = f"{entity_url}?$skiptoken=page{number + 1}"
+        dump_json(folder / f"page-{number:05d}.json", payload)
+    return len(rows)
+
+
+def write_ado_batches(
+    folder: Path,
+    values: list[dict[str, Any]],
+    *,
+    url: str,
+    token: Callable[[dict[str, Any], int], str],
+) -> int:
+    """Reporting-API batches: ``values``, ``nextLink``, ``continuationToken``, ``isLastBatch``.
+
+    ``token(last_value, watermark)`` builds the continuation token from the batch's last value.
+    """
+    size = ADO_BATCH_SIZE
+    chunks = [values[i : i + size] for i in range(0, len(values), size)] or [[]]
+    watermark = 0
+    for number, chunk in enumerate(chunks, start=1):
+        watermark += len(chunk)
+        cont = token(chunk[-1], watermark) if chunk else str(watermark)
+        payload = {
+            "values": chunk,
+            "nextLink": f"{url}&continuationToken={cont}",
+            "continuationToken": cont,
+            "isLastBatch": number == len(chunks),
+        }
+        dump_json(folder / f"batch-{number:05d}.json", payload)
+    return len(values)
