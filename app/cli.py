@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from app import cli_demo_landscape, cli_extract, cli_mining
+from app import cli_conformance, cli_demo_landscape, cli_extract, cli_mining
 from app.cli_case import case_cli
 from app.demo import load_demo_logs
 from app.formatting import format_date, format_datetime, format_duration, format_int
@@ -319,6 +319,7 @@ def demo_command(
 
 # The commands of the other areas, after the core ones so that --help lists those first.
 cli_mining.register(cli)
+cli_conformance.register(cli)
 cli_extract.register(cli)
 cli_demo_landscape.register(cli)
 

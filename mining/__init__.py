@@ -11,6 +11,7 @@ from mining.calendar_dk import (
     find_danish_holidays,
 )
 from mining.compare import Comparison, compare_periods, compute_case_measure
+from mining.conformance import compute_variant_table, summarize_deviations
 from mining.dfg import discover_dfg
 from mining.durations import (
     TimeMode,
@@ -39,8 +40,19 @@ from mining.handovers import (
     compute_handovers_per_case,
     find_ping_pong,
 )
+from mining.pm4py_adapter import (
+    FitnessResult,
+    ProcessModel,
+    compute_fitness,
+    compute_precision,
+    discover_process_model,
+    find_deviations,
+    read_process_model,
+    write_process_model,
+)
 from mining.process_map import ProcessMap, discover_process_map
 from mining.rework import compute_rework
+from mining.rules import Rule, check_rules, read_rules, summarize_rule_results
 from mining.stats import LogStats, compute_log_stats
 from mining.variants import compare_variants, compute_variants
 
@@ -48,27 +60,35 @@ __all__ = [
     "DEFAULT_CALENDAR",
     "MIN_GROUP_SIZE",
     "Comparison",
+    "FitnessResult",
     "LogStats",
     "PrivacyError",
     "ProcessMap",
+    "ProcessModel",
+    "Rule",
     "TimeMode",
     "WorkingCalendar",
+    "check_rules",
     "compare_periods",
     "compare_variants",
     "compute_activity_durations",
     "compute_case_durations",
     "compute_case_measure",
     "compute_event_durations",
+    "compute_fitness",
     "compute_handover_trend",
     "compute_handovers",
     "compute_handovers_per_case",
     "compute_log_stats",
+    "compute_precision",
     "compute_rework",
     "compute_time_between",
+    "compute_variant_table",
     "compute_variants",
     "compute_working_duration_s",
     "discover_dfg",
     "discover_process_map",
+    "discover_process_model",
     "filter_activities",
     "filter_attribute",
     "filter_case_duration",
@@ -81,5 +101,11 @@ __all__ = [
     "filter_variants",
     "find_bottlenecks",
     "find_danish_holidays",
+    "find_deviations",
     "find_ping_pong",
+    "read_process_model",
+    "read_rules",
+    "summarize_deviations",
+    "summarize_rule_results",
+    "write_process_model",
 ]

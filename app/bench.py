@@ -1,0 +1,508 @@
+"""The benchmark: each operation of ours against its pm4py counterpart, same data, same run.
+
+The standard workload is made by ``../shared/bench/gen_o2c_log.py N PREFIX 42`` (run, never
+copied), imported through the ordinary ``import_log`` into a temporary store. Then each
+(operation, side) runs in a fresh Python process (``python -m app.bench ...``): it loads its
+inputs untimed, runs the operation ``repeat`` times, and reports the times, the peak resident
+memory of that process and a summary of the result. Separate processes keep one side's imports,
+caches and memory peak out of the other's. The parent compares the two results: the speed-up
+counts only when both computed the same thing.
+
+Our side reads the stored log (Parquet, sorted, activities encoded); pm4py's side gets the same
+stored events as a pandas frame already passed through ``format_dataframe``, untimed, which is
+the most favourable start pm4py can have.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import polars as pl
+
+from app.pipeline import import_log
+from extractors.files import ReadOptions
+from models.errors import KitflowError
+from models.store import LogStore
+
+Operation = Literal[
+    "dfg", "filter_dfg", "variants", "discover", "token_replay", "alignments", "import_dfg_variants"
+]
+Side = Literal["ours", "pm4py"]
+ALL_OPERATIONS: tuple[Operation, ...] = get_args(Operation)
+# Alignments in pm4py take minutes from a few hundred thousand events on: above this size the
+# run leaves them out unless asked for by name.
+ALIGNMENT_EVENTS_LIMIT = 300_000
+SLOW_OPERATIONS = frozenset({"discover", "token_replay", "alignments", "import_dfg_variants"})
+SLOW_REPEAT = 3
+NOISE_THRESHOLD = 0.2
+SEED = 42
+LOG_NAME = "bench"
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+GENERATOR = REPO_ROOT.parent / "shared" / "bench" / "gen_o2c_log.py"
+
+Step = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class SideMeasurement:
+    """One side of one operation: each repetition's seconds, their median, and the process's
+    resident memory (MB) after loading its inputs and at its peak."""
+
+    times_s: tuple[float, ...]
+    median_s: float
+    loaded_rss_mb: float
+    peak_rss_mb: float
+
+
+@dataclass(frozen=True)
+class OperationResult:
+    """One operation measured on both sides: one row of the benchmark table.
+
+    ``speedup`` is pm4py's median over ours (above 1: ours is faster); ``same_result`` says
+    whether both sides computed the same values (``compared`` says which).
+    """
+
+    operation: Operation
+    ours: SideMeasurement
+    pm4py: SideMeasurement
+    speedup: float
+    same_result: bool
+    compared: str
+
+
+@dataclass(frozen=True)
+class BenchReport:
+    """One benchmark run: the workload, the environment and one result per operation."""
+
+    source: str
+    events: int
+    cases: int
+    variants: int
+    repeat: int
+    isolated: bool
+    environment: dict[str, str]
+    results: tuple[OperationResult, ...]
+    skipped: dict[str, str]
+
+
+def _no_step(_: str) -> None:
+    return None
+
+
+# ------------------------------------------------------------------------------------ runner
+
+
+def run_bench(
+    *,
+    events: int = 1_000_000,
+    log: Path | None = None,
+    repeat: int = 5,
+    operations: Sequence[Operation] | None = None,
+    isolate: bool = True,
+    step: Step = _no_step,
+) -> BenchReport:
+    """Generate (or take ``log``), import, then measure each operation on both sides.
+
+    ``isolate=False`` runs the sides in this process instead of fresh ones: quicker, for tests,
+    but the memory peaks then mix and mean nothing.
+    """
+    if repeat < 1:
+        raise KitflowError(f"--repeat {repeat} must be at least 1.")
+    chosen, skipped = _choose_operations(operations, events if log is None else None)
+    with tempfile.TemporaryDirectory(prefix="kitflow-bench-") as folder:
+        workspace = Path(folder)
+        source = log if log is not None else _generate(events, workspace, step)
+        step("importing")
+        store = LogStore(workspace / "data", f"sqlite:///{workspace / 'catalog.db'}")
+        entry = import_log(store, source, name=LOG_NAME, options=ReadOptions()).entry
+        spec = _write_spec(store, source, workspace, chosen, step)
+        results = []
+        for operation in chosen:
+            step(operation)
+            results.append(_measure_both(operation, spec, repeat, isolate=isolate))
+    return BenchReport(
+        source=str(log) if log is not None else f"gen_o2c_log.py {events} (seed {SEED})",
+        events=entry.events,
+        cases=entry.cases,
+        variants=entry.variants,
+        repeat=repeat,
+        isolated=isolate,
+        environment=_environment(),
+        results=tuple(results),
+        skipped=skipped,
+    )
+
+
+def _choose_operations(
+    operations: Sequence[Operation] | None, generated_events: int | None
+) -> tuple[tuple[Operation, ...], dict[str, str]]:
+    if operations is not None:
+        unknown = [o for o in operations if o not in ALL_OPERATIONS]
+        if unknown:
+            raise KitflowError(
+                f"unknown operation(s) {', '.join(unknown)}: choose from "
+                f"{', '.join(ALL_OPERATIONS)}."
+            )
+        return tuple(operations), {}
+    skipped: dict[str, str] = {}
+    if generated_events is None or generated_events > ALIGNMENT_EVENTS_LIMIT:
+        skipped["alignments"] = (
+            f"pm4py's alignments take many minutes above {ALIGNMENT_EVENTS_LIMIT:,} events; "
+            "name them with --ops to run them anyway"
+        )
+    return tuple(o for o in ALL_OPERATIONS if o not in skipped), skipped
+
+
+def _generate(events: int, workspace: Path, step: Step) -> Path:
+    if not GENERATOR.is_file():
+        raise KitflowError(
+            f"the workload generator {GENERATOR} is missing: ../shared must sit beside the "
+            "repository, or pass --log PATH to benchmark a file of your own."
+        )
+    step(f"generating {events:,} events")
+    prefix = workspace / "o2c"
+    done = subprocess.run(
+        [sys.executable, str(GENERATOR), str(events), str(prefix), str(SEED)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise KitflowError(f"the workload generator failed: {done.stderr.strip()[-500:]}")
+    return prefix.with_suffix(".parquet")
+
+
+def _write_spec(
+    store: LogStore, source: Path, workspace: Path, operations: Sequence[Operation], step: Step
+) -> Path:
+    """The inputs every worker reads: where the log is, the filter, the model file."""
+    scan = store.scan(LOG_NAME)
+    first, last = (
+        scan.select(
+            pl.col("timestamp").min().alias("first"), pl.col("timestamp").max().alias("last")
+        )
+        .collect()
+        .row(0)
+    )
+    span = last - first
+    # The middle half of the log's time span, and half of its resources (sorted).
+    start = (first + span / 4).replace(microsecond=0)
+    end = (first + span * 3 / 4).replace(microsecond=0)
+    columns = scan.collect_schema().names()
+    resources: list[str] = []
+    if "resource" in columns:
+        every = scan.select(pl.col("resource").drop_nulls().unique().sort()).collect()
+        resources = every.to_series().to_list()[: max(1, every.height // 2)]
+    model_path = workspace / "model.pnml"
+    if {"token_replay", "alignments"} & set(operations):
+        step("discovering the reference model")
+        from mining.pm4py_adapter import (  # noqa: PLC0415 - pm4py loads slowly
+            discover_process_model,
+            write_process_model,
+        )
+
+        write_process_model(
+            discover_process_model(scan, noise_threshold=NOISE_THRESHOLD), model_path
+        )
+    spec = {
+        "data_dir": str(store.data_dir),
+        "database_url": f"sqlite:///{workspace / 'catalog.db'}",
+        "source": str(source),
+        "scratch": str(workspace / "scratch"),
+        "model": str(model_path),
+        "window": [start.isoformat(), end.isoformat()],
+        "resources": resources,
+    }
+    path = workspace / "spec.json"
+    path.write_text(json.dumps(spec), encoding="utf-8")
+    return path
+
+
+def _measure_both(
+    operation: Operation, spec: Path, repeat: int, *, isolate: bool
+) -> OperationResult:
+    times = min(repeat, SLOW_REPEAT) if operation in SLOW_OPERATIONS else repeat
+    run = _run_isolated if isolate else measure
+    ours = run(operation, "ours", spec, times)
+    theirs = run(operation, "pm4py", spec, times)
+    same, compared = _same_result(operation, ours["value"], theirs["value"])
+    ours_m, theirs_m = _side(ours), _side(theirs)
+    return OperationResult(
+        operation=operation,
+        ours=ours_m,
+        pm4py=theirs_m,
+        speedup=theirs_m.median_s / ours_m.median_s if ours_m.median_s > 0 else float("inf"),
+        same_result=same,
+        compared=compared,
+    )
+
+
+def _side(raw: dict[str, Any]) -> SideMeasurement:
+    times = tuple(float(t) for t in raw["times"])
+    return SideMeasurement(
+        times_s=times,
+        median_s=statistics.median(times),
+        loaded_rss_mb=float(raw["loaded_rss_mb"]),
+        peak_rss_mb=float(raw["peak_rss_mb"]),
+    )
+
+
+def _run_isolated(operation: Operation, side: Side, spec: Path, repeat: int) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "app.bench", operation, side, str(spec), str(repeat)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PM4PY_SHOW_PROGRESS_BAR": "False", "POLARS_VERBOSE": "0"},
+    )
+    if done.returncode != 0:
+        raise KitflowError(
+            f"the benchmark of {operation} ({side}) failed: {done.stderr.strip()[-800:]}"
+        )
+    # The worker prints exactly one JSON line last; pm4py may have printed before it.
+    value: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return value
+
+
+def _environment() -> dict[str, str]:
+    return {
+        "python": platform.python_version(),
+        "polars": version("polars"),
+        "pm4py": version("pm4py"),
+        "cpus": str(os.cpu_count()),
+        "machine": platform.machine(),
+        "load_average_1min": f"{os.getloadavg()[0]:.2f}",
+        "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+
+
+# ------------------------------------------------------------------------------- comparing
+
+
+def _same_result(operation: Operation, ours: Any, theirs: Any) -> tuple[bool, str]:
+    if operation in ("dfg", "filter_dfg"):
+        return _same_dfg(ours, theirs), "arcs and their mean and median durations (rel. 1e-9)"
+    if operation in ("token_replay", "alignments"):
+        same = (
+            abs(ours["log_fitness"] - theirs["log_fitness"]) <= 1e-12
+            and abs(ours["fitting_pct"] - theirs["fitting_pct"]) <= 1e-9
+        )
+        return same, "log fitness (abs. 1e-12) and % fitting cases"
+    if operation == "variants":
+        return ours == theirs, "every variant and its case count (hash)"
+    if operation == "discover":
+        return ours == theirs, "the process tree, as text"
+    return ours == theirs, "number of arcs of the DFG and number of variants"
+
+
+def _same_dfg(ours: list[list[Any]], theirs: list[list[Any]]) -> bool:
+    if [row[:2] for row in ours] != [row[:2] for row in theirs]:
+        return False
+    return all(
+        abs(a - b) <= 1e-9 * max(1.0, abs(b))
+        for mine, other in zip(ours, theirs, strict=True)
+        for a, b in zip(mine[2:], other[2:], strict=True)
+    )
+
+
+# ------------------------------------------------------------------------------- the worker
+
+
+def measure(operation: Operation, side: Side, spec_path: Path, repeat: int) -> dict[str, Any]:
+    """Load the inputs of one side, run the operation ``repeat`` times, report.
+
+    Returns ``times`` (seconds per run), ``loaded_rss_mb`` and ``peak_rss_mb`` (this process)
+    and ``value``: a JSON summary of the last run's result for the comparison.
+    """
+    spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    run, summarize = _ours(operation, spec) if side == "ours" else _theirs(operation, spec)
+    loaded = _rss_mb()
+    times, result = [], None
+    for _ in range(repeat):
+        began = time.perf_counter()
+        result = run()
+        times.append(time.perf_counter() - began)
+    # The kernel updates its per-thread memory counters lazily: a later read can come out a
+    # few hundred kB lower, and a peak is never below what was already resident.
+    peak = max(loaded, _rss_mb())
+    # Summarised after the clock stops: hashing thousands of variants is not the operation.
+    return {
+        "times": times,
+        "loaded_rss_mb": loaded,
+        "peak_rss_mb": peak,
+        "value": summarize(result),
+    }
+
+
+def _rss_mb() -> float:
+    """This process's peak resident memory so far, MB.
+
+    Linux's VmHWM belongs to the process image: ``ru_maxrss`` would instead carry over the
+    peak of the parent that forked this worker (the kernel keeps it across exec), which made
+    every worker look as large as the runner.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text(encoding="ascii").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+Runner = tuple[Callable[[], Any], Callable[[Any], Any]]
+"""The timed call of one side and how its result becomes the JSON summary compared."""
+
+
+def _same(result: Any) -> Any:
+    return result
+
+
+def _ours(operation: Operation, spec: dict[str, Any]) -> Runner:
+    from mining.dfg import discover_dfg  # noqa: PLC0415 - the worker loads only its side
+    from mining.filters import filter_attribute, filter_time_window  # noqa: PLC0415
+    from mining.variants import compute_variants  # noqa: PLC0415
+
+    store = LogStore(Path(spec["data_dir"]), spec["database_url"])
+    start, end = (dt.datetime.fromisoformat(t) for t in spec["window"])
+
+    def dfg() -> Any:
+        return discover_dfg(store.scan(LOG_NAME))
+
+    def filter_dfg() -> Any:
+        kept = filter_time_window(store.scan(LOG_NAME), start=start, end=end, mode="trim")
+        kept = filter_attribute(kept, "resource", spec["resources"], level="event")
+        return discover_dfg(kept)
+
+    def variants() -> Any:
+        return compute_variants(store.scan(LOG_NAME))
+
+    def import_dfg_variants() -> Any:
+        scratch = LogStore(Path(spec["scratch"]), f"sqlite:///{spec['scratch']}/catalog.db")
+        import_log(scratch, Path(spec["source"]), name="m", options=ReadOptions(), replace=True)
+        arcs = discover_dfg(scratch.scan("m")).height
+        return [arcs, compute_variants(scratch.scan("m")).height]
+
+    simple: dict[str, Runner] = {
+        "dfg": (dfg, _dfg_rows),
+        "filter_dfg": (filter_dfg, _dfg_rows),
+        "variants": (variants, _variant_table_digest),
+        "import_dfg_variants": (import_dfg_variants, _same),
+    }
+    if operation in simple:
+        return simple[operation]
+    return _ours_pm4py_backed(operation, spec, store)
+
+
+def _ours_pm4py_backed(operation: Operation, spec: dict[str, Any], store: LogStore) -> Runner:
+    from mining import pm4py_adapter as adapter  # noqa: PLC0415
+
+    if operation == "discover":
+        return (
+            lambda: adapter.discover_process_model(
+                store.scan(LOG_NAME), noise_threshold=NOISE_THRESHOLD
+            ),
+            lambda model: str(model.tree),
+        )
+    model = adapter.read_process_model(Path(spec["model"]))
+    method: adapter.ReplayMethod = "alignments" if operation == "alignments" else "token_replay"
+
+    def fitness() -> Any:
+        adapter.clear_cache()  # every repetition computes; the cache would make it free
+        return adapter.compute_fitness(store.scan(LOG_NAME), model, method=method)
+
+    def summary(result: Any) -> Any:
+        return {"log_fitness": result.log_fitness, "fitting_pct": result.fitting_cases_pct}
+
+    return fitness, summary
+
+
+def _theirs(operation: Operation, spec: dict[str, Any]) -> Runner:
+    from mining import pm4py_adapter as adapter  # noqa: PLC0415
+
+    if operation == "import_dfg_variants":
+        return lambda: adapter.run_pm4py_load_and_mine(Path(spec["source"])), _same
+    store = LogStore(Path(spec["data_dir"]), spec["database_url"])
+    frame = adapter.format_for_pm4py(store.read(LOG_NAME))
+    model = (
+        adapter.read_process_model(Path(spec["model"]))
+        if operation in ("token_replay", "alignments")
+        else None
+    )
+    window = tuple(dt.datetime.fromisoformat(t) for t in spec["window"])
+
+    def run() -> Any:
+        return adapter.run_pm4py_operation(
+            operation,
+            frame,
+            model=model,
+            window=(window[0], window[1]),
+            resources=tuple(spec["resources"]),
+            noise_threshold=NOISE_THRESHOLD,
+        )
+
+    return run, lambda result: _pm4py_summary(operation, result)
+
+
+def _pm4py_summary(operation: Operation, result: Any) -> Any:
+    if operation in ("dfg", "filter_dfg"):
+        rows = [[a, b, float(v["mean"]), float(v["median"])] for (a, b), v in result.items()]
+        return sorted(rows)
+    if operation == "variants":
+        return _variants_digest((list(k), int(n)) for k, n in result.items())
+    if operation in ("token_replay", "alignments"):
+        return {
+            "log_fitness": float(result["log_fitness"]),
+            "fitting_pct": float(result["percentage_of_fitting_traces"]),
+        }
+    return result
+
+
+def _dfg_rows(graph: pl.DataFrame) -> list[list[Any]]:
+    return sorted(
+        [r[0], r[1], float(r[2]), float(r[3])]
+        for r in graph.select(
+            "source", "target", "mean_duration_s", "median_duration_s"
+        ).iter_rows()
+    )
+
+
+def _variant_table_digest(table: pl.DataFrame) -> dict[str, Any]:
+    pairs = zip(table["variant"].to_list(), table["cases"].to_list(), strict=True)
+    return _variants_digest(pairs)
+
+
+def _variants_digest(pairs: Any) -> dict[str, Any]:
+    rows = sorted([list(v), int(n)] for v, n in pairs)
+    digest = hashlib.sha256(json.dumps(rows).encode()).hexdigest()
+    return {"variants": len(rows), "sha256": digest}
+
+
+def report_as_json(report: BenchReport) -> dict[str, Any]:
+    """The report as plain JSON values."""
+    return asdict(report)
+
+
+def _worker_main(arguments: list[str]) -> None:
+    operation, side, spec, repeat = arguments
+    result = measure(operation, side, Path(spec), int(repeat))  # type: ignore[arg-type]
+    sys.stdout.write("\n" + json.dumps(result) + "\n")
+
+
+if __name__ == "__main__":
+    _worker_main(sys.argv[1:])

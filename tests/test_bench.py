@@ -1,0 +1,67 @@
+"""The benchmark runner on a tiny workload: its report's structure, and both sides agree.
+
+No timing is asserted: times are measured and reported, never tested.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from app.bench import ALL_OPERATIONS, GENERATOR, OperationResult, SideMeasurement, run_bench
+from app.cli_conformance import register
+from models.errors import KitflowError
+from tests.shared_data import shared_file
+
+
+@pytest.fixture(autouse=True)
+def needs_generator() -> None:
+    if not GENERATOR.exists():
+        shared_file("../bench/gen_o2c_log.py")  # skips, or fails on CI, with the reason
+
+
+def test_every_operation_computes_the_same_as_pm4py() -> None:
+    # In one process, for speed: the figures are real, only the memory peaks mix.
+    report = run_bench(events=2_000, repeat=2, operations=ALL_OPERATIONS, isolate=False)
+    assert report.events >= 2_000 and report.cases > 100 and report.variants > 10
+    assert [r.operation for r in report.results] == list(ALL_OPERATIONS)
+    for result in report.results:
+        assert result.same_result, f"{result.operation}: ours and pm4py differ"
+        for side in (result.ours, result.pm4py):
+            assert len(side.times_s) == 2 and side.median_s > 0
+            assert side.peak_rss_mb >= side.loaded_rss_mb > 0
+        assert result.speedup == pytest.approx(result.pm4py.median_s / result.ours.median_s)
+    assert report.skipped == {} and not report.isolated
+    assert set(report.environment) >= {"python", "polars", "pm4py", "cpus"}
+
+
+def test_cli_bench_json_in_fresh_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KITFLOW_DATA_DIR", str(tmp_path / "data"))
+    cli = typer.Typer()
+    register(cli)
+    args = ["bench", "--events", "2000", "--repeat", "3", "--ops", "dfg", "--json"]
+    done = CliRunner().invoke(cli, args)
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.stdout)  # exactly one JSON value on stdout
+    assert report["isolated"] is True and report["repeat"] == 3
+    assert report["source"] == "gen_o2c_log.py 2000 (seed 42)"
+    (result,) = report["results"]
+    assert set(result) == {f.name for f in fields(OperationResult)}
+    assert set(result["ours"]) == {f.name for f in fields(SideMeasurement)}
+    assert result["operation"] == "dfg" and result["same_result"] is True
+    assert len(result["ours"]["times_s"]) == len(result["pm4py"]["times_s"]) == 3
+
+
+def test_alignments_are_left_out_of_large_default_runs_with_the_reason() -> None:
+    from app.bench import _choose_operations  # noqa: PLC0415 - the rule, without a run
+
+    chosen, skipped = _choose_operations(None, 1_000_000)
+    assert "alignments" not in chosen and "many minutes" in skipped["alignments"]
+    assert _choose_operations(None, 100_000) == (ALL_OPERATIONS, {})
+    with pytest.raises(KitflowError, match="unknown operation"):
+        _choose_operations(["dfg", "fast"], 10)  # type: ignore[list-item]
