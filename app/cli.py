@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from app import cli_conformance, cli_demo_landscape, cli_extract, cli_mining
 from app.cli_case import case_cli
+from app.console import err, out, print_json, progress
 from app.demo import load_demo_logs
 from app.formatting import format_date, format_datetime, format_duration, format_int
 from app.ocel_import import compute_ocel_log_stats
-from app.pipeline import ExportFormat, ImportReport, Step, export_log, import_log
+from app.pipeline import ExportFormat, ImportReport, export_log, import_log
 from extractors.files import ColumnMapping, ReadOptions
 from mining import compute_log_stats, discover_dfg
 from models.catalog import LogEntry
@@ -32,9 +27,6 @@ cli = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-# Soft wrap: paths and messages are never broken mid-word by rich; the terminal wraps them.
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 cli.add_typer(case_cli, name="case")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
@@ -43,15 +35,6 @@ NameArg = Annotated[str, typer.Argument(help="Name of the stored log.")]
 
 def _store() -> LogStore:
     return LogStore()
-
-
-@contextmanager
-def _progress(title: str) -> Iterator[Step]:
-    """A spinner with the current step, on stderr so that --json output stays clean."""
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True) as progress:
-        task = progress.add_task(title)
-        yield lambda label: progress.update(task, description=f"{title}: {label}")
 
 
 @cli.command("import")
@@ -101,7 +84,7 @@ def import_command(
         object_type=object_type,
         keep_numeric_activities=keep_numeric_activities,
     )
-    with _progress(f"Importing {path.name}") as step:
+    with progress(f"Importing {path.name}") as step:
         report = import_log(_store(), path, name=name, options=options, replace=replace, step=step)
     _print_import(report, as_json)
 
@@ -115,7 +98,7 @@ def _choice(value: str, allowed: tuple[str, ...], flag: str) -> Any:
 def _print_import(report: ImportReport, as_json: bool) -> None:
     entry = report.entry
     if as_json:
-        _print_json({**_entry_json(entry), "quarantine_file": _opt_str(report.quarantine_path)})
+        print_json({**_entry_json(entry), "quarantine_file": _opt_str(report.quarantine_path)})
         return
     out.print(f"[bold green]Stored[/] {entry.name!r}: {_entry_counts(entry)}.")
     if report.quarantined:
@@ -167,16 +150,12 @@ def _iso(value: Any) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _print_json(value: object) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
-
-
 @cli.command("logs")
 def logs_command(as_json: JsonFlag = False) -> None:
     """List the stored logs."""
     entries = _store().list()
     if as_json:
-        _print_json([_entry_json(e) for e in entries])
+        print_json([_entry_json(e) for e in entries])
         return
     if not entries:
         out.print("No logs stored yet. Import one with 'kitflow import PATH --name NAME'.")
@@ -218,7 +197,7 @@ def stats_command(name: NameArg, as_json: JsonFlag = False) -> None:
         "objects": entry.objects,
     }
     if as_json:
-        _print_json(figures)
+        print_json(figures)
         return
     for key in ("cases", "events", "activities", "variants", "quarantined"):
         value = figures[key]
@@ -234,12 +213,12 @@ def dfg_command(
     top: Annotated[int | None, typer.Option(help="Show only the N most frequent arcs.")] = None,
 ) -> None:
     """The directly-follows graph of a stored log: frequency and durations per arc."""
-    with _progress("Computing the process map"):
+    with progress("Computing the process map"):
         graph = discover_dfg(_store().scan(name))
     if top is not None:
         graph = graph.head(top)
     if as_json:
-        _print_json(graph.to_dicts())
+        print_json(graph.to_dicts())
         return
     table = Table("From", "To", "Frequency", "Mean", "Median")
     for row in graph.iter_rows(named=True):
@@ -261,7 +240,7 @@ def export_command(
 ) -> None:
     """Export a stored log to a file."""
     chosen: ExportFormat = _choice(file_format, ("xes", "csv", "parquet", "ocel"), "--format")
-    with _progress(f"Exporting {name}"):
+    with progress(f"Exporting {name}"):
         written = export_log(_store(), name, file_format=chosen, out=out_path)
     out.print(f"Wrote {written}")
 
@@ -313,7 +292,7 @@ def demo_command(
                 f"{format_int(report.quarantined)} quarantined"
             )
 
-    with _progress("Loading demo logs"):
+    with progress("Loading demo logs"):
         load_demo_logs(_store(), source, replace=replace, announce=announce)
 
 

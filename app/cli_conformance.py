@@ -6,20 +6,15 @@ formats; ``--json`` prints exactly one JSON value on stdout (progress goes to st
 
 from __future__ import annotations
 
-import json
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, cast, get_args
 
 import polars as pl
 import typer
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from app.bench import ALL_OPERATIONS, BenchReport, Operation, report_as_json, run_bench
+from app.console import out, print_json, progress
 from app.formatting import format_int, format_number
 from mining.conformance import summarize_deviations
 from mining.pm4py_adapter import (
@@ -38,8 +33,6 @@ from models.store import LogStore
 
 CACHE_FOLDER = Path("07_model_output") / "conformance"
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON value on stdout.")]
 NameArg = Annotated[str, typer.Argument(help="Name of the stored log.")]
@@ -51,18 +44,6 @@ def register(cli: typer.Typer) -> None:
     cli.command("conformance")(conformance_command)
     cli.command("rules")(rules_command)
     cli.command("bench")(bench_command)
-
-
-@contextmanager
-def _progress(title: str) -> Iterator[Any]:
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True) as progress:
-        task = progress.add_task(title)
-        yield lambda label: progress.update(task, description=f"{title}: {label}")
-
-
-def _print_json(value: object) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
 
 
 def _choice(value: str, allowed: tuple[str, ...], flag: str) -> str:
@@ -88,7 +69,7 @@ def discover_command(
 ) -> None:
     """Discover a process model (inductive miner) and write it as BPMN or PNML."""
     store = LogStore()
-    with _progress(f"Discovering a model of {name}"):
+    with progress(f"Discovering a model of {name}"):
         model = discover_process_model(store.scan(name), noise_threshold=noise)
         written = write_process_model(model, out_path)
     model_format = written.suffix.lstrip(".").lower()
@@ -101,7 +82,7 @@ def discover_command(
         "process_tree": str(model.tree),
     }
     if as_json:
-        _print_json(figures)
+        print_json(figures)
         return
     out.print(
         f"Wrote {written} ({model_format.upper()}): {len(model.activities)} activities, "
@@ -133,7 +114,7 @@ def conformance_command(
     chosen = cast(ReplayMethod, _choice(method, get_args(ReplayMethod), "--method"))
     store = LogStore()
     cache = _cache_dir(store)
-    with _progress(f"Checking {name} against {model_path.name}") as step:
+    with progress(f"Checking {name} against {model_path.name}") as step:
         model = read_process_model(model_path)
         events = store.scan(name)
         step("fitness")
@@ -148,7 +129,7 @@ def conformance_command(
             table = summarize_deviations(find_deviations(events, model, cache_dir=cache))
     report = _conformance_json(name, model_path, fitness, value, table, top)
     if as_json:
-        _print_json(report)
+        print_json(report)
         return
     _print_conformance(report)
 
@@ -217,12 +198,12 @@ def rules_command(
     """Check declarative rules (YAML) on a stored log: results per case, org unit or month."""
     level = cast(SummaryLevel, _choice(by, get_args(SummaryLevel), "--by"))
     rules = read_rules(rules_path)
-    with _progress(f"Checking {len(rules)} rules on {name}"):
+    with progress(f"Checking {len(rules)} rules on {name}"):
         results = check_rules(LogStore().scan(name), rules)
     summary = summarize_rule_results(results, level=level)
     broken = results.filter(pl.col("passed").not_() & pl.col("applies")).drop("applies", "passed")
     if as_json:
-        _print_json(
+        print_json(
             {
                 "log": name,
                 "rules_file": str(rules_path),
@@ -280,10 +261,10 @@ def bench_command(
     computed the same result. Measured, not asserted: compare ratios, not absolute times.
     """
     chosen = None if ops is None else tuple(cast(Operation, o.strip()) for o in ops.split(","))
-    with _progress("Benchmarking") as step:
+    with progress("Benchmarking") as step:
         report = run_bench(events=events, log=log, repeat=repeat, operations=chosen, step=step)
     if as_json:
-        _print_json(report_as_json(report))
+        print_json(report_as_json(report))
         return
     _print_bench(report)
 

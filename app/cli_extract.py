@@ -3,18 +3,16 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from app.console import err, out, print_json
 from app.formatting import format_datetime, format_int
 from app.servicenow_pipeline import (
     ServiceNowReport,
@@ -28,9 +26,6 @@ from extractors.base import PageCallback
 from models.errors import KitflowError
 from models.extraction import StreamStatus
 from models.store import LogStore
-
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
@@ -104,7 +99,7 @@ def servicenow_command(
 
 def _print_report(report: ServiceNowReport, as_json: bool) -> None:
     if as_json:
-        _print_json(_report_json(report))
+        print_json(_report_json(report))
         return
     if report.results:
         table = Table("Stream", "Pages", "Records", "Bookmark (time / sys_id)")
@@ -160,7 +155,7 @@ def sources_command(as_json: JsonFlag = False) -> None:
     finally:
         catalog.dispose()
     if as_json:
-        _print_json([_status_json(s) for s in states])
+        print_json([_status_json(s) for s in states])
         return
     if not states:
         out.print("No extractions yet. Run 'kitflow extract servicenow --config FILE'.")
@@ -209,7 +204,3 @@ def _status_json(s: StreamStatus) -> dict[str, Any]:
 
 def _iso(value: Any) -> str | None:
     return None if value is None else value.isoformat()
-
-
-def _print_json(value: object) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")

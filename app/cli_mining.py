@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
-import sys
 from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from app.console import out, print_json
 from app.formatting import format_date, format_duration, format_int, format_number
 from mining.bottlenecks import find_bottlenecks
 from mining.compare import Comparison, compare_periods
@@ -32,7 +30,6 @@ from mining.variants import compute_variants
 from models.errors import InputError
 from models.store import LogStore
 
-out = Console(soft_wrap=True)
 T = TypeVar("T", bound=str)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
@@ -62,16 +59,6 @@ def _choice(value: str, allowed: tuple[T, ...], flag: str) -> T:
     raise InputError(f"{flag} {value!r} is not one of {'|'.join(allowed)}: choose one of them.")
 
 
-def _print_json(value: object) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=_json_default) + "\n")
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
-
-
 def _time_mode(working: bool) -> TimeMode:
     return "working" if working else "calendar"
 
@@ -90,7 +77,7 @@ def variants_command(
     table = compute_variants(LogStore().scan(name))
     shown = table.head(top)
     if as_json:
-        _print_json({"variants": table.height, "shown": shown.to_dicts()})
+        print_json({"variants": table.height, "shown": shown.to_dicts()})
         return
     view = Table("#", "Sager", "Andel", "Gns. gennemløb", "Median", "Forløb")
     for row in shown.iter_rows(named=True):
@@ -129,7 +116,7 @@ def bottlenecks_command(
         time=_time_mode(working_time),
     )
     if as_json:
-        _print_json(ranked.to_dicts())
+        print_json(ranked.to_dicts())
         return
     split = [c for c in ("month", "org_unit") if c in ranked.columns]
     keys = ["source", "target"] if level == "arc" else ["activity"]
@@ -170,7 +157,7 @@ def handovers_command(
     total, bounces = int(per_case["handovers"].sum()), int(per_case["ping_pongs"].sum())
     per_case_mean = total / per_case.height if per_case.height else None
     if as_json:
-        _print_json(
+        print_json(
             {
                 "level": chosen,
                 "cases": per_case.height,
@@ -232,7 +219,7 @@ def compare_command(
         seed=seed,
     )
     if as_json:
-        _print_json(dataclasses.asdict(result))
+        print_json(dataclasses.asdict(result))
         return
     _print_comparison(result, working_time=working_time)
 

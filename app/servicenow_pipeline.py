@@ -9,7 +9,6 @@ mapping fix is applied by rebuilding, not re-fetching.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import tomllib
@@ -22,6 +21,7 @@ from urllib.parse import urlsplit
 import polars as pl
 import yaml
 
+from app.storing import store_canonical_log
 from extractors.base import (
     INTERMEDIATE,
     Bookmark,
@@ -43,13 +43,11 @@ from extractors.servicenow.export import (
 )
 from extractors.servicenow.mapping import StagedTable, build_events, stage_records
 from extractors.servicenow.streams import TableStream, stream_spec
-from mining import compute_log_stats
 from models.catalog import LogEntry
 from models.errors import InputError
 from models.eventlog import CanonicalLog, build_canonical_log, check_log_name
 from models.extraction import ExtractionCatalog
-from models.schema import SCHEMA_VERSION
-from models.store import EVENTS_TABLE, LogStore, default_database_url
+from models.store import LogStore, default_database_url
 
 DEFAULT_TABLES = ("sys_user_group", "sys_choice", "incident", "sys_audit", "task_sla")
 API_FORMAT = "servicenow-api"
@@ -314,23 +312,9 @@ def _check_replaceable(
 def _store_log(
     store: LogStore, log: CanonicalLog, *, name: str, source_path: str, source_format: str
 ) -> LogEntry:
-    stats = compute_log_stats(log.events)
-    entry = LogEntry(
-        name=name,
-        kind="flat",
-        source_path=source_path,
-        source_format=source_format,
-        cases=stats.cases,
-        events=stats.events,
-        activities=stats.activities,
-        variants=stats.variants,
-        quarantined=log.quarantine.height,
-        first_event=stats.start,
-        last_event=stats.end,
-        schema_version=SCHEMA_VERSION,
-        imported_at=dt.datetime.now(dt.UTC),
+    return store_canonical_log(
+        store, log, name=name, source_path=source_path, source_format=source_format, replace=True
     )
-    return store.save(entry, {EVENTS_TABLE: log.events}, log.quarantine, replace=True)
 
 
 ExportKind = Literal["csv", "json"]

@@ -12,7 +12,7 @@ import polars as pl
 
 from mining import compute_log_stats
 from models.catalog import LogEntry
-from models.eventlog import build_canonical_log, start_after_end
+from models.eventlog import CanonicalLog, build_canonical_log, start_after_end
 from models.schema import SCHEMA_VERSION
 from models.store import EVENTS_TABLE, LogStore
 
@@ -60,13 +60,38 @@ def store_flat_log(
     log = build_canonical_log(
         staged, keep_numeric_activities=keep_numeric_activities, quarantine=quarantine
     )
-    step("measuring")
+    step("storing")
+    entry = store_canonical_log(
+        store,
+        log,
+        name=name,
+        source_path=str(source.path.resolve()),
+        source_format=source.source_format,
+        replace=replace,
+    )
+    late = start_after_end(log.events)
+    if late:
+        notes = (*notes, f"{late:,} event(s) start after they end; they are kept as they are.")
+    return report_import(store, entry, log.quarantine, notes)
+
+
+def store_canonical_log(
+    store: LogStore,
+    log: CanonicalLog,
+    *,
+    name: str,
+    source_path: str,
+    source_format: str,
+    replace: bool,
+) -> LogEntry:
+    """Measure a canonical log and store it with its catalog entry (the one place entries of
+    flat logs are made)."""
     stats = compute_log_stats(log.events)
     entry = LogEntry(
         name=name,
         kind="flat",
-        source_path=str(source.path.resolve()),
-        source_format=source.source_format,
+        source_path=source_path,
+        source_format=source_format,
         cases=stats.cases,
         events=stats.events,
         activities=stats.activities,
@@ -77,12 +102,7 @@ def store_flat_log(
         schema_version=SCHEMA_VERSION,
         imported_at=dt.datetime.now(dt.UTC),
     )
-    step("storing")
-    store.save(entry, {EVENTS_TABLE: log.events}, log.quarantine, replace=replace)
-    late = start_after_end(log.events)
-    if late:
-        notes = (*notes, f"{late:,} event(s) start after they end; they are kept as they are.")
-    return report_import(store, entry, log.quarantine, notes)
+    return store.save(entry, {EVENTS_TABLE: log.events}, log.quarantine, replace=replace)
 
 
 def report_import(
