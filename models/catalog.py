@@ -64,15 +64,16 @@ class LogEntry:
     object_types: int | None = None
 
 
-def _as_utc(value: dt.datetime | None) -> dt.datetime | None:
-    # SQLite hands back naive datetimes; everything we store is UTC.
+def as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """A datetime read from the database, as UTC (SQLite hands back naive ones; all we store
+    is UTC)."""
     if value is None:
         return None
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def _entry(row: StoredLogRow) -> LogEntry:
-    imported_at = _as_utc(row.imported_at)
+    imported_at = as_utc(row.imported_at)
     assert imported_at is not None
     kind: LogKind = "object-centric" if row.kind == "object-centric" else "flat"
     return LogEntry(
@@ -85,8 +86,8 @@ def _entry(row: StoredLogRow) -> LogEntry:
         activities=row.activities,
         variants=row.variants,
         quarantined=row.quarantined,
-        first_event=_as_utc(row.first_event),
-        last_event=_as_utc(row.last_event),
+        first_event=as_utc(row.first_event),
+        last_event=as_utc(row.last_event),
         schema_version=row.schema_version,
         imported_at=imported_at,
         objects=row.objects,

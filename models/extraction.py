@@ -21,7 +21,7 @@ from sqlalchemy import DateTime, Integer, String, create_engine, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.catalog import Base
+from models.catalog import Base, as_utc
 
 _OPEN = ("running", "failed")
 
@@ -93,13 +93,6 @@ class StreamStatus:
     last_run_pages: int
     last_run_records: int
     last_run_message: str
-
-
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def _now() -> dt.datetime:
@@ -204,8 +197,8 @@ class ExtractionCatalog:
             quarantined=row.quarantined,
             last_run_id=row.last_run_id,
             last_run_status=run.status if run else None,
-            last_run_started_at=_utc(run.started_at) if run else None,
-            last_run_finished_at=_utc(run.finished_at) if run else None,
+            last_run_started_at=as_utc(run.started_at) if run else None,
+            last_run_finished_at=as_utc(run.finished_at) if run else None,
             last_run_pages=run.pages if run else 0,
             last_run_records=run.records if run else 0,
             last_run_message=run.message if run else "",
