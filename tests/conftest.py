@@ -92,3 +92,11 @@ def live_server() -> Iterator[Callable[[Any], str]]:
         for server in servers:
             server.shutdown()
             server.server_close()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh KIT Flow data folder (and its SQLite catalog) for the commands a test runs."""
+    monkeypatch.setenv("KITFLOW_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("KITFLOW_DATABASE_URL", raising=False)
+    return tmp_path / "data"

@@ -7,26 +7,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from app.cli import cli, main
+from tests.cli_support import run, runner
 from tests.shared_data import shared_file
 
 
 @pytest.fixture(autouse=True)
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("KITFLOW_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("KITFLOW_DATABASE_URL", raising=False)
-    return tmp_path / "data"
-
-
-runner = CliRunner()
-
-
-def run(*args: str) -> str:
-    result = runner.invoke(cli, list(args))
-    assert result.exit_code == 0, (result.output, result.exception)
-    return result.stdout
+def _every_test_in_its_own_data_dir(data_dir: Path) -> Path:
+    return data_dir
 
 
 def test_import_then_stats_dfg_logs_export_delete(tmp_path: Path, data_dir: Path) -> None:

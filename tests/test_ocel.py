@@ -16,7 +16,6 @@ from typing import Any
 
 import polars as pl
 import pytest
-from typer.testing import CliRunner
 
 from app.cli import cli
 from app.ocel_import import import_ocel_log
@@ -31,6 +30,7 @@ from models.ocel import (
     ocel_from_flat,
 )
 from models.store import LogStore
+from tests.cli_support import run, runner
 from tests.shared_data import shared_file
 
 CPH = "Europe/Copenhagen"
@@ -227,22 +227,6 @@ def test_flat_log_becomes_ocel_with_case_objects(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # The command line
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("KITFLOW_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("KITFLOW_DATABASE_URL", raising=False)
-    return tmp_path / "data"
-
-
-runner = CliRunner()
-
-
-def run(*args: str) -> str:
-    result = runner.invoke(cli, list(args))
-    assert result.exit_code == 0, (result.output, result.exception)
-    return result.stdout
 
 
 def fail(*args: str) -> BaseException | None:
