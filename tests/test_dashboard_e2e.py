@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 
@@ -53,13 +54,26 @@ def url(data_dir: Path, live_server: Callable[[Any], str], monkeypatch: pytest.M
 
 
 def wait_for(browser: Any, condition: Callable[[Any], Any]) -> Any:
-    """The first truthy result of ``condition(browser)`` within the time limit."""
-    return WebDriverWait(browser, WAIT_S, poll_frequency=0.1).until(condition)
+    """The first truthy result of ``condition(browser)`` within the time limit.
+
+    Dash re-renders a page as its callbacks answer, so an element found a moment ago can be
+    replaced before it is read: that is "not settled yet", and the condition is tried again.
+    """
+    wait = WebDriverWait(
+        browser, WAIT_S, poll_frequency=0.1, ignored_exceptions=(StaleElementReferenceException,)
+    )
+    return wait.until(condition)
 
 
 def text_of(browser: Any, element_id: str) -> str:
     elements = browser.find_elements(By.ID, element_id)
     return str(elements[0].text) if elements else ""
+
+
+def first_arc_cells(browser: Any) -> list[str]:
+    """The first three cells of the arc table's first row (empty until it is drawn)."""
+    rows = browser.find_elements(By.CSS_SELECTOR, f"#{ids.MAP_ARCS} tbody tr")
+    return [str(td.text) for td in rows[0].find_elements(By.TAG_NAME, "td")][:3] if rows else []
 
 
 def test_logs_page_lists_the_running_example(browser: Any, url: str) -> None:
@@ -130,12 +144,8 @@ def test_process_map_draws_the_arcs_of_the_chosen_log(browser: Any, url: str) ->
     assert len(arcs) == 16
     assert arcs["check ticket", "decide"]["frequency"] == 6
     assert arcs["check ticket", "decide"]["label"] == "6 · 2,1 d"
-    first_row = browser.find_elements(By.CSS_SELECTOR, f"#{ids.MAP_ARCS} tbody tr")[0]
-    assert [td.text for td in first_row.find_elements(By.TAG_NAME, "td")][:3] == [
-        "check ticket",
-        "decide",
-        "6",
-    ]
+    first_row = ["check ticket", "decide", "6"]
+    assert wait_for(browser, lambda b: first_arc_cells(b) == first_row)
     assert text_of(browser, ids.MAP_SUMMARY) == "Viser 8 af 8 aktiviteter og 16 af 16 overgange"
     browser.set_window_size(1440, 1400)  # the whole map in the picture
     browser.save_screenshot("/tmp/kitflow-e2e-process-map.png")
@@ -149,5 +159,7 @@ def test_language_switch_turns_the_page_english(browser: Any, url: str) -> None:
     assert wait_for(browser, lambda b: text_of(b, ids.LOGS_TITLE) == "Event logs")
     assert "lang=en" in browser.current_url
     assert wait_for(browser, lambda b: "Process map" in text_of(b, ids.SHELL_NAV))
-    header = browser.find_element(By.CSS_SELECTOR, f"#{ids.LOGS_TABLE} .kf-col-cases").text
-    assert header.lower() == "cases"
+    cases_header = f"#{ids.LOGS_TABLE} .kf-col-cases"
+    assert wait_for(
+        browser, lambda b: b.find_element(By.CSS_SELECTOR, cases_header).text.lower() == "cases"
+    )
