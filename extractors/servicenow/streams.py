@@ -127,6 +127,12 @@ STREAMS: Mapping[str, StreamSpec] = {
             fixed_filter=f"nameIN{','.join((*TASK_TABLES, 'task'))}^elementINstate,priority,stage",
             datetime_fields=("sys_updated_on",),
         ),
+        # Catalog items: their names select the orders of one service (an automation's work).
+        StreamSpec(
+            name="sc_cat_item",
+            fields=("sys_id", "name", "active", "sys_updated_on"),
+            datetime_fields=("sys_updated_on",),
+        ),
         StreamSpec(
             name="sys_user_group",
             fields=("sys_id", "name", "parent", "active", "sys_updated_on"),
