@@ -1,0 +1,235 @@
+"""The KIT landscape end to end: every source through its extractor, then the cross-system views.
+
+``import_servicenow_pages`` reads a folder of saved Table API pages (one sub-folder per table)
+through ``SavedPagesStream`` and ``run_stream``: pages pseudonymised into
+``01_raw/servicenow/<table>``, bookmarks committed after each durable page.
+``rebuild_servicenow_logs`` then stages every table once (``02_intermediate/servicenow``) and
+builds two logs through the pure mapping: ``servicenow-incidents`` (incident) and
+``servicenow-orders`` (sc_req_item with its approvals and catalog tasks, see
+``models.landscape_orders``).
+
+``link_landscape`` joins the orders to the Azure DevOps work items created from them and stores
+the flattened case view ``kit-orders`` and the object-centric ``kit-landscape`` (OCEL 2.0).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from app.servicenow_pipeline import extraction_catalog, intermediate_folder
+from app.storing import store_canonical_log
+from extractors.base import (
+    ExtractionResult,
+    PageCallback,
+    iter_raw_pages,
+    raw_folder,
+    run_stream,
+)
+from extractors.pseudonym import Pseudonymiser, load_key
+from extractors.servicenow import StagedTable, build_events, stage_records
+from extractors.servicenow.pages import SavedPagesStream, find_saved_tables, saved_page_spec
+from extractors.servicenow.streams import AUDITED_FIELDNAMES
+from models.catalog import LogEntry
+from models.eventlog import build_canonical_log
+from models.landscape_orders import build_order_events
+from models.store import LogStore
+
+SERVICENOW = "servicenow"
+INCIDENTS_LOG = "servicenow-incidents"
+ORDERS_LOG = "servicenow-orders"
+PAGES_FORMAT = "servicenow-pages"
+Say = Callable[[str], None]
+
+
+def _say_nothing(_: str) -> None:
+    return None
+
+
+def _no_progress(_stream: str, _pages: int, _records: int) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class BuiltLog:
+    """A stored log and how many source rows were set aside building it."""
+
+    entry: LogEntry
+    quarantined: int
+
+
+@dataclass(frozen=True)
+class ServiceNowPagesReport:
+    """An import of saved pages: the stored pages per table, the sub-folders not read (with the
+    reason), the staged records and quarantine per table, and the logs built."""
+
+    results: tuple[ExtractionResult, ...]
+    not_read: tuple[tuple[str, str], ...]
+    staged: Mapping[str, tuple[int, int]]
+    logs: tuple[BuiltLog, ...]
+    notes: tuple[str, ...]
+
+
+def import_servicenow_pages(
+    store: LogStore,
+    folder: Path,
+    *,
+    on_page: PageCallback = _no_progress,
+    say: Say = _say_nothing,
+) -> ServiceNowPagesReport:
+    """Store the saved pages under ``folder`` in ``01_raw`` and rebuild the ServiceNow logs.
+
+    Each table is a stream with a keyset bookmark, so importing the same folder again stores
+    nothing new (only the bookmark's own second is read again, as on the live API)."""
+    saved = find_saved_tables(folder)
+    pseudonym = Pseudonymiser(load_key(data_dir=store.data_dir, announce=say))
+    state = extraction_catalog(store)
+    try:
+        results = tuple(
+            run_stream(
+                SavedPagesStream(folder / table, saved_page_spec(table), pseudonym),
+                source=SERVICENOW,
+                data_dir=store.data_dir,
+                state=state,
+                on_page=on_page,
+            )
+            for table in saved.tables
+        )
+    finally:
+        state.dispose()
+    staged, logs, notes = rebuild_servicenow_logs(store, saved.tables, source_path=str(folder))
+    return ServiceNowPagesReport(results, saved.not_read, staged, logs, notes)
+
+
+def stage_tables(data_dir: Path, tables: tuple[str, ...]) -> dict[str, StagedTable]:
+    """Stage each table from its raw pages once, writing it (and its quarantine) to 02."""
+    staged = {}
+    folder = intermediate_folder(data_dir, SERVICENOW)
+    folder.mkdir(parents=True, exist_ok=True)
+    for table in tables:
+        records = (
+            record
+            for _, page in iter_raw_pages(raw_folder(data_dir, SERVICENOW, table))
+            for record in page.get("result", [])
+        )
+        table_staged = stage_records(saved_page_spec(table), records)
+        table_staged.frame.write_parquet(folder / f"{table}.parquet")
+        quarantine = folder / f"{table}.quarantine.csv"
+        if table_staged.quarantine.height:
+            table_staged.quarantine.write_csv(quarantine)
+        else:
+            quarantine.unlink(missing_ok=True)
+        staged[table] = table_staged
+    return staged
+
+
+def rebuild_servicenow_logs(
+    store: LogStore, tables: tuple[str, ...], *, source_path: str
+) -> tuple[dict[str, tuple[int, int]], tuple[BuiltLog, ...], tuple[str, ...]]:
+    """Stage ``tables`` and build the incident and order logs they allow (no network).
+
+    Returns (staged records and quarantined rows per table, the logs, notes)."""
+    staged = stage_tables(store.data_dir, tables)
+    frames = {t: s.frame for t, s in staged.items()}
+    set_aside = {t: s.quarantine.height for t, s in staged.items()}
+    logs, notes = [], []
+    audit = frames.get("sys_audit")
+    if audit is not None:
+        unmined = audit.filter(~pl.col("fieldname").is_in([*AUDITED_FIELDNAMES, "approval"]))
+        if unmined.height:
+            notes.append(
+                f"{unmined.height:,} sys_audit row(s) of fields no log mines "
+                f"({', '.join(sorted(set(unmined['fieldname'].to_list())))}) are staged "
+                "but make no events (the live stream does not fetch them)."
+            )
+    if "incident" in frames:
+        logs.append(_incident_log(store, frames, set_aside, source_path))
+    if "sc_req_item" in frames:
+        logs.append(_orders_log(store, frames, set_aside, source_path))
+    _record_quarantine_counts(store, set_aside)
+    counts = {t: (frames[t].height, set_aside[t]) for t in tables}
+    return counts, tuple(logs), tuple(notes)
+
+
+def _with_mined_audit(frames: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """The tables with only the audit rows of the fields the mapping turns into events (what
+    the live stream's fixed filter fetches)."""
+    audit = frames.get("sys_audit")
+    if audit is None:
+        return dict(frames)
+    return {**frames, "sys_audit": audit.filter(pl.col("fieldname").is_in(AUDITED_FIELDNAMES))}
+
+
+def _incident_log(
+    store: LogStore,
+    frames: Mapping[str, pl.DataFrame],
+    set_aside: dict[str, int],
+    source_path: str,
+) -> BuiltLog:
+    mapped = build_events(_with_mined_audit(frames), table="incident")
+    log = build_canonical_log(mapped.staged, quarantine=mapped.quarantine)
+    _count_by_stream(log.quarantine, "incident", set_aside)
+    entry = store_canonical_log(
+        store, log, name=INCIDENTS_LOG, source_path=source_path, source_format=PAGES_FORMAT,
+        replace=True,
+    )  # fmt: skip
+    return BuiltLog(entry, log.quarantine.height)
+
+
+def _orders_log(
+    store: LogStore,
+    frames: Mapping[str, pl.DataFrame],
+    set_aside: dict[str, int],
+    source_path: str,
+) -> BuiltLog:
+    mined = _with_mined_audit(frames)
+    items = build_events(mined, table="sc_req_item")
+    task_table = frames.get("sc_task", _empty_staged("sc_task"))
+    tasks = build_events({**mined, "sc_task": task_table}, table="sc_task")
+    orders = build_order_events(
+        item_events=items.staged,
+        task_events=tasks.staged,
+        audit=frames.get("sys_audit", _empty_staged("sys_audit")),
+        items=frames["sc_req_item"],
+        tasks=task_table,
+        cat_items=frames.get("sc_cat_item"),
+        requests=frames.get("sc_request"),
+    )
+    quarantine = pl.concat([items.quarantine, tasks.quarantine, orders.quarantine])
+    log = build_canonical_log(orders.staged, quarantine=quarantine)
+    _count_by_stream(items.quarantine, "sc_req_item", set_aside)
+    _count_by_stream(tasks.quarantine, "sc_task", set_aside)
+    set_aside["sc_task"] = set_aside.get("sc_task", 0) + orders.quarantine.height
+    # What build_canonical_log itself set aside (no case, no time) came from the order events.
+    set_aside["sc_req_item"] += log.quarantine.height - quarantine.height
+    entry = store_canonical_log(
+        store, log, name=ORDERS_LOG, source_path=source_path, source_format=PAGES_FORMAT,
+        replace=True,
+    )  # fmt: skip
+    return BuiltLog(entry, log.quarantine.height)
+
+
+def _empty_staged(table: str) -> pl.DataFrame:
+    """A staged table of no records (a table that was not saved)."""
+    return stage_records(saved_page_spec(table), []).frame
+
+
+def _count_by_stream(quarantine: pl.DataFrame, case_table: str, counts: dict[str, int]) -> None:
+    """Add a log's quarantine rows to the count of the stream each came from."""
+    for record in quarantine["record"]:
+        origin = str(json.loads(record).get("source_record") or "record:").split(":", 1)[0]
+        stream = case_table if origin == "record" else origin
+        counts[stream] = counts.get(stream, 0) + 1
+
+
+def _record_quarantine_counts(store: LogStore, counts: Mapping[str, int]) -> None:
+    state = extraction_catalog(store)
+    try:
+        for stream, count in counts.items():
+            state.set_quarantined(SERVICENOW, stream, count)
+    finally:
+        state.dispose()
