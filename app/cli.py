@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from app import cli_conformance, cli_demo_landscape, cli_extract, cli_mining
+from app import cli_benefits, cli_conformance, cli_demo_landscape, cli_extract, cli_mining
 from app.cli_case import case_cli
 from app.console import err, out, print_json, progress
 from app.demo import load_demo_logs
@@ -301,6 +301,7 @@ cli_mining.register(cli)
 cli_conformance.register(cli)
 cli_extract.register(cli)
 cli_demo_landscape.register(cli)
+cli_benefits.register(cli)
 
 
 def main() -> None:

@@ -1,0 +1,281 @@
+"""Follow-up targets of a business case: each bound row's metric read from the stored data,
+and its status as of a date (rules in models/followup.py).
+
+Metrics:
+- ``robot_usage``: the solution's robot is used: transactions in each of the
+  ``USAGE_MONTHS`` months up to the deadline (or up to the as-of date before it); the
+  evidence gives transactions and the number of distinct users per month (a count only).
+- ``realised_savings``: the primary estimate's hours in the deadline's year reach
+  ``threshold`` % (default 90) of the hours the case expects; before the year is complete,
+  on track when measured plus the run rate for the months left reaches it.
+- ``handovers_per_case``: handovers between service areas per case fell after go-live, with
+  a permutation p-value below ``threshold`` (default 0.05).
+- ``devops_practice``: in every service area at most ``threshold`` % (default 10) of the
+  Features and Stories break a SAFe rule (Feature without an Epic parent, closed without ever
+  being Active, iteration at the project root).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from app.benefits import CaseInputs, StoredData, measure_case, select_cases
+from app.formatting import format_number
+from mining import compare_periods
+from models.business_case import FollowUpTarget
+from models.followup import (
+    Reading,
+    SolutionBinding,
+    TargetBinding,
+    TargetStatus,
+    decide_status,
+    parse_deadline,
+)
+from models.realisation import CaseRealisation, SolutionRealisation
+from models.schema import CASE
+from models.store import PRIMARY
+
+USAGE_MONTHS = 3
+ADO_FOLDER = Path("02_intermediate") / "azure-devops"
+RUNS = Path(PRIMARY) / "robots" / "runs.parquet"
+
+
+def _num(value: float | None, decimals: int = 1) -> str:
+    """Evidence is English text, so its numbers use English separators."""
+    return format_number(value, decimals, "en")
+
+
+_DEFAULTS = {"realised_savings": 90.0, "handovers_per_case": 0.05, "devops_practice": 10.0}
+
+
+@dataclass(frozen=True)
+class FollowUpReport:
+    """The realisation of the case and the status of each of its follow-up rows."""
+
+    realisation: CaseRealisation
+    targets: tuple[TargetStatus, ...]
+    as_of: dt.date
+
+
+@dataclass(frozen=True)
+class _Context:
+    inputs: CaseInputs
+    data: StoredData
+    realisation: CaseRealisation
+    as_of: dt.date
+
+
+def evaluate_followup(inputs: CaseInputs, *, as_of: dt.date) -> FollowUpReport:
+    """Measure the case and read every follow-up row's metric."""
+    data = StoredData(inputs.data_dir, inputs.bindings.robot_accounts)
+    realisation = measure_case(inputs, data=data)
+    context = _Context(inputs, data, realisation, as_of)
+    statuses = tuple(
+        _status(context, number, row)
+        for number, row in enumerate(inputs.case.follow_up_targets, start=1)
+    )
+    return FollowUpReport(realisation, statuses, as_of)
+
+
+def _status(context: _Context, number: int, row: FollowUpTarget) -> TargetStatus:
+    """A row's status: with several metrics bound, every one must be reached."""
+    bound = [t for t in context.inputs.bindings.targets if t.follow_up == number]
+    deadline = next((t.deadline for t in bound if t.deadline), None) or parse_deadline(row.deadline)
+    if not bound:
+        reading = Reading(
+            None, False,
+            f"not bound to a metric: add a target with follow_up: {number} to "
+            f"{context.inputs.bindings.path.name}",
+        )  # fmt: skip
+    else:
+        reading = _combine([_METRICS[t.metric](context, t, deadline) for t in bound])
+    metrics = ", ".join(t.metric for t in bound) or None
+    solution = next((t.solution for t in bound if t.solution), None)
+    return TargetStatus(
+        number, row.target, row.measure, row.responsible, row.deadline, deadline, metrics,
+        solution, decide_status(reading, deadline=deadline, as_of=context.as_of),
+        reading.evidence,
+    )  # fmt: skip
+
+
+def _combine(readings: list[Reading]) -> Reading:
+    unknown = any(r.reached is None for r in readings)
+    reached = None if unknown else all(r.reached for r in readings)
+    return Reading(
+        reached, all(r.on_track for r in readings), " | ".join(r.evidence for r in readings)
+    )
+
+
+def _solution(context: _Context, binding: TargetBinding) -> SolutionBinding:
+    name = binding.solution or context.inputs.bindings.solutions[0].name
+    return context.inputs.bindings.solution(name)
+
+
+def _window_end(context: _Context, deadline: dt.date | None) -> dt.date:
+    return min(deadline, context.as_of) if deadline else context.as_of
+
+
+def _robot_usage(context: _Context, binding: TargetBinding, deadline: dt.date | None) -> Reading:
+    solution = _solution(context, binding)
+    transactions = context.data.transactions
+    if transactions is None or solution.robot_process is None:
+        return Reading(None, False, "no robot run data for this solution")
+    end = _window_end(context, deadline)
+    mine = transactions.filter(
+        (pl.col("process_name") == solution.robot_process) & (pl.col("start").dt.date() <= end)
+    )
+    if mine.is_empty():
+        return Reading(False, False, f"no transactions of {solution.robot_process} by {end}")
+    months = _usage_by_month(context, solution.robot_process, mine).tail(USAGE_MONTHS)
+    last = dt.date(end.year, end.month, 1)
+    expected = _months_back(last, USAGE_MONTHS)
+    used = [m for m in months["month"].to_list() if m in expected]
+    first = mine["start"].min()
+    assert isinstance(first, dt.datetime)
+    evidence = (
+        f"{solution.robot_process}: first transaction {first:%Y-%m}; last months "
+        + "; ".join(
+            f"{m:%Y-%m}: {_num(t, 0)} transactions, {_num(u, 0)} users"
+            for m, t, u in months.iter_rows()
+        )
+    )
+    return Reading(len(used) == USAGE_MONTHS, last in used, evidence)
+
+
+def _usage_by_month(context: _Context, process: str, mine: pl.DataFrame) -> pl.DataFrame:
+    """Transactions and distinct users (from the runs, a count only) per month."""
+    by_month = mine.group_by(pl.col("start").dt.truncate("1mo").dt.date().alias("month")).agg(
+        pl.len().alias("transactions")
+    )
+    runs_path = context.inputs.data_dir / RUNS
+    users = pl.DataFrame(schema={"month": pl.Date, "users": pl.UInt32})
+    if runs_path.exists():
+        users = (
+            pl.read_parquet(runs_path)
+            .filter(pl.col("process_name") == process)
+            .group_by(pl.col("start").dt.truncate("1mo").dt.date().alias("month"))
+            .agg(pl.col("robot_user").n_unique().alias("users"))
+        )
+    return (
+        by_month.join(users, on="month", how="left")
+        .with_columns(pl.col("users").fill_null(0))
+        .sort("month")
+    )
+
+
+def _months_back(last: dt.date, count: int) -> set[dt.date]:
+    months, year, month = set(), last.year, last.month
+    for _ in range(count):
+        months.add(dt.date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months
+
+
+def _realised(context: _Context, binding: TargetBinding, deadline: dt.date | None) -> Reading:
+    solution = _solution(context, binding)
+    found = next(s for s in context.realisation.solutions if s.name == solution.name)
+    if found.primary is None or found.last_month is None:
+        return Reading(None, False, "no data to measure the savings")
+    year = (deadline or context.as_of).year
+    row = next((y for y in found.years if y.year == year), None)
+    if row is None or row.primary_hours is None or row.expected_hours <= 0:
+        return Reading(None, False, f"the case expects no savings in {year}")
+    threshold = binding.threshold or _DEFAULTS["realised_savings"]
+    complete = found.last_month >= dt.date(year, 12, 1)
+    forecast = row.primary_hours + _left_at_run_rate(found, year)
+    pct = row.primary_hours / row.expected_hours * 100
+    evidence = (
+        f"{year}: {_num(row.primary_hours, 0)} h measured ({found.primary}) against "
+        f"{_num(row.expected_hours, 0)} h expected = {_num(pct, 0)} %"
+        + ("" if complete else f"; forecast {_num(forecast, 0)} h")
+        + f"; pass mark {_num(threshold, 0)} %"
+    )
+    reached = complete and pct >= threshold
+    return Reading(reached, forecast / row.expected_hours * 100 >= threshold, evidence)
+
+
+def _left_at_run_rate(found: SolutionRealisation, year: int) -> float:
+    if found.run_rate_hours_per_month is None or found.last_month is None:
+        return 0.0
+    if found.last_month.year > year:
+        return 0.0
+    left = 12 if found.last_month.year < year else 12 - found.last_month.month
+    return found.run_rate_hours_per_month * left
+
+
+def _handovers(context: _Context, binding: TargetBinding, deadline: dt.date | None) -> Reading:
+    solution = _solution(context, binding)
+    selector = solution.work
+    if selector is None or not context.data.has_work(selector):
+        return Reading(None, False, "no ServiceNow data for the orders")
+    cases = select_cases(context.data, selector)
+    events = context.data.events(selector.table).filter(pl.col(CASE).is_in(cases[CASE].implode()))
+    result = compare_periods(events, at=solution.go_live, measure="handovers")
+    threshold = binding.threshold or _DEFAULTS["handovers_per_case"]
+    evidence = (
+        f"handovers per case between service areas: {_num(result.before, 2)} before, "
+        f"{_num(result.after, 2)} after go-live {solution.go_live:%Y-%m-%d} "
+        f"(difference {_num(result.difference, 2)}, 95 % CI "
+        f"{_num(result.ci_low, 2)} to {_num(result.ci_high, 2)}; "
+        f"p = {_num(result.p_value, 4)}; {result.cases_before} and "
+        f"{result.cases_after} cases)"
+    )
+    fell = result.difference < 0 and result.p_value < threshold
+    return Reading(fell, result.difference < 0, evidence)
+
+
+def _devops(context: _Context, binding: TargetBinding, deadline: dt.date | None) -> Reading:
+    folder = context.inputs.data_dir / ADO_FOLDER
+    if not (folder / "workitems.parquet").exists() or not (folder / "revisions.parquet").exists():
+        return Reading(None, False, "no Azure DevOps data")
+    rates = devops_rule_rates(
+        pl.read_parquet(folder / "workitems.parquet"), pl.read_parquet(folder / "revisions.parquet")
+    )
+    threshold = binding.threshold or _DEFAULTS["devops_practice"]
+    above = rates.filter(pl.col("breaking_pct") > threshold)
+    evidence = "; ".join(
+        f"{area}: {_num(pct, 1)} % of {_num(items, 0)} items break a rule"
+        for area, items, pct in rates.select("service_area", "items", "breaking_pct").iter_rows()
+    )
+    return Reading(above.is_empty(), above.is_empty(), evidence)
+
+
+def devops_rule_rates(workitems: pl.DataFrame, revisions: pl.DataFrame) -> pl.DataFrame:
+    """Per service area (last segment of the area path): Features and Stories, and the share
+    breaking at least one SAFe rule, in percent."""
+    planned = workitems.filter(pl.col("work_item_type").is_in(["Feature", "User Story"]))
+    never_active = (
+        revisions.group_by("id")
+        .agg(
+            (pl.col("state") == "Closed").any().alias("closed"),
+            (pl.col("state") == "Active").any().alias("active"),
+        )
+        .filter(pl.col("closed") & ~pl.col("active"))
+        .select("id", pl.lit(True).alias("closed_without_active"))
+    )
+    flagged = planned.join(never_active, on="id", how="left").with_columns(
+        (
+            ((pl.col("work_item_type") == "Feature") & pl.col("parent").is_null())
+            | pl.col("closed_without_active").fill_null(False)
+            | (~pl.col("iteration_path").str.contains("\\", literal=True))
+        ).alias("breaks"),
+        pl.col("area_path").str.split("\\").list.last().alias("service_area"),
+    )
+    return (
+        flagged.group_by("service_area")
+        .agg(pl.len().alias("items"), (pl.col("breaks").mean() * 100).alias("breaking_pct"))
+        .sort("service_area")
+    )
+
+
+_METRICS: dict[str, Callable[[_Context, TargetBinding, dt.date | None], Reading]] = {
+    "robot_usage": _robot_usage,
+    "realised_savings": _realised,
+    "handovers_per_case": _handovers,
+    "devops_practice": _devops,
+}

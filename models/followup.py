@@ -1,0 +1,281 @@
+"""Follow-up bindings: how a business case is measured in KIT's data, and target statuses.
+
+A binding file sits beside the case (``<case>.followup.yaml``) so the case itself stays a
+faithful transcription of the proposal. It says, per solution, when it went live and where
+its work shows (robot process, time-registration activity, the ServiceNow work it takes
+over), and binds the case's follow-up rows (``follow_up: N``, 1-based, in the case's order)
+to a metric the platform computes.
+
+A target's status as of a date: **met** when the metric shows the target reached; **missed**
+when the deadline has passed without it; before the deadline **on track** when the trend
+reaches it, else **at risk**; **no data** when the data the metric needs is not there (or the
+row is not bound to a metric). Deadlines are read from the case's Danish text: "Udgangen af
+YYYY" and "Ultimo YYYY" are 31 December, "Primo YYYY" is 31 January; with several years
+("Ultimo 2023 og ultimo 2024") the last one counts. A binding's ``deadline`` overrides it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import yaml
+
+from models.errors import InputError
+
+Metric = Literal["robot_usage", "realised_savings", "handovers_per_case", "devops_practice"]
+Status = Literal["met", "on track", "at risk", "missed", "no data"]
+WorkTable = Literal["sc_req_item", "incident"]
+BINDING_SUFFIX = ".followup.yaml"
+_DEADLINE = re.compile(r"\b(udgangen af|ultimo|primo)\s+(\d{4})", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class WorkSelector:
+    """The ServiceNow work a solution takes over. For ``sc_req_item`` the cases are the
+    catalog tasks of the orders of ``catalog_items`` (reference = the order's number); for
+    ``incident`` the incidents of ``category``. ``start``/``end`` are the activities between
+    which a person handles the case; without them the selection gives volume only."""
+
+    table: WorkTable
+    catalog_items: tuple[str, ...] = ()
+    category: str | None = None
+    start: str | None = None
+    end: str | None = None
+
+
+@dataclass(frozen=True)
+class SolutionBinding:
+    """Where one solution (a sub-solution, or the whole case) shows in the data."""
+
+    name: str
+    go_live: dt.datetime
+    robot_process: str | None = None
+    time_activity: str | None = None
+    work: WorkSelector | None = None
+    handovers: bool = False
+    manual_minutes: float | None = None
+    residual_minutes: float | None = None
+
+
+@dataclass(frozen=True)
+class TargetBinding:
+    """A follow-up row bound to a metric; ``threshold`` is the metric's pass mark."""
+
+    follow_up: int
+    metric: Metric
+    solution: str | None = None
+    threshold: float | None = None
+    deadline: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class FollowUpBindings:
+    """A case's binding file."""
+
+    path: Path
+    case_path: Path
+    robot_accounts: tuple[str, ...]
+    solutions: tuple[SolutionBinding, ...]
+    targets: tuple[TargetBinding, ...]
+
+    def solution(self, name: str) -> SolutionBinding:
+        """The solution called ``name``."""
+        return next(s for s in self.solutions if s.name == name)
+
+
+@dataclass(frozen=True)
+class TargetStatus:
+    """A follow-up row's status with the evidence behind it."""
+
+    number: int
+    target: str
+    measure: str
+    responsible: str
+    deadline_text: str
+    deadline: dt.date | None
+    metrics: str | None
+    solution: str | None
+    status: Status
+    evidence: str
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a metric found: ``reached`` (None: no data), ``on_track`` for before the deadline,
+    and the evidence in words."""
+
+    reached: bool | None
+    on_track: bool
+    evidence: str
+
+
+def binding_path_for(case_path: Path) -> Path:
+    """``data/business_cases/x.yaml`` → ``data/business_cases/x.followup.yaml``."""
+    return case_path.with_name(case_path.stem + BINDING_SUFFIX)
+
+
+def parse_deadline(text: str) -> dt.date | None:
+    """The last date the case's deadline text names; None when it names none."""
+    found = _DEADLINE.findall(text)
+    if not found:
+        return None
+    word, year = found[-1]
+    if word.lower() == "primo":
+        return dt.date(int(year), 1, 31)
+    return dt.date(int(year), 12, 31)
+
+
+def decide_status(reading: Reading, *, deadline: dt.date | None, as_of: dt.date) -> Status:
+    """The status rule of the module docstring."""
+    if reading.reached is None:
+        return "no data"
+    if reading.reached:
+        return "met"
+    if deadline is not None and as_of > deadline:
+        return "missed"
+    return "on track" if reading.on_track else "at risk"
+
+
+def read_bindings(path: Path) -> FollowUpBindings:
+    """Read and check a binding file; errors name the file, the entry and the fix."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise InputError(f"Cannot read the follow-up bindings {path}: {error}.") from None
+    except yaml.YAMLError as error:
+        raise InputError(f"{path} is not valid YAML: {error}") from None
+    where = _Where(path)
+    doc = where.mapping(raw, "the file", required=("case", "solutions"))
+    solutions = tuple(
+        _solution(where, item, f"solutions[{i}]") for i, item in enumerate(doc["solutions"])
+    )
+    names = {s.name for s in solutions}
+    targets = tuple(
+        _target(where, item, f"targets[{i}]", names)
+        for i, item in enumerate(doc.get("targets") or [])
+    )
+    accounts = tuple(str(a) for a in doc.get("robot_accounts") or ())
+    return FollowUpBindings(path, path.parent / str(doc["case"]), accounts, solutions, targets)
+
+
+@dataclass(frozen=True)
+class _Where:
+    path: Path
+
+    def fail(self, where: str, problem: str, fix: str) -> InputError:
+        return InputError(f"{self.path}, {where}: {problem}. {fix}")
+
+    def mapping(
+        self, value: Any, where: str, *, required: tuple[str, ...] = ()
+    ) -> Mapping[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(
+                where, "expected a mapping of keys to values", "Write key: value lines."
+            )
+        for key in required:
+            if key not in value:
+                raise self.fail(where, f"'{key}' is missing", f"Add '{key}:'.")
+        return value
+
+    def date(self, value: Any, where: str) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise self.fail(where, f"{value!r} is not a date", "Write it as 2024-03-01.") from None
+
+    def number(self, value: Any, where: str) -> float | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(where, f"{value!r} is not a number", "Write a plain number, e.g. 90.")
+        return float(value)
+
+
+_SOLUTION_KEYS = {
+    "name", "go_live", "robot_process", "time_activity", "work", "handovers",
+    "manual_minutes", "residual_minutes",
+}  # fmt: skip
+_WORK_KEYS = {"table", "catalog_items", "category", "start", "end"}
+_TARGET_KEYS = {"follow_up", "metric", "solution", "threshold", "deadline"}
+
+
+def _unknown(where: _Where, item: Mapping[str, Any], allowed: set[str], at: str) -> None:
+    extra = sorted(set(item) - allowed)
+    if extra:
+        raise where.fail(
+            at, f"unknown key '{extra[0]}'", f"Allowed keys are {', '.join(sorted(allowed))}."
+        )
+
+
+def _solution(where: _Where, raw: Any, at: str) -> SolutionBinding:
+    item = where.mapping(raw, at, required=("name", "go_live"))
+    _unknown(where, item, _SOLUTION_KEYS, at)
+    day = where.date(item["go_live"], f"{at}.go_live")
+    return SolutionBinding(
+        name=str(item["name"]),
+        go_live=dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC),
+        robot_process=_optional_text(item, "robot_process"),
+        time_activity=_optional_text(item, "time_activity"),
+        work=_work(where, item["work"], f"{at}.work") if item.get("work") else None,
+        handovers=bool(item.get("handovers", False)),
+        manual_minutes=where.number(item.get("manual_minutes"), f"{at}.manual_minutes"),
+        residual_minutes=where.number(item.get("residual_minutes"), f"{at}.residual_minutes"),
+    )
+
+
+def _optional_text(item: Mapping[str, Any], key: str) -> str | None:
+    value = item.get(key)
+    return None if value is None else str(value)
+
+
+def _work(where: _Where, raw: Any, at: str) -> WorkSelector:
+    item = where.mapping(raw, at, required=("table",))
+    _unknown(where, item, _WORK_KEYS, at)
+    table = item["table"]
+    if table not in get_args(WorkTable):
+        raise where.fail(
+            f"{at}.table", f"'{table}' is not a work table", "Write sc_req_item or incident."
+        )
+    items = tuple(str(c) for c in item.get("catalog_items") or ())
+    if table == "sc_req_item" and not items:
+        raise where.fail(at, "no catalog_items", "List the catalog item names of the orders.")
+    if table == "incident" and not item.get("category"):
+        raise where.fail(at, "no category", "Give the incident category of the work.")
+    return WorkSelector(
+        table, items, _optional_text(item, "category"),
+        _optional_text(item, "start"), _optional_text(item, "end"),
+    )  # fmt: skip
+
+
+def _target(where: _Where, raw: Any, at: str, solutions: set[str]) -> TargetBinding:
+    item = where.mapping(raw, at, required=("follow_up", "metric"))
+    _unknown(where, item, _TARGET_KEYS, at)
+    metric = item["metric"]
+    if metric not in get_args(Metric):
+        raise where.fail(
+            f"{at}.metric",
+            f"'{metric}' is not a metric",
+            f"Write one of {', '.join(get_args(Metric))}.",
+        )
+    solution = _optional_text(item, "solution")
+    if solution is not None and solution not in solutions:
+        raise where.fail(
+            f"{at}.solution", f"no solution is called '{solution}'",
+            "Use a name from 'solutions'.",
+        )  # fmt: skip
+    number = item["follow_up"]
+    if not isinstance(number, int) or number < 1:
+        raise where.fail(f"{at}.follow_up", f"{number!r} is not a row number", "Count from 1.")
+    deadline = item.get("deadline")
+    return TargetBinding(
+        number, metric, solution,
+        where.number(item.get("threshold"), f"{at}.threshold"),
+        where.date(deadline, f"{at}.deadline") if deadline is not None else None,
+    )  # fmt: skip
