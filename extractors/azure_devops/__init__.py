@@ -1,0 +1,67 @@
+"""Azure DevOps Boards: the REST client, the declared streams, the pure mapping and the reader
+of saved batches. Import from here; the modules behind it are private."""
+
+from extractors.azure_devops.client import DevOpsClient, PatCredentials
+from extractors.azure_devops.export import ExportBatch, export_sha256, read_export_batches
+from extractors.azure_devops.mapping import (
+    LINK_SCHEMA,
+    RELATION_SCHEMA,
+    REVISION_SCHEMA,
+    SOURCE,
+    WORKITEM_SCHEMA,
+    MappedEvents,
+    StagedTable,
+    build_events,
+    parse_time,
+    relation_row,
+    service_area,
+    stage_links,
+    stage_revisions,
+    stage_workitems,
+)
+from extractors.azure_devops.streams import (
+    LINKS,
+    MAX_IDS_PER_BATCH,
+    REVISIONS,
+    STREAM_NAMES,
+    WORKITEMS,
+    ReportingStream,
+    WorkItemsStream,
+    identity_user_id,
+    is_identity,
+    pseudonymise_record,
+    reporting_params,
+)
+
+__all__ = [
+    "LINKS",
+    "LINK_SCHEMA",
+    "MAX_IDS_PER_BATCH",
+    "RELATION_SCHEMA",
+    "REVISIONS",
+    "REVISION_SCHEMA",
+    "SOURCE",
+    "STREAM_NAMES",
+    "WORKITEMS",
+    "WORKITEM_SCHEMA",
+    "DevOpsClient",
+    "ExportBatch",
+    "MappedEvents",
+    "PatCredentials",
+    "ReportingStream",
+    "StagedTable",
+    "WorkItemsStream",
+    "build_events",
+    "export_sha256",
+    "identity_user_id",
+    "is_identity",
+    "parse_time",
+    "pseudonymise_record",
+    "read_export_batches",
+    "relation_row",
+    "reporting_params",
+    "service_area",
+    "stage_links",
+    "stage_revisions",
+    "stage_workitems",
+]
