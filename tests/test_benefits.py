@@ -1,0 +1,302 @@
+"""The benefits engine on tiny hand-computed inputs: the three estimates, realisation against
+the case, the forecast payback, follow-up bindings and statuses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from app.benefits import load_case_inputs
+from app.followup import devops_rule_rates
+from models.benefits import (
+    Baseline,
+    Estimate,
+    estimate_from_handling_time,
+    estimate_from_handovers,
+    estimate_from_robot_runs,
+    estimate_from_time_registration,
+    measure_baseline,
+    measure_residual,
+)
+from models.business_case_io import read_business_case
+from models.errors import InputError
+from models.followup import Reading, decide_status, parse_deadline, read_bindings
+from models.realisation import expected_hours, realise_case, realise_solution
+
+CASES = Path(__file__).resolve().parent.parent / "data" / "business_cases"
+GO_LIVE = dt.datetime(2024, 10, 1, tzinfo=dt.UTC)
+
+
+def utc(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+
+def test_robot_runs_count_successes_times_saved_minutes_from_go_live() -> None:
+    transactions = pl.DataFrame(
+        {
+            "start": [utc(t) for t in (
+                "2024-09-30 23:00", "2024-10-02 08:00", "2024-10-03 08:00", "2024-10-04 08:00",
+                "2024-11-05 08:00",
+            )],
+            "status": ["success", "success", "success", "business exception", "success"],
+            "reference": ["R0", "R1", "R2", "R3", "R4"],
+        }
+    )  # fmt: skip
+    estimate = estimate_from_robot_runs(
+        transactions, go_live=GO_LIVE, baseline=Baseline(60, 50, 70, 10, "test"),
+        residual_minutes=10, exception_extra_minutes=6,
+    )  # fmt: skip
+    rows = estimate.monthly.to_dicts()
+    assert [r["month"] for r in rows] == [dt.date(2024, 10, 1), dt.date(2024, 11, 1)]
+    assert [r["volume"] for r in rows] == [3, 1]
+    # October: 2 × (60 − 10) − 1 × 6 = 94 minutes; the band uses 50 and 70 minutes.
+    assert rows[0]["hours_saved"] == pytest.approx(94 / 60)
+    assert rows[0]["hours_low"] == pytest.approx((2 * 40 - 6) / 60)
+    assert rows[0]["hours_high"] == pytest.approx((2 * 60 - 6) / 60)
+    assert estimate.hours == pytest.approx(144 / 60)
+
+
+def _work(rows: list[tuple[str, str, bool, float]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "reference": [r[0] for r in rows],
+            "opened": [utc(r[1]) for r in rows],
+            "reached_end": [r[2] for r in rows],
+            "human_minutes": [r[3] for r in rows],
+        }
+    )
+
+
+WORK = _work(
+    [
+        ("R1", "2024-08-01 09:00", True, 30.0),
+        ("R2", "2024-09-01 09:00", True, 60.0),
+        ("R3", "2024-09-02 09:00", False, 0.0),  # still open: not in the baseline
+        ("R4", "2024-10-01 09:00", True, 0.0),  # the robot closed it
+        ("R5", "2024-10-02 09:00", True, 30.0),  # an exception a person finished
+        ("R6", "2024-11-02 09:00", True, 5.0),  # success with a residual check
+    ]
+)
+
+
+def test_baseline_is_the_mean_of_closed_manual_cases_with_a_95_percent_band() -> None:
+    baseline = measure_baseline(WORK, go_live=GO_LIVE)
+    assert baseline is not None
+    half = 1.96 * math.sqrt(450) / math.sqrt(2)  # sd of 30 and 60 is √450
+    assert (baseline.minutes, baseline.observations) == (45.0, 2)
+    assert baseline.low == pytest.approx(45 - half)
+    assert baseline.high == pytest.approx(45 + half)
+
+
+def test_residual_and_exception_minutes_come_from_cases_joined_to_their_transactions() -> None:
+    transactions = pl.DataFrame(
+        {"reference": ["R4", "R5", "R6"], "status": ["success", "system exception", "success"]}
+    )
+    residual, exception = measure_residual(WORK, transactions, go_live=GO_LIVE)
+    assert residual == pytest.approx(2.5)  # (0 + 5) / 2
+    assert exception == pytest.approx(30.0)
+
+
+def test_handling_time_saves_the_baseline_minus_the_human_minutes_of_each_case() -> None:
+    estimate = estimate_from_handling_time(
+        WORK, go_live=GO_LIVE, baseline=Baseline.fixed(45.0, "test")
+    )
+    assert estimate.monthly.select("month", "volume", "hours_saved").rows() == [
+        (dt.date(2024, 10, 1), 2, pytest.approx((90 - 30) / 60)),
+        (dt.date(2024, 11, 1), 1, pytest.approx((45 - 5) / 60)),
+    ]
+
+
+def test_time_registration_normalises_by_cases_before_and_volume_after() -> None:
+    hours = pl.DataFrame(
+        {
+            "date": [dt.date(2024, 8, 5), dt.date(2024, 8, 6), dt.date(2024, 9, 2),
+                     dt.date(2024, 10, 7)],
+            "case_reference": ["A", "B", "C", "D"],
+            "hours": [1.0, 3.0, 2.0, 1.0],
+        }
+    )  # fmt: skip
+    volume = pl.DataFrame(
+        {"month": [dt.date(2024, 9, 1), dt.date(2024, 10, 1), dt.date(2024, 11, 1)],
+         "volume": [7, 5, 4]}
+    )  # fmt: skip
+    estimate = estimate_from_time_registration(hours, volume, go_live=GO_LIVE)
+    assert estimate is not None
+    # 6 hours over 3 cases before: 2 hours a case. October: 5 × 2 − 1; November: 4 × 2 − 0.
+    assert estimate.monthly.select("month", "volume", "hours_saved").rows() == [
+        (dt.date(2024, 10, 1), 5, 9.0),
+        (dt.date(2024, 11, 1), 4, 8.0),
+    ]
+    # The band: the per-month ratios 2.0 (Aug: 4 h / 2 cases) and 2.0 (Sep) agree exactly.
+    assert estimate.monthly["hours_low"].to_list() == [9.0, 8.0]
+
+
+def test_time_registration_without_references_compares_monthly_means() -> None:
+    hours = pl.DataFrame(
+        {
+            "date": [dt.date(2024, 8, 5), dt.date(2024, 9, 2), dt.date(2024, 10, 7)],
+            "case_reference": [None, None, None],
+            "hours": [10.0, 20.0, 4.0],
+        },
+        schema_overrides={"case_reference": pl.String},
+    )
+    volume = pl.DataFrame(schema={"month": pl.Date, "volume": pl.Int64})
+    estimate = estimate_from_time_registration(hours, volume, go_live=GO_LIVE)
+    assert estimate is not None
+    assert estimate.monthly["hours_saved"].to_list() == [11.0]  # 15 − 4
+    assert "not normalised" in estimate.basis
+
+
+def test_handovers_price_each_avoided_handover_at_the_hours_it_cost_before() -> None:
+    handovers = pl.DataFrame(
+        {
+            "case_id": ["a", "b", "c", "d"],
+            "start": [utc("2024-08-01 09:00"), utc("2024-09-01 09:00"),
+                      utc("2024-10-03 09:00"), utc("2024-10-04 09:00")],
+            "value": [2, 4, 1, 2],
+        }
+    )  # fmt: skip
+    estimate = estimate_from_handovers(handovers, go_live=GO_LIVE, hours_per_case_before=6.0)
+    assert estimate is not None
+    # 3 handovers a case cost 6 hours: 2 hours each. After: (3 − 1) + (3 − 2) = 3 avoided.
+    assert estimate.monthly.select("month", "volume", "hours_saved").rows() == [
+        (dt.date(2024, 10, 1), 2, 6.0)
+    ]
+
+
+def test_expected_hours_are_each_sub_solutions_share_of_the_permanent_savings() -> None:
+    case = read_business_case(CASES / "automation-solutions.yaml")
+    expected = expected_hours(case)
+    # 2025: 50 % of 1.989 t.kr. = 994,5 t.kr. = 1,5 ÅV at 663.000 kr. = 2.886 hours.
+    assert expected["Automatisering af ledelsestilsyn"][2025] == pytest.approx(2886.0)
+    assert expected["Automatisering af ledelsestilsyn"][2022] == 0.0
+    task = read_business_case(CASES / "cross-cutting-task-management.yaml")
+    assert expected_hours(task)[task.title][2024] == pytest.approx(1924.0)
+
+
+def _flat(month_hours: dict[dt.date, float]) -> Estimate:
+    frame = pl.DataFrame(
+        {
+            "month": list(month_hours),
+            "volume": [1] * len(month_hours),
+            "hours_saved": list(month_hours.values()),
+            "hours_low": list(month_hours.values()),
+            "hours_high": list(month_hours.values()),
+        }
+    )
+    return Estimate("robot", frame, "test")
+
+
+def test_realisation_forecasts_at_the_run_rate_and_recomputes_payback() -> None:
+    task = read_business_case(CASES / "cross-cutting-task-management.yaml")
+    # 2024 measured month by month at 1.924 / 12 hours = exactly the case's 1 ÅV a year.
+    months = {dt.date(2024, m, 1): 1924 / 12 for m in range(1, 13)}
+    solution = realise_solution(
+        task.title, go_live=utc("2024-01-01 00:00"), estimates=[_flat(months)],
+        expected=expected_hours(task)[task.title],
+    )  # fmt: skip
+    year_2024 = next(y for y in solution.years if y.year == 2024)
+    assert year_2024.realisation_pct == pytest.approx(100.0)
+    assert next(y for y in solution.years if y.year == 2025).primary_hours is None
+    case = realise_case(task, [solution])
+    by_year = {f.year: f for f in case.forecast}
+    assert (by_year[2024].forecast, by_year[2025].forecast) == (False, True)
+    assert str(by_year[2025].savings_tkr) == "-500.0"
+    # Costs 1.000 + 500 + 0 … and savings −500 a year from 2024: as the case, payback 6.
+    assert (case.expected_payback_years, case.forecast_payback_years) == (6, 6)
+    assert str(by_year[2028].cumulative_tkr) == "-500.0"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Udgangen af 2024", dt.date(2024, 12, 31)),
+        ("Ultimo 2023", dt.date(2023, 12, 31)),
+        ("Primo 2024", dt.date(2024, 1, 31)),
+        ("Ultimo 2023 og ultimo 2024", dt.date(2024, 12, 31)),
+        ("Løbende", None),
+    ],
+)
+def test_deadlines_are_read_from_the_cases_danish_text(text: str, expected: dt.date) -> None:
+    assert parse_deadline(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("reading", "as_of", "status"),
+    [
+        (Reading(None, False, ""), dt.date(2024, 6, 1), "no data"),
+        (Reading(True, True, ""), dt.date(2026, 1, 1), "met"),
+        (Reading(False, True, ""), dt.date(2025, 1, 1), "missed"),
+        (Reading(False, True, ""), dt.date(2024, 6, 1), "on track"),
+        (Reading(False, False, ""), dt.date(2024, 6, 1), "at risk"),
+    ],
+)
+def test_status_rule(reading: Reading, as_of: dt.date, status: str) -> None:
+    assert decide_status(reading, deadline=dt.date(2024, 12, 31), as_of=as_of) == status
+
+
+def test_the_committed_bindings_name_the_cases_solutions() -> None:
+    inputs = load_case_inputs(CASES / "automation-solutions.yaml", Path("."))
+    assert [s.name for s in inputs.bindings.solutions] == [
+        s.name for s in inputs.case.sub_solutions
+    ]
+    assert [t.follow_up for t in inputs.bindings.targets] == list(range(1, 11))
+    task = load_case_inputs(CASES / "cross-cutting-task-management.yaml", Path("."))
+    assert [(t.follow_up, t.metric) for t in task.bindings.targets] == [
+        (1, "devops_practice"), (3, "handovers_per_case"), (3, "realised_savings"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("case: x.yaml\nsolutions:\n  - {name: A, go_live: 2024-01-01, robot: X}\n",
+         "solutions[0]: unknown key 'robot'. Allowed keys are"),
+        ("case: x.yaml\nsolutions:\n  - {name: A, go_live: 1. marts}\n",
+         "solutions[0].go_live: '1. marts' is not a date. Write it as 2024-03-01."),
+        ("case: x.yaml\nsolutions:\n  - {name: A, go_live: 2024-01-01, work: {table: sc_req_item}}\n",
+         "solutions[0].work: no catalog_items. List the catalog item names of the orders."),
+        ("case: x.yaml\nsolutions:\n  - {name: A, go_live: 2024-01-01}\n"
+         "targets:\n  - {follow_up: 1, metric: happiness}\n",
+         "targets[0].metric: 'happiness' is not a metric. Write one of robot_usage"),
+        ("case: x.yaml\nsolutions:\n  - {name: A, go_live: 2024-01-01}\n"
+         "targets:\n  - {follow_up: 1, metric: robot_usage, solution: B}\n",
+         "targets[0].solution: no solution is called 'B'. Use a name from 'solutions'."),
+        ("solutions: []\n", "the file: 'case' is missing. Add 'case:'."),
+    ],
+)  # fmt: skip
+def test_bad_bindings_say_where_and_how_to_fix(tmp_path: Path, body: str, message: str) -> None:
+    path = tmp_path / "x.followup.yaml"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_bindings(path)
+    assert f"{path}, {message}" in str(caught.value)
+
+
+def test_a_solution_not_in_the_case_is_refused(tmp_path: Path) -> None:
+    bindings = tmp_path / "x.followup.yaml"
+    bindings.write_text("case: x.yaml\nsolutions:\n  - {name: Nope, go_live: 2024-01-01}\n")
+    with pytest.raises(InputError, match="solution 'Nope' is not in"):
+        load_case_inputs(CASES / "automation-solutions.yaml", tmp_path, bindings)
+
+
+def test_devops_rules_count_items_breaking_any_rule_per_service_area() -> None:
+    workitems = pl.DataFrame(
+        {
+            "id": [1, 2, 3, 4, 5],
+            "work_item_type": ["Feature", "Feature", "User Story", "User Story", "Epic"],
+            "area_path": ["KIT\\Drift", "KIT\\Drift", "KIT\\Drift", "KIT\\Sikkerhed", "KIT"],
+            "iteration_path": ["KIT\\PI 1", "KIT\\PI 1", "KIT", "KIT\\PI 1", "KIT"],
+            "parent": [None, 9, 2, 2, None],
+        }
+    )
+    revisions = pl.DataFrame(
+        {"id": [4, 4, 2, 2, 2], "state": ["New", "Closed", "New", "Active", "Closed"]}
+    )
+    rates = devops_rule_rates(workitems, revisions)
+    # Drift: 1 has no Epic parent, 3 sits at the root; 2 is fine. Sikkerhed: 4 skipped Active.
+    assert rates.rows() == [("Drift", 3, pytest.approx(200 / 3)), ("Sikkerhed", 1, 100.0)]
