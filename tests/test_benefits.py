@@ -258,7 +258,8 @@ def test_the_committed_bindings_name_the_cases_solutions() -> None:
          "solutions[0]: unknown key 'robot'. Allowed keys are"),
         ("case: x.yaml\nsolutions:\n  - {name: A, go_live: 1. marts}\n",
          "solutions[0].go_live: '1. marts' is not a date. Write it as 2024-03-01."),
-        ("case: x.yaml\nsolutions:\n  - {name: A, go_live: 2024-01-01, work: {table: sc_req_item}}\n",
+        ("case: x.yaml\nsolutions:\n  - {name: A, go_live: 2024-01-01,\n"
+         "     work: {table: sc_req_item}}\n",
          "solutions[0].work: no catalog_items. List the catalog item names of the orders."),
         ("case: x.yaml\nsolutions:\n  - {name: A, go_live: 2024-01-01}\n"
          "targets:\n  - {follow_up: 1, metric: happiness}\n",
