@@ -12,6 +12,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from app.cli_extract_azure_devops import register as register_azure_devops
 from app.console import err, out, print_json
 from app.formatting import format_datetime, format_int
 from app.servicenow_pipeline import (
@@ -34,6 +35,7 @@ def register(cli: typer.Typer) -> None:
     """Add ``extract servicenow`` and ``sources`` to ``cli``."""
     extract_cli = typer.Typer(help="Extract event data from a source system.", no_args_is_help=True)
     extract_cli.command("servicenow")(servicenow_command)
+    register_azure_devops(extract_cli)
     cli.add_typer(extract_cli, name="extract")
     cli.command("sources")(sources_command)
 
