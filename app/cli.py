@@ -8,10 +8,16 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from app import cli_benefits, cli_conformance, cli_demo_landscape, cli_extract, cli_mining
+from app import (
+    cli_benefits,
+    cli_conformance,
+    cli_demo,
+    cli_demo_landscape,
+    cli_extract,
+    cli_mining,
+)
 from app.cli_case import case_cli
 from app.console import err, out, print_json, progress
-from app.demo import load_demo_logs
 from app.formatting import format_date, format_datetime, format_duration, format_int
 from app.ocel_import import compute_ocel_log_stats
 from app.pipeline import ExportFormat, ImportReport, export_log, import_log
@@ -269,38 +275,12 @@ def serve_command(
     out.print("Stopped.")
 
 
-@cli.command("demo")
-def demo_command(
-    source: Annotated[
-        Path, typer.Option(help="Folder of the real public logs (shared/data).")
-    ] = Path("../shared/data"),
-    replace: Annotated[bool, typer.Option(help="Import again even if stored.")] = False,
-) -> None:
-    """Load the demo data: the real public logs, through the ordinary import."""
-    if not source.is_dir():
-        raise KitflowError(
-            f"the demo data folder {source} does not exist: pass --source with the path of "
-            "shared/data (the real public logs)."
-        )
-
-    def announce(name: str, report: ImportReport | None) -> None:
-        if report is None:
-            out.print(f"{name}: stored already")
-        else:
-            out.print(
-                f"{name}: {format_int(report.entry.events)} events, "
-                f"{format_int(report.quarantined)} quarantined"
-            )
-
-    with progress("Loading demo logs"):
-        load_demo_logs(_store(), source, replace=replace, announce=announce)
-
-
 # The commands of the other areas, after the core ones so that --help lists those first.
 cli_mining.register(cli)
 cli_conformance.register(cli)
 cli_extract.register(cli)
 cli_demo_landscape.register(cli)
+cli_demo.register(cli)
 cli_benefits.register(cli)
 
 

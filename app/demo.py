@@ -1,15 +1,30 @@
-"""Demo data for ``make run``: the real public logs in ../shared/data, imported through the
-ordinary import path (until the simulated KIT landscape becomes the default)."""
+"""Demo data for ``make run``: the simulated KIT landscape, fetched through the extractors, and
+the real public logs in ../shared/data through the ordinary import.
+
+``load_demo_landscape`` simulates KIT into a temporary folder outside the data folder (the
+simulated exports hold employee names in clear, as the real ones would), extracts every source
+from those export files into the data folder (people pseudonymised on the way in), keeps the
+ground-truth manifest as ``<data>/landscape/manifest.json``, and deletes the temporary folder.
+"""
 
 from __future__ import annotations
 
+import json
+import shutil
+import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.landscape import LandscapeReport, build_landscape
 from app.pipeline import ImportReport, import_log
+from app.simulation import simulate
 from extractors.files import ColumnMapping, ReadOptions
+from models.errors import InputError
 from models.store import LogStore
+
+MANIFEST_PATH = Path("landscape") / "manifest.json"
 
 
 @dataclass(frozen=True)
@@ -30,7 +45,8 @@ DEMO_LOGS = (
         ReadOptions(),
     ),
     DemoLog(
-        "servicenow-incidents",
+        # Not "servicenow-incidents": that name is the simulated landscape's incident log.
+        "uci-servicenow-incidents",
         "servicenow-uci-incidents/incident_event_log.zip",
         ReadOptions(
             columns=ColumnMapping(
@@ -69,3 +85,62 @@ def load_demo_logs(
         announce(demo.name, report)
         reports.append(report)
     return reports
+
+
+@dataclass(frozen=True)
+class LandscapeDemoReport:
+    """What ``load_demo_landscape`` did: seconds per step, the landscape it stored, where the
+    manifest is kept."""
+
+    seconds: dict[str, float]
+    landscape: LandscapeReport
+    manifest: Path
+
+    @property
+    def total_s(self) -> float:
+        """Wall-clock seconds of the whole load."""
+        return sum(self.seconds.values())
+
+
+def _say_nothing(_: str) -> None:
+    return None
+
+
+def load_demo_landscape(
+    store: LogStore,
+    *,
+    seed: int = 42,
+    scale: float = 1.0,
+    start: str = "2023-01-01",
+    end: str = "2025-12-31",
+    say: Callable[[str], None] = _say_nothing,
+) -> LandscapeDemoReport:
+    """Simulate KIT outside the data folder, extract every source into ``store``, keep the
+    manifest, delete the simulated exports."""
+    seconds: dict[str, float] = {}
+    folder = Path(tempfile.mkdtemp(prefix="kitflow-landscape-"))
+    try:
+        _check_outside(folder, store.data_dir)
+        began = time.perf_counter()
+        say(f"Simulating KIT (seed {seed}, scale {scale}, {start} to {end})")
+        simulate(folder, seed=seed, scale=scale, start=start, end=end)
+        seconds["simulate"] = time.perf_counter() - began
+        landscape = build_landscape(store, folder, say=say)
+        seconds.update(landscape.seconds)
+        manifest = store.data_dir / MANIFEST_PATH
+        manifest.parent.mkdir(parents=True, exist_ok=True)
+        # The manifest holds the planted effects, counts and service areas, no person.
+        document = json.loads((folder / "manifest.json").read_text("utf-8"))
+        manifest.write_text(json.dumps(document, ensure_ascii=False, indent=2), "utf-8")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return LandscapeDemoReport(seconds, landscape, manifest)
+
+
+def _check_outside(folder: Path, data_dir: Path) -> None:
+    # The simulated exports carry names in clear: they must never land under the data folder.
+    if folder.resolve().is_relative_to(data_dir.resolve()):
+        raise InputError(
+            f"the temporary folder {folder} lies inside the data folder {data_dir}: set TMPDIR "
+            "to a folder outside it."
+        )

@@ -15,14 +15,16 @@ the flattened case view ``kit-orders`` and the object-centric ``kit-landscape`` 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from app.servicenow_pipeline import extraction_catalog, intermediate_folder
 from app.storing import store_canonical_log
+from app.time_pipeline import TimeReport, import_time_exports
 from extractors.base import (
     ExtractionResult,
     PageCallback,
@@ -233,3 +235,46 @@ def _record_quarantine_counts(store: LogStore, counts: Mapping[str, int]) -> Non
             state.set_quarantined(SERVICENOW, stream, count)
     finally:
         state.dispose()
+
+
+@dataclass
+class LandscapeReport:
+    """What ``build_landscape`` stored, source by source, and the seconds each step took."""
+
+    servicenow: ServiceNowPagesReport
+    time: TimeReport | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def logs(self) -> list[BuiltLog]:
+        """Every event log stored, in the order built."""
+        return list(self.servicenow.logs)
+
+
+def build_landscape(
+    store: LogStore,
+    folder: Path,
+    *,
+    say: Say = _say_nothing,
+    on_page: PageCallback = _no_progress,
+) -> LandscapeReport:
+    """Extract every source of a landscape folder (``kitflow simulate`` layout) into ``store``
+    through the extractors' export paths, then build the cross-system views."""
+    began = time.perf_counter()
+    say("ServiceNow: saved Table API pages")
+    servicenow = import_servicenow_pages(store, folder / "servicenow", on_page=on_page, say=say)
+    report = LandscapeReport(servicenow)
+    report.seconds["servicenow"] = _lap(began)
+    exports = folder / "time-registration"
+    if exports.is_dir():
+        began = time.perf_counter()
+        say("Time registration: CSV exports")
+        report.time = import_time_exports(store, [exports], say=say)
+        report.seconds["time-registration"] = _lap(began)
+    else:
+        report.notes.append(f"no time-registration folder in {folder}: hours not imported.")
+    return report
+
+
+def _lap(began: float) -> float:
+    return time.perf_counter() - began
