@@ -4,8 +4,9 @@ The app layer measures each process (a catalog item, an incident category, a tim
 activity) over a period and hands a :class:`ProcessMeasures` here. The engine turns it into an
 estimate of what automating it would save, with the reasoning spelled out:
 
-* **suitability** (0-1) = 0.40 x standardisation + 0.30 x rule-likeness + 0.15 x (1 - rework
-  rate) + 0.15 x stability. Standardisation is the share of cases in the top variants;
+* **suitability** (0-1) = standardisation x rule-likeness x (1 - rework rate) x stability: a
+  product, so one poor factor (most cases off the top variants, every case reworked) vetoes
+  automation however large the volume. Standardisation is the share of cases in the top variants;
   rule-likeness is the mean of 1 / branching (distinct next activities per activity, weighted
   by frequency) and 1 - normalised variant entropy; stability is 1 / (1 + coefficient of
   variation of the monthly volume). An unknown measure counts as 0.5 (neutral) and says so.
@@ -34,7 +35,6 @@ from models.errors import InputError
 HoursBasis = Literal["registered", "mined", "none"]
 Level = Literal["process", "activity"]
 
-WEIGHTS = {"standardisation": 0.40, "rule_likeness": 0.30, "no_rework": 0.15, "stability": 0.15}
 NEUTRAL = 0.5
 
 
@@ -153,14 +153,13 @@ def compute_stability(monthly_cv: float | None) -> float:
 
 
 def compute_suitability(measures: ProcessMeasures) -> float:
-    """The weighted mean of standardisation, rule-likeness, absence of rework and stability."""
-    parts = {
-        "standardisation": _known(measures.standardisation),
-        "rule_likeness": compute_rule_likeness(measures.branching, measures.variant_entropy),
-        "no_rework": 1.0 - (measures.rework_rate or 0.0),
-        "stability": compute_stability(measures.monthly_cv),
-    }
-    return sum(WEIGHTS[name] * value for name, value in parts.items())
+    """Standardisation x rule-likeness x (1 - rework rate) x stability."""
+    return (
+        _known(measures.standardisation)
+        * compute_rule_likeness(measures.branching, measures.variant_entropy)
+        * (1.0 - (measures.rework_rate or 0.0))
+        * compute_stability(measures.monthly_cv)
+    )
 
 
 def _known(value: float | None) -> float:

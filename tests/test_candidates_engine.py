@@ -38,10 +38,10 @@ def _measures(candidate_id: str = "a", **changes: object) -> ProcessMeasures:
         "handling_hours": 2000.0,
         "hours_basis": "registered",
         "standardisation": 0.8,
-        "branching": 1.25,
-        "variant_entropy": 0.2,
+        "branching": 1.0,
+        "variant_entropy": 0.0,
         "exception_rate": 0.2,
-        "rework_rate": 0.1,
+        "rework_rate": 0.0,
         "monthly_cv": 0.25,
     }
     values.update(changes)
@@ -61,30 +61,33 @@ def test_parts_of_the_suitability() -> None:
     assert compute_rule_likeness(None, None) == 0.5
     assert compute_stability(0.25) == pytest.approx(0.8)
     assert compute_stability(None) == 0.5
-    # 0.4 x 0.8 + 0.3 x 0.8 + 0.15 x 0.9 + 0.15 x 0.8
-    assert compute_suitability(_measures()) == pytest.approx(0.815)
+    # 0.8 standard x 1 rule-like x (1 - 0 rework) x 0.8 stable
+    assert compute_suitability(_measures()) == pytest.approx(0.64)
+    # 0.8 x 0.8 x (1 - 0.1) x 0.8
+    reworked = _measures(branching=1.25, variant_entropy=0.2, rework_rate=0.1)
+    assert compute_suitability(reworked) == pytest.approx(0.4608)
 
 
 def test_score_turns_hours_into_aarsvaerk_kroner_and_payback() -> None:
     score = score_candidate(_measures(), EASY)
     assert score.cases_per_year == 60
     assert score.hours_per_year == 1000
-    # 1,000 h x 0.815 suitable x (1 - 0.2 exceptions) = 652 h; / 1,600 = 0.4075 ÅV; x 800 t.kr.
-    assert score.automatable_hours_per_year == pytest.approx(652)
-    assert score.aarsvaerk == pytest.approx(0.4075)
-    assert score.savings_tkr == pytest.approx(326)
-    assert score.net_savings_tkr == pytest.approx(266)
-    assert score.payback_years == pytest.approx(1000 / 266)
-    assert score.payback_years_low == pytest.approx(900 / 266)
-    assert score.payback_years_high == pytest.approx(1100 / 266)
+    # 1,000 h x 0.64 suitable x (1 - 0.2 exceptions) = 512 h; / 1,600 = 0.32 ÅV; x 800 t.kr.
+    assert score.automatable_hours_per_year == pytest.approx(512)
+    assert score.aarsvaerk == pytest.approx(0.32)
+    assert score.savings_tkr == pytest.approx(256)
+    assert score.net_savings_tkr == pytest.approx(196)
+    assert score.payback_years == pytest.approx(1000 / 196)
+    assert score.payback_years_low == pytest.approx(900 / 196)
+    assert score.payback_years_high == pytest.approx(1100 / 196)
     assert score.status == "candidate"
     assert score.explanation == (
         "Process a (tiny): 60 cases a year, 1,000 registered hours a year; 80% of cases in the "
-        "top 3 variants; 1.25 distinct next activities per activity and variant entropy 0.20 "
-        "(rule-like); 10% of cases with rework; 20% off the usual end (finished by hand); "
-        "stable monthly volume (variation coefficient 0.25). suitability 0.82 gives 652 "
-        "automatable hours a year = 0.41 ÅV (at 1,600 h per ÅV) = 326 t.kr. a year, 266 t.kr. "
-        "net of 60 t.kr. operating cost. Payback 3.8 years on 1,000 t.kr. development (3.4-4.1 "
+        "top 3 variants; 1.00 distinct next activities per activity and variant entropy 0.00 "
+        "(rule-like); 0% of cases with rework; 20% off the usual end (finished by hand); "
+        "stable monthly volume (variation coefficient 0.25). suitability 0.64 gives 512 "
+        "automatable hours a year = 0.32 ÅV (at 1,600 h per ÅV) = 256 t.kr. a year, 196 t.kr. "
+        "net of 60 t.kr. operating cost. Payback 5.1 years on 1,000 t.kr. development (4.6-5.6 "
         "years at 900-1,100 t.kr.)."
     )
 
@@ -95,9 +98,9 @@ def test_unknown_measures_count_as_neutral_and_are_named() -> None:
         rework_rate=None, monthly_cv=None,
     )  # fmt: skip
     score = score_candidate(measures, EASY)
-    # 0.4 x 0.5 + 0.3 x 0.5 + 0.15 x 1 + 0.15 x 0.5
-    assert score.suitability == pytest.approx(0.575)
-    assert score.automatable_hours_per_year == pytest.approx(575)
+    # 0.5 x 0.5 x 1 x 0.5, and no exceptions assumed: 1,000 h x 0.125
+    assert score.suitability == pytest.approx(0.125)
+    assert score.automatable_hours_per_year == pytest.approx(125)
     assert "standardisation unknown" in score.explanation
     assert "rule-likeness unknown" in score.explanation
     assert "exception rate unknown" in score.explanation
@@ -105,8 +108,8 @@ def test_unknown_measures_count_as_neutral_and_are_named() -> None:
 
 def test_a_small_process_does_not_pay_back() -> None:
     score = score_candidate(_measures(handling_hours=100.0), EASY)
-    # 50 h a year x 0.815 x 0.8 = 32.6 h = 16.3 t.kr. < 60 t.kr. operating cost.
-    assert score.net_savings_tkr == pytest.approx(16.3 - 60)
+    # 50 h a year x 0.64 x 0.8 = 25.6 h = 12.8 t.kr. < 60 t.kr. operating cost.
+    assert score.net_savings_tkr == pytest.approx(12.8 - 60)
     assert score.payback_years is None
     assert score.explanation.endswith(
         "It does not pay back: the saving does not cover the operating cost "
@@ -155,16 +158,21 @@ def test_draft_case_round_trips_through_the_business_case_reader() -> None:
     assert case.aarsvaerk.kroner_per_aarsvaerk == Decimal(800000)
     assert case.aarsvaerk.hours_per_aarsvaerk == Decimal(1600)
     amounts = {line.label: line.amounts_tkr for line in case.lines}
-    assert amounts["Tidsbesparelse ved automatisering"][2027] == Decimal(-326)
+    assert amounts["Tidsbesparelse ved automatisering"][2027] == Decimal(-256)
     assert amounts["Driftsomkostninger"][2031] == Decimal(60)
     assert amounts["Udvikling af automatiseringsløsning"][2026] == Decimal(1000)
     evaluation = evaluate_case(case)
-    # 1,000 in 2026, then -266 a year: cumulative 734, 468, 202, -64 in 2030 = year 5.
+    # 1,000 in 2026, then -196 a year: cumulative 804, 608, 412, 216, 20: not within 6 years.
     assert [e.cumulative_total_tkr for e in evaluation.effects] == [
-        Decimal(1000), Decimal(734), Decimal(468), Decimal(202), Decimal(-64), Decimal(-330),
+        Decimal(1000), Decimal(804), Decimal(608), Decimal(412), Decimal(216), Decimal(20),
     ]  # fmt: skip
-    assert evaluation.payback_total_years == 5
-    assert evaluation.effects[1].savings_aarsvaerk == Decimal("0.41")
+    assert evaluation.payback_total_years is None
+    assert evaluation.effects[1].savings_aarsvaerk == Decimal("0.32")
+    longer = parse_business_case(
+        build_draft_case_yaml(score, EASY, DraftCase(first_year=2026, years=7)), source="x"
+    )
+    # Year 7 (2032): 20 - 196 = -176 < 0, so it pays back in year 7.
+    assert evaluate_case(longer).payback_total_years == 7
     (target,) = case.follow_up_targets
     assert target.deadline == "Udgangen af 2027"
     assert target.measure.startswith("Metric realised_savings:")
