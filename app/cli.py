@@ -10,6 +10,7 @@ from rich.table import Table
 
 from app import (
     cli_benefits,
+    cli_candidates,
     cli_conformance,
     cli_demo,
     cli_demo_landscape,
@@ -282,6 +283,7 @@ cli_extract.register(cli)
 cli_demo_landscape.register(cli)
 cli_demo.register(cli)
 cli_benefits.register(cli)
+cli_candidates.register(cli)
 
 
 def main() -> None:
