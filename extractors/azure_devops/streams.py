@@ -93,10 +93,11 @@ def pseudonymise_value(value: Any, pseudonym: Pseudonymiser) -> Any:
 def pseudonymise_record(record: Any, pseudonym: Pseudonymiser) -> Any:
     """A copy of one revision, link or work item with its people replaced by pseudonyms."""
     out = pseudonymise_value(record, pseudonym)
-    fields = out.get("fields") if isinstance(out, dict) else None
-    if isinstance(fields, dict):
-        for name in IDENTITY_FIELDS & fields.keys():
-            text = fields[name]
+    original = record.get("fields") if isinstance(record, dict) else None
+    if isinstance(original, dict):
+        fields = out["fields"]
+        for name in IDENTITY_FIELDS & original.keys():
+            text = original[name]  # only text identities: objects are pseudonyms already
             if isinstance(text, str) and text.strip():
                 fields[name] = pseudonym(identity_user_id(text))
     return out
