@@ -13,10 +13,12 @@ from rich.table import Table
 
 from app.benefits import CaseInputs, load_case_inputs, measure_case
 from app.console import out, print_json, progress
-from app.followup import FollowUpReport, evaluate_followup
-from app.formatting import format_number
+from app.followup import FollowUpReport, describe, evaluate_followup
+from app.formatting import Language, format_number
+from app.i18n import parse_language, translate
 from models.benefits import METHODS, Estimate
 from models.errors import InputError
+from models.followup import Fact, Number
 from models.realisation import CaseRealisation, SolutionRealisation
 from models.store import default_data_dir
 
@@ -27,9 +29,8 @@ BindingsOption = Annotated[
     Path | None,
     typer.Option(help="Follow-up bindings YAML; default: <case>.followup.yaml beside the case."),
 ]
+LanguageOption = Annotated[str, typer.Option("--lang", help="Text in da (default) or en.")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
-METHOD_LABELS = {"robot": "kørselsdata", "time_registration": "tidsregistrering",
-                 "process_mining": "process mining"}  # fmt: skip
 
 
 def register(cli: typer.Typer) -> None:
@@ -64,6 +65,7 @@ def followup_command(
         str | None, typer.Option("--as-of", help="Status as of this date (default: today).")
     ] = None,
     as_json: JsonFlag = False,
+    language: LanguageOption = "da",
 ) -> None:
     """Each follow-up target of the case with its status (met, on track, at risk, missed,
     no data) and the evidence from the data."""
@@ -75,7 +77,7 @@ def followup_command(
     if as_json:
         print_json(followup_json(report, inputs))
         return
-    _print_followup(report)
+    _print_followup(report, parse_language(language))
 
 
 def _parse_day(text: str) -> dt.date:
@@ -158,6 +160,11 @@ def _estimate_json(estimate: Estimate, inputs: CaseInputs) -> dict[str, Any]:
     }
 
 
+def _fact_json(fact: Fact) -> dict[str, Any]:
+    values = {k: v.value if isinstance(v, Number) else v for k, v in fact.values.items()}
+    return {"key": fact.key, "values": values}
+
+
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
@@ -178,7 +185,8 @@ def followup_json(report: FollowUpReport, inputs: CaseInputs) -> dict[str, Any]:
                 "metrics": t.metrics,
                 "solution": t.solution,
                 "status": t.status,
-                "evidence": t.evidence,
+                "evidence": describe(t.evidence, "en"),
+                "evidence_facts": [_fact_json(f) for f in t.evidence],
             }
             for t in report.targets
         ],
@@ -205,12 +213,12 @@ def _print_savings(realisation: CaseRealisation, inputs: CaseInputs) -> None:
 
 
 def _solution_table(solution: SolutionRealisation) -> Table:
-    primary = METHOD_LABELS.get(solution.primary or "", "ingen data")
+    primary = translate(f"method.{solution.primary}", "da") if solution.primary else "-"
     table = Table(title=f"{solution.name} (i drift {solution.go_live:%d-%m-%Y}; primær: {primary})")
     table.add_column("år")
     table.add_column("forventet", justify="right")
     for method in METHODS:
-        table.add_column(METHOD_LABELS[method], justify="right")
+        table.add_column(translate(f"method.{method}", "da"), justify="right")
     table.add_column("realisering", justify="right")
     for year in solution.years:
         cells = [
@@ -242,17 +250,13 @@ def _forecast_table(realisation: CaseRealisation) -> Table:
     return table
 
 
-_STATUS_DA = {"met": "opfyldt", "on track": "på vej", "at risk": "i risiko", "missed": "ikke nået",
-              "no data": "ingen data"}  # fmt: skip
-
-
-def _print_followup(report: FollowUpReport) -> None:
+def _print_followup(report: FollowUpReport, language: Language) -> None:
     table = Table(title=f"Opfølgning pr. {report.as_of:%d-%m-%Y}")
     for column in ("nr.", "status", "frist", "mål", "evidens"):
         table.add_column(column)
     for target in report.targets:
         table.add_row(
-            str(target.number), _STATUS_DA[target.status], target.deadline_text,
-            target.target, target.evidence,
+            str(target.number), translate(f"status.{target.status}", language),
+            target.deadline_text, target.target, describe(target.evidence, language),
         )  # fmt: skip
     out.print(table)

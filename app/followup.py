@@ -25,10 +25,15 @@ from pathlib import Path
 import polars as pl
 
 from app.benefits import CaseInputs, StoredData, measure_case, select_cases
-from app.formatting import format_number
+from app.formatting import Language, format_int, format_number
+from app.i18n import translate
 from mining import compare_periods
+from models.benefits import METHODS
 from models.business_case import FollowUpTarget
 from models.followup import (
+    Fact,
+    FactValue,
+    Number,
     Reading,
     SolutionBinding,
     TargetBinding,
@@ -41,13 +46,31 @@ from models.schema import CASE
 from models.store import PRIMARY
 
 USAGE_MONTHS = 3
+METHOD_KEYS: frozenset[str] = frozenset(METHODS)
 ADO_FOLDER = Path("02_intermediate") / "azure-devops"
 RUNS = Path(PRIMARY) / "robots" / "runs.parquet"
 
 
-def _num(value: float | None, decimals: int = 1) -> str:
-    """Evidence is English text, so its numbers use English separators."""
-    return format_number(value, decimals, "en")
+def describe(facts: tuple[Fact, ...], language: Language) -> str:
+    """The evidence as one text in ``language``, numbers and dates in its format."""
+    return "; ".join(
+        translate(f.key, language, **{k: _show(v, language) for k, v in f.values.items()})
+        for f in facts
+    )
+
+
+def _show(value: FactValue, language: Language) -> str:
+    if isinstance(value, Number):
+        return format_number(value.value, value.decimals, language)
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return format_int(value, language)
+    if isinstance(value, dt.date):
+        return value.strftime("%d-%m-%Y" if language == "da" else "%Y-%m-%d")
+    if value in METHOD_KEYS:
+        return translate(f"method.{value}", language)
+    return value
 
 
 _DEFAULTS = {"realised_savings": 90.0, "handovers_per_case": 0.05, "devops_practice": 10.0}
@@ -87,11 +110,8 @@ def _status(context: _Context, number: int, row: FollowUpTarget) -> TargetStatus
     bound = [t for t in context.inputs.bindings.targets if t.follow_up == number]
     deadline = next((t.deadline for t in bound if t.deadline), None) or parse_deadline(row.deadline)
     if not bound:
-        reading = Reading(
-            None, False,
-            f"not bound to a metric: add a target with follow_up: {number} to "
-            f"{context.inputs.bindings.path.name}",
-        )  # fmt: skip
+        file = context.inputs.bindings.path.name
+        reading = _no_data("evidence.unbound", number=number, file=file)
     else:
         reading = _combine([_METRICS[t.metric](context, t, deadline) for t in bound])
     metrics = ", ".join(t.metric for t in bound) or None
@@ -106,9 +126,12 @@ def _status(context: _Context, number: int, row: FollowUpTarget) -> TargetStatus
 def _combine(readings: list[Reading]) -> Reading:
     unknown = any(r.reached is None for r in readings)
     reached = None if unknown else all(r.reached for r in readings)
-    return Reading(
-        reached, all(r.on_track for r in readings), " | ".join(r.evidence for r in readings)
-    )
+    facts = tuple(fact for r in readings for fact in r.evidence)
+    return Reading(reached, all(r.on_track for r in readings), facts)
+
+
+def _no_data(key: str, **values: FactValue) -> Reading:
+    return Reading(None, False, (Fact(key, values),))
 
 
 def _solution(context: _Context, binding: TargetBinding) -> SolutionBinding:
@@ -124,13 +147,14 @@ def _robot_usage(context: _Context, binding: TargetBinding, deadline: dt.date | 
     solution = _solution(context, binding)
     transactions = context.data.transactions
     if transactions is None or solution.robot_process is None:
-        return Reading(None, False, "no robot run data for this solution")
+        return _no_data("evidence.no_robot_data")
     end = _window_end(context, deadline)
     mine = transactions.filter(
         (pl.col("process_name") == solution.robot_process) & (pl.col("start").dt.date() <= end)
     )
     if mine.is_empty():
-        return Reading(False, False, f"no transactions of {solution.robot_process} by {end}")
+        fact = Fact("evidence.no_transactions", {"process": solution.robot_process, "date": end})
+        return Reading(False, False, (fact,))
     months = _usage_by_month(context, solution.robot_process, mine).tail(USAGE_MONTHS)
     last = dt.date(end.year, end.month, 1)
     expected = _months_back(last, USAGE_MONTHS)
@@ -138,11 +162,11 @@ def _robot_usage(context: _Context, binding: TargetBinding, deadline: dt.date | 
     first = mine["start"].min()
     assert isinstance(first, dt.datetime)
     evidence = (
-        f"{solution.robot_process}: first transaction {first:%Y-%m}; last months "
-        + "; ".join(
-            f"{m:%Y-%m}: {_num(t, 0)} transactions, {_num(u, 0)} users"
+        Fact("evidence.first_use", {"process": solution.robot_process, "month": f"{first:%Y-%m}"}),
+        *(
+            Fact("evidence.usage_month", {"month": f"{m:%Y-%m}", "transactions": t, "users": u})
             for m, t, u in months.iter_rows()
-        )
+        ),
     )
     return Reading(len(used) == USAGE_MONTHS, last in used, evidence)
 
@@ -180,21 +204,26 @@ def _realised(context: _Context, binding: TargetBinding, deadline: dt.date | Non
     solution = _solution(context, binding)
     found = next(s for s in context.realisation.solutions if s.name == solution.name)
     if found.primary is None or found.last_month is None:
-        return Reading(None, False, "no data to measure the savings")
+        return _no_data("evidence.no_savings_data")
     year = (deadline or context.as_of).year
     row = next((y for y in found.years if y.year == year), None)
     if row is None or row.primary_hours is None or row.expected_hours <= 0:
-        return Reading(None, False, f"the case expects no savings in {year}")
+        return _no_data("evidence.no_expected", year=str(year))
     threshold = binding.threshold or _DEFAULTS["realised_savings"]
     complete = found.last_month >= dt.date(year, 12, 1)
     forecast = row.primary_hours + _left_at_run_rate(found, year)
     pct = row.primary_hours / row.expected_hours * 100
-    evidence = (
-        f"{year}: {_num(row.primary_hours, 0)} h measured ({found.primary}) against "
-        f"{_num(row.expected_hours, 0)} h expected = {_num(pct, 0)} %"
-        + ("" if complete else f"; forecast {_num(forecast, 0)} h")
-        + f"; pass mark {_num(threshold, 0)} %"
-    )
+    measured = Fact(
+        "evidence.savings",
+        {
+            "year": str(year), "measured": Number(row.primary_hours), "method": found.primary,
+            "expected": Number(row.expected_hours), "pct": Number(pct),
+            "threshold": Number(threshold),
+        },
+    )  # fmt: skip
+    evidence = (measured,) if complete else (measured, Fact(
+        "evidence.savings_forecast", {"forecast": Number(forecast)}
+    ))  # fmt: skip
     reached = complete and pct >= threshold
     return Reading(reached, forecast / row.expected_hours * 100 >= threshold, evidence)
 
@@ -212,34 +241,36 @@ def _handovers(context: _Context, binding: TargetBinding, deadline: dt.date | No
     solution = _solution(context, binding)
     selector = solution.work
     if selector is None or not context.data.has_work(selector):
-        return Reading(None, False, "no ServiceNow data for the orders")
+        return _no_data("evidence.no_orders")
     cases = select_cases(context.data, selector)
     events = context.data.events(selector.table).filter(pl.col(CASE).is_in(cases[CASE].implode()))
     result = compare_periods(events, at=solution.go_live, measure="handovers")
     threshold = binding.threshold or _DEFAULTS["handovers_per_case"]
-    evidence = (
-        f"handovers per case between service areas: {_num(result.before, 2)} before, "
-        f"{_num(result.after, 2)} after go-live {solution.go_live:%Y-%m-%d} "
-        f"(difference {_num(result.difference, 2)}, 95 % CI "
-        f"{_num(result.ci_low, 2)} to {_num(result.ci_high, 2)}; "
-        f"p = {_num(result.p_value, 4)}; {result.cases_before} and "
-        f"{result.cases_after} cases)"
-    )
+    fact = Fact(
+        "evidence.handovers",
+        {
+            "before": Number(result.before, 2), "after": Number(result.after, 2),
+            "go_live": solution.go_live.date(), "difference": Number(result.difference, 2),
+            "low": Number(result.ci_low, 2), "high": Number(result.ci_high, 2),
+            "p": Number(result.p_value, 4), "n_before": result.cases_before,
+            "n_after": result.cases_after,
+        },
+    )  # fmt: skip
     fell = result.difference < 0 and result.p_value < threshold
-    return Reading(fell, result.difference < 0, evidence)
+    return Reading(fell, result.difference < 0, (fact,))
 
 
 def _devops(context: _Context, binding: TargetBinding, deadline: dt.date | None) -> Reading:
     folder = context.inputs.data_dir / ADO_FOLDER
     if not (folder / "workitems.parquet").exists() or not (folder / "revisions.parquet").exists():
-        return Reading(None, False, "no Azure DevOps data")
+        return _no_data("evidence.no_devops")
     rates = devops_rule_rates(
         pl.read_parquet(folder / "workitems.parquet"), pl.read_parquet(folder / "revisions.parquet")
     )
     threshold = binding.threshold or _DEFAULTS["devops_practice"]
     above = rates.filter(pl.col("breaking_pct") > threshold)
-    evidence = "; ".join(
-        f"{area}: {_num(pct, 1)} % of {_num(items, 0)} items break a rule"
+    evidence = tuple(
+        Fact("evidence.devops_area", {"area": area, "pct": Number(pct, 1), "items": items})
         for area, items, pct in rates.select("service_area", "items", "breaking_pct").iter_rows()
     )
     return Reading(above.is_empty(), above.is_empty(), evidence)

@@ -107,6 +107,70 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "Procesoverblikket kunne ikke tegnes: {error}",
         "Could not draw the map: {error}",
     ),
+    # Realised savings and follow-up (the benefits page, kitflow followup).
+    "method.robot": ("kørselsdata", "robot run data"),
+    "method.time_registration": ("tidsregistrering", "time registration"),
+    "method.process_mining": ("process mining", "process mining"),
+    "status.met": ("opfyldt", "met"),
+    "status.on track": ("på vej", "on track"),
+    "status.at risk": ("i risiko", "at risk"),
+    "status.missed": ("ikke nået", "missed"),
+    "status.no data": ("ingen data", "no data"),
+    "evidence.unbound": (
+        "ikke bundet til en måling: tilføj et target med follow_up: {number} i {file}",
+        "not bound to a metric: add a target with follow_up: {number} to {file}",
+    ),
+    "evidence.no_robot_data": (
+        "ingen kørselsdata for løsningen",
+        "no robot run data for this solution",
+    ),
+    "evidence.no_transactions": (
+        "ingen transaktioner i {process} senest {date}",
+        "no transactions of {process} by {date}",
+    ),
+    "evidence.first_use": (
+        "{process}: første transaktion {month}",
+        "{process}: first transaction {month}",
+    ),
+    "evidence.usage_month": (
+        "{month}: {transactions} transaktioner, {users} brugere",
+        "{month}: {transactions} transactions, {users} users",
+    ),
+    "evidence.no_savings_data": (
+        "ingen data til at måle gevinsten",
+        "no data to measure the savings",
+    ),
+    "evidence.no_expected": (
+        "casen forventer ingen gevinst i {year}",
+        "the case expects no savings in {year}",
+    ),
+    "evidence.savings": (
+        "{year}: {measured} timer målt ({method}) mod {expected} timer forventet = {pct} % "
+        "(krav {threshold} %)",
+        "{year}: {measured} h measured ({method}) against {expected} h expected = {pct} % "
+        "(pass mark {threshold} %)",
+    ),
+    "evidence.savings_forecast": (
+        "prognose for året {forecast} timer",
+        "forecast for the year {forecast} h",
+    ),
+    "evidence.no_orders": (
+        "ingen ServiceNow-data for bestillingerne",
+        "no ServiceNow data for the orders",
+    ),
+    "evidence.handovers": (
+        "overleveringer mellem serviceområder pr. sag: {before} før og {after} efter "
+        "idriftsættelsen {go_live} (forskel {difference}, 95 %-konfidensinterval {low} til {high}; "
+        "p = {p}; {n_before} og {n_after} sager)",
+        "handovers between service areas per case: {before} before and {after} after the go-live "
+        "{go_live} (difference {difference}, 95 % CI {low} to {high}; p = {p}; {n_before} and "
+        "{n_after} cases)",
+    ),
+    "evidence.no_devops": ("ingen Azure DevOps-data", "no Azure DevOps data"),
+    "evidence.devops_area": (
+        "{area}: {pct} % af {items} Features og Stories bryder en SAFe-regel",
+        "{area}: {pct} % of {items} Features and Stories break a SAFe rule",
+    ),
 }
 
 

@@ -89,6 +89,26 @@ class FollowUpBindings:
 
 
 @dataclass(frozen=True)
+class Number:
+    """A figure in evidence, with the decimals it is shown with."""
+
+    value: float
+    decimals: int = 0
+
+
+FactValue = str | int | Number | dt.date
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One sentence of evidence: a label key (app/i18n.py, ``evidence.*``) and its values, so
+    the dashboard can say it in Danish or English with the language's number format."""
+
+    key: str
+    values: Mapping[str, FactValue]
+
+
+@dataclass(frozen=True)
 class TargetStatus:
     """A follow-up row's status with the evidence behind it."""
 
@@ -101,17 +121,17 @@ class TargetStatus:
     metrics: str | None
     solution: str | None
     status: Status
-    evidence: str
+    evidence: tuple[Fact, ...]
 
 
 @dataclass(frozen=True)
 class Reading:
     """What a metric found: ``reached`` (None: no data), ``on_track`` for before the deadline,
-    and the evidence in words."""
+    and the evidence."""
 
     reached: bool | None
     on_track: bool
-    evidence: str
+    evidence: tuple[Fact, ...]
 
 
 def binding_path_for(case_path: Path) -> Path:
