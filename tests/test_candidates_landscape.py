@@ -1,0 +1,170 @@
+"""Automation candidates on a small simulated KIT landscape (seed 42): the planted automation
+targets of the manifest rank at the top when only the period before the go-lives is measured;
+a robot's transactions mark a process as already automated; a draft case round-trips."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from app.candidates import CandidateOptions, CandidateReport, find_candidates, read_parameters
+from app.landscape import build_landscape
+from app.simulation import simulate
+from models.store import PRIMARY, LogStore
+from tests.cli_support import run
+
+BEFORE_GO_LIVES = dt.date(2023, 9, 30)  # the first go-live is 2023-10-01
+
+
+@pytest.fixture(scope="session")
+def landscape(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """A data folder built from 18 simulated months at a tenth of KIT's volume, and the
+    manifest of what was planted."""
+    root = tmp_path_factory.mktemp("candidates")
+    folder = root / "sim"
+    simulate(folder, seed=42, scale=0.1, start="2023-01-01", end="2024-06-30")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("KITFLOW_PSEUDONYM_KEY", "candidates-test-key-0123456789")
+    patch.delenv("KITFLOW_DATABASE_URL", raising=False)
+    data = root / "data"
+    build_landscape(LogStore(data), folder)
+    yield data, json.loads((folder / "manifest.json").read_text("utf-8"))
+    patch.undo()
+
+
+def _rank(data: Path, **options: Any) -> CandidateReport:
+    store = LogStore(data)
+    return find_candidates(store, CandidateOptions(**options), read_parameters())
+
+
+def _planted(manifest: dict[str, Any]) -> dict[str, set[str]]:
+    """Per automation key, the ids of its rows: time activity, catalog items or category."""
+    ids: dict[str, set[str]] = {}
+    for auto in manifest["effects"]["automations"]:
+        rows = {f"time-registration:{auto['time_registration']['aktivitet']}"}
+        work = auto["servicenow"]
+        if work["table"] == "incident":
+            rows.add(f"servicenow-incidents:{work['category']}")
+        else:
+            rows |= {f"servicenow-orders:{name}" for name in work["cat_item_names"]}
+        ids[auto["key"]] = rows
+    return ids
+
+
+def test_planted_targets_rank_in_the_top_ten_before_their_go_lives(
+    landscape: tuple[Path, dict[str, Any]],
+) -> None:
+    data, manifest = landscape
+    report = _rank(data, until=BEFORE_GO_LIVES)
+    assert report.period_end == BEFORE_GO_LIVES
+    ranked = [s.measures.candidate_id for s in report.scores if s.status == "candidate"]
+    assert all(s.status == "candidate" for s in report.scores)
+    planted = _planted(manifest)
+    for key, rows in planted.items():
+        activity = next(r for r in rows if r.startswith("time-registration:"))
+        assert ranked.index(activity) < 10, (key, ranked)
+    # Every planted row outranks every other process (incident categories, development orders).
+    planted_rows = set().union(*planted.values())
+    last_planted = max(ranked.index(r) for r in planted_rows)
+    first_other = min(i for i, r in enumerate(ranked) if r not in planted_rows)
+    assert last_planted < first_other, ranked
+    # Ledelsestilsyn, the proposal's biggest share (50 %), is the top candidate.
+    assert ranked[0] in planted["ledelsestilsyn"]
+
+
+def test_registered_hours_of_a_planted_target_match_the_manifest(
+    landscape: tuple[Path, dict[str, Any]],
+) -> None:
+    data, manifest = landscape
+    report = _rank(data, since=dt.date(2023, 1, 1), until=BEFORE_GO_LIVES)
+    by_id = {s.measures.candidate_id: s for s in report.scores}
+    auto = next(a for a in manifest["effects"]["automations"] if a["key"] == "ledelsestilsyn")
+    months = [f"2023-{m:02d}" for m in range(1, 10)]
+    expected = sum(auto["time_registration"]["hours_by_month"].get(m, 0.0) for m in months)
+    row = by_id["time-registration:Ledelsestilsyn"]
+    assert row.measures.handling_hours == pytest.approx(expected)
+    assert row.measures.hours_basis == "registered"
+    years = 273 / 365.25  # 2023-01-01 to 2023-09-30
+    assert row.hours_per_year == pytest.approx(expected / years)
+    assert "Ledelsestilsyn (time registration)" in row.explanation
+
+
+def test_robot_transactions_mark_a_process_as_already_automated(
+    landscape: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    data, _ = landscape
+    store = LogStore(data)
+    cases = store.read("servicenow-orders").group_by("case_id").agg(pl.col("timestamp").min())
+    # The robot takes the Indsigtsanmodning orders of 2024 (from the staged catalog item).
+    items = _indsigt_cases(data)
+    after = cases.filter(
+        pl.col("case_id").is_in(items.implode())
+        & (pl.col("timestamp") >= dt.datetime(2024, 3, 1, tzinfo=dt.UTC))
+    ).sort("case_id")
+    references = after["case_id"].to_list()
+    assert len(references) > 4
+    statuses = ["Successful"] * (len(references) - 1) + ["Failed"]
+    robots = data / PRIMARY / "robots"
+    robots.mkdir(parents=True, exist_ok=True)
+    starts = after["timestamp"] + dt.timedelta(hours=1)
+    pl.DataFrame(
+        {
+            "reference": references,
+            "start": starts,
+            "status": statuses,
+            "process_name": ["KIT_Indsigtsanmodning_Udtraek"] * len(references),
+        }
+    ).write_parquet(robots / "transactions.parquet")
+    try:
+        report = _rank(data, since=dt.date(2024, 1, 1))
+    finally:
+        (robots / "transactions.parquet").unlink()
+    done = {s.measures.candidate_id: s for s in report.scores if s.status == "already automated"}
+    assert set(done) == {
+        "servicenow-orders:Indsigtsanmodning",
+        "time-registration:Indsigtsanmodninger",
+    }
+    automated = done["servicenow-orders:Indsigtsanmodning"].measures.automated
+    assert automated is not None
+    assert automated.robot_process == "KIT_Indsigtsanmodning_Udtraek"
+    assert automated.go_live == starts.min().date().isoformat()  # type: ignore[union-attr]
+    assert automated.robot_transactions == len(references)
+    assert automated.realised_share == pytest.approx((len(references) - 1) / len(references))
+    assert all(s.rank == 0 for s in done.values())
+
+
+def _indsigt_cases(data: Path) -> pl.Series:
+    staged = data / "02_intermediate" / "servicenow"
+    items = pl.read_parquet(staged / "sc_cat_item.parquet").filter(
+        pl.col("name") == "Indsigtsanmodning"
+    )
+    ritm = pl.read_parquet(staged / "sc_req_item.parquet")
+    return ritm.filter(pl.col("cat_item").is_in(items["sys_id"].implode()))["number"]
+
+
+def test_cli_json_and_draft_case_round_trip(
+    landscape: tuple[Path, dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data, _ = landscape
+    monkeypatch.setenv("KITFLOW_DATA_DIR", str(data))
+    monkeypatch.delenv("KITFLOW_DATABASE_URL", raising=False)
+    ranking = json.loads(run("candidates", "--until", "2023-09-30", "--json"))
+    top = ranking["candidates"][0]
+    assert top["rank"] == 1
+    assert ranking["parameters"]["kroner_per_aarsvaerk"] == 663000.0
+    assert ranking["parameters"]["hours_per_aarsvaerk"] == 1924.0
+    assert top["explanation"].startswith(f"{top['label']} (")
+    draft = tmp_path / "draft.yaml"
+    run("candidates", "--until", "2023-09-30", "--draft-case", top["id"], "--out", str(draft))
+    evaluated = json.loads(run("case", "evaluate", str(draft), "--json"))
+    assert evaluated["title"] == f"Automatisering af {top['label']}"
+    saving = round(top["savings_tkr"])
+    text = draft.read_text("utf-8")
+    assert f"      2025: {-saving}" in text  # development in 2024, savings from 2025
+    assert "      2024: 1000" in text
