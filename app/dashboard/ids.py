@@ -19,6 +19,16 @@ LOGS_TITLE: Final = "logs-title"
 LOGS_TABLE: Final = "logs-table"
 LOGS_EMPTY: Final = "logs-empty"
 
+# The benefits page.
+BENEFITS_TITLE: Final = "benefits-title"
+BENEFITS_MESSAGE: Final = "benefits-message"
+BENEFITS_CASES: Final = "benefits-cases"
+BENEFITS_CASE_TITLE: Final = "benefits-case-title"
+BENEFITS_PAYBACK: Final = "benefits-payback"
+BENEFITS_SAVINGS: Final = "benefits-savings"
+BENEFITS_CHART: Final = "benefits-chart"
+BENEFITS_FOLLOWUP: Final = "benefits-followup"
+
 # The process-map page.
 MAP_TITLE: Final = "map-title"
 MAP_LANGUAGE: Final = "map-language"

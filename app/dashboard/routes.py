@@ -10,6 +10,7 @@ from app.i18n import DEFAULT_LANGUAGE
 
 LOGS_PATH: Final = "/"
 PROCESS_MAP_PATH: Final = "/process-map"
+BENEFITS_PATH: Final = "/benefits"
 
 
 def page_href(path: str, language: Language, **params: str | None) -> str:

@@ -11,11 +11,21 @@ from dash import Input, Output, dcc, html
 from dash.development.base_component import Component
 
 from app.dashboard import ids
-from app.dashboard.routes import LOGS_PATH, PROCESS_MAP_PATH, page_href, query_params
+from app.dashboard.routes import (
+    BENEFITS_PATH,
+    LOGS_PATH,
+    PROCESS_MAP_PATH,
+    page_href,
+    query_params,
+)
 from app.formatting import Language
 from app.i18n import LANGUAGES, parse_language, translate
 
-_NAV: tuple[tuple[str, str], ...] = ((LOGS_PATH, "nav.logs"), (PROCESS_MAP_PATH, "nav.process_map"))
+_NAV: tuple[tuple[str, str], ...] = (
+    (LOGS_PATH, "nav.logs"),
+    (PROCESS_MAP_PATH, "nav.process_map"),
+    (BENEFITS_PATH, "nav.benefits"),
+)
 
 
 def build_shell_layout() -> html.Div:
