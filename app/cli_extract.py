@@ -32,9 +32,14 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable J
 
 
 def register(cli: typer.Typer) -> None:
-    """Add ``extract servicenow`` and ``sources`` to ``cli``."""
+    """Add ``extract servicenow``, ``extract time``, ``extract robots`` and ``sources``."""
+    from app.cli_extract_robots import robots_command  # noqa: PLC0415 - kept local to register
+    from app.cli_extract_time import time_command  # noqa: PLC0415
+
     extract_cli = typer.Typer(help="Extract event data from a source system.", no_args_is_help=True)
     extract_cli.command("servicenow")(servicenow_command)
+    extract_cli.command("time")(time_command)
+    extract_cli.command("robots")(robots_command)
     register_azure_devops(extract_cli)
     cli.add_typer(extract_cli, name="extract")
     cli.command("sources")(sources_command)

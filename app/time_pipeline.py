@@ -119,7 +119,8 @@ def rebuild_time(store: LogStore, *, servicenow: bool = False) -> TimeReport:
     data_dir = store.data_dir
     catalog = _catalog(data_dir)
     try:
-        with_cards = servicenow or catalog.status(SOURCE, TIME_CARD_STREAM).last_run_id is not None
+        known = {(s.source, s.stream) for s in catalog.list()}
+        with_cards = servicenow or (SOURCE, TIME_CARD_STREAM) in known
         parts: list[tuple[str, int, HoursTable, str]] = [
             (t.file, len(t.rows), map_cell_table(t), t.sha256)
             for t in read_raw_tables(raw_folder(data_dir, SOURCE, EXPORTS_STREAM))

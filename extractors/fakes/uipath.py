@@ -1,0 +1,213 @@
+"""A fake UiPath Orchestrator OData API: the records you give it, served with the real paging.
+
+``GET /odata/<Entity>`` with ``$top``, ``$skip``, ``$orderby=Id [asc|desc]``, ``$filter=Id gt N``
+(also ``ge``, ``lt``, ``le``, ``eq``) and ``$select``; answers ``{"@odata.context",
+"@odata.count", "value"}``. It checks the bearer token and, when a folder is set, the
+``X-UIPATH-OrganizationUnitId`` header (a missing or other folder answers 400, as Orchestrator
+does for folder-scoped entities).
+
+Faults are scripted with ``fail_next``: ``"429"`` (with ``Retry-After``), ``"500"``, ``"slow"``
+(answers after ``slow_s``), ``"drop"`` (half the body, then the connection closes), ``"401"``,
+``"403"``. ``FakeODataServer`` is the HTTP machinery shared with the Power Automate fake.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlsplit
+
+Record = dict[str, Any]
+Fault = Literal["429", "500", "slow", "drop", "401", "403"]
+Answer = tuple[int, Record, Mapping[str, str]]
+_ID_CONDITION = re.compile(r"^Id (gt|ge|lt|le|eq) (-?\d+)$")
+
+
+class FakeODataServer:
+    """Serves ``answer(path, params, headers)`` on 127.0.0.1 with scripted faults."""
+
+    def __init__(
+        self,
+        *,
+        token: str | None = "fake-token",
+        retry_after_s: float = 1.0,
+        slow_s: float = 1.0,
+        latency_s: float = 0.0,
+    ) -> None:
+        self.token = token
+        self.retry_after_s = retry_after_s
+        self.slow_s = slow_s
+        self.latency_s = latency_s
+        self.requests: list[tuple[str, dict[str, str], dict[str, str]]] = []
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    def answer(self, path: str, params: Mapping[str, str], headers: Mapping[str, str]) -> Answer:
+        """Status, JSON body and extra headers of one request (subclasses implement)."""
+        raise NotImplementedError
+
+    def start(self) -> str:
+        """Serve on a free port of 127.0.0.1 in a daemon thread; returns the base URL."""
+        handler = type("Handler", (_Handler,), {"fake": self})
+        self._server = _QuietServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self.url
+
+    def stop(self) -> None:
+        """Stop serving."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:<port>``."""
+        assert self._server is not None, "start the fake first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def fail_next(self, fault: Fault, *, times: int = 1) -> None:
+        """Make the next ``times`` requests fail with ``fault``."""
+        with self._lock:
+            self._faults.extend([fault] * times)
+
+    def next_fault(self) -> Fault | None:
+        """The next scripted fault, if any (taken off the script)."""
+        with self._lock:
+            return self._faults.pop(0) if self._faults else None
+
+
+class FakeUiPath(FakeODataServer):
+    """The fake Orchestrator; ``entities`` maps ``Jobs``, ``QueueItems`` ... to their records."""
+
+    def __init__(
+        self,
+        entities: Mapping[str, Sequence[Record]],
+        *,
+        folder_id: int | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(**options)
+        self.entities = {name: [dict(r) for r in rows] for name, rows in entities.items()}
+        self.folder_id = folder_id
+
+    def __enter__(self) -> FakeUiPath:
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def answer(self, path: str, params: Mapping[str, str], headers: Mapping[str, str]) -> Answer:
+        """``GET /odata/<Entity>``: filter on Id, order, skip, top, select."""
+        entity = path.removeprefix("/odata/")
+        rows = self.entities.get(entity)
+        if not path.startswith("/odata/") or rows is None:
+            return 404, {"message": f"No HTTP resource was found for {path}"}, {}
+        folder = headers.get("x-uipath-organizationunitid")
+        if self.folder_id is not None and folder != str(self.folder_id):
+            return 400, {"message": "A folder is required for this action.", "errorCode": 1101}, {}
+        chosen = [r for r in rows if _id_holds(r, params.get("$filter", ""))]
+        descending = params.get("$orderby", "Id asc").strip().endswith("desc")
+        chosen.sort(key=lambda r: int(r.get("Id", 0)), reverse=descending)
+        skip, top = int(params.get("$skip", "0")), int(params.get("$top", "1000"))
+        fields = [f for f in params.get("$select", "").split(",") if f]
+        page = [{k: r[k] for k in (fields or r) if k in r} for r in chosen[skip : skip + top]]
+        body = {"@odata.context": f"{self.url}/odata/$metadata#{entity}",
+                "@odata.count": len(chosen), "value": page}  # fmt: skip
+        return 200, body, {}
+
+
+def _id_holds(row: Record, condition: str) -> bool:
+    if not condition:
+        return True
+    match = _ID_CONDITION.match(condition.strip())
+    if match is None:
+        return True  # the fake understands only Id conditions, as the extractor sends
+    value, wanted = int(row.get("Id", 0)), int(match[2])
+    return {
+        "gt": value > wanted,
+        "ge": value >= wanted,
+        "lt": value < wanted,
+        "le": value <= wanted,
+        "eq": value == wanted,
+    }[match[1]]
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        return None  # a client that timed out or was killed resets its connection: expected
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeODataServer
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        params = dict(parse_qsl(url.query, keep_blank_values=True))
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        with self.fake._lock:
+            self.fake.requests.append((url.path, params, headers))
+        if self.fake.latency_s:
+            time.sleep(self.fake.latency_s)
+        fault = self.fake.next_fault()
+        if fault in ("401", "403") or not self._authorised(headers):
+            status = 403 if fault == "403" else 401
+            message = "You are not authorized!" if status == 401 else "Forbidden: missing scope"
+            self._send(status, {"error": {"code": str(status), "message": message}})
+            return
+        if fault == "429":
+            retry = {"Retry-After": f"{self.fake.retry_after_s:g}"}
+            self._send(429, {"error": {"code": "429", "message": "Too many requests"}}, retry)
+            return
+        if fault == "500":
+            self._send(500, {"error": {"code": "500", "message": "fake fault"}})
+            return
+        status, body, extra = self.fake.answer(url.path, params, headers)
+        if fault == "slow":
+            time.sleep(self.fake.slow_s)
+        self._send(status, body, extra, drop=fault == "drop")
+
+    def _authorised(self, headers: Mapping[str, str]) -> bool:
+        token = self.fake.token
+        return token is None or headers.get("authorization") == f"Bearer {token}"
+
+    def _send(
+        self,
+        status: int,
+        body: Record,
+        headers: Mapping[str, str] | None = None,
+        *,
+        drop: bool = False,
+    ) -> None:
+        data = json.dumps(body).encode("utf-8")
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            if drop:
+                self.wfile.write(data[: len(data) // 2])
+                self.wfile.flush()
+                self.connection.shutdown(socket.SHUT_RDWR)
+                self.close_connection = True
+                return
+            self.wfile.write(data)
+        except OSError:
+            self.close_connection = True
