@@ -14,7 +14,7 @@ from rich.table import Table
 from app.console import out, progress
 from app.demo import LandscapeDemoReport, load_demo_landscape, load_demo_logs
 from app.formatting import format_int
-from app.landscape import INCIDENTS_LOG
+from app.landscape import INCIDENTS_LOG, describe_links
 from app.pipeline import ImportReport
 from models.errors import KitflowError
 from models.store import LogStore
@@ -32,6 +32,7 @@ def demo_command(
     landscape: Annotated[
         bool, typer.Option(help="Load the simulated KIT landscape through the extractors.")
     ] = True,
+    public: Annotated[bool, typer.Option(help="Load the real public logs too.")] = True,
     seed: Annotated[int, typer.Option(help="Seed of the simulated landscape.")] = 42,
     scale: Annotated[
         float, typer.Option(help="Volume of the simulated landscape: 1 = KIT's size.")
@@ -53,11 +54,13 @@ def demo_command(
     store = LogStore()
     if landscape:
         _load_landscape(store, seed=seed, scale=scale, start=start, end=end, replace=replace)
-    public = source or (DEFAULT_PUBLIC if DEFAULT_PUBLIC.is_dir() else None)
-    if public is None:
+    if not public:
+        return
+    folder = source or (DEFAULT_PUBLIC if DEFAULT_PUBLIC.is_dir() else None)
+    if folder is None:
         out.print(f"No public logs loaded: {DEFAULT_PUBLIC} is not there (pass --source).")
         return
-    _load_public(store, public, replace=replace)
+    _load_public(store, folder, replace=replace)
 
 
 def _load_landscape(
@@ -81,6 +84,9 @@ def _print_landscape(report: LandscapeDemoReport) -> None:
             format_int(log.quarantined),
         )
     out.print(table)
+    links = report.landscape.links
+    if links is not None:
+        out.print(describe_links(links))
     for note in report.landscape.notes:
         out.print(f"Note: {note}")
     steps = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in report.seconds.items())

@@ -14,6 +14,7 @@ the flattened case view ``kit-orders`` and the object-centric ``kit-landscape`` 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from collections.abc import Callable, Mapping
@@ -22,6 +23,13 @@ from pathlib import Path
 
 import polars as pl
 
+from app.azure_devops_pipeline import DEFAULT_LOG as DEVOPS_LOG
+from app.azure_devops_pipeline import (
+    AzureDevOpsReport,
+    import_azure_devops_export,
+    staged_frame,
+)
+from app.ocel_import import compute_ocel_log_stats
 from app.servicenow_pipeline import extraction_catalog, intermediate_folder
 from app.storing import store_canonical_log
 from app.time_pipeline import TimeReport, import_time_exports
@@ -37,14 +45,22 @@ from extractors.servicenow import StagedTable, build_events, stage_records
 from extractors.servicenow.pages import SavedPagesStream, find_saved_tables, saved_page_spec
 from extractors.servicenow.streams import AUDITED_FIELDNAMES
 from models.catalog import LogEntry
+from models.errors import InputError
 from models.eventlog import build_canonical_log
+from models.landscape_links import OrderLinks, build_order_case_view, find_order_links
+from models.landscape_ocel import LandscapeTables, build_landscape_ocel
 from models.landscape_orders import build_order_events
+from models.ocel import ObjectCentricLog
+from models.schema import SCHEMA_VERSION, empty_quarantine
 from models.store import LogStore
 
 SERVICENOW = "servicenow"
 INCIDENTS_LOG = "servicenow-incidents"
 ORDERS_LOG = "servicenow-orders"
+KIT_ORDERS_LOG = "kit-orders"
+LANDSCAPE_LOG = "kit-landscape"
 PAGES_FORMAT = "servicenow-pages"
+LINKS_FOLDER = Path("03_primary") / "landscape-links"
 Say = Callable[[str], None]
 
 
@@ -242,13 +258,20 @@ class LandscapeReport:
     """What ``build_landscape`` stored, source by source, and the seconds each step took."""
 
     servicenow: ServiceNowPagesReport
+    devops: AzureDevOpsReport | None = None
     time: TimeReport | None = None
+    links: LinkReport | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     def logs(self) -> list[BuiltLog]:
         """Every event log stored, in the order built."""
-        return list(self.servicenow.logs)
+        logs = list(self.servicenow.logs)
+        if self.devops is not None:
+            logs.append(BuiltLog(self.devops.entry, self.devops.quarantined))
+        if self.links is not None:
+            logs.extend((self.links.kit_orders, BuiltLog(self.links.landscape, 0)))
+        return logs
 
 
 def build_landscape(
@@ -265,6 +288,16 @@ def build_landscape(
     servicenow = import_servicenow_pages(store, folder / "servicenow", on_page=on_page, say=say)
     report = LandscapeReport(servicenow)
     report.seconds["servicenow"] = _lap(began)
+    batches = folder / "azure-devops"
+    if batches.is_dir():
+        began = time.perf_counter()
+        say("Azure DevOps: saved revision, link and work-item batches")
+        report.devops = import_azure_devops_export(
+            store, batches, replace=True, on_page=on_page, say=say
+        )
+        report.seconds["azure-devops"] = _lap(began)
+    else:
+        report.notes.append(f"no azure-devops folder in {folder}: orders are not linked.")
     exports = folder / "time-registration"
     if exports.is_dir():
         began = time.perf_counter()
@@ -273,8 +306,121 @@ def build_landscape(
         report.seconds["time-registration"] = _lap(began)
     else:
         report.notes.append(f"no time-registration folder in {folder}: hours not imported.")
+    if report.devops is not None:
+        began = time.perf_counter()
+        say("Linking orders to DevOps work items; OCEL of the landscape")
+        report.links = link_landscape(store)
+        report.seconds["linking"] = _lap(began)
     return report
 
 
 def _lap(began: float) -> float:
     return time.perf_counter() - began
+
+
+@dataclass(frozen=True)
+class LinkReport:
+    """The cross-system views: the links found, the flat ``kit-orders`` log and the
+    object-centric ``kit-landscape`` log, and where the link tables were written."""
+
+    links: OrderLinks
+    kit_orders: BuiltLog
+    landscape: LogEntry
+    folder: Path
+
+
+def link_landscape(store: LogStore) -> LinkReport:
+    """Link the stored ServiceNow orders to the stored DevOps work items; store ``kit-orders``
+    and ``kit-landscape`` and write the link tables to ``03_primary/landscape-links``."""
+    sn = intermediate_folder(store.data_dir, SERVICENOW)
+    needed = [sn / f"{t}.parquet" for t in ("sc_req_item", "incident", "sys_user_group")]
+    missing = [p for p in needed if not p.exists()]
+    if missing or store.catalog.get(ORDERS_LOG) is None or store.catalog.get(DEVOPS_LOG) is None:
+        raise InputError(
+            "linking needs the ServiceNow orders and the Azure DevOps work items: run "
+            "'kitflow extract servicenow --export FOLDER' (or 'kitflow demo') and "
+            "'kitflow extract azure-devops' first"
+            + (f" (missing {', '.join(str(p) for p in missing)})." if missing else ".")
+        )
+    staged = {t: _staged_or_empty(sn, t) for t in _SN_TABLES}
+    workitems = staged_frame(store.data_dir, "workitems")
+    links = find_order_links(
+        staged["sc_req_item"], workitems, staged_frame(store.data_dir, "relations")
+    )
+    folder = _write_links(store.data_dir, links)
+    orders, devops = store.read(ORDERS_LOG), store.read(DEVOPS_LOG)
+    view = build_canonical_log(build_order_case_view(orders, devops, links.links, workitems))
+    kit_orders = store_canonical_log(
+        store, view, name=KIT_ORDERS_LOG, source_path=str(folder),
+        source_format="landscape-link", replace=True,
+    )  # fmt: skip
+    ocel = build_landscape_ocel(
+        LandscapeTables(
+            incident_events=store.read(INCIDENTS_LOG),
+            order_events=orders,
+            devops_events=devops,
+            requests=staged["sc_request"],
+            items=staged["sc_req_item"],
+            tasks=staged["sc_task"],
+            incidents=staged["incident"],
+            workitems=workitems,
+            groups=staged["sys_user_group"],
+            links=links.links,
+        )
+    )
+    landscape = _store_object_centric(store, ocel, source_path=str(folder))
+    return LinkReport(links, BuiltLog(kit_orders, view.quarantine.height), landscape, folder)
+
+
+_SN_TABLES = ("sc_request", "sc_req_item", "sc_task", "incident", "sys_user_group")
+
+
+def _staged_or_empty(folder: Path, table: str) -> pl.DataFrame:
+    path = folder / f"{table}.parquet"
+    return pl.read_parquet(path) if path.exists() else _empty_staged(table)
+
+
+def _write_links(data_dir: Path, links: OrderLinks) -> Path:
+    """``order_links.parquet``, ``dangling_links.csv`` and ``unlinked_items.parquet``."""
+    folder = data_dir / LINKS_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    links.links.write_parquet(folder / "order_links.parquet")
+    links.dangling.write_csv(folder / "dangling_links.csv")
+    links.unlinked.write_parquet(folder / "unlinked_items.parquet")
+    return folder
+
+
+def _store_object_centric(store: LogStore, log: ObjectCentricLog, *, source_path: str) -> LogEntry:
+    stats = compute_ocel_log_stats(log.events)
+    entry = LogEntry(
+        name=LANDSCAPE_LOG,
+        kind="object-centric",
+        source_path=source_path,
+        source_format="landscape-ocel",
+        cases=stats.cases,
+        events=stats.events,
+        activities=stats.activities,
+        variants=stats.variants,
+        quarantined=0,
+        first_event=stats.start,
+        last_event=stats.end,
+        schema_version=SCHEMA_VERSION,
+        imported_at=dt.datetime.now(dt.UTC),
+        objects=log.objects.height,
+        object_types=len(log.object_types()),
+    )
+    return store.save(entry, log.tables(), empty_quarantine(), replace=True)
+
+
+def describe_links(report: LinkReport) -> str:
+    """One paragraph on the links: orders linked (by which mark), marks pointing nowhere, items
+    without a link, and where the tables are."""
+    links = report.links
+    by_mark = links.links.group_by("linked_by").agg(pl.col("item_number").n_unique())
+    marks = ", ".join(f"{n:,} by {m}" for m, n in sorted(by_mark.rows()))
+    return (
+        f"Linked {links.linked_orders:,} orders to {links.links.height:,} DevOps work items "
+        f"({marks or 'none'}); {links.dangling.height:,} link(s) point at nothing extracted; "
+        f"{links.unlinked.height:,} requested items have no DevOps link. Tables in "
+        f"{report.folder}."
+    )
