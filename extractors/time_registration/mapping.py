@@ -188,6 +188,8 @@ def _booking_of(table: CellTable, line: int, cells: Sequence[str]) -> Booking:
         if not (start_text and end_text):
             raise SkippableRecord("only one of Start and Slut is filled in: give both or neither")
         clock = (parse_clock(start_text, "Start"), parse_clock(end_text, "Slut"))
+        local_to_utc(day, clock[0])  # refuse clock times in the spring gap here, with the row
+        local_to_utc(day if clock[1] > clock[0] else day + dt.timedelta(days=1), clock[1])
     return Booking(
         date=day,
         employee=employee,

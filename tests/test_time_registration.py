@@ -1,0 +1,161 @@
+"""Time registration: the export readers and mapping on a hand-checked file, Excel, ServiceNow
+time cards, and the simulated landscape's hours recovered exactly from ``hours.parquet``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+
+from app.simulation.generate import simulate
+from app.time_pipeline import import_time_exports, rebuild_time
+from extractors.pseudonym import KEY_ENV, Pseudonymiser
+from extractors.time_registration import map_time_cards, task_lookup
+from models.extraction import ExtractionCatalog
+from models.store import LogStore, default_database_url
+
+KEY = "time-test-key-0123456789"
+FIXTURES = Path(__file__).parent / "fixtures" / "time_registration"
+UTC = dt.UTC
+
+
+@pytest.fixture(autouse=True)
+def pseudonym_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(KEY_ENV, KEY)
+
+
+def utc(*parts: int) -> dt.datetime:
+    return dt.datetime(*parts, tzinfo=UTC)
+
+
+def test_small_csv_is_mapped_and_bad_rows_quarantined_with_line_and_reason(
+    tmp_path: Path,
+) -> None:
+    report = import_time_exports(LogStore(tmp_path), [FIXTURES / "small.csv"])
+    hours = pl.read_parquet(report.hours_path)
+    p = Pseudonymiser(KEY.encode())
+    assert hours.to_dicts() == [
+        {"date": dt.date(2024, 3, 4), "employee": p("anni42"), "service_area": "Servicedesk",
+         "case_reference": "INC0012345", "activity": "Incidenthåndtering", "hours": 1.5,
+         "start": utc(2024, 3, 4, 7), "end": utc(2024, 3, 4, 8, 30), "whole_day": True,
+         "source": "small.csv", "source_row": 2},
+        {"date": dt.date(2024, 3, 4), "employee": p("anni42"), "service_area": "Servicedesk",
+         "case_reference": None, "activity": "Koordinering", "hours": 0.25,
+         "start": utc(2024, 3, 4, 8, 30), "end": utc(2024, 3, 4, 8, 45), "whole_day": True,
+         "source": "small.csv", "source_row": 3},
+        {"date": dt.date(2024, 3, 31), "employee": p("bo7"), "service_area": "FU",
+         "case_reference": "RITM0000001", "activity": "Koordinering", "hours": 2.0,
+         "start": utc(2024, 3, 31, 11), "end": utc(2024, 3, 31, 13), "whole_day": False,
+         "source": "small.csv", "source_row": 4},
+    ]  # fmt: skip
+    quarantine = pl.read_csv(report.quarantine_path)  # type: ignore[arg-type]
+    assert quarantine.select("file", "line").rows() == [("small.csv", n) for n in (5, 6, 7, 8, 9)]
+    reasons = quarantine["reason"].to_list()
+    assert reasons[0].startswith("Medarbejder is empty")
+    assert reasons[1] == "the date '31-02-2024' is not a date; write it as YYYY-MM-DD"
+    assert reasons[2] == "the hours '-1' are negative"
+    assert reasons[3] == "the hours '25' are more than 24 in one row"
+    assert "daylight-saving gap" in reasons[4]
+    assert "anni42" not in quarantine.write_csv() and "bo7" not in quarantine.write_csv()
+    state = ExtractionCatalog(default_database_url(tmp_path))
+    try:
+        status = state.status("time-registration", "small.csv")
+    finally:
+        state.dispose()
+    assert (status.records_stored, status.quarantined) == (8, 5)
+    # The raw copy is pseudonymised, and a rebuild gives the same table without the file.
+    raw = (tmp_path / "01_raw/time-registration/exports/small.csv.json").read_text("utf-8")
+    assert "anni42" not in raw and p("anni42") in raw  # type: ignore[operator]
+    again = rebuild_time(LogStore(tmp_path))
+    assert pl.read_parquet(again.hours_path).equals(hours)
+
+
+def test_excel_and_comma_separated_exports_read_the_same_bookings(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Dato", "Medarbejder", "Serviceområde", "Sagsreference", "Aktivitet", "Timer"])
+    sheet.append([dt.datetime(2024, 3, 4), "anni42", "Servicedesk", "INC1", "Koordinering", 1.5])
+    sheet.append([None, None, None, None, None, None])
+    sheet.append(["2024-03-05", "anni42", "Servicedesk", None, "Koordinering", 7])
+    book.save(tmp_path / "export.xlsx")
+    (tmp_path / "comma.csv").write_text(
+        "Date,Employee,Service area,Case reference,Activity,Hours\n"
+        "2024-03-04,anni42,Servicedesk,INC1,Koordinering,1.5\n"
+        "2024-03-05,anni42,Servicedesk,,Koordinering,7\n",
+        "utf-8",
+    )
+    report = import_time_exports(LogStore(tmp_path / "data"), [tmp_path])
+    hours = pl.read_parquet(report.hours_path)
+    by_source = {
+        source: part.drop("source", "source_row").to_dicts()
+        for (source,), part in hours.group_by("source", maintain_order=True)
+    }
+    assert by_source["export.xlsx"] == by_source["comma.csv"]
+    assert [r["hours"] for r in by_source["comma.csv"]] == [1.5, 7.0]
+    assert hours.filter(pl.col("source") == "export.xlsx")["source_row"].to_list() == [2, 4]
+
+
+def test_time_cards_become_one_booking_per_day_with_task_number_and_group() -> None:
+    card = {
+        "sys_id": "c1", "user": "p-0123456789abcdef", "task": "t1",
+        "week_starts_on": "2024-03-04", "category": "task_work", "u_aktivitet": "Koordinering",
+        "monday": "1.50", "tuesday": "0.00", "wednesday": "0.25", "thursday": "0.00",
+        "friday": "0.00", "saturday": "0.00", "sunday": "0.00", "total": "1.75",
+    }  # fmt: skip
+    lookup = task_lookup(
+        [{"sys_id": "t1", "number": "RITM0001", "assignment_group": "g1"}],
+        [{"sys_id": "g1", "name": "Servicedesk"}],
+    )
+    mapped = map_time_cards([(1, card), (2, {**card, "user": ""})], lookup)
+    assert mapped.frame.select("date", "hours", "case_reference", "service_area", "activity",
+                               "start").rows() == [
+        (dt.date(2024, 3, 4), 1.5, "RITM0001", "Servicedesk", "Koordinering", utc(2024, 3, 4, 7)),
+        (dt.date(2024, 3, 6), 0.25, "RITM0001", "Servicedesk", "Koordinering", utc(2024, 3, 6, 7)),
+    ]  # fmt: skip
+    assert mapped.quarantine.select("file", "line", "reason").rows() == [
+        ("servicenow:time_card", 2, "user is empty: every time card needs the employee")
+    ]
+
+
+@pytest.fixture(scope="module")
+def landscape(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("landscape")
+    simulate(out, seed=42, scale=0.05, start="2024-04-01", end="2024-07-31")
+    return out
+
+
+def test_simulated_hours_by_activity_and_month_are_recovered_exactly(
+    landscape: Path, tmp_path: Path
+) -> None:
+    report = import_time_exports(LogStore(tmp_path), [landscape / "time-registration"])
+    assert report.quarantined == 0
+    hours = pl.read_parquet(report.hours_path)
+    manifest = json.loads((landscape / "manifest.json").read_text("utf-8"))
+    effects = manifest["effects"]
+    expected = {a["time_registration"]["aktivitet"]: a["time_registration"]["hours_by_month"]
+                for a in effects["automations"]}  # fmt: skip
+    expected["Koordinering"] = effects["integration"]["coordination_time"]["hours_by_month"]
+    for activity, by_month in expected.items():
+        got = (
+            hours.filter(pl.col("activity") == activity)
+            .group_by(pl.col("date").dt.strftime("%Y-%m").alias("month"))
+            .agg(pl.col("hours").sum())
+        )
+        assert {m: round(h, 2) for m, h in got.iter_rows()} == by_month, activity
+    assert sum(len(v) for v in expected.values()) >= 12
+    # No raw employee identifier anywhere under the data folder.
+    names = {
+        line.split(";")[1]
+        for path in (landscape / "time-registration").glob("*.csv")
+        for line in path.read_text("utf-8").splitlines()[1:]
+    }
+    stored = "".join(
+        p.read_bytes().decode("utf-8", "replace") for p in tmp_path.rglob("*") if p.is_file()
+    )
+    assert len(names) > 20
+    assert not [n for n in names if f'"{n}"' in stored or f",{n}," in stored]
