@@ -298,8 +298,11 @@ def _measure_cases(
     references: pl.Series,
 ) -> ProcessMeasures:
     registered = _registered_hours(context.hours, references)
-    basis: HoursBasis = "registered" if registered > 0 else "mined"
-    hours = registered if registered > 0 else _mined_hours(events)
+    # Mined time is elapsed office time, an upper bound of the effort: used only when there is
+    # no time registration at all, so it never outranks hours people actually registered.
+    mined = context.hours is None
+    basis: HoursBasis = "registered" if registered > 0 else "mined" if mined else "none"
+    hours = registered if registered > 0 else _mined_hours(events) if mined else 0.0
     starts = events.group_by(CASE).agg(pl.col(TIMESTAMP).min())[TIMESTAMP]
     shape = _shape(events)
     return ProcessMeasures(

@@ -273,7 +273,7 @@ def _basis(basis: HoursBasis) -> str:
     return {
         "registered": "registered",
         "mined": "mined (working time from pickup to close, an upper bound)",
-        "none": "known (no registered or mined hours)",
+        "none": "registered (none links to its cases)",
     }[basis]
 
 
