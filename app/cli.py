@@ -15,6 +15,7 @@ from app import (
     cli_demo,
     cli_demo_landscape,
     cli_extract,
+    cli_landscape,
     cli_mining,
 )
 from app.cli_case import case_cli
@@ -282,6 +283,7 @@ cli_conformance.register(cli)
 cli_extract.register(cli)
 cli_demo_landscape.register(cli)
 cli_demo.register(cli)
+cli_landscape.register(cli)
 cli_benefits.register(cli)
 cli_candidates.register(cli)
 

@@ -77,13 +77,27 @@ def _load_landscape(
 def _print_landscape(report: LandscapeDemoReport) -> None:
     table = Table("Log", "Cases", "Events", "Quarantined", title="Simulated KIT landscape")
     for log in report.landscape.logs():
+        object_centric = log.entry.kind == "object-centric"
         table.add_row(
             log.entry.name,
-            format_int(log.entry.cases),
+            f"{format_int(log.entry.objects)} objects"
+            if object_centric
+            else format_int(log.entry.cases),
             format_int(log.entry.events),
             format_int(log.quarantined),
         )
     out.print(table)
+    hours, robots = report.landscape.time, report.landscape.robots
+    if hours is not None:
+        out.print(
+            f"Time registration: {format_int(hours.rows)} bookings, "
+            f"{format_int(hours.quarantined)} quarantined ({hours.hours_path})."
+        )
+    if robots is not None:
+        out.print(
+            f"Robot runs: {format_int(robots.runs)} runs, {format_int(robots.transactions)} "
+            f"transactions, {format_int(robots.quarantined)} quarantined ({robots.folder})."
+        )
     links = report.landscape.links
     if links is not None:
         out.print(describe_links(links))

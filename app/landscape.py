@@ -30,6 +30,7 @@ from app.azure_devops_pipeline import (
     staged_frame,
 )
 from app.ocel_import import compute_ocel_log_stats
+from app.robots_pipeline import RobotsReport, import_robot_export
 from app.servicenow_pipeline import extraction_catalog, intermediate_folder
 from app.storing import store_canonical_log
 from app.time_pipeline import TimeReport, import_time_exports
@@ -260,6 +261,7 @@ class LandscapeReport:
     servicenow: ServiceNowPagesReport
     devops: AzureDevOpsReport | None = None
     time: TimeReport | None = None
+    robots: RobotsReport | None = None
     links: LinkReport | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -306,6 +308,14 @@ def build_landscape(
         report.seconds["time-registration"] = _lap(began)
     else:
         report.notes.append(f"no time-registration folder in {folder}: hours not imported.")
+    robots = folder / "robots"
+    if robots.is_dir():
+        began = time.perf_counter()
+        say("Robot runs: saved UiPath and Power Automate pages")
+        report.robots = import_robot_export(store, robots, say=say)
+        report.seconds["robots"] = _lap(began)
+    else:
+        report.notes.append(f"no robots folder in {folder}: robot runs not imported.")
     if report.devops is not None:
         began = time.perf_counter()
         say("Linking orders to DevOps work items; OCEL of the landscape")
