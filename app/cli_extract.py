@@ -13,8 +13,10 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from app.cli_extract_azure_devops import register as register_azure_devops
+from app.cli_landscape import print_pages_report
 from app.console import err, out, print_json
 from app.formatting import format_datetime, format_int
+from app.landscape import import_servicenow_pages
 from app.servicenow_pipeline import (
     ServiceNowReport,
     extract_servicenow,
@@ -64,7 +66,11 @@ def servicenow_command(
         Path | None, typer.Option(help="YAML or TOML file: base_url, tables, page_size, auth.")
     ] = None,
     export: Annotated[
-        Path | None, typer.Option(help="A Table API .json or list-export .csv/.zip file.")
+        Path | None,
+        typer.Option(
+            help="A Table API .json or list-export .csv/.zip file, or a folder of saved Table "
+            "API pages (<table>/page-NNNNN.json; builds servicenow-incidents and -orders)."
+        ),
     ] = None,
     name: Annotated[str, typer.Option(help="Name of the event log to build.")] = (
         "servicenow-incidents"
@@ -86,6 +92,11 @@ def servicenow_command(
         raise KitflowError("give exactly one of --config FILE (the API) or --export FILE.")
     store = LogStore()
     say = err.print
+    if export is not None and export.is_dir():
+        with _progress(f"Reading saved pages in {export}") as on_page:
+            pages = import_servicenow_pages(store, export, on_page=on_page, say=say)
+        print_pages_report(pages, as_json)
+        return
     if export is not None:
         with _progress(f"Reading {export.name}"):
             report = import_servicenow_export(
