@@ -189,10 +189,11 @@ def test_a_failed_run_resumes_after_its_last_stored_page(landscape: Path, tmp_pa
         broken = tmp_path / "broken"
         for _ in range(3):
             # Let a few pages through, then a fatal answer stops the run mid-stream.
-            ui._faults.extend([None] * rng.randint(1, 6) + ["401"])  # type: ignore[list-item]
+            ui.pass_next(times=rng.randint(1, 6))
+            ui.fail_next("401")
             with pytest.raises(FatalError):
                 extract_robots(LogStore(broken), make_config(ui.url, pa.url), retry=FAST)
-        ui._faults.clear()
+        ui.clear_faults()
         report = extract_robots(LogStore(broken), make_config(ui.url, pa.url), retry=FAST)
     assert any(r.resumed for r in report.results)
     for stream in ("uipath-Jobs", "uipath-QueueItems", "power-automate-flowsessions"):

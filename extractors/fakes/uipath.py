@@ -6,9 +6,10 @@
 ``X-UIPATH-OrganizationUnitId`` header (a missing or other folder answers 400, as Orchestrator
 does for folder-scoped entities).
 
-Faults are scripted with ``fail_next``: ``"429"`` (with ``Retry-After``), ``"500"``, ``"slow"``
-(answers after ``slow_s``), ``"drop"`` (half the body, then the connection closes), ``"401"``,
-``"403"``. ``FakeODataServer`` is the HTTP machinery shared with the Power Automate fake.
+Faults are scripted with ``fail_next`` (``pass_next`` lets requests through first): ``"429"``
+(with ``Retry-After``), ``"500"``, ``"slow"`` (answers after ``slow_s``), ``"drop"`` (half the
+body, then the connection closes), ``"401"``, ``"403"``. ``FakeODataServer`` is the HTTP
+machinery shared with the Power Automate fake.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class FakeODataServer:
         self.slow_s = slow_s
         self.latency_s = latency_s
         self.requests: list[tuple[str, dict[str, str], dict[str, str]]] = []
-        self._faults: list[Fault] = []
+        self._faults: list[Fault | None] = []  # None: answer that request normally
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -77,6 +78,16 @@ class FakeODataServer:
         """Make the next ``times`` requests fail with ``fault``."""
         with self._lock:
             self._faults.extend([fault] * times)
+
+    def pass_next(self, *, times: int = 1) -> None:
+        """Answer the next ``times`` requests normally (before the faults scripted after)."""
+        with self._lock:
+            self._faults.extend([None] * times)
+
+    def clear_faults(self) -> None:
+        """Forget every scripted fault."""
+        with self._lock:
+            self._faults.clear()
 
     def next_fault(self) -> Fault | None:
         """The next scripted fault, if any (taken off the script)."""
