@@ -298,17 +298,30 @@ def _environment() -> dict[str, str]:
 def _same_result(operation: Operation, ours: Any, theirs: Any) -> tuple[bool, str]:
     if operation in ("dfg", "filter_dfg"):
         return _same_dfg(ours, theirs), "arcs and their mean and median durations (rel. 1e-9)"
-    if operation in ("token_replay", "alignments"):
-        same = (
-            abs(ours["log_fitness"] - theirs["log_fitness"]) <= 1e-12
-            and abs(ours["fitting_pct"] - theirs["fitting_pct"]) <= 1e-9
+    if operation == "token_replay":
+        # pm4py's replay breaks ties between equally short hidden paths in the iteration order
+        # of its sets (memory addresses), so its own figures can differ from one process to the
+        # next. Our replayer follows the same order; the fair check is on one net object: the
+        # pm4py worker also runs ours (untimed) on the net it replayed.
+        same = _same_fitness(theirs["ours_on_this_net"], theirs)
+        return same, (
+            "log fitness (abs. 1e-12) and % fitting cases, on the same net object in pm4py's "
+            f"process (across processes: {'equal' if _same_fitness(ours, theirs) else 'differ'})"
         )
-        return same, "log fitness (abs. 1e-12) and % fitting cases"
+    if operation == "alignments":
+        return _same_fitness(ours, theirs), "log fitness (abs. 1e-12) and % fitting cases"
     if operation == "variants":
         return ours == theirs, "every variant and its case count (hash)"
     if operation == "discover":
         return ours == theirs, "the process tree, as text"
     return ours == theirs, "number of arcs of the DFG and number of variants"
+
+
+def _same_fitness(ours: dict[str, Any], theirs: dict[str, Any]) -> bool:
+    return bool(
+        abs(ours["log_fitness"] - theirs["log_fitness"]) <= 1e-12
+        and abs(ours["fitting_pct"] - theirs["fitting_pct"]) <= 1e-9
+    )
 
 
 def _same_dfg(ours: list[list[Any]], theirs: list[list[Any]]) -> bool:
@@ -426,10 +439,11 @@ def _ours_pm4py_backed(operation: Operation, spec: dict[str, Any], store: LogSto
         adapter.clear_cache()  # every repetition computes; the cache would make it free
         return adapter.compute_fitness(store.scan(LOG_NAME), model, method=method)
 
-    def summary(result: Any) -> Any:
-        return {"log_fitness": result.log_fitness, "fitting_pct": result.fitting_cases_pct}
+    return fitness, _fitness_summary
 
-    return fitness, summary
+
+def _fitness_summary(result: Any) -> dict[str, float]:
+    return {"log_fitness": result.log_fitness, "fitting_pct": result.fitting_cases_pct}
 
 
 def _theirs(operation: Operation, spec: dict[str, Any]) -> Runner:
@@ -456,7 +470,15 @@ def _theirs(operation: Operation, spec: dict[str, Any]) -> Runner:
             noise_threshold=NOISE_THRESHOLD,
         )
 
-    return run, lambda result: _pm4py_summary(operation, result)
+    def summarize(result: Any) -> Any:
+        summary = _pm4py_summary(operation, result)
+        if operation == "token_replay" and model is not None:
+            summary["ours_on_this_net"] = _fitness_summary(
+                adapter.compute_fitness(store.scan(LOG_NAME), model, method="token_replay")
+            )
+        return summary
+
+    return run, summarize
 
 
 def _pm4py_summary(operation: Operation, result: Any) -> Any:
