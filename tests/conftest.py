@@ -1,4 +1,5 @@
-"""Browser fixtures for the end-to-end tests (``@pytest.mark.e2e``).
+"""Shared fixtures: browsers for the end-to-end tests (``@pytest.mark.e2e``), a fresh data
+folder, and the simulated KIT landscape extracted once per test worker.
 
 A headless Debian Chromium driven by Selenium, and a live server that serves a Dash app on a free
 port of 127.0.0.1 in a thread. The Chromium flags keep it off the network: without the
@@ -7,13 +8,19 @@ background-networking ones it tries connections the closed build network refuses
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from app.landscape import build_landscape
+from app.simulation import simulate
+from models.store import LogStore
 
 CHROMIUM = Path(os.environ.get("KITFLOW_CHROMIUM", "/usr/bin/chromium"))
 CHROMEDRIVER = Path(os.environ.get("KITFLOW_CHROMEDRIVER", "/usr/bin/chromedriver"))
@@ -100,3 +107,31 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("KITFLOW_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("KITFLOW_DATABASE_URL", raising=False)
     return tmp_path / "data"
+
+
+@dataclass(frozen=True)
+class KitLandscape:
+    """A data folder with the simulated KIT landscape extracted into it, and its manifest."""
+
+    data_dir: Path
+    manifest: dict[str, Any]
+
+
+LANDSCAPE_KEY = "landscape-test-key-0123456789"
+
+
+@pytest.fixture(scope="session")
+def kit_landscape(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KitLandscape]:
+    """Three simulated years (2023-2025, every go-live inside) at a tenth of KIT's volume,
+    extracted through the extractors' export paths: built once per test worker."""
+    root = tmp_path_factory.mktemp("kit-landscape")
+    folder = root / "sim"
+    simulate(folder, seed=42, scale=0.1, start="2023-01-01", end="2025-12-31")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("KITFLOW_PSEUDONYM_KEY", LANDSCAPE_KEY)
+    patch.delenv("KITFLOW_DATABASE_URL", raising=False)
+    data = root / "data"
+    build_landscape(LogStore(data), folder)
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    yield KitLandscape(data, manifest)
+    patch.undo()

@@ -1,0 +1,185 @@
+"""Realised savings and follow-up on the simulated KIT landscape, against its manifest.
+
+The landscape (tests/conftest.py) is extracted through the extractors; the manifest says what
+was planted. Robot run data and process mining must give each automation's planted hours
+saved exactly; time registration within 1 % (it counts hours by the day they were registered,
+so a case registered across the go-live month moves a few hours); all three within 10 %.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.benefits import load_case_inputs, measure_case
+from app.dashboard.pages import benefits as benefits_page
+from app.followup import FollowUpReport, describe, evaluate_followup
+from models.realisation import CaseRealisation, SolutionRealisation
+from models.store import LogStore
+from tests.cli_support import run
+from tests.conftest import KitLandscape
+
+CASES = Path(__file__).resolve().parent.parent / "data" / "business_cases"
+AUTOMATION = CASES / "automation-solutions.yaml"
+TASK_MANAGEMENT = CASES / "cross-cutting-task-management.yaml"
+AS_OF = dt.date(2026, 11, 23)
+
+
+@pytest.fixture(scope="module")
+def automation(kit_landscape: KitLandscape) -> CaseRealisation:
+    return measure_case(load_case_inputs(AUTOMATION, kit_landscape.data_dir))
+
+
+@pytest.fixture(scope="module")
+def task_management(kit_landscape: KitLandscape) -> FollowUpReport:
+    inputs = load_case_inputs(TASK_MANAGEMENT, kit_landscape.data_dir)
+    return evaluate_followup(inputs, as_of=AS_OF)
+
+
+def _planted(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The manifest's automations by the case's sub-solution name (same order as the case)."""
+    names = [s.name for s in load_case_inputs(AUTOMATION, Path(".")).case.sub_solutions]
+    return dict(zip(names, manifest["effects"]["automations"], strict=True))
+
+
+def _solution(realisation: CaseRealisation, name: str) -> SolutionRealisation:
+    return next(s for s in realisation.solutions if s.name == name)
+
+
+def test_each_method_recovers_each_automations_planted_hours(
+    automation: CaseRealisation, kit_landscape: KitLandscape
+) -> None:
+    for name, planted in _planted(kit_landscape.manifest).items():
+        solution = _solution(automation, name)
+        truth = planted["robot"]["hours_saved"]
+        hours = {e.method: e.hours for e in solution.estimates}
+        assert set(hours) == {"robot", "time_registration", "process_mining"}, name
+        assert hours["robot"] == pytest.approx(truth), name
+        assert hours["process_mining"] == pytest.approx(truth), name
+        assert hours["time_registration"] == pytest.approx(truth, rel=0.01), name
+        assert solution.primary == "robot"
+        assert solution.disagreements == ()
+
+
+def test_robot_volume_per_month_is_the_planted_transactions(
+    automation: CaseRealisation, kit_landscape: KitLandscape
+) -> None:
+    for name, planted in _planted(kit_landscape.manifest).items():
+        robot = _solution(automation, name).estimate("robot")
+        assert robot is not None
+        by_month = {f"{m:%Y-%m}": v for m, v in robot.monthly.select("month", "volume").rows()}
+        assert by_month == planted["robot"]["transactions_by_month"], name
+
+
+def test_the_baseline_is_the_planted_manual_minutes_measured_before_go_live(
+    automation: CaseRealisation, kit_landscape: KitLandscape
+) -> None:
+    for name, planted in _planted(kit_landscape.manifest).items():
+        mined = _solution(automation, name).estimate("process_mining")
+        assert mined is not None
+        minutes = planted["manual_minutes_per_transaction"]
+        assert f"× {minutes:.1f} manual minutes (mined from manual cases" in mined.basis, name
+
+
+def test_coordination_saved_by_the_integration(
+    task_management: FollowUpReport, kit_landscape: KitLandscape
+) -> None:
+    planted = kit_landscape.manifest["effects"]["integration"]
+    coordination = planted["coordination_time"]
+    (solution,) = task_management.realisation.solutions
+    registered = solution.estimate("time_registration")
+    assert registered is not None
+    # The planted effect: 1,5 hours less coordination for each order after go-live.
+    truth = (coordination["hours_per_order_before"] - coordination["hours_per_order_after"]) * (
+        planted["orders"]["count_after"]
+    )
+    assert registered.hours == pytest.approx(truth, rel=0.10)
+    year_2024 = next(y for y in solution.years if y.year == 2024)
+    assert year_2024.measured["time_registration"].hours == pytest.approx(
+        coordination["reduction_hours_per_year"], rel=0.10
+    )
+    # Mining prices the handovers avoided at the hours a handover cost before (2 h over the
+    # mean handovers per order): a model, so it is checked against its own formula. It gives
+    # about 12 % less than the planted effect, because the simulated coordination does not
+    # scale with handovers.
+    mined = solution.estimate("process_mining")
+    assert mined is not None
+    handovers = planted["handovers"]
+    per_handover = coordination["hours_per_order_before"] / handovers["mean_before"]
+    modelled = (handovers["mean_before"] - handovers["mean_after"]) * per_handover
+    assert mined.hours == pytest.approx(modelled * planted["orders"]["count_after"], rel=0.01)
+
+
+def test_follow_up_status_of_the_integration_case(task_management: FollowUpReport) -> None:
+    statuses = [(t.number, t.metrics, t.status) for t in task_management.targets]
+    assert statuses == [
+        (1, "devops_practice", "missed"),
+        (2, None, "no data"),
+        (3, "handovers_per_case, realised_savings", "missed"),
+    ]
+    devops = describe(task_management.targets[0].evidence, "en")
+    # The planted misuse: only Drift og Infrastruktur breaks the SAFe rules above 10 %.
+    above = [
+        fact.values["area"]
+        for fact in task_management.targets[0].evidence
+        if float(fact.values["pct"].value) > 10  # type: ignore[union-attr]
+    ]
+    assert above == ["Drift og Infrastruktur"], devops
+    handovers = task_management.targets[2].evidence[0]
+    assert handovers.key == "evidence.handovers"
+    values = handovers.values
+    assert (values["n_before"], values["n_after"]) == (107, 278)
+
+
+def test_robot_usage_targets_on_the_landscape(kit_landscape: KitLandscape) -> None:
+    report = evaluate_followup(load_case_inputs(AUTOMATION, kit_landscape.data_dir), as_of=AS_OF)
+    usage = [t.status for t in report.targets[:5]]
+    # The assistant for simple cases went live in February 2025, after its deadline (2024).
+    assert usage == ["met", "met", "met", "met", "missed"]
+    assert describe(report.targets[4].evidence, "da") == (
+        "ingen transaktioner i KIT Assistent til simple sager senest 31-12-2024"
+    )
+
+
+def test_savings_and_followup_commands_print_the_same_figures(
+    kit_landscape: KitLandscape, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KITFLOW_DATA_DIR", str(kit_landscape.data_dir))
+    savings = json.loads(run("savings", "--case", str(AUTOMATION), "--json"))
+    planted = _planted(kit_landscape.manifest)
+    for solution in savings["solutions"]:
+        robot = next(e for e in solution["estimates"] if e["method"] == "robot")
+        truth = planted[solution["name"]]["robot"]["hours_saved"]
+        assert robot["hours"] == pytest.approx(truth, abs=0.05)  # JSON hours are to 0,1 h
+    assert savings["expected_payback_years"] == 6
+    followup = json.loads(
+        run("followup", "--case", str(TASK_MANAGEMENT), "--as-of", "2026-11-23", "--json")
+    )
+    assert [t["status"] for t in followup["targets"]] == ["missed", "no data", "missed"]
+    assert followup["targets"][1]["evidence"] == (
+        "not bound to a metric: add a target with follow_up: 2 to "
+        "cross-cutting-task-management.followup.yaml"
+    )
+
+
+def test_the_benefits_page_shows_the_case_in_danish(kit_landscape: KitLandscape) -> None:
+    store = LogStore(kit_landscape.data_dir)
+    (kit_landscape.data_dir / "business_cases").mkdir(exist_ok=True)
+    for path in CASES.glob("*.yaml"):
+        (kit_landscape.data_dir / "business_cases" / path.name).write_bytes(path.read_bytes())
+    report = evaluate_followup(load_case_inputs(AUTOMATION, kit_landscape.data_dir), as_of=AS_OF)
+    table = benefits_page.followup_table(report, "da")
+    assert table.column("status") == ["opfyldt"] * 4 + ["ikke nået"] * 6
+    savings = benefits_page.savings_table(report.realisation, "da")
+    first = savings.rows[0]
+    planted = kit_landscape.manifest["effects"]["automations"][0]["robot"]
+    successes = sum(n for m, n in planted["successful_by_month"].items() if m.startswith("2023"))
+    assert (first["solution"], first["year"], first["robot"]) == (
+        "Automatisering af ledelsestilsyn", "2023", str(successes * 6),
+    )  # fmt: skip
+    layout = str(benefits_page.build_layout(store, "da", "automation-solutions", AS_OF))
+    assert "Tilbagebetalingstid i casen: 6 år" in layout
