@@ -159,3 +159,49 @@ def test_simulated_hours_by_activity_and_month_are_recovered_exactly(
     )
     assert len(names) > 20
     assert not [n for n in names if f'"{n}"' in stored or f",{n}," in stored]
+
+
+def test_servicenow_time_cards_give_the_same_hours_as_the_export(
+    landscape: Path, tmp_path: Path
+) -> None:
+    """Time cards stored as the ServiceNow extractor stores them (user pseudonymised, only
+    declared fields) map to the same hours per activity and month as the CSV export."""
+    pseudonym = Pseudonymiser(KEY.encode())
+    kept = {
+        "time_card": ("sys_id", "task", "user", "week_starts_on", "state", "category", "total",
+                      "u_aktivitet", "monday", "tuesday", "wednesday", "thursday", "friday",
+                      "saturday", "sunday", "sys_created_on", "sys_updated_on"),
+        "sc_req_item": ("sys_id", "number", "assignment_group"),
+        "incident": ("sys_id", "number", "assignment_group"),
+        "sc_task": ("sys_id", "number", "assignment_group"),
+        "sys_user_group": ("sys_id", "name"),
+    }  # fmt: skip
+    for table, fields in kept.items():
+        for page in sorted((landscape / "servicenow" / table).glob("page-*.json")):
+            records = [
+                {k: (pseudonym(v) if k == "user" else v) for k, v in r.items() if k in fields}
+                for r in json.loads(page.read_text("utf-8"))["result"]
+            ]
+            target = tmp_path / "01_raw" / "servicenow" / table / page.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(json.dumps({"result": records}), "utf-8")
+    report = rebuild_time(LogStore(tmp_path), servicenow=True)
+    assert report.quarantined == 0 and report.notes == ()
+    cards = pl.read_parquet(report.hours_path)
+    assert cards["source"].unique().to_list() == ["servicenow:time_card"]
+    assert cards["case_reference"].null_count() == 0
+    export = pl.read_parquet(
+        import_time_exports(
+            LogStore(tmp_path / "csv"), [landscape / "time-registration"]
+        ).hours_path
+    )
+
+    def by_activity_month(frame: pl.DataFrame) -> dict[tuple[str, str], float]:
+        sums = frame.group_by("activity", pl.col("date").dt.strftime("%Y-%m").alias("m")).agg(
+            pl.col("hours").sum()
+        )
+        return {(a, m): round(h, 2) for a, m, h in sums.iter_rows()}
+
+    assert by_activity_month(cards) == by_activity_month(export)
+    # The time-card stream is remembered: a plain rebuild maps it again.
+    assert rebuild_time(LogStore(tmp_path)).rows == cards.height
