@@ -119,11 +119,15 @@ def test_events_follow_state_area_and_iteration_changes() -> None:
     assert log.quarantine.height == 0
     assert log.events["source_system"].unique().to_list() == ["azure-devops"]
     attributes = log.events.filter(pl.col("case_id") == "102").row(4, named=True)
-    assert {k: attributes[k] for k in ("work_item_type", "area_path", "iteration_path", "state",
-                                       "parent", "rev")} == {  # fmt: skip
-        "work_item_type": "Feature", "area_path": "KIT\\Drift og Infrastruktur",
-        "iteration_path": "KIT\\PI 2024-2", "state": "Closed", "parent": 101, "rev": 5,
-    }  # fmt: skip
+    names = ("work_item_type", "area_path", "iteration_path", "state", "parent", "rev")
+    assert {k: attributes[k] for k in names} == {
+        "work_item_type": "Feature",
+        "area_path": "KIT\\Drift og Infrastruktur",
+        "iteration_path": "KIT\\PI 2024-2",
+        "state": "Closed",
+        "parent": 101,
+        "rev": 5,
+    }
     assert mapped.notes == (
         "1 work item(s) lack revision 1 in the extracted history, so they have no 'Created' "
         "event; their logs start at the first change read.",
