@@ -18,8 +18,14 @@ from app.candidates import (
 )
 from app.console import out, print_json
 from models.business_case_io import parse_business_case
-from models.candidates import CandidateScore, DraftCase, build_draft_case_yaml
+from models.candidates import (
+    CandidateScore,
+    DraftCase,
+    build_draft_bindings_yaml,
+    build_draft_case_yaml,
+)
 from models.errors import InputError
+from models.followup import binding_path_for, read_bindings
 from models.store import LogStore
 
 
@@ -107,9 +113,13 @@ def _write_draft(report: CandidateReport, wanted: str, path: Path, first_year: i
     parse_business_case(text, source=str(path))  # refuse to write what the reader rejects
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, "utf-8")
+    bindings = binding_path_for(path)
+    bindings.write_text(build_draft_bindings_yaml(score, draft, path.name), "utf-8")
+    read_bindings(bindings)  # the draft bindings must read back
     out.print(
-        f"Wrote a business-case draft for {score.measures.candidate_id!r} to {path}; "
-        f"check it with 'kitflow case evaluate {path}'."
+        f"Wrote a business-case draft for {score.measures.candidate_id!r} to {path} and its "
+        f"follow-up bindings to {bindings}; check it with 'kitflow case evaluate {path}', "
+        f"follow it up with 'kitflow followup --case {path}'."
     )
 
 

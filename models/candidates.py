@@ -392,6 +392,50 @@ def build_draft_case_yaml(
     return "\n".join(text) + "\n"
 
 
+# The ServiceNow work a candidate's own log holds, and the activities a person handles it
+# between (the simulated and KIT's task states): the follow-up then measures handling time.
+_DRAFT_WORK = {
+    "servicenow-orders": (
+        "sc_req_item", "catalog_items", "State: Work in Progress", "State: Closed Complete",
+    ),
+    "servicenow-incidents": ("incident", "category", "State: In Progress", "State: Resolved"),
+}  # fmt: skip
+
+
+def build_draft_bindings_yaml(score: CandidateScore, draft: DraftCase, case_file: str) -> str:
+    """The follow-up bindings (data/business_cases/README.md) for the draft ``case_file``: the
+    one solution, live from the year after development, its time-registration activity or
+    ServiceNow work, and its one target bound to ``draft.metric``."""
+    m = score.measures
+    log, _, group = m.candidate_id.partition(":")
+    solution = [
+        f"  - name: {_quote(f'Automatisering af {m.label}')}",
+        f"    go_live: {draft.first_year + 1}-01-01",
+        "    # robot_process: the release or flow name, once the robot is built",
+    ]
+    if log == "time-registration":
+        solution.append(f"    time_activity: {_quote(group)}")
+    elif log in _DRAFT_WORK and group:
+        table, key, start, end = _DRAFT_WORK[log]
+        value = f"[{_quote(group)}]" if key == "catalog_items" else _quote(group)
+        solution += [
+            "    work:",
+            f"      table: {table}",
+            f"      {key}: {value}",
+            f"      start: {_quote(start)}",
+            f"      end: {_quote(end)}",
+        ]
+    text = [
+        "# Follow-up bindings drafted by 'kitflow candidates --draft-case'. Check before use.",
+        f"case: {_quote(case_file)}",
+        "solutions:",
+        *solution,
+        "targets:",
+        f"  - {{follow_up: 1, metric: {draft.metric}}}",
+    ]
+    return "\n".join(text) + "\n"
+
+
 def _line(
     label: str, omraade: str, kind: str, amounts: dict[int, int], *, admin_effect: bool = False
 ) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,28 +13,17 @@ import polars as pl
 import pytest
 
 from app.candidates import CandidateOptions, CandidateReport, find_candidates, read_parameters
-from app.landscape import build_landscape
-from app.simulation import simulate
-from models.store import PRIMARY, LogStore
+from models.store import LogStore
 from tests.cli_support import run
+from tests.conftest import KitLandscape
 
 BEFORE_GO_LIVES = dt.date(2023, 9, 30)  # the first go-live is 2023-10-01
 
 
-@pytest.fixture(scope="session")
-def landscape(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, Any]]]:
-    """A data folder built from 18 simulated months at a tenth of KIT's volume, and the
-    manifest of what was planted."""
-    root = tmp_path_factory.mktemp("candidates")
-    folder = root / "sim"
-    simulate(folder, seed=42, scale=0.1, start="2023-01-01", end="2024-06-30")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("KITFLOW_PSEUDONYM_KEY", "candidates-test-key-0123456789")
-    patch.delenv("KITFLOW_DATABASE_URL", raising=False)
-    data = root / "data"
-    build_landscape(LogStore(data), folder)
-    yield data, json.loads((folder / "manifest.json").read_text("utf-8"))
-    patch.undo()
+@pytest.fixture(scope="module")
+def landscape(kit_landscape: KitLandscape) -> tuple[Path, dict[str, Any]]:
+    """The shared simulated landscape (tests/conftest.py) and the manifest of what was planted."""
+    return kit_landscape.data_dir, kit_landscape.manifest
 
 
 def _rank(data: Path, **options: Any) -> CandidateReport:
@@ -96,47 +84,27 @@ def test_registered_hours_of_a_planted_target_match_the_manifest(
 
 
 def test_robot_transactions_mark_a_process_as_already_automated(
-    landscape: tuple[Path, dict[str, Any]], tmp_path: Path
+    landscape: tuple[Path, dict[str, Any]],
 ) -> None:
-    data, _ = landscape
-    store = LogStore(data)
-    cases = store.read("servicenow-orders").group_by("case_id").agg(pl.col("timestamp").min())
-    # The robot takes the Indsigtsanmodning orders of 2024 (from the staged catalog item).
-    items = _indsigt_cases(data)
-    after = cases.filter(
-        pl.col("case_id").is_in(items.implode())
-        & (pl.col("timestamp") >= dt.datetime(2024, 3, 1, tzinfo=dt.UTC))
-    ).sort("case_id")
-    references = after["case_id"].to_list()
-    assert len(references) > 4
-    statuses = ["Successful"] * (len(references) - 1) + ["Failed"]
-    robots = data / PRIMARY / "robots"
-    robots.mkdir(parents=True, exist_ok=True)
-    starts = after["timestamp"] + dt.timedelta(hours=1)
-    pl.DataFrame(
-        {
-            "reference": references,
-            "start": starts,
-            "status": statuses,
-            "process_name": ["KIT_Indsigtsanmodning_Udtraek"] * len(references),
-        }
-    ).write_parquet(robots / "transactions.parquet")
-    try:
-        report = _rank(data, since=dt.date(2024, 1, 1))
-    finally:
-        (robots / "transactions.parquet").unlink()
+    data, manifest = landscape
+    report = _rank(data, since=dt.date(2024, 1, 1), until=dt.date(2024, 6, 30))
     done = {s.measures.candidate_id: s for s in report.scores if s.status == "already automated"}
-    assert set(done) == {
-        "servicenow-orders:Indsigtsanmodning",
-        "time-registration:Indsigtsanmodninger",
-    }
-    automated = done["servicenow-orders:Indsigtsanmodning"].measures.automated
-    assert automated is not None
-    assert automated.robot_process == "KIT_Indsigtsanmodning_Udtraek"
-    assert automated.go_live == starts.min().date().isoformat()  # type: ignore[union-attr]
-    assert automated.robot_transactions == len(references)
-    assert automated.realised_share == pytest.approx((len(references) - 1) / len(references))
+    months = [f"2024-{m:02d}" for m in range(1, 7)]
+    live = [a for a in manifest["effects"]["automations"] if a["go_live"] < "2024-07"]
+    assert [a["key"] for a in live] == ["ledelsestilsyn", "indsigtsanmodninger", "journalisering"]
+    for auto in live:
+        (item,) = auto["servicenow"]["cat_item_names"]
+        automated = done[f"servicenow-orders:{item}"].measures.automated
+        assert automated is not None
+        robot = auto["robot"]
+        transactions = sum(robot["transactions_by_month"].get(m, 0) for m in months)
+        successful = sum(robot["successful_by_month"].get(m, 0) for m in months)
+        assert automated.robot_process == auto["process_name"]
+        assert automated.robot_transactions == transactions
+        assert automated.realised_share == pytest.approx(successful / transactions)
+        assert f"time-registration:{auto['time_registration']['aktivitet']}" in done
     assert all(s.rank == 0 for s in done.values())
+    assert not any("Standard requests" in i or "Simple sager" in i for i in done)
 
 
 def _indsigt_cases(data: Path) -> pl.Series:
@@ -168,3 +136,9 @@ def test_cli_json_and_draft_case_round_trip(
     text = draft.read_text("utf-8")
     assert f"      2025: {-saving}" in text  # development in 2024, savings from 2025
     assert "      2024: 1000" in text
+    # The draft comes with follow-up bindings, so it can be followed up at once.
+    followup = json.loads(run("followup", "--case", str(draft), "--as-of", "2026-01-01", "--json"))
+    (target,) = followup["targets"]
+    assert (target["metrics"], target["deadline"]) == ("realised_savings", "2025-12-31")
+    (solution,) = followup["savings"]["solutions"]
+    assert (solution["name"], solution["go_live"]) == (evaluated["title"], "2025-01-01")
