@@ -17,6 +17,7 @@ from app.robots_pipeline import (
     extract_robots,
     import_robot_export,
     primary_folder,
+    read_robots_config,
 )
 from app.simulation.generate import simulate
 from extractors.base import RetryPolicy, iter_raw_pages, raw_folder
@@ -202,3 +203,53 @@ def test_a_failed_run_resumes_after_its_last_stored_page(landscape: Path, tmp_pa
         assert pl.read_parquet(primary_folder(broken) / table).equals(
             pl.read_parquet(primary_folder(tmp_path / "once") / table)
         )
+
+
+def test_a_new_run_rereads_items_that_were_unfinished(landscape: Path, tmp_path: Path) -> None:
+    ui, pa = fakes(landscape)
+    items = ui.entities["QueueItems"]
+    pending = items[3]
+    final_status = pending["Status"]
+    pending["Status"], pending["EndProcessing"] = "InProgress", None
+    with ui, pa:
+        extract_robots(LogStore(tmp_path), make_config(ui.url, pa.url), retry=FAST)
+        first = pl.read_parquet(primary_folder(tmp_path) / "transactions.parquet")
+        assert first.filter(pl.col("transaction_id") == str(pending["Id"]))["status"].to_list() == [
+            "running"
+        ]
+        pending["Status"] = final_status
+        pending["EndProcessing"] = pending["StartProcessing"]
+        ui.requests.clear()
+        report = extract_robots(LogStore(tmp_path), make_config(ui.url, pa.url), retry=FAST)
+        queries = [p for path, p, _ in ui.requests if path == "/odata/QueueItems"]
+    assert queries[0]["$filter"] == f"Id gt {pending['Id'] - 1}"  # the low-water mark
+    again = pl.read_parquet(primary_folder(tmp_path) / "transactions.parquet")
+    assert again.height == first.height
+    assert again.filter(pl.col("status") == "running").height == 0
+    by_stream = {r.stream: r.records for r in report.results}
+    assert by_stream["uipath-QueueItems"] == len(items) - 3
+
+
+def test_configuration_file_and_its_errors(tmp_path: Path) -> None:
+    path = tmp_path / "robots.yaml"
+    path.write_text(
+        "uipath:\n  base_url: https://cloud.uipath.com/kk/kit/orchestrator_\n"
+        "  folder_id: 4711\n  token_env: KITFLOW_TEST_ROBOT_TOKEN\n  entities: [Jobs]\n"
+        "queue_processes:\n  KIT_Queue_X: KIT_X\n",
+        "utf-8",
+    )
+    config = read_robots_config(path)
+    assert config.uipath == PlatformConfig(
+        base_url="https://cloud.uipath.com/kk/kit/orchestrator_",
+        token_env=TOKEN_ENV, folder_id=4711, entities=("Jobs",), page_size=1000,
+    )  # fmt: skip
+    assert config.power_automate is None and config.queue_processes == {"KIT_Queue_X": "KIT_X"}
+    path.write_text("uipath:\n  base_url: x\n  token_env: T\n  entities: [Robots]\n", "utf-8")
+    with pytest.raises(FatalError, match=r"uipath\.entities has Robots; known: QueueDefinitions"):
+        read_robots_config(path)
+    path.write_text("uipath: {base_url: x}\ncolour: blue\n", "utf-8")
+    with pytest.raises(FatalError, match="unknown: colour"):
+        read_robots_config(path)
+    missing = PlatformConfig(base_url="x", token_env="KITFLOW_TEST_UNSET_TOKEN")
+    with pytest.raises(FatalError, match="export KITFLOW_TEST_UNSET_TOKEN=<access token>"):
+        missing.token()
