@@ -18,8 +18,11 @@ $(STAMP): pyproject.toml
 run: $(STAMP) demo-data
 	$(BIN)/kitflow serve --host 127.0.0.1 --port $(PORT)
 
+# The simulated KIT landscape through the extractors (about 2 CPU minutes at scale 1; skipped when
+# stored), then the real public logs from ../shared/data when that folder is there.
+DEMO_SCALE ?= 1
 demo-data: $(STAMP)
-	$(BIN)/kitflow demo --source ../shared/data
+	$(BIN)/kitflow demo --scale $(DEMO_SCALE)
 
 test: $(STAMP) lint typecheck layers pytest
 
