@@ -112,6 +112,7 @@ def savings_json(realisation: CaseRealisation, inputs: CaseInputs) -> dict[str, 
         ],
         "expected_payback_years": realisation.expected_payback_years,
         "forecast_payback_years": realisation.forecast_payback_years,
+        "forecast_payback_year": realisation.forecast_payback_year,
     }
 
 
@@ -208,7 +209,8 @@ def _print_savings(realisation: CaseRealisation, inputs: CaseInputs) -> None:
     out.print(_forecast_table(realisation))
     out.print(
         f"Tilbagebetalingstid: {realisation.expected_payback_years or '-'} år i casen, "
-        f"{realisation.forecast_payback_years or '-'} år med målte og fremskrevne gevinster."
+        f"{realisation.forecast_payback_years or '-'} år med målte og fremskrevne gevinster"
+        + (f" (i {year})." if (year := realisation.forecast_payback_year) else ".")
     )
 
 

@@ -95,6 +95,14 @@ class CaseRealisation:
     forecast: tuple[ForecastYear, ...]
     expected_payback_years: int | None
     forecast_payback_years: int | None
+    first_effect_year: int | None = None
+
+    @property
+    def forecast_payback_year(self) -> int | None:
+        """The calendar year the measured-and-forecast savings pay the case back."""
+        if self.forecast_payback_years is None or self.first_effect_year is None:
+            return None
+        return self.first_effect_year + self.forecast_payback_years - 1
 
 
 def expected_hours(case: BusinessCase) -> dict[str, dict[int, float]]:
@@ -203,8 +211,9 @@ def realise_case(case: BusinessCase, solutions: Sequence[SolutionRealisation]) -
         [(f.year, f.cumulative_tkr) for f in forecast], first_year=first_year
     )
     return CaseRealisation(
-        case.title, case.price_level_year, tuple(solutions), tuple(forecast), expected, measured
-    )
+        case.title, case.price_level_year, tuple(solutions), tuple(forecast), expected, measured,
+        first_year,
+    )  # fmt: skip
 
 
 def _year_hours(year: int, solutions: Sequence[SolutionRealisation]) -> tuple[float, bool]:

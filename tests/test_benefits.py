@@ -208,6 +208,7 @@ def test_realisation_forecasts_at_the_run_rate_and_recomputes_payback() -> None:
     assert str(by_year[2025].savings_tkr) == "-500.0"
     # Costs 1.000 + 500 + 0 … and savings −500 a year from 2024: as the case, payback 6.
     assert (case.expected_payback_years, case.forecast_payback_years) == (6, 6)
+    assert case.forecast_payback_year == 2028
     assert str(by_year[2028].cumulative_tkr) == "-500.0"
 
 
