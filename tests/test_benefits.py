@@ -229,11 +229,11 @@ def test_deadlines_are_read_from_the_cases_danish_text(text: str, expected: dt.d
 @pytest.mark.parametrize(
     ("reading", "as_of", "status"),
     [
-        (Reading(None, False, ""), dt.date(2024, 6, 1), "no data"),
-        (Reading(True, True, ""), dt.date(2026, 1, 1), "met"),
-        (Reading(False, True, ""), dt.date(2025, 1, 1), "missed"),
-        (Reading(False, True, ""), dt.date(2024, 6, 1), "on track"),
-        (Reading(False, False, ""), dt.date(2024, 6, 1), "at risk"),
+        (Reading(None, False, ()), dt.date(2024, 6, 1), "no data"),
+        (Reading(True, True, ()), dt.date(2026, 1, 1), "met"),
+        (Reading(False, True, ()), dt.date(2025, 1, 1), "missed"),
+        (Reading(False, True, ()), dt.date(2024, 6, 1), "on track"),
+        (Reading(False, False, ()), dt.date(2024, 6, 1), "at risk"),
     ],
 )
 def test_status_rule(reading: Reading, as_of: dt.date, status: str) -> None:
