@@ -49,7 +49,12 @@ def compute_log_stats(events: pl.LazyFrame | pl.DataFrame) -> LogStats:
 
 def count_variants(events: pl.LazyFrame) -> int:
     """How many distinct activity sequences the cases of a sorted log follow."""
-    sequences = events.group_by(CASE, maintain_order=True).agg(
-        pl.col(ACTIVITY).cast(pl.String).alias("sequence")
-    )
+    # Lists of a categorical's integer codes stand for the lists of names one to one, at a
+    # fraction of the memory (4 bytes an event instead of a string each).
+    activity = pl.col(ACTIVITY)
+    if isinstance(events.collect_schema()[ACTIVITY], pl.Categorical):
+        activity = activity.to_physical()
+    else:
+        activity = activity.cast(pl.String)
+    sequences = events.group_by(CASE, maintain_order=True).agg(activity.alias("sequence"))
     return int(sequences.select(pl.col("sequence").n_unique()).collect().item())

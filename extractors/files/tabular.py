@@ -121,7 +121,19 @@ def stage_table(
     if frame.height == 0:
         raise InputError(f"{path} has a header but no rows: there is nothing to import.")
     mapping = resolve_columns(frame.columns, options.columns, path)
-    staged = _rename(frame, mapping)
+    return parse_time_columns(
+        _rename(frame.lazy(), frame.columns, mapping).collect(),
+        mapping,
+        options,
+        source_format=source_format,
+    )
+
+
+def parse_time_columns(
+    staged: pl.DataFrame, mapping: dict[str, str], options: ReadOptions, *, source_format: str
+) -> StagedLog:
+    """Parse the (start) timestamp columns of renamed rows to UTC; rows whose local time falls
+    in the daylight-saving gap go to quarantine."""
     quarantine = empty_quarantine()
     notes: list[str] = []
     for column in (TIMESTAMP, START_TIMESTAMP):
@@ -152,13 +164,19 @@ def stage_table(
     )
 
 
-def _rename(frame: pl.DataFrame, mapping: dict[str, str]) -> pl.DataFrame:
+def rename_lazy(frame: pl.LazyFrame, mapping: dict[str, str]) -> pl.LazyFrame:
+    """``event_order`` (0-based source row), the canonical columns and the extras, lazily."""
+    return _rename(frame, frame.collect_schema().names(), mapping)
+
+
+def _rename(frame: pl.LazyFrame, columns: list[str], mapping: dict[str, str]) -> pl.LazyFrame:
     used = set(mapping.values())
-    clashing = {c: _extra_name(c) for c in frame.columns if c == EVENT_ORDER and c not in used}
+    clashing = {c: _extra_name(c) for c in columns if c == EVENT_ORDER and c not in used}
     frame = frame.rename(clashing)
+    renamed = [clashing.get(c, c) for c in columns]
     numbered = frame.with_row_index(EVENT_ORDER)
     mapped = [pl.col(source).alias(canonical) for canonical, source in mapping.items()]
-    extras = [pl.col(c).alias(_extra_name(c)) for c in frame.columns if c not in used]
+    extras = [pl.col(c).alias(_extra_name(c)) for c in renamed if c not in used]
     return numbered.select([pl.col(EVENT_ORDER), *mapped, *extras])
 
 
