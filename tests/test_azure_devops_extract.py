@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -124,21 +125,42 @@ def leaks(data_dir: Path, secrets: set[str]) -> list[tuple[str, str]]:
     return found
 
 
+@dataclass(frozen=True)
+class CleanRun:
+    """One uninterrupted extraction: its data folder, report, requests and snapshot."""
+
+    data: Path
+    report: AzureDevOpsReport
+    requests: list[tuple[str, str, dict[str, str], Any]]
+    revisions: list[dict[str, Any]]
+    snapshot: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def clean(landscape: Path, tmp_path_factory: pytest.TempPathFactory) -> CleanRun:
+    data = tmp_path_factory.mktemp("clean") / "data"
+    with pytest.MonkeyPatch.context() as patch, make_fake(landscape) as fake:
+        patch.setenv(KEY_ENV, KEY)  # module scope: the autouse fixtures come later
+        patch.setenv(PAT_ENV, PAT)
+        report = extract(fake.url, data)
+        return CleanRun(data, report, list(fake.requests), fake.revisions, snapshot(data))
+
+
 @pytest.fixture
 def fake(landscape: Path) -> Iterator[FakeAzureDevOps]:
     with make_fake(landscape, retry_after_s=0.05, slow_s=1.0) as server:
         yield server
 
 
-def test_a_full_extraction_reads_every_batch_once(fake: FakeAzureDevOps, tmp_path: Path) -> None:
-    report = extract(fake.url, tmp_path / "data")
+def test_a_full_extraction_reads_every_batch_once(clean: CleanRun) -> None:
+    report = clean.report
     streams = [(r.stream, r.pages, r.records) for r in report.results]
     assert streams == [
         ("workitemrevisions", 11, REVISIONS),  # $maxPageSize=50
         ("workitemlinks", 3, LINKS),  # the server's batch of 60
         ("workitems", 4, ITEMS),  # 50 ids a POST
     ]
-    last = fake.revisions[-1]
+    last = clean.revisions[-1]
     assert report.results[0].bookmark is not None
     assert report.results[0].bookmark.value == f"{REVISIONS};{last['id']};{last['rev']}"
     assert (report.entry.cases, report.entry.events) == (ITEMS, REVISIONS)
@@ -147,14 +169,14 @@ def test_a_full_extraction_reads_every_batch_once(fake: FakeAzureDevOps, tmp_pat
         ("relations", 297, 0),
     ]  # fmt: skip
     # No request is spent after a batch flagged last; ids go in batches of at most 50.
-    paths = [path.rsplit("/", 1)[1] for _, path, _, _ in fake.requests]
+    paths = [path.rsplit("/", 1)[1] for _, path, _, _ in clean.requests]
     assert paths == ["workitemrevisions"] * 11 + ["workitemlinks"] * 3 + ["workitemsbatch"] * 4
-    posts = [body for method, _, _, body in fake.requests if method == "POST"]
+    posts = [body for method, _, _, body in clean.requests if method == "POST"]
     assert [len(b["ids"]) for b in posts] == [50, 50, 50, 4]
     assert posts[0]["$expand"] == "relations" and posts[0]["errorPolicy"] == "omit"
-    first, second = fake.requests[0][2], fake.requests[1][2]
+    first, second = clean.requests[0][2], clean.requests[1][2]
     assert first == {"includeIdentityRef": "true", "api-version": "7.1", "$maxPageSize": "50"}
-    assert second["continuationToken"] == "50;{id};{rev}".format(**fake.revisions[49])
+    assert second["continuationToken"] == "50;{id};{rev}".format(**clean.revisions[49])
 
 
 def test_the_pat_goes_as_basic_auth_with_an_empty_user(landscape: Path) -> None:
@@ -194,15 +216,12 @@ def test_a_second_run_fetches_only_what_changed(fake: FakeAzureDevOps, tmp_path:
 
 @pytest.mark.parametrize("fault", ["429", "500", "slow", "drop"])
 def test_retriable_faults_are_retried_and_change_nothing(
-    fault: Fault, fake: FakeAzureDevOps, tmp_path: Path
+    fault: Fault, fake: FakeAzureDevOps, clean: CleanRun, tmp_path: Path
 ) -> None:
-    extract(fake.url, tmp_path / "clean", timeout_s=0.5)
-    clean_requests = len(fake.requests)
-    fake.requests.clear()
     fake.fail_next(fault, times=2)
     extract(fake.url, tmp_path / "faulty", timeout_s=0.5)
-    assert len(fake.requests) == clean_requests + 2
-    assert snapshot(tmp_path / "faulty") == snapshot(tmp_path / "clean")
+    assert len(fake.requests) == len(clean.requests) + 2
+    assert snapshot(tmp_path / "faulty") == clean.snapshot
 
 
 def test_retry_after_is_honoured_on_429_and_on_200(fake: FakeAzureDevOps) -> None:
@@ -272,14 +291,10 @@ def test_a_pat_from_a_secrets_file(fake: FakeAzureDevOps, tmp_path: Path) -> Non
     assert report.entry.events == REVISIONS
 
 
-def test_no_identity_or_pat_reaches_the_data_folder(
-    fake: FakeAzureDevOps, landscape: Path, tmp_path: Path
-) -> None:
-    data = tmp_path / "data"
-    extract(fake.url, data)
+def test_no_identity_or_pat_reaches_the_data_folder(clean: CleanRun, landscape: Path) -> None:
     secrets = identities(landscape)
     assert len(secrets) > 100
-    assert leaks(data, secrets | {PAT}) == []
-    staged = pl.read_parquet(data / "02_intermediate" / "azure-devops" / "revisions.parquet")
+    assert leaks(clean.data, secrets | {PAT}) == []
+    staged = pl.read_parquet(clean.data / "02_intermediate" / "azure-devops" / "revisions.parquet")
     people = set(staged["changed_by"]) | set(staged["created_by"])
     assert all(p.startswith("p-") and len(p) == 18 for p in people)
