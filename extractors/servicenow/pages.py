@@ -120,6 +120,11 @@ class SavedPagesStream:
     _files: list[Path] = field(init=False, repr=False)
     _start: int = field(default=0, init=False, repr=False)
     _keyless_handed: set[tuple[int, int]] = field(default_factory=set, init=False, repr=False)
+    # The last file read, with each record's keyset: a page usually ends mid-file and the next
+    # one starts there, so the file is parsed once, not once per page.
+    _parsed: tuple[int, list[tuple[Any, tuple[str, str] | None]]] | None = field(
+        default=None, init=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         self._files = sorted(self.folder.glob("page-*.json"))
@@ -132,8 +137,7 @@ class SavedPagesStream:
     def fetch_page(self, cursor: Cursor) -> Page:
         """The saved records after ``cursor``, at most ``page_size`` of them."""
         picked: list[Record] = []
-        for position, record in self._records(first_page=cursor.bookmark is None):
-            keyset = _keyset(self.spec, record)
+        for position, record, keyset in self._records(first_page=cursor.bookmark is None):
             if keyset is None:
                 if position in self._keyless_handed:
                     continue
@@ -148,15 +152,17 @@ class SavedPagesStream:
         request = {"saved_pages": str(self.folder), "after": _describe(cursor)}
         return Page(records, request, bookmark_after(self.spec, records))
 
-    def _records(self, *, first_page: bool) -> Iterator[tuple[tuple[int, int], Any]]:
-        """(file index, position in file) and record, from the file the last page ended in."""
+    def _records(
+        self, *, first_page: bool
+    ) -> Iterator[tuple[tuple[int, int], Any, tuple[str, str] | None]]:
+        """(file index, position in file), record and its keyset, from the file the last page
+        ended in."""
         # Pages are read from the file where the previous page ended: a page never starts
         # before it, because the files are in keyset order (checked below).
         previous: tuple[str, str] | None = None
         for index in range(0 if first_page else self._start, len(self._files)):
             path = self._files[index]
-            for offset, record in enumerate(_read_result(path)):
-                keyset = _keyset(self.spec, record)
+            for offset, (record, keyset) in enumerate(self._parse(index)):
                 if keyset is not None and previous is not None and keyset < previous:
                     raise FatalError(
                         f"{path}: record {keyset[1]} ({self.spec.replication_key} {keyset[0]}) "
@@ -165,7 +171,13 @@ class SavedPagesStream:
                         "them with ORDERBY; save them again in that order."
                     )
                 previous = keyset or previous
-                yield (index, offset), record
+                yield (index, offset), record, keyset
+
+    def _parse(self, index: int) -> list[tuple[Any, tuple[str, str] | None]]:
+        if self._parsed is None or self._parsed[0] != index:
+            records = _read_result(self._files[index])
+            self._parsed = (index, [(r, _keyset(self.spec, r)) for r in records])
+        return self._parsed[1]
 
     def _cleaned(self, record: Any) -> Any:
         if not isinstance(record, dict):
