@@ -12,9 +12,9 @@ import typer
 from rich.table import Table
 
 from app.console import out, progress
-from app.demo import LandscapeDemoReport, load_demo_landscape, load_demo_logs
+from app.demo import MANIFEST_PATH, LandscapeDemoReport, load_demo_landscape, load_demo_logs
 from app.formatting import format_int
-from app.landscape import INCIDENTS_LOG, describe_links
+from app.landscape import describe_links
 from app.pipeline import ImportReport
 from models.errors import KitflowError
 from models.store import LogStore
@@ -66,7 +66,8 @@ def demo_command(
 def _load_landscape(
     store: LogStore, *, seed: int, scale: float, start: str, end: str, replace: bool
 ) -> None:
-    if store.catalog.get(INCIDENTS_LOG) is not None and not replace:
+    # The manifest is written last: a load that was interrupted is done again.
+    if (store.data_dir / MANIFEST_PATH).exists() and not replace:
         out.print("Simulated landscape: stored already (add --replace to load it again).")
         return
     with progress("Loading the simulated KIT landscape") as step:

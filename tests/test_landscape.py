@@ -274,3 +274,10 @@ def test_demo_refuses_a_missing_public_folder(demo: Demo) -> None:
     result = runner.invoke(cli, ["demo", "--no-landscape", "--source", "/no/such/folder"])
     assert result.exit_code != 0
     assert "does not exist" in str(result.exception) + result.output
+
+
+def test_demo_again_keeps_the_stored_landscape(demo: Demo) -> None:
+    before = demo.store.entry("kit-orders").imported_at
+    output = run("demo", "--no-public", "--scale", str(SCALE))
+    assert "Simulated landscape: stored already" in output
+    assert demo.store.entry("kit-orders").imported_at == before
