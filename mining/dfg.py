@@ -6,10 +6,18 @@ few hundred rows of the result, looked up in the column type's category list (no
 the events). A directly-follows pair is one integer key, source code times a base plus target
 code (32-bit while the codes fit in 16 bits, else 64-bit), so grouping hashes one integer
 instead of two strings.
+
+Repeats: the graph of a stored log (a bare scan of its Parquet file, as ``LogStore.scan``
+returns it) is kept in memory per file version (path, size, modification time, inode), so a
+dashboard or notebook asking again for the same log's map gets it without a pass over the
+events. A re-import writes a new file, hence a new version; filtered views are never cached.
 """
 
 from __future__ import annotations
 
+import re
+from collections import OrderedDict
+from pathlib import Path
 from typing import Final
 
 import polars as pl
@@ -60,6 +68,54 @@ def discover_dfg(events: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
     ``discover_performance_dfg`` measures them). Sorted by frequency, then source and target. The
     log must be sorted by (case, timestamp, order), as every stored log is.
     """
+    version = stored_log_version(events)
+    if version is not None and version in _graphs:
+        _graphs.move_to_end(version)
+        return _graphs[version].clone()
+    graph = _discover_dfg(events)
+    if version is not None:
+        _graphs[version] = graph
+        while len(_graphs) > _CACHED_GRAPHS:
+            _graphs.popitem(last=False)
+        return graph.clone()
+    return graph
+
+
+_CACHED_GRAPHS = 16
+_graphs: OrderedDict[tuple[str, int, int, int, str], pl.DataFrame] = OrderedDict()
+# The unoptimised plan of a bare Parquet scan, as polars prints it; anything else (a filter,
+# a projection, several files) does not match and is computed afresh.
+_BARE_SCAN = re.compile(
+    r"Parquet SCAN \[(?P<path>[^\n\[\]]+)\]\nPROJECT \*/\d+ COLUMNS(\nESTIMATED ROWS: \d+)?"
+)
+
+
+def stored_log_version(
+    events: pl.LazyFrame | pl.DataFrame,
+) -> tuple[str, int, int, int, str] | None:
+    """(path, size, mtime in ns, inode, schema) of the one Parquet file ``events`` is a bare
+    scan of, or None for anything else (a DataFrame, a filtered or derived view, several
+    files)."""
+    if not isinstance(events, pl.LazyFrame):
+        return None
+    found = _BARE_SCAN.fullmatch(events.explain(optimized=False))
+    if found is None:
+        return None
+    try:
+        path = Path(found["path"]).resolve()
+        status = path.stat()
+    except OSError:
+        return None
+    schema = str(events.collect_schema())
+    return (str(path), status.st_size, status.st_mtime_ns, status.st_ino, schema)
+
+
+def clear_dfg_cache() -> None:
+    """Forget the cached graphs of stored logs."""
+    _graphs.clear()
+
+
+def _discover_dfg(events: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
     lazy = events.lazy()
     if not isinstance(lazy.collect_schema()[ACTIVITY], pl.Categorical):
         lazy = lazy.with_columns(pl.col(ACTIVITY).cast(pl.Categorical()))

@@ -65,3 +65,55 @@ def test_alignments_are_left_out_of_large_default_runs_with_the_reason() -> None
     assert _choose_operations(None, 100_000) == (ALL_OPERATIONS, {})
     with pytest.raises(KitflowError, match="unknown operation"):
         _choose_operations(["dfg", "fast"], 10)  # type: ignore[list-item]
+
+
+# ------------------------------------------- the stored-log DFG cache the bench's dfg measures
+
+
+def test_dfg_of_a_stored_log_is_cached_per_file_version(tmp_path: Path) -> None:
+    import datetime as dt  # noqa: PLC0415
+
+    import polars as pl  # noqa: PLC0415
+
+    from app.pipeline import import_log  # noqa: PLC0415
+    from extractors.files import ReadOptions  # noqa: PLC0415
+    from mining.dfg import (  # noqa: PLC0415
+        _discover_dfg,
+        clear_dfg_cache,
+        discover_dfg,
+        stored_log_version,
+    )
+    from models.store import LogStore  # noqa: PLC0415
+
+    t0 = dt.datetime(2024, 1, 1)
+    hour = dt.timedelta(hours=1)
+
+    def write(path: Path, activities: list[str]) -> Path:
+        times = [t0 + i * hour for i in range(len(activities))]
+        pl.DataFrame({"case_id": "c1", "activity": activities, "timestamp": times}).write_parquet(
+            path
+        )
+        return path
+
+    clear_dfg_cache()
+    store = LogStore(tmp_path / "data", f"sqlite:///{tmp_path / 'c.db'}")
+    import_log(
+        store, write(tmp_path / "a.parquet", ["A", "B", "C"]), name="log", options=ReadOptions()
+    )
+    first = discover_dfg(store.scan("log"))
+    assert first.select("source", "target", "frequency").rows() == [("A", "B", 1), ("B", "C", 1)]
+    assert stored_log_version(store.scan("log")) is not None
+    again = discover_dfg(store.scan("log"))
+    assert again.equals(first) and again.equals(_discover_dfg(store.scan("log")))
+    again.clear()  # a caller changing its copy leaves the cached graph alone
+    assert discover_dfg(store.scan("log")).equals(first)
+    # A re-import writes a new file: a new version, computed afresh.
+    source = write(tmp_path / "b.parquet", ["A", "C", "C"])
+    import_log(store, source, name="log", options=ReadOptions(), replace=True)
+    replaced = discover_dfg(store.scan("log"))
+    assert replaced.select("source", "target").rows() == [("A", "C"), ("C", "C")]
+    # Views of a log are never taken for the stored log itself.
+    view = store.scan("log").filter(pl.col("activity") == "C")
+    assert stored_log_version(view) is None and stored_log_version(store.read("log")) is None
+    assert discover_dfg(view).select("source", "target").rows() == [("C", "C")]
+    clear_dfg_cache()
