@@ -128,6 +128,14 @@ def test_events_follow_state_area_and_iteration_changes() -> None:
         "parent": 101,
         "rev": 5,
     }
+    cases = log.events.group_by("case_id", maintain_order=True).agg(
+        pl.col("case:work_item_type", "case:parent_id", "case:parent_type").first()
+    )
+    assert cases.rows() == [
+        ("101", "Epic", None, None),
+        ("102", "Feature", 101, "Epic"),
+        ("103", "User Story", None, None),
+    ]
     assert mapped.notes == (
         "1 work item(s) lack revision 1 in the extracted history, so they have no 'Created' "
         "event; their logs start at the first change read.",

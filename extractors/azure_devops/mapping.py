@@ -30,7 +30,10 @@ resource = the pseudonym of System.ChangedBy; org_unit = the service area of the
 path: the first segment below the project root (``KIT\\Drift og Infrastruktur`` gives ``Drift og
 Infrastruktur``, and a team below it keeps its service area), or ``<root> (rod)`` for work filed
 at the project root itself. Event attributes: work_item_type, area_path, iteration_path, state,
-parent and rev; source_system = ``azure-devops``.
+parent and rev; case attributes (from the latest revision read): ``case:work_item_type``,
+``case:parent_id`` and ``case:parent_type`` (the parent's type, null when the parent was not
+read), as the hierarchy rules of ``docs/examples/rules.yaml`` expect; source_system =
+``azure-devops``.
 """
 
 from __future__ import annotations
@@ -442,8 +445,22 @@ def build_events(revisions: pl.DataFrame) -> MappedEvents:
             "parent",
             "rev",
         )
+        .join(_case_attributes(ordered), on=CASE, how="left")
+        .sort(EVENT_ORDER)
     )
     return MappedEvents(events, _notes(ordered))
+
+
+def _case_attributes(ordered: pl.DataFrame) -> pl.DataFrame:
+    """Per work item, from its latest revision: type, parent id and the parent's type."""
+    latest = ordered.unique(subset="id", keep="last", maintain_order=True)
+    types = latest.select(pl.col("id").alias("parent"), pl.col("work_item_type").alias("ptype"))
+    return latest.join(types, on="parent", how="left").select(
+        pl.col("id").cast(pl.String).alias(CASE),
+        pl.col("work_item_type").alias("case:work_item_type"),
+        pl.col("parent").alias("case:parent_id"),
+        pl.col("ptype").alias("case:parent_type"),
+    )
 
 
 _TRACKED = ("state", "area_path", "iteration_path")
