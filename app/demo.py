@@ -9,6 +9,7 @@ ground-truth manifest as ``<data>/landscape/manifest.json``, and deletes the tem
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import tempfile
@@ -25,6 +26,7 @@ from models.errors import InputError
 from models.store import LogStore
 
 MANIFEST_PATH = Path("landscape") / "manifest.json"
+RAW_SERVICENOW = Path("01_raw") / "servicenow"
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,7 @@ def load_demo_landscape(
 ) -> LandscapeDemoReport:
     """Simulate KIT outside the data folder, extract every source into ``store``, keep the
     manifest, delete the simulated exports."""
+    _check_same_landscape(store.data_dir, seed=seed, scale=scale, start=start, end=end)
     seconds: dict[str, float] = {}
     folder = Path(tempfile.mkdtemp(prefix="kitflow-landscape-"))
     try:
@@ -135,6 +138,36 @@ def load_demo_landscape(
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return LandscapeDemoReport(seconds, landscape, manifest)
+
+
+def _check_same_landscape(data_dir: Path, *, seed: int, scale: float, start: str, end: str) -> None:
+    """Refuse to extract a different landscape on top of one extracted already.
+
+    The extractors keep each stream's bookmark, so the records of a second landscape that lie
+    before the first one's bookmarks would be skipped and the two would mix.
+    """
+    if not (data_dir / RAW_SERVICENOW).is_dir():
+        return
+    stored = data_dir / MANIFEST_PATH
+    generator = json.loads(stored.read_text("utf-8"))["generator"] if stored.exists() else None
+    wanted = {
+        "seed": seed,
+        "scale": scale,
+        "start": f"{start}T00:00:00Z",
+        "end_exclusive": f"{dt.date.fromisoformat(end) + dt.timedelta(days=1)}T00:00:00Z",
+    }
+    if generator is not None and all(generator.get(k) == v for k, v in wanted.items()):
+        return
+    held = (
+        "a landscape whose load did not finish"
+        if generator is None
+        else f"the landscape of seed {generator['seed']}, scale {generator['scale']}"
+    )
+    raise InputError(
+        f"the data folder {data_dir} holds {held}; extracting another one on top would mix "
+        "the two (the extractors continue from their bookmarks). Use an empty data folder "
+        "(KITFLOW_DATA_DIR=/path/to/new/folder kitflow demo ...) or delete this one first."
+    )
 
 
 def _check_outside(folder: Path, data_dir: Path) -> None:

@@ -281,3 +281,12 @@ def test_demo_again_keeps_the_stored_landscape(demo: Demo) -> None:
     output = run("demo", "--no-public", "--scale", str(SCALE))
     assert "Simulated landscape: stored already" in output
     assert demo.store.entry("kit-orders").imported_at == before
+
+
+def test_demo_refuses_to_mix_another_landscape_into_the_data_folder(demo: Demo) -> None:
+    result = runner.invoke(cli, ["demo", "--no-public", "--scale", "0.1", "--replace"])
+    assert result.exit_code != 0
+    message = str(result.exception)
+    assert "holds the landscape of seed 42, scale 0.05" in message
+    assert "Use an empty data folder" in message
+    assert demo.store.entry("kit-orders").cases == 53
