@@ -89,6 +89,7 @@ class Net:
     final_marking: MarkingKey
     by_label: dict[str, int] = field(init=False)
     paths: list[dict[int, tuple[int, ...]]] = field(init=False)
+    name_rank: tuple[int, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         visible = [label for label in self.labels if label is not None]
@@ -100,6 +101,10 @@ class Net:
             )
         self.by_label = {label: t for t, label in enumerate(self.labels) if label is not None}
         self.paths = _shortest_paths_by_hidden(self)
+        # Sorting by a place's rank among the names equals sorting by its name (equal names,
+        # equal ranks: the sort stays stable), at the cost of an integer comparison.
+        ordered = sorted(set(self.place_names))
+        self.name_rank = tuple(ordered.index(name) for name in self.place_names)
 
 
 def _shortest_paths_by_hidden(net: Net) -> list[dict[int, tuple[int, ...]]]:
@@ -164,7 +169,7 @@ def _tokens_out(net: Net, t: int) -> int:
 
 
 def _by_name(net: Net, places: Sequence[int]) -> list[int]:
-    return sorted(places, key=lambda p: net.place_names[p])
+    return sorted(places, key=net.name_rank.__getitem__)
 
 
 def _paths_between(
@@ -261,25 +266,36 @@ class TokenReplayer:
 
     def __init__(self, net: Net) -> None:
         self.net = net
-        self._steps: dict[tuple[MarkingKey, str], Step] = {}
-        self._endings: dict[MarkingKey, Ending] = {}
+        # Markings are numbered once, so a step is looked up by (number, activity) instead of
+        # hashing the whole marking at every event.
+        self._numbers: dict[MarkingKey, int] = {}
+        self._markings: list[MarkingKey] = []
+        self._steps: dict[tuple[int, str], tuple[int, int, int, int]] = {}
+        self._endings: dict[int, Ending] = {}
+
+    def _number(self, marking: MarkingKey) -> int:
+        number = self._numbers.get(marking)
+        if number is None:
+            number = self._numbers[marking] = len(self._markings)
+            self._markings.append(marking)
+        return number
 
     def replay(self, activities: Sequence[str]) -> ReplayCounts:
         """The replay of one trace: pm4py's ``apply_trace`` with its default parameters."""
-        marking = self.net.initial_marking
+        state = self._number(self.net.initial_marking)
         missing = consumed = 0
         produced = sum(n for _, n in self.net.initial_marking)
+        steps = self._steps
         for activity in activities:
-            step = self._steps.get((marking, activity))
+            step = steps.get((state, activity))
             if step is None:
-                step = self._step(marking, activity)
-                self._steps[(marking, activity)] = step
-            marking, m, c, p = step
+                after, m, c, p = self._step(self._markings[state], activity)
+                step = steps[(state, activity)] = (self._number(after), m, c, p)
+            state, m, c, p = step
             missing, consumed, produced = missing + m, consumed + c, produced + p
-        ending = self._endings.get(marking)
+        ending = self._endings.get(state)
         if ending is None:
-            ending = self._ending(marking)
-            self._endings[marking] = ending
+            ending = self._endings[state] = self._ending(self._markings[state])
         end_consumed, end_produced, remaining, lacking = ending
         consumed += end_consumed + sum(n for _, n in self.net.final_marking)
         produced += end_produced
