@@ -4,6 +4,7 @@ quarantine reasons, the generic CSV, and the UiPath query built from a saved boo
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -205,3 +206,11 @@ def test_uipath_query_from_a_saved_bookmark_and_the_low_water_mark() -> None:
     assert _low_water(spec, Cursor(Bookmark("50210", ""), resume=True), page) == "50211"
     assert _low_water(spec, resumed, page) == "50100"
     assert _low_water(spec, new_run, page) == "50211"
+
+
+@pytest.mark.parametrize("name", ["robots", "time_registration"])
+def test_the_packages_export_exactly_their_public_names(name: str) -> None:
+    package = importlib.import_module(f"extractors.{name}")
+    public = {n for n in dir(package) if not n.startswith("_")}
+    modules = {"client", "export", "mapping", "streams"}
+    assert set(package.__all__) == public - modules
