@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from app.console import out, progress
+from app.console import err, out, progress
 from app.demo import MANIFEST_PATH, LandscapeDemoReport, load_demo_landscape, load_demo_logs
 from app.formatting import format_int
 from app.landscape import describe_links
@@ -71,7 +71,9 @@ def _load_landscape(
         out.print("Simulated landscape: stored already (add --replace to load it again).")
         return
     with progress("Loading the simulated KIT landscape") as step:
-        report = load_demo_landscape(store, seed=seed, scale=scale, start=start, end=end, say=step)
+        report = load_demo_landscape(
+            store, seed=seed, scale=scale, start=start, end=end, say=err.print, step=step
+        )
     _print_landscape(report)
 
 

@@ -116,19 +116,20 @@ def load_demo_landscape(
     start: str = "2023-01-01",
     end: str = "2025-12-31",
     say: Callable[[str], None] = _say_nothing,
+    step: Callable[[str], None] = _say_nothing,
 ) -> LandscapeDemoReport:
     """Simulate KIT outside the data folder, extract every source into ``store``, keep the
-    manifest, delete the simulated exports."""
+    manifest, delete the simulated exports. ``step`` names each step, ``say`` gives messages."""
     _check_same_landscape(store.data_dir, seed=seed, scale=scale, start=start, end=end)
     seconds: dict[str, float] = {}
     folder = Path(tempfile.mkdtemp(prefix="kitflow-landscape-"))
     try:
         _check_outside(folder, store.data_dir)
         began = time.perf_counter()
-        say(f"Simulating KIT (seed {seed}, scale {scale}, {start} to {end})")
+        step(f"Simulating KIT (seed {seed}, scale {scale}, {start} to {end})")
         simulate(folder, seed=seed, scale=scale, start=start, end=end)
         seconds["simulate"] = time.perf_counter() - began
-        landscape = build_landscape(store, folder, say=say)
+        landscape = build_landscape(store, folder, say=say, step=step)
         seconds.update(landscape.seconds)
         manifest = store.data_dir / MANIFEST_PATH
         manifest.parent.mkdir(parents=True, exist_ok=True)

@@ -282,18 +282,22 @@ def build_landscape(
     *,
     say: Say = _say_nothing,
     on_page: PageCallback = _no_progress,
+    step: Say = _say_nothing,
 ) -> LandscapeReport:
     """Extract every source of a landscape folder (``kitflow simulate`` layout) into ``store``
-    through the extractors' export paths, then build the cross-system views."""
+    through the extractors' export paths, then build the cross-system views.
+
+    ``step`` receives the name of each step (for a progress line); ``say`` the messages meant
+    to stay on screen (a new pseudonymisation key, say)."""
     began = time.perf_counter()
-    say("ServiceNow: saved Table API pages")
+    step("ServiceNow: saved Table API pages")
     servicenow = import_servicenow_pages(store, folder / "servicenow", on_page=on_page, say=say)
     report = LandscapeReport(servicenow)
     report.seconds["servicenow"] = _lap(began)
     batches = folder / "azure-devops"
     if batches.is_dir():
         began = time.perf_counter()
-        say("Azure DevOps: saved revision, link and work-item batches")
+        step("Azure DevOps: saved revision, link and work-item batches")
         report.devops = import_azure_devops_export(
             store, batches, replace=True, on_page=on_page, say=say
         )
@@ -303,7 +307,7 @@ def build_landscape(
     exports = folder / "time-registration"
     if exports.is_dir():
         began = time.perf_counter()
-        say("Time registration: CSV exports")
+        step("Time registration: CSV exports")
         report.time = import_time_exports(store, [exports], say=say)
         report.seconds["time-registration"] = _lap(began)
     else:
@@ -311,14 +315,14 @@ def build_landscape(
     robots = folder / "robots"
     if robots.is_dir():
         began = time.perf_counter()
-        say("Robot runs: saved UiPath and Power Automate pages")
+        step("Robot runs: saved UiPath and Power Automate pages")
         report.robots = import_robot_export(store, robots, say=say)
         report.seconds["robots"] = _lap(began)
     else:
         report.notes.append(f"no robots folder in {folder}: robot runs not imported.")
     if report.devops is not None:
         began = time.perf_counter()
-        say("Linking orders to DevOps work items; OCEL of the landscape")
+        step("Linking orders to DevOps work items; OCEL of the landscape")
         report.links = link_landscape(store)
         report.seconds["linking"] = _lap(began)
     return report
