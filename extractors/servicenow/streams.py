@@ -113,7 +113,10 @@ STREAMS: Mapping[str, StreamSpec] = {
             name="time_card",
             fields=(
                 "sys_id", "task", "user", "week_starts_on", "state", "category", "total",
-                "sys_created_on", "sys_updated_on",
+                # The hours per weekday put a booking on its own day; u_aktivitet is KIT's
+                # activity category (an absent custom field is left out by ServiceNow).
+                "u_aktivitet", "monday", "tuesday", "wednesday", "thursday", "friday",
+                "saturday", "sunday", "sys_created_on", "sys_updated_on",
             ),
             person_fields=("user",),
             datetime_fields=("sys_created_on", "sys_updated_on"),
