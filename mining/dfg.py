@@ -16,6 +16,7 @@ events. A re-import writes a new file, hence a new version; filtered views are n
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Final
@@ -69,20 +70,24 @@ def discover_dfg(events: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
     log must be sorted by (case, timestamp, order), as every stored log is.
     """
     version = stored_log_version(events)
-    if version is not None and version in _graphs:
-        _graphs.move_to_end(version)
-        return _graphs[version].clone()
+    if version is None:
+        return _discover_dfg(events)
+    with _graphs_lock:  # the dashboard serves requests from several threads
+        cached = _graphs.get(version)
+        if cached is not None:
+            _graphs.move_to_end(version)
+            return cached.clone()
     graph = _discover_dfg(events)
-    if version is not None:
+    with _graphs_lock:
         _graphs[version] = graph
         while len(_graphs) > _CACHED_GRAPHS:
             _graphs.popitem(last=False)
-        return graph.clone()
-    return graph
+    return graph.clone()
 
 
 _CACHED_GRAPHS = 16
 _graphs: OrderedDict[tuple[str, int, int, int, str], pl.DataFrame] = OrderedDict()
+_graphs_lock = threading.Lock()
 # The unoptimised plan of a bare Parquet scan, as polars prints it; anything else (a filter,
 # a projection, several files) does not match and is computed afresh.
 _BARE_SCAN = re.compile(
@@ -98,21 +103,22 @@ def stored_log_version(
     files)."""
     if not isinstance(events, pl.LazyFrame):
         return None
-    found = _BARE_SCAN.fullmatch(events.explain(optimized=False))
-    if found is None:
-        return None
     try:
+        found = _BARE_SCAN.fullmatch(events.explain(optimized=False))
+        if found is None:
+            return None
         path = Path(found["path"]).resolve()
         status = path.stat()
-    except OSError:
-        return None
-    schema = str(events.collect_schema())
+        schema = str(events.collect_schema())
+    except (OSError, pl.exceptions.PolarsError):
+        return None  # not a readable file: computed (and any error reported) as usual
     return (str(path), status.st_size, status.st_mtime_ns, status.st_ino, schema)
 
 
 def clear_dfg_cache() -> None:
     """Forget the cached graphs of stored logs."""
-    _graphs.clear()
+    with _graphs_lock:
+        _graphs.clear()
 
 
 def _discover_dfg(events: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
