@@ -141,7 +141,7 @@ def test_audit_keyset_repeats_the_fixed_filter_in_each_branch() -> None:
     query = build_query(spec, Cursor(Bookmark("2025-03-03 08:05:31", "a1"), resume=True))
     fixed = (
         "tablenameINincident,sc_request,sc_req_item,sc_task"
-        "^fieldnameINstate,assignment_group,assigned_to,priority"
+        "^fieldnameINstate,assignment_group,assigned_to,priority,approval"
     )
     assert query == (
         f"{fixed}^sys_created_on>=2025-03-03 08:05:31^sys_created_on>2025-03-03 08:05:31"

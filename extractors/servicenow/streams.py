@@ -33,6 +33,9 @@ TASK_FIELDS = (
 # sys_audit rows whose old and new values are people, and the fields whose history is mined.
 AUDIT_PERSON_FIELDNAMES = frozenset({"assigned_to", "caller_id", "opened_by", "requested_for"})
 AUDITED_FIELDNAMES = ("state", "assignment_group", "assigned_to", "priority")
+# Fetched besides: an order's approval history, which the order view (models/landscape_orders.py)
+# turns into "Approved"/"Rejected" events and the approval bottleneck is measured on.
+AUDIT_STREAM_FIELDNAMES = (*AUDITED_FIELDNAMES, "approval")
 TASK_TABLES = ("incident", "sc_request", "sc_req_item", "sc_task")
 
 
@@ -78,7 +81,10 @@ STREAMS: Mapping[str, StreamSpec] = {
             people=("caller_id", "resolved_by"), times=("resolved_at",),
         ),
         _task("sc_request", "request_state", "approval", people=("requested_for",)),
-        _task("sc_req_item", "request", "cat_item", "stage", "approval", people=("requested_for",)),
+        _task(
+            "sc_req_item", "request", "cat_item", "stage", "approval", "correlation_id",
+            people=("requested_for",),
+        ),
         _task("sc_task", "request", "request_item"),
         StreamSpec(
             name="sys_audit",
@@ -88,7 +94,7 @@ STREAMS: Mapping[str, StreamSpec] = {
             ),
             replication_key="sys_created_on",
             fixed_filter=(
-                f"tablenameIN{','.join(TASK_TABLES)}^fieldnameIN{','.join(AUDITED_FIELDNAMES)}"
+                f"tablenameIN{','.join(TASK_TABLES)}^fieldnameIN{','.join(AUDIT_STREAM_FIELDNAMES)}"
             ),
             person_fields=("user", "sys_created_by"),
             datetime_fields=("sys_created_on",),
