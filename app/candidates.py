@@ -303,7 +303,8 @@ def _measure_cases(
     mined = context.hours is None
     basis: HoursBasis = "registered" if registered > 0 else "mined" if mined else "none"
     hours = registered if registered > 0 else _mined_hours(events) if mined else 0.0
-    starts = events.group_by(CASE).agg(pl.col(TIMESTAMP).min())[TIMESTAMP]
+    firsts = events.group_by(CASE).agg(pl.col(TIMESTAMP).min().dt.date().alias("day"))
+    starts = firsts["day"]
     shape = _shape(events)
     return ProcessMeasures(
         candidate_id=candidate_id,
@@ -314,8 +315,8 @@ def _measure_cases(
         years=context.years,
         handling_hours=hours,
         hours_basis=basis if hours > 0 else "none",
-        monthly_cv=_monthly_cv(starts.dt.date(), pl.repeat(1.0, starts.len(), eager=True), context),
-        automated=_automated(context.robots, references, starts.dt.date()),
+        monthly_cv=_monthly_cv(starts, pl.repeat(1.0, starts.len(), eager=True), context),
+        automated=_automated(context.robots, firsts.rename({CASE: "reference"})),
         standardisation=shape.standardisation,
         variant_entropy=shape.variant_entropy,
         branching=shape.branching,
@@ -413,25 +414,31 @@ def _months(start: dt.date, end: dt.date) -> list[str]:
     return months
 
 
-def _automated(
-    robots: pl.DataFrame | None, references: pl.Series, start_days: pl.Series
-) -> Automated | None:
-    """The robot that handles these cases, if any transaction in the period names one."""
+def _automated(robots: pl.DataFrame | None, first_days: pl.DataFrame) -> Automated | None:
+    """The robot that handles these cases (``first_days``: ``reference``, ``day`` of each
+    case's first event or booking), if any transaction in the period names one.
+
+    The go-live and the realised share come from all the robot process's transactions, not
+    only the referenced ones: after go-live, hours are registered on the exceptions alone, so
+    the referenced transactions of a time-registration activity would all be failures."""
     if robots is None:
         return None
-    done = robots.filter(pl.col("reference").is_in(references.implode()))
-    if not done.height:
+    references = first_days["reference"]
+    referenced = robots.filter(pl.col("reference").is_in(references.implode()))
+    if not referenced.height:
         return None
-    process = done["process_name"].mode().sort()[0]
-    go_live = done["start"].min()
-    successful = done.filter(pl.col("status").str.to_lowercase().is_in(SUCCESS))
-    since = int((start_days >= go_live.date()).sum())  # type: ignore[union-attr]
-    share = min(successful["reference"].n_unique() / since, 1.0) if since else 0.0
+    process = referenced["process_name"].mode().sort()[0]
+    runs = robots.filter(pl.col("process_name") == process)
+    go_live = runs["start"].min()
+    successful = runs.filter(pl.col("status").str.to_lowercase().is_in(SUCCESS))
+    manual_since = first_days.filter(pl.col("day") >= go_live.date())["reference"]  # type: ignore[union-attr]
+    handled = pl.concat([runs["reference"], manual_since]).n_unique()
+    share = min(successful["reference"].n_unique() / handled, 1.0) if handled else 0.0
     return Automated(
         robot_process=str(process),
         go_live=go_live.date().isoformat(),  # type: ignore[union-attr]
         realised_share=share,
-        robot_transactions=done.height,
+        robot_transactions=runs.height,
     )
 
 
@@ -462,7 +469,7 @@ def _activity_measures(
                 handling_hours=float(rows["hours"].sum()),
                 hours_basis="registered",
                 monthly_cv=_monthly_cv(rows["date"], rows["hours"].cast(pl.Float64), context),
-                automated=_automated(context.robots, references, _first_days(rows)),
+                automated=_automated(context.robots, _first_days(rows)),
                 standardisation=shape.standardisation,
                 variant_entropy=shape.variant_entropy,
                 branching=shape.branching,
@@ -473,12 +480,14 @@ def _activity_measures(
     return measures
 
 
-def _first_days(rows: pl.DataFrame) -> pl.Series:
-    """The first registered day of each case reference (of each row, without references)."""
-    with_reference = rows.filter(pl.col("case_reference").is_not_null())
-    if not with_reference.height:
-        return rows["date"]
-    return with_reference.group_by("case_reference").agg(pl.col("date").min())["date"]
+def _first_days(rows: pl.DataFrame) -> pl.DataFrame:
+    """The first registered day of each case reference (``reference``, ``day``)."""
+    return (
+        rows.filter(pl.col("case_reference").is_not_null())
+        .group_by("case_reference")
+        .agg(pl.col("date").min().alias("day"))
+        .rename({"case_reference": "reference"})
+    )
 
 
 def _notes(has_hours: bool, has_robots: bool) -> tuple[str, ...]:

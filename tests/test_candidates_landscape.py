@@ -102,9 +102,41 @@ def test_robot_transactions_mark_a_process_as_already_automated(
         assert automated.robot_process == auto["process_name"]
         assert automated.robot_transactions == transactions
         assert automated.realised_share == pytest.approx(successful / transactions)
-        assert f"time-registration:{auto['time_registration']['aktivitet']}" in done
+        # Hours after go-live are booked on the exceptions only; the activity is still
+        # measured against all the robot's transactions, as the orders are.
+        aktivitet = auto["time_registration"]["aktivitet"]
+        booked = done[f"time-registration:{aktivitet}"].measures.automated
+        assert booked is not None
+        assert (booked.robot_process, booked.go_live, booked.robot_transactions) == (
+            automated.robot_process,
+            automated.go_live,
+            automated.robot_transactions,
+        )
+        manual = _manual_cases_since(data, aktivitet, dt.date.fromisoformat(booked.go_live))
+        refs = _robot_references(data, auto["process_name"])
+        assert booked.realised_share == pytest.approx(successful / len(refs | manual))
     assert all(s.rank == 0 for s in done.values())
     assert not any("Standard requests" in i or "Simple sager" in i for i in done)
+
+
+def _manual_cases_since(data: Path, aktivitet: str, go_live: dt.date) -> set[str]:
+    """Cases booked on the activity in the first half of 2024, first booked on or after go-live."""
+    hours = pl.read_parquet(data / "03_primary" / "time-registration" / "hours.parquet")
+    firsts = (
+        hours.filter(pl.col("activity") == aktivitet, pl.col("case_reference").is_not_null())
+        .filter(pl.col("date").is_between(dt.date(2024, 1, 1), dt.date(2024, 6, 30)))
+        .group_by("case_reference")
+        .agg(pl.col("date").min())
+    )
+    return set(firsts.filter(pl.col("date") >= go_live)["case_reference"].to_list())
+
+
+def _robot_references(data: Path, process: str) -> set[str]:
+    """The references of the process's robot transactions in the first half of 2024."""
+    robots = pl.read_parquet(data / "03_primary" / "robots" / "transactions.parquet")
+    when = pl.col("start").dt.replace_time_zone(None)
+    period = (when >= dt.datetime(2024, 1, 1)) & (when < dt.datetime(2024, 7, 1))
+    return set(robots.filter(period, pl.col("process_name") == process)["reference"].to_list())
 
 
 def _indsigt_cases(data: Path) -> pl.Series:
