@@ -8,21 +8,23 @@ code (32-bit while the codes fit in 16 bits, else 64-bit), so grouping hashes on
 instead of two strings.
 
 Repeats: the graph of a stored log (a bare scan of its Parquet file, as ``LogStore.scan``
-returns it) is kept in memory per file version (path, size, modification time, inode), so a
-dashboard or notebook asking again for the same log's map gets it without a pass over the
-events. A re-import writes a new file, hence a new version; filtered views are never cached.
+returns it) is stored beside the log for that version of its events file and kept in memory
+(``mining.aggregates``), so a fresh process asking for the same log's map reads a few hundred
+rows instead of the events. A re-import writes a new file, hence a new version; filtered views
+are always computed.
 """
 
 from __future__ import annotations
 
-import re
-import threading
-from collections import OrderedDict
-from pathlib import Path
 from typing import Final
 
 import polars as pl
 
+from mining.aggregates import (
+    clear_aggregate_cache,
+    find_or_compute_aggregate,
+    find_stored_events_file,
+)
 from models.schema import ACTIVITY, CASE, TIMESTAMP
 
 PAIR_BASE = 2**32
@@ -68,31 +70,11 @@ def discover_dfg(events: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
     ``median_duration_s`` (seconds from the source's timestamp to the target's, as pm4py's
     ``discover_performance_dfg`` measures them). Sorted by frequency, then source and target. The
     log must be sorted by (case, timestamp, order), as every stored log is.
+
+    A bare scan of a stored log is served from its stored aggregate (``mining.aggregates``);
+    anything else is computed.
     """
-    version = stored_log_version(events)
-    if version is None:
-        return _discover_dfg(events)
-    with _graphs_lock:  # the dashboard serves requests from several threads
-        cached = _graphs.get(version)
-        if cached is not None:
-            _graphs.move_to_end(version)
-            return cached.clone()
-    graph = _discover_dfg(events)
-    with _graphs_lock:
-        _graphs[version] = graph
-        while len(_graphs) > _CACHED_GRAPHS:
-            _graphs.popitem(last=False)
-    return graph.clone()
-
-
-_CACHED_GRAPHS = 16
-_graphs: OrderedDict[tuple[str, int, int, int, str], pl.DataFrame] = OrderedDict()
-_graphs_lock = threading.Lock()
-# The unoptimised plan of a bare Parquet scan, as polars prints it; anything else (a filter,
-# a projection, several files) does not match and is computed afresh.
-_BARE_SCAN = re.compile(
-    r"Parquet SCAN \[(?P<path>[^\n\[\]]+)\]\nPROJECT \*/\d+ COLUMNS(\nESTIMATED ROWS: \d+)?"
-)
+    return find_or_compute_aggregate(events, "dfg", _discover_dfg)
 
 
 def stored_log_version(
@@ -101,13 +83,10 @@ def stored_log_version(
     """(path, size, mtime in ns, inode, schema) of the one Parquet file ``events`` is a bare
     scan of, or None for anything else (a DataFrame, a filtered or derived view, several
     files)."""
-    if not isinstance(events, pl.LazyFrame):
+    path = find_stored_events_file(events)
+    if path is None or not isinstance(events, pl.LazyFrame):
         return None
     try:
-        found = _BARE_SCAN.fullmatch(events.explain(optimized=False))
-        if found is None:
-            return None
-        path = Path(found["path"]).resolve()
         status = path.stat()
         schema = str(events.collect_schema())
     except (OSError, pl.exceptions.PolarsError):
@@ -116,9 +95,9 @@ def stored_log_version(
 
 
 def clear_dfg_cache() -> None:
-    """Forget the cached graphs of stored logs."""
-    with _graphs_lock:
-        _graphs.clear()
+    """Forget the graphs (and variant tables) of stored logs kept in this process's memory; the
+    stored aggregate files stay (they are checked against the events file on every read)."""
+    clear_aggregate_cache()
 
 
 def _discover_dfg(events: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:

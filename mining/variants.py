@@ -7,9 +7,13 @@ integer codes and named only once per variant.
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import polars as pl
 
-from mining.dfg import activity_code, find_activity_names, name_codes, time_us
+from mining.aggregates import AggregateKind, Compute, find_or_compute_aggregate
+from mining.dfg import activity_code, discover_dfg, find_activity_names, name_codes, time_us
 from models.schema import CASE
 
 Log = pl.LazyFrame | pl.DataFrame
@@ -68,10 +72,35 @@ def compute_variants(events: Log) -> pl.DataFrame:
     Columns: ``variant_rank``, ``variant`` (list of activity names), ``cases``, ``share`` (of the
     log's cases, 0-1), ``events`` (per case of the variant), ``mean_throughput_s`` and
     ``median_throughput_s`` (case throughput: last minus first timestamp, seconds).
+
+    A bare scan of a stored log is served from its stored aggregate (``mining.aggregates``);
+    anything else is computed.
     """
+    return find_or_compute_aggregate(events, "variants", _compute_variants)
+
+
+def _compute_variants(events: Log) -> pl.DataFrame:
     lazy = events.lazy()
     names = find_activity_names(lazy)
     return rank_variants(compute_case_sequences(lazy), names).drop("_sequence").collect()
+
+
+def store_log_aggregates(events_path: Path) -> dict[AggregateKind, float]:
+    """Compute and store the graph and the variant table of a stored events file (what an
+    import does once, so that no later request scans the events for them); seconds per kind.
+
+    Current aggregates are kept as they are; each kind is stored atomically.
+    """
+    seconds: dict[AggregateKind, float] = {}
+    steps: tuple[tuple[AggregateKind, Compute], ...] = (
+        ("dfg", discover_dfg),
+        ("variants", compute_variants),
+    )
+    for kind, compute in steps:
+        began = time.perf_counter()
+        compute(pl.scan_parquet(events_path))
+        seconds[kind] = time.perf_counter() - began
+    return seconds
 
 
 def compare_variants(first: Log, second: Log) -> pl.DataFrame:
