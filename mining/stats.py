@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from mining.aggregates import find_stored_events_file
+from mining.variants import compute_variants
 from models.schema import ACTIVITY, CASE, TIMESTAMP
 
 
@@ -53,6 +55,10 @@ def count_variants(events: pl.LazyFrame) -> int:
     # fraction of the memory (4 bytes an event instead of a string each).
     activity = pl.col(ACTIVITY)
     if isinstance(events.collect_schema()[ACTIVITY], pl.Categorical):
+        if find_stored_events_file(events) is not None:
+            # A stored log: its variant table is stored beside it (or stored now), one row
+            # per variant, so later requests read it instead of grouping the events again.
+            return compute_variants(events).height
         activity = activity.to_physical()
     else:
         activity = activity.cast(pl.String)

@@ -31,6 +31,7 @@ from mining.aggregates import (
 )
 from mining.dfg import _discover_dfg, discover_dfg
 from mining.filters import filter_attribute, filter_time_window
+from mining.stats import compute_log_stats
 from mining.variants import _compute_variants, compute_variants, store_log_aggregates
 from models.store import LogStore
 from tests.shared_data import shared_file
@@ -317,3 +318,15 @@ def test_filtered_views_and_frames_never_use_the_aggregate(tmp_path: Path) -> No
     assert compute_variants(only_c1).rows() == [(1, ["A", "B", "C"], 1, 1.0, 3, 14400.0, 14400.0)]
     # The planted table stays what the bare scan gets, and nothing overwrote it.
     assert pl.read_parquet(aggregate_path(events, "dfg")).equals(planted)
+
+
+def test_the_variant_count_of_a_stored_log_comes_from_its_variant_table(tmp_path: Path) -> None:
+    store = _import_tiny(tmp_path)
+    events = store.table_path("log")
+    assert not aggregate_path(events, "variants").exists()
+    stats = compute_log_stats(store.scan("log"))
+    assert (stats.cases, stats.events, stats.activities, stats.variants) == (3, 8, 3, 2)
+    assert pl.read_parquet(aggregate_path(events, "variants")).rows() == TINY_VARIANTS
+    # A view counts its own variants: only case c3 is left, one variant.
+    assert compute_log_stats(filter_attribute(store.scan("log"), "case_id", ["c3"])).variants == 1
+    assert compute_log_stats(store.read("log")).variants == 2
