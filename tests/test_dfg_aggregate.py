@@ -330,3 +330,18 @@ def test_the_variant_count_of_a_stored_log_comes_from_its_variant_table(tmp_path
     # A view counts its own variants: only case c3 is left, one variant.
     assert compute_log_stats(filter_attribute(store.scan("log"), "case_id", ["c3"])).variants == 1
     assert compute_log_stats(store.read("log")).variants == 2
+
+
+def test_filters_on_the_categorical_activity_match_names_exactly(tmp_path: Path) -> None:
+    from mining.filters import filter_activities  # noqa: PLC0415
+
+    store = _import_tiny(tmp_path)
+    scan = store.scan("log")
+    assert isinstance(scan.collect_schema()["activity"], pl.Categorical)
+    by_event = filter_attribute(scan, "activity", ["B", "no such activity"], level="event")
+    assert by_event.select("case_id").collect().to_series().to_list() == ["c1", "c2"]
+    by_case = filter_attribute(scan, "activity", ["B"], level="case", keep=False)
+    assert by_case.select("case_id").collect().to_series().to_list() == ["c3", "c3"]
+    without_b = filter_activities(scan, ["B"], keep=False)
+    assert discover_dfg(without_b).rows() == [("A", "C", 3, 12000.0, 14400.0)]
+    assert filter_activities(scan, ["no such activity"]).collect().height == 0
