@@ -1,0 +1,507 @@
+"""Optimal alignments of our own: the same costs, hence the same fitness, as pm4py's.
+
+An alignment of a trace on an accepting Petri net is a sequence of moves that reads the whole
+trace and fires the net from its initial to its final marking: a *sync move* fires a transition
+whose label is the next event (cost 0), a *log move* reads an event the model does not do at that
+point (cost 10000), a *model move* fires a transition without reading an event (10000 for a
+visible transition, 1 for a hidden "tau" one). These are pm4py's standard costs; an optimal
+alignment has the least total cost, and pm4py's fitness is a function of that cost and of the
+"best worst cost" (the cheapest run of the model alone, plus a log move per event).
+
+The search is A* over states (marking, trace position):
+
+* **Markings are numbered once per net**, and each marking's enabled transitions and successor
+  markings are computed once and shared by all variants: a log of thousands of variants walks
+  a few hundred markings, so a step of the search is integer work.
+* **The heuristic comes from the net's reachability graph**, explored once (up to
+  ``ANALYSIS_MARKING_LIMIT`` markings). For each marking ``m`` it records: whether the final
+  marking can still be reached (if not, the state is dropped), the least number of taus on any
+  run to the final marking, and per label the least (``mandatory``) and the most (``upper``,
+  possibly unbounded) number of transitions with that label on runs from ``m``. From a state
+  (``m``, position ``i``) with ``c_l`` events of label ``l`` left in the trace, at least
+  ``max(0, c_l - upper_l(m))`` of them must be log moves and at least
+  ``max(0, mandatory_l(m) - c_l)`` transitions must be model moves; these are different moves,
+  so ``10000 * (sum of both) + least taus`` never overestimates the remaining cost. It is also
+  consistent (no move lowers it by more than its own cost: a sync move lowers both counts by
+  one, a log or model move lowers one bound by at most one), so the first time A* takes a state
+  from the queue its cost is optimal, and the first complete alignment taken is optimal.
+* A net whose reachability graph is larger than the limit (or unbounded) is searched with a
+  weaker heuristic: events whose label no transition has must be log moves. Still optimal,
+  only slower.
+* As in pm4py's Dijkstra variant, a log move is not made right after a model move: the two can be
+  swapped at no cost, so only one order needs searching.
+
+Several alignments may share the optimal cost; the deviations reported (which activities were
+skipped or inserted) are then this search's choice, not necessarily pm4py's. The choice is
+deterministic: among queued states of equal estimated total cost, the one further along the
+trace goes first, then the one queued first; a state's moves are queued as the sync moves, then
+the model moves in the order of the net's transitions (the adapter sorts them by name), then the
+log move.
+
+This module does not import pm4py: the adapter hands over the net as plain indices.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+MOVE_COST = 10000
+"""pm4py's cost of a log move and of a model move on a visible transition."""
+TAU_COST = 1
+"""pm4py's cost of a model move on a hidden transition."""
+SKIP = ">>"
+"""pm4py's mark for "no move" on one side of an alignment."""
+ANALYSIS_MARKING_LIMIT = 100_000
+"""Above this many reachable markings the net is searched without the reachability heuristic."""
+SEARCH_STATE_LIMIT = 5_000_000
+"""States one alignment may expand before the search gives up (an unbounded net, typically)."""
+
+_UNREACHABLE_FINAL = "the final marking cannot be reached from the initial marking"
+_UNBOUNDED = 1 << 40
+_UNREACHABLE = 1 << 60
+
+Arcs = tuple[tuple[int, int], ...]
+"""(place index, weight) per arc."""
+Estimate = Callable[[int, int], int]
+"""The heuristic of one trace: a lower bound of the remaining cost from (marking, position)."""
+Move = tuple[str, str | None]
+"""(event label or ">>", transition label or ">>"; None for a hidden transition): pm4py's form."""
+
+
+class UnalignableNetError(ValueError):
+    """The net cannot align traces: its final marking is unreachable, or the search is too big."""
+
+
+@dataclass(frozen=True)
+class AlignmentNet:
+    """An accepting Petri net as indices: each transition's label (None if hidden) and arcs,
+    the number of places, and the initial and final markings as (place, tokens) pairs."""
+
+    labels: tuple[str | None, ...]
+    inputs: tuple[Arcs, ...]
+    outputs: tuple[Arcs, ...]
+    place_count: int
+    initial_marking: Arcs
+    final_marking: Arcs
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """One optimal alignment: its cost (pm4py's standard costs, taus included) and its moves."""
+
+    cost: int
+    moves: tuple[Move, ...]
+
+
+# ------------------------------------------------------------------------ the marking graph
+
+
+Successors = tuple[tuple[int, int, int], ...]
+"""(transition, cost of its model move, marking reached) per enabled transition."""
+
+
+class _MarkingGraph:
+    """The reachable markings of a net, numbered as they are met, and their successors."""
+
+    def __init__(self, net: AlignmentNet) -> None:
+        self.net = net
+        self.label_names = sorted({label for label in net.labels if label is not None})
+        self.label_ids = {label: n for n, label in enumerate(self.label_names)}
+        self.unknown_label = len(self.label_names)  # the id of every label the net lacks
+        self.t_label = [-1 if lb is None else self.label_ids[lb] for lb in net.labels]
+        self.t_cost = [TAU_COST if lb is None else MOVE_COST for lb in net.labels]
+        self.t_delta = [_delta(net.inputs[t], net.outputs[t]) for t in range(len(net.labels))]
+        self.markings: list[tuple[int, ...]] = []
+        self.ids: dict[tuple[int, ...], int] = {}
+        self.successors: list[Successors | None] = []
+        self.syncs: list[dict[int, tuple[tuple[int, int], ...]]] = []
+        self.initial = self.number(_vector(net.initial_marking, net.place_count))
+        self.final = self.number(_vector(net.final_marking, net.place_count))
+
+    def number(self, marking: tuple[int, ...]) -> int:
+        found = self.ids.get(marking)
+        if found is None:
+            found = self.ids[marking] = len(self.markings)
+            self.markings.append(marking)
+            self.successors.append(None)
+            self.syncs.append({})
+        return found
+
+    def expand(self, m: int) -> Successors:
+        """The enabled transitions of marking ``m`` and where they lead, computed once."""
+        known = self.successors[m]
+        if known is not None:
+            return known
+        marking = self.markings[m]
+        found: list[tuple[int, int, int]] = []
+        syncs: dict[int, list[tuple[int, int]]] = {}
+        for t, arcs in enumerate(self.net.inputs):
+            if all(marking[p] >= w for p, w in arcs):
+                fired = list(marking)
+                for p, change in self.t_delta[t]:
+                    fired[p] += change
+                target = self.number(tuple(fired))
+                found.append((t, self.t_cost[t], target))
+                if self.t_label[t] >= 0:
+                    syncs.setdefault(self.t_label[t], []).append((t, target))
+        result = self.successors[m] = tuple(found)
+        self.syncs[m] = {label: tuple(moves) for label, moves in syncs.items()}
+        return result
+
+    def explore(self, limit: int) -> bool:
+        """Number every reachable marking (breadth first); False if there are more than
+        ``limit`` of them (or infinitely many)."""
+        m = 0
+        while m < len(self.markings):
+            if len(self.markings) > limit:
+                return False
+            self.expand(m)
+            m += 1
+        return True
+
+
+def _vector(marking: Arcs, place_count: int) -> tuple[int, ...]:
+    tokens = [0] * place_count
+    for p, n in marking:
+        tokens[p] += n
+    return tuple(tokens)
+
+
+def _delta(inputs: Arcs, outputs: Arcs) -> tuple[tuple[int, int], ...]:
+    change: dict[int, int] = {}
+    for p, w in inputs:
+        change[p] = change.get(p, 0) - w
+    for p, w in outputs:
+        change[p] = change.get(p, 0) + w
+    return tuple((p, c) for p, c in change.items() if c != 0)
+
+
+# ---------------------------------------------------------------------------- the heuristic
+
+
+@dataclass(frozen=True)
+class _Bounds:
+    """Per marking: least taus to the final marking (``_UNREACHABLE`` if it cannot be reached),
+    the (label, least count) pairs every run to the final marking needs, and per label id the
+    most transitions of that label any run from it can fire (the last entry, for labels the net
+    lacks, is 0)."""
+
+    taus: list[int]
+    mandatory: list[tuple[tuple[int, int], ...]]
+    upper: list[list[int]]
+
+
+def _analyse(graph: _MarkingGraph) -> _Bounds:
+    """The heuristic's bounds for every marking of a fully explored graph."""
+    count = len(graph.markings)
+    edges = [graph.successors[m] or () for m in range(count)]
+    backward: list[list[tuple[int, int]]] = [[] for _ in range(count)]
+    for m, moves in enumerate(edges):
+        for t, _, target in moves:
+            backward[target].append((m, t))
+    taus = _least_to_final(graph, backward, [label < 0 for label in graph.t_label])
+    alive = [d < _UNREACHABLE for d in taus]
+    labels = len(graph.label_names)
+    least = [
+        _least_to_final(graph, backward, [lb == label for lb in graph.t_label])
+        for label in range(labels)
+    ]
+    mandatory = [
+        tuple((label, least[label][m]) for label in range(labels) if least[label][m] > 0)
+        if alive[m]
+        else ()
+        for m in range(count)
+    ]
+    upper = _most_per_label(graph, edges, alive)
+    return _Bounds(taus, mandatory, upper)
+
+
+def _least_to_final(
+    graph: _MarkingGraph,
+    backward: list[list[tuple[int, int]]],
+    counted: list[bool],
+) -> list[int]:
+    """Per marking, the least number of ``counted`` transitions on a run to the final
+    marking (a 0-1 breadth-first search backwards from it)."""
+    distance = [_UNREACHABLE] * len(graph.markings)
+    distance[graph.final] = 0
+    queue = deque([graph.final])
+    while queue:
+        m = queue.popleft()
+        here = distance[m]
+        for source, t in backward[m]:
+            step = 1 if counted[t] else 0
+            if here + step < distance[source]:
+                distance[source] = here + step
+                if step:
+                    queue.append(source)
+                else:
+                    queue.appendleft(source)
+    return distance
+
+
+def _most_per_label(
+    graph: _MarkingGraph, edges: list[Successors], alive: list[bool]
+) -> list[list[int]]:
+    """Per marking and label, the most transitions of that label on any run that can still
+    reach the final marking: unbounded when the run can enter a cycle through such a
+    transition. Computed on the strongly connected components, sinks first."""
+    labels = len(graph.label_names)
+    components = _components(edges, alive)
+    component_of = [-1] * len(edges)
+    for c, members in enumerate(components):
+        for m in members:
+            component_of[m] = c
+    upper_of: list[list[int]] = []
+    for c, members in enumerate(components):  # Tarjan's order: successors come first
+        best = [0] * (labels + 1)
+        for m in members:
+            for t, _, target in edges[m]:
+                c2 = component_of[target]
+                if c2 < 0:
+                    continue
+                label = graph.t_label[t]
+                if c2 == c:
+                    if label >= 0:
+                        best[label] = _UNBOUNDED
+                    continue
+                below = upper_of[c2]
+                for lb in range(labels):
+                    value = below[lb] + (1 if lb == label else 0)
+                    if value > best[lb]:
+                        best[lb] = min(value, _UNBOUNDED)
+        upper_of.append(best)
+    empty = [0] * (labels + 1)
+    return [upper_of[component_of[m]] if component_of[m] >= 0 else empty for m in range(len(edges))]
+
+
+def _components(edges: list[Successors], alive: list[bool]) -> list[list[int]]:
+    """Tarjan's strongly connected components of the live markings (iterative), in reverse
+    topological order: a component comes after every component it leads to."""
+    index = [-1] * len(edges)
+    low = [0] * len(edges)
+    on_stack = [False] * len(edges)
+    stack: list[int] = []
+    result: list[list[int]] = []
+    counter = 0
+    for root in range(len(edges)):
+        if index[root] >= 0 or not alive[root]:
+            continue
+        work: list[tuple[int, int]] = [(root, 0)]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack[root] = True
+        while work:
+            m, position = work[-1]
+            moves = edges[m]
+            if position < len(moves):
+                work[-1] = (m, position + 1)
+                target = moves[position][2]
+                if not alive[target]:
+                    continue
+                if index[target] < 0:
+                    index[target] = low[target] = counter
+                    counter += 1
+                    stack.append(target)
+                    on_stack[target] = True
+                    work.append((target, 0))
+                elif on_stack[target]:
+                    low[m] = min(low[m], index[target])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[m])
+            if low[m] == index[m]:
+                members: list[int] = []
+                while True:
+                    member = stack.pop()
+                    on_stack[member] = False
+                    members.append(member)
+                    if member == m:
+                        break
+                result.append(members)
+    return result
+
+
+# ------------------------------------------------------------------------------- the search
+
+
+class Aligner:
+    """Aligns traces on one net, sharing the marking graph and its bounds between traces.
+
+    Raises ``UnalignableNetError`` at construction when the final marking cannot be reached.
+    """
+
+    def __init__(self, net: AlignmentNet) -> None:
+        self.graph = _MarkingGraph(net)
+        complete = self.graph.explore(ANALYSIS_MARKING_LIMIT)
+        self.bounds: _Bounds | None = None
+        if complete:
+            self.bounds = _analyse(self.graph)
+            if self.bounds.taus[self.graph.initial] >= _UNREACHABLE:
+                raise UnalignableNetError(_UNREACHABLE_FINAL)
+        # The cheapest run of the model alone; pm4py's "best worst cost" adds a log move per
+        # event to it. Also the reachability check for nets too large to explore.
+        self.model_run_cost = self.align(()).cost
+
+    def align(self, trace: Sequence[str]) -> Alignment:
+        """An optimal alignment of ``trace`` (a sequence of activity labels)."""
+        graph = self.graph
+        ids = [graph.label_ids.get(a, graph.unknown_label) for a in trace]
+        search = _Search(graph, ids, self._estimator(ids))
+        cost, path = search.run()
+        return Alignment(cost, self._moves(path, len(ids) + 1, trace))
+
+    def _estimator(self, ids: list[int]) -> Estimate:
+        """The heuristic for this trace: a function of (marking, position), memoised."""
+        bounds = self.bounds
+        n = len(ids)
+        if bounds is None:
+            unknown = self.graph.unknown_label
+            left = [0] * (n + 1)
+            for i in range(n - 1, -1, -1):
+                left[i] = left[i + 1] + (1 if ids[i] == unknown else 0)
+
+            def weak(m: int, i: int) -> int:
+                return MOVE_COST * left[i]
+
+            return weak
+        suffixes: list[dict[int, int]] = [{} for _ in range(n + 1)]
+        for i in range(n - 1, -1, -1):
+            counts = dict(suffixes[i + 1])
+            counts[ids[i]] = counts.get(ids[i], 0) + 1
+            suffixes[i] = counts
+        items = [tuple(s.items()) for s in suffixes]
+        taus, mandatory, upper = bounds.taus, bounds.mandatory, bounds.upper
+        memo: dict[tuple[int, int], int] = {}
+
+        def strong(m: int, i: int) -> int:
+            key = (m, i)
+            found = memo.get(key)
+            if found is not None:
+                return found
+            if taus[m] >= _UNREACHABLE:
+                memo[key] = _UNREACHABLE
+                return _UNREACHABLE
+            most = upper[m]
+            counts = suffixes[i]
+            moves = 0
+            for label, c in items[i]:
+                if c > most[label]:
+                    moves += c - most[label]
+            for label, k in mandatory[m]:
+                c = counts.get(label, 0)
+                if k > c:
+                    moves += k - c
+            value = memo[key] = MOVE_COST * moves + taus[m]
+            return value
+
+        return strong
+
+    def _moves(
+        self, path: list[tuple[int, int, int]], stride: int, trace: Sequence[str]
+    ) -> tuple[Move, ...]:
+        """pm4py's form of the moves of a path of (state, previous state, transition or -1)."""
+        labels = self.graph.net.labels
+        moves: list[Move] = []
+        for key, origin, t in path:
+            i = origin % stride
+            if t < 0:
+                moves.append((trace[i], SKIP))
+            elif key % stride != i:
+                moves.append((trace[i], labels[t]))
+            else:
+                moves.append((SKIP, labels[t]))
+        return tuple(moves)
+
+
+class _Search:
+    """One A* search over (marking, position) states, a state numbered marking * stride +
+    position. The queue holds (estimated total, -position, order queued, cost, state)."""
+
+    def __init__(self, graph: _MarkingGraph, ids: list[int], estimate: Estimate) -> None:
+        self.graph, self.ids, self.estimate = graph, ids, estimate
+        self.stride = len(ids) + 1
+        self.start = graph.initial * self.stride
+        self.best = {self.start: 0}
+        self.parent: dict[int, tuple[int, int]] = {}
+        self.closed: set[int] = set()
+        self.queue: list[tuple[int, int, int, int, int]] = []
+        self.pushed = 0
+
+    def push(self, key: int, g: int, origin: int, move: int) -> None:
+        """Queue state ``key`` at cost ``g``, reached from ``origin`` by ``move`` (a
+        transition, or -1 for a log move), unless it is known at no higher cost or dead."""
+        if key in self.closed or self.best.get(key, _UNREACHABLE) <= g:
+            return
+        m, i = divmod(key, self.stride)
+        h = self.estimate(m, i)
+        if h >= _UNREACHABLE:  # the final marking cannot be reached from here
+            return
+        self.best[key] = g
+        self.parent[key] = (origin, move)
+        self.pushed += 1
+        heapq.heappush(self.queue, (g + h, -i, self.pushed, g, key))
+
+    def run(self) -> tuple[int, list[tuple[int, int, int]]]:
+        """The optimal cost and the path to the goal, as (state, previous state, move)."""
+        stride, n = self.stride, len(self.ids)
+        goal = self.graph.final * stride + n
+        if self.estimate(self.graph.initial, 0) >= _UNREACHABLE:
+            raise UnalignableNetError(_UNREACHABLE_FINAL)
+        heapq.heappush(self.queue, (0, 0, 0, 0, self.start))
+        while self.queue:
+            _, _, _, g, key = heapq.heappop(self.queue)
+            if key in self.closed:
+                continue
+            if key == goal:
+                return g, self._path(key)
+            self.closed.add(key)
+            if len(self.closed) > SEARCH_STATE_LIMIT:
+                raise UnalignableNetError(
+                    f"aligning a trace of {n} events took more than {SEARCH_STATE_LIMIT:,} "
+                    "search states (is the net unbounded?)"
+                )
+            self._expand(key, g)
+        raise UnalignableNetError(_UNREACHABLE_FINAL)
+
+    def _expand(self, key: int, g: int) -> None:
+        stride, n = self.stride, len(self.ids)
+        m, i = divmod(key, stride)
+        successors = self.graph.expand(m)
+        if i < n:
+            for t, target in self.graph.syncs[m].get(self.ids[i], ()):
+                self.push(target * stride + i + 1, g, key, t)
+        for t, cost, target in successors:
+            self.push(target * stride + i, g + cost, key, t)
+        # A log move right after a model move can be swapped with it at no cost.
+        if i < n and not self._after_model_move(key):
+            self.push(key + 1, g + MOVE_COST, key, -1)
+
+    def _after_model_move(self, key: int) -> bool:
+        if key == self.start:
+            return False
+        origin, t = self.parent[key]
+        return t >= 0 and origin % self.stride == key % self.stride
+
+    def _path(self, key: int) -> list[tuple[int, int, int]]:
+        path: list[tuple[int, int, int]] = []
+        while key != self.start:
+            origin, move = self.parent[key]
+            path.append((key, origin, move))
+            key = origin
+        path.reverse()
+        return path
+
+
+def align_variants(
+    net: AlignmentNet, variants: Sequence[Sequence[str]]
+) -> tuple[int, list[Alignment]]:
+    """The cost of the cheapest model run (no events) and an optimal alignment per variant."""
+    aligner = Aligner(net)
+    return aligner.model_run_cost, [aligner.align(v) for v in variants]
