@@ -216,6 +216,24 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "{area}: {pct} % af {items} Features og Stories bryder en SAFe-regel",
         "{area}: {pct} % of {items} Features and Stories break a SAFe rule",
     ),
+    "evidence.no_links": (
+        "ingen koblinger mellem bestillinger og DevOps (kør kitflow landscape link)",
+        "no links between orders and DevOps (run kitflow landscape link)",
+    ),
+    "evidence.no_linked_orders": (
+        "ingen bestillinger koblet til DevOps senest {date}",
+        "no orders linked to DevOps by {date}",
+    ),
+    "evidence.integration_first": (
+        "integrationen koblede første bestilling i {month}",
+        "the integration linked its first order in {month}",
+    ),
+    "evidence.integration_month": (
+        "{month}: {pct} % af {orders} bestillinger koblet af integrationen, median {median_hours} "
+        "timer fra bestilling til DevOps",
+        "{month}: {pct} % of {orders} orders linked by the integration, median {median_hours} h "
+        "from order to DevOps",
+    ),
 }
 
 

@@ -399,7 +399,9 @@ def find_deviations(
     ``level="variant"``: one row per (variant, activity, kind) with ``variant_id``, ``activity``,
     ``kind`` (skipped|inserted), ``occurrences`` (per case) and ``case_count``.
     ``level="case"``: one row per (case, activity, kind) with ``case_id``, ``activity``, ``kind``,
-    ``occurrences``. Where several alignments are optimal, pm4py's choice is reported.
+    ``occurrences``. Where several alignments are optimal, the one ``mining.alignments`` chooses
+    is reported (deterministically: the search prefers states further along the trace, then
+    transitions in name order), which need not be the one pm4py would report.
     """
     variants = compute_variant_table(events)
     aligned = _aligned(variants, model, cache_dir)
