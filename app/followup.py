@@ -13,6 +13,11 @@ Metrics:
 - ``devops_practice``: in every service area at most ``threshold`` % (default 10) of the
   Features and Stories break a SAFe rule (Feature without an Epic parent, closed without ever
   being Active, iteration at the project root).
+- ``integration_use``: the ServiceNow-to-Azure DevOps integration carries the orders: in the
+  last month up to the deadline with any order linked to a DevOps item, at least ``threshold``
+  % (default 90) of the linked orders were linked by the integration (its ``correlation_id``),
+  not by a hand-pasted link. The evidence gives the first month the integration linked an order
+  and, for the last ``USAGE_MONTHS`` months, the share and the median time from order to item.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import polars as pl
 from app.benefits import CaseInputs, StoredData, measure_case, select_cases
 from app.formatting import Language, format_int, format_number
 from app.i18n import translate
+from app.landscape import LINKS_FOLDER
 from mining import compare_periods
 from models.benefits import METHODS
 from models.business_case import FollowUpTarget
@@ -73,7 +79,15 @@ def _show(value: FactValue, language: Language) -> str:
     return value
 
 
-_DEFAULTS = {"realised_savings": 90.0, "handovers_per_case": 0.05, "devops_practice": 10.0}
+_DEFAULTS = {
+    "realised_savings": 90.0,
+    "handovers_per_case": 0.05,
+    "devops_practice": 10.0,
+    "integration_use": 90.0,
+}
+ORDER_LINKS = LINKS_FOLDER / "order_links.parquet"
+# How the landscape linking marks an order linked through the integration's own field.
+INTEGRATION_MARK = "correlation_id"
 
 
 @dataclass(frozen=True)
@@ -304,9 +318,63 @@ def devops_rule_rates(workitems: pl.DataFrame, revisions: pl.DataFrame) -> pl.Da
     )
 
 
+def _integration(context: _Context, binding: TargetBinding, deadline: dt.date | None) -> Reading:
+    path = context.inputs.data_dir / ORDER_LINKS
+    if not path.exists():
+        return _no_data("evidence.no_links")
+    end = _window_end(context, deadline)
+    months = integration_by_month(pl.read_parquet(path), end)
+    if months.is_empty():
+        return Reading(False, False, (Fact("evidence.no_linked_orders", {"date": end}),))
+    threshold = binding.threshold or _DEFAULTS["integration_use"]
+    through = months.filter(pl.col("integrated") > 0)
+    first: list[Fact] = []
+    if not through.is_empty():
+        first = [Fact("evidence.integration_first", {"month": f"{through['month'][0]:%Y-%m}"})]
+    evidence = (
+        *first,
+        *(
+            Fact(
+                "evidence.integration_month",
+                {
+                    "month": f"{m:%Y-%m}",
+                    "pct": Number(pct, 1),
+                    "orders": n,
+                    "median_hours": Number(lag / 3600, 1),
+                },
+            )
+            for m, n, _, pct, lag in months.tail(USAGE_MONTHS).iter_rows()
+        ),
+    )
+    reached = float(months["integrated_pct"][-1]) >= threshold
+    return Reading(reached, reached, evidence)
+
+
+def integration_by_month(links: pl.DataFrame, end: dt.date) -> pl.DataFrame:
+    """Per month of the order (up to ``end``): orders linked to DevOps, those linked by the
+    integration, their share in percent and the median seconds from order to work item."""
+    return (
+        links.filter(pl.col("opened_at").dt.date() <= end)
+        .with_columns(
+            pl.col("opened_at").dt.date().dt.truncate("1mo").alias("month"),
+            pl.col("linked_by").str.contains(INTEGRATION_MARK, literal=True).alias("integrated"),
+        )
+        .group_by("month")
+        .agg(
+            pl.col("item_number").n_unique().alias("orders"),
+            pl.col("item_number").filter("integrated").n_unique().alias("integrated"),
+            pl.col("lag_s").median().alias("median_lag_s"),
+        )
+        .with_columns((pl.col("integrated") / pl.col("orders") * 100).alias("integrated_pct"))
+        .select("month", "orders", "integrated", "integrated_pct", "median_lag_s")
+        .sort("month")
+    )
+
+
 _METRICS: dict[str, Callable[[_Context, TargetBinding, dt.date | None], Reading]] = {
     "robot_usage": _robot_usage,
     "realised_savings": _realised,
     "handovers_per_case": _handovers,
     "devops_practice": _devops,
+    "integration_use": _integration,
 }

@@ -27,7 +27,9 @@ import yaml
 
 from models.errors import InputError
 
-Metric = Literal["robot_usage", "realised_savings", "handovers_per_case", "devops_practice"]
+Metric = Literal[
+    "robot_usage", "realised_savings", "handovers_per_case", "devops_practice", "integration_use"
+]
 Status = Literal["met", "on track", "at risk", "missed", "no data"]
 WorkTable = Literal["sc_req_item", "incident"]
 BINDING_SUFFIX = ".followup.yaml"

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from app.benefits import load_case_inputs
-from app.followup import devops_rule_rates
+from app.followup import devops_rule_rates, integration_by_month
 from models.benefits import (
     Baseline,
     Estimate,
@@ -248,7 +248,8 @@ def test_the_committed_bindings_name_the_cases_solutions() -> None:
     assert [t.follow_up for t in inputs.bindings.targets] == list(range(1, 11))
     task = load_case_inputs(CASES / "cross-cutting-task-management.yaml", Path("."))
     assert [(t.follow_up, t.metric) for t in task.bindings.targets] == [
-        (1, "devops_practice"), (3, "handovers_per_case"), (3, "realised_savings"),
+        (1, "devops_practice"), (2, "integration_use"), (3, "handovers_per_case"),
+        (3, "realised_savings"),
     ]  # fmt: skip
 
 
@@ -302,3 +303,29 @@ def test_devops_rules_count_items_breaking_any_rule_per_service_area() -> None:
     rates = devops_rule_rates(workitems, revisions)
     # Drift: 1 has no Epic parent, 3 sits at the root; 2 is fine. Sikkerhed: 4 skipped Active.
     assert rates.rows() == [("Drift", 3, pytest.approx(200 / 3)), ("Sikkerhed", 1, 100.0)]
+
+
+def test_integration_use_is_the_monthly_share_of_orders_linked_by_the_integration() -> None:
+    utc = dt.UTC
+    links = pl.DataFrame(
+        {
+            "item_number": ["R1", "R2", "R3", "R3", "R4", "R5"],
+            "linked_by": [
+                "hyperlink_number", "hyperlink_number", "correlation_id+hyperlink_sys_id",
+                "correlation_id+hyperlink_sys_id", "correlation_id", "correlation_id",
+            ],
+            "opened_at": [
+                dt.datetime(2023, 10, 2, 8, tzinfo=utc), dt.datetime(2023, 11, 3, 9, tzinfo=utc),
+                dt.datetime(2023, 11, 6, 10, tzinfo=utc), dt.datetime(2023, 11, 6, 10, tzinfo=utc),
+                dt.datetime(2023, 11, 20, 11, tzinfo=utc), dt.datetime(2024, 1, 2, 8, tzinfo=utc),
+            ],
+            "lag_s": [360_000, 180_000, 60, 120, 240, 30],
+        }
+    )  # fmt: skip
+    # R3 has two work items: one order, two lags (the median is over links). R5 is after the
+    # end date.
+    months = integration_by_month(links, dt.date(2023, 12, 31))
+    assert months.rows() == [
+        (dt.date(2023, 10, 1), 1, 0, 0.0, 360_000.0),
+        (dt.date(2023, 11, 1), 3, 2, pytest.approx(200 / 3), 180.0),
+    ]

@@ -114,11 +114,13 @@ def test_coordination_saved_by_the_integration(
     assert mined.hours == pytest.approx(modelled * planted["orders"]["count_after"], rel=0.01)
 
 
-def test_follow_up_status_of_the_integration_case(task_management: FollowUpReport) -> None:
+def test_follow_up_status_of_the_integration_case(
+    task_management: FollowUpReport, kit_landscape: KitLandscape
+) -> None:
     statuses = [(t.number, t.metrics, t.status) for t in task_management.targets]
     assert statuses == [
         (1, "devops_practice", "missed"),
-        (2, None, "no data"),
+        (2, "integration_use", "met"),
         (3, "handovers_per_case, realised_savings", "missed"),
     ]
     devops = describe(task_management.targets[0].evidence, "en")
@@ -129,6 +131,15 @@ def test_follow_up_status_of_the_integration_case(task_management: FollowUpRepor
         if float(fact.values["pct"].value) > 10  # type: ignore[union-attr]
     ]
     assert above == ["Drift og Infrastruktur"], devops
+    # The integration went live 2023-11-01 (manifest): from then on it links every order.
+    integration = task_management.targets[1].evidence
+    go_live = kit_landscape.manifest["effects"]["integration"]["go_live"]
+    assert integration[0].values == {"month": go_live[:7]}
+    shares = [
+        (f.values["month"], f.values["pct"].value)  # type: ignore[union-attr]
+        for f in integration[1:]
+    ]
+    assert shares == [("2023-10", 0.0), ("2023-11", 100.0), ("2023-12", 100.0)]
     handovers = task_management.targets[2].evidence[0]
     assert handovers.key == "evidence.handovers"
     values = handovers.values
@@ -159,10 +170,31 @@ def test_savings_and_followup_commands_print_the_same_figures(
     followup = json.loads(
         run("followup", "--case", str(TASK_MANAGEMENT), "--as-of", "2026-11-23", "--json")
     )
-    assert [t["status"] for t in followup["targets"]] == ["missed", "no data", "missed"]
+    assert [t["status"] for t in followup["targets"]] == ["missed", "met", "missed"]
     assert followup["targets"][1]["evidence"] == (
-        "not bound to a metric: add a target with follow_up: 2 to "
-        "cross-cutting-task-management.followup.yaml"
+        "the integration linked its first order in 2023-11; 2023-10: 0.0 % of 12 orders linked "
+        "by the integration, median 89.8 h from order to DevOps; 2023-11: 100.0 % of 12 orders "
+        "linked by the integration, median 0.1 h from order to DevOps; 2023-12: 100.0 % of 9 "
+        "orders linked by the integration, median 0.1 h from order to DevOps"
+    )
+
+
+def test_a_row_without_a_metric_says_how_to_bind_it(
+    kit_landscape: KitLandscape, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("KITFLOW_DATA_DIR", str(kit_landscape.data_dir))
+    committed = TASK_MANAGEMENT.with_name(TASK_MANAGEMENT.stem + ".followup.yaml").read_text()
+    unbound = tmp_path / "task.followup.yaml"
+    unbound.write_text(
+        committed.replace(f"case: {TASK_MANAGEMENT.name}", f"case: {TASK_MANAGEMENT}").replace(
+            "  - {follow_up: 2, metric: integration_use, threshold: 90}\n", ""
+        )
+    )
+    args = ("--case", str(TASK_MANAGEMENT), "--bindings", str(unbound), "--as-of", "2026-11-23")
+    followup = json.loads(run("followup", *args, "--json"))
+    assert (followup["targets"][1]["status"], followup["targets"][1]["evidence"]) == (
+        "no data",
+        "not bound to a metric: add a target with follow_up: 2 to task.followup.yaml",
     )
 
 
