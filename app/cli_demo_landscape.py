@@ -12,6 +12,7 @@ from rich.table import Table
 
 from app.console import err as err_console
 from app.console import out as out_console
+from app.formatting import format_int
 from app.simulation import SimulationSummary, simulate
 
 
@@ -34,7 +35,7 @@ def _summary_table(summary: SimulationSummary) -> Table:
     table.add_column("records", justify="right")
     for source, streams in summary.counts.items():
         for stream, count in streams.items():
-            table.add_row(source, stream, f"{count:,}")
+            table.add_row(source, stream, f"{format_int(count)}")
     return table
 
 
@@ -68,7 +69,8 @@ def simulate_command(
         summary = simulate(out, seed=seed, scale=scale, start=start, end=end, progress=report)
     out_console.print(_summary_table(summary))
     out_console.print(
-        f"Wrote {summary.files:,} files, {summary.events:,} events in {summary.seconds:.1f} s; "
+        f"Wrote {format_int(summary.files)} files, {format_int(summary.events)} events "
+        f"in {summary.seconds:.1f} s; "
         f"ground truth in {out / 'manifest.json'}."
     )
 

@@ -61,9 +61,10 @@ def link_command(
         return
     out.print(describe_links(report))
     out.print(
-        f"Stored 'kit-orders' ({report.kit_orders.entry.cases:,} cases, "
-        f"{report.kit_orders.entry.events:,} events) and '{LANDSCAPE_LOG}' "
-        f"({report.landscape.events:,} events, {report.landscape.objects:,} objects)."
+        f"Stored 'kit-orders' ({format_int(report.kit_orders.entry.cases)} cases, "
+        f"{format_int(report.kit_orders.entry.events)} events) and '{LANDSCAPE_LOG}' "
+        f"({format_int(report.landscape.events)} events, "
+        f"{format_int(report.landscape.objects)} objects)."
     )
 
 
@@ -84,9 +85,10 @@ def ocel_command(
         log = read_stored_ocel(store, LANDSCAPE_LOG)
         written = write_ocel(log, out_path)
     out.print(
-        f"Wrote {written}: {log.events.height:,} events, {log.objects.height:,} objects of "
-        f"{len(log.object_types())} types, {log.e2o.height:,} event-object and "
-        f"{log.o2o.height:,} object-object relations."
+        f"Wrote {written}: {format_int(log.events.height)} events, "
+        f"{format_int(log.objects.height)} objects of "
+        f"{len(log.object_types())} types, {format_int(log.e2o.height)} event-object and "
+        f"{format_int(log.o2o.height)} object-object relations."
     )
 
 

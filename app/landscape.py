@@ -29,6 +29,7 @@ from app.azure_devops_pipeline import (
     import_azure_devops_export,
     staged_frame,
 )
+from app.formatting import format_int
 from app.ocel_import import compute_ocel_log_stats
 from app.robots_pipeline import RobotsReport, import_robot_export
 from app.servicenow_pipeline import extraction_catalog, intermediate_folder
@@ -161,7 +162,7 @@ def rebuild_servicenow_logs(
         unmined = audit.filter(~pl.col("fieldname").is_in([*AUDITED_FIELDNAMES, "approval"]))
         if unmined.height:
             notes.append(
-                f"{unmined.height:,} sys_audit row(s) of fields no log mines "
+                f"{format_int(unmined.height)} sys_audit row(s) of fields no log mines "
                 f"({', '.join(sorted(set(unmined['fieldname'].to_list())))}) are staged "
                 "but make no events (the live stream does not fetch them)."
             )
@@ -431,10 +432,11 @@ def describe_links(report: LinkReport) -> str:
     without a link, and where the tables are."""
     links = report.links
     by_mark = links.links.group_by("linked_by").agg(pl.col("item_number").n_unique())
-    marks = ", ".join(f"{n:,} by {m}" for m, n in sorted(by_mark.rows()))
+    marks = ", ".join(f"{format_int(n)} by {m}" for m, n in sorted(by_mark.rows()))
     return (
-        f"Linked {links.linked_orders:,} orders to {links.links.height:,} DevOps work items "
-        f"({marks or 'none'}); {links.dangling.height:,} link(s) point at nothing extracted; "
-        f"{links.unlinked.height:,} requested items have no DevOps link. Tables in "
+        f"Linked {format_int(links.linked_orders)} orders to "
+        f"{format_int(links.links.height)} DevOps work items ({marks or 'none'}); "
+        f"{format_int(links.dangling.height)} link(s) point at nothing extracted; "
+        f"{format_int(links.unlinked.height)} requested items have no DevOps link. Tables in "
         f"{report.folder}."
     )
