@@ -108,6 +108,105 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "Procesoverblikket kunne ikke tegnes: {error}",
         "Could not draw the map: {error}",
     ),
+    # The process-analysis page (variants, bottlenecks, handovers between org units).
+    "nav.analysis": ("Procesanalyse", "Process analysis"),
+    "analysis.title": ("Procesanalyse", "Process analysis"),
+    "analysis.intro": (
+        "Varianter, flaskehalse og overleveringer mellem enheder for en hændelseslog, i en "
+        "valgt periode og eventuelt for udvalgte enheder. Tider vises i dansk tid.",
+        "Variants, bottlenecks and handovers between units of an event log, in a chosen period "
+        "and optionally for chosen units. Times are shown in Danish time.",
+    ),
+    "analysis.period": ("Periode (sager med aktivitet i perioden)", "Period (cases active in it)"),
+    "analysis.org_units": (
+        "Enheder (sager, der berører mindst én af dem)",
+        "Units (cases that touch at least one of them)",
+    ),
+    "analysis.org_units_placeholder": ("Alle enheder", "All units"),
+    "analysis.choose": (
+        "Vælg en hændelseslog ovenfor for at se varianter, flaskehalse og overleveringer.",
+        "Choose an event log above to see its variants, bottlenecks and handovers.",
+    ),
+    "analysis.empty_window": (
+        "Ingen sager i loggen {name} matcher perioden og enhederne. Udvid perioden eller vælg "
+        "andre enheder.",
+        "No cases of the log {name} match the period and units. Widen the period or choose "
+        "other units.",
+    ),
+    "analysis.error": (
+        "Analysen kunne ikke beregnes: {error}",
+        "Could not compute the analysis: {error}",
+    ),
+    "analysis.summary": (
+        "{cases} sager og {variants} varianter fra {start} til {end}",
+        "{cases} cases and {variants} variants from {start} to {end}",
+    ),
+    "analysis.variants": ("Varianter", "Variants"),
+    "analysis.coverage": (
+        "De {top} hyppigste varianter dækker {share} % af sagerne.",
+        "The {top} most frequent variants cover {share} % of the cases.",
+    ),
+    "analysis.other_variants": ("Øvrige {count} varianter", "Other {count} variants"),
+    "analysis.bottlenecks": ("Flaskehalse", "Bottlenecks"),
+    "analysis.bottlenecks_intro": (
+        "Overgange rangeret efter samlet ventetid (antal × gennemsnitlig ventetid).",
+        "Arcs ranked by total waiting time (frequency × mean wait).",
+    ),
+    "analysis.no_waits": (
+        "Der er ingen ventetider i perioden (ingen sag har mere end én hændelse).",
+        "There is no waiting in the period (no case has more than one event).",
+    ),
+    "analysis.bottleneck_chart": (
+        "Samlet ventetid pr. måned, de 3 største flaskehalse",
+        "Total waiting per month, the 3 largest bottlenecks",
+    ),
+    "analysis.wait_hours": ("Ventetid (timer)", "Waiting (hours)"),
+    "analysis.month": ("Måned", "Month"),
+    "analysis.handovers": ("Overleveringer mellem enheder", "Handovers between units"),
+    "analysis.handovers_intro": (
+        "Kun på enhedsniveau (serviceområder, tildelingsgrupper); ingen visning pr. medarbejder.",
+        "At unit level only (service areas, assignment groups); no view per employee.",
+    ),
+    "analysis.no_org_unit": (
+        "Loggen {name} har ingen kolonne med enheder, så overleveringer kan ikke vises. Importér "
+        "den med --group KOLONNE (tildelingsgruppe eller serviceområde).",
+        "The log {name} has no org unit column, so handovers cannot be shown. Import it with "
+        "--group COLUMN (the assignment group or service area).",
+    ),
+    "analysis.no_handovers": (
+        "Ingen overleveringer mellem enheder i perioden.",
+        "No handovers between units in the period.",
+    ),
+    "analysis.ping_pong": (
+        "Ping-pong (A → B → A): {occurrences} gange i {cases} sager.",
+        "Ping-pong (A → B → A): {occurrences} times in {cases} cases.",
+    ),
+    "analysis.matrix_from": ("Fra enhed", "From unit"),
+    "analysis.matrix_to": ("Til enhed", "To unit"),
+    "analysis.matrix_count": ("Overleveringer", "Handovers"),
+    "analysis.handover_trend": (
+        "Overleveringer pr. sag, efter sagens startmåned",
+        "Handovers per case, by the month the case started",
+    ),
+    "analysis.per_case": ("Overleveringer pr. sag", "Handovers per case"),
+    "analysis.col.rank": ("Nr.", "No."),
+    "analysis.col.variant": ("Variant", "Variant"),
+    "analysis.col.events": ("Hændelser", "Events"),
+    "analysis.col.cases": ("Sager", "Cases"),
+    "analysis.col.share": ("Andel", "Share"),
+    "analysis.col.mean": ("Gns. gennemløbstid", "Mean throughput"),
+    "analysis.col.median": ("Median gennemløbstid", "Median throughput"),
+    "analysis.col.source": ("Fra", "From"),
+    "analysis.col.target": ("Til", "To"),
+    "analysis.col.frequency": ("Antal", "Frequency"),
+    "analysis.col.mean_wait": ("Gns. ventetid", "Mean wait"),
+    "analysis.col.total_wait": ("Samlet ventetid", "Total wait"),
+    "analysis.col.wait_share": ("Andel af ventetid", "Share of waiting"),
+    "analysis.col.handovers": ("Overleveringer", "Handovers"),
+    "analysis.unit.days": ("{value} dage", "{value} days"),
+    "analysis.unit.hours": ("{value} timer", "{value} hours"),
+    "analysis.unit.minutes": ("{value} min", "{value} min"),
+    "analysis.unit.seconds": ("{value} sek", "{value} s"),
     # Realised savings and follow-up (the benefits page, kitflow followup).
     "benefits.title": ("Gevinster", "Benefits"),
     "benefits.intro": (

@@ -10,6 +10,7 @@ from app.i18n import DEFAULT_LANGUAGE
 
 LOGS_PATH: Final = "/"
 PROCESS_MAP_PATH: Final = "/process-map"
+ANALYSIS_PATH: Final = "/analysis"
 BENEFITS_PATH: Final = "/benefits"
 
 

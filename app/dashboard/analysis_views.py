@@ -1,0 +1,230 @@
+"""Tables and charts of the process-analysis page, from mining results to what is drawn.
+
+Pure functions of frames and a language (no store, no Dash callbacks), so each can be tested
+with exact expected values. Numbers and dates follow the language (app.formatting); every label
+comes from app.i18n.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+
+from app.dashboard.analysis_data import OtherVariants
+from app.figures.tables import Cell, Column, TableData
+from app.formatting import Language, format_int, format_number
+from app.i18n import translate
+
+_DURATION_UNITS = (("days", 86400.0), ("hours", 3600.0), ("minutes", 60.0))
+_CHART_MARGIN = {"l": 60, "r": 20, "t": 30, "b": 50}
+
+
+def format_span(seconds: float | None, language: Language) -> str:
+    """A duration in words, in the largest sensible unit: "3,2 dage", "5,0 timer" (da),
+    "3.2 days" (en); an en dash for no value."""
+    if seconds is None:
+        return "–"
+    for unit, size in _DURATION_UNITS:
+        if abs(seconds) >= size:
+            value = format_number(seconds / size, 1, language)
+            return translate(f"analysis.unit.{unit}", language, value=value)
+    return translate("analysis.unit.seconds", language, value=format_number(seconds, 0, language))
+
+
+def format_share(share: float, language: Language) -> str:
+    """A 0-1 share as a percentage with one decimal: "62,5 %"."""
+    return f"{format_number(share * 100, 1, language)} %"
+
+
+def variant_table(top: pl.DataFrame, other: OtherVariants | None, language: Language) -> TableData:
+    """The top variants, one row each, and the rest summed in a last row."""
+    columns = (
+        Column("rank", translate("analysis.col.rank", language), numeric=True),
+        Column("variant", translate("analysis.col.variant", language)),
+        Column("events", translate("analysis.col.events", language), numeric=True),
+        Column("cases", translate("analysis.col.cases", language), numeric=True),
+        Column("share", translate("analysis.col.share", language), numeric=True),
+        Column("mean", translate("analysis.col.mean", language), numeric=True),
+        Column("median", translate("analysis.col.median", language), numeric=True),
+    )
+    rows: list[dict[str, Cell]] = [
+        {
+            "rank": str(row["variant_rank"]),
+            "variant": " → ".join(row["variant"]),
+            "events": format_int(row["events"], language),
+            "cases": format_int(row["cases"], language),
+            "share": format_share(row["share"], language),
+            "mean": format_span(row["mean_throughput_s"], language),
+            "median": format_span(row["median_throughput_s"], language),
+        }
+        for row in top.iter_rows(named=True)
+    ]
+    if other is not None:
+        count = format_int(other.variants, language)
+        rows.append(
+            {
+                "rank": "",
+                "variant": translate("analysis.other_variants", language, count=count),
+                "events": "",
+                "cases": format_int(other.cases, language),
+                "share": format_share(other.share, language),
+                "mean": format_span(other.mean_throughput_s, language),
+                "median": format_span(other.median_throughput_s, language),
+            }
+        )
+    return TableData(columns, tuple(rows))
+
+
+def coverage_text(top: pl.DataFrame, language: Language) -> str:
+    """How much of the cases the top variants cover."""
+    share = float(top["share"].sum()) if top.height else 0.0
+    return translate(
+        "analysis.coverage",
+        language,
+        top=format_int(top.height, language),
+        share=format_number(share * 100, 1, language),
+    )
+
+
+def bottleneck_table(bottlenecks: pl.DataFrame, language: Language) -> TableData:
+    """Arcs ranked by total waiting: rank, from, to, frequency, mean and total wait, share."""
+    columns = (
+        Column("rank", translate("analysis.col.rank", language), numeric=True),
+        Column("source", translate("analysis.col.source", language)),
+        Column("target", translate("analysis.col.target", language)),
+        Column("frequency", translate("analysis.col.frequency", language), numeric=True),
+        Column("mean_wait", translate("analysis.col.mean_wait", language), numeric=True),
+        Column("total_wait", translate("analysis.col.total_wait", language), numeric=True),
+        Column("wait_share", translate("analysis.col.wait_share", language), numeric=True),
+    )
+    rows: tuple[dict[str, Cell], ...] = tuple(
+        {
+            "rank": str(row["rank"]),
+            "source": row["source"],
+            "target": row["target"],
+            "frequency": format_int(row["frequency"], language),
+            "mean_wait": format_span(row["mean_wait_s"], language),
+            "total_wait": format_span(row["total_wait_s"], language),
+            "wait_share": format_share(row["wait_share"], language),
+        }
+        for row in bottlenecks.iter_rows(named=True)
+    )
+    return TableData(columns, rows)
+
+
+def _month_axis(figure: go.Figure, y_title: str, language: Language) -> go.Figure:
+    """Months on x in the language's date style, its decimal separators, a shared look."""
+    month_format = "%m.%Y" if language == "da" else "%Y-%m"
+    figure.update_layout(
+        separators=",." if language == "da" else ".,",
+        xaxis={
+            "title": translate("analysis.month", language),
+            "tickformat": month_format,
+            "hoverformat": month_format,
+            "dtick": "M1",
+        },
+        yaxis={"title": y_title, "rangemode": "tozero"},
+        margin=_CHART_MARGIN,
+        height=340,
+        legend={"orientation": "h", "y": -0.25},
+    )
+    return figure
+
+
+def bottleneck_figure(trend: pl.DataFrame, language: Language) -> go.Figure:
+    """Total waiting (hours) per month of the top arcs, one line each."""
+    lines = []
+    for (source, target), arc in trend.group_by("source", "target", maintain_order=True):
+        lines.append(
+            go.Scatter(
+                name=f"{source} → {target}",
+                x=arc["month"].to_list(),
+                y=(arc["total_wait_s"] / 3600).to_list(),
+                mode="lines+markers",
+            )
+        )
+    y_title = translate("analysis.wait_hours", language)
+    return _month_axis(go.Figure(lines), y_title, language)
+
+
+def handover_matrix(matrix: pl.DataFrame) -> tuple[list[str], list[list[int]]]:
+    """The org units (sorted) and the counts ``z[from][to]`` (0 where none were handed over)."""
+    units = sorted(set(matrix["source"].to_list()) | set(matrix["target"].to_list()))
+    position = {unit: i for i, unit in enumerate(units)}
+    z = [[0] * len(units) for _ in units]
+    for source, target, count in matrix.select("source", "target", "handovers").iter_rows():
+        z[position[source]][position[target]] = int(count)
+    return units, z
+
+
+def handover_figure(matrix: pl.DataFrame, language: Language) -> go.Figure:
+    """A heatmap of handovers from unit (rows) to unit (columns), each cell labelled."""
+    units, z = handover_matrix(matrix)
+    count = translate("analysis.matrix_count", language)
+    heatmap = go.Heatmap(
+        z=z,
+        x=units,
+        y=units,
+        colorscale="Blues",
+        texttemplate="%{z}",
+        hovertemplate=f"%{{y}} → %{{x}}: %{{z}} {count.lower()}<extra></extra>",
+        colorbar={"title": count},
+    )
+    figure = go.Figure(heatmap)
+    figure.update_layout(
+        xaxis={"title": translate("analysis.matrix_to", language), "type": "category"},
+        yaxis={
+            "title": translate("analysis.matrix_from", language),
+            "type": "category",
+            "autorange": "reversed",  # the first unit at the top, as in a table
+        },
+        separators=",." if language == "da" else ".,",
+        margin={"l": 140, "r": 20, "t": 20, "b": 120},
+        height=max(320, 60 * len(units) + 160),
+    )
+    return figure
+
+
+def handover_table(matrix: pl.DataFrame, top: int, language: Language) -> TableData:
+    """The most frequent handovers between units: from, to, handovers, cases, share."""
+    columns = (
+        Column("source", translate("analysis.col.source", language)),
+        Column("target", translate("analysis.col.target", language)),
+        Column("handovers", translate("analysis.col.handovers", language), numeric=True),
+        Column("cases", translate("analysis.col.cases", language), numeric=True),
+        Column("share", translate("analysis.col.share", language), numeric=True),
+    )
+    rows: tuple[dict[str, Cell], ...] = tuple(
+        {
+            "source": row["source"],
+            "target": row["target"],
+            "handovers": format_int(row["handovers"], language),
+            "cases": format_int(row["cases"], language),
+            "share": format_share(row["share"], language),
+        }
+        for row in matrix.head(top).iter_rows(named=True)
+    )
+    return TableData(columns, rows)
+
+
+def ping_pong_text(ping_pong: pl.DataFrame, cases_with: int, language: Language) -> str:
+    """How often work went A → B → A, and in how many cases."""
+    occurrences = int(ping_pong["occurrences"].sum()) if ping_pong.height else 0
+    return translate(
+        "analysis.ping_pong",
+        language,
+        occurrences=format_int(occurrences, language),
+        cases=format_int(cases_with, language),
+    )
+
+
+def handover_trend_figure(trend: pl.DataFrame, language: Language) -> go.Figure:
+    """Mean handovers per case by the month the cases started."""
+    per_case = translate("analysis.per_case", language)
+    line = go.Scatter(
+        name=per_case,
+        x=trend["month"].to_list(),
+        y=trend["mean_handovers_per_case"].to_list(),
+        mode="lines+markers",
+    )
+    return _month_axis(go.Figure(line), per_case, language)

@@ -1,0 +1,353 @@
+"""The process-analysis page ("Procesanalyse"): variants, bottlenecks and handovers between org
+units of one stored flat log, in a chosen period and for chosen org units.
+
+What ``kitflow variants``, ``kitflow bottlenecks`` and ``kitflow handovers`` print, for analysts
+and directors who do not use the command line. Handovers are shown between org units only: no
+view on this page profiles a person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import dash
+from dash import Input, Output, State, dcc, html
+from dash.development.base_component import Component
+
+from app.dashboard import ids
+from app.dashboard.analysis_data import (
+    AnalysisData,
+    AnalysisFilters,
+    HandoverData,
+    list_org_units,
+    load_analysis,
+    log_period,
+)
+from app.dashboard.analysis_views import (
+    bottleneck_figure,
+    bottleneck_table,
+    coverage_text,
+    handover_figure,
+    handover_table,
+    handover_trend_figure,
+    ping_pong_text,
+    variant_table,
+)
+from app.dashboard.components import empty_store_message, note, render_table
+from app.dashboard.data import current_store
+from app.dashboard.pages import register_page
+from app.dashboard.routes import ANALYSIS_PATH
+from app.formatting import DISPLAY_ZONE, Language, format_date, format_int
+from app.i18n import parse_language, translate
+from models.errors import KitflowError
+from models.store import LogStore
+
+PATH = ANALYSIS_PATH
+TOP_HANDOVERS = 10
+
+
+def build_layout(store: LogStore, language: Language, log: str | None = None) -> html.Div:
+    """The page in ``language``; ``log`` (from the URL) preselects a stored flat log."""
+    entries = store.list()
+    flat = [e.name for e in entries if e.kind == "flat"]
+    others = [e.name for e in entries if e.kind != "flat"]
+    chosen = log if log in flat else None
+    notes: list[Component] = []
+    if not entries:
+        notes.append(empty_store_message(language, message_id=ids.ANALYSIS_EMPTY))
+    elif not flat:
+        notes.append(note(translate("map.only_object_centric", language), kind="warning"))
+    if others:
+        notes.append(note(translate("map.object_centric", language, names=", ".join(others))))
+    return html.Div(
+        [
+            html.H1(translate("analysis.title", language), id=ids.ANALYSIS_TITLE),
+            html.P(translate("analysis.intro", language), className="kf-lead"),
+            *notes,
+            # Kept in the page even when hidden (no flat log), so the callbacks find it.
+            html.Div(
+                [
+                    _controls(store, flat, chosen, language),
+                    html.P(id=ids.ANALYSIS_SUMMARY, className="kf-muted"),
+                    html.Div(id=ids.ANALYSIS_MESSAGE),
+                    html.Div(id=ids.ANALYSIS_RESULT),
+                ],
+                id=ids.ANALYSIS_WORKSPACE,
+                hidden=not flat,
+            ),
+            dcc.Store(id=ids.ANALYSIS_LANGUAGE, data=language),
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class LogControls:
+    """What the filters offer for one log: its period and its org units."""
+
+    first_day: dt.date | None = None
+    last_day: dt.date | None = None
+    org_units: tuple[str, ...] = ()
+
+
+def log_controls(store: LogStore, log: str | None) -> LogControls:
+    """The period and org units of ``log``; nothing for no log or one that cannot be read
+    (the analysis callback reports the problem)."""
+    if not log:
+        return LogControls()
+    try:
+        first, last = log_period(store, log)
+        units = list_org_units(store, log) if store.entry(log).kind == "flat" else ()
+    except KitflowError:
+        return LogControls()
+    return LogControls(first, last, units)
+
+
+def _controls(
+    store: LogStore, flat: list[str], chosen: str | None, language: Language
+) -> html.Section:
+    found = log_controls(store, chosen)
+    log_picker = html.Div(
+        [
+            html.Label(translate("map.log", language), htmlFor=ids.ANALYSIS_LOG),
+            dcc.Dropdown(
+                id=ids.ANALYSIS_LOG,
+                options=[{"label": name, "value": name} for name in flat],
+                value=chosen,
+                placeholder=translate("map.log_placeholder", language),
+                clearable=False,
+            ),
+        ],
+        className="kf-field kf-field--log",
+    )
+    period = html.Div(
+        [
+            html.Label(translate("analysis.period", language), htmlFor=ids.ANALYSIS_PERIOD),
+            dcc.DatePickerRange(
+                id=ids.ANALYSIS_PERIOD,
+                start_date=_iso(found.first_day),
+                end_date=_iso(found.last_day),
+                min_date_allowed=_iso(found.first_day),
+                max_date_allowed=_iso(found.last_day),
+                display_format="DD.MM.YYYY" if language == "da" else "YYYY-MM-DD",
+                first_day_of_week=1,
+                clearable=True,
+            ),
+        ],
+        className="kf-field",
+    )
+    units = html.Div(
+        [
+            html.Label(translate("analysis.org_units", language), htmlFor=ids.ANALYSIS_ORG_UNITS),
+            dcc.Dropdown(
+                id=ids.ANALYSIS_ORG_UNITS,
+                options=list(found.org_units),
+                value=[],
+                multi=True,
+                placeholder=translate("analysis.org_units_placeholder", language),
+            ),
+        ],
+        id=ids.ANALYSIS_ORG_UNITS_FIELD,
+        className="kf-field",
+        hidden=not found.org_units,
+    )
+    return html.Section(
+        [log_picker, period, units], id=ids.ANALYSIS_CONTROLS, className="kf-card kf-controls"
+    )
+
+
+@dataclass(frozen=True)
+class AnalysisView:
+    """What the analysis callback shows: the sections, a summary line, or a note."""
+
+    sections: list[Component] = field(default_factory=list)
+    summary: str = ""
+    message: Component | None = None
+
+
+def render_analysis(
+    store: LogStore, log: str | None, filters: AnalysisFilters, language: Language
+) -> AnalysisView:
+    """The three sections for ``log`` under ``filters``, or a note saying why not."""
+    if not log:
+        return AnalysisView(message=note(translate("analysis.choose", language)))
+    try:
+        if store.entry(log).kind != "flat":
+            text = translate("map.not_flat", language, name=log)
+            return AnalysisView(message=note(text, kind="warning"))
+        data = load_analysis(store, log, filters)
+    except KitflowError as error:
+        text = translate("analysis.error", language, error=str(error))
+        return AnalysisView(message=note(text, kind="error"))
+    if data.cases == 0:
+        text = translate("analysis.empty_window", language, name=log)
+        return AnalysisView(message=note(text, kind="warning"))
+    return AnalysisView(
+        sections=[
+            _variants_section(data, language),
+            _bottlenecks_section(data, language),
+            _handovers_section(data.handovers, log, language),
+        ],
+        summary=_summary(store, log, filters, data, language),
+    )
+
+
+def _summary(
+    store: LogStore, log: str, filters: AnalysisFilters, data: AnalysisData, language: Language
+) -> str:
+    first, last = log_period(store, log)
+    return translate(
+        "analysis.summary",
+        language,
+        cases=format_int(data.cases, language),
+        variants=format_int(data.variant_count, language),
+        start=_day(filters.start or first, language),
+        end=_day(filters.end or last, language),
+    )
+
+
+def _day(day: dt.date | None, language: Language) -> str:
+    # Noon in Copenhagen is the same calendar day there, whatever the offset.
+    moment = None if day is None else dt.datetime.combine(day, dt.time(12), DISPLAY_ZONE)
+    return format_date(moment, language)
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def _section(
+    section_id: str, title_key: str, language: Language, body: list[Component]
+) -> Component:
+    heading = html.H2(translate(title_key, language))
+    return html.Section([heading, *body], id=section_id, className="kf-card")
+
+
+def _graph(graph_id: str, figure: object) -> dcc.Graph:
+    return dcc.Graph(id=graph_id, figure=figure, config={"displaylogo": False})
+
+
+def _variants_section(data: AnalysisData, language: Language) -> Component:
+    table = variant_table(data.top_variants, data.other_variants, language)
+    return _section(
+        ids.ANALYSIS_VARIANTS,
+        "analysis.variants",
+        language,
+        [
+            html.P(
+                coverage_text(data.top_variants, language),
+                id=ids.ANALYSIS_COVERAGE,
+                className="kf-muted",
+            ),
+            render_table(table, table_id=ids.ANALYSIS_VARIANT_TABLE, compact=True),
+        ],
+    )
+
+
+def _bottlenecks_section(data: AnalysisData, language: Language) -> Component:
+    intro = html.P(translate("analysis.bottlenecks_intro", language), className="kf-muted")
+    if data.bottlenecks.height == 0:
+        body: list[Component] = [intro, note(translate("analysis.no_waits", language))]
+    else:
+        body = [
+            intro,
+            render_table(
+                bottleneck_table(data.bottlenecks, language),
+                table_id=ids.ANALYSIS_BOTTLENECK_TABLE,
+                compact=True,
+            ),
+            html.H3(translate("analysis.bottleneck_chart", language)),
+            _graph(
+                ids.ANALYSIS_BOTTLENECK_CHART, bottleneck_figure(data.bottleneck_trend, language)
+            ),
+        ]
+    return _section(ids.ANALYSIS_BOTTLENECKS, "analysis.bottlenecks", language, body)
+
+
+def _handovers_section(handovers: HandoverData | None, log: str, language: Language) -> Component:
+    intro = html.P(translate("analysis.handovers_intro", language), className="kf-muted")
+    if handovers is None:
+        message = note(translate("analysis.no_org_unit", language, name=log))
+        return _section(ids.ANALYSIS_HANDOVERS, "analysis.handovers", language, [intro, message])
+    ping_pong = html.P(
+        ping_pong_text(handovers.ping_pong, handovers.ping_pong_cases, language),
+        id=ids.ANALYSIS_PING_PONG,
+    )
+    if handovers.matrix.height == 0:
+        body = [intro, note(translate("analysis.no_handovers", language)), ping_pong]
+    else:
+        body = [
+            intro,
+            _graph(ids.ANALYSIS_HANDOVER_MATRIX, handover_figure(handovers.matrix, language)),
+            ping_pong,
+            render_table(
+                handover_table(handovers.matrix, TOP_HANDOVERS, language),
+                table_id=ids.ANALYSIS_HANDOVER_TABLE,
+                compact=True,
+            ),
+            html.H3(translate("analysis.handover_trend", language)),
+            _graph(ids.ANALYSIS_HANDOVER_TREND, handover_trend_figure(handovers.trend, language)),
+        ]
+    return _section(ids.ANALYSIS_HANDOVERS, "analysis.handovers", language, body)
+
+
+def parse_filters(
+    start: str | None, end: str | None, org_units: list[str] | None
+) -> AnalysisFilters:
+    """The filters from the controls' values (dates as ISO text, maybe with a time part)."""
+    return AnalysisFilters(
+        start=dt.date.fromisoformat(start[:10]) if start else None,
+        end=dt.date.fromisoformat(end[:10]) if end else None,
+        org_units=tuple(sorted(org_units or ())),
+    )
+
+
+def page_layout(lang: str | None = None, log: str | None = None, **_query: str) -> html.Div:
+    """What Dash Pages calls with the URL's query parameters."""
+    return build_layout(current_store(), parse_language(lang), log)
+
+
+def register(app: dash.Dash, store: LogStore) -> None:
+    """Register the page and wire its callbacks: log and filters in, sections out; and a newly
+    chosen log resets the period and the org units to its own."""
+    register_page(__name__, path=PATH, name="Procesanalyse", order=2, layout=page_layout)
+
+    @app.callback(
+        Output(ids.ANALYSIS_RESULT, "children"),
+        Output(ids.ANALYSIS_SUMMARY, "children"),
+        Output(ids.ANALYSIS_MESSAGE, "children"),
+        Input(ids.ANALYSIS_LOG, "value"),
+        Input(ids.ANALYSIS_PERIOD, "start_date"),
+        Input(ids.ANALYSIS_PERIOD, "end_date"),
+        Input(ids.ANALYSIS_ORG_UNITS, "value"),
+        State(ids.ANALYSIS_LANGUAGE, "data"),
+    )
+    def update_analysis(
+        log: str | None,
+        start: str | None,
+        end: str | None,
+        org_units: list[str] | None,
+        language: str | None,
+    ) -> tuple[list[Component], str, Component | None]:
+        chosen = parse_language(language)
+        view = render_analysis(store, log, parse_filters(start, end, org_units), chosen)
+        return view.sections, view.summary, view.message
+
+    @app.callback(
+        Output(ids.ANALYSIS_PERIOD, "start_date"),
+        Output(ids.ANALYSIS_PERIOD, "end_date"),
+        Output(ids.ANALYSIS_PERIOD, "min_date_allowed"),
+        Output(ids.ANALYSIS_PERIOD, "max_date_allowed"),
+        Output(ids.ANALYSIS_ORG_UNITS, "options"),
+        Output(ids.ANALYSIS_ORG_UNITS, "value"),
+        Output(ids.ANALYSIS_ORG_UNITS_FIELD, "hidden"),
+        Input(ids.ANALYSIS_LOG, "value"),
+        # Not on page load: then the layout has set the controls for the log in the URL.
+        prevent_initial_call=True,
+    )
+    def reset_filters_for_log(
+        log: str | None,
+    ) -> tuple[str | None, str | None, str | None, str | None, list[str], list[str], bool]:
+        found = log_controls(store, log)
+        first, last = _iso(found.first_day), _iso(found.last_day)
+        return first, last, first, last, list(found.org_units), [], not found.org_units
