@@ -19,22 +19,12 @@ from app.dashboard import ids
 from app.dashboard.analysis_data import (
     AnalysisData,
     AnalysisFilters,
-    HandoverData,
     list_org_units,
     load_analysis,
     log_period,
 )
-from app.dashboard.analysis_views import (
-    bottleneck_figure,
-    bottleneck_table,
-    coverage_text,
-    handover_figure,
-    handover_table,
-    handover_trend_figure,
-    ping_pong_text,
-    variant_table,
-)
-from app.dashboard.components import empty_store_message, note, render_table
+from app.dashboard.analysis_sections import build_sections
+from app.dashboard.components import empty_store_message, note
 from app.dashboard.data import current_store
 from app.dashboard.pages import register_page
 from app.dashboard.routes import ANALYSIS_PATH
@@ -44,7 +34,6 @@ from models.errors import KitflowError
 from models.store import LogStore
 
 PATH = ANALYSIS_PATH
-TOP_HANDOVERS = 10
 
 
 def build_layout(store: LogStore, language: Language, log: str | None = None) -> html.Div:
@@ -183,11 +172,7 @@ def render_analysis(
         text = translate("analysis.empty_window", language, name=log)
         return AnalysisView(message=note(text, kind="warning"))
     return AnalysisView(
-        sections=[
-            _variants_section(data, language),
-            _bottlenecks_section(data, language),
-            _handovers_section(data.handovers, log, language),
-        ],
+        sections=build_sections(data, log, language),
         summary=_summary(store, log, filters, data, language),
     )
 
@@ -214,81 +199,6 @@ def _day(day: dt.date | None, language: Language) -> str:
 
 def _iso(day: dt.date | None) -> str | None:
     return None if day is None else day.isoformat()
-
-
-def _section(
-    section_id: str, title_key: str, language: Language, body: list[Component]
-) -> Component:
-    heading = html.H2(translate(title_key, language))
-    return html.Section([heading, *body], id=section_id, className="kf-card")
-
-
-def _graph(graph_id: str, figure: object) -> dcc.Graph:
-    return dcc.Graph(id=graph_id, figure=figure, config={"displaylogo": False})
-
-
-def _variants_section(data: AnalysisData, language: Language) -> Component:
-    table = variant_table(data.top_variants, data.other_variants, language)
-    return _section(
-        ids.ANALYSIS_VARIANTS,
-        "analysis.variants",
-        language,
-        [
-            html.P(
-                coverage_text(data.top_variants, language),
-                id=ids.ANALYSIS_COVERAGE,
-                className="kf-muted",
-            ),
-            render_table(table, table_id=ids.ANALYSIS_VARIANT_TABLE, compact=True),
-        ],
-    )
-
-
-def _bottlenecks_section(data: AnalysisData, language: Language) -> Component:
-    intro = html.P(translate("analysis.bottlenecks_intro", language), className="kf-muted")
-    if data.bottlenecks.height == 0:
-        body: list[Component] = [intro, note(translate("analysis.no_waits", language))]
-    else:
-        body = [
-            intro,
-            render_table(
-                bottleneck_table(data.bottlenecks, language),
-                table_id=ids.ANALYSIS_BOTTLENECK_TABLE,
-                compact=True,
-            ),
-            html.H3(translate("analysis.bottleneck_chart", language)),
-            _graph(
-                ids.ANALYSIS_BOTTLENECK_CHART, bottleneck_figure(data.bottleneck_trend, language)
-            ),
-        ]
-    return _section(ids.ANALYSIS_BOTTLENECKS, "analysis.bottlenecks", language, body)
-
-
-def _handovers_section(handovers: HandoverData | None, log: str, language: Language) -> Component:
-    intro = html.P(translate("analysis.handovers_intro", language), className="kf-muted")
-    if handovers is None:
-        message = note(translate("analysis.no_org_unit", language, name=log))
-        return _section(ids.ANALYSIS_HANDOVERS, "analysis.handovers", language, [intro, message])
-    ping_pong = html.P(
-        ping_pong_text(handovers.ping_pong, handovers.ping_pong_cases, language),
-        id=ids.ANALYSIS_PING_PONG,
-    )
-    if handovers.matrix.height == 0:
-        body = [intro, note(translate("analysis.no_handovers", language)), ping_pong]
-    else:
-        body = [
-            intro,
-            _graph(ids.ANALYSIS_HANDOVER_MATRIX, handover_figure(handovers.matrix, language)),
-            ping_pong,
-            render_table(
-                handover_table(handovers.matrix, TOP_HANDOVERS, language),
-                table_id=ids.ANALYSIS_HANDOVER_TABLE,
-                compact=True,
-            ),
-            html.H3(translate("analysis.handover_trend", language)),
-            _graph(ids.ANALYSIS_HANDOVER_TREND, handover_trend_figure(handovers.trend, language)),
-        ]
-    return _section(ids.ANALYSIS_HANDOVERS, "analysis.handovers", language, body)
 
 
 def parse_filters(
