@@ -38,6 +38,9 @@ AggregateKind = Literal["dfg", "variants"]
 AGGREGATE_KINDS: tuple[AggregateKind, ...] = ("dfg", "variants")
 VERSION_KEY = "kitflow.events_version"
 """The Parquet metadata key under which an aggregate file names its events file's version."""
+AGGREGATE_FORMAT = 1
+"""Part of every stored version: raise it when a stored table's columns or their definitions
+change, so files written by older code are recomputed instead of served."""
 FOOTER_BYTES = 1 << 16
 """How much of the events file's tail is hashed: the Parquet footer of a stored log (a few
 kilobytes per row group) and the end of its last data page."""
@@ -66,7 +69,7 @@ _BARE_SCAN = re.compile(
 
 def find_events_version(path: Path) -> str | None:
     """The version of an events file: size, modification time (ns) and SHA-256 of its last
-    ``FOOTER_BYTES``; None when the file cannot be read."""
+    ``FOOTER_BYTES``, with the ``AGGREGATE_FORMAT``; None when the file cannot be read."""
     try:
         with path.open("rb") as stream:
             status = os.fstat(stream.fileno())
@@ -75,7 +78,7 @@ def find_events_version(path: Path) -> str | None:
     except OSError:
         return None
     digest = hashlib.sha256(tail).hexdigest()
-    return f"{status.st_size}:{status.st_mtime_ns}:{digest}"
+    return f"{status.st_size}:{status.st_mtime_ns}:{digest}:{AGGREGATE_FORMAT}"
 
 
 def aggregate_path(events_path: Path, kind: AggregateKind) -> Path:

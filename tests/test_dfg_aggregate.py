@@ -22,6 +22,7 @@ import pytest
 from app.pipeline import import_log
 from extractors.files import ReadOptions
 from mining.aggregates import (
+    AGGREGATE_FORMAT,
     VERSION_KEY,
     aggregate_path,
     clear_aggregate_cache,
@@ -216,7 +217,7 @@ def test_an_events_file_changed_in_place_is_never_served_the_old_aggregate(
 
 @pytest.mark.parametrize(
     "damage",
-    ["garbage", "truncated", "empty", "other-version", "not-a-file"],
+    ["garbage", "truncated", "empty", "other-version", "older-format", "not-a-file"],
 )
 def test_a_damaged_or_foreign_aggregate_is_recomputed_not_an_error(
     tmp_path: Path, damage: str
@@ -233,7 +234,12 @@ def test_a_damaged_or_foreign_aggregate_is_recomputed_not_an_error(
         elif damage == "empty":
             target.write_bytes(b"")
         elif damage == "other-version":
-            pl.DataFrame({"x": [1]}).write_parquet(target, metadata={VERSION_KEY: "1:2:abc"})
+            pl.DataFrame({"x": [1]}).write_parquet(target, metadata={VERSION_KEY: "1:2:abc:1"})
+        elif damage == "older-format":  # this very events file, as older code stored it
+            current = find_events_version(events)
+            assert current is not None and current.endswith(f":{AGGREGATE_FORMAT}")
+            older = current.rsplit(":", 1)[0] + f":{AGGREGATE_FORMAT - 1}"
+            pl.DataFrame({"x": [1]}).write_parquet(target, metadata={VERSION_KEY: older})
         else:
             target.unlink()
             target.mkdir()  # a folder where the file should be: cannot be read nor replaced
