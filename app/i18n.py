@@ -181,6 +181,12 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "Ping-pong (A → B → A): {occurrences} gange i {cases} sager.",
         "Ping-pong (A → B → A): {occurrences} times in {cases} cases.",
     ),
+    "analysis.matrix_top": (
+        "Matrixen viser de {shown} enheder med flest overleveringer, af {total} enheder med "
+        "overleveringer; tabellen nedenfor viser de hyppigste overleveringer.",
+        "The matrix shows the {shown} units with the most handovers, of {total} units with "
+        "handovers; the table below shows the most frequent handovers.",
+    ),
     "analysis.matrix_from": ("Fra enhed", "From unit"),
     "analysis.matrix_to": ("Til enhed", "To unit"),
     "analysis.matrix_count": ("Overleveringer", "Handovers"),

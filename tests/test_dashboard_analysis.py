@@ -33,8 +33,10 @@ from app.dashboard import create_app, ids
 from app.dashboard.analysis_data import AnalysisFilters, list_org_units, load_analysis
 from app.dashboard.analysis_views import (
     bottleneck_figure,
+    busiest_units,
     format_span,
     handover_matrix,
+    matrix_note,
     variant_table,
 )
 from app.dashboard.pages import analysis
@@ -156,6 +158,30 @@ def test_handover_matrix_cells() -> None:
         {"source": ["A", "B", "A"], "target": ["B", "A", "C"], "handovers": [4, 3, 1]}
     )
     assert handover_matrix(matrix) == (["A", "B", "C"], [[0, 4, 1], [3, 0, 0], [0, 0, 0]])
+
+
+def test_the_matrix_keeps_the_busiest_units_and_says_so() -> None:
+    matrix = pl.DataFrame(
+        {"source": ["A", "B", "A"], "target": ["B", "A", "C"], "handovers": [4, 3, 1]}
+    )
+    # Given plus received: A 4 + 1 + 3 = 8, B 3 + 4 = 7, C 1.
+    assert busiest_units(matrix, 2) == ["A", "B"]
+    assert handover_matrix(matrix, 2) == (["A", "B"], [[0, 4], [3, 0]])
+    assert matrix_note(matrix, "da") is None
+    # A chain of 16 units, each handing over to the next once: the middle ones are the busiest.
+    chain = pl.DataFrame(
+        {
+            "source": [f"U{i:02d}" for i in range(1, 16)],
+            "target": [f"U{i:02d}" for i in range(2, 17)],
+            "handovers": [1] * 15,
+        }
+    )
+    units, _z = handover_matrix(chain)
+    assert units == [f"U{i:02d}" for i in range(2, 16)] + ["U01"]
+    assert matrix_note(chain, "en") == (
+        "The matrix shows the 15 units with the most handovers, of 16 units with handovers; "
+        "the table below shows the most frequent handovers."
+    )
 
 
 # --- what the page computes -----------------------------------------------------------------

@@ -17,6 +17,7 @@ from app.dashboard.analysis_views import (
     handover_figure,
     handover_table,
     handover_trend_figure,
+    matrix_note,
     ping_pong_text,
     variant_table,
 )
@@ -98,6 +99,7 @@ def _handovers_section(handovers: HandoverData | None, log: str, language: Langu
     else:
         body = [
             intro,
+            *_matrix_note(handovers, language),
             _graph(ids.ANALYSIS_HANDOVER_MATRIX, handover_figure(handovers.matrix, language)),
             ping_pong,
             render_table(
@@ -109,3 +111,8 @@ def _handovers_section(handovers: HandoverData | None, log: str, language: Langu
             _graph(ids.ANALYSIS_HANDOVER_TREND, handover_trend_figure(handovers.trend, language)),
         ]
     return _section(ids.ANALYSIS_HANDOVERS, "analysis.handovers", language, body)
+
+
+def _matrix_note(handovers: HandoverData, language: Language) -> list[Component]:
+    text = matrix_note(handovers.matrix, language)
+    return [] if text is None else [html.P(text, id=ids.ANALYSIS_MATRIX_NOTE, className="kf-muted")]

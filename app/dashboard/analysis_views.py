@@ -16,6 +16,7 @@ from app.formatting import Language, format_int, format_number
 from app.i18n import translate
 
 _DURATION_UNITS = (("days", 86400.0), ("hours", 3600.0), ("minutes", 60.0))
+MATRIX_UNITS = 15
 _CHART_MARGIN = {"l": 60, "r": 20, "t": 30, "b": 50}
 
 
@@ -147,14 +148,41 @@ def bottleneck_figure(trend: pl.DataFrame, language: Language) -> go.Figure:
     return _month_axis(go.Figure(lines), y_title, language)
 
 
-def handover_matrix(matrix: pl.DataFrame) -> tuple[list[str], list[list[int]]]:
-    """The org units (sorted) and the counts ``z[from][to]`` (0 where none were handed over)."""
-    units = sorted(set(matrix["source"].to_list()) | set(matrix["target"].to_list()))
+def busiest_units(matrix: pl.DataFrame, top: int) -> list[str]:
+    """The ``top`` org units with the most handovers (given plus received), busiest first, ties
+    by name: a heatmap of hundreds of assignment groups is unreadable and slow to draw."""
+    given = matrix.group_by(pl.col("source").alias("unit")).agg(pl.col("handovers").sum())
+    received = matrix.group_by(pl.col("target").alias("unit")).agg(pl.col("handovers").sum())
+    totals = pl.concat([given, received]).group_by("unit").agg(pl.col("handovers").sum())
+    ranked = totals.sort(["handovers", "unit"], descending=[True, False]).head(top)
+    return [str(unit) for unit in ranked["unit"]]
+
+
+def handover_matrix(
+    matrix: pl.DataFrame, top: int = MATRIX_UNITS
+) -> tuple[list[str], list[list[int]]]:
+    """The busiest org units (see :func:`busiest_units`) and the counts ``z[from][to]`` between
+    them (0 where none were handed over)."""
+    units = busiest_units(matrix, top)
     position = {unit: i for i, unit in enumerate(units)}
     z = [[0] * len(units) for _ in units]
-    for source, target, count in matrix.select("source", "target", "handovers").iter_rows():
+    shown = matrix.filter(pl.col("source").is_in(units) & pl.col("target").is_in(units))
+    for source, target, count in shown.select("source", "target", "handovers").iter_rows():
         z[position[source]][position[target]] = int(count)
     return units, z
+
+
+def matrix_note(matrix: pl.DataFrame, language: Language) -> str | None:
+    """Says how many units the heatmap leaves out, if any."""
+    total = len(set(matrix["source"].to_list()) | set(matrix["target"].to_list()))
+    if total <= MATRIX_UNITS:
+        return None
+    return translate(
+        "analysis.matrix_top",
+        language,
+        shown=format_int(MATRIX_UNITS, language),
+        total=format_int(total, language),
+    )
 
 
 def handover_figure(matrix: pl.DataFrame, language: Language) -> go.Figure:
