@@ -138,15 +138,15 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "Could not compute the analysis: {error}",
     ),
     "analysis.summary": (
-        "{cases} sager og {variants} varianter fra {start} til {end}",
-        "{cases} cases and {variants} variants from {start} to {end}",
+        "Sager: {cases} · varianter: {variants} · periode: {start} – {end}",
+        "Cases: {cases} · variants: {variants} · period: {start} – {end}",
     ),
     "analysis.variants": ("Varianter", "Variants"),
     "analysis.coverage": (
         "De {top} hyppigste varianter dækker {share} % af sagerne.",
         "The {top} most frequent variants cover {share} % of the cases.",
     ),
-    "analysis.other_variants": ("Øvrige {count} varianter", "Other {count} variants"),
+    "analysis.other_variants": ("Øvrige varianter ({count})", "Other variants ({count})"),
     "analysis.bottlenecks": ("Flaskehalse", "Bottlenecks"),
     "analysis.bottlenecks_intro": (
         "Overgange rangeret efter samlet ventetid (antal × gennemsnitlig ventetid).",
@@ -178,8 +178,8 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "No handovers between units in the period.",
     ),
     "analysis.ping_pong": (
-        "Ping-pong (A → B → A): {occurrences} gange i {cases} sager.",
-        "Ping-pong (A → B → A): {occurrences} times in {cases} cases.",
+        "Ping-pong (A → B → A): {occurrences} · sager med ping-pong: {cases}",
+        "Ping-pong (A → B → A): {occurrences} · cases with ping-pong: {cases}",
     ),
     "analysis.matrix_top": (
         "Matrixen viser de {shown} enheder med flest overleveringer, af {total} enheder med "

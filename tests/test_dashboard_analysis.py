@@ -228,7 +228,7 @@ def test_the_rest_of_the_variants_is_one_row(store: LogStore) -> None:
     # The rest: a→k10, a→k11, a→k12, taking 10, 11 and 12 hours.
     assert rows[10] == {
         "rank": "",
-        "variant": "Øvrige 3 varianter",
+        "variant": "Øvrige varianter (3)",
         "events": "",
         "cases": "3",
         "share": "21,4 %",
@@ -246,14 +246,14 @@ def test_the_rest_of_the_variants_is_one_row(store: LogStore) -> None:
 def test_three_sections_of_the_tiny_log_in_danish(store: LogStore) -> None:
     view = analysis.render_analysis(store, "tiny", ALL, "da")
     assert view.message is None
-    assert view.summary == "5 sager og 2 varianter fra 04.03.2024 til 03.04.2024"
+    assert view.summary == "Sager: 5 · varianter: 2 · periode: 04.03.2024 – 03.04.2024"
     assert view_rows(view, ids.ANALYSIS_VARIANT_TABLE) == VARIANT_ROWS_DA
     coverage = text(by_id(view.sections, ids.ANALYSIS_COVERAGE))
     assert coverage == "De 2 hyppigste varianter dækker 100,0 % af sagerne."
     assert view_rows(view, ids.ANALYSIS_BOTTLENECK_TABLE) == BOTTLENECK_ROWS_DA
     assert view_rows(view, ids.ANALYSIS_HANDOVER_TABLE) == HANDOVER_ROWS_DA
     ping_pong = text(by_id(view.sections, ids.ANALYSIS_PING_PONG))
-    assert ping_pong == "Ping-pong (A → B → A): 3 gange i 3 sager."
+    assert ping_pong == "Ping-pong (A → B → A): 3 · sager med ping-pong: 3"
     heatmap = by_id(view.sections, ids.ANALYSIS_HANDOVER_MATRIX).figure.data[0]
     assert list(heatmap.x) == ["A", "B", "C"]
     assert [list(row) for row in heatmap.z] == [[0, 4, 1], [3, 0, 0], [0, 0, 0]]
@@ -275,14 +275,14 @@ def test_bottleneck_chart_has_the_top_three_arcs_per_month(store: LogStore) -> N
 
 def test_english_sections(store: LogStore) -> None:
     view = analysis.render_analysis(store, "tiny", ALL, "en")
-    assert view.summary == "5 cases and 2 variants from 2024-03-04 to 2024-04-03"
+    assert view.summary == "Cases: 5 · variants: 2 · period: 2024-03-04 – 2024-04-03"
     assert view_rows(view, ids.ANALYSIS_BOTTLENECK_TABLE)[0] == [
         "1", "b", "c", "4", "7.0 hours", "1.2 days", "46.7 %",
     ]  # fmt: skip
     headings = [text(by_id(view.sections, i).children[0]) for i in _SECTION_IDS]
     assert headings == ["Variants", "Bottlenecks", "Handovers between units"]
     ping_pong = text(by_id(view.sections, ids.ANALYSIS_PING_PONG))
-    assert ping_pong == "Ping-pong (A → B → A): 3 times in 3 cases."
+    assert ping_pong == "Ping-pong (A → B → A): 3 · cases with ping-pong: 3"
 
 
 _SECTION_IDS = (ids.ANALYSIS_VARIANTS, ids.ANALYSIS_BOTTLENECKS, ids.ANALYSIS_HANDOVERS)
@@ -290,7 +290,7 @@ _SECTION_IDS = (ids.ANALYSIS_VARIANTS, ids.ANALYSIS_BOTTLENECKS, ids.ANALYSIS_HA
 
 def test_period_filter_keeps_the_cases_active_in_it(store: LogStore) -> None:
     april = analysis.render_analysis(store, "tiny", APRIL, "da")
-    assert april.summary == "2 sager og 1 varianter fra 01.04.2024 til 30.04.2024"
+    assert april.summary == "Sager: 2 · varianter: 1 · periode: 01.04.2024 – 30.04.2024"
     assert view_rows(april, ids.ANALYSIS_VARIANT_TABLE) == [
         ["1", "a → b → c", "3", "2", "100,0 %", "15,0 timer", "15,0 timer"]
     ]
@@ -298,7 +298,8 @@ def test_period_filter_keeps_the_cases_active_in_it(store: LogStore) -> None:
         ["A", "B", "2", "2", "66,7 %"],
         ["B", "A", "1", "1", "33,3 %"],
     ]
-    assert text(by_id(april.sections, ids.ANALYSIS_PING_PONG)).endswith("1 gange i 1 sager.")
+    ping_pong = text(by_id(april.sections, ids.ANALYSIS_PING_PONG))
+    assert ping_pong == "Ping-pong (A → B → A): 1 · sager med ping-pong: 1"
     # The last day counts whole, in Copenhagen time: case 3 starts 06.03 09:00 there.
     to_6th = load_analysis(store, "tiny", AnalysisFilters(end=dt.date(2024, 3, 6)))
     to_5th = load_analysis(store, "tiny", AnalysisFilters(end=dt.date(2024, 3, 5)))
@@ -318,7 +319,7 @@ def test_org_unit_filter_keeps_the_cases_that_touch_the_unit(store: LogStore) ->
     ]
     assert view_rows(unit_c, ids.ANALYSIS_HANDOVER_TABLE) == [["A", "C", "1", "1", "100,0 %"]]
     ping_pong = text(by_id(unit_c.sections, ids.ANALYSIS_PING_PONG))
-    assert ping_pong == "Ping-pong (A → B → A): 0 gange i 0 sager."
+    assert ping_pong == "Ping-pong (A → B → A): 0 · sager med ping-pong: 0"
     # Both filters at once: April cases touching C (none).
     both = analysis.render_analysis(
         store, "tiny", AnalysisFilters(APRIL.start, APRIL.end, ("C",)), "en"
@@ -459,7 +460,7 @@ def test_app_serves_the_page_and_its_callbacks(store: LogStore) -> None:
         },
     )
     assert body[ids.ANALYSIS_SUMMARY]["children"] == (
-        "2 cases and 1 variants from 2024-04-01 to 2024-04-30"
+        "Cases: 2 · variants: 1 · period: 2024-04-01 – 2024-04-30"
     )
     assert body[ids.ANALYSIS_MESSAGE]["children"] is None
 
@@ -502,10 +503,12 @@ def test_the_page_label_in_both_languages() -> None:
 
 @pytest.fixture
 def url(tmp_path: Path, live_server: Callable[[Any], str], monkeypatch: pytest.MonkeyPatch) -> str:
-    """A dashboard serving the default store, pointed at a data folder holding ``tiny``."""
+    """A dashboard serving the default store, pointed at a data folder holding ``tiny`` and
+    ``many``."""
     folder = tmp_path / "kitflow-data"
     log_store = LogStore(folder)
     import_csv(log_store, tmp_path, "tiny", TINY_CSV)
+    import_csv(log_store, tmp_path, "many", many_variants_csv())
     log_store.catalog.dispose()
     monkeypatch.setenv("KITFLOW_DATA_DIR", str(folder))
     monkeypatch.delenv("KITFLOW_DATABASE_URL", raising=False)
@@ -528,17 +531,38 @@ def test_browser_shows_the_three_sections(browser: Any, url: str) -> None:
 
     browser.get(url + "/analysis?log=tiny")
     assert wait_for(browser, lambda b: text_of(b, ids.ANALYSIS_TITLE)) == "Procesanalyse"
-    assert wait_for(
-        browser, lambda b: first_row(ids.ANALYSIS_VARIANT_TABLE)(b) == VARIANT_ROWS_DA[0]
-    )
+    variants = first_row(ids.ANALYSIS_VARIANT_TABLE)
+    assert wait_for(browser, lambda b: variants(b) == VARIANT_ROWS_DA[0])
     assert first_row(ids.ANALYSIS_BOTTLENECK_TABLE)(browser) == BOTTLENECK_ROWS_DA[0]
     assert first_row(ids.ANALYSIS_HANDOVER_TABLE)(browser) == HANDOVER_ROWS_DA[0]
     headings = [text_of(browser, i).split("\n")[0] for i in _SECTION_IDS]
     assert headings == ["Varianter", "Flaskehalse", "Overleveringer mellem enheder"]
-    assert text_of(browser, ids.ANALYSIS_PING_PONG) == "Ping-pong (A → B → A): 3 gange i 3 sager."
+    ping_pong = text_of(browser, ids.ANALYSIS_PING_PONG)
+    assert ping_pong == "Ping-pong (A → B → A): 3 · sager med ping-pong: 3"
     # The heatmap and the two line charts are drawn by plotly in the page.
     assert wait_for(
         browser, lambda b: len(b.find_elements(By.CSS_SELECTOR, ".js-plotly-plot")) == 3
     )
     browser.set_window_size(1440, 2600)
     browser.save_screenshot("/tmp/kitflow-e2e-analysis.png")
+
+    # Another log: its own period, no org-unit filter, and a note instead of handovers.
+    wait_for(browser, lambda b: b.find_elements(By.ID, ids.ANALYSIS_LOG))[0].click()
+    options = ".dash-dropdown-option"
+    wait_for(
+        browser,
+        lambda b: next(
+            (o for o in b.find_elements(By.CSS_SELECTOR, options) if o.text == "many"), None
+        ),
+    ).click()
+    many_first = ["1", "a → b", "2", "2", "14,3 %", "0 sek", "0 sek"]
+    assert wait_for(browser, lambda b: variants(b) == many_first)
+    assert wait_for(
+        browser,
+        lambda b: (
+            text_of(b, ids.ANALYSIS_SUMMARY)
+            == "Sager: 14 · varianter: 13 · periode: 06.05.2024 – 06.05.2024"
+        ),
+    )
+    assert "Loggen many har ingen kolonne med enheder" in text_of(browser, ids.ANALYSIS_HANDOVERS)
+    assert not browser.find_element(By.ID, ids.ANALYSIS_ORG_UNITS_FIELD).is_displayed()
