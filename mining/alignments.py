@@ -117,7 +117,7 @@ class _MarkingGraph:
         self.markings: list[tuple[int, ...]] = []
         self.ids: dict[tuple[int, ...], int] = {}
         self.successors: list[Successors | None] = []
-        self.syncs: list[dict[int, tuple[tuple[int, int], ...]]] = []
+        self.closures: dict[int, _Closure] = {}
         self.initial = self.number(_vector(net.initial_marking, net.place_count))
         self.final = self.number(_vector(net.final_marking, net.place_count))
 
@@ -127,7 +127,6 @@ class _MarkingGraph:
             found = self.ids[marking] = len(self.markings)
             self.markings.append(marking)
             self.successors.append(None)
-            self.syncs.append({})
         return found
 
     def expand(self, m: int) -> Successors:
@@ -137,19 +136,21 @@ class _MarkingGraph:
             return known
         marking = self.markings[m]
         found: list[tuple[int, int, int]] = []
-        syncs: dict[int, list[tuple[int, int]]] = {}
         for t, arcs in enumerate(self.net.inputs):
             if all(marking[p] >= w for p, w in arcs):
                 fired = list(marking)
                 for p, change in self.t_delta[t]:
                     fired[p] += change
-                target = self.number(tuple(fired))
-                found.append((t, self.t_cost[t], target))
-                if self.t_label[t] >= 0:
-                    syncs.setdefault(self.t_label[t], []).append((t, target))
+                found.append((t, self.t_cost[t], self.number(tuple(fired))))
         result = self.successors[m] = tuple(found)
-        self.syncs[m] = {label: tuple(moves) for label, moves in syncs.items()}
         return result
+
+    def closure(self, m: int) -> _Closure:
+        """The moves of the search from marking ``m``, computed once (see ``_Closure``)."""
+        known = self.closures.get(m)
+        if known is None:
+            known = self.closures[m] = _close(self, m)
+        return known
 
     def explore(self, limit: int) -> bool:
         """Number every reachable marking (breadth first); False if there are more than
@@ -161,6 +162,52 @@ class _MarkingGraph:
             self.expand(m)
             m += 1
         return True
+
+
+Edge = tuple[int, int, int, int]
+"""A move of the search: (taus fired first, visible transition, marking it fires in, target)."""
+
+
+@dataclass(frozen=True)
+class _Closure:
+    """What the search can do from a marking ``m``: fire hidden transitions (the fewest that
+    lead to each marking), then one visible transition, as a sync move (``syncs``, per label)
+    or a model move (``models``); or, at the end of the trace, fire hidden transitions up to
+    the final marking (``to_final``: how many, -1 if impossible). Among ways to the same
+    target, the fewest taus win, then the first found (breadth first, transitions in order).
+    ``tau_parent`` gives the hidden path to each marking of the closure."""
+
+    syncs: dict[int, tuple[Edge, ...]]
+    models: tuple[Edge, ...]
+    to_final: int
+    tau_parent: dict[int, tuple[int, int]]
+
+
+def _close(graph: _MarkingGraph, m: int) -> _Closure:
+    """The closure of ``m`` under hidden transitions, and the visible moves from it."""
+    taus = {m: 0}
+    tau_parent: dict[int, tuple[int, int]] = {}
+    order = [m]
+    syncs: dict[int, dict[int, Edge]] = {}
+    models: dict[int, Edge] = {}
+    for via in order:  # breadth first: ``order`` grows while it is read
+        d = taus[via]
+        for t, _, target in graph.expand(via):
+            label = graph.t_label[t]
+            if label < 0:
+                if target not in taus:
+                    taus[target] = d + 1
+                    tau_parent[target] = (via, t)
+                    order.append(target)
+                continue
+            syncs.setdefault(label, {}).setdefault(target, (d, t, via, target))
+            models.setdefault(target, (d, t, via, target))
+    return _Closure(
+        {label: tuple(edges.values()) for label, edges in syncs.items()},
+        tuple(models.values()),
+        taus.get(graph.final, -1),
+        tau_parent,
+    )
 
 
 def _vector(marking: Arcs, place_count: int) -> tuple[int, ...]:
@@ -192,6 +239,44 @@ class _Bounds:
     taus: list[int]
     mandatory: list[tuple[tuple[int, int], ...]]
     upper: list[list[int]]
+
+
+@dataclass(frozen=True)
+class _FittingBounds:
+    """Lower bounds of the taus a run needs that syncs every remaining event (capped at
+    ``MOVE_COST``: a run that deviates costs that much anyway). ``enter[m]``: per label, the
+    fewest taus from ``m`` before a transition with that label can fire; ``pair[l1][l2]``: the
+    fewest taus between an ``l1`` and a following ``l2`` transition, over every marking an
+    ``l1`` transition can lead to; ``ending[l]``: the fewest taus from after an ``l``
+    transition to the final marking; ``to_final[m]``: the fewest taus from ``m`` to the final
+    marking through hidden transitions only. Label ids of the net's labels, plus one for the
+    labels it lacks (always the cap)."""
+
+    enter: list[dict[int, int]]
+    pair: list[list[int]]
+    ending: list[int]
+    to_final: list[int]
+
+
+def _fitting_bounds(graph: _MarkingGraph) -> _FittingBounds:
+    """The bounds of ``_FittingBounds`` for every marking of a fully explored graph."""
+    labels = len(graph.label_names) + 1
+    count = len(graph.markings)
+    closures = [graph.closure(m) for m in range(count)]
+    enter = [{label: edges[0][0] for label, edges in c.syncs.items()} for c in closures]
+    to_final = [c.to_final if c.to_final >= 0 else MOVE_COST for c in closures]
+    pair = [[MOVE_COST] * labels for _ in range(labels)]
+    ending = [MOVE_COST] * labels
+    for m in range(count):
+        for t, _, target in graph.successors[m] or ():
+            first = graph.t_label[t]
+            if first < 0:
+                continue
+            row = pair[first]
+            for second, taus in enter[target].items():
+                row[second] = min(row[second], taus)
+            ending[first] = min(ending[first], to_final[target])
+    return _FittingBounds(enter, pair, ending, to_final)
 
 
 def _analyse(graph: _MarkingGraph) -> _Bounds:
@@ -341,8 +426,10 @@ class Aligner:
         self.graph = _MarkingGraph(net)
         complete = self.graph.explore(ANALYSIS_MARKING_LIMIT)
         self.bounds: _Bounds | None = None
+        self.fitting: _FittingBounds | None = None
         if complete:
             self.bounds = _analyse(self.graph)
+            self.fitting = _fitting_bounds(self.graph)
             if self.bounds.taus[self.graph.initial] >= _UNREACHABLE:
                 raise UnalignableNetError(_UNREACHABLE_FINAL)
         # The cheapest run of the model alone; pm4py's "best worst cost" adds a log move per
@@ -359,104 +446,88 @@ class Aligner:
 
     def _estimator(self, ids: list[int]) -> Estimate:
         """The heuristic for this trace: a function of (marking, position), memoised."""
-        bounds = self.bounds
-        n = len(ids)
-        if bounds is None:
-            unknown = self.graph.unknown_label
-            left = [0] * (n + 1)
-            for i in range(n - 1, -1, -1):
-                left[i] = left[i + 1] + (1 if ids[i] == unknown else 0)
-
-            def weak(m: int, i: int) -> int:
-                return MOVE_COST * left[i]
-
-            return weak
-        suffixes: list[dict[int, int]] = [{} for _ in range(n + 1)]
-        for i in range(n - 1, -1, -1):
-            counts = dict(suffixes[i + 1])
-            counts[ids[i]] = counts.get(ids[i], 0) + 1
-            suffixes[i] = counts
-        items = [tuple(s.items()) for s in suffixes]
-        taus, mandatory, upper = bounds.taus, bounds.mandatory, bounds.upper
-        memo: dict[tuple[int, int], int] = {}
-
-        def strong(m: int, i: int) -> int:
-            key = (m, i)
-            found = memo.get(key)
-            if found is not None:
-                return found
-            if taus[m] >= _UNREACHABLE:
-                memo[key] = _UNREACHABLE
-                return _UNREACHABLE
-            most = upper[m]
-            counts = suffixes[i]
-            moves = 0
-            for label, c in items[i]:
-                if c > most[label]:
-                    moves += c - most[label]
-            for label, k in mandatory[m]:
-                c = counts.get(label, 0)
-                if k > c:
-                    moves += k - c
-            value = memo[key] = MOVE_COST * moves + taus[m]
-            return value
-
-        return strong
+        if self.bounds is None or self.fitting is None:
+            return _weak_estimate(ids, self.graph.unknown_label)
+        return _strong_estimate(self.bounds, self.fitting, ids)
 
     def _moves(
-        self, path: list[tuple[int, int, int]], stride: int, trace: Sequence[str]
+        self, path: list[tuple[int, int, int, int]], stride: int, trace: Sequence[str]
     ) -> tuple[Move, ...]:
-        """pm4py's form of the moves of a path of (state, previous state, transition or -1)."""
-        labels = self.graph.net.labels
+        """pm4py's form of the moves along a path of the search (see ``_Search.run``)."""
+        graph = self.graph
+        labels = graph.net.labels
         moves: list[Move] = []
-        for key, origin, t in path:
+        for key, origin, t, via in path:
             i = origin % stride
-            if t < 0:
+            if t == -1:
                 moves.append((trace[i], SKIP))
-            elif key % stride != i:
-                moves.append((trace[i], labels[t]))
-            else:
-                moves.append((SKIP, labels[t]))
+                continue
+            moves.extend((SKIP, None) for _ in self._taus(origin // stride, via))
+            if t == -2:
+                continue
+            moves.append((trace[i], labels[t]) if key % stride != i else (SKIP, labels[t]))
         return tuple(moves)
+
+    def _taus(self, m: int, via: int) -> list[int]:
+        """The hidden transitions the closure of ``m`` fires to reach ``via``."""
+        tau_parent = self.graph.closure(m).tau_parent
+        fired: list[int] = []
+        while via != m:
+            via, t = tau_parent[via]
+            fired.append(t)
+        fired.reverse()
+        return fired
 
 
 class _Search:
-    """One A* search over (marking, position) states, a state numbered marking * stride +
-    position. The queue holds (estimated total, -position, order queued, cost, state)."""
+    """One A* search over states (marking, position), a state numbered marking * stride +
+    position; the markings searched are the initial one and those right after a visible
+    transition, since hidden transitions are folded into the moves (``_Closure``).
+
+    The queue holds (estimated total, -position, order queued, cost, state, deferred). A
+    state's model moves cost at least ``MOVE_COST`` more than the state itself, so they are
+    not queued one by one when the state is expanded but as one deferred entry, estimated at
+    that lower bound (and at no less than the state's own estimate, which the heuristic's
+    consistency guarantees for each of them): a trace that fits never pays for them."""
 
     def __init__(self, graph: _MarkingGraph, ids: list[int], estimate: Estimate) -> None:
         self.graph, self.ids, self.estimate = graph, ids, estimate
         self.stride = len(ids) + 1
         self.start = graph.initial * self.stride
         self.best = {self.start: 0}
-        self.parent: dict[int, tuple[int, int]] = {}
+        self.parent: dict[int, tuple[int, int, int]] = {}
         self.closed: set[int] = set()
-        self.queue: list[tuple[int, int, int, int, int]] = []
+        self.queue: list[tuple[int, int, int, int, int, bool]] = []
         self.pushed = 0
 
-    def push(self, key: int, g: int, origin: int, move: int) -> None:
-        """Queue state ``key`` at cost ``g``, reached from ``origin`` by ``move`` (a
-        transition, or -1 for a log move), unless it is known at no higher cost or dead."""
+    def push(self, key: int, g: int, origin: int, t: int, via: int) -> None:
+        """Queue state ``key`` at cost ``g``, reached from ``origin`` by taus to ``via`` and
+        then transition ``t`` (-1: a log move, -2: taus to the final marking), unless it is
+        already known at no higher cost, or the final marking cannot be reached from it."""
         if key in self.closed or self.best.get(key, _UNREACHABLE) <= g:
             return
         m, i = divmod(key, self.stride)
         h = self.estimate(m, i)
-        if h >= _UNREACHABLE:  # the final marking cannot be reached from here
+        if h >= _UNREACHABLE:
             return
         self.best[key] = g
-        self.parent[key] = (origin, move)
+        self.parent[key] = (origin, t, via)
         self.pushed += 1
-        heapq.heappush(self.queue, (g + h, -i, self.pushed, g, key))
+        heapq.heappush(self.queue, (g + h, -i, self.pushed, g, key, False))
 
-    def run(self) -> tuple[int, list[tuple[int, int, int]]]:
-        """The optimal cost and the path to the goal, as (state, previous state, move)."""
+    def run(self) -> tuple[int, list[tuple[int, int, int, int]]]:
+        """The optimal cost, and the path to the goal as (state, previous state, transition,
+        marking it fired in) steps."""
         stride, n = self.stride, len(self.ids)
         goal = self.graph.final * stride + n
         if self.estimate(self.graph.initial, 0) >= _UNREACHABLE:
             raise UnalignableNetError(_UNREACHABLE_FINAL)
-        heapq.heappush(self.queue, (0, 0, 0, 0, self.start))
+        self.queue.append((0, 0, 0, 0, self.start, False))
         while self.queue:
-            _, _, _, g, key = heapq.heappop(self.queue)
+            f, _, _, g, key, deferred = heapq.heappop(self.queue)
+            if deferred:
+                self._model_moves(key, g)
+                continue
             if key in self.closed:
                 continue
             if key == goal:
@@ -467,36 +538,117 @@ class _Search:
                     f"aligning a trace of {n} events took more than {SEARCH_STATE_LIMIT:,} "
                     "search states (is the net unbounded?)"
                 )
-            self._expand(key, g)
+            self._expand(key, g, f)
         raise UnalignableNetError(_UNREACHABLE_FINAL)
 
-    def _expand(self, key: int, g: int) -> None:
+    def _expand(self, key: int, g: int, f: int) -> None:
         stride, n = self.stride, len(self.ids)
         m, i = divmod(key, stride)
-        successors = self.graph.expand(m)
+        closure = self.graph.closure(m)
         if i < n:
-            for t, target in self.graph.syncs[m].get(self.ids[i], ()):
-                self.push(target * stride + i + 1, g, key, t)
-        for t, cost, target in successors:
-            self.push(target * stride + i, g + cost, key, t)
-        # A log move right after a model move can be swapped with it at no cost.
-        if i < n and not self._after_model_move(key):
-            self.push(key + 1, g + MOVE_COST, key, -1)
+            for d, t, via, target in closure.syncs.get(self.ids[i], ()):
+                self.push(target * stride + i + 1, g + d, key, t, via)
+            # A log move right after a model move can be swapped with it at no cost.
+            if not self._after_model_move(key):
+                self.push(key + 1, g + MOVE_COST, key, -1, m)
+        elif closure.to_final > 0:
+            self.push(
+                self.graph.final * stride + n, g + closure.to_final, key, -2, self.graph.final
+            )
+        if closure.models:
+            self.pushed += 1
+            entry = (max(f, g + MOVE_COST), -i, self.pushed, g, key, True)
+            heapq.heappush(self.queue, entry)
+
+    def _model_moves(self, key: int, g: int) -> None:
+        stride = self.stride
+        i = key % stride
+        for d, t, via, target in self.graph.closure(key // stride).models:
+            self.push(target * stride + i, g + d + MOVE_COST, key, t, via)
 
     def _after_model_move(self, key: int) -> bool:
         if key == self.start:
             return False
-        origin, t = self.parent[key]
+        origin, t, _ = self.parent[key]
         return t >= 0 and origin % self.stride == key % self.stride
 
-    def _path(self, key: int) -> list[tuple[int, int, int]]:
-        path: list[tuple[int, int, int]] = []
+    def _path(self, key: int) -> list[tuple[int, int, int, int]]:
+        path: list[tuple[int, int, int, int]] = []
         while key != self.start:
-            origin, move = self.parent[key]
-            path.append((key, origin, move))
+            origin, t, via = self.parent[key]
+            path.append((key, origin, t, via))
             key = origin
         path.reverse()
         return path
+
+
+def _weak_estimate(ids: list[int], unknown: int) -> Estimate:
+    """Without the reachability graph: each event whose label the net lacks is a log move."""
+    left = [0] * (len(ids) + 1)
+    for i in range(len(ids) - 1, -1, -1):
+        left[i] = left[i + 1] + (1 if ids[i] == unknown else 0)
+
+    def weak(m: int, i: int) -> int:
+        return MOVE_COST * left[i]
+
+    return weak
+
+
+def _strong_estimate(bounds: _Bounds, fitting: _FittingBounds, ids: list[int]) -> Estimate:
+    """The heuristic of the module docstring for one trace, memoised per (marking, position):
+    ``MOVE_COST`` per certain deviation plus the least taus; if no deviation is certain, the
+    taus a run syncing every remaining event needs count instead, when more (up to a move)."""
+    n = len(ids)
+    suffixes: list[dict[int, int]] = [{} for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        counts = dict(suffixes[i + 1])
+        counts[ids[i]] = counts.get(ids[i], 0) + 1
+        suffixes[i] = counts
+    items = [tuple(s.items()) for s in suffixes]
+    taus, mandatory, upper = bounds.taus, bounds.mandatory, bounds.upper
+    enter, to_final = fitting.enter, fitting.to_final
+    # between[i]: the fewest taus after event i's transition if every later event syncs.
+    between = [0] * (n + 1)
+    if n:
+        between[n - 1] = fitting.ending[ids[n - 1]]
+    for i in range(n - 2, -1, -1):
+        between[i] = between[i + 1] + fitting.pair[ids[i]][ids[i + 1]]
+    memo: dict[tuple[int, int], int] = {}
+
+    def strong(m: int, i: int) -> int:
+        key = (m, i)
+        value = memo.get(key)
+        if value is None:
+            if taus[m] >= _UNREACHABLE:
+                value = _UNREACHABLE
+            elif moves := _certain_deviations(items[i], suffixes[i], upper[m], mandatory[m]):
+                value = MOVE_COST * moves + taus[m]
+            else:
+                fit = to_final[m] if i == n else enter[m].get(ids[i], MOVE_COST) + between[i]
+                value = max(taus[m], min(MOVE_COST, fit))
+            memo[key] = value
+        return value
+
+    return strong
+
+
+def _certain_deviations(
+    left: tuple[tuple[int, int], ...],
+    counts: dict[int, int],
+    most: list[int],
+    needed: tuple[tuple[int, int], ...],
+) -> int:
+    """Events beyond what the net can still do, plus transitions it must still fire beyond
+    the events left: log moves and model moves no alignment from here avoids."""
+    moves = 0
+    for label, c in left:
+        if c > most[label]:
+            moves += c - most[label]
+    for label, k in needed:
+        c = counts.get(label, 0)
+        if k > c:
+            moves += k - c
+    return moves
 
 
 def align_variants(
