@@ -351,3 +351,37 @@ def test_filters_on_the_categorical_activity_match_names_exactly(tmp_path: Path)
     without_b = filter_activities(scan, ["B"], keep=False)
     assert discover_dfg(without_b).rows() == [("A", "C", 3, 12000.0, 14400.0)]
     assert filter_activities(scan, ["no such activity"]).collect().height == 0
+
+
+@pytest.mark.parametrize("log", ["receipt", "o2c-seed42"])
+def test_variants_of_a_log_sorted_by_case_equal_those_grouped_by_case_id(
+    tmp_path: Path, log: str
+) -> None:
+    from mining.dfg import find_activity_names  # noqa: PLC0415
+    from mining.variants import compute_case_sequences, rank_variants  # noqa: PLC0415
+
+    store = _store(tmp_path)
+    if log == "receipt":
+        source = shared_file("pm4py-examples/receipt.xes.gz")
+    else:
+        generated: pl.DataFrame = _load_generator().generate(20_000, 42)  # type: ignore[attr-defined]
+        source = tmp_path / "o2c.parquet"
+        generated.write_parquet(source)
+    import_log(store, source, name="log", options=ReadOptions())
+    events = store.read("log")
+    by_case_id = rank_variants(compute_case_sequences(events), find_activity_names(events))
+    assert _compute_variants(events).equals(by_case_id.drop("_sequence").collect())
+
+
+def test_variants_of_a_log_not_sorted_by_case_group_by_case_id() -> None:
+    interleaved = pl.DataFrame(
+        {
+            "case_id": ["c2", "c1", "c2", "c1", "c3", "c3"],
+            "activity": ["A", "A", "B", "B", "A", "C"],
+            "timestamp": [T0, T0, T0 + HOUR, T0 + 2 * HOUR, T0, T0 + 3 * HOUR],
+        }
+    ).with_columns(pl.col("activity").cast(pl.Categorical))
+    assert compute_variants(interleaved).rows() == [
+        (1, ["A", "B"], 2, 2 / 3, 2, 5400.0, 5400.0),
+        (2, ["A", "C"], 1, 1 / 3, 2, 10800.0, 10800.0),
+    ]
