@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from mining.aggregates import find_stored_events_file
-from mining.variants import compute_variants
+from mining.variants import compute_variants, find_case_runs, is_sorted_by_case
 from models.schema import ACTIVITY, CASE, TIMESTAMP
 
 
@@ -59,6 +59,9 @@ def count_variants(events: pl.LazyFrame) -> int:
             # A stored log: its variant table is stored beside it (or stored now), one row
             # per variant, so later requests read it instead of grouping the events again.
             return compute_variants(events).height
+        if is_sorted_by_case(events):  # every log the import builds: no case ids to hash
+            runs = find_case_runs(events).select(pl.col("_sequence").n_unique())
+            return int(runs.collect().item())
         activity = activity.to_physical()
     else:
         activity = activity.cast(pl.String)

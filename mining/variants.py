@@ -82,19 +82,20 @@ def compute_variants(events: Log) -> pl.DataFrame:
 def _compute_variants(events: Log) -> pl.DataFrame:
     lazy = events.lazy()
     names = find_activity_names(lazy)
-    cases = _case_runs(lazy) if _is_sorted_by_case(lazy) else compute_case_sequences(lazy)
+    cases = find_case_runs(lazy) if is_sorted_by_case(lazy) else compute_case_sequences(lazy)
     return rank_variants(cases, names).drop("_sequence").collect()
 
 
-def _is_sorted_by_case(lazy: pl.LazyFrame) -> bool:
+def is_sorted_by_case(lazy: pl.LazyFrame) -> bool:
     """True when the case ids never decrease from one row to the next, as in every stored log:
     each case is then one unbroken run of rows."""
     went_back = lazy.select((pl.col(CASE) < pl.col(CASE).shift()).any()).collect().item()
     return not went_back
 
 
-def _case_runs(lazy: pl.LazyFrame) -> pl.LazyFrame:
-    """``compute_case_sequences`` without ``case_id``, for a log sorted by case.
+def find_case_runs(lazy: pl.LazyFrame) -> pl.LazyFrame:
+    """``compute_case_sequences`` without ``case_id``, for a log sorted by case
+    (``is_sorted_by_case``).
 
     Each case is one run of rows, numbered by counting the changes of case id, so the grouping
     key is an integer that is already sorted instead of millions of strings to hash; the codes

@@ -385,3 +385,5 @@ def test_variants_of_a_log_not_sorted_by_case_group_by_case_id() -> None:
         (1, ["A", "B"], 2, 2 / 3, 2, 5400.0, 5400.0),
         (2, ["A", "C"], 1, 1 / 3, 2, 10800.0, 10800.0),
     ]
+    assert compute_log_stats(interleaved).variants == 2
+    assert compute_log_stats(interleaved.sort("case_id", maintain_order=True)).variants == 2
