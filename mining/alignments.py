@@ -13,6 +13,11 @@ The search is A* over states (marking, trace position):
 * **Markings are numbered once per net**, and each marking's enabled transitions and successor
   markings are computed once and shared by all variants: a log of thousands of variants walks
   a few hundred markings, so a step of the search is integer work.
+* **Hidden transitions are folded into the moves.** From a marking the search fires the fewest
+  taus that lead to each marking of its tau closure, then one visible transition (a sync or a
+  model move), or, at the end of the trace, the fewest taus to the final marking. Every
+  alignment is such a sequence (taus only matter through the marking they reach), so the
+  optimum is unchanged; the closures are computed once per marking and shared by all variants.
 * **The heuristic comes from the net's reachability graph**, explored once (up to
   ``ANALYSIS_MARKING_LIMIT`` markings). For each marking ``m`` it records: whether the final
   marking can still be reached (if not, the state is dropped), the least number of taus on any
@@ -21,10 +26,17 @@ The search is A* over states (marking, trace position):
   (``m``, position ``i``) with ``c_l`` events of label ``l`` left in the trace, at least
   ``max(0, c_l - upper_l(m))`` of them must be log moves and at least
   ``max(0, mandatory_l(m) - c_l)`` transitions must be model moves; these are different moves,
-  so ``10000 * (sum of both) + least taus`` never overestimates the remaining cost. It is also
-  consistent (no move lowers it by more than its own cost: a sync move lowers both counts by
-  one, a log or model move lowers one bound by at most one), so the first time A* takes a state
-  from the queue its cost is optimal, and the first complete alignment taken is optimal.
+  so ``10000 * (sum of both) + least taus`` never overestimates the remaining cost. When no
+  deviation is certain, the taus a run needs if it syncs every remaining event count instead
+  of the least taus, capped at 10000 (a run that deviates costs that much anyway): the taus
+  before the next event's transition can fire from ``m``, plus, for each later pair of events,
+  the fewest taus between transitions with those labels anywhere in the net, plus the fewest
+  taus from the last one to the final marking. The heuristic is consistent (no move lowers it
+  by more than its own cost), so the first time A* takes a state from the queue its cost is
+  optimal, and the first complete alignment taken is optimal.
+* A state's model moves cost at least 10000 more than the state, so they are queued as one
+  deferred entry with that lower bound, and expanded only if the search gets that far: a trace
+  that fits never pays for them.
 * A net whose reachability graph is larger than the limit (or unbounded) is searched with a
   weaker heuristic: events whose label no transition has must be log moves. Still optimal,
   only slower.
@@ -34,9 +46,9 @@ The search is A* over states (marking, trace position):
 Several alignments may share the optimal cost; the deviations reported (which activities were
 skipped or inserted) are then this search's choice, not necessarily pm4py's. The choice is
 deterministic: among queued states of equal estimated total cost, the one further along the
-trace goes first, then the one queued first; a state's moves are queued as the sync moves, then
-the model moves in the order of the net's transitions (the adapter sorts them by name), then the
-log move.
+trace goes first, then the one queued first; a state's moves are queued as its sync moves (the
+fewest taus first, then breadth-first order over the net's transitions, which the adapter sorts
+by name), then its log move, then its model moves (in the same order).
 
 This module does not import pm4py: the adapter hands over the net as plain indices.
 """
@@ -56,6 +68,8 @@ SKIP = ">>"
 """pm4py's mark for "no move" on one side of an alignment."""
 ANALYSIS_MARKING_LIMIT = 100_000
 """Above this many reachable markings the net is searched without the reachability heuristic."""
+FITTING_MARKING_LIMIT = 20_000
+"""Above this many markings the tau bound for fitting runs is left out (its closures cost)."""
 SEARCH_STATE_LIMIT = 5_000_000
 """States one alignment may expand before the search gives up (an unbounded net, typically)."""
 
@@ -429,7 +443,8 @@ class Aligner:
         self.fitting: _FittingBounds | None = None
         if complete:
             self.bounds = _analyse(self.graph)
-            self.fitting = _fitting_bounds(self.graph)
+            if len(self.graph.markings) <= FITTING_MARKING_LIMIT:
+                self.fitting = _fitting_bounds(self.graph)
             if self.bounds.taus[self.graph.initial] >= _UNREACHABLE:
                 raise UnalignableNetError(_UNREACHABLE_FINAL)
         # The cheapest run of the model alone; pm4py's "best worst cost" adds a log move per
@@ -446,7 +461,7 @@ class Aligner:
 
     def _estimator(self, ids: list[int]) -> Estimate:
         """The heuristic for this trace: a function of (marking, position), memoised."""
-        if self.bounds is None or self.fitting is None:
+        if self.bounds is None:
             return _weak_estimate(ids, self.graph.unknown_label)
         return _strong_estimate(self.bounds, self.fitting, ids)
 
@@ -594,7 +609,7 @@ def _weak_estimate(ids: list[int], unknown: int) -> Estimate:
     return weak
 
 
-def _strong_estimate(bounds: _Bounds, fitting: _FittingBounds, ids: list[int]) -> Estimate:
+def _strong_estimate(bounds: _Bounds, fitting: _FittingBounds | None, ids: list[int]) -> Estimate:
     """The heuristic of the module docstring for one trace, memoised per (marking, position):
     ``MOVE_COST`` per certain deviation plus the least taus; if no deviation is certain, the
     taus a run syncing every remaining event needs count instead, when more (up to a move)."""
@@ -606,13 +621,7 @@ def _strong_estimate(bounds: _Bounds, fitting: _FittingBounds, ids: list[int]) -
         suffixes[i] = counts
     items = [tuple(s.items()) for s in suffixes]
     taus, mandatory, upper = bounds.taus, bounds.mandatory, bounds.upper
-    enter, to_final = fitting.enter, fitting.to_final
-    # between[i]: the fewest taus after event i's transition if every later event syncs.
-    between = [0] * (n + 1)
-    if n:
-        between[n - 1] = fitting.ending[ids[n - 1]]
-    for i in range(n - 2, -1, -1):
-        between[i] = between[i + 1] + fitting.pair[ids[i]][ids[i + 1]]
+    between = _taus_between(fitting, ids)
     memo: dict[tuple[int, int], int] = {}
 
     def strong(m: int, i: int) -> int:
@@ -623,13 +632,32 @@ def _strong_estimate(bounds: _Bounds, fitting: _FittingBounds, ids: list[int]) -
                 value = _UNREACHABLE
             elif moves := _certain_deviations(items[i], suffixes[i], upper[m], mandatory[m]):
                 value = MOVE_COST * moves + taus[m]
+            elif fitting is None:
+                value = taus[m]
             else:
-                fit = to_final[m] if i == n else enter[m].get(ids[i], MOVE_COST) + between[i]
+                fit = (
+                    fitting.to_final[m]
+                    if i == n
+                    else fitting.enter[m].get(ids[i], MOVE_COST) + between[i]
+                )
                 value = max(taus[m], min(MOVE_COST, fit))
             memo[key] = value
         return value
 
     return strong
+
+
+def _taus_between(fitting: _FittingBounds | None, ids: list[int]) -> list[int]:
+    """Per position i: the fewest taus after event i's transition if every later event syncs
+    (pairs of consecutive labels, then the way to the final marking)."""
+    n = len(ids)
+    between = [0] * (n + 1)
+    if fitting is None or n == 0:
+        return between
+    between[n - 1] = fitting.ending[ids[n - 1]]
+    for i in range(n - 2, -1, -1):
+        between[i] = between[i + 1] + fitting.pair[ids[i]][ids[i + 1]]
+    return between
 
 
 def _certain_deviations(

@@ -19,6 +19,7 @@ from typing import Any
 import polars as pl
 import pytest
 
+from mining import alignments
 from mining import pm4py_adapter as adapter
 from mining.alignments import Aligner, AlignmentNet, UnalignableNetError, align_variants
 from mining.conformance import ACTIVITIES
@@ -288,3 +289,39 @@ def test_the_module_works_on_plain_indices() -> None:
     assert inserted.moves == (("b", ">>"), ("a", "a"), (">>", None))
     with pytest.raises(UnalignableNetError, match="cannot be reached"):
         Aligner(AlignmentNet(("a",), (((0, 1),),), (((1, 1),),), 3, ((0, 1),), ((2, 1),)))
+
+
+@pytest.mark.parametrize(
+    ("analysis", "fitting"), [(5, 20_000), (100_000, 5)], ids=["no-analysis", "no-fitting-bound"]
+)
+def test_the_weaker_heuristics_give_the_same_costs(
+    o2c: pl.DataFrame, monkeypatch: pytest.MonkeyPatch, analysis: int, fitting: int
+) -> None:
+    # A net with more markings than the limits is searched with weaker heuristics: slower,
+    # but the costs stay pm4py's. The limits are lowered so the standard workload's net
+    # takes those routes.
+    monkeypatch.setattr(alignments, "ANALYSIS_MARKING_LIMIT", analysis)
+    monkeypatch.setattr(alignments, "FITTING_MARKING_LIMIT", fitting)
+    model = mined_model(o2c, 0.2, 3)
+    aligner = Aligner(adapter.alignment_net(model))
+    assert (aligner.bounds is None, aligner.fitting is None) == (analysis == 5, True)
+    rows = assert_costs_equal_pm4py(sample(o2c, 60), model)
+    assert deviating(rows) > 30
+
+
+def test_an_unbounded_net_is_aligned_without_the_reachability_graph() -> None:
+    # a puts a token back on p0 and one more on p1 each time: infinitely many markings. b
+    # ends the run in p2, but only if a never fired (the final marking is p2 alone).
+    net = AlignmentNet(
+        labels=("a", "b"),
+        inputs=(((0, 1),), ((0, 1),)),
+        outputs=(((0, 1), (1, 1)), ((2, 1),)),
+        place_count=3,
+        initial_marking=((0, 1),),
+        final_marking=((2, 1),),
+    )
+    aligner = Aligner(net)
+    assert aligner.bounds is None
+    assert aligner.model_run_cost == 10000
+    aligned = aligner.align(["a", "b"])
+    assert (aligned.cost, aligned.moves) == (10000, (("a", ">>"), ("b", "b")))
