@@ -449,6 +449,7 @@ def test_header_follows_the_url() -> None:
     assert [(link.children, link.href) for link in nav] == [
         ("Event logs", "/?lang=en"),
         ("Process map", "/process-map?lang=en"),
+        ("Process analysis", "/analysis?lang=en"),
         ("Benefits", "/benefits?lang=en"),
     ]
     assert "is-active" in nav[1].className

@@ -12,6 +12,7 @@ from dash.development.base_component import Component
 
 from app.dashboard import ids
 from app.dashboard.routes import (
+    ANALYSIS_PATH,
     BENEFITS_PATH,
     LOGS_PATH,
     PROCESS_MAP_PATH,
@@ -24,6 +25,7 @@ from app.i18n import LANGUAGES, parse_language, translate
 _NAV: tuple[tuple[str, str], ...] = (
     (LOGS_PATH, "nav.logs"),
     (PROCESS_MAP_PATH, "nav.process_map"),
+    (ANALYSIS_PATH, "nav.analysis"),
     (BENEFITS_PATH, "nav.benefits"),
 )
 

@@ -262,4 +262,4 @@ def page_layout(lang: str | None = None, case: str | None = None, **_query: str)
 def register(app: dash.Dash, store: LogStore) -> None:
     """Register the page; it has no callbacks, the figures are drawn when the page opens."""
     del app, store
-    register_page(__name__, path=PATH, name="Gevinster", order=2, layout=page_layout)
+    register_page(__name__, path=PATH, name="Gevinster", order=3, layout=page_layout)
