@@ -283,8 +283,8 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "{process}: first transaction {month}",
     ),
     "evidence.usage_month": (
-        "{month}: {transactions} transaktioner, {users} brugere",
-        "{month}: {transactions} transactions, {users} users",
+        "{month}: {transactions} transaktioner, antal brugere {users}",
+        "{month}: {transactions} transactions, number of users {users}",
     ),
     "evidence.no_savings_data": (
         "ingen data til at måle gevinsten",
