@@ -40,13 +40,16 @@ def filter_time_window(
     _check_aware(start, "start")
     _check_aware(end, "end")
     time = pl.col(TIMESTAMP)
+    # Each literal of a zoned datetime costs polars a third of a millisecond to build: made
+    # once, not once per comparison (that was 4 ms of a 30 ms filtered map).
+    start_at, end_at = pl.lit(start), pl.lit(end)
     first, last = time.min().over(CASE), time.max().over(CASE)
     inside: dict[WindowMode, pl.Expr] = {
-        "contained": (first >= start) & (last < end),
-        "intersecting": (first < end) & (last >= start),
-        "started": (first >= start) & (first < end),
-        "completed": (last >= start) & (last < end),
-        "trim": (time >= start) & (time < end),
+        "contained": (first >= start_at) & (last < end_at),
+        "intersecting": (first < end_at) & (last >= start_at),
+        "started": (first >= start_at) & (first < end_at),
+        "completed": (last >= start_at) & (last < end_at),
+        "trim": (time >= start_at) & (time < end_at),
     }
     return events.lazy().filter(inside[mode])
 
