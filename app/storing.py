@@ -11,6 +11,7 @@ from typing import Literal
 import polars as pl
 
 from mining import compute_log_stats
+from mining.variants import store_log_aggregates
 from models.catalog import LogEntry
 from models.eventlog import CanonicalLog, build_canonical_log, start_after_end
 from models.schema import SCHEMA_VERSION
@@ -102,7 +103,11 @@ def store_canonical_log(
         schema_version=SCHEMA_VERSION,
         imported_at=dt.datetime.now(dt.UTC),
     )
-    return store.save(entry, {EVENTS_TABLE: log.events}, log.quarantine, replace=replace)
+    saved = store.save(entry, {EVENTS_TABLE: log.events}, log.quarantine, replace=replace)
+    # The map and the variant table of the whole log, stored beside it once: no later request
+    # (a fresh CLI process, a notebook, the dashboard) scans the events for them.
+    store_log_aggregates(store.table_path(name))
+    return saved
 
 
 def report_import(

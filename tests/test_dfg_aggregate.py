@@ -83,11 +83,30 @@ TINY_VARIANTS = [
 ]
 
 
-def _import_tiny(tmp_path: Path, cases: dict[str, list[tuple[str, int]]] = TINY) -> LogStore:
+def _import_tiny(
+    tmp_path: Path, cases: dict[str, list[tuple[str, int]]] = TINY, *, keep: bool = False
+) -> LogStore:
+    """The tiny log imported; unless ``keep``, without the aggregates the import stored (as a
+    log imported by an older version is), so that each test starts from no aggregate at all."""
     store = _store(tmp_path)
     source = _write_log(tmp_path / "tiny.parquet", cases)
     import_log(store, source, name="log", options=ReadOptions(), replace=True)
+    if not keep:
+        for kind in ("dfg", "variants"):
+            aggregate_path(store.table_path("log"), kind).unlink()
+        clear_aggregate_cache()
     return store
+
+
+def test_an_import_stores_both_aggregates_of_the_new_version(tmp_path: Path) -> None:
+    store = _import_tiny(tmp_path, keep=True)
+    events = store.table_path("log")
+    version = find_events_version(events)
+    assert version is not None
+    clear_aggregate_cache()  # what a fresh process finds: the files
+    assert read_aggregate(events, "dfg", version) is not None
+    assert pl.read_parquet(aggregate_path(events, "dfg")).rows() == TINY_DFG
+    assert pl.read_parquet(aggregate_path(events, "variants")).rows() == TINY_VARIANTS
 
 
 def test_a_tiny_log_stores_exactly_the_hand_computed_graph_and_variants(tmp_path: Path) -> None:
@@ -151,7 +170,7 @@ def test_a_first_request_stores_the_aggregate_for_the_next_process(tmp_path: Pat
     store = _import_tiny(tmp_path)
     events = store.table_path("log")
     dfg_file = aggregate_path(events, "dfg")
-    assert not dfg_file.exists()  # this import stored none (the request does)
+    assert not dfg_file.exists()  # as after an import by an older version
     assert discover_dfg(store.scan("log")).rows() == TINY_DFG
     assert dfg_file.exists()
     assert pl.read_parquet_metadata(dfg_file)[VERSION_KEY] == find_events_version(events)

@@ -251,6 +251,9 @@ def _texts_under(folder: Path) -> Iterator[tuple[Path, str]]:
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         if path.suffix == ".parquet":
             frame = pl.read_parquet(path)
+            # Lists (a variant's activities) are joined: CSV has no list type.
+            lists = [c for c, t in frame.schema.items() if isinstance(t, pl.List)]
+            frame = frame.with_columns(pl.col(lists).cast(pl.List(pl.String)).list.join("|"))
             yield path, frame.cast(pl.String, strict=False).write_csv()
         elif path.suffix in (".db", ".sqlite"):
             with sqlite3.connect(path) as db:
