@@ -26,6 +26,7 @@ from extractors.files.ocel import read_ocel
 from mining import compare_periods, compute_time_between
 from models.store import LogStore
 from tests.cli_support import run, runner
+from tests.file_text import parquet_text
 
 SEED, SCALE, START, END = 42, 0.05, "2023-06-01", "2024-03-31"
 KEY = "landscape-module-test-key-0123456789"
@@ -250,11 +251,7 @@ def _texts_under(folder: Path) -> Iterator[tuple[Path, str]]:
     """Every file's text: Parquet decoded (it is compressed), SQLite dumped, the rest as is."""
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         if path.suffix == ".parquet":
-            frame = pl.read_parquet(path)
-            # Lists (a variant's activities) are joined: CSV has no list type.
-            lists = [c for c, t in frame.schema.items() if isinstance(t, pl.List)]
-            frame = frame.with_columns(pl.col(lists).cast(pl.List(pl.String)).list.join("|"))
-            yield path, frame.cast(pl.String, strict=False).write_csv()
+            yield path, parquet_text(path)
         elif path.suffix in (".db", ".sqlite"):
             with sqlite3.connect(path) as db:
                 yield path, "\n".join(db.iterdump())

@@ -21,6 +21,7 @@ from extractors.servicenow.client import Credentials, TableClient
 from extractors.servicenow.streams import TableStream, stream_spec
 from models.extraction import ExtractionCatalog
 from models.store import LogStore
+from tests.file_text import parquet_text
 
 KEY = "extract-test-key-0123456789"
 TABLES = ("sys_user_group", "sys_choice", "incident", "sys_audit", "task_sla")
@@ -267,7 +268,7 @@ def person_values(tables: Mapping[str, list[dict[str, Any]]]) -> set[str]:
 def folder_text(folder: Path) -> Iterator[tuple[Path, str]]:
     for path in folder.rglob("*"):
         if path.suffix == ".parquet":
-            yield path, pl.read_parquet(path).write_csv()
+            yield path, parquet_text(path)
         elif path.is_file():
             yield path, path.read_bytes().decode("utf-8", errors="replace")
 
