@@ -26,20 +26,28 @@ The search is A* over states (marking, trace position):
   (``m``, position ``i``) with ``c_l`` events of label ``l`` left in the trace, at least
   ``max(0, c_l - upper_l(m))`` of them must be log moves and at least
   ``max(0, mandatory_l(m) - c_l)`` transitions must be model moves; these are different moves,
-  so ``10000 * (sum of both) + least taus`` never overestimates the remaining cost. When no
-  deviation is certain, the taus a run needs if it syncs every remaining event count instead
-  of the least taus, capped at 10000 (a run that deviates costs that much anyway): the taus
-  before the next event's transition can fire from ``m``, plus, for each later pair of events,
-  the fewest taus between transitions with those labels anywhere in the net, plus the fewest
-  taus from the last one to the final marking. The heuristic is consistent (no move lowers it
-  by more than its own cost), so the first time A* takes a state from the queue its cost is
-  optimal, and the first complete alignment taken is optimal.
+  so ``10000 * (sum of both) + least taus`` never overestimates the remaining cost.
+* **A second bound sees the order of the events** (``_OrderBound``): the exact remaining cost
+  in a coarser system whose state is only the label of the last visible transition fired. In
+  it, syncing an ``l2`` event after an ``l1`` costs the fewest taus between such transitions
+  anywhere in the net (10000 if visible transitions must come between, as a model move costs
+  that much), a log move 10000, and ending the fewest taus from after ``l1`` to the final
+  marking. Every real run maps to a coarse run that costs no more, so this too never
+  overestimates; it counts deviations that come from the order of the events ("b a" on a model
+  "a b"), which the label counts cannot see. The costs per suffix of a trace are kept in a trie
+  shared by all traces. The heuristic is the larger of the two bounds. Both are consistent (no
+  move lowers them by more than its own cost), so the first time A* takes a state from the
+  queue its cost is optimal, and the first complete alignment taken is optimal.
+* **Dominated moves are dropped**: of two moves with the same label, the one whose target can
+  be reached from the other's with hidden transitions at no more taus in total is not searched
+  (typically its target has a concurrent branch advanced by taus not needed yet): everything
+  the search could do from it, it can do from the other at no higher cost.
 * A state's model moves cost at least 10000 more than the state, so they are queued as one
   deferred entry with that lower bound, and expanded only if the search gets that far: a trace
   that fits never pays for them.
-* A net whose reachability graph is larger than the limit (or unbounded) is searched with a
-  weaker heuristic: events whose label no transition has must be log moves. Still optimal,
-  only slower.
+* A net of more than ``FITTING_MARKING_LIMIT`` markings goes without the order bound; one
+  larger than ``ANALYSIS_MARKING_LIMIT`` (or unbounded) is searched with a weaker heuristic:
+  events whose label no transition has must be log moves. Still optimal, only slower.
 * As in pm4py's Dijkstra variant, a log move is not made right after a model move: the two can be
   swapped at no cost, so only one order needs searching.
 
@@ -132,6 +140,9 @@ class _MarkingGraph:
         self.ids: dict[tuple[int, ...], int] = {}
         self.successors: list[Successors | None] = []
         self.closures: dict[int, _Closure] = {}
+        self.tau_distances: dict[int, dict[int, int]] = {}
+        self.pruned_syncs: dict[tuple[int, int], tuple[Edge, ...]] = {}
+        self.pruned_models: dict[int, tuple[Edge, ...]] = {}
         self.initial = self.number(_vector(net.initial_marking, net.place_count))
         self.final = self.number(_vector(net.final_marking, net.place_count))
 
@@ -158,6 +169,35 @@ class _MarkingGraph:
                 found.append((t, self.t_cost[t], self.number(tuple(fired))))
         result = self.successors[m] = tuple(found)
         return result
+
+    def taus_from(self, m: int) -> dict[int, int]:
+        """The fewest taus from ``m`` to each marking of its tau closure."""
+        known = self.tau_distances.get(m)
+        if known is None:
+            known = self.tau_distances[m] = {m: 0}
+            order = [m]
+            for via in order:  # breadth first: ``order`` grows while it is read
+                for t, _, target in self.expand(via):
+                    if self.t_label[t] < 0 and target not in known:
+                        known[target] = known[via] + 1
+                        order.append(target)
+        return known
+
+    def syncs_for_search(self, m: int, label: int) -> tuple[Edge, ...]:
+        """The sync moves of ``m`` for ``label`` without the dominated ones (``_undominated``)."""
+        key = (m, label)
+        known = self.pruned_syncs.get(key)
+        if known is None:
+            edges = self.closure(m).syncs.get(label, ())
+            known = self.pruned_syncs[key] = _undominated(self, edges)
+        return known
+
+    def models_for_search(self, m: int) -> tuple[Edge, ...]:
+        """The model moves of ``m`` without the dominated ones (``_undominated``)."""
+        known = self.pruned_models.get(m)
+        if known is None:
+            known = self.pruned_models[m] = _undominated(self, self.closure(m).models)
+        return known
 
     def closure(self, m: int) -> _Closure:
         """The moves of the search from marking ``m``, computed once (see ``_Closure``)."""
@@ -222,6 +262,21 @@ def _close(graph: _MarkingGraph, m: int) -> _Closure:
         taus.get(graph.final, -1),
         tau_parent,
     )
+
+
+def _undominated(graph: _MarkingGraph, edges: tuple[Edge, ...]) -> tuple[Edge, ...]:
+    """The moves whose target is not dominated by another's: a target ``b`` reached with ``d_b``
+    taus is dominated by a target ``a`` reached with ``d_a`` if hidden transitions lead from
+    ``a`` to ``b`` with at most ``d_b - d_a`` taus, since everything the search can do from
+    ``b`` it can then do from ``a`` at no higher cost (typically ``b`` has a concurrent branch
+    advanced by taus it did not need yet). ``edges`` come fewest taus first, so the kept ones
+    keep that order."""
+    kept: list[Edge] = []
+    for edge in edges:
+        d, _, _, target = edge
+        if not any(d >= a[0] + graph.taus_from(a[3]).get(target, _UNREACHABLE) for a in kept):
+            kept.append(edge)
+    return tuple(kept)
 
 
 def _vector(marking: Arcs, place_count: int) -> tuple[int, ...]:
@@ -441,10 +496,12 @@ class Aligner:
         complete = self.graph.explore(ANALYSIS_MARKING_LIMIT)
         self.bounds: _Bounds | None = None
         self.fitting: _FittingBounds | None = None
+        self.order: _OrderBound | None = None
         if complete:
             self.bounds = _analyse(self.graph)
             if len(self.graph.markings) <= FITTING_MARKING_LIMIT:
                 self.fitting = _fitting_bounds(self.graph)
+                self.order = _OrderBound(self.fitting, len(self.graph.label_names))
             if self.bounds.taus[self.graph.initial] >= _UNREACHABLE:
                 raise UnalignableNetError(_UNREACHABLE_FINAL)
         # The cheapest run of the model alone; pm4py's "best worst cost" adds a log move per
@@ -463,7 +520,7 @@ class Aligner:
         """The heuristic for this trace: a function of (marking, position), memoised."""
         if self.bounds is None:
             return _weak_estimate(ids, self.graph.unknown_label)
-        return _strong_estimate(self.bounds, self.fitting, ids)
+        return _strong_estimate(self.bounds, self.order, ids)
 
     def _moves(
         self, path: list[tuple[int, int, int, int]], stride: int, trace: Sequence[str]
@@ -494,15 +551,19 @@ class Aligner:
         return fired
 
 
+_STATE, _DEFERRED = 0, 1
+"""Kinds of queue entries: a state to expand; a state's model moves."""
+
+
 class _Search:
     """One A* search over states (marking, position), a state numbered marking * stride +
     position; the markings searched are the initial one and those right after a visible
     transition, since hidden transitions are folded into the moves (``_Closure``).
 
-    The queue holds (estimated total, -position, order queued, cost, state, deferred). A
-    state's model moves cost at least ``MOVE_COST`` more than the state itself, so they are
-    not queued one by one when the state is expanded but as one deferred entry, estimated at
-    that lower bound (and at no less than the state's own estimate, which the heuristic's
+    The queue holds (estimated total, -position, order queued, cost, state, kind). A state's
+    model moves cost at least ``MOVE_COST`` more than the state itself, so they are not queued
+    one by one when the state is expanded but as one ``_DEFERRED`` entry, estimated at that
+    lower bound (and at no less than the state's own estimate, which the heuristic's
     consistency guarantees for each of them): a trace that fits never pays for them."""
 
     def __init__(self, graph: _MarkingGraph, ids: list[int], estimate: Estimate) -> None:
@@ -512,7 +573,7 @@ class _Search:
         self.best = {self.start: 0}
         self.parent: dict[int, tuple[int, int, int]] = {}
         self.closed: set[int] = set()
-        self.queue: list[tuple[int, int, int, int, int, bool]] = []
+        self.queue: list[tuple[int, int, int, int, int, int]] = []
         self.pushed = 0
 
     def push(self, key: int, g: int, origin: int, t: int, via: int) -> None:
@@ -528,7 +589,7 @@ class _Search:
         self.best[key] = g
         self.parent[key] = (origin, t, via)
         self.pushed += 1
-        heapq.heappush(self.queue, (g + h, -i, self.pushed, g, key, False))
+        heapq.heappush(self.queue, (g + h, -i, self.pushed, g, key, _STATE))
 
     def run(self) -> tuple[int, list[tuple[int, int, int, int]]]:
         """The optimal cost, and the path to the goal as (state, previous state, transition,
@@ -537,10 +598,10 @@ class _Search:
         goal = self.graph.final * stride + n
         if self.estimate(self.graph.initial, 0) >= _UNREACHABLE:
             raise UnalignableNetError(_UNREACHABLE_FINAL)
-        self.queue.append((0, 0, 0, 0, self.start, False))
+        self.queue.append((0, 0, 0, 0, self.start, _STATE))
         while self.queue:
-            f, _, _, g, key, deferred = heapq.heappop(self.queue)
-            if deferred:
+            f, _, _, g, key, kind = heapq.heappop(self.queue)
+            if kind == _DEFERRED:
                 self._model_moves(key, g)
                 continue
             if key in self.closed:
@@ -561,7 +622,7 @@ class _Search:
         m, i = divmod(key, stride)
         closure = self.graph.closure(m)
         if i < n:
-            for d, t, via, target in closure.syncs.get(self.ids[i], ()):
+            for d, t, via, target in self.graph.syncs_for_search(m, self.ids[i]):
                 self.push(target * stride + i + 1, g + d, key, t, via)
             # A log move right after a model move can be swapped with it at no cost.
             if not self._after_model_move(key):
@@ -572,14 +633,15 @@ class _Search:
             )
         if closure.models:
             self.pushed += 1
-            entry = (max(f, g + MOVE_COST), -i, self.pushed, g, key, True)
+            entry = (max(f, g + MOVE_COST), -i, self.pushed, g, key, _DEFERRED)
             heapq.heappush(self.queue, entry)
 
     def _model_moves(self, key: int, g: int) -> None:
         stride = self.stride
         i = key % stride
-        for d, t, via, target in self.graph.closure(key // stride).models:
-            self.push(target * stride + i, g + d + MOVE_COST, key, t, via)
+        for d, t, via, target in self.graph.models_for_search(key // stride):
+            cost = g + d + MOVE_COST
+            self.push(target * stride + i, cost, key, t, via)
 
     def _after_model_move(self, key: int) -> bool:
         if key == self.start:
@@ -609,10 +671,10 @@ def _weak_estimate(ids: list[int], unknown: int) -> Estimate:
     return weak
 
 
-def _strong_estimate(bounds: _Bounds, fitting: _FittingBounds | None, ids: list[int]) -> Estimate:
+def _strong_estimate(bounds: _Bounds, order: _OrderBound | None, ids: list[int]) -> Estimate:
     """The heuristic of the module docstring for one trace, memoised per (marking, position):
-    ``MOVE_COST`` per certain deviation plus the least taus; if no deviation is certain, the
-    taus a run syncing every remaining event needs count instead, when more (up to a move)."""
+    the larger of ``MOVE_COST`` per certain deviation plus the least taus, and the order bound
+    (when the net is small enough to have one)."""
     n = len(ids)
     suffixes: list[dict[int, int]] = [{} for _ in range(n + 1)]
     for i in range(n - 1, -1, -1):
@@ -621,7 +683,7 @@ def _strong_estimate(bounds: _Bounds, fitting: _FittingBounds | None, ids: list[
         suffixes[i] = counts
     items = [tuple(s.items()) for s in suffixes]
     taus, mandatory, upper = bounds.taus, bounds.mandatory, bounds.upper
-    between = _taus_between(fitting, ids)
+    from_marking = order.for_trace(ids) if order is not None else None
     memo: dict[tuple[int, int], int] = {}
 
     def strong(m: int, i: int) -> int:
@@ -630,34 +692,79 @@ def _strong_estimate(bounds: _Bounds, fitting: _FittingBounds | None, ids: list[
         if value is None:
             if taus[m] >= _UNREACHABLE:
                 value = _UNREACHABLE
-            elif moves := _certain_deviations(items[i], suffixes[i], upper[m], mandatory[m]):
-                value = MOVE_COST * moves + taus[m]
-            elif fitting is None:
-                value = taus[m]
             else:
-                fit = (
-                    fitting.to_final[m]
-                    if i == n
-                    else fitting.enter[m].get(ids[i], MOVE_COST) + between[i]
-                )
-                value = max(taus[m], min(MOVE_COST, fit))
+                moves = _certain_deviations(items[i], suffixes[i], upper[m], mandatory[m])
+                value = MOVE_COST * moves + taus[m]
+                if from_marking is not None:
+                    value = max(value, from_marking(m)[i])
             memo[key] = value
         return value
 
     return strong
 
 
-def _taus_between(fitting: _FittingBounds | None, ids: list[int]) -> list[int]:
-    """Per position i: the fewest taus after event i's transition if every later event syncs
-    (pairs of consecutive labels, then the way to the final marking)."""
-    n = len(ids)
-    between = [0] * (n + 1)
-    if fitting is None or n == 0:
-        return between
-    between[n - 1] = fitting.ending[ids[n - 1]]
-    for i in range(n - 2, -1, -1):
-        between[i] = between[i + 1] + fitting.pair[ids[i]][ids[i + 1]]
-    return between
+class _OrderBound:
+    """A lower bound of the remaining cost that sees the order of the events: the exact cost
+    in a coarser system whose state is only the label of the last visible transition fired
+    (or, at the start, the marking). There, syncing an event of label ``l2`` after an ``l1``
+    costs ``pair[l1][l2]`` (the fewest taus between such transitions anywhere in the net, or
+    ``MOVE_COST`` if visible transitions must come between, since a model move costs that
+    much), a log move ``MOVE_COST``, and ending ``ending[l1]``; model moves never help there.
+    Every real run maps to a coarse run that costs no more, so the bound is admissible, and no
+    real move lowers it by more than the move's cost, so it is consistent.
+
+    The cost from each suffix of a trace depends on the suffix only, so the costs are kept in a
+    trie of suffixes shared by all traces of the net."""
+
+    def __init__(self, fitting: _FittingBounds, labels: int) -> None:
+        self.fitting = fitting
+        self.labels = labels  # the net's labels; id ``labels`` stands for unknown labels
+        self.children: dict[tuple[int, int], int] = {}
+        # columns[node][l]: the cost after a transition labelled l, with the node's suffix left.
+        self.columns: list[list[int]] = [list(fitting.ending)]
+
+    def _node(self, child: int, label: int) -> int:
+        key = (child, label)
+        node = self.children.get(key)
+        if node is None:
+            below = self.columns[child]
+            if label >= self.labels:  # no transition can sync it: a log move
+                column = [MOVE_COST + c for c in below]
+            else:
+                sync = below[label]
+                column = [
+                    min(MOVE_COST + c, row[label] + sync)
+                    for c, row in zip(below, self.fitting.pair, strict=True)
+                ]
+            node = self.children[key] = len(self.columns)
+            self.columns.append(column)
+        return node
+
+    def for_trace(self, ids: list[int]) -> Callable[[int], list[int]]:
+        """For one trace: per marking, the bound at every position (computed once)."""
+        n = len(ids)
+        nodes = [0] * (n + 1)
+        for j in range(n - 1, -1, -1):
+            nodes[j] = self._node(nodes[j + 1], ids[j])
+        after = [self.columns[node] for node in nodes]
+        enter, to_final, labels = self.fitting.enter, self.fitting.to_final, self.labels
+        known: dict[int, list[int]] = {}
+
+        def from_marking(m: int) -> list[int]:
+            found = known.get(m)
+            if found is None:
+                found = [0] * (n + 1)
+                found[n] = to_final[m]
+                for i in range(n - 1, -1, -1):
+                    label = ids[i]
+                    value = MOVE_COST + found[i + 1]
+                    if label < labels:
+                        value = min(value, enter[m].get(label, MOVE_COST) + after[i + 1][label])
+                    found[i] = value
+                known[m] = found
+            return found
+
+        return from_marking
 
 
 def _certain_deviations(
