@@ -75,6 +75,8 @@ TAU_COST = 1
 SKIP = ">>"
 """pm4py's mark for "no move" on one side of an alignment."""
 ANALYSIS_MARKING_LIMIT = 100_000
+# Markings one closure under hidden transitions may reach before the net is refused as unbounded.
+CLOSURE_MARKING_LIMIT = 100_000
 """Above this many reachable markings the net is searched without the reachability heuristic."""
 FITTING_MARKING_LIMIT = 20_000
 """Above this many markings the tau bound for fitting runs is left out (its closures cost)."""
@@ -181,6 +183,7 @@ class _MarkingGraph:
                     if self.t_label[t] < 0 and target not in known:
                         known[target] = known[via] + 1
                         order.append(target)
+                        _check_closure_size(len(known))
         return known
 
     def syncs_for_search(self, m: int, label: int) -> tuple[Edge, ...]:
@@ -237,6 +240,16 @@ class _Closure:
     tau_parent: dict[int, tuple[int, int]]
 
 
+def _check_closure_size(size: int) -> None:
+    """Stop a closure under hidden transitions that keeps growing: a hidden transition that
+    produces tokens without end (an unbounded net) would otherwise never let it finish."""
+    if size > CLOSURE_MARKING_LIMIT:
+        raise UnalignableNetError(
+            f"hidden transitions alone reach more than {CLOSURE_MARKING_LIMIT:,} markings "
+            "(is the net unbounded?)"
+        )
+
+
 def _close(graph: _MarkingGraph, m: int) -> _Closure:
     """The closure of ``m`` under hidden transitions, and the visible moves from it."""
     taus = {m: 0}
@@ -253,6 +266,7 @@ def _close(graph: _MarkingGraph, m: int) -> _Closure:
                     taus[target] = d + 1
                     tau_parent[target] = (via, t)
                     order.append(target)
+                    _check_closure_size(len(taus))
                 continue
             syncs.setdefault(label, {}).setdefault(target, (d, t, via, target))
             models.setdefault(target, (d, t, via, target))

@@ -259,6 +259,23 @@ def test_duplicate_labels_are_aligned() -> None:
     assert (twice["cost"], once["cost"]) == (0, 10000)
 
 
+def test_a_label_on_two_transitions_after_a_parallel_block() -> None:
+    # c; (b || d); a; d. pm4py's LESS_MEMORY Dijkstra aligns "d c b a d" at 40000; the optimum
+    # (its other searches and ours) is 20000: the first d inserted, the parallel d skipped, the
+    # last d in sync with the second d transition.
+    net = tiny_net(
+        [
+            ("p0", "c"), ("c", "p1"), ("c", "p2"), ("p1", "b"), ("b", "p3"), ("p2", "d1"),
+            ("d1", "p4"), ("p3", "a"), ("p4", "a"), ("a", "p5"), ("p5", "d2"), ("d2", "p6"),
+        ],
+        {"c": "c", "b": "b", "d1": "d", "a": "a", "d2": "d"},
+        "p0",
+        "p6",
+    )  # fmt: skip
+    [row] = align(net, ["d", "c", "b", "a", "d"])
+    assert row["cost"] == 20000
+
+
 def test_an_unreachable_final_marking_is_a_clear_error() -> None:
     # a moves the token to p1; the final marking asks for p2, which nothing marks.
     net = tiny_net(
@@ -325,3 +342,20 @@ def test_an_unbounded_net_is_aligned_without_the_reachability_graph() -> None:
     assert aligner.model_run_cost == 10000
     aligned = aligner.align(["a", "b"])
     assert (aligned.cost, aligned.moves) == (10000, (("a", ">>"), ("b", "b")))
+
+
+def test_hidden_transitions_producing_tokens_without_end_are_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A tau puts a token back on p0 and one more on p1 each time: its closure never ends.
+    monkeypatch.setattr(alignments, "CLOSURE_MARKING_LIMIT", 1_000)
+    net = AlignmentNet(
+        labels=(None, None, "a"),
+        inputs=(((0, 1),), ((1, 1),), ((0, 1),)),
+        outputs=(((0, 1), (1, 1)), (), ((2, 1),)),
+        place_count=3,
+        initial_marking=((0, 1),),
+        final_marking=((2, 1),),
+    )
+    with pytest.raises(UnalignableNetError, match="hidden transitions alone reach more than 1,000"):
+        align_variants(net, [["a"]])
