@@ -414,13 +414,16 @@ def _months(start: dt.date, end: dt.date) -> list[str]:
     return months
 
 
-def _automated(robots: pl.DataFrame | None, first_days: pl.DataFrame) -> Automated | None:
+def _automated(
+    robots: pl.DataFrame | None, first_days: pl.DataFrame, *, all_runs: bool = False
+) -> Automated | None:
     """The robot that handles these cases (``first_days``: ``reference``, ``day`` of each
     case's first event or booking), if any transaction in the period names one.
 
-    The go-live and the realised share come from all the robot process's transactions, not
-    only the referenced ones: after go-live, hours are registered on the exceptions alone, so
-    the referenced transactions of a time-registration activity would all be failures."""
+    A process's share counts the robot's transactions on its own cases. With ``all_runs`` (a
+    time-registration activity) it counts all the robot process's transactions: after
+    go-live, hours are registered on the exceptions alone, so the referenced transactions
+    would all be failures."""
     if robots is None:
         return None
     references = first_days["reference"]
@@ -429,6 +432,8 @@ def _automated(robots: pl.DataFrame | None, first_days: pl.DataFrame) -> Automat
         return None
     process = referenced["process_name"].mode().sort()[0]
     runs = robots.filter(pl.col("process_name") == process)
+    if not all_runs:
+        runs = runs.filter(pl.col("reference").is_in(references.implode()))
     go_live = runs["start"].min()
     successful = runs.filter(pl.col("status").str.to_lowercase().is_in(SUCCESS))
     manual_since = first_days.filter(pl.col("day") >= go_live.date())["reference"]  # type: ignore[union-attr]
@@ -469,7 +474,7 @@ def _activity_measures(
                 handling_hours=float(rows["hours"].sum()),
                 hours_basis="registered",
                 monthly_cv=_monthly_cv(rows["date"], rows["hours"].cast(pl.Float64), context),
-                automated=_automated(context.robots, _first_days(rows)),
+                automated=_automated(context.robots, _first_days(rows), all_runs=True),
                 standardisation=shape.standardisation,
                 variant_entropy=shape.variant_entropy,
                 branching=shape.branching,

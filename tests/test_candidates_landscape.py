@@ -12,7 +12,13 @@ from typing import Any
 import polars as pl
 import pytest
 
-from app.candidates import CandidateOptions, CandidateReport, find_candidates, read_parameters
+from app.candidates import (
+    CandidateOptions,
+    CandidateReport,
+    _automated,
+    find_candidates,
+    read_parameters,
+)
 from models.store import LogStore
 from tests.cli_support import run
 from tests.conftest import KitLandscape
@@ -174,3 +180,24 @@ def test_cli_json_and_draft_case_round_trip(
     assert (target["metrics"], target["deadline"]) == ("realised_savings", "2025-12-31")
     (solution,) = followup["savings"]["solutions"]
     assert (solution["name"], solution["go_live"]) == (evaluated["title"], "2025-01-01")
+
+
+def test_a_robot_on_other_cases_does_not_make_a_process_automated() -> None:
+    # The robot handles group B's cases (9 successes) and once failed on A0; process A's ten
+    # cases are all manual. The activity-level reading counts all the robot's transactions.
+    day = dt.datetime(2024, 3, 1, 9, tzinfo=dt.UTC)
+    robots = pl.DataFrame(
+        {
+            "reference": [f"B{i}" for i in range(9)] + ["A0"],
+            "process_name": ["KIT_Robot"] * 10,
+            "status": ["Successful"] * 9 + ["Failed"],
+            "start": [day] * 10,
+        }
+    )
+    cases = pl.DataFrame({"reference": [f"A{i}" for i in range(10)], "day": [day.date()] * 10})
+    own = _automated(robots, cases)
+    assert own is not None
+    assert (own.robot_transactions, own.realised_share, own.go_live) == (1, 0.0, "2024-03-01")
+    every = _automated(robots, cases, all_runs=True)
+    assert every is not None
+    assert (every.robot_transactions, every.realised_share) == (10, 9 / 19)
