@@ -15,9 +15,10 @@ Metrics:
   being Active, iteration at the project root).
 - ``integration_use``: the ServiceNow-to-Azure DevOps integration carries the orders: in the
   last month up to the deadline with any order linked to a DevOps item, at least ``threshold``
-  % (default 90) of the linked orders were linked by the integration (its ``correlation_id``),
-  not by a hand-pasted link. The evidence gives the first month the integration linked an order
-  and, for the last ``USAGE_MONTHS`` months, the share and the median time from order to item.
+  % (default 90) of the linked orders were linked by the integration (its Hyperlink by sys_id
+  or the item's ``correlation_id``), not by a link pasted by hand with the RITM number. The
+  evidence gives the first month the integration linked an order and, for the last
+  ``USAGE_MONTHS`` months (Copenhagen months), the share and the median time from order to item.
 """
 
 from __future__ import annotations
@@ -86,8 +87,11 @@ _DEFAULTS = {
     "integration_use": 90.0,
 }
 ORDER_LINKS = LINKS_FOLDER / "order_links.parquet"
-# How the landscape linking marks an order linked through the integration's own field.
-INTEGRATION_MARK = "correlation_id"
+# The marks the integration writes (models/landscape_links.py): a Hyperlink by sys_id and the
+# item's correlation_id; a link by RITM number alone was pasted by hand.
+INTEGRATION_MARKS = ("hyperlink_sys_id", "correlation_id")
+# Months of orders are Copenhagen months, as KIT reads them.
+LOCAL_ZONE = "Europe/Copenhagen"
 
 
 @dataclass(frozen=True)
@@ -340,7 +344,8 @@ def _integration(context: _Context, binding: TargetBinding, deadline: dt.date | 
                     "month": f"{m:%Y-%m}",
                     "pct": Number(pct, 1),
                     "orders": n,
-                    "median_hours": Number(lag / 3600, 1),
+                    # No DevOps creation time in the month: nothing to take a median of.
+                    "median_hours": Number(lag / 3600, 1) if lag is not None else "–",
                 },
             )
             for m, n, _, pct, lag in months.tail(USAGE_MONTHS).iter_rows()
@@ -354,10 +359,13 @@ def integration_by_month(links: pl.DataFrame, end: dt.date) -> pl.DataFrame:
     """Per month of the order (up to ``end``): orders linked to DevOps, those linked by the
     integration, their share in percent and the median seconds from order to work item."""
     return (
-        links.filter(pl.col("opened_at").dt.date() <= end)
+        links.with_columns(day=pl.col("opened_at").dt.convert_time_zone(LOCAL_ZONE).dt.date())
+        .filter(pl.col("day") <= end)
         .with_columns(
-            pl.col("opened_at").dt.date().dt.truncate("1mo").alias("month"),
-            pl.col("linked_by").str.contains(INTEGRATION_MARK, literal=True).alias("integrated"),
+            pl.col("day").dt.truncate("1mo").alias("month"),
+            pl.any_horizontal(
+                pl.col("linked_by").str.contains(mark, literal=True) for mark in INTEGRATION_MARKS
+            ).alias("integrated"),
         )
         .group_by("month")
         .agg(

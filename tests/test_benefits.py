@@ -309,23 +309,26 @@ def test_integration_use_is_the_monthly_share_of_orders_linked_by_the_integratio
     utc = dt.UTC
     links = pl.DataFrame(
         {
-            "item_number": ["R1", "R2", "R3", "R3", "R4", "R5"],
+            "item_number": ["R1", "R2", "R3", "R3", "R4", "R5", "R6"],
             "linked_by": [
                 "hyperlink_number", "hyperlink_number", "correlation_id+hyperlink_sys_id",
                 "correlation_id+hyperlink_sys_id", "correlation_id", "correlation_id",
+                "hyperlink_sys_id",
             ],
             "opened_at": [
                 dt.datetime(2023, 10, 2, 8, tzinfo=utc), dt.datetime(2023, 11, 3, 9, tzinfo=utc),
                 dt.datetime(2023, 11, 6, 10, tzinfo=utc), dt.datetime(2023, 11, 6, 10, tzinfo=utc),
                 dt.datetime(2023, 11, 20, 11, tzinfo=utc), dt.datetime(2024, 1, 2, 8, tzinfo=utc),
+                dt.datetime(2023, 10, 31, 23, 30, tzinfo=utc),
             ],
-            "lag_s": [360_000, 180_000, 60, 120, 240, 30],
+            "lag_s": [360_000, 180_000, 60, 120, 240, 30, 300],
         }
     )  # fmt: skip
     # R3 has two work items: one order, two lags (the median is over links). R5 is after the
-    # end date.
+    # end date. R6 (a Hyperlink by sys_id, which the integration writes) was opened at 00:30 on
+    # 1 November in Copenhagen: a November order.
     months = integration_by_month(links, dt.date(2023, 12, 31))
     assert months.rows() == [
         (dt.date(2023, 10, 1), 1, 0, 0.0, 360_000.0),
-        (dt.date(2023, 11, 1), 3, 2, pytest.approx(200 / 3), 180.0),
+        (dt.date(2023, 11, 1), 4, 3, 75.0, 240.0),
     ]
