@@ -107,8 +107,9 @@ def find_or_compute_aggregate(
         kept = compute(pl.scan_parquet(path))
         # Stored only if the events file did not change while it was read: the figures then
         # belong to ``version`` for certain.
-        if find_events_version(path) == version:
-            write_aggregate(path, kind, version, kept)
+        if find_events_version(path) != version:
+            return kept
+        write_aggregate(path, kind, version, kept)
     _keep(key, kept)
     return kept.clone()
 

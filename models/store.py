@@ -72,7 +72,7 @@ class LogStore:
             if quarantine.height:
                 quarantine.write_csv(staging / QUARANTINE_FILE)
             if target.exists():
-                shutil.rmtree(target)
+                _remove_folder(target)
             staging.rename(target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -130,6 +130,17 @@ class LogStore:
     def delete(self, name: str) -> LogEntry:
         """Remove a stored log, its tables and its quarantine."""
         entry = self.entry(name)
-        shutil.rmtree(self.folder(name), ignore_errors=True)
+        folder = self.folder(name)
+        if folder.exists():
+            _remove_folder(folder)
         self.catalog.remove(name)
         return entry
+
+
+def _remove_folder(folder: Path) -> None:
+    """Move a log's folder aside under a unique name, then delete it: a reader writing a file
+    into it meanwhile (a stored aggregate) can no longer make the removal fail or leave a
+    folder behind under the log's name."""
+    trash = folder.parent / f".{folder.name}.{uuid.uuid4().hex}.trash"
+    folder.rename(trash)
+    shutil.rmtree(trash, ignore_errors=True)

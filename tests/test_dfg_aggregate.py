@@ -406,3 +406,17 @@ def test_variants_of_a_log_not_sorted_by_case_group_by_case_id() -> None:
     ]
     assert compute_log_stats(interleaved).variants == 2
     assert compute_log_stats(interleaved.sort("case_id", maintain_order=True)).variants == 2
+
+
+def test_deleting_or_replacing_a_log_leaves_no_folder_behind(tmp_path: Path) -> None:
+    store = _import_tiny(tmp_path, keep=True)
+    folder = store.table_path("log").parent
+    (folder / "late-writer.tmp").write_text("a reader's file written meanwhile")
+    store.delete("log")
+    assert sorted(p.name for p in folder.parent.iterdir()) == []
+    # The name is free again: a new import needs no --replace, and replacing it works too.
+    source = _write_log(tmp_path / "again.parquet", TINY)
+    import_log(store, source, name="log", options=ReadOptions(), replace=False)
+    import_log(store, source, name="log", options=ReadOptions(), replace=True)
+    assert sorted(p.name for p in folder.parent.iterdir()) == ["log"]
+    assert discover_dfg(store.scan("log")).rows() == TINY_DFG
