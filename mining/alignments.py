@@ -77,6 +77,8 @@ SKIP = ">>"
 ANALYSIS_MARKING_LIMIT = 100_000
 # Markings one closure under hidden transitions may reach before the net is refused as unbounded.
 CLOSURE_MARKING_LIMIT = 100_000
+# Entries of all closures together beyond which the order bound is not built (see _fitting_bounds).
+CLOSURE_BUDGET = 1_000_000
 """Above this many reachable markings the net is searched without the reachability heuristic."""
 FITTING_MARKING_LIMIT = 20_000
 """Above this many markings the tau bound for fitting runs is left out (its closures cost)."""
@@ -341,11 +343,21 @@ class _FittingBounds:
     to_final: list[int]
 
 
-def _fitting_bounds(graph: _MarkingGraph) -> _FittingBounds:
-    """The bounds of ``_FittingBounds`` for every marking of a fully explored graph."""
+def _fitting_bounds(graph: _MarkingGraph) -> _FittingBounds | None:
+    """The bounds of ``_FittingBounds`` for every marking of a fully explored graph; None when
+    the closures under hidden transitions together pass ``CLOSURE_BUDGET`` entries (a net of
+    many parallel optional tasks: they grow about threefold per task), since then building
+    the bound would cost more than the search it speeds up."""
     labels = len(graph.label_names) + 1
     count = len(graph.markings)
-    closures = [graph.closure(m) for m in range(count)]
+    closures = []
+    size = 0
+    for m in range(count):
+        closure = graph.closure(m)
+        size += len(closure.tau_parent) + len(closure.models)
+        if size > CLOSURE_BUDGET:
+            return None
+        closures.append(closure)
     enter = [{label: edges[0][0] for label, edges in c.syncs.items()} for c in closures]
     to_final = [c.to_final if c.to_final >= 0 else MOVE_COST for c in closures]
     pair = [[MOVE_COST] * labels for _ in range(labels)]
@@ -515,6 +527,7 @@ class Aligner:
             self.bounds = _analyse(self.graph)
             if len(self.graph.markings) <= FITTING_MARKING_LIMIT:
                 self.fitting = _fitting_bounds(self.graph)
+            if self.fitting is not None:
                 self.order = _OrderBound(self.fitting, len(self.graph.label_names))
             if self.bounds.taus[self.graph.initial] >= _UNREACHABLE:
                 raise UnalignableNetError(_UNREACHABLE_FINAL)

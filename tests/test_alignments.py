@@ -359,3 +359,16 @@ def test_hidden_transitions_producing_tokens_without_end_are_a_clear_error(
     )
     with pytest.raises(UnalignableNetError, match="hidden transitions alone reach more than 1,000"):
         align_variants(net, [["a"]])
+
+
+def test_without_the_order_bound_when_the_closures_pass_their_budget(
+    o2c: pl.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Nets of many parallel optional tasks have closures that grow threefold per task; past
+    # the budget the order bound is not built and the costs stay pm4py's.
+    monkeypatch.setattr(alignments, "CLOSURE_BUDGET", 10)
+    model = mined_model(o2c, 0.2, 3)
+    aligner = Aligner(adapter.alignment_net(model))
+    assert (aligner.bounds is None, aligner.fitting, aligner.order) == (False, None, None)
+    rows = assert_costs_equal_pm4py(sample(o2c, 60), model)
+    assert deviating(rows) > 30
