@@ -34,6 +34,8 @@ from typing import Literal
 
 import polars as pl
 
+from models.store import EVENTS_TABLE, PRIMARY
+
 AggregateKind = Literal["dfg", "variants"]
 AGGREGATE_KINDS: tuple[AggregateKind, ...] = ("dfg", "variants")
 VERSION_KEY = "kitflow.events_version"
@@ -49,15 +51,21 @@ Compute = Callable[[pl.LazyFrame], pl.DataFrame]
 
 
 def find_stored_events_file(events: pl.LazyFrame | pl.DataFrame) -> Path | None:
-    """The one Parquet file ``events`` is a bare scan of, or None for anything else (an
-    in-memory frame, a filtered or derived view, several files)."""
+    """The stored events file ``events`` is a bare scan of, or None for anything else (an
+    in-memory frame, a filtered or derived view, several files, a file outside a store)."""
     if not isinstance(events, pl.LazyFrame):
         return None
     try:
         found = _BARE_SCAN.fullmatch(events.explain(optimized=False))
     except pl.exceptions.PolarsError:
         return None
-    return None if found is None else Path(found["path"]).resolve()
+    if found is None:
+        return None
+    path = Path(found["path"]).resolve()
+    # Only a stored log (<data>/03_primary/<name>/events.parquet) gets files written beside it:
+    # a scan of the user's own Parquet file is computed and never leaves files next to it.
+    stored = path.name == f"{EVENTS_TABLE}.parquet" and path.parent.parent.name == PRIMARY
+    return path if stored else None
 
 
 # The unoptimised plan of a bare Parquet scan, as polars prints it; anything else (a filter,

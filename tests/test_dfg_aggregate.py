@@ -420,3 +420,14 @@ def test_deleting_or_replacing_a_log_leaves_no_folder_behind(tmp_path: Path) -> 
     import_log(store, source, name="log", options=ReadOptions(), replace=True)
     assert sorted(p.name for p in folder.parent.iterdir()) == ["log"]
     assert discover_dfg(store.scan("log")).rows() == TINY_DFG
+
+
+def test_a_scan_of_a_users_own_parquet_file_leaves_nothing_beside_it(tmp_path: Path) -> None:
+    store = _import_tiny(tmp_path)
+    own = tmp_path / "mine"
+    own.mkdir()
+    copy = own / "events.parquet"  # a copy of a stored log, named like one, outside the store
+    copy.write_bytes(store.table_path("log").read_bytes())
+    assert discover_dfg(pl.scan_parquet(copy)).rows() == TINY_DFG
+    assert compute_variants(pl.scan_parquet(copy)).rows() == TINY_VARIANTS
+    assert sorted(p.name for p in own.iterdir()) == ["events.parquet"]
