@@ -21,21 +21,22 @@ from __future__ import annotations
 
 import base64
 import json
-import socket
-import threading
 import time
 from collections.abc import Mapping, Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from extractors.fakes.http import FakeServer, send_json
+
 Record = dict[str, Any]
+_CONTENT_TYPE = "application/json; charset=utf-8"  # as the real API labels its JSON
 Fault = Literal["429", "200-retry-after", "500", "slow", "drop", "401", "403", "404"]
 MAX_IDS = 200
 
 
-class FakeAzureDevOps:
+class FakeAzureDevOps(FakeServer[Fault]):
     """The fake organisation; use as a context manager, or ``start()`` and ``stop()``."""
 
     def __init__(
@@ -61,9 +62,7 @@ class FakeAzureDevOps:
         self.slow_s = slow_s
         self.latency_s = latency_s
         self.requests: list[tuple[str, str, dict[str, str], Any]] = []
-        self._faults: list[Fault] = []
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        super().__init__()
 
     @classmethod
     def from_export(cls, folder: Path, **options: Any) -> FakeAzureDevOps:
@@ -86,41 +85,8 @@ class FakeAzureDevOps:
 
     # -- control -------------------------------------------------------------------------------
 
-    def start(self) -> str:
-        """Serve on a free port of 127.0.0.1 in a daemon thread; returns the organisation URL."""
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = _QuietServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self.url
-
-    def stop(self) -> None:
-        """Stop serving."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeAzureDevOps:
-        self.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:<port>`` (the organisation URL)."""
-        assert self._server is not None, "start the fake first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def fail_next(self, fault: Fault, *, times: int = 1) -> None:
-        """Make the next ``times`` requests fail with ``fault``."""
-        with self._lock:
-            self._faults.extend([fault] * times)
-
-    def _next_fault(self) -> Fault | None:
-        with self._lock:
-            return self._faults.pop(0) if self._faults else None
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _Handler
 
     # -- the API -------------------------------------------------------------------------------
 
@@ -193,14 +159,6 @@ def _error(message: str) -> Record:
             "errorCode": 0, "eventId": 3000}  # fmt: skip
 
 
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that times out or is killed mid-request resets its connection: expected here.
-        return None
-
-
 _AUTH_ERRORS: Mapping[str, tuple[int, str]] = {
     "401": (401, "TF400813: The user '' is not authorized to access this resource."),
     "403": (
@@ -238,7 +196,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.fake.requests.append((method, url.path, params, body))
         if self.fake.latency_s:
             time.sleep(self.fake.latency_s)
-        fault = self.fake._next_fault()
+        fault = self.fake.next_fault()
         if fault in ("401", "403") or not self._authorised():
             status, message = _AUTH_ERRORS[fault if fault == "403" else "401"]
             self._send(status, _error(message))
@@ -298,21 +256,11 @@ class _Handler(BaseHTTPRequestHandler):
         headers: Mapping[str, str] | None = None,
         drop: bool = False,
     ) -> None:
-        data = json.dumps(body).encode("utf-8")
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            if drop:
-                # Half the body, then the connection goes away: the client sees a short read.
-                self.wfile.write(data[: len(data) // 2])
-                self.wfile.flush()
-                self.connection.shutdown(socket.SHUT_RDWR)
-                self.close_connection = True
-                return
-            self.wfile.write(data)
-        except OSError:
-            self.close_connection = True  # the client gave up first (a timeout)
+        send_json(
+            self,
+            status,
+            body,
+            content_type="application/json; charset=utf-8",
+            headers=headers,
+            drop=drop,
+        )

@@ -28,13 +28,6 @@ class FakePowerAutomate(FakeODataServer):
         super().__init__(**options)
         self.tables = {name: [dict(r) for r in rows] for name, rows in tables.items()}
 
-    def __enter__(self) -> FakePowerAutomate:
-        self.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
-
     def answer(self, path: str, params: Mapping[str, str], headers: Mapping[str, str]) -> Answer:
         """One page of a table, ordered by (createdon, id), after the skip token."""
         table = path.removeprefix(API)

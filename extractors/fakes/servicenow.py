@@ -16,18 +16,18 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import json
 import random
 import re
-import socket
-import threading
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
+from extractors.fakes.http import FakeServer, send_json
+
 Record = dict[str, Any]
+_CONTENT_TYPE = "application/json;charset=UTF-8"  # as the real API labels its JSON
 Fault = Literal["429", "500", "slow", "drop", "401", "403"]
 
 _CONDITION = re.compile(r"^([a-z0-9_.]+?)(STARTSWITH|IN|>=|<=|!=|>|<|=)(.*)$", re.DOTALL)
@@ -43,7 +43,7 @@ REFERENCE_FIELDS: Mapping[str, frozenset[str]] = {
 }
 
 
-class FakeServiceNow:
+class FakeServiceNow(FakeServer[Fault]):
     """The fake instance; use as a context manager, or ``start()`` and ``stop()``."""
 
     def __init__(
@@ -64,47 +64,12 @@ class FakeServiceNow:
         self.latency_s = latency_s
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.ignored_conditions: list[str] = []
-        self._faults: list[Fault] = []
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        super().__init__()
 
     # -- control -------------------------------------------------------------------------------
 
-    def start(self) -> str:
-        """Serve on a free port of 127.0.0.1 in a daemon thread; returns the base URL."""
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = _QuietServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self.url
-
-    def stop(self) -> None:
-        """Stop serving."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeServiceNow:
-        self.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:<port>``."""
-        assert self._server is not None, "start the fake first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def fail_next(self, fault: Fault, *, times: int = 1) -> None:
-        """Make the next ``times`` requests fail with ``fault``."""
-        with self._lock:
-            self._faults.extend([fault] * times)
-
-    def _next_fault(self) -> Fault | None:
-        with self._lock:
-            return self._faults.pop(0) if self._faults else None
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _Handler
 
     # -- the Table API -------------------------------------------------------------------------
 
@@ -190,14 +155,6 @@ def _holds(row: Record, condition: tuple[str, str, str]) -> bool:
     }[op]
 
 
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that times out or is killed mid-request resets its connection: expected here.
-        return None
-
-
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeServiceNow
     protocol_version = "HTTP/1.1"
@@ -213,7 +170,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.fake.requests.append((url.path, params))
         if self.fake.latency_s:
             time.sleep(self.fake.latency_s)
-        fault = self.fake._next_fault()
+        fault = self.fake.next_fault()
         if fault in ("401", "403") or not self._authorised():
             self._send(401 if fault != "403" else 403, _error(*_AUTH_ERRORS[fault or "401"]))
             return
@@ -251,24 +208,7 @@ class _Handler(BaseHTTPRequestHandler):
         headers: Mapping[str, str] | None = None,
         drop: bool = False,
     ) -> None:
-        data = json.dumps(body).encode("utf-8")
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json;charset=UTF-8")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            if drop:
-                # Half the body, then the connection goes away: the client sees a short read.
-                self.wfile.write(data[: len(data) // 2])
-                self.wfile.flush()
-                self.connection.shutdown(socket.SHUT_RDWR)
-                self.close_connection = True
-                return
-            self.wfile.write(data)
-        except OSError:
-            self.close_connection = True  # the client gave up first (a timeout): nothing to do
+        send_json(self, status, body, content_type=_CONTENT_TYPE, headers=headers, drop=drop)
 
 
 _AUTH_ERRORS: Mapping[str, tuple[str, str]] = {

@@ -14,23 +14,23 @@ machinery shared with the Power Automate fake.
 
 from __future__ import annotations
 
-import json
 import re
-import socket
-import threading
 import time
 from collections.abc import Mapping, Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
+from extractors.fakes.http import FakeServer, send_json
+
 Record = dict[str, Any]
+_CONTENT_TYPE = "application/json; charset=utf-8"  # as the real API labels its JSON
 Fault = Literal["429", "500", "slow", "drop", "401", "403"]
 Answer = tuple[int, Record, Mapping[str, str]]
 _ID_CONDITION = re.compile(r"^Id (gt|ge|lt|le|eq) (-?\d+)$")
 
 
-class FakeODataServer:
+class FakeODataServer(FakeServer[Fault]):
     """Serves ``answer(path, params, headers)`` on 127.0.0.1 with scripted faults."""
 
     def __init__(
@@ -46,38 +46,14 @@ class FakeODataServer:
         self.slow_s = slow_s
         self.latency_s = latency_s
         self.requests: list[tuple[str, dict[str, str], dict[str, str]]] = []
-        self._faults: list[Fault | None] = []  # None: answer that request normally
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        super().__init__()
 
     def answer(self, path: str, params: Mapping[str, str], headers: Mapping[str, str]) -> Answer:
         """Status, JSON body and extra headers of one request (subclasses implement)."""
         raise NotImplementedError
 
-    def start(self) -> str:
-        """Serve on a free port of 127.0.0.1 in a daemon thread; returns the base URL."""
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = _QuietServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self.url
-
-    def stop(self) -> None:
-        """Stop serving."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:<port>``."""
-        assert self._server is not None, "start the fake first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def fail_next(self, fault: Fault, *, times: int = 1) -> None:
-        """Make the next ``times`` requests fail with ``fault``."""
-        with self._lock:
-            self._faults.extend([fault] * times)
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _Handler
 
     def pass_next(self, *, times: int = 1) -> None:
         """Answer the next ``times`` requests normally (before the faults scripted after)."""
@@ -88,11 +64,6 @@ class FakeODataServer:
         """Forget every scripted fault."""
         with self._lock:
             self._faults.clear()
-
-    def next_fault(self) -> Fault | None:
-        """The next scripted fault, if any (taken off the script)."""
-        with self._lock:
-            return self._faults.pop(0) if self._faults else None
 
 
 class FakeUiPath(FakeODataServer):
@@ -108,13 +79,6 @@ class FakeUiPath(FakeODataServer):
         super().__init__(**options)
         self.entities = {name: [dict(r) for r in rows] for name, rows in entities.items()}
         self.folder_id = folder_id
-
-    def __enter__(self) -> FakeUiPath:
-        self.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
 
     def answer(self, path: str, params: Mapping[str, str], headers: Mapping[str, str]) -> Answer:
         """``GET /odata/<Entity>``: filter on Id, order, skip, top, select."""
@@ -150,13 +114,6 @@ def _id_holds(row: Record, condition: str) -> bool:
         "le": value <= wanted,
         "eq": value == wanted,
     }[match[1]]
-
-
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        return None  # a client that timed out or was killed resets its connection: expected
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -205,20 +162,4 @@ class _Handler(BaseHTTPRequestHandler):
         *,
         drop: bool = False,
     ) -> None:
-        data = json.dumps(body).encode("utf-8")
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            if drop:
-                self.wfile.write(data[: len(data) // 2])
-                self.wfile.flush()
-                self.connection.shutdown(socket.SHUT_RDWR)
-                self.close_connection = True
-                return
-            self.wfile.write(data)
-        except OSError:
-            self.close_connection = True
+        send_json(self, status, body, content_type=_CONTENT_TYPE, headers=headers, drop=drop)
