@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import httpx
 import polars as pl
 import pytest
 
@@ -16,6 +17,7 @@ from app.servicenow_pipeline import ServiceNowConfig, extract_servicenow, stage_
 from extractors.base import Cursor, RetryPolicy, iter_raw_pages, raw_folder, run_stream
 from extractors.errors import FatalError, RetriableError
 from extractors.fakes import FakeServiceNow, generate_landscape
+from extractors.http_status import retry_after_s
 from extractors.pseudonym import KEY_ENV, Pseudonymiser
 from extractors.servicenow.client import Credentials, TableClient
 from extractors.servicenow.streams import TableStream, stream_spec
@@ -286,3 +288,14 @@ def test_no_employee_identifier_reaches_the_data_folder(
     events = pl.read_parquet(data / "03_primary" / "sn" / "events.parquet")
     assert events["resource"].drop_nulls().str.starts_with("p-").all()
     assert set(events["org_unit"].drop_nulls()) <= {g["name"] for g in landscape["sys_user_group"]}
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [("2", 2.0), ("0.5", 0.5), ("-3", 0.0), ("Wed, 21 Oct 2026 07:28:00 GMT", None), (None, None)],
+)
+def test_retry_after_is_read_in_seconds_for_every_client(
+    header: str | None, seconds: float | None
+) -> None:
+    headers = {"Retry-After": header} if header is not None else {}
+    assert retry_after_s(httpx.Response(429, headers=headers)) == seconds

@@ -21,6 +21,7 @@ import httpx
 
 from extractors.base import RetryPolicy, call_with_retries
 from extractors.errors import FatalError, RetriableError
+from extractors.http_status import retry_after_s
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ class DevOpsClient:
             # Refused, reset, or closed mid-body: the batch did not arrive whole.
             raise RetriableError(f"{method} {path} failed in transit: {error!r}") from error
         self._raise_for_status(response, method, path)
-        retry_after = _retry_after_s(response)
+        retry_after = retry_after_s(response)
         if retry_after:
             self._pause_s = retry_after
         return _json_object(response, method, path)
@@ -150,19 +151,9 @@ class DevOpsClient:
             return
         detail = _error_detail(response)
         if status == 429 or status >= 500:
-            raise RetriableError(f"{what}{detail}", retry_after_s=_retry_after_s(response))
+            raise RetriableError(f"{what}{detail}", retry_after_s=retry_after_s(response))
         hint = _fatal_hint(status, self.project, self.organisation_url)
         raise FatalError(f"{what}{detail}: {hint}.")
-
-
-def _retry_after_s(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None  # an HTTP date instead of seconds: fall back to our own back-off
 
 
 def _error_detail(response: httpx.Response) -> str:

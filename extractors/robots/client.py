@@ -18,6 +18,7 @@ import httpx
 
 from extractors.base import RetryPolicy, call_with_retries
 from extractors.errors import FatalError, RetriableError
+from extractors.http_status import raise_for_get_status
 
 _FATAL_HINTS = {
     400: "the request was refused as malformed: check the entity names and the folder id",
@@ -92,24 +93,9 @@ class ODataClient:
 
 
 def _raise_for_status(response: httpx.Response, what: str) -> None:
-    status = response.status_code
-    if status < 400:
-        return
-    detail = _error_detail(response)
-    if status == 429 or status >= 500:
-        raise RetriableError(
-            f"GET {what} answered {status}{detail}", retry_after_s=_retry_after_s(response)
-        )
-    hint = _FATAL_HINTS.get(status, "the request cannot succeed as it is: check the config")
-    raise FatalError(f"GET {what} answered {status}{detail}: {hint}.")
-
-
-def _retry_after_s(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    try:
-        return None if value is None else float(value)
-    except ValueError:
-        return None  # an HTTP date: fall back to our own back-off
+    if response.status_code >= 400:
+        detail = _error_detail(response)
+        raise_for_get_status(response, what, detail=detail, hints=_FATAL_HINTS)
 
 
 def _error_detail(response: httpx.Response) -> str:

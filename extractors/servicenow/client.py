@@ -13,6 +13,7 @@ import httpx
 
 from extractors.base import RetryPolicy, call_with_retries
 from extractors.errors import FatalError, RetriableError
+from extractors.http_status import raise_for_get_status
 
 _FATAL_HINTS = {
     400: "the request was refused as malformed: check the table and field names in the config",
@@ -99,26 +100,9 @@ class TableClient:
 
 
 def _raise_for_status(response: httpx.Response, path: str) -> None:
-    status = response.status_code
-    if status < 400:
-        return
-    detail = _error_detail(response)
-    if status == 429 or status >= 500:
-        raise RetriableError(
-            f"GET {path} answered {status}{detail}", retry_after_s=_retry_after_s(response)
-        )
-    hint = _FATAL_HINTS.get(status, "the request cannot succeed as it is: check the config")
-    raise FatalError(f"GET {path} answered {status}{detail}: {hint}.")
-
-
-def _retry_after_s(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None  # an HTTP date instead of seconds: fall back to our own back-off
+    if response.status_code >= 400:
+        detail = _error_detail(response)
+        raise_for_get_status(response, path, detail=detail, hints=_FATAL_HINTS)
 
 
 def _error_detail(response: httpx.Response) -> str:
