@@ -4,12 +4,8 @@ the same event log."""
 
 from __future__ import annotations
 
-import os
 import random
-import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +13,7 @@ import pytest
 from app.azure_devops_pipeline import extract_azure_devops
 from extractors.pseudonym import KEY_ENV
 from models.store import LogStore
+from tests.resume_support import kill_after, start_extraction
 from tests.test_azure_devops_extract import (
     FAST,
     KEY,
@@ -47,30 +44,7 @@ print("done", flush=True)
 
 
 def start_child(url: str, data: Path) -> subprocess.Popen[str]:
-    env = {**os.environ, KEY_ENV: KEY, "KITFLOW_DATA_DIR": str(data)}
-    env.pop("KITFLOW_DATABASE_URL", None)
-    return subprocess.Popen(
-        [sys.executable, "-c", CHILD, url, str(data), PAT_ENV, str(BATCH)],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=Path(__file__).resolve().parents[1],
-    )
-
-
-def kill_after(child: subprocess.Popen[str], pages: int, rng: random.Random) -> bool:
-    """Let ``child`` store about ``pages`` batches, then SIGKILL it somewhere in the next one.
-    Returns whether it was killed before it finished."""
-    assert child.stdout is not None
-    for _ in range(pages):
-        line = child.stdout.readline()
-        if not line or line.startswith("done"):
-            child.wait()
-            return False
-    time.sleep(rng.uniform(0, 0.02))
-    child.send_signal(signal.SIGKILL)
-    child.wait()
-    return child.returncode == -signal.SIGKILL
+    return start_extraction(CHILD, [url, str(data), PAT_ENV, str(BATCH)], data, {KEY_ENV: KEY})
 
 
 def test_killed_and_resumed_extraction_equals_an_uninterrupted_run(

@@ -3,12 +3,8 @@ uninterrupted run stores: no lost and no duplicated runs or transactions."""
 
 from __future__ import annotations
 
-import os
 import random
-import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import polars as pl
@@ -17,6 +13,7 @@ import pytest
 from app.robots_pipeline import extract_robots, primary_folder
 from extractors.pseudonym import KEY_ENV
 from models.store import LogStore
+from tests.resume_support import kill_after, start_extraction
 from tests.test_robots_extract import KEY, TOKEN_ENV, fakes, landscape, make_config, raw_records
 
 __all__ = ["landscape"]  # the module-scoped simulated landscape fixture, shared
@@ -39,29 +36,8 @@ print("done", flush=True)
 
 
 def start_child(ui_url: str, pa_url: str, data: Path) -> subprocess.Popen[str]:
-    env = {**os.environ, KEY_ENV: KEY, TOKEN_ENV: "fake-token", "KITFLOW_DATA_DIR": str(data)}
-    env.pop("KITFLOW_DATABASE_URL", None)
-    return subprocess.Popen(
-        [sys.executable, "-c", CHILD, ui_url, pa_url, str(data), str(PAGE_SIZE)],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=Path(__file__).resolve().parents[1],
-    )
-
-
-def kill_after(child: subprocess.Popen[str], pages: int, rng: random.Random) -> bool:
-    """Let ``child`` store about ``pages`` pages, then SIGKILL it somewhere in the next one."""
-    assert child.stdout is not None
-    for _ in range(pages):
-        line = child.stdout.readline()
-        if not line or line.startswith("done"):
-            child.wait()
-            return False
-    time.sleep(rng.uniform(0, 0.02))
-    child.send_signal(signal.SIGKILL)
-    child.wait()
-    return child.returncode == -signal.SIGKILL
+    args = [ui_url, pa_url, str(data), str(PAGE_SIZE)]
+    return start_extraction(CHILD, args, data, {KEY_ENV: KEY, TOKEN_ENV: "fake-token"})
 
 
 def test_killed_and_resumed_robot_extraction_equals_an_uninterrupted_run(

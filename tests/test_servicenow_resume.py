@@ -3,12 +3,8 @@ uninterrupted run stores: no lost and no duplicated records or events."""
 
 from __future__ import annotations
 
-import os
 import random
-import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +13,7 @@ from app.servicenow_pipeline import ServiceNowConfig, extract_servicenow
 from extractors.fakes import FakeServiceNow, generate_landscape
 from extractors.pseudonym import KEY_ENV
 from models.store import LogStore
+from tests.resume_support import kill_after, start_extraction
 from tests.test_servicenow_extract import KEY, TABLES, snapshot
 
 PAGE_SIZE = 25
@@ -38,30 +35,8 @@ print("done", flush=True)
 
 
 def start_child(url: str, data: Path) -> subprocess.Popen[str]:
-    env = {**os.environ, KEY_ENV: KEY, "KITFLOW_DATA_DIR": str(data)}
-    env.pop("KITFLOW_DATABASE_URL", None)
-    return subprocess.Popen(
-        [sys.executable, "-c", CHILD, url, str(data), ",".join(TABLES), str(PAGE_SIZE)],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=Path(__file__).resolve().parents[1],
-    )
-
-
-def kill_after(child: subprocess.Popen[str], pages: int, rng: random.Random) -> bool:
-    """Let ``child`` store about ``pages`` pages, then SIGKILL it somewhere in the next one.
-    Returns whether it was killed before it finished."""
-    assert child.stdout is not None
-    for _ in range(pages):
-        line = child.stdout.readline()
-        if not line or line.startswith("done"):
-            child.wait()
-            return False
-    time.sleep(rng.uniform(0, 0.02))
-    child.send_signal(signal.SIGKILL)
-    child.wait()
-    return child.returncode == -signal.SIGKILL
+    args = [url, str(data), ",".join(TABLES), str(PAGE_SIZE)]
+    return start_extraction(CHILD, args, data, {KEY_ENV: KEY})
 
 
 def test_killed_and_resumed_extraction_equals_an_uninterrupted_run(
