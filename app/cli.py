@@ -21,13 +21,19 @@ from app import (
 from app.cli_case import case_cli
 from app.console import err, out, print_json, progress
 from app.formatting import format_date, format_datetime, format_duration, format_int
-from app.ocel_import import compute_ocel_log_stats
-from app.pipeline import ExportFormat, ImportReport, export_log, import_log
-from extractors.files import ColumnMapping, ReadOptions
 from mining import compute_log_stats, discover_dfg
 from models.catalog import LogEntry
 from models.errors import KitflowError
 from models.store import EVENTS_TABLE, LogStore
+from services.imports import (
+    ColumnMapping,
+    ExportFormat,
+    ImportReport,
+    ReadOptions,
+    export_log,
+    import_log,
+)
+from services.ocel_import import compute_ocel_log_stats
 
 cli = typer.Typer(
     name="kitflow",

@@ -11,9 +11,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from app.benefits import CaseInputs, load_case_inputs, measure_case
 from app.console import out, print_json, progress
-from app.followup import FollowUpReport, describe, evaluate_followup
+from app.evidence import describe
 from app.formatting import Language, format_number
 from app.i18n import parse_language, translate
 from models.benefits import METHODS, Estimate
@@ -21,6 +20,8 @@ from models.errors import InputError
 from models.followup import Fact, Number
 from models.realisation import CaseRealisation, SolutionRealisation
 from models.store import default_data_dir
+from services.benefits import CaseInputs, load_case_inputs, measure_case
+from services.followup import FollowUpReport, evaluate_followup
 
 CaseOption = Annotated[
     Path, typer.Option("--case", help="Business-case YAML (data/business_cases/).")

@@ -9,13 +9,6 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from app.candidates import (
-    DEFAULT_CASE,
-    CandidateOptions,
-    CandidateReport,
-    find_candidates,
-    read_parameters,
-)
 from app.console import out, print_json
 from models.business_case_io import parse_business_case
 from models.candidates import (
@@ -27,6 +20,13 @@ from models.candidates import (
 from models.errors import InputError
 from models.followup import binding_path_for, read_bindings
 from models.store import LogStore
+from services.candidates import (
+    DEFAULT_CASE,
+    CandidateOptions,
+    CandidateReport,
+    find_candidates,
+    read_parameters,
+)
 
 
 def _date(value: str | None, option: str) -> dt.date | None:

@@ -13,7 +13,6 @@ import polars as pl
 import typer
 from rich.table import Table
 
-from app.bench import ALL_OPERATIONS, BenchReport, Operation, report_as_json, run_bench
 from app.console import out, print_json, progress
 from app.formatting import format_int, format_number
 from mining.conformance import summarize_deviations
@@ -30,6 +29,7 @@ from mining.pm4py_adapter import (
 from mining.rules import SummaryLevel, check_rules, read_rules, summarize_rule_results
 from models.errors import InputError
 from models.store import LogStore
+from services.bench import ALL_OPERATIONS, BenchReport, Operation, report_as_json, run_bench
 
 CACHE_FOLDER = Path("07_model_output") / "conformance"
 

@@ -12,12 +12,12 @@ import typer
 from rich.table import Table
 
 from app.console import err, out, progress
-from app.demo import MANIFEST_PATH, LandscapeDemoReport, load_demo_landscape, load_demo_logs
 from app.formatting import format_int
-from app.landscape import describe_links
-from app.pipeline import ImportReport
 from models.errors import KitflowError
 from models.store import LogStore
+from services.demo import MANIFEST_PATH, LandscapeDemoReport, load_demo_landscape, load_demo_logs
+from services.imports import ImportReport
+from services.ingestion.landscape import describe_links
 
 DEFAULT_PUBLIC = Path("../shared/data")
 

@@ -13,7 +13,7 @@ from rich.table import Table
 from app.console import err as err_console
 from app.console import out as out_console
 from app.formatting import format_int
-from app.simulation import SimulationSummary, simulate
+from services.demo import SimulationSummary, write_simulated_landscape
 
 
 def _check_date(value: str, option: str) -> str:
@@ -66,7 +66,9 @@ def simulate_command(
             """Move the progress bar."""
             progress.update(task, description=f"simulating: {label}", completed=done)
 
-        summary = simulate(out, seed=seed, scale=scale, start=start, end=end, progress=report)
+        summary = write_simulated_landscape(
+            out, seed=seed, scale=scale, start=start, end=end, progress=report
+        )
     out_console.print(_summary_table(summary))
     out_console.print(
         f"Wrote {format_int(summary.files)} files, {format_int(summary.events)} events "

@@ -16,8 +16,12 @@ from app.cli_extract_azure_devops import register as register_azure_devops
 from app.cli_landscape import print_pages_report
 from app.console import err, out, print_json
 from app.formatting import format_datetime, format_int
-from app.landscape import import_servicenow_pages
-from app.servicenow_pipeline import (
+from models.errors import KitflowError
+from models.extraction import StreamStatus
+from models.store import LogStore
+from services.ingestion.azure_devops import PageCallback
+from services.ingestion.landscape import import_servicenow_pages
+from services.ingestion.servicenow import (
     ServiceNowReport,
     extract_servicenow,
     extraction_catalog,
@@ -25,10 +29,6 @@ from app.servicenow_pipeline import (
     read_config,
     rebuild_servicenow,
 )
-from extractors.base import PageCallback
-from models.errors import KitflowError
-from models.extraction import StreamStatus
-from models.store import LogStore
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 

@@ -11,20 +11,20 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from app.azure_devops_pipeline import (
+from app.console import err, out, print_json
+from app.formatting import format_int
+from models.errors import KitflowError
+from models.store import LogStore
+from services.ingestion.azure_devops import (
     DEFAULT_LOG,
+    SOURCE,
     AzureDevOpsReport,
+    PageCallback,
     extract_azure_devops,
     import_azure_devops_export,
     read_config,
     rebuild_azure_devops,
 )
-from app.console import err, out, print_json
-from app.formatting import format_int
-from extractors.azure_devops.mapping import SOURCE
-from extractors.base import PageCallback
-from models.errors import KitflowError
-from models.store import LogStore
 
 
 def register(extract_cli: typer.Typer) -> None:

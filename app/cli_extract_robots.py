@@ -12,15 +12,15 @@ from rich.table import Table
 
 from app.console import err, out, print_json
 from app.formatting import format_int
-from app.robots_pipeline import (
+from models.errors import KitflowError
+from models.store import LogStore
+from services.ingestion.robots import (
     RobotsReport,
     extract_robots,
     import_robot_export,
     read_robots_config,
     rebuild_robots,
 )
-from models.errors import KitflowError
-from models.store import LogStore
 
 
 def robots_command(

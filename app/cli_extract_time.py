@@ -11,9 +11,9 @@ from rich.table import Table
 
 from app.console import err, out, print_json
 from app.formatting import format_int
-from app.time_pipeline import TimeReport, import_time_exports, rebuild_time
 from models.errors import KitflowError
 from models.store import LogStore
+from services.ingestion.time_registration import TimeReport, import_time_exports, rebuild_time
 
 
 def time_command(

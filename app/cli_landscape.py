@@ -18,11 +18,15 @@ import typer
 
 from app.console import out, print_json, progress
 from app.formatting import format_int
-from app.landscape import LANDSCAPE_LOG, ServiceNowPagesReport, describe_links, link_landscape
-from app.ocel_import import read_stored_ocel
-from extractors.files.ocel import write_ocel
 from models.errors import InputError
 from models.store import LogStore
+from services.ingestion.landscape import (
+    LANDSCAPE_LOG,
+    ServiceNowPagesReport,
+    describe_links,
+    link_landscape,
+)
+from services.ocel_import import export_ocel_log, read_stored_ocel
 
 landscape_cli = typer.Typer(
     help="The KIT landscape across systems: order links, kit-orders and the OCEL export.",
@@ -83,7 +87,7 @@ def ocel_command(
         )
     with progress(f"Writing {out_path.name}"):
         log = read_stored_ocel(store, LANDSCAPE_LOG)
-        written = write_ocel(log, out_path)
+        written = export_ocel_log(store, LANDSCAPE_LOG, file_format="ocel", out=out_path)
     out.print(
         f"Wrote {written}: {format_int(log.events.height)} events, "
         f"{format_int(log.objects.height)} objects of "

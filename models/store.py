@@ -7,7 +7,6 @@ next to it as ``quarantine.csv``.
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from pathlib import Path
@@ -15,35 +14,39 @@ from pathlib import Path
 import polars as pl
 
 from models.catalog import Catalog, LogEntry
+from models.datafolder import (
+    EVENTS_TABLE,
+    PRIMARY,
+    QUARANTINE_FILE,
+    DataFolder,
+    default_data_dir,
+    default_database_url,
+)
 from models.errors import InputError, LogNotFoundError
 from models.eventlog import check_log_name
 
-PRIMARY = "03_primary"
-EVENTS_TABLE = "events"
-QUARANTINE_FILE = "quarantine.csv"
-
-
-def default_data_dir() -> Path:
-    """``KITFLOW_DATA_DIR`` or ``./data``."""
-    return Path(os.environ.get("KITFLOW_DATA_DIR", "data")).resolve()
-
-
-def default_database_url(data_dir: Path) -> str:
-    """``KITFLOW_DATABASE_URL`` or a SQLite file in the data folder."""
-    return os.environ.get("KITFLOW_DATABASE_URL") or f"sqlite:///{data_dir / 'kitflow.db'}"
+__all__ = [
+    "EVENTS_TABLE",
+    "PRIMARY",
+    "QUARANTINE_FILE",
+    "LogStore",
+    "default_data_dir",
+    "default_database_url",
+]
 
 
 class LogStore:
-    """Stored event logs: their Parquet tables and their catalog entries."""
+    """Stored event logs: their Parquet tables and their catalog entries, in one data folder
+    (``self.data``, the owner of every path) and its database."""
 
     def __init__(self, data_dir: Path | None = None, database_url: str | None = None) -> None:
-        self.data_dir = data_dir or default_data_dir()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.catalog = Catalog(database_url or default_database_url(self.data_dir))
+        self.data = DataFolder.from_env(data_dir, database_url)
+        self.data_dir = self.data.root
+        self.catalog = Catalog(self.data.database_url)
 
     def folder(self, name: str) -> Path:
-        """Where the tables of log ``name`` live."""
-        return self.data_dir / PRIMARY / check_log_name(name)
+        """Where the tables of log ``name`` live (a reserved source folder is refused)."""
+        return self.data.log_folder(name)
 
     def save(
         self,

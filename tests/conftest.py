@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from app.landscape import build_landscape
-from app.simulation import simulate
 from models.store import LogStore
+from services.ingestion.landscape import build_landscape
+from simulator import simulate
 
 CHROMIUM = Path(os.environ.get("KITFLOW_CHROMIUM", "/usr/bin/chromium"))
 CHROMEDRIVER = Path(os.environ.get("KITFLOW_CHROMEDRIVER", "/usr/bin/chromedriver"))

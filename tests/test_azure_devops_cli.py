@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from extractors.errors import FatalError
-from extractors.fakes.azure_devops import FakeAzureDevOps
 from extractors.pseudonym import KEY_ENV
 from models.errors import KitflowError
 from tests.cli_support import run
+from tests.fakes.azure_devops import FakeAzureDevOps
 
 FIXTURES = Path(__file__).parent / "fixtures" / "azure_devops"
 KEY = "ado-cli-test-key-0123456789"

@@ -13,19 +13,19 @@ from typing import Any
 import polars as pl
 import pytest
 
-from app.azure_devops_pipeline import (
+from extractors.pseudonym import KEY_ENV
+from models.errors import InputError
+from models.extraction import ExtractionCatalog
+from models.store import LogStore, default_database_url
+from services.ingestion.azure_devops import (
     AzureDevOpsConfig,
     extract_azure_devops,
     import_azure_devops_export,
     rebuild_azure_devops,
     staged_frame,
 )
-from app.simulation.generate import simulate
-from extractors.fakes.azure_devops import FakeAzureDevOps
-from extractors.pseudonym import KEY_ENV
-from models.errors import InputError
-from models.extraction import ExtractionCatalog
-from models.store import LogStore, default_database_url
+from simulator.generate import simulate
+from tests.fakes.azure_devops import FakeAzureDevOps
 from tests.test_azure_devops_extract import FAST, identities, leaks
 
 KEY = "ado-export-test-key-0123456789"

@@ -14,19 +14,19 @@ import httpx
 import polars as pl
 import pytest
 
-from app.azure_devops_pipeline import (
+from extractors.azure_devops import DevOpsClient, PatCredentials
+from extractors.base import RetryPolicy, iter_raw_pages, raw_folder
+from extractors.errors import FatalError, RetriableError
+from extractors.pseudonym import KEY_ENV
+from models.extraction import ExtractionCatalog
+from models.store import LogStore, default_database_url
+from services.ingestion.azure_devops import (
     AzureDevOpsConfig,
     AzureDevOpsReport,
     extract_azure_devops,
 )
-from app.simulation.generate import simulate
-from extractors.azure_devops import DevOpsClient, PatCredentials
-from extractors.base import RetryPolicy, iter_raw_pages, raw_folder
-from extractors.errors import FatalError, RetriableError
-from extractors.fakes.azure_devops import FakeAzureDevOps, Fault
-from extractors.pseudonym import KEY_ENV
-from models.extraction import ExtractionCatalog
-from models.store import LogStore, default_database_url
+from simulator.generate import simulate
+from tests.fakes.azure_devops import FakeAzureDevOps, Fault
 
 KEY = "ado-extract-test-key-0123456789"
 PAT = "ado-pat-0123456789abcdefghijklmnopqrstuvwxyz"

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from app.azure_devops_pipeline import extract_azure_devops
 from extractors.pseudonym import KEY_ENV
 from models.store import LogStore
+from services.ingestion.azure_devops import extract_azure_devops
 from tests.resume_support import kill_after, start_extraction
 from tests.test_azure_devops_extract import (
     FAST,
@@ -30,7 +30,7 @@ KILLS = 4
 CHILD = """
 import sys
 from pathlib import Path
-from app.azure_devops_pipeline import AzureDevOpsConfig, extract_azure_devops
+from services.ingestion.azure_devops import AzureDevOpsConfig, extract_azure_devops
 from models.store import LogStore
 
 def on_page(stream, pages, records):

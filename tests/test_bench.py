@@ -13,9 +13,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from app.bench import ALL_OPERATIONS, GENERATOR, OperationResult, SideMeasurement, run_bench
 from app.cli_conformance import register
 from models.errors import KitflowError
+from services.bench import ALL_OPERATIONS, GENERATOR, OperationResult, SideMeasurement, run_bench
 from tests.shared_data import shared_file
 
 
@@ -58,7 +58,7 @@ def test_cli_bench_json_in_fresh_processes(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_alignments_are_left_out_of_large_default_runs_with_the_reason() -> None:
-    from app.bench import _choose_operations  # noqa: PLC0415 - the rule, without a run
+    from services.bench import _choose_operations  # noqa: PLC0415 - the rule, without a run
 
     chosen, skipped = _choose_operations(None, 1_000_000)
     assert "alignments" not in chosen and "many minutes" in skipped["alignments"]
@@ -75,7 +75,6 @@ def test_dfg_of_a_stored_log_is_cached_per_file_version(tmp_path: Path) -> None:
 
     import polars as pl  # noqa: PLC0415
 
-    from app.pipeline import import_log  # noqa: PLC0415
     from extractors.files import ReadOptions  # noqa: PLC0415
     from mining.dfg import (  # noqa: PLC0415
         _discover_dfg,
@@ -84,6 +83,7 @@ def test_dfg_of_a_stored_log_is_cached_per_file_version(tmp_path: Path) -> None:
         stored_log_version,
     )
     from models.store import LogStore  # noqa: PLC0415
+    from services.imports import import_log  # noqa: PLC0415
 
     t0 = dt.datetime(2024, 1, 1)
     hour = dt.timedelta(hours=1)

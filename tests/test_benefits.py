@@ -10,8 +10,6 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from app.benefits import load_case_inputs
-from app.followup import devops_rule_rates, integration_by_month
 from models.benefits import (
     Baseline,
     Estimate,
@@ -26,6 +24,8 @@ from models.business_case_io import read_business_case
 from models.errors import InputError
 from models.followup import Reading, decide_status, parse_deadline, read_bindings
 from models.realisation import expected_hours, realise_case, realise_solution
+from services.benefits import load_case_inputs
+from services.followup import devops_rule_rates, integration_by_month
 
 CASES = Path(__file__).resolve().parent.parent / "data" / "business_cases"
 GO_LIVE = dt.datetime(2024, 10, 1, tzinfo=dt.UTC)

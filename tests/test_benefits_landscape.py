@@ -15,11 +15,12 @@ from typing import Any
 
 import pytest
 
-from app.benefits import load_case_inputs, measure_case
 from app.dashboard.pages import benefits as benefits_page
-from app.followup import FollowUpReport, describe, evaluate_followup
+from app.evidence import describe
 from models.realisation import CaseRealisation, SolutionRealisation
 from models.store import LogStore
+from services.benefits import load_case_inputs, measure_case
+from services.followup import FollowUpReport, evaluate_followup
 from tests.cli_support import run
 from tests.conftest import KitLandscape
 

@@ -12,14 +12,14 @@ from typing import Any
 import polars as pl
 import pytest
 
-from app.candidates import (
+from models.store import LogStore
+from services.candidates import (
     CandidateOptions,
     CandidateReport,
     _automated,
     find_candidates,
     read_parameters,
 )
-from models.store import LogStore
 from tests.cli_support import run
 from tests.conftest import KitLandscape
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from app.pipeline import import_log
 from extractors.files import ReadOptions
 from models.catalog import Catalog, LogEntry
 from models.store import LogStore
+from services.imports import import_log
 from tests.shared_data import shared_file
 
 ENTRY = LogEntry(

@@ -22,7 +22,6 @@ import typer
 from typer.testing import CliRunner
 
 from app.cli_conformance import register
-from app.pipeline import import_log
 from extractors.files import ReadOptions
 from mining.conformance import compute_variant_table, summarize_deviations
 from mining.pm4py_adapter import (
@@ -38,6 +37,7 @@ from mining.pm4py_adapter import (
 )
 from models.errors import InputError
 from models.store import LogStore
+from services.imports import import_log
 from tests.shared_data import SHARED_DATA, shared_file
 
 GENERATOR = SHARED_DATA.parent / "bench" / "gen_o2c_log.py"

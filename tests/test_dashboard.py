@@ -39,11 +39,11 @@ from app.figures import (
     suggest_top_percent,
 )
 from app.i18n import LANGUAGES, label_keys, parse_language, translate
-from app.pipeline import import_log
 from extractors.files import ReadOptions
 from mining import discover_dfg
 from models.catalog import LogEntry
 from models.store import LogStore
+from services.imports import import_log
 
 T0 = dt.datetime(2024, 3, 1, 8, 0, tzinfo=dt.UTC)
 TINY_EVENTS = (

@@ -41,9 +41,9 @@ from app.dashboard.analysis_views import (
 )
 from app.dashboard.pages import analysis
 from app.i18n import translate
-from app.pipeline import import_log
 from extractors.files import ReadOptions
 from models.store import LogStore
+from services.imports import import_log
 from tests.test_dashboard import add_object_centric, by_id, has_id, table_rows, text, walk
 
 TINY_CSV = """case_id,activity,timestamp,org_unit

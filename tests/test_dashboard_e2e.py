@@ -13,9 +13,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 
 from app.dashboard import create_app, ids
-from app.pipeline import import_log
 from extractors.files import ReadOptions
 from models.store import LogStore
+from services.imports import import_log
 
 pytestmark = [
     pytest.mark.e2e,

@@ -19,7 +19,6 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from app.pipeline import import_log
 from extractors.files import ReadOptions
 from mining.aggregates import (
     AGGREGATE_FORMAT,
@@ -35,6 +34,7 @@ from mining.filters import filter_attribute, filter_time_window
 from mining.stats import compute_log_stats
 from mining.variants import _compute_variants, compute_variants, store_log_aggregates
 from models.store import LogStore
+from services.imports import import_log
 from tests.shared_data import shared_file
 
 GENERATOR = Path(__file__).resolve().parents[2] / "shared" / "bench" / "gen_o2c_log.py"

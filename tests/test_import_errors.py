@@ -7,10 +7,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from app.pipeline import import_log
 from extractors.files import ColumnMapping, ReadOptions
 from models.errors import InputError, LogNotFoundError
 from models.store import LogStore
+from services.imports import import_log
 
 
 @pytest.fixture

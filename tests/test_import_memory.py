@@ -15,11 +15,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from app import pipeline
-from app.pipeline import ImportReport, import_log
 from extractors.files import ReadOptions
 from extractors.files.chunked import plan_case_chunks
 from models.store import LogStore
+from services import imports as pipeline
+from services.imports import ImportReport, import_log
 from tests.shared_data import SHARED_DATA, shared_file
 
 GENERATOR = SHARED_DATA.parent / "bench" / "gen_o2c_log.py"

@@ -21,10 +21,10 @@ import polars as pl
 import pytest
 
 from app.cli import cli
-from app.simulation import simulate
 from extractors.files.ocel import read_ocel
 from mining import compare_periods, compute_time_between
 from models.store import LogStore
+from simulator import simulate
 from tests.cli_support import run, runner
 from tests.file_text import parquet_text
 

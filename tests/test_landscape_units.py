@@ -10,13 +10,13 @@ from typing import Any
 import polars as pl
 import pytest
 
-from app.landscape import import_servicenow_pages
 from extractors.base import Bookmark, Cursor
 from extractors.errors import FatalError
 from extractors.pseudonym import Pseudonymiser
 from extractors.servicenow.pages import SavedPagesStream, find_saved_tables, saved_page_spec
 from models.landscape_links import find_order_links, service_area_key
 from models.store import LogStore
+from services.ingestion.landscape import import_servicenow_pages
 
 KEY = "landscape-unit-test-key-0123456789"
 

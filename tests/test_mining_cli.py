@@ -11,10 +11,10 @@ import typer
 from typer.testing import CliRunner
 
 from app.cli_mining import register
-from app.pipeline import import_log
 from extractors.files import ColumnMapping, ReadOptions
 from models.errors import InputError, LogNotFoundError
 from models.store import LogStore
+from services.imports import import_log
 from tests.shared_data import shared_file
 from tests.test_mining_tiny import tiny_rows
 

@@ -18,13 +18,13 @@ import pandas as pd  # type: ignore[import-untyped]
 import polars as pl
 import pytest
 
-from app.pipeline import import_log
 from extractors.files import ColumnMapping, ReadOptions
 from mining.durations import compute_activity_durations, compute_case_durations
 from mining.handovers import compute_handovers
 from mining.process_map import END, START, discover_process_map
 from mining.variants import compute_variants
 from models.store import LogStore
+from services.imports import import_log
 from tests.pm4py_reference import format_with_pm4py, read_xes_with_pm4py
 from tests.shared_data import shared_file
 

@@ -18,7 +18,6 @@ import polars as pl
 import pytest
 
 from app.cli import cli
-from app.ocel_import import import_ocel_log
 from extractors.files import ReadOptions
 from extractors.files.ocel import StagedOcel, read_ocel, write_ocel
 from models.errors import InputError
@@ -30,6 +29,7 @@ from models.ocel import (
     ocel_from_flat,
 )
 from models.store import LogStore
+from services.ocel_import import import_ocel_log
 from tests.cli_support import run, runner
 from tests.shared_data import shared_file
 

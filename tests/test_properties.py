@@ -10,10 +10,10 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.pipeline import export_log, import_log
 from extractors.files import ReadOptions
 from mining import compute_log_stats, discover_dfg
 from models.store import LogStore
+from services.imports import export_log, import_log
 
 BASE = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 

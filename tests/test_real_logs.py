@@ -9,10 +9,10 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from app.pipeline import ImportReport, import_log
 from extractors.files import ColumnMapping, ReadOptions
 from mining import compute_log_stats, discover_dfg
 from models.store import LogStore
+from services.imports import ImportReport, import_log
 from tests.pm4py_reference import format_with_pm4py, pm4py_figures, read_xes_with_pm4py
 from tests.shared_data import shared_file
 

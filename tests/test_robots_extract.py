@@ -11,7 +11,11 @@ from typing import Any
 import polars as pl
 import pytest
 
-from app.robots_pipeline import (
+from extractors.base import RetryPolicy, iter_raw_pages, raw_folder
+from extractors.errors import FatalError
+from extractors.pseudonym import KEY_ENV
+from models.store import LogStore
+from services.ingestion.robots import (
     PlatformConfig,
     RobotsConfig,
     extract_robots,
@@ -19,13 +23,9 @@ from app.robots_pipeline import (
     primary_folder,
     read_robots_config,
 )
-from app.simulation.generate import simulate
-from extractors.base import RetryPolicy, iter_raw_pages, raw_folder
-from extractors.errors import FatalError
-from extractors.fakes.power_automate import FakePowerAutomate
-from extractors.fakes.uipath import FakeUiPath
-from extractors.pseudonym import KEY_ENV
-from models.store import LogStore
+from simulator.generate import simulate
+from tests.fakes.power_automate import FakePowerAutomate
+from tests.fakes.uipath import FakeUiPath
 
 KEY = "robots-test-key-0123456789"
 TOKEN_ENV = "KITFLOW_TEST_ROBOT_TOKEN"

@@ -11,7 +11,6 @@ from typing import Any
 import polars as pl
 import pytest
 
-from app.robots_pipeline import import_robot_export, primary_folder
 from extractors.base import Bookmark, Cursor
 from extractors.pseudonym import KEY_ENV, Pseudonymiser
 from extractors.robots import (
@@ -23,6 +22,7 @@ from extractors.robots import (
 from extractors.robots.streams import _low_water
 from models.extraction import ExtractionCatalog
 from models.store import LogStore, default_database_url
+from services.ingestion.robots import import_robot_export, primary_folder
 
 Record = dict[str, Any]
 KEY = "robots-mapping-key-0123456789"

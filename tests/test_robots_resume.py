@@ -10,9 +10,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from app.robots_pipeline import extract_robots, primary_folder
 from extractors.pseudonym import KEY_ENV
 from models.store import LogStore
+from services.ingestion.robots import extract_robots, primary_folder
 from tests.resume_support import kill_after, start_extraction
 from tests.test_robots_extract import KEY, TOKEN_ENV, fakes, landscape, make_config, raw_records
 
@@ -22,7 +22,7 @@ KILLS = 3
 CHILD = """
 import sys
 from pathlib import Path
-from app.robots_pipeline import extract_robots
+from services.ingestion.robots import extract_robots
 from models.store import LogStore
 from tests.test_robots_extract import make_config
 

@@ -13,11 +13,11 @@ import typer
 from typer.testing import CliRunner
 
 from app.cli_conformance import register
-from app.pipeline import import_log
 from extractors.files import ReadOptions
 from mining.rules import Rule, build_rule, check_rules, read_rules, summarize_rule_results
 from models.errors import InputError
 from models.store import LogStore
+from services.imports import import_log
 
 EXAMPLE_RULES = Path(__file__).resolve().parents[1] / "docs" / "examples" / "rules.yaml"
 

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from app.cli_extract import register
 from extractors.errors import FatalError
-from extractors.fakes import FakeServiceNow, generate_landscape
 from extractors.pseudonym import KEY_ENV, KEY_FILE_ENV
 from models.errors import KitflowError
+from tests.fakes import FakeServiceNow, generate_landscape
 
 FIXTURES = Path(__file__).parent / "fixtures" / "servicenow"
 runner = CliRunner()

@@ -10,7 +10,6 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from app.servicenow_pipeline import import_servicenow_export
 from extractors.pseudonym import KEY_ENV, Pseudonymiser
 from extractors.servicenow.export import (
     UNSET_STATE_REASON,
@@ -20,6 +19,7 @@ from extractors.servicenow.export import (
 from models.errors import InputError
 from models.eventlog import build_canonical_log
 from models.store import LogStore
+from services.ingestion.servicenow import import_servicenow_export
 from tests.file_text import parquet_text
 from tests.shared_data import shared_file
 

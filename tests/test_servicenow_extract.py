@@ -13,16 +13,16 @@ import httpx
 import polars as pl
 import pytest
 
-from app.servicenow_pipeline import ServiceNowConfig, extract_servicenow, stage_stream
 from extractors.base import Cursor, RetryPolicy, iter_raw_pages, raw_folder, run_stream
 from extractors.errors import FatalError, RetriableError
-from extractors.fakes import FakeServiceNow, generate_landscape
 from extractors.http_status import retry_after_s
 from extractors.pseudonym import KEY_ENV, Pseudonymiser
 from extractors.servicenow.client import Credentials, TableClient
 from extractors.servicenow.streams import TableStream, stream_spec
 from models.extraction import ExtractionCatalog
 from models.store import LogStore
+from services.ingestion.servicenow import ServiceNowConfig, extract_servicenow, stage_stream
+from tests.fakes import FakeServiceNow, generate_landscape
 from tests.file_text import parquet_text
 
 KEY = "extract-test-key-0123456789"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from app.servicenow_pipeline import ServiceNowConfig, extract_servicenow
-from extractors.fakes import FakeServiceNow, generate_landscape
 from extractors.pseudonym import KEY_ENV
 from models.store import LogStore
+from services.ingestion.servicenow import ServiceNowConfig, extract_servicenow
+from tests.fakes import FakeServiceNow, generate_landscape
 from tests.resume_support import kill_after, start_extraction
 from tests.test_servicenow_extract import KEY, TABLES, snapshot
 
@@ -21,7 +21,7 @@ KILLS = 3
 CHILD = """
 import sys
 from pathlib import Path
-from app.servicenow_pipeline import ServiceNowConfig, extract_servicenow
+from services.ingestion.servicenow import ServiceNowConfig, extract_servicenow
 from models.store import LogStore
 
 def on_page(stream, pages, records):

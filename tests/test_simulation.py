@@ -21,7 +21,7 @@ import typer
 from typer.testing import CliRunner
 
 from app.cli_demo_landscape import register
-from app.simulation import simulate
+from simulator import simulate
 
 SCALE = 0.05
 SN_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")

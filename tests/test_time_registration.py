@@ -11,12 +11,12 @@ import openpyxl
 import polars as pl
 import pytest
 
-from app.simulation.generate import simulate
-from app.time_pipeline import import_time_exports, rebuild_time
 from extractors.pseudonym import KEY_ENV, Pseudonymiser
 from extractors.time_registration import map_time_cards, task_lookup
 from models.extraction import ExtractionCatalog
 from models.store import LogStore, default_database_url
+from services.ingestion.time_registration import import_time_exports, rebuild_time
+from simulator.generate import simulate
 
 KEY = "time-test-key-0123456789"
 FIXTURES = Path(__file__).parent / "fixtures" / "time_registration"

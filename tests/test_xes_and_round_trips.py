@@ -8,10 +8,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from app.pipeline import export_log, import_log
 from extractors.files import ReadOptions
 from models.errors import InputError
 from models.store import LogStore
+from services.imports import export_log, import_log
 from tests.shared_data import shared_file
 
 LIFECYCLE_XES = """<?xml version="1.0" encoding="UTF-8"?>

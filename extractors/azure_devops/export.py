@@ -9,7 +9,7 @@ The path may be the landscape folder that holds ``azure-devops/``, that folder i
 of either. Batches are read per stream in file-name order. A file that is not JSON or does not
 have its stream's shape stops the import with its name; single records of an unknown shape are
 quarantined later, by the mapping. The batches hold people in clear, so they are only ever
-copied into the data folder after pseudonymisation (see ``app.azure_devops_pipeline``).
+copied into the data folder after pseudonymisation (see ``services.ingestion.azure_devops``).
 """
 
 from __future__ import annotations

@@ -17,14 +17,13 @@ import plotly.graph_objects as go
 from dash import dcc, html
 from dash.development.base_component import Component
 
-from app.benefits import HOURS, TRANSACTIONS, load_case_inputs
 from app.dashboard import ids
 from app.dashboard.components import note, render_table
 from app.dashboard.data import current_store
 from app.dashboard.pages import register_page
 from app.dashboard.routes import BENEFITS_PATH, page_href
+from app.evidence import describe
 from app.figures.tables import Column, Link, TableData
-from app.followup import FollowUpReport, describe, evaluate_followup
 from app.formatting import Language, format_number
 from app.i18n import parse_language, translate
 from models.benefits import METHODS
@@ -32,6 +31,8 @@ from models.errors import KitflowError
 from models.followup import BINDING_SUFFIX
 from models.realisation import CaseRealisation, MethodYear
 from models.store import LogStore
+from services.benefits import HOURS, TRANSACTIONS, load_case_inputs
+from services.followup import FollowUpReport, evaluate_followup
 
 PATH = BENEFITS_PATH
 CASES_FOLDER = "business_cases"

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import polars as pl
 
-from app.servicenow_pipeline import intermediate_folder
 from extractors.pseudonym import Pseudonymiser, load_key
 from extractors.servicenow.mapping import build_events
 from mining import compute_case_measure, compute_time_between
@@ -50,6 +49,7 @@ from models.realisation import (
 )
 from models.schema import ACTIVITY, CASE, RESOURCE
 from models.store import PRIMARY
+from services.ingestion.servicenow import intermediate_folder
 
 TRANSACTIONS = Path(PRIMARY) / "robots" / "transactions.parquet"
 HOURS = Path(PRIMARY) / "time-registration" / "hours.parquet"

@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from app.simulation.ids import IntArray, StrArray, format_servicenow_time, make_sys_ids
+from simulator.ids import IntArray, StrArray, format_servicenow_time, make_sys_ids
 
 BoolArray = NDArray[np.bool_]
 

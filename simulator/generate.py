@@ -10,24 +10,24 @@ from pathlib import Path
 
 import numpy as np
 
-from app.simulation.azure_devops import build_devops
-from app.simulation.cases import AuditSequence
-from app.simulation.context import Context
-from app.simulation.effects import AUTOMATIONS, Bottleneck, Integration, Volumes
-from app.simulation.ids import IntArray
-from app.simulation.manifest import build_manifest
-from app.simulation.orders import build_orders, plan_orders
-from app.simulation.reference_tables import build_reference_tables
-from app.simulation.robots import write_robots
-from app.simulation.servicenow import (
+from simulator.azure_devops import build_devops
+from simulator.cases import AuditSequence
+from simulator.context import Context
+from simulator.effects import AUTOMATIONS, Bottleneck, Integration, Volumes
+from simulator.ids import IntArray
+from simulator.manifest import build_manifest
+from simulator.orders import build_orders, plan_orders
+from simulator.reference_tables import build_reference_tables
+from simulator.robots import write_robots
+from simulator.servicenow import (
     build_catalog_automation,
     build_incidents,
     build_simple_incidents,
     iso_s,
 )
-from app.simulation.time_registration import collect_entries, time_cards, write_csv
-from app.simulation.world import DAY_S, arrivals, build_world
-from app.simulation.writer import Spill, dump_json, write_servicenow_table
+from simulator.time_registration import collect_entries, time_cards, write_csv
+from simulator.world import DAY_S, arrivals, build_world
+from simulator.writer import Spill, dump_json, write_servicenow_table
 
 ROBOT_STREAMS = (
     "uipath_jobs",

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from app.simulation.azure_devops import OrderPlan
-from app.simulation.context import Context, Transactions
-from app.simulation.effects import (
+from simulator.azure_devops import OrderPlan
+from simulator.context import Context, Transactions
+from simulator.effects import (
     AUTOMATIONS,
     HOURS_PER_AAV,
     Automation,
@@ -23,9 +23,9 @@ from app.simulation.effects import (
     Integration,
     Misuse,
 )
-from app.simulation.ids import IntArray
-from app.simulation.servicenow import iso_s
-from app.simulation.world import (
+from simulator.ids import IntArray
+from simulator.servicenow import iso_s
+from simulator.world import (
     DAY_S,
     HOUR_S,
     PROJECT,

@@ -21,7 +21,6 @@ from urllib.parse import urlsplit
 import polars as pl
 import yaml
 
-from app.storing import store_canonical_log
 from extractors.base import (
     INTERMEDIATE,
     Bookmark,
@@ -47,7 +46,8 @@ from models.catalog import LogEntry
 from models.errors import InputError
 from models.eventlog import CanonicalLog, build_canonical_log, check_log_name
 from models.extraction import ExtractionCatalog
-from models.store import LogStore, default_database_url
+from models.store import LogStore
+from services.storing import store_canonical_log
 
 DEFAULT_TABLES = ("sys_user_group", "sys_choice", "incident", "sys_audit", "task_sla")
 API_FORMAT = "servicenow-api"
@@ -166,7 +166,7 @@ class ServiceNowReport:
 
 def extraction_catalog(store: LogStore) -> ExtractionCatalog:
     """The runs-and-bookmarks catalog in the store's database."""
-    return ExtractionCatalog(default_database_url(store.data_dir))
+    return ExtractionCatalog(store.data.database_url)
 
 
 def extract_servicenow(

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from app.simulation.cases import AuditSequence
-from app.simulation.effects import Automation
-from app.simulation.ids import IntArray, StrArray
-from app.simulation.world import World
-from app.simulation.writer import Spill
+from simulator.cases import AuditSequence
+from simulator.effects import Automation
+from simulator.ids import IntArray, StrArray
+from simulator.world import World
+from simulator.writer import Spill
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,6 @@ from urllib.parse import urlsplit
 import polars as pl
 import yaml
 
-from app.servicenow_pipeline import extraction_catalog, intermediate_folder
-from app.storing import store_canonical_log
 from extractors.azure_devops.client import DevOpsClient, PatCredentials
 from extractors.azure_devops.export import export_sha256, read_export_batches
 from extractors.azure_devops.mapping import (
@@ -64,6 +62,8 @@ from models.catalog import LogEntry
 from models.errors import InputError
 from models.eventlog import build_canonical_log, check_log_name
 from models.store import LogStore
+from services.ingestion.servicenow import extraction_catalog, intermediate_folder
+from services.storing import store_canonical_log
 
 DEFAULT_LOG = "azure-devops"
 API_FORMAT = "azure-devops-api"
@@ -457,9 +457,11 @@ def staged_frame(data_dir: Path, table: str, *, source: str = SOURCE) -> pl.Data
 
 
 __all__ = [
+    "SOURCE",
     "STREAM_NAMES",
     "AzureDevOpsConfig",
     "AzureDevOpsReport",
+    "PageCallback",
     "extract_azure_devops",
     "import_azure_devops_export",
     "read_config",

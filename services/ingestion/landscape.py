@@ -23,18 +23,6 @@ from pathlib import Path
 
 import polars as pl
 
-from app.azure_devops_pipeline import DEFAULT_LOG as DEVOPS_LOG
-from app.azure_devops_pipeline import (
-    AzureDevOpsReport,
-    import_azure_devops_export,
-    staged_frame,
-)
-from app.formatting import format_int
-from app.ocel_import import compute_ocel_log_stats
-from app.robots_pipeline import RobotsReport, import_robot_export
-from app.servicenow_pipeline import extraction_catalog, intermediate_folder
-from app.storing import store_canonical_log
-from app.time_pipeline import TimeReport, import_time_exports
 from extractors.base import (
     ExtractionResult,
     PageCallback,
@@ -55,6 +43,17 @@ from models.landscape_orders import build_order_events
 from models.ocel import ObjectCentricLog
 from models.schema import SCHEMA_VERSION, empty_quarantine
 from models.store import LogStore
+from services.ingestion.azure_devops import DEFAULT_LOG as DEVOPS_LOG
+from services.ingestion.azure_devops import (
+    AzureDevOpsReport,
+    import_azure_devops_export,
+    staged_frame,
+)
+from services.ingestion.robots import RobotsReport, import_robot_export
+from services.ingestion.servicenow import extraction_catalog, intermediate_folder
+from services.ingestion.time_registration import TimeReport, import_time_exports
+from services.ocel_import import compute_ocel_log_stats
+from services.storing import store_canonical_log
 
 SERVICENOW = "servicenow"
 INCIDENTS_LOG = "servicenow-incidents"
@@ -64,6 +63,11 @@ LANDSCAPE_LOG = "kit-landscape"
 PAGES_FORMAT = "servicenow-pages"
 LINKS_FOLDER = Path("03_primary") / "landscape-links"
 Say = Callable[[str], None]
+
+
+def format_int(value: int) -> str:
+    """A count as the CLI shows it: 1.434 (the notes are read in the Danish-formatted CLI)."""
+    return f"{value:,}".replace(",", ".")
 
 
 def _say_nothing(_: str) -> None:

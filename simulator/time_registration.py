@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from app.simulation.context import Context
-from app.simulation.ids import make_sys_ids
-from app.simulation.world import SERVICE_AREAS
+from simulator.context import Context
+from simulator.ids import make_sys_ids
+from simulator.world import SERVICE_AREAS
 
 CSV_COLUMNS = ("Dato", "Medarbejder", "Serviceområde", "Sagsreference", "Aktivitet", "Timer")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

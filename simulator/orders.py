@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.simulation.azure_devops import OrderFeatures, OrderPlan
-from app.simulation.cases import settle
-from app.simulation.context import Context
-from app.simulation.effects import Integration
-from app.simulation.ids import IntArray
-from app.simulation.servicenow import (
+from simulator.azure_devops import OrderFeatures, OrderPlan
+from simulator.cases import settle
+from simulator.context import Context
+from simulator.effects import Integration
+from simulator.ids import IntArray
+from simulator.servicenow import (
     NEVER,
     Ritm,
     _grid,
@@ -25,7 +25,7 @@ from app.simulation.servicenow import (
     iso_s,
     make_ritm,
 )
-from app.simulation.world import AREA_INDEX, DAY_S, HOUR_S
+from simulator.world import AREA_INDEX, DAY_S, HOUR_S
 
 ORDER_TITLES = (
     "Ny integration til fagsystem",

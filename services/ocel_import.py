@@ -12,15 +12,6 @@ from pathlib import Path
 
 import polars as pl
 
-from app.storing import (
-    ExportFormat,
-    FlatSource,
-    ImportReport,
-    Step,
-    no_step,
-    report_import,
-    store_flat_log,
-)
 from extractors.files import ReadOptions
 from extractors.files.ocel import StagedOcel, read_ocel, write_ocel
 from mining import LogStats
@@ -35,6 +26,15 @@ from models.ocel import (
 )
 from models.schema import SCHEMA_VERSION, TIMESTAMP
 from models.store import LogStore
+from services.storing import (
+    ExportFormat,
+    FlatSource,
+    ImportReport,
+    Step,
+    no_step,
+    report_import,
+    store_flat_log,
+)
 
 
 def import_ocel_log(

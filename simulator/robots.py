@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from app.simulation.context import Context, Transactions
-from app.simulation.ids import IntArray, format_iso_ms, format_iso_s, make_guids
-from app.simulation.servicenow import iso_s
-from app.simulation.world import DAY_S
-from app.simulation.writer import write_dataverse, write_odata
+from simulator.context import Context, Transactions
+from simulator.ids import IntArray, format_iso_ms, format_iso_s, make_guids
+from simulator.servicenow import iso_s
+from simulator.world import DAY_S
+from simulator.writer import write_dataverse, write_odata
 
 ORCHESTRATOR = "https://cloud.uipath.com/kk/kit/orchestrator_/odata"
 DATAVERSE = "https://kk-kit.crm4.dynamics.com/api/data/v9.2"

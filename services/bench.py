@@ -2,7 +2,7 @@
 
 The standard workload is made by ``../shared/bench/gen_o2c_log.py N PREFIX 42`` (run, never
 copied), imported through the ordinary ``import_log`` into a temporary store. Then each
-(operation, side) runs in a fresh Python process (``python -m app.bench ...``): it loads its
+(operation, side) runs in a fresh Python process (``python -m services.bench ...``): it loads its
 inputs untimed, runs the operation ``repeat`` times, and reports the times, the peak resident
 memory of that process and a summary of the result. Separate processes keep one side's imports,
 caches and memory peak out of the other's. The parent compares the two results: the speed-up
@@ -34,11 +34,11 @@ from typing import Any, Literal, get_args
 
 import polars as pl
 
-from app.pipeline import import_log
 from extractors.files import ReadOptions
 from mining.variants import store_log_aggregates
 from models.errors import KitflowError
 from models.store import LogStore
+from services.imports import import_log
 
 Operation = Literal[
     "dfg", "filter_dfg", "variants", "discover", "token_replay", "alignments", "import_dfg_variants"
@@ -280,7 +280,7 @@ def _side(raw: dict[str, Any]) -> SideMeasurement:
 
 def _run_isolated(operation: Operation, side: Side, spec: Path, repeat: int) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, "-m", "app.bench", operation, side, str(spec), str(repeat)],
+        [sys.executable, "-m", "services.bench", operation, side, str(spec), str(repeat)],
         capture_output=True,
         text=True,
         check=False,

@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from app.simulation.context import Context
-from app.simulation.effects import Misuse, Volumes
-from app.simulation.ids import IntArray, StrArray, format_iso_ms
-from app.simulation.world import (
+from simulator.context import Context
+from simulator.effects import Misuse, Volumes
+from simulator.ids import IntArray, StrArray, format_iso_ms
+from simulator.world import (
     DAY_S,
     HOUR_S,
     ORG_URL,
@@ -26,7 +26,7 @@ from app.simulation.world import (
     arrivals,
     next_work_time,
 )
-from app.simulation.writer import dump_json, write_ado_batches
+from simulator.writer import dump_json, write_ado_batches
 
 EPIC, FEATURE, STORY = 0, 1, 2
 TYPE_NAMES = ("Epic", "Feature", "User Story")

@@ -4,6 +4,6 @@ would give, with planted effects written to a ground-truth manifest.
 This package plays the source systems, so it imports neither ``extractors`` nor ``mining``.
 """
 
-from app.simulation.generate import SimulationSummary, simulate
+from simulator.generate import SimulationSummary, simulate
 
 __all__ = ["SimulationSummary", "simulate"]

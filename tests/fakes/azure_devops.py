@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from extractors.fakes.http import FakeServer, send_json
+from tests.fakes.http import FakeServer, send_json
 
 Record = dict[str, Any]
 _CONTENT_TYPE = "application/json; charset=utf-8"  # as the real API labels its JSON

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from extractors.fakes.uipath import Answer, FakeODataServer, Record
+from tests.fakes.uipath import Answer, FakeODataServer, Record
 
 API = "/api/data/v9.2/"
 ID_FIELDS = {"flowsessions": "flowsessionid", "workflows": "workflowid"}

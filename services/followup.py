@@ -30,10 +30,6 @@ from pathlib import Path
 
 import polars as pl
 
-from app.benefits import CaseInputs, StoredData, measure_case, select_cases
-from app.formatting import Language, format_int, format_number
-from app.i18n import translate
-from app.landscape import LINKS_FOLDER
 from mining import compare_periods
 from models.benefits import METHODS
 from models.business_case import FollowUpTarget
@@ -51,33 +47,13 @@ from models.followup import (
 from models.realisation import CaseRealisation, SolutionRealisation
 from models.schema import CASE
 from models.store import PRIMARY
+from services.benefits import CaseInputs, StoredData, measure_case, select_cases
+from services.ingestion.landscape import LINKS_FOLDER
 
 USAGE_MONTHS = 3
 METHOD_KEYS: frozenset[str] = frozenset(METHODS)
 ADO_FOLDER = Path("02_intermediate") / "azure-devops"
 RUNS = Path(PRIMARY) / "robots" / "runs.parquet"
-
-
-def describe(facts: tuple[Fact, ...], language: Language) -> str:
-    """The evidence as one text in ``language``, numbers and dates in its format."""
-    return "; ".join(
-        translate(f.key, language, **{k: _show(v, language) for k, v in f.values.items()})
-        for f in facts
-    )
-
-
-def _show(value: FactValue, language: Language) -> str:
-    if isinstance(value, Number):
-        return format_number(value.value, value.decimals, language)
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return format_int(value, language)
-    if isinstance(value, dt.date):
-        return value.strftime("%d-%m-%Y" if language == "da" else "%Y-%m-%d")
-    if value in METHOD_KEYS:
-        return translate(f"method.{value}", language)
-    return value
 
 
 _DEFAULTS = {

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from app.simulation.cases import (
+from simulator.cases import (
     CasePlan,
     Settled,
     audit_rows,
@@ -22,16 +22,16 @@ from app.simulation.cases import (
     updated_by,
     updated_on,
 )
-from app.simulation.context import Context, Transactions
-from app.simulation.effects import AUTOMATIONS, Automation, Bottleneck, Integration, Volumes
-from app.simulation.ids import (
+from simulator.context import Context, Transactions
+from simulator.effects import AUTOMATIONS, Automation, Bottleneck, Integration, Volumes
+from simulator.ids import (
     IntArray,
     StrArray,
     format_servicenow_duration,
     format_servicenow_time,
     make_sys_ids,
 )
-from app.simulation.world import (
+from simulator.world import (
     AREA_INDEX,
     DAY_S,
     HOUR_S,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from app.simulation.ids import IntArray, StrArray, make_guids, make_sys_ids
+from simulator.ids import IntArray, StrArray, make_guids, make_sys_ids
 
 PROJECT = "KIT"
 ORG_URL = "https://dev.azure.com/kk-kit"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from app.simulation.context import Context
-from app.simulation.ids import format_servicenow_time, make_sys_ids
-from app.simulation.servicenow import SLA_TARGET_H, catalog_items, sla_sys_ids
-from app.simulation.world import SERVICE_AREAS
+from simulator.context import Context
+from simulator.ids import format_servicenow_time, make_sys_ids
+from simulator.servicenow import SLA_TARGET_H, catalog_items, sla_sys_ids
+from simulator.world import SERVICE_AREAS
 
 # (table, element, value, label): the codes the audit trail and records use.
 CHOICES: tuple[tuple[str, str, str, str], ...] = (

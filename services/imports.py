@@ -7,8 +7,14 @@ from pathlib import Path
 
 import polars as pl
 
-from app.ocel_import import export_ocel_log, import_ocel_log
-from app.storing import (
+from extractors.files import ColumnMapping, ReadOptions, detect_format, read_flat_log, write_xes
+from extractors.files.chunked import CaseChunks, plan_case_chunks
+from models.errors import InputError
+from models.eventlog import CanonicalLog, build_canonical_log, check_log_name, start_after_end
+from models.schema import EVENT_ORDER
+from models.store import LogStore
+from services.ocel_import import export_ocel_log, import_ocel_log
+from services.storing import (
     ExportFormat,
     FlatSource,
     ImportReport,
@@ -18,14 +24,16 @@ from app.storing import (
     store_canonical_log,
     store_flat_log,
 )
-from extractors.files import ReadOptions, detect_format, read_flat_log, write_xes
-from extractors.files.chunked import CaseChunks, plan_case_chunks
-from models.errors import InputError
-from models.eventlog import CanonicalLog, build_canonical_log, check_log_name, start_after_end
-from models.schema import EVENT_ORDER
-from models.store import LogStore
 
-__all__ = ["ExportFormat", "ImportReport", "Step", "export_log", "import_log"]
+__all__ = [
+    "ColumnMapping",
+    "ExportFormat",
+    "ImportReport",
+    "ReadOptions",
+    "Step",
+    "export_log",
+    "import_log",
+]
 
 STREAMING_MIN_ROWS = 2_000_000
 """From this many rows on, a Parquet file with typed times is imported in slices of whole cases

@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
-from extractors.fakes.http import FakeServer, send_json
+from tests.fakes.http import FakeServer, send_json
 
 Record = dict[str, Any]
 _CONTENT_TYPE = "application/json;charset=UTF-8"  # as the real API labels its JSON

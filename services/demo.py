@@ -18,12 +18,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.landscape import LandscapeReport, build_landscape
-from app.pipeline import ImportReport, import_log
-from app.simulation import simulate
 from extractors.files import ColumnMapping, ReadOptions
 from models.errors import InputError
 from models.store import LogStore
+from services.imports import ImportReport, import_log
+from services.ingestion.landscape import LandscapeReport, build_landscape
+from simulator import SimulationSummary, simulate
+
+__all__ = [
+    "MANIFEST_PATH",
+    "DemoLog",
+    "LandscapeDemoReport",
+    "SimulationSummary",
+    "load_demo_landscape",
+    "load_demo_logs",
+    "write_simulated_landscape",
+]
 
 MANIFEST_PATH = Path("landscape") / "manifest.json"
 RAW_SERVICENOW = Path("01_raw") / "servicenow"
@@ -178,3 +188,17 @@ def _check_outside(folder: Path, data_dir: Path) -> None:
             f"the temporary folder {folder} lies inside the data folder {data_dir}: set TMPDIR "
             "to a folder outside it."
         )
+
+
+def write_simulated_landscape(
+    out: Path,
+    *,
+    seed: int,
+    scale: float,
+    start: str,
+    end: str,
+    progress: Callable[[str, float], None] | None = None,
+) -> SimulationSummary:
+    """``kitflow simulate``: the simulated KIT's source-system files (and manifest) in ``out``,
+    which must lie outside the data folder: the files hold employee names in clear."""
+    return simulate(out, seed=seed, scale=scale, start=start, end=end, progress=progress)

@@ -1,0 +1,34 @@
+"""Evidence sentences: the facts behind a follow-up status, as text in Danish or English."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from app.formatting import Language, format_int, format_number
+from app.i18n import translate
+from models.benefits import METHODS
+from models.followup import Fact, FactValue, Number
+
+METHOD_KEYS: frozenset[str] = frozenset(METHODS)
+
+
+def describe(facts: tuple[Fact, ...], language: Language) -> str:
+    """The evidence as one text in ``language``, numbers and dates in its format."""
+    return "; ".join(
+        translate(f.key, language, **{k: _show(v, language) for k, v in f.values.items()})
+        for f in facts
+    )
+
+
+def _show(value: FactValue, language: Language) -> str:
+    if isinstance(value, Number):
+        return format_number(value.value, value.decimals, language)
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return format_int(value, language)
+    if isinstance(value, dt.date):
+        return value.strftime("%d-%m-%Y" if language == "da" else "%Y-%m-%d")
+    if value in METHOD_KEYS:
+        return translate(f"method.{value}", language)
+    return value

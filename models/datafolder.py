@@ -1,0 +1,272 @@
+"""The one owner of the data folder: every path of every layer, the reserved names, the
+catalogs and the writers' locks.
+
+Layout (``<data>`` is ``KITFLOW_DATA_DIR`` or ``./data``)::
+
+    <data>/01_raw/<source>/<stream>/page-NNNNNNN.json     exactly what came (people pseudonymised)
+    <data>/02_intermediate/<source>/<table>.parquet       staged (typed) tables, quarantine beside
+    <data>/03_primary/<log>/events.parquet                a stored event log (+ aggregates)
+    <data>/03_primary/<source table folder>/...           robots, time-registration, landscape-links
+    <data>/07_model_output/conformance/                   cached conformance results
+    <data>/landscape/manifest.json                        the simulated landscape's planted effects
+    <data>/business_cases/<case>.yaml                     investment cases and their bindings
+    <data>/.locks/<kind>-<name>.lock                      one writer per log name / per source
+    <data>/kitflow.db                                     catalogs (SQLite by default)
+
+No other module builds a path under ``<data>`` by hand. A log cannot take the name of a folder
+that holds a source's tables in ``03_primary`` (``RESERVED_LOG_NAMES``): its quarantine file
+would overwrite theirs and deleting it would remove them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Literal
+
+from models.catalog import Catalog
+from models.errors import InputError, KitflowError
+from models.eventlog import check_log_name
+from models.extraction import ExtractionCatalog
+
+RAW = "01_raw"
+INTERMEDIATE = "02_intermediate"
+PRIMARY = "03_primary"
+MODEL_OUTPUT = "07_model_output"
+LANDSCAPE = "landscape"
+BUSINESS_CASES = "business_cases"
+LOCKS = ".locks"
+EVENTS_TABLE = "events"
+QUARANTINE_FILE = "quarantine.csv"
+
+ROBOTS = "robots"
+TIME_REGISTRATION = "time-registration"
+LANDSCAPE_LINKS = "landscape-links"
+PRIMARY_SOURCE_FOLDERS = (ROBOTS, TIME_REGISTRATION, LANDSCAPE_LINKS)
+"""Folders of ``03_primary`` that hold a source's tables, not a log."""
+RESERVED_LOG_NAMES = frozenset(PRIMARY_SOURCE_FOLDERS)
+
+LOCK_TIMEOUT_ENV = "KITFLOW_LOCK_TIMEOUT_S"
+DEFAULT_LOCK_TIMEOUT_S = 60.0
+LockKind = Literal["log", "source"]
+
+
+class LockTimeoutError(KitflowError):
+    """Another process held a writer's lock for longer than we may wait."""
+
+
+def default_data_dir() -> Path:
+    """``KITFLOW_DATA_DIR`` or ``./data``, resolved."""
+    return Path(os.environ.get("KITFLOW_DATA_DIR", "data")).resolve()
+
+
+def default_database_url(data_dir: Path) -> str:
+    """``KITFLOW_DATABASE_URL`` or a SQLite file in the data folder."""
+    return os.environ.get("KITFLOW_DATABASE_URL") or f"sqlite:///{data_dir / 'kitflow.db'}"
+
+
+def check_new_log_name(name: str) -> str:
+    """``name`` if a log may be stored under it: a valid name that is not a source's folder."""
+    check_log_name(name)
+    if name in RESERVED_LOG_NAMES:
+        raise InputError(
+            f"the log name {name!r} is reserved: the folders "
+            f"{', '.join(sorted(RESERVED_LOG_NAMES))} of 03_primary hold the sources' tables. "
+            f"Choose another --name (for example {name}-log)."
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class DataFolder:
+    """The data folder and its database. Build it once per command or page request and pass
+    it down; ``DataFolder.from_env()`` reads ``KITFLOW_DATA_DIR`` and ``KITFLOW_DATABASE_URL``."""
+
+    root: Path
+    database_url: str
+
+    @classmethod
+    def from_env(cls, root: Path | None = None, database_url: str | None = None) -> DataFolder:
+        """The folder at ``root`` (default ``KITFLOW_DATA_DIR`` or ``./data``), created if
+        missing, with ``database_url`` (default ``KITFLOW_DATABASE_URL`` or SQLite inside)."""
+        folder = (root or default_data_dir()).resolve()
+        folder.mkdir(parents=True, exist_ok=True)
+        return cls(folder, database_url or default_database_url(folder))
+
+    # -- layers ---------------------------------------------------------------------------------
+
+    def raw(self, source: str, stream: str | None = None) -> Path:
+        """``01_raw/<source>[/<stream>]``: the stored pages of a source or one stream."""
+        folder = self.root / RAW / source
+        return folder if stream is None else folder / stream
+
+    def staged(self, source: str) -> Path:
+        """``02_intermediate/<source>``: the staged tables of a source."""
+        return self.root / INTERMEDIATE / source
+
+    def staged_table(self, source: str, table: str) -> Path:
+        """``02_intermediate/<source>/<table>.parquet``."""
+        return self.staged(source) / f"{table}.parquet"
+
+    def staged_quarantine(self, source: str, table: str) -> Path:
+        """``02_intermediate/<source>/<table>.quarantine.csv``."""
+        return self.staged(source) / f"{table}.quarantine.csv"
+
+    def intermediate(self) -> Path:
+        """``02_intermediate``: every source's staged tables."""
+        return self.root / INTERMEDIATE
+
+    def primary(self) -> Path:
+        """``03_primary``: stored logs and the sources' primary tables."""
+        return self.root / PRIMARY
+
+    def log_folder(self, name: str) -> Path:
+        """``03_primary/<name>``: where the tables of log ``name`` live."""
+        return self.primary() / check_new_log_name(name)
+
+    def log_table(self, name: str, table: str = EVENTS_TABLE) -> Path:
+        """``03_primary/<name>/<table>.parquet``."""
+        return self.log_folder(name) / f"{table}.parquet"
+
+    def log_quarantine(self, name: str) -> Path:
+        """``03_primary/<name>/quarantine.csv``."""
+        return self.log_folder(name) / QUARANTINE_FILE
+
+    def is_stored_log_table(self, path: Path) -> bool:
+        """True for ``03_primary/<log>/events.parquet`` of this folder (aggregates may be
+        written beside it; never beside a user's own file or a source's table)."""
+        parent = path.resolve().parent
+        return (
+            path.name == f"{EVENTS_TABLE}.parquet"
+            and parent.parent == self.primary().resolve()
+            and parent.name not in RESERVED_LOG_NAMES
+        )
+
+    def robots_folder(self) -> Path:
+        """``03_primary/robots``: runs, transactions and their quarantine."""
+        return self.primary() / ROBOTS
+
+    def robot_runs(self) -> Path:
+        """``03_primary/robots/runs.parquet``."""
+        return self.robots_folder() / "runs.parquet"
+
+    def robot_transactions(self) -> Path:
+        """``03_primary/robots/transactions.parquet``."""
+        return self.robots_folder() / "transactions.parquet"
+
+    def hours(self) -> Path:
+        """``03_primary/time-registration/hours.parquet``."""
+        return self.primary() / TIME_REGISTRATION / "hours.parquet"
+
+    def hours_quarantine(self) -> Path:
+        """``03_primary/time-registration/hours.quarantine.csv``."""
+        return self.hours().with_name("hours.quarantine.csv")
+
+    def links_folder(self) -> Path:
+        """``03_primary/landscape-links``: order links, dangling links, unlinked items."""
+        return self.primary() / LANDSCAPE_LINKS
+
+    def order_links(self) -> Path:
+        """``03_primary/landscape-links/order_links.parquet``."""
+        return self.links_folder() / "order_links.parquet"
+
+    def conformance_cache(self) -> Path:
+        """``07_model_output/conformance``."""
+        return self.root / MODEL_OUTPUT / "conformance"
+
+    def manifest(self) -> Path:
+        """``landscape/manifest.json``: the simulated landscape's planted effects."""
+        return self.root / LANDSCAPE / "manifest.json"
+
+    def business_cases(self) -> Path:
+        """``business_cases``: investment cases and their binding files."""
+        return self.root / BUSINESS_CASES
+
+    def contains(self, path: Path) -> bool:
+        """True when ``path`` lies inside the data folder (links resolved)."""
+        return path.resolve().is_relative_to(self.root.resolve())
+
+    # -- catalogs -------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def log_catalog(self) -> Iterator[Catalog]:
+        """The catalog of stored logs, its connections closed on exit."""
+        catalog = Catalog(self.database_url)
+        try:
+            yield catalog
+        finally:
+            catalog.dispose()
+
+    @contextlib.contextmanager
+    def extraction_catalog(self) -> Iterator[ExtractionCatalog]:
+        """Extraction runs and bookmarks (same database as the logs), closed on exit."""
+        catalog = ExtractionCatalog(self.database_url)
+        try:
+            yield catalog
+        finally:
+            catalog.dispose()
+
+    # -- writers' locks -------------------------------------------------------------------------
+
+    def lock_path(self, kind: LockKind, name: str) -> Path:
+        """``.locks/<kind>-<name>.lock``."""
+        return self.root / LOCKS / f"{kind}-{name}.lock"
+
+    @contextlib.contextmanager
+    def writer_lock(
+        self, kind: LockKind, name: str, *, timeout_s: float | None = None
+    ) -> Iterator[None]:
+        """Hold the one writer's lock of log or source ``name``; a second writer waits up to
+        ``timeout_s`` (default ``KITFLOW_LOCK_TIMEOUT_S`` or 60 s), then stops with a message
+        naming the holder. The lock is an OS file lock: a killed holder releases it at once."""
+        path = self.lock_path(kind, name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        wait_s = _lock_timeout(timeout_s)
+        with path.open("a+", encoding="utf-8") as handle:
+            _acquire(handle, path, kind=kind, name=name, wait_s=wait_s)
+            try:
+                handle.seek(0)
+                handle.truncate()
+                stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+                handle.write(f"pid {os.getpid()} since {stamp}\n")
+                handle.flush()
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _lock_timeout(timeout_s: float | None) -> float:
+    if timeout_s is not None:
+        return timeout_s
+    text = os.environ.get(LOCK_TIMEOUT_ENV)
+    if not text:
+        return DEFAULT_LOCK_TIMEOUT_S
+    try:
+        return float(text)
+    except ValueError as error:
+        raise InputError(
+            f"{LOCK_TIMEOUT_ENV}={text!r} is not a number of seconds: set it to e.g. 60."
+        ) from error
+
+
+def _acquire(handle: IO[str], path: Path, *, kind: LockKind, name: str, wait_s: float) -> None:
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                holder = path.read_text("utf-8").strip() or "another process"
+                raise LockTimeoutError(
+                    f"another kitflow process ({holder}) is writing {kind} {name!r}; waited "
+                    f"{wait_s:g} s for it. Run the command again when that one has finished "
+                    f"(or raise {LOCK_TIMEOUT_ENV} to wait longer)."
+                ) from None
+            time.sleep(0.05)
