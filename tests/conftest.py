@@ -8,6 +8,7 @@ background-networking ones it tries connections the closed build network refuses
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import threading
@@ -121,17 +122,31 @@ LANDSCAPE_KEY = "landscape-test-key-0123456789"
 
 
 @pytest.fixture(scope="session")
-def kit_landscape(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KitLandscape]:
+def kit_landscape(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> Iterator[KitLandscape]:
     """Three simulated years (2023-2025, every go-live inside) at a tenth of KIT's volume,
-    extracted through the extractors' export paths: built once per test worker."""
-    root = tmp_path_factory.mktemp("kit-landscape")
-    folder = root / "sim"
-    simulate(folder, seed=42, scale=0.1, start="2023-01-01", end="2025-12-31")
+    extracted through the extractors' export paths: built once per test session, shared by
+    the xdist workers (the first to take the lock builds it, the others wait and read it)."""
     patch = pytest.MonkeyPatch()
     patch.setenv("KITFLOW_PSEUDONYM_KEY", LANDSCAPE_KEY)
     patch.delenv("KITFLOW_DATABASE_URL", raising=False)
-    data = root / "data"
-    build_landscape(LogStore(data), folder)
-    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
-    yield KitLandscape(data, manifest)
+    base = tmp_path_factory.getbasetemp()
+    # Under xdist every worker's base lies in the session's own folder; alone, the base is it.
+    root = (base if worker_id == "master" else base.parent) / "kit-landscape"
+    root.mkdir(exist_ok=True)
+    with (root / "build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (root / "built").exists():
+            _build_landscape(root)
+            (root / "built").touch()
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    manifest = json.loads((root / "sim" / "manifest.json").read_text("utf-8"))
+    yield KitLandscape(root / "data", manifest)
     patch.undo()
+
+
+def _build_landscape(root: Path) -> None:
+    folder = root / "sim"
+    simulate(folder, seed=42, scale=0.1, start="2023-01-01", end="2025-12-31")
+    build_landscape(LogStore(root / "data"), folder)
