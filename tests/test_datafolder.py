@@ -157,6 +157,6 @@ def test_a_bad_lock_timeout_setting_says_how_to_fix_it(
 ) -> None:
     monkeypatch.setenv("KITFLOW_LOCK_TIMEOUT_S", "soon")
     data = DataFolder.from_env(tmp_path, "sqlite:///:memory:")
-    with pytest.raises(InputError, match="KITFLOW_LOCK_TIMEOUT_S='soon' is not a number"):
-        with data.writer_lock("source", "robots"):
-            pass
+    lock = data.writer_lock("source", "robots")
+    with pytest.raises(InputError, match="KITFLOW_LOCK_TIMEOUT_S='soon' is not a number"), lock:
+        pass
