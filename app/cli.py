@@ -34,6 +34,7 @@ from services.imports import (
     import_log,
 )
 from services.ocel_import import compute_ocel_log_stats
+from services.outputs import write_output_file
 
 cli = typer.Typer(
     name="kitflow",
@@ -250,12 +251,22 @@ def dfg_command(
 def export_command(
     name: NameArg,
     file_format: Annotated[str, typer.Option("--format", help="xes|csv|parquet|ocel")],
-    out_path: Annotated[Path, typer.Option("--out", help="File to write.")],
+    out_path: Annotated[
+        Path, typer.Option("--out", help="File to write, outside the data folder.")
+    ],
+    force: Annotated[bool, typer.Option(help="Overwrite the --out file if it exists.")] = False,
 ) -> None:
-    """Export a stored log to a file."""
+    """Export a stored log to a file (outside the data folder; an existing one needs --force)."""
     chosen: ExportFormat = _choice(file_format, ("xes", "csv", "parquet", "ocel"), "--format")
+    store = _store()
+    store.entry(name)  # an unknown name is reported before the file is checked
     with progress(f"Exporting {name}"):
-        written = export_log(_store(), name, file_format=chosen, out=out_path)
+        written = write_output_file(
+            store.data,
+            out_path,
+            lambda path: export_log(store, name, file_format=chosen, out=path),
+            force=force,
+        )
     out.print(f"Wrote {written}")
 
 

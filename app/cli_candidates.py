@@ -17,6 +17,7 @@ from models.candidates import (
     build_draft_bindings_yaml,
     build_draft_case_yaml,
 )
+from models.datafolder import DataFolder
 from models.errors import InputError
 from models.followup import binding_path_for, read_bindings
 from models.store import LogStore
@@ -27,6 +28,7 @@ from services.candidates import (
     find_candidates,
     read_parameters,
 )
+from services.outputs import check_output_file, write_output_files
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
@@ -62,14 +64,28 @@ def candidates_command(
         str | None,
         typer.Option(help="Write a business-case draft for this candidate id (or rank)."),
     ] = None,
-    out_file: Annotated[Path | None, typer.Option("--out", help="The draft's YAML file.")] = None,
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="The draft's YAML file, outside the data folder; its bindings are written beside "
+            "it as <name>.followup.yaml.",
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Overwrite the draft and its bindings file if they exist.")
+    ] = False,
     first_year: Annotated[
         int | None, typer.Option(help="The draft's development year; default: after the period.")
     ] = None,
 ) -> None:
     """Rank processes and activities by the net yearly saving automating them would bring."""
-    if draft_case is not None and out_file is None:
-        raise typer.BadParameter("--draft-case needs --out FILE for the YAML draft.")
+    store = LogStore()
+    if draft_case is not None:  # both files are checked before the ranking is computed
+        if out_file is None:
+            raise typer.BadParameter("--draft-case needs --out FILE for the YAML draft.")
+        for path in (out_file, binding_path_for(out_file)):
+            check_output_file(store.data, path, force=force)
     parameters = read_parameters(
         case,
         development_cost_tkr=dev_cost,
@@ -80,9 +96,9 @@ def candidates_command(
     options = CandidateOptions(
         logs=tuple(log or ()), since=_date(since, "--since"), until=_date(until, "--until")
     )
-    report = find_candidates(LogStore(), options, parameters)
+    report = find_candidates(store, options, parameters)
     if draft_case is not None and out_file is not None:
-        _write_draft(report, draft_case, out_file, first_year)
+        _write_draft(store.data, report, draft_case, out_file, first_year=first_year, force=force)
         return
     if as_json:
         print_json(build_candidates_json(report))
@@ -106,16 +122,31 @@ def find_score(report: CandidateReport, wanted: str) -> CandidateScore:
     )
 
 
-def _write_draft(report: CandidateReport, wanted: str, path: Path, first_year: int | None) -> None:
+def _write_draft(
+    data: DataFolder,
+    report: CandidateReport,
+    wanted: str,
+    path: Path,
+    *,
+    first_year: int | None,
+    force: bool,
+) -> None:
     score = find_score(report, wanted)
+    bindings = binding_path_for(path)
     draft = DraftCase(first_year=first_year or report.period_end.year + 1)
     text = build_draft_case_yaml(score, report.parameters, draft)
     parse_business_case(text, source=str(path))  # refuse to write what the reader rejects
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, "utf-8")
-    bindings = binding_path_for(path)
-    bindings.write_text(build_draft_bindings_yaml(score, draft, path.name), "utf-8")
-    read_bindings(bindings)  # the draft bindings must read back
+    bindings_text = build_draft_bindings_yaml(score, draft, path.name)
+
+    def write_bindings(temporary: Path) -> None:
+        temporary.write_text(bindings_text, "utf-8")
+        read_bindings(temporary)  # the draft bindings must read back
+
+    writers = {
+        path: lambda temporary: temporary.write_text(text, "utf-8"),
+        bindings: write_bindings,
+    }
+    write_output_files(data, writers, force=force)
     out.print(
         f"Wrote a business-case draft for {score.measures.candidate_id!r} to {path} and its "
         f"follow-up bindings to {bindings}; check it with 'kitflow case evaluate {path}', "

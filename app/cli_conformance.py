@@ -30,9 +30,7 @@ from mining.rules import SummaryLevel, check_rules, read_rules, summarize_rule_r
 from models.errors import InputError
 from models.store import LogStore
 from services.bench import ALL_OPERATIONS, BenchReport, Operation, report_as_json, run_bench
-
-CACHE_FOLDER = Path("07_model_output") / "conformance"
-
+from services.outputs import check_output_file, write_output_file
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON value on stdout.")]
 NameArg = Annotated[str, typer.Argument(help="Name of the stored log.")]
@@ -52,26 +50,29 @@ def _choice(value: str, allowed: tuple[str, ...], flag: str) -> str:
     return value
 
 
-def _cache_dir(store: LogStore) -> Path:
-    return store.data_dir / CACHE_FOLDER
-
-
 # ---------------------------------------------------------------------------------- discover
 
 
 def discover_command(
     name: NameArg,
-    out_path: Annotated[Path, typer.Option("--out", help="Model file to write: .bpmn or .pnml.")],
+    out_path: Annotated[
+        Path,
+        typer.Option("--out", help="Model file to write, outside the data folder: .bpmn or .pnml."),
+    ],
     noise: Annotated[
         float, typer.Option(help="Noise threshold of the inductive miner, 0..1 (0: exact IM).")
     ] = 0.2,
+    force: Annotated[bool, typer.Option(help="Overwrite the --out file if it exists.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Discover a process model (inductive miner) and write it as BPMN or PNML."""
     store = LogStore()
+    check_output_file(store.data, out_path, force=force)  # before the model is discovered
     with progress(f"Discovering a model of {name}"):
         model = discover_process_model(store.scan(name), noise_threshold=noise)
-        written = write_process_model(model, out_path)
+        written = write_output_file(
+            store.data, out_path, lambda path: write_process_model(model, path), force=force
+        )
     model_format = written.suffix.lstrip(".").lower()
     figures = {
         "log": name,
@@ -113,7 +114,7 @@ def conformance_command(
     """
     chosen = cast(ReplayMethod, _choice(method, get_args(ReplayMethod), "--method"))
     store = LogStore()
-    cache = _cache_dir(store)
+    cache = store.data.conformance_cache()
     with progress(f"Checking {name} against {model_path.name}") as step:
         model = read_process_model(model_path)
         events = store.scan(name)

@@ -13,7 +13,9 @@ from rich.table import Table
 from app.console import err as err_console
 from app.console import out as out_console
 from app.formatting import format_int
+from models.datafolder import DataFolder
 from services.demo import SimulationSummary, write_simulated_landscape
+from services.outputs import check_output_folder, write_output_folder
 
 
 def _check_date(value: str, option: str) -> str:
@@ -27,9 +29,9 @@ def _check_date(value: str, option: str) -> str:
     return value
 
 
-def _summary_table(summary: SimulationSummary) -> Table:
+def _summary_table(summary: SimulationSummary, out: Path) -> Table:
     """Records written per source and stream."""
-    table = Table(title=f"Simulated KIT landscape in {summary.out_dir}")
+    table = Table(title=f"Simulated KIT landscape in {out}")
     table.add_column("source")
     table.add_column("stream")
     table.add_column("records", justify="right")
@@ -40,7 +42,14 @@ def _summary_table(summary: SimulationSummary) -> Table:
 
 
 def simulate_command(
-    out: Annotated[Path, typer.Option("--out", help="Folder to write the export files into.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="Folder to write the export files into, outside the data folder (they hold "
+            "names in clear).",
+        ),
+    ],
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same bytes.")] = 42,
     scale: Annotated[
         float,
@@ -50,6 +59,9 @@ def simulate_command(
     ] = 1.0,
     start: Annotated[str, typer.Option(help="First simulated day (UTC).")] = "2023-01-01",
     end: Annotated[str, typer.Option(help="Last simulated day (UTC), inclusive.")] = "2025-12-31",
+    force: Annotated[
+        bool, typer.Option(help="Write into a folder that holds files already (ours overwritten).")
+    ] = False,
 ) -> None:
     """Write ServiceNow pages, Azure DevOps batches, time registration, robot runs and manifest."""
     _check_date(start, "--start")
@@ -58,6 +70,8 @@ def simulate_command(
         raise typer.BadParameter(f"--end {end} must come after --start {start}")
     if not 0 < scale <= 100:
         raise typer.BadParameter(f"--scale {scale} must be above 0 and at most 100")
+    data = DataFolder.from_env()
+    check_output_folder(data, out, force=force)  # before minutes of simulating
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err_console, transient=True) as progress:
         task = progress.add_task("simulating", total=1.0)
@@ -66,10 +80,15 @@ def simulate_command(
             """Move the progress bar."""
             progress.update(task, description=f"simulating: {label}", completed=done)
 
-        summary = write_simulated_landscape(
-            out, seed=seed, scale=scale, start=start, end=end, progress=report
+        summary = write_output_folder(
+            data,
+            out,
+            lambda folder: write_simulated_landscape(
+                folder, seed=seed, scale=scale, start=start, end=end, progress=report
+            ),
+            force=force,
         )
-    out_console.print(_summary_table(summary))
+    out_console.print(_summary_table(summary, out))
     out_console.print(
         f"Wrote {format_int(summary.files)} files, {format_int(summary.events)} events "
         f"in {summary.seconds:.1f} s; "

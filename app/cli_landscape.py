@@ -27,6 +27,7 @@ from services.ingestion.landscape import (
     link_landscape,
 )
 from services.ocel_import import export_ocel_log, read_stored_ocel
+from services.outputs import check_output_file, write_output_file
 
 landscape_cli = typer.Typer(
     help="The KIT landscape across systems: order links, kit-orders and the OCEL export.",
@@ -75,11 +76,16 @@ def link_command(
 @landscape_cli.command("ocel")
 def ocel_command(
     out_path: Annotated[
-        Path, typer.Option("--out", help="File to write: .jsonocel, .xmlocel or .sqlite.")
+        Path,
+        typer.Option(
+            "--out", help="File to write, outside the data folder: .jsonocel, .xmlocel or .sqlite."
+        ),
     ],
+    force: Annotated[bool, typer.Option(help="Overwrite the --out file if it exists.")] = False,
 ) -> None:
     """Write the landscape (ServiceNow and DevOps objects and events) as OCEL 2.0."""
     store = LogStore()
+    check_output_file(store.data, out_path, force=force)  # before the landscape is read
     if store.catalog.get(LANDSCAPE_LOG) is None:
         raise InputError(
             f"there is no stored {LANDSCAPE_LOG!r} log: run 'kitflow demo' or "
@@ -87,7 +93,12 @@ def ocel_command(
         )
     with progress(f"Writing {out_path.name}"):
         log = read_stored_ocel(store, LANDSCAPE_LOG)
-        written = export_ocel_log(store, LANDSCAPE_LOG, file_format="ocel", out=out_path)
+        written = write_output_file(
+            store.data,
+            out_path,
+            lambda path: export_ocel_log(store, LANDSCAPE_LOG, file_format="ocel", out=path),
+            force=force,
+        )
     out.print(
         f"Wrote {written}: {format_int(log.events.height)} events, "
         f"{format_int(log.objects.height)} objects of "
