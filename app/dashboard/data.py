@@ -8,16 +8,22 @@ serves the request, and two apps in one process (as in tests) never share one.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Final
 
 import flask
 import polars as pl
 
 from mining import discover_dfg
+from models.datafolder import DataFolder
+from models.followup import BINDING_SUFFIX, binding_path_for
 from models.schema import ACTIVITY
 from models.store import LogStore
+from services.benefits import load_case_inputs
+from services.followup import FollowUpReport, evaluate_followup
 
 STORE_CONFIG_KEY: Final = "KITFLOW_LOG_STORE"
 
@@ -64,3 +70,72 @@ def count_activities(events: pl.LazyFrame) -> dict[str, int]:
         str(activity): int(n)
         for activity, n in counts.select(pl.col(ACTIVITY).cast(pl.String), "events").iter_rows()
     }
+
+
+# -- the benefits page ---------------------------------------------------------------------------
+
+FileVersion = tuple[str, int, int]
+"""A file's name, size and modification time in nanoseconds; (name, -1, -1) when missing."""
+
+
+def list_business_cases(data: DataFolder) -> list[Path]:
+    """The case files of the data folder that have a binding file beside them, by name."""
+    folder = data.business_cases()
+    if not folder.is_dir():
+        return []
+    return sorted(
+        path
+        for path in folder.glob("*.yaml")
+        if not path.name.endswith(BINDING_SUFFIX) and binding_path_for(path).exists()
+    )
+
+
+def load_followup(data: DataFolder, case: Path, as_of: dt.date) -> FollowUpReport:
+    """The follow-up of ``case`` as of ``as_of``: its savings measured and targets checked.
+
+    Cached per version of every file the measuring reads: a rewritten table measures again.
+    A folder's own modification time would not do: it changes only when a name in it does.
+    """
+    version = read_file_versions(followup_inputs(data, case))
+    return _load_followup(data, case, as_of, version)
+
+
+@lru_cache(maxsize=8)
+def _load_followup(
+    data: DataFolder, case: Path, as_of: dt.date, version: tuple[FileVersion, ...]
+) -> FollowUpReport:
+    del version  # part of the cache key only
+    return evaluate_followup(load_case_inputs(case, data.root), as_of=as_of)
+
+
+def followup_inputs(data: DataFolder, case: Path) -> tuple[Path, ...]:
+    """Every file measuring and following up ``case`` reads: the case and its bindings, the
+    robot runs and transactions, the hours, the order links and every staged ServiceNow and
+    Azure DevOps table."""
+    staged = (
+        path
+        for source in ("servicenow", "azure-devops")
+        for path in sorted(data.staged(source).glob("*.parquet"))
+    )
+    return (
+        case,
+        binding_path_for(case),
+        data.robot_transactions(),
+        data.robot_runs(),
+        data.hours(),
+        data.order_links(),
+        *staged,
+    )
+
+
+def read_file_versions(paths: Iterable[Path]) -> tuple[FileVersion, ...]:
+    """The version of each file: a rewrite changes its size or its modification time."""
+    return tuple(_file_version(path) for path in paths)
+
+
+def _file_version(path: Path) -> FileVersion:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return (str(path), -1, -1)
+    return (str(path), stat.st_size, stat.st_mtime_ns)

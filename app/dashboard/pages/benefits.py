@@ -3,13 +3,12 @@ ways, against the business case, the forecast payback, and its follow-up targets
 
 The cases are the YAML files in ``<data>/business_cases`` that have a follow-up binding file;
 ``?case=<file stem>`` chooses one (the first when absent). Measuring reads the stored data, so
-it is cached per case and data version (the files' modification times).
+it is cached per case and version of every file it reads (``app.dashboard.data.load_followup``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 from pathlib import Path
 
 import dash
@@ -19,7 +18,7 @@ from dash.development.base_component import Component
 
 from app.dashboard import ids
 from app.dashboard.components import note, render_table
-from app.dashboard.data import current_store
+from app.dashboard.data import current_store, list_business_cases, load_followup
 from app.dashboard.pages import register_page
 from app.dashboard.routes import BENEFITS_PATH, page_href
 from app.evidence import describe
@@ -28,45 +27,30 @@ from app.formatting import Language, format_number
 from app.i18n import parse_language, translate
 from models.benefits import METHODS
 from models.errors import KitflowError
-from models.followup import BINDING_SUFFIX
 from models.realisation import CaseRealisation, MethodYear
 from models.store import LogStore
-from services.benefits import HOURS, TRANSACTIONS, load_case_inputs
-from services.followup import FollowUpReport, evaluate_followup
+from services.followup import FollowUpReport
 
 PATH = BENEFITS_PATH
-CASES_FOLDER = "business_cases"
-
-
-def list_cases(data_dir: Path) -> list[Path]:
-    """Case files that have a binding file beside them, by name."""
-    folder = data_dir / CASES_FOLDER
-    if not folder.is_dir():
-        return []
-    return sorted(
-        p
-        for p in folder.glob("*.yaml")
-        if not p.name.endswith(BINDING_SUFFIX) and p.with_name(p.stem + BINDING_SUFFIX).exists()
-    )
 
 
 def build_layout(
     store: LogStore, language: Language, case: str | None = None, as_of: dt.date | None = None
 ) -> html.Div:
     """The page for the case ``case`` (a file stem) in ``language``, status as of ``as_of``."""
-    cases = list_cases(store.data_dir)
+    cases = list_business_cases(store.data)
     header: list[Component] = [
         html.H1(translate("benefits.title", language), id=ids.BENEFITS_TITLE),
         html.P(translate("benefits.intro", language), className="kf-lead"),
     ]
     if not cases:
-        folder = str(store.data_dir / CASES_FOLDER)
+        folder = str(store.data.business_cases())
         message = translate("benefits.no_cases", language, folder=folder)
         return html.Div([*header, note(message, kind="warning", note_id=ids.BENEFITS_MESSAGE)])
     chosen = next((p for p in cases if p.stem == case), cases[0])
     picker = _case_links(cases, chosen, language)
     try:
-        report = _report(chosen, store.data_dir, as_of or dt.date.today())
+        report = load_followup(store.data, chosen, as_of or dt.date.today())
     except KitflowError as error:
         message = translate("benefits.error", language, error=str(error))
         return html.Div(
@@ -85,30 +69,6 @@ def _case_links(cases: list[Path], chosen: Path, language: Language) -> html.Nav
         for path in cases
     ]
     return html.Nav(links, id=ids.BENEFITS_CASES, className="kf-case-links")
-
-
-def _report(case: Path, data_dir: Path, as_of: dt.date) -> FollowUpReport:
-    return _cached_report(case, data_dir, as_of, _data_version(case, data_dir))
-
-
-def _data_version(case: Path, data_dir: Path) -> tuple[float, ...]:
-    """Modification times of what a measurement reads: a change re-measures."""
-    paths = [
-        case,
-        case.with_name(case.stem + BINDING_SUFFIX),
-        data_dir / TRANSACTIONS,
-        data_dir / HOURS,
-        data_dir / "02_intermediate",
-    ]
-    return tuple(p.stat().st_mtime if p.exists() else 0.0 for p in paths)
-
-
-@lru_cache(maxsize=8)
-def _cached_report(
-    case: Path, data_dir: Path, as_of: dt.date, version: tuple[float, ...]
-) -> FollowUpReport:
-    del version  # part of the cache key only
-    return evaluate_followup(load_case_inputs(case, data_dir), as_of=as_of)
 
 
 def _case_sections(report: FollowUpReport, language: Language) -> list[Component]:
