@@ -15,7 +15,7 @@ from app.console import err, out, progress
 from app.formatting import format_int
 from models.errors import KitflowError
 from models.store import LogStore
-from services.demo import MANIFEST_PATH, LandscapeDemoReport, load_demo_landscape, load_demo_logs
+from services.demo import LandscapeDemoReport, load_demo_landscape, load_demo_logs
 from services.imports import ImportReport
 from services.ingestion.landscape import describe_links
 
@@ -67,7 +67,7 @@ def _load_landscape(
     store: LogStore, *, seed: int, scale: float, start: str, end: str, replace: bool
 ) -> None:
     # The manifest is written last: a load that was interrupted is done again.
-    if (store.data_dir / MANIFEST_PATH).exists() and not replace:
+    if store.data.manifest().exists() and not replace:
         out.print("Simulated landscape: stored already (add --replace to load it again).")
         return
     with progress("Loading the simulated KIT landscape") as step:
