@@ -9,6 +9,7 @@ one step, so a failed write never leaves half a file.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -71,13 +72,14 @@ def write_output_files(
     temporaries = {path: _temporary(path) for path in paths}
     try:
         for path, write in writers.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
             _write(write, temporaries[path], path)
         for path in paths:
             _move_file(temporaries[path], path, force=force)
     finally:
         for temporary in temporaries.values():
-            temporary.unlink(missing_ok=True)
+            # One never written leaves nothing; cleaning up must not hide the real error.
+            with contextlib.suppress(OSError):
+                temporary.unlink()
     return paths
 
 
@@ -88,7 +90,6 @@ def write_output_folder(
     entries into ``folder`` (with ``force``, over the entries of the same name; other files
     in ``folder`` are left alone). Returns what ``write`` returned."""
     check_output_folder(data, folder, force=force)
-    folder.parent.mkdir(parents=True, exist_ok=True)
     temporary = _temporary(folder)
     try:
         result = _write(write, temporary, folder)
@@ -116,11 +117,16 @@ def _temporary(path: Path) -> Path:
 
 def _write(write: Callable[[Path], T], temporary: Path, path: Path) -> T:
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         return write(temporary)
     except KitflowError as error:
         # The writer's message names the file it was given; the user gave ``path``.
         message = str(error).replace(str(temporary), str(path))
         raise type(error)(message.replace(temporary.name, path.name)) from error
+    except OSError as error:  # no permission, disk full, a file where a folder should be
+        raise InputError(
+            f"cannot write {path}: {error.strerror or error}. Choose another --out."
+        ) from error
 
 
 def _move_file(temporary: Path, path: Path, *, force: bool) -> None:

@@ -135,3 +135,12 @@ def test_a_failed_write_leaves_the_old_file_and_no_half_file(tmp_path: Path) -> 
     assert str(stopped.value) == f"cannot write {out}: the disk is full"  # the user's path
     assert out.read_text("utf-8") == "old\n"
     assert leftovers(tmp_path) == []
+
+
+def test_a_path_that_cannot_be_written_says_so(running: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", "utf-8")
+    out = blocker / "running.csv"  # a file where a folder should be
+    message = refused("export", "running", "--format", "csv", "--out", str(out))
+    assert message.startswith(f"cannot write {out}: ") and "Choose another --out" in message
+    assert leftovers(tmp_path) == []
