@@ -6,6 +6,8 @@ Layout (``<data>`` is ``KITFLOW_DATA_DIR`` or ``./data``)::
     <data>/01_raw/<source>/<stream>/page-NNNNNNN.json     exactly what came (people pseudonymised)
     <data>/02_intermediate/<source>/<table>.parquet       staged (typed) tables, quarantine beside
     <data>/03_primary/<log>/events.parquet                a stored event log (+ aggregates)
+    <data>/03_primary/<log>/entry.json                    its catalog entry, written with it
+    <data>/03_primary/.<log>.<id>.tmp|old|trash           a write in progress (``log_aside``)
     <data>/03_primary/<source table folder>/...           robots, time-registration, landscape-links
     <data>/07_model_output/conformance/                   cached conformance results
     <data>/landscape/manifest.json                        the simulated landscape's planted effects
@@ -24,11 +26,14 @@ import contextlib
 import datetime as dt
 import fcntl
 import os
+import re
+import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, Literal, cast
 
 from models.catalog import Catalog
 from models.errors import InputError, KitflowError
@@ -44,6 +49,7 @@ BUSINESS_CASES = "business_cases"
 LOCKS = ".locks"
 EVENTS_TABLE = "events"
 QUARANTINE_FILE = "quarantine.csv"
+LOG_ENTRY_FILE = "entry.json"
 
 ROBOTS = "robots"
 TIME_REGISTRATION = "time-registration"
@@ -55,6 +61,7 @@ RESERVED_LOG_NAMES = frozenset(PRIMARY_SOURCE_FOLDERS)
 LOCK_TIMEOUT_ENV = "KITFLOW_LOCK_TIMEOUT_S"
 DEFAULT_LOCK_TIMEOUT_S = 60.0
 LockKind = Literal["log", "source"]
+AsideRole = Literal["tmp", "old", "trash"]
 
 
 class LockTimeoutError(KitflowError):
@@ -148,6 +155,38 @@ class DataFolder:
             and parent.name not in RESERVED_LOG_NAMES
         )
 
+    # -- a log's writes and what a killed one leaves ------------------------------------------
+
+    def log_entry_file(self, name: str) -> Path:
+        """``03_primary/<name>/entry.json``: the log's catalog entry, written with its tables, so
+        the folder and the catalog can be made to agree again after a killed write."""
+        return self.log_folder(name) / LOG_ENTRY_FILE
+
+    def log_aside(self, name: str, role: AsideRole) -> Path:
+        """``03_primary/.<name>.<id>.<role>``: a unique hidden folder beside log ``name`` for a
+        write in progress: ``tmp`` holds the new tables being written, ``old`` the previous log
+        while its replacement is put in place, ``trash`` a deleted log being removed."""
+        return self.primary() / f".{check_new_log_name(name)}.{uuid.uuid4().hex}.{role}"
+
+    def find_log_asides(self) -> list[LogAside]:
+        """The hidden folders of ``03_primary`` made by ``log_aside`` (writes in progress, or
+        left by killed ones), by path."""
+        found = []
+        for path in _children(self.primary()):
+            match = _ASIDE.fullmatch(path.name)
+            if match is not None:
+                found.append(LogAside(path, match["name"], cast(AsideRole, match["role"])))
+        return found
+
+    def find_log_folders(self) -> list[Path]:
+        """The folders of ``03_primary`` that hold a log: not hidden, not a source's, by name."""
+        return [
+            path
+            for path in _children(self.primary())
+            if path.is_dir() and not path.name.startswith(".")
+            if path.name not in RESERVED_LOG_NAMES
+        ]
+
     def robots_folder(self) -> Path:
         """``03_primary/robots``: runs, transactions and their quarantine."""
         return self.primary() / ROBOTS
@@ -226,10 +265,17 @@ class DataFolder:
         ``timeout_s`` (default ``KITFLOW_LOCK_TIMEOUT_S`` or 60 s), then stops with a message
         naming the holder. The lock is an OS file lock: a killed holder releases it at once."""
         path = self.lock_path(kind, name)
+        held = _locks_held_here()
+        if path in held:
+            # This thread holds it already (an import's store step around its save): a second
+            # file lock on the same file would wait for ourselves.
+            yield
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         wait_s = _lock_timeout(timeout_s)
         with path.open("a+", encoding="utf-8") as handle:
             _acquire(handle, path, kind=kind, name=name, wait_s=wait_s)
+            held.add(path)
             try:
                 handle.seek(0)
                 handle.truncate()
@@ -238,7 +284,51 @@ class DataFolder:
                 handle.flush()
                 yield
             finally:
+                held.discard(path)
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@dataclass(frozen=True)
+class LogAside:
+    """A hidden folder beside log ``name`` (``DataFolder.log_aside``)."""
+
+    path: Path
+    name: str
+    role: AsideRole
+
+
+_ASIDE = re.compile(r"\.(?P<name>.+)\.[0-9a-f]{32}\.(?P<role>tmp|old|trash)")
+_PARTIAL_FILE = re.compile(r"\..+\.[0-9a-f]{32}\.tmp")
+
+
+def _children(folder: Path) -> list[Path]:
+    try:
+        return sorted(folder.iterdir())
+    except FileNotFoundError:
+        return []
+
+
+def partial_file(target: Path) -> Path:
+    """A unique hidden name beside ``target`` to write it under before renaming it over
+    ``target`` (a reader sees the old file or the new one, never half of one). A killed
+    writer's partial file is removed at the next start (``is_partial_file``)."""
+    return target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+
+
+def is_partial_file(path: Path) -> bool:
+    """True for a name ``partial_file`` makes."""
+    return _PARTIAL_FILE.fullmatch(path.name) is not None
+
+
+_held_here = threading.local()
+
+
+def _locks_held_here() -> set[Path]:
+    """The writers' locks this thread holds (so holding one twice is no deadlock)."""
+    if not hasattr(_held_here, "paths"):
+        _held_here.paths = set()
+    paths: set[Path] = _held_here.paths
+    return paths
 
 
 def _lock_timeout(timeout_s: float | None) -> float:

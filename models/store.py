@@ -2,13 +2,34 @@
 
 A flat log is one table, ``events.parquet``; an object-centric log keeps its OCEL tables
 (``events``, ``objects``, ``e2o``, ``o2o``, ``object_changes``). The quarantine of an import lies
-next to it as ``quarantine.csv``.
+next to it as ``quarantine.csv``, and its catalog entry as ``entry.json``.
+
+Writes are safe against a second writer and against a kill (``kill -9`` included):
+
+- One writer per log name: ``save``, ``delete`` and an import's store step hold the log's writer
+  lock (``writing``) and only then look whether the name is taken.
+- A log is written whole into a hidden ``.<name>.<id>.tmp`` folder, with its catalog entry as
+  ``entry.json``; a log it replaces is renamed to ``.<name>.<id>.old``, the new folder is renamed
+  into place, the catalog entry is put, and only then is the old folder removed. So the previous
+  log stays readable until the new one is complete and in place.
+- Every start (each ``LogStore``) and every write makes the folder and the catalog agree again
+  (``recover``): a log folder whose ``entry.json`` the catalog lacks, or has older, is registered
+  from it; a log missing while its ``.old`` folder is there is put back; a ``.trash`` folder's log
+  is forgotten; every hidden ``.tmp``/``.old``/``.trash`` folder and partial aggregate file a
+  killed run left is removed (they may hold personal data).
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import datetime as dt
+import json
+import os
 import shutil
-import uuid
+import signal
+import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import polars as pl
@@ -16,22 +37,28 @@ import polars as pl
 from models.catalog import Catalog, LogEntry
 from models.datafolder import (
     EVENTS_TABLE,
+    LOG_ENTRY_FILE,
     PRIMARY,
     QUARANTINE_FILE,
     DataFolder,
+    LockTimeoutError,
+    LogAside,
+    check_new_log_name,
     default_data_dir,
     default_database_url,
+    is_partial_file,
 )
 from models.errors import InputError, LogNotFoundError
-from models.eventlog import check_log_name
 
 __all__ = [
     "EVENTS_TABLE",
     "PRIMARY",
     "QUARANTINE_FILE",
+    "TEST_HOOK_ENV",
     "LogStore",
     "default_data_dir",
     "default_database_url",
+    "read_entry_file",
 ]
 
 
@@ -43,10 +70,21 @@ class LogStore:
         self.data = DataFolder.from_env(data_dir, database_url)
         self.data_dir = self.data.root
         self.catalog = Catalog(self.data.database_url)
+        self.recover()
 
     def folder(self, name: str) -> Path:
         """Where the tables of log ``name`` live (a reserved source folder is refused)."""
         return self.data.log_folder(name)
+
+    @contextlib.contextmanager
+    def writing(self, name: str) -> Iterator[None]:
+        """Be the one writer of log ``name`` while inside: a second writer (another process or
+        thread) waits up to ``KITFLOW_LOCK_TIMEOUT_S``, then stops naming this one. The same
+        thread may enter again (an import's store step around its ``save``)."""
+        check_new_log_name(name)
+        reach("locking")
+        with self.data.writer_lock("log", name):
+            yield
 
     def save(
         self,
@@ -56,35 +94,54 @@ class LogStore:
         *,
         replace: bool = False,
     ) -> LogEntry:
-        """Write the tables and the quarantine, then record the entry.
+        """Write the tables, the quarantine and the entry, as the one writer of ``entry.name``.
 
-        The tables are written to a temporary folder and moved into place, so a crash never
-        leaves a half-written log behind a catalog entry.
+        The new log is written whole to a hidden folder and renamed into place; a log it replaces
+        stays readable until then and is removed only once the catalog names the new one. A
+        killed save leaves the previous log or the new one, never a mix (see ``recover``).
         """
         target = self.folder(entry.name)
-        if (target.exists() or self.catalog.get(entry.name)) and not replace:
-            raise InputError(
-                f"a log named {entry.name!r} is stored already: choose another --name, "
-                f"or replace it with --replace (or 'kitflow delete {entry.name}' first)."
-            )
-        staging = target.parent / f".{entry.name}.{uuid.uuid4().hex}.tmp"
-        staging.mkdir(parents=True)
-        try:
-            for table, frame in tables.items():
-                frame.write_parquet(staging / f"{table}.parquet", statistics=True)
-            if quarantine.height:
-                quarantine.write_csv(staging / QUARANTINE_FILE)
-            if target.exists():
-                _remove_folder(target)
-            staging.rename(target)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        self.catalog.put(entry)
+        with self.writing(entry.name):
+            self._recover_log(entry.name)
+            # Looked at under the lock: a writer that finished while we waited is seen.
+            if self.catalog.get(entry.name) is not None and not replace:
+                raise InputError(
+                    f"a log named {entry.name!r} is stored already: choose another --name, "
+                    f"or replace it with --replace (or 'kitflow delete {entry.name}' first)."
+                )
+            staging = self.data.log_aside(entry.name, "tmp")
+            try:
+                _write_log_folder(staging, entry, tables, quarantine)
+                reach("staged")
+                previous = self._put_in_place(staging, target)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+            self.catalog.put(entry)
+            reach("registered")
+            if previous is not None:
+                shutil.rmtree(previous, ignore_errors=True)
         return entry
+
+    def _put_in_place(self, staging: Path, target: Path) -> Path | None:
+        """Rename ``staging`` to ``target``; a log already there goes aside first (returned, to
+        be removed once the catalog names the new one)."""
+        previous = None
+        if target.exists():
+            previous = self.data.log_aside(target.name, "old")
+            target.rename(previous)
+            reach("moved-old")
+        try:
+            staging.rename(target)
+        except BaseException:  # Ctrl-C too: the previous log goes back at once
+            if previous is not None:
+                previous.rename(target)
+            raise
+        reach("placed")
+        return previous
 
     def entry(self, name: str) -> LogEntry:
         """The catalog entry of ``name``; raises with the stored names when there is none."""
-        found = self.catalog.get(check_log_name(name))
+        found = self.catalog.get(check_new_log_name(name))
         if found is None:
             known = ", ".join(e.name for e in self.catalog.list()) or "none yet"
             raise LogNotFoundError(
@@ -131,19 +188,129 @@ class LogStore:
         return self.catalog.list()
 
     def delete(self, name: str) -> LogEntry:
-        """Remove a stored log, its tables and its quarantine."""
-        entry = self.entry(name)
+        """Remove a stored log, its tables and its quarantine, as the one writer of ``name``.
+
+        The folder is renamed aside before the catalog entry goes and removed after it, so a
+        reader writing an aggregate into it meanwhile cannot make the removal fail, and a killed
+        delete is finished at the next start.
+        """
         folder = self.folder(name)
-        if folder.exists():
-            _remove_folder(folder)
-        self.catalog.remove(name)
+        with self.writing(name):
+            self._recover_log(name)
+            entry = self.entry(name)
+            trash = self.data.log_aside(name, "trash")
+            if folder.exists():
+                folder.rename(trash)
+                reach("trashed")
+            self.catalog.remove(name)
+            shutil.rmtree(trash, ignore_errors=True)
         return entry
 
+    # -- after a killed write ------------------------------------------------------------------
 
-def _remove_folder(folder: Path) -> None:
-    """Move a log's folder aside under a unique name, then delete it: a reader writing a file
-    into it meanwhile (a stored aggregate) can no longer make the removal fail or leave a
-    folder behind under the log's name."""
-    trash = folder.parent / f".{folder.name}.{uuid.uuid4().hex}.trash"
-    folder.rename(trash)
-    shutil.rmtree(trash, ignore_errors=True)
+    def recover(self) -> None:
+        """Make the data folder and the catalog agree again after killed writes, and remove
+        what those left. Cheap when nothing was killed: a listing of ``03_primary`` and of each
+        log's folder, and one catalog query. A log whose writer is at work now is left to it."""
+        for name in self._names_to_recover():
+            try:
+                with self.data.writer_lock("log", name, timeout_s=0):
+                    self._recover_log(name)
+            except (LockTimeoutError, InputError, OSError):
+                # A writer at work (it finishes its own), a folder that is no log's name, or a
+                # store we may only read: reading still works, and the next write here recovers.
+                continue
+
+    def _names_to_recover(self) -> set[str]:
+        names = {aside.name for aside in self.data.find_log_asides()}
+        entries = {entry.name: entry for entry in self.catalog.list()}
+        for folder in self.data.find_log_folders():
+            written = read_entry_file(folder)
+            unregistered = written is not None and written != entries.get(folder.name)
+            if unregistered or any(is_partial_file(path) for path in folder.iterdir()):
+                names.add(folder.name)
+        return names
+
+    def _recover_log(self, name: str) -> None:
+        """Under ``name``'s writer lock: finish or undo what a killed writer of ``name`` left."""
+        target = self.folder(name)
+        asides = [aside for aside in self.data.find_log_asides() if aside.name == name]
+        if not target.exists():
+            self._restore_or_forget(name, asides)
+        for aside in asides:
+            shutil.rmtree(aside.path, ignore_errors=True)
+        if not target.is_dir():
+            return
+        written = read_entry_file(target)
+        # The folder is what was written last: its entry is the true one.
+        if written is not None and written != self.catalog.get(name):
+            self.catalog.put(written)
+        for path in target.iterdir():
+            if is_partial_file(path):
+                path.unlink(missing_ok=True)
+
+    def _restore_or_forget(self, name: str, asides: Sequence[LogAside]) -> None:
+        """Log ``name`` has no folder: a replacement killed before the new log was in place puts
+        the previous one back; a delete killed after moving the folder aside is finished."""
+        previous = [aside.path for aside in asides if aside.role == "old"]
+        if previous:
+            max(previous, key=lambda path: path.stat().st_mtime_ns).rename(self.folder(name))
+        elif any(aside.role == "trash" for aside in asides):
+            self.catalog.remove(name)
+
+
+_ENTRY_TIMES = ("first_event", "last_event", "imported_at")
+
+
+def _write_log_folder(
+    folder: Path, entry: LogEntry, tables: dict[str, pl.DataFrame], quarantine: pl.DataFrame
+) -> None:
+    folder.mkdir(parents=True)
+    for table, frame in tables.items():
+        frame.write_parquet(folder / f"{table}.parquet", statistics=True)
+    if quarantine.height:
+        quarantine.write_csv(folder / QUARANTINE_FILE)
+    fields = dataclasses.asdict(entry)
+    for key in _ENTRY_TIMES:
+        fields[key] = None if fields[key] is None else fields[key].isoformat()
+    (folder / LOG_ENTRY_FILE).write_text(json.dumps(fields, indent=2), "utf-8")
+
+
+def read_entry_file(folder: Path) -> LogEntry | None:
+    """The catalog entry written inside a log's folder; None when there is none (a log stored
+    before entries were written there) or it is not the entry of a log of this folder's name."""
+    try:
+        fields = json.loads((folder / LOG_ENTRY_FILE).read_text("utf-8"))
+        for key in _ENTRY_TIMES:
+            fields[key] = None if fields[key] is None else dt.datetime.fromisoformat(fields[key])
+        entry = LogEntry(**fields)
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    return entry if entry.name == folder.name else None
+
+
+TEST_HOOK_ENV = "KITFLOW_TEST_HOOK"
+
+
+def reach(point: str) -> None:
+    """A step of a log write where the crash and concurrency tests act on this process; does
+    nothing unless ``KITFLOW_TEST_HOOK`` names ``point``: ``<point>:kill`` kills the process
+    there as ``kill -9`` would; ``<point>:wait:<file>`` creates ``<file>.reached`` and waits
+    until ``<file>`` exists; ``<point>:mark:<file>`` creates ``<file>`` and goes on.
+
+    Points: ``locking`` (before taking a log's lock), ``staged`` (new tables written aside),
+    ``moved-old`` (the replaced log aside), ``placed`` (the new log in place, not yet in the
+    catalog), ``registered`` (in the catalog, the replaced log not yet removed), ``trashed`` (a
+    deleted log's folder aside, still in the catalog)."""
+    where, _, action = os.environ.get(TEST_HOOK_ENV, "").partition(":")
+    if where != point:
+        return
+    if action == "kill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    elif action.startswith("wait:"):
+        release = Path(action.removeprefix("wait:"))
+        Path(f"{release}.reached").touch()
+        while not release.exists():
+            time.sleep(0.02)
+    elif action.startswith("mark:"):
+        Path(action.removeprefix("mark:")).touch()

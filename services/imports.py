@@ -9,8 +9,9 @@ import polars as pl
 
 from extractors.files import ColumnMapping, ReadOptions, detect_format, read_flat_log, write_xes
 from extractors.files.chunked import CaseChunks, plan_case_chunks
+from models.datafolder import check_new_log_name
 from models.errors import InputError
-from models.eventlog import CanonicalLog, build_canonical_log, check_log_name, start_after_end
+from models.eventlog import CanonicalLog, build_canonical_log, start_after_end
 from models.schema import EVENT_ORDER
 from models.store import LogStore
 from services.ocel_import import export_ocel_log, import_ocel_log
@@ -53,8 +54,11 @@ def import_log(
     replace: bool = False,
     step: Step = no_step,
 ) -> ImportReport:
-    """Read ``path``, build the canonical log, store it under ``name`` and report."""
-    check_log_name(name)
+    """Read ``path``, build the canonical log, store it under ``name`` and report.
+
+    The store step runs as the one writer of ``name`` and looks again whether the name was
+    taken meanwhile (``LogStore.save``); the look here only spares reading the file."""
+    check_new_log_name(name)
     if not replace and store.catalog.get(name) is not None:
         raise InputError(
             f"a log named {name!r} is stored already: choose another --name, or add --replace."

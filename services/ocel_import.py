@@ -16,6 +16,7 @@ from extractors.files import ReadOptions
 from extractors.files.ocel import StagedOcel, read_ocel, write_ocel
 from mining import LogStats
 from models.catalog import LogEntry
+from models.datafolder import check_new_log_name
 from models.errors import InputError
 from models.ocel import (
     EVENT_TYPE,
@@ -51,6 +52,7 @@ def import_ocel_log(
     Stored object-centric, or, when ``options.object_type`` is given, flattened on that object
     type and stored as a flat log. Naive times are read in ``options.timezone``.
     """
+    check_new_log_name(name)
     step("reading")
     staged = read_ocel(path, timezone=options.timezone)
     if options.object_type is not None:

@@ -86,7 +86,8 @@ def store_canonical_log(
     replace: bool,
 ) -> LogEntry:
     """Measure a canonical log and store it with its catalog entry (the one place entries of
-    flat logs are made)."""
+    flat logs are made), as the one writer of ``name``: a second writer of the same name waits,
+    then finds it stored (or replaces it after this one, with ``replace``)."""
     stats = compute_log_stats(log.events)
     entry = LogEntry(
         name=name,
@@ -103,10 +104,12 @@ def store_canonical_log(
         schema_version=SCHEMA_VERSION,
         imported_at=dt.datetime.now(dt.UTC),
     )
-    saved = store.save(entry, {EVENTS_TABLE: log.events}, log.quarantine, replace=replace)
-    # The map and the variant table of the whole log, stored beside it once: no later request
-    # (a fresh CLI process, a notebook, the dashboard) scans the events for them.
-    store_log_aggregates(store.table_path(name))
+    with store.writing(name):
+        saved = store.save(entry, {EVENTS_TABLE: log.events}, log.quarantine, replace=replace)
+        # The map and the variant table of the whole log, stored beside it once: no later
+        # request (a fresh CLI process, a notebook, the dashboard) scans the events for them.
+        # Under the lock, so a replacement cannot slip in between.
+        store_log_aggregates(store.table_path(name))
     return saved
 
 
