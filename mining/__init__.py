@@ -10,8 +10,10 @@ from mining.calendar_dk import (
     compute_working_duration_s,
     find_danish_holidays,
 )
+from mining.case_groups import CaseGroups, find_case_groups
 from mining.compare import Comparison, compare_periods, compute_case_measure
 from mining.conformance import compute_variant_table, summarize_deviations
+from mining.devops_practice import compute_devops_rule_rates
 from mining.dfg import discover_dfg
 from mining.durations import (
     TimeMode,
@@ -40,6 +42,7 @@ from mining.handovers import (
     compute_handovers_per_case,
     find_ping_pong,
 )
+from mining.integration import compute_integration_share
 from mining.pm4py_adapter import (
     FitnessResult,
     ProcessModel,
@@ -51,20 +54,31 @@ from mining.pm4py_adapter import (
     write_process_model,
 )
 from mining.process_map import ProcessMap, discover_process_map
+from mining.process_shape import (
+    ProcessShape,
+    compute_branching,
+    compute_case_starts,
+    compute_monthly_cv,
+    compute_pickup_to_close_hours,
+    compute_process_shape,
+)
 from mining.rework import compute_rework
 from mining.rules import Rule, check_rules, read_rules, summarize_rule_results
 from mining.stats import LogStats, compute_log_stats
 from mining.variants import compare_variants, compute_variants
+from mining.work import compute_human_handling, find_work_cases
 
 __all__ = [
     "DEFAULT_CALENDAR",
     "MIN_GROUP_SIZE",
+    "CaseGroups",
     "Comparison",
     "FitnessResult",
     "LogStats",
     "PrivacyError",
     "ProcessMap",
     "ProcessModel",
+    "ProcessShape",
     "Rule",
     "TimeMode",
     "WorkingCalendar",
@@ -72,15 +86,23 @@ __all__ = [
     "compare_periods",
     "compare_variants",
     "compute_activity_durations",
+    "compute_branching",
     "compute_case_durations",
     "compute_case_measure",
+    "compute_case_starts",
+    "compute_devops_rule_rates",
     "compute_event_durations",
     "compute_fitness",
     "compute_handover_trend",
     "compute_handovers",
     "compute_handovers_per_case",
+    "compute_human_handling",
+    "compute_integration_share",
     "compute_log_stats",
+    "compute_monthly_cv",
+    "compute_pickup_to_close_hours",
     "compute_precision",
+    "compute_process_shape",
     "compute_rework",
     "compute_time_between",
     "compute_variant_table",
@@ -100,9 +122,11 @@ __all__ = [
     "filter_time_window",
     "filter_variants",
     "find_bottlenecks",
+    "find_case_groups",
     "find_danish_holidays",
     "find_deviations",
     "find_ping_pong",
+    "find_work_cases",
     "read_process_model",
     "read_rules",
     "summarize_deviations",

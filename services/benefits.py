@@ -1,11 +1,13 @@
-"""Realised savings and follow-up of a business case, from the data KIT Flow has extracted.
+"""Realised savings of a business case, from the data KIT Flow has extracted.
 
-Reads the business case and its binding file (models/followup.py), then the stored data:
-robot transactions (``03_primary/robots/transactions.parquet``), time registration
-(``03_primary/time-registration/hours.parquet``), and the staged ServiceNow tables
-(``02_intermediate/servicenow``) from which it builds the event logs of the work each
-solution takes over. Robot service accounts are recognised by their pseudonyms (the same key
-as at extraction), so human handling time leaves the robot's events out.
+Reads the business case and its binding file (models/followup.py), then the stored data, each
+file where the data folder (models/datafolder.py) says it is: robot transactions, time
+registration, and the staged ServiceNow tables, from which the ServiceNow extractor builds the
+event logs of the work each solution takes over. The work's cases and their human handling
+time are measured in mining (mining/work.py); robot service accounts are recognised by their
+pseudonyms (the same key as at extraction), so human handling time leaves the robot's events
+out. The arithmetic of the estimates and the realisation is the business-case engine's
+(models/benefits.py, models/realisation.py).
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from pathlib import Path
 import polars as pl
 
 from extractors.pseudonym import Pseudonymiser, load_key
-from extractors.servicenow.mapping import build_events
-from mining import compute_case_measure, compute_time_between
+from extractors.servicenow import build_events
+from mining import compute_case_measure, compute_human_handling, find_work_cases
 from models.benefits import (
     Baseline,
     Estimate,
@@ -32,6 +34,7 @@ from models.benefits import (
 )
 from models.business_case import BusinessCase
 from models.business_case_io import read_business_case
+from models.datafolder import DataFolder, default_database_url
 from models.errors import InputError
 from models.followup import (
     FollowUpBindings,
@@ -47,12 +50,9 @@ from models.realisation import (
     realise_case,
     realise_solution,
 )
-from models.schema import ACTIVITY, CASE, RESOURCE
-from models.store import PRIMARY
-from services.ingestion.servicenow import intermediate_folder
+from models.schema import CASE
 
-TRANSACTIONS = Path(PRIMARY) / "robots" / "transactions.parquet"
-HOURS = Path(PRIMARY) / "time-registration" / "hours.parquet"
+SERVICENOW = "servicenow"
 SERVICENOW_TABLES = (
     "sc_task", "sc_req_item", "incident", "sys_audit", "sys_choice", "sys_user_group",
     "sc_cat_item",
@@ -61,17 +61,18 @@ SERVICENOW_TABLES = (
 
 @dataclass(frozen=True)
 class CaseInputs:
-    """A case, its bindings, and where its data lies."""
+    """A case, its bindings, and the data folder its data lies in."""
 
     case: BusinessCase
     bindings: FollowUpBindings
-    data_dir: Path
+    data: DataFolder
 
 
 def load_case_inputs(
-    case_path: Path, data_dir: Path, bindings_path: Path | None = None
+    case_path: Path, data: DataFolder | Path, bindings_path: Path | None = None
 ) -> CaseInputs:
-    """Read the case and its binding file (``<case>.followup.yaml`` unless given)."""
+    """Read the case and its binding file (``<case>.followup.yaml`` unless given); ``data``
+    is the data folder (or its root)."""
     path = bindings_path or binding_path_for(case_path)
     if not path.exists():
         raise InputError(
@@ -87,36 +88,41 @@ def load_case_inputs(
                 f"{path}: solution '{solution.name}' is not in {case_path}. Use one of: "
                 f"{'; '.join(sorted(known))}."
             )
-    return CaseInputs(case, bindings, data_dir)
+    return CaseInputs(case, bindings, _data_folder(data))
+
+
+def _data_folder(data: DataFolder | Path) -> DataFolder:
+    # Reading creates nothing: a root that does not exist simply holds no data yet.
+    if isinstance(data, DataFolder):
+        return data
+    root = data.resolve()
+    return DataFolder(root, default_database_url(root))
 
 
 @dataclass
 class StoredData:
     """The stored tables a measurement reads, loaded once and only when needed."""
 
-    data_dir: Path
+    data: DataFolder
     robot_accounts: tuple[str, ...]
     _events: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     @cached_property
     def transactions(self) -> pl.DataFrame | None:
         """Robot transactions, or None before any robot extraction."""
-        path = self.data_dir / TRANSACTIONS
-        return pl.read_parquet(path) if path.exists() else None
+        return _read_optional(self.data.robot_transactions())
 
     @cached_property
     def hours(self) -> pl.DataFrame | None:
         """Registered hours, or None before any time-registration extraction."""
-        path = self.data_dir / HOURS
-        return pl.read_parquet(path) if path.exists() else None
+        return _read_optional(self.data.hours())
 
     @cached_property
     def servicenow(self) -> dict[str, pl.DataFrame]:
         """The staged ServiceNow tables there are."""
-        folder = intermediate_folder(self.data_dir, "servicenow")
         tables = {}
         for table in SERVICENOW_TABLES:
-            path = folder / f"{table}.parquet"
+            path = self.data.staged_table(SERVICENOW, table)
             if path.exists():
                 tables[table] = pl.read_parquet(path)
         return tables
@@ -124,7 +130,7 @@ class StoredData:
     @cached_property
     def robot_pseudonyms(self) -> list[str]:
         """The robot accounts as they appear in the extracted data."""
-        pseudonym = Pseudonymiser(load_key(data_dir=self.data_dir))
+        pseudonym = Pseudonymiser(load_key(data_dir=self.data.root))
         return [p for p in (pseudonym(a) for a in self.robot_accounts) if p]
 
     def events(self, table: str) -> pl.DataFrame:
@@ -140,52 +146,30 @@ class StoredData:
             needed |= {"sc_task", "sc_cat_item"}
         return needed <= self.servicenow.keys()
 
+    def work_cases(self, selector: WorkSelector) -> pl.DataFrame:
+        """The cases of the work (``mining.find_work_cases``)."""
+        return find_work_cases(self.servicenow, selector=selector)
 
-def select_cases(data: StoredData, selector: WorkSelector) -> pl.DataFrame:
-    """The cases of the work: ``case_id`` (event-log case), ``reference`` (order or incident
-    number, as robots and time registration cite it), ``opened``."""
-    tables = data.servicenow
-    if selector.table == "incident":
-        return tables["incident"].filter(pl.col("category") == selector.category).select(
-            pl.col("number").alias(CASE), pl.col("number").alias("reference"),
-            pl.col("opened_at").alias("opened"),
-        )  # fmt: skip
-    items = tables["sc_cat_item"].filter(pl.col("name").is_in(list(selector.catalog_items)))
-    orders = tables["sc_req_item"].filter(pl.col("cat_item").is_in(items["sys_id"].implode()))
-    if selector.start is None:
-        return orders.select(
-            pl.col("number").alias(CASE), pl.col("number").alias("reference"),
-            pl.col("opened_at").alias("opened"),
-        )  # fmt: skip
-    return (
-        tables["sc_task"]
-        .join(orders.select("sys_id", pl.col("number").alias("reference")),
-              left_on="request_item", right_on="sys_id")
-        .select(pl.col("number").alias(CASE), "reference", pl.col("opened_at").alias("opened"))
-    )  # fmt: skip
+    def work_events(self, selector: WorkSelector) -> pl.DataFrame:
+        """The events of the work's cases in the log of its table (orders or incidents)."""
+        cases = self.work_cases(selector)
+        return self.events(selector.table).filter(pl.col(CASE).is_in(cases[CASE].implode()))
 
 
-def work_cases(data: StoredData, selector: WorkSelector) -> pl.DataFrame:
-    """Per case of the work: reference, opened, reached_end, human_minutes (0 when no person
-    handled it, e.g. a robot did)."""
+def _read_optional(path: Path) -> pl.DataFrame | None:
+    return pl.read_parquet(path) if path.exists() else None
+
+
+def handled_cases(data: StoredData, selector: WorkSelector) -> pl.DataFrame:
+    """Per case of the work: reference, opened, reached_end, human_minutes
+    (``mining.compute_human_handling``), on the log of the table a person handles: the
+    catalog tasks of orders, or the incidents."""
     assert selector.start is not None and selector.end is not None
-    cases = select_cases(data, selector)
     table = "sc_task" if selector.table == "sc_req_item" else "incident"
-    events = data.events(table).filter(pl.col(CASE).is_in(cases[CASE].implode()))
-    reached = events.group_by(CASE).agg(
-        (pl.col(ACTIVITY) == selector.end).any().alias("reached_end")
-    )
-    human = events.filter(~pl.col(RESOURCE).is_in(data.robot_pseudonyms))
-    handled = compute_time_between(human, source=selector.start, target=selector.end).select(
-        CASE, (pl.col("duration_s") / 60).alias("human_minutes")
-    )
-    return (
-        cases.join(reached, on=CASE, how="left")
-        .join(handled, on=CASE, how="left")
-        .with_columns(
-            pl.col("reached_end").fill_null(False), pl.col("human_minutes").fill_null(0.0)
-        )
-    )
+    return compute_human_handling(
+        data.events(table), data.work_cases(selector), start=selector.start,
+        end=selector.end, robot_resources=data.robot_pseudonyms,
+    )  # fmt: skip
 
 
 def measure_solution(data: StoredData, solution: SolutionBinding) -> list[Estimate]:
@@ -193,7 +177,7 @@ def measure_solution(data: StoredData, solution: SolutionBinding) -> list[Estima
     selector = solution.work
     has_work = selector is not None and data.has_work(selector)
     mined = selector is not None and selector.start is not None and has_work
-    work = work_cases(data, selector) if mined and selector else None
+    work = handled_cases(data, selector) if mined and selector else None
     baseline = _baseline(solution, work)
     transactions = _transactions(data, solution)
     estimates: list[Estimate] = []
@@ -258,7 +242,7 @@ def _volume(
 ) -> pl.DataFrame | None:
     """Cases per month: the ServiceNow work where it is there, else robot transactions."""
     if has_work and solution.work is not None:
-        return monthly_volume(select_cases(data, solution.work)["opened"])
+        return monthly_volume(data.work_cases(solution.work)["opened"])
     if transactions is not None:
         return monthly_volume(transactions["start"])
     return None
@@ -273,9 +257,7 @@ def _from_handovers(
     """Coordination saved through fewer handovers between service areas on the orders."""
     if registered is None:
         return None
-    cases = select_cases(data, selector)
-    events = data.events(selector.table).filter(pl.col(CASE).is_in(cases[CASE].implode()))
-    handovers = compute_case_measure(events, measure="handovers")
+    handovers = compute_case_measure(data.work_events(selector), measure="handovers")
     before = registered.filter(pl.col("date") < solution.go_live.date())
     references = before["case_reference"].drop_nulls().n_unique()
     if references == 0:
@@ -288,7 +270,7 @@ def _from_handovers(
 
 def measure_case(inputs: CaseInputs, *, data: StoredData | None = None) -> CaseRealisation:
     """Every bound solution measured and compared with the case."""
-    data = data or StoredData(inputs.data_dir, inputs.bindings.robot_accounts)
+    data = data or StoredData(inputs.data, inputs.bindings.robot_accounts)
     expected = expected_hours(inputs.case)
     solutions: list[SolutionRealisation] = []
     for solution in inputs.bindings.solutions:

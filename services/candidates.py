@@ -1,9 +1,11 @@
 """Automation candidates from the stored data: measure each process, then score and rank it.
 
 Processes are the groups of cases of each stored event log (catalog item of an order, category
-of an incident, else the whole log) and the activities of the time registration. Each is
-measured over the chosen period through the mining facade (variants, directly-follows
-branching, rework) and handed to the pure engine in ``models/candidates.py``.
+of an incident, else the whole log: ``mining.find_case_groups``) and the activities of the time
+registration. Each is measured over the chosen period through the mining facade (the shape of
+its cases: ``mining.compute_process_shape``; its monthly variation, its mined hours) and handed
+to the pure engine in ``models/candidates.py``. Every file is where the data folder
+(models/datafolder.py) says it is.
 
 Inputs, all optional except at least one of the first two:
 
@@ -18,7 +20,6 @@ Inputs, all optional except at least one of the first two:
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,11 +27,12 @@ from pathlib import Path
 import polars as pl
 
 from mining import (
-    compute_rework,
-    compute_variants,
-    compute_working_duration_s,
-    discover_dfg,
+    compute_case_starts,
+    compute_monthly_cv,
+    compute_pickup_to_close_hours,
+    compute_process_shape,
     filter_time_window,
+    find_case_groups,
 )
 from models.business_case_io import read_business_case
 from models.candidates import (
@@ -39,22 +41,20 @@ from models.candidates import (
     CandidateScore,
     HoursBasis,
     ProcessMeasures,
-    compute_variant_entropy,
     rank_candidates,
 )
+from models.datafolder import DataFolder
 from models.errors import InputError
-from models.schema import ACTIVITY, CASE, TIMESTAMP
-from models.store import PRIMARY, LogStore
+from models.schema import CASE
+from models.store import LogStore
 
-HOURS_FILE = Path("time-registration") / "hours.parquet"
-TRANSACTIONS_FILE = Path("robots") / "transactions.parquet"
 DEFAULT_CASE = Path(__file__).resolve().parents[1] / "data/business_cases/automation-solutions.yaml"
-TOP_VARIANTS = 3
 DAYS_PER_YEAR = 365.25
-# Columns that name the process of a case, most specific first.
-GROUP_COLUMNS = ("case:cat_item_name", "case:cat_item", "case:category")
 SUCCESS = ("success", "successful", "succeeded")
-_EMPTY_CASES = pl.DataFrame(schema={CASE: pl.String, "group": pl.String})
+# The files' names as the messages and the report's inputs show them: below 03_primary.
+_LAYOUT = DataFolder(Path(), database_url="")
+HOURS_FILE = _LAYOUT.hours().relative_to(_LAYOUT.primary())
+TRANSACTIONS_FILE = _LAYOUT.robot_transactions().relative_to(_LAYOUT.primary())
 
 
 @dataclass(frozen=True)
@@ -95,8 +95,8 @@ def find_candidates(
 ) -> CandidateReport:
     """Measure every process in the stored data and rank them."""
     logs = _log_names(store, options.logs)
-    hours = _read_optional(store.data_dir / PRIMARY / HOURS_FILE)
-    robots = _read_optional(store.data_dir / PRIMARY / TRANSACTIONS_FILE)
+    hours = _read_optional(store.data.hours())
+    robots = _read_optional(store.data.robot_transactions())
     if not logs and hours is None:
         raise InputError(
             "there is nothing to rank: no flat event log is stored and there is no "
@@ -108,7 +108,7 @@ def find_candidates(
     robots = _robots_in(robots, options) if robots is not None else None
     start, end = _period(options, events.values(), hours)
     years = ((end - start).days + 1) / DAYS_PER_YEAR
-    context = _Context(store, hours, robots, years, start, end)
+    context = _Context(hours, robots, years, start, end, _read_catalog(store.data))
     measures = [m for name, frame in events.items() for m in _log_measures(context, name, frame)]
     if hours is not None:
         all_events = pl.concat(list(events.values()), how="diagonal") if events else None
@@ -124,13 +124,22 @@ def find_candidates(
 
 
 @dataclass(frozen=True)
+class _Catalog:
+    """The staged catalog items (``sys_id``, ``name``) and orders (``number``, ``cat_item``)
+    of every source, which name the processes of logs that do not carry them."""
+
+    items: pl.DataFrame | None
+    orders: pl.DataFrame | None
+
+
+@dataclass(frozen=True)
 class _Context:
-    store: LogStore
     hours: pl.DataFrame | None
     robots: pl.DataFrame | None
     years: float
     start: dt.date
     end: dt.date
+    catalog: _Catalog
 
 
 def _log_names(store: LogStore, wanted: Sequence[str]) -> list[str]:
@@ -197,9 +206,9 @@ def _period(
     lasts: list[dt.date] = []
     for frame in events:
         if frame.height:
-            starts = frame.group_by(CASE).agg(pl.col(TIMESTAMP).min())[TIMESTAMP]
-            firsts.append(starts.min().date())  # type: ignore[union-attr]
-            lasts.append(starts.max().date())  # type: ignore[union-attr]
+            starts = compute_case_starts(frame)["day"]
+            firsts.append(starts.min())  # type: ignore[arg-type]
+            lasts.append(starts.max())  # type: ignore[arg-type]
     if hours is not None and hours.height:
         firsts.append(hours["date"].min())  # type: ignore[arg-type]
         lasts.append(hours["date"].max())  # type: ignore[arg-type]
@@ -215,69 +224,44 @@ def _period(
 # -- processes of the event logs -------------------------------------------------------------------
 
 
-def find_case_groups(store: LogStore, events: pl.DataFrame) -> tuple[pl.DataFrame, str]:
-    """One row per case: ``case_id``, ``group`` (the process it belongs to), and how the group
-    was found: a case attribute, the staged ServiceNow catalog item, or the whole log."""
-    cases = events.group_by(CASE, maintain_order=True).agg(
-        *(
-            pl.col(c).drop_nulls().first().cast(pl.String)
-            for c in GROUP_COLUMNS
-            if c in events.columns
-        )
+def _read_catalog(data: DataFolder) -> _Catalog:
+    items = _read_staged_everywhere(data, "sc_cat_item", key="sys_id", columns=["name"])
+    orders = _read_staged_everywhere(data, "sc_req_item", key="number", columns=["cat_item"])
+    return _Catalog(items, orders)
+
+
+def _read_staged_everywhere(
+    data: DataFolder, table: str, *, key: str, columns: list[str]
+) -> pl.DataFrame | None:
+    """``key`` and ``columns`` of the staged ``table`` of every source that has one, one row
+    per key (the first source, by name, wins)."""
+    sources = (
+        sorted(p.name for p in data.intermediate().iterdir())
+        if data.intermediate().is_dir()
+        else []
     )
-    staged = _staged_catalog_items(store.data_dir)
-    for column in GROUP_COLUMNS:
-        if column not in cases.columns:
-            continue
-        named = cases.select(CASE, pl.col(column).alias("group"))
-        if column == "case:cat_item" and staged is not None:
-            named = named.join(staged, left_on="group", right_on="sys_id", how="left").select(
-                CASE, pl.coalesce("name", "group").alias("group")
-            )
-        return named.with_columns(pl.col("group").fill_null("(none)")), column
-    if staged is not None:
-        items = _staged_items_of_cases(store.data_dir, staged)
-        if items is not None:
-            joined = cases.select(CASE).join(items, on=CASE, how="left")
-            if joined["group"].null_count() < joined.height:
-                return joined.with_columns(pl.col("group").fill_null("(none)")), "catalog item"
-    return cases.select(CASE, pl.lit("(all cases)").alias("group")), "log"
-
-
-def _staged_catalog_items(data_dir: Path) -> pl.DataFrame | None:
-    """``sys_id`` -> ``name`` of every staged ``sc_cat_item`` table, any source."""
-    found = sorted((data_dir / "02_intermediate").glob("*/sc_cat_item.parquet"))
+    found = [data.staged_table(s, table) for s in sources if data.staged_table(s, table).exists()]
     if not found:
         return None
-    frames = [pl.read_parquet(p, columns=["sys_id", "name"]) for p in found]
-    return pl.concat(frames).unique("sys_id", keep="first")
-
-
-def _staged_items_of_cases(data_dir: Path, items: pl.DataFrame) -> pl.DataFrame | None:
-    """``case_id`` (the RITM number) -> catalog item name from the staged ``sc_req_item``."""
-    found = sorted((data_dir / "02_intermediate").glob("*/sc_req_item.parquet"))
-    if not found:
-        return None
-    frames = [pl.read_parquet(p, columns=["number", "cat_item"]) for p in found]
-    ritm = pl.concat(frames).unique("number", keep="first")
-    return ritm.join(items, left_on="cat_item", right_on="sys_id", how="left").select(
-        pl.col("number").alias(CASE), pl.coalesce("name", "cat_item").alias("group")
-    )
+    frames = [pl.read_parquet(path, columns=[key, *columns]) for path in found]
+    return pl.concat(frames).unique(key, keep="first", maintain_order=True)
 
 
 def _log_measures(context: _Context, name: str, events: pl.DataFrame) -> list[ProcessMeasures]:
     if not events.height:
         return []
-    groups, how = find_case_groups(context.store, events)
+    groups = find_case_groups(
+        events, catalog_items=context.catalog.items, ordered_items=context.catalog.orders
+    )
     measures = []
-    for (group,), members in groups.group_by("group", maintain_order=True):
+    for (group,), members in groups.cases.group_by("group", maintain_order=True):
         ids = members[CASE]
         part = events.filter(pl.col(CASE).is_in(ids.implode()))
         measures.append(
             _measure_cases(
                 context,
                 candidate_id=f"{name}:{group}",
-                label=str(group) if how != "log" else name,
+                label=str(group) if groups.found_by != "log" else name,
                 source=name,
                 level="process",
                 events=part,
@@ -302,10 +286,11 @@ def _measure_cases(
     # no time registration at all, so it never outranks hours people actually registered.
     mined = context.hours is None
     basis: HoursBasis = "registered" if registered > 0 else "mined" if mined else "none"
-    hours = registered if registered > 0 else _mined_hours(events) if mined else 0.0
-    firsts = events.group_by(CASE).agg(pl.col(TIMESTAMP).min().dt.date().alias("day"))
-    starts = firsts["day"]
-    shape = _shape(events)
+    hours = (
+        registered if registered > 0 else compute_pickup_to_close_hours(events) if mined else 0.0
+    )
+    firsts = compute_case_starts(events)
+    shape = compute_process_shape(events)
     return ProcessMeasures(
         candidate_id=candidate_id,
         label=label,
@@ -315,7 +300,7 @@ def _measure_cases(
         years=context.years,
         handling_hours=hours,
         hours_basis=basis if hours > 0 else "none",
-        monthly_cv=_monthly_cv(starts, pl.repeat(1.0, starts.len(), eager=True), context),
+        monthly_cv=compute_monthly_cv(firsts["day"], start=context.start, end=context.end),
         automated=_automated(context.robots, firsts.rename({CASE: "reference"})),
         standardisation=shape.standardisation,
         variant_entropy=shape.variant_entropy,
@@ -325,93 +310,11 @@ def _measure_cases(
     )
 
 
-@dataclass(frozen=True)
-class _Shape:
-    """How cases run: None where no case was linked."""
-
-    standardisation: float | None = None
-    variant_entropy: float | None = None
-    branching: float | None = None
-    exception_rate: float | None = None
-    rework_rate: float | None = None
-
-
-def _shape(events: pl.DataFrame) -> _Shape:
-    """Standardisation, branching, variant entropy, exception and rework rates of cases."""
-    if not events.height:
-        return _Shape()
-    variants = compute_variants(events)
-    counts = variants["cases"].to_list()
-    ends = events.group_by(CASE, maintain_order=True).agg(pl.col(ACTIVITY).last().cast(pl.String))
-    usual_end_share = ends[ACTIVITY].value_counts(sort=True)["count"][0] / ends.height
-    rework = compute_rework(events, level="case")
-    rework_rate = rework["has_rework"].cast(pl.Float64).sum() / rework.height
-    return _Shape(
-        standardisation=sum(counts[:TOP_VARIANTS]) / sum(counts),
-        variant_entropy=compute_variant_entropy(counts),
-        branching=_branching(events),
-        exception_rate=1.0 - usual_end_share,
-        rework_rate=float(rework_rate),
-    )
-
-
-def _branching(events: pl.DataFrame) -> float:
-    """Distinct next activities per activity, weighted by how often each activity is left."""
-    dfg = discover_dfg(events)
-    if not dfg.height:
-        return 1.0
-    per_source = dfg.group_by("source").agg(
-        pl.col("frequency").sum().alias("out"), pl.len().alias("next")
-    )
-    weighted = float((per_source["out"] * per_source["next"]).sum())
-    return max(weighted / float(per_source["out"].sum()), 1.0)
-
-
 def _registered_hours(hours: pl.DataFrame | None, references: pl.Series) -> float:
     if hours is None:
         return 0.0
     linked = hours.filter(pl.col("case_reference").is_in(references.implode()))
     return float(linked["hours"].sum())
-
-
-def _mined_hours(events: pl.DataFrame) -> float:
-    """Office time from pickup (a case's second event) to close (its last), summed, hours."""
-    spans = (
-        events.group_by(CASE)
-        .agg(pl.col(TIMESTAMP).sort().alias("t"))
-        .filter(pl.col("t").list.len() > 1)
-        .select(pl.col("t").list.get(1).alias("pickup"), pl.col("t").list.last().alias("close"))
-    )
-    if not spans.height:
-        return 0.0
-    seconds = spans.select(compute_working_duration_s(pl.col("pickup"), pl.col("close")))
-    return float(seconds.to_series().clip(lower_bound=0).sum()) / 3600.0
-
-
-def _monthly_cv(days: pl.Series, weights: pl.Series, context: _Context) -> float | None:
-    """Coefficient of variation of the monthly totals, over every month of the period."""
-    months = _months(context.start, context.end)
-    if len(months) < 2:
-        return None
-    totals = dict.fromkeys(months, 0.0)
-    frame = pl.DataFrame({"month": days.dt.strftime("%Y-%m"), "w": weights})
-    for month, total in frame.group_by("month").agg(pl.col("w").sum()).iter_rows():
-        if month in totals:
-            totals[month] += float(total)
-    values = list(totals.values())
-    mean = sum(values) / len(values)
-    if mean == 0:
-        return None
-    variance = sum((v - mean) ** 2 for v in values) / len(values)
-    return math.sqrt(variance) / mean
-
-
-def _months(start: dt.date, end: dt.date) -> list[str]:
-    months, year, month = [], start.year, start.month
-    while (year, month) <= (end.year, end.month):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
 
 
 def _automated(
@@ -461,7 +364,7 @@ def _activity_measures(
             if events is not None
             else pl.DataFrame()
         )
-        shape = _shape(linked)
+        shape = compute_process_shape(linked)
         volume = references.len() if references.len() else rows.height
         measures.append(
             ProcessMeasures(
@@ -473,7 +376,12 @@ def _activity_measures(
                 years=context.years,
                 handling_hours=float(rows["hours"].sum()),
                 hours_basis="registered",
-                monthly_cv=_monthly_cv(rows["date"], rows["hours"].cast(pl.Float64), context),
+                monthly_cv=compute_monthly_cv(
+                    rows["date"],
+                    start=context.start,
+                    end=context.end,
+                    weights=rows["hours"].cast(pl.Float64),
+                ),
                 automated=_automated(context.robots, _first_days(rows), all_runs=True),
                 standardisation=shape.standardisation,
                 variant_entropy=shape.variant_entropy,

@@ -12,13 +12,17 @@ Metrics:
   a permutation p-value below ``threshold`` (default 0.05).
 - ``devops_practice``: in every service area at most ``threshold`` % (default 10) of the
   Features and Stories break a SAFe rule (Feature without an Epic parent, closed without ever
-  being Active, iteration at the project root).
+  being Active, iteration at the project root), read from the staged Azure DevOps tables
+  (``mining.compute_devops_rule_rates``).
 - ``integration_use``: the ServiceNow-to-Azure DevOps integration carries the orders: in the
   last month up to the deadline with any order linked to a DevOps item, at least ``threshold``
   % (default 90) of the linked orders were linked by the integration (its Hyperlink by sys_id
   or the item's ``correlation_id``), not by a link pasted by hand with the RITM number. The
   evidence gives the first month the integration linked an order and, for the last
-  ``USAGE_MONTHS`` months (Copenhagen months), the share and the median time from order to item.
+  ``USAGE_MONTHS`` months (Copenhagen months), the share and the median time from order to item
+  (``mining.compute_integration_share``).
+
+Every input file is where the data folder (models/datafolder.py) says it is.
 """
 
 from __future__ import annotations
@@ -26,11 +30,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import polars as pl
 
-from mining import compare_periods
+from extractors.azure_devops import SOURCE as AZURE_DEVOPS
+from mining import compare_periods, compute_devops_rule_rates, compute_integration_share
 from models.benefits import METHODS
 from models.business_case import FollowUpTarget
 from models.followup import (
@@ -45,16 +49,11 @@ from models.followup import (
     parse_deadline,
 )
 from models.realisation import CaseRealisation, SolutionRealisation
-from models.schema import CASE
-from models.store import PRIMARY
-from services.benefits import CaseInputs, StoredData, measure_case, select_cases
-from services.ingestion.landscape import LINKS_FOLDER
+from services.benefits import CaseInputs, StoredData, measure_case
 
 USAGE_MONTHS = 3
 METHOD_KEYS: frozenset[str] = frozenset(METHODS)
-ADO_FOLDER = Path("02_intermediate") / "azure-devops"
-RUNS = Path(PRIMARY) / "robots" / "runs.parquet"
-
+DEVOPS_TABLES = ("workitems", "revisions")
 
 _DEFAULTS = {
     "realised_savings": 90.0,
@@ -62,12 +61,6 @@ _DEFAULTS = {
     "devops_practice": 10.0,
     "integration_use": 90.0,
 }
-ORDER_LINKS = LINKS_FOLDER / "order_links.parquet"
-# The marks the integration writes (models/landscape_links.py): a Hyperlink by sys_id and the
-# item's correlation_id; a link by RITM number alone was pasted by hand.
-INTEGRATION_MARKS = ("hyperlink_sys_id", "correlation_id")
-# Months of orders are Copenhagen months, as KIT reads them.
-LOCAL_ZONE = "Europe/Copenhagen"
 
 
 @dataclass(frozen=True)
@@ -89,7 +82,7 @@ class _Context:
 
 def evaluate_followup(inputs: CaseInputs, *, as_of: dt.date) -> FollowUpReport:
     """Measure the case and read every follow-up row's metric."""
-    data = StoredData(inputs.data_dir, inputs.bindings.robot_accounts)
+    data = StoredData(inputs.data, inputs.bindings.robot_accounts)
     realisation = measure_case(inputs, data=data)
     context = _Context(inputs, data, realisation, as_of)
     statuses = tuple(
@@ -170,7 +163,7 @@ def _usage_by_month(context: _Context, process: str, mine: pl.DataFrame) -> pl.D
     by_month = mine.group_by(pl.col("start").dt.truncate("1mo").dt.date().alias("month")).agg(
         pl.len().alias("transactions")
     )
-    runs_path = context.inputs.data_dir / RUNS
+    runs_path = context.inputs.data.robot_runs()
     users = pl.DataFrame(schema={"month": pl.Date, "users": pl.UInt32})
     if runs_path.exists():
         users = (
@@ -236,8 +229,7 @@ def _handovers(context: _Context, binding: TargetBinding, deadline: dt.date | No
     selector = solution.work
     if selector is None or not context.data.has_work(selector):
         return _no_data("evidence.no_orders")
-    cases = select_cases(context.data, selector)
-    events = context.data.events(selector.table).filter(pl.col(CASE).is_in(cases[CASE].implode()))
+    events = context.data.work_events(selector)
     result = compare_periods(events, at=solution.go_live, measure="handovers")
     threshold = binding.threshold or _DEFAULTS["handovers_per_case"]
     fact = Fact(
@@ -255,12 +247,11 @@ def _handovers(context: _Context, binding: TargetBinding, deadline: dt.date | No
 
 
 def _devops(context: _Context, binding: TargetBinding, deadline: dt.date | None) -> Reading:
-    folder = context.inputs.data_dir / ADO_FOLDER
-    if not (folder / "workitems.parquet").exists() or not (folder / "revisions.parquet").exists():
+    paths = [context.inputs.data.staged_table(AZURE_DEVOPS, table) for table in DEVOPS_TABLES]
+    if not all(path.exists() for path in paths):
         return _no_data("evidence.no_devops")
-    rates = devops_rule_rates(
-        pl.read_parquet(folder / "workitems.parquet"), pl.read_parquet(folder / "revisions.parquet")
-    )
+    workitems, revisions = (pl.read_parquet(path) for path in paths)
+    rates = compute_devops_rule_rates(workitems, revisions)
     threshold = binding.threshold or _DEFAULTS["devops_practice"]
     above = rates.filter(pl.col("breaking_pct") > threshold)
     evidence = tuple(
@@ -270,40 +261,12 @@ def _devops(context: _Context, binding: TargetBinding, deadline: dt.date | None)
     return Reading(above.is_empty(), above.is_empty(), evidence)
 
 
-def devops_rule_rates(workitems: pl.DataFrame, revisions: pl.DataFrame) -> pl.DataFrame:
-    """Per service area (last segment of the area path): Features and Stories, and the share
-    breaking at least one SAFe rule, in percent."""
-    planned = workitems.filter(pl.col("work_item_type").is_in(["Feature", "User Story"]))
-    never_active = (
-        revisions.group_by("id")
-        .agg(
-            (pl.col("state") == "Closed").any().alias("closed"),
-            (pl.col("state") == "Active").any().alias("active"),
-        )
-        .filter(pl.col("closed") & ~pl.col("active"))
-        .select("id", pl.lit(True).alias("closed_without_active"))
-    )
-    flagged = planned.join(never_active, on="id", how="left").with_columns(
-        (
-            ((pl.col("work_item_type") == "Feature") & pl.col("parent").is_null())
-            | pl.col("closed_without_active").fill_null(False)
-            | (~pl.col("iteration_path").str.contains("\\", literal=True))
-        ).alias("breaks"),
-        pl.col("area_path").str.split("\\").list.last().alias("service_area"),
-    )
-    return (
-        flagged.group_by("service_area")
-        .agg(pl.len().alias("items"), (pl.col("breaks").mean() * 100).alias("breaking_pct"))
-        .sort("service_area")
-    )
-
-
 def _integration(context: _Context, binding: TargetBinding, deadline: dt.date | None) -> Reading:
-    path = context.inputs.data_dir / ORDER_LINKS
+    path = context.inputs.data.order_links()
     if not path.exists():
         return _no_data("evidence.no_links")
     end = _window_end(context, deadline)
-    months = integration_by_month(pl.read_parquet(path), end)
+    months = compute_integration_share(pl.read_parquet(path), until=end)
     if months.is_empty():
         return Reading(False, False, (Fact("evidence.no_linked_orders", {"date": end}),))
     threshold = binding.threshold or _DEFAULTS["integration_use"]
@@ -329,30 +292,6 @@ def _integration(context: _Context, binding: TargetBinding, deadline: dt.date | 
     )
     reached = float(months["integrated_pct"][-1]) >= threshold
     return Reading(reached, reached, evidence)
-
-
-def integration_by_month(links: pl.DataFrame, end: dt.date) -> pl.DataFrame:
-    """Per month of the order (up to ``end``): orders linked to DevOps, those linked by the
-    integration, their share in percent and the median seconds from order to work item."""
-    return (
-        links.with_columns(day=pl.col("opened_at").dt.convert_time_zone(LOCAL_ZONE).dt.date())
-        .filter(pl.col("day") <= end)
-        .with_columns(
-            pl.col("day").dt.truncate("1mo").alias("month"),
-            pl.any_horizontal(
-                pl.col("linked_by").str.contains(mark, literal=True) for mark in INTEGRATION_MARKS
-            ).alias("integrated"),
-        )
-        .group_by("month")
-        .agg(
-            pl.col("item_number").n_unique().alias("orders"),
-            pl.col("item_number").filter("integrated").n_unique().alias("integrated"),
-            pl.col("lag_s").median().alias("median_lag_s"),
-        )
-        .with_columns((pl.col("integrated") / pl.col("orders") * 100).alias("integrated_pct"))
-        .select("month", "orders", "integrated", "integrated_pct", "median_lag_s")
-        .sort("month")
-    )
 
 
 _METRICS: dict[str, Callable[[_Context, TargetBinding, dt.date | None], Reading]] = {

@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from mining import compute_devops_rule_rates, compute_integration_share
 from models.benefits import (
     Baseline,
     Estimate,
@@ -25,7 +26,6 @@ from models.errors import InputError
 from models.followup import Reading, decide_status, parse_deadline, read_bindings
 from models.realisation import expected_hours, realise_case, realise_solution
 from services.benefits import load_case_inputs
-from services.followup import devops_rule_rates, integration_by_month
 
 CASES = Path(__file__).resolve().parent.parent / "data" / "business_cases"
 GO_LIVE = dt.datetime(2024, 10, 1, tzinfo=dt.UTC)
@@ -300,7 +300,7 @@ def test_devops_rules_count_items_breaking_any_rule_per_service_area() -> None:
     revisions = pl.DataFrame(
         {"id": [4, 4, 2, 2, 2], "state": ["New", "Closed", "New", "Active", "Closed"]}
     )
-    rates = devops_rule_rates(workitems, revisions)
+    rates = compute_devops_rule_rates(workitems, revisions)
     # Drift: 1 has no Epic parent, 3 sits at the root; 2 is fine. Sikkerhed: 4 skipped Active.
     assert rates.rows() == [("Drift", 3, pytest.approx(200 / 3)), ("Sikkerhed", 1, 100.0)]
 
@@ -327,7 +327,7 @@ def test_integration_use_is_the_monthly_share_of_orders_linked_by_the_integratio
     # R3 has two work items: one order, two lags (the median is over links). R5 is after the
     # end date. R6 (a Hyperlink by sys_id, which the integration writes) was opened at 00:30 on
     # 1 November in Copenhagen: a November order.
-    months = integration_by_month(links, dt.date(2023, 12, 31))
+    months = compute_integration_share(links, until=dt.date(2023, 12, 31))
     assert months.rows() == [
         (dt.date(2023, 10, 1), 1, 0, 0.0, 360_000.0),
         (dt.date(2023, 11, 1), 4, 3, 75.0, 240.0),

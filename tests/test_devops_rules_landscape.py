@@ -1,11 +1,14 @@
 """The example SAFe rules (docs/examples/rules.yaml) on the extracted Azure DevOps log of the
-simulated landscape find exactly the misuse the manifest planted, per service area."""
+simulated landscape find exactly the misuse the manifest planted, per service area; the
+follow-up's rule rates on the staged tables agree with them there."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from mining import check_rules, read_rules, summarize_rule_results
+import polars as pl
+
+from mining import check_rules, compute_devops_rule_rates, read_rules, summarize_rule_results
 from models.store import LogStore
 from tests.conftest import KitLandscape
 
@@ -39,3 +42,31 @@ def test_the_safe_rules_find_the_planted_misuse_per_service_area(
             if unit in area_of
         }
         assert found == {area: counts[broken] for area, counts in planted.items()}, rule
+
+
+def test_the_follow_up_rule_rates_agree_with_the_rules_file_on_the_landscape(
+    kit_landscape: KitLandscape,
+) -> None:
+    """The two read the rules a little differently (mining/devops_practice.py says how); on
+    the landscape's planted misuse they must give the same share per service area."""
+    store = LogStore(kit_landscape.data_dir)
+    workitems, revisions = (
+        pl.read_parquet(store.data.staged_table("azure-devops", table))
+        for table in ("workitems", "revisions")
+    )
+    rates = compute_devops_rule_rates(workitems, revisions)
+    rules = tuple(r for r in read_rules(RULES) if r.id in PLANTED)
+    results = check_rules(store.read("azure-devops"), rules)
+    breaking = results.filter("applies").group_by("case_id").agg((~pl.col("passed")).any())
+    planned = workitems.filter(pl.col("work_item_type").is_in(["Feature", "User Story"])).select(
+        pl.col("id").cast(pl.String).alias("case_id"),
+        pl.col("area_path").str.split("\\").list.last().alias("service_area"),
+    )
+    by_rules = (
+        planned.join(breaking, on="case_id", how="left")
+        .group_by("service_area")
+        .agg(pl.len().alias("items"), (pl.col("passed").fill_null(False).mean() * 100))
+        .sort("service_area")
+    )
+    assert rates.rows() == by_rules.rows()
+    assert (rates["breaking_pct"] > 0).any()  # the landscape plants misuse
