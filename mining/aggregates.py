@@ -26,7 +26,6 @@ import hashlib
 import os
 import re
 import threading
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -34,7 +33,7 @@ from typing import Literal
 
 import polars as pl
 
-from models.store import EVENTS_TABLE, PRIMARY
+from models.datafolder import DataFolder, default_database_url, partial_file
 
 AggregateKind = Literal["dfg", "variants"]
 AGGREGATE_KINDS: tuple[AggregateKind, ...] = ("dfg", "variants")
@@ -62,10 +61,17 @@ def find_stored_events_file(events: pl.LazyFrame | pl.DataFrame) -> Path | None:
     if found is None:
         return None
     path = Path(found["path"]).resolve()
-    # Only a stored log (<data>/03_primary/<name>/events.parquet) gets files written beside it:
-    # a scan of the user's own Parquet file is computed and never leaves files next to it.
-    stored = path.name == f"{EVENTS_TABLE}.parquet" and path.parent.parent.name == PRIMARY
-    return path if stored else None
+    return path if _is_stored_log_table(path) else None
+
+
+def _is_stored_log_table(path: Path) -> bool:
+    """Only a stored log (``<data>/03_primary/<name>/events.parquet``, by the data folder's own
+    rule) gets files written beside it: a scan of the user's own Parquet file, or of a source's
+    table, is computed and never leaves files next to it."""
+    if len(path.parents) < 3:
+        return False
+    root = path.parents[2]  # the data folder the file would be a stored log's table of
+    return DataFolder(root, default_database_url(root)).is_stored_log_table(path)
 
 
 # The unoptimised plan of a bare Parquet scan, as polars prints it; anything else (a filter,
@@ -143,7 +149,7 @@ def write_aggregate(
     reader sees the old file or the new one, never half of one. False when the folder cannot be
     written (a read-only store): the figures were computed anyway."""
     target = aggregate_path(events_path, kind)
-    partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    partial = partial_file(target)  # a killed writer's is removed at the next start
     try:
         table.write_parquet(partial, metadata={VERSION_KEY: version}, statistics=False)
         partial.replace(target)

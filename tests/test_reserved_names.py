@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
+from mining import discover_dfg
 from models.datafolder import RESERVED_LOG_NAMES
 from models.errors import InputError
 
@@ -61,3 +63,19 @@ def test_export_and_delete_of_a_source_folders_name_are_refused(
         assert RESERVED in message
     assert not out.exists()
     assert _contents(data_dir / "03_primary" / "robots") == before
+
+
+def test_a_scan_of_a_source_table_named_like_a_log_leaves_no_aggregate_beside_it(
+    data_dir: Path,
+) -> None:
+    # A stored log is <data>/03_primary/<log>/events.parquet by the data folder's rule: a table
+    # of the same name in a source's folder is not one, so no aggregate is written into it.
+    folder = data_dir / "03_primary" / "robots"
+    folder.mkdir(parents=True)
+    table = folder / "events.parquet"
+    pl.DataFrame(
+        {"case_id": ["c1", "c1"], "activity": ["A", "B"], "timestamp": [1, 2]},
+        schema_overrides={"activity": pl.Categorical, "timestamp": pl.Datetime("us", "UTC")},
+    ).write_parquet(table)
+    assert discover_dfg(pl.scan_parquet(table)).height == 1
+    assert sorted(p.name for p in folder.iterdir()) == ["events.parquet"]
