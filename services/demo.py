@@ -19,14 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from extractors.files import ColumnMapping, ReadOptions
+from models.datafolder import DataFolder
 from models.errors import InputError
 from models.store import LogStore
 from services.imports import ImportReport, import_log
-from services.ingestion.landscape import LandscapeReport, build_landscape
+from services.ingestion.landscape import SERVICENOW, LandscapeReport, build_landscape
 from simulator import SimulationSummary, simulate
 
 __all__ = [
-    "MANIFEST_PATH",
     "DemoLog",
     "LandscapeDemoReport",
     "SimulationSummary",
@@ -34,9 +34,6 @@ __all__ = [
     "load_demo_logs",
     "write_simulated_landscape",
 ]
-
-MANIFEST_PATH = Path("landscape") / "manifest.json"
-RAW_SERVICENOW = Path("01_raw") / "servicenow"
 
 
 @dataclass(frozen=True)
@@ -130,18 +127,18 @@ def load_demo_landscape(
 ) -> LandscapeDemoReport:
     """Simulate KIT outside the data folder, extract every source into ``store``, keep the
     manifest, delete the simulated exports. ``step`` names each step, ``say`` gives messages."""
-    _check_same_landscape(store.data_dir, seed=seed, scale=scale, start=start, end=end)
+    _check_same_landscape(store.data, seed=seed, scale=scale, start=start, end=end)
     seconds: dict[str, float] = {}
     folder = Path(tempfile.mkdtemp(prefix="kitflow-landscape-"))
     try:
-        _check_outside(folder, store.data_dir)
+        _check_outside(folder, store.data)
         began = time.perf_counter()
         step(f"Simulating KIT (seed {seed}, scale {scale}, {start} to {end})")
         simulate(folder, seed=seed, scale=scale, start=start, end=end)
         seconds["simulate"] = time.perf_counter() - began
         landscape = build_landscape(store, folder, say=say, step=step)
         seconds.update(landscape.seconds)
-        manifest = store.data_dir / MANIFEST_PATH
+        manifest = store.data.manifest()
         manifest.parent.mkdir(parents=True, exist_ok=True)
         # The manifest holds the planted effects, counts and service areas, no person.
         document = json.loads((folder / "manifest.json").read_text("utf-8"))
@@ -151,15 +148,17 @@ def load_demo_landscape(
     return LandscapeDemoReport(seconds, landscape, manifest)
 
 
-def _check_same_landscape(data_dir: Path, *, seed: int, scale: float, start: str, end: str) -> None:
+def _check_same_landscape(
+    data: DataFolder, *, seed: int, scale: float, start: str, end: str
+) -> None:
     """Refuse to extract a different landscape on top of one extracted already.
 
     The extractors keep each stream's bookmark, so the records of a second landscape that lie
     before the first one's bookmarks would be skipped and the two would mix.
     """
-    if not (data_dir / RAW_SERVICENOW).is_dir():
+    if not data.raw(SERVICENOW).is_dir():
         return
-    stored = data_dir / MANIFEST_PATH
+    stored = data.manifest()
     generator = json.loads(stored.read_text("utf-8"))["generator"] if stored.exists() else None
     wanted = {
         "seed": seed,
@@ -175,17 +174,17 @@ def _check_same_landscape(data_dir: Path, *, seed: int, scale: float, start: str
         else f"the landscape of seed {generator['seed']}, scale {generator['scale']}"
     )
     raise InputError(
-        f"the data folder {data_dir} holds {held}; extracting another one on top would mix "
+        f"the data folder {data.root} holds {held}; extracting another one on top would mix "
         "the two (the extractors continue from their bookmarks). Use an empty data folder "
         "(KITFLOW_DATA_DIR=/path/to/new/folder kitflow demo ...) or delete this one first."
     )
 
 
-def _check_outside(folder: Path, data_dir: Path) -> None:
+def _check_outside(folder: Path, data: DataFolder) -> None:
     # The simulated exports carry names in clear: they must never land under the data folder.
-    if folder.resolve().is_relative_to(data_dir.resolve()):
+    if data.contains(folder):
         raise InputError(
-            f"the temporary folder {folder} lies inside the data folder {data_dir}: set TMPDIR "
+            f"the temporary folder {folder} lies inside the data folder {data.root}: set TMPDIR "
             "to a folder outside it."
         )
 
