@@ -1,177 +1,237 @@
-"""``kitflow extract servicenow`` and ``kitflow sources``: registered on the main CLI by
-``register(cli)``."""
+"""``kitflow extract servicenow|azure-devops|time|robots`` and ``kitflow sources``: registered
+on the main CLI by ``register(cli)``.
+
+The four extract commands are built once, from one shape: the same flags (``--config FILE``,
+``--export PATH``, ``--rebuild``, ``--name``, ``--replace``, ``--json``) with the same rule for
+combining them (``services.ingestion.choose_mode``), plus a source's own few options; one
+progress spinner and one printer of the one report.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import inspect
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from app.cli_extract_azure_devops import register as register_azure_devops
-from app.cli_landscape import print_pages_report
-from app.console import err, out, print_json
+from app.console import err, out, print_json, progress_task
 from app.formatting import format_datetime, format_int
-from models.errors import KitflowError
 from models.extraction import StreamStatus
 from models.store import LogStore
-from services.ingestion.azure_devops import PageCallback
-from services.ingestion.landscape import import_servicenow_pages
-from services.ingestion.servicenow import (
-    ServiceNowReport,
-    extract_servicenow,
-    extraction_catalog,
-    import_servicenow_export,
-    read_config,
-    rebuild_servicenow,
+from services.ingestion import (
+    AzureDevOpsSource,
+    IngestionReport,
+    Mode,
+    PageCallback,
+    RobotsSource,
+    ServiceNowSource,
+    SourceSpec,
+    TimeSource,
+    choose_mode,
+    ingest,
+    ingestion_json,
 )
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+Maker = Callable[..., SourceSpec[Any]]
+
+
+@dataclass(frozen=True)
+class ExtractCommand:
+    """One ``kitflow extract <name>``: its help, what its --config and --export take, its own
+    options (``inspect.Parameter``s) and how they make the source's declaration."""
+
+    name: str
+    help: str
+    config_help: str
+    export_help: str
+    make_source: Maker
+    options: tuple[inspect.Parameter, ...] = ()
+
+
+def _option(name: str, kind: Any, default: Any, help_text: str) -> inspect.Parameter:
+    return inspect.Parameter(
+        name,
+        inspect.Parameter.KEYWORD_ONLY,
+        default=default,
+        annotation=Annotated[kind, typer.Option(help=help_text)],
+    )
+
+
+COMMANDS = (
+    ExtractCommand(
+        "servicenow",
+        "Extract from the ServiceNow Table API (--config), read an export (--export), or "
+        "rebuild the log from the stored raw pages (--rebuild).",
+        "YAML or TOML file: base_url, tables, event_log_table, page_size, auth.",
+        "A Table API .json or list-export .csv/.zip file (builds the log --name), or a folder "
+        "of saved Table API pages <table>/page-NNNNN.json (builds servicenow-incidents and "
+        "servicenow-orders).",
+        ServiceNowSource,
+        (
+            _option("timezone", str, "Europe/Copenhagen",
+                    "Time zone of a list export's local times (IANA name)."),
+            _option("table", str, "incident", "Table of a .json export."),
+        ),
+    ),
+    ExtractCommand(
+        "azure-devops",
+        "Extract work item history from the Azure DevOps REST API (--config), import saved "
+        "batches (--export), or rebuild from the stored raw batches (--rebuild).",
+        "YAML or TOML file: organisation_url, project, pat_env or pat_file, batch_size.",
+        "Saved batches: a folder (or .zip) holding azure-devops/<stream>/batch-N.json.",
+        AzureDevOpsSource,
+    ),
+    ExtractCommand(
+        "time",
+        "Read time-registration exports (--export) into the hours table, or rebuild it from the "
+        "data folder (--rebuild); --servicenow adds the time cards of a ServiceNow extraction.",
+        "Not used: time registration has no API and no settings.",
+        "A .csv/.xlsx export, or a folder of them (repeatable).",
+        TimeSource,
+        (
+            _option("servicenow", bool, False,
+                    "Also map the time_card pages of a ServiceNow extraction (remembered)."),
+        ),
+    ),
+    ExtractCommand(
+        "robots",
+        "Extract robot runs (kørselsdata) from UiPath and Power Automate (--config), import an "
+        "export (--export), or rebuild runs and transactions from the raw pages (--rebuild).",
+        "YAML or TOML file: uipath, power_automate, queue_processes.",
+        "A folder of saved OData pages (uipath/…, power-automate/…), or a robot .csv file.",
+        RobotsSource,
+    ),
+)  # fmt: skip
+
+
+def _shared_options(command: ExtractCommand) -> list[inspect.Parameter]:
+    """The flags every extract command has, the same way."""
+    return [
+        _option("config", Path | None, None, command.config_help),
+        _option("export", list[Path] | None, None, command.export_help),
+        _option("rebuild", bool, False, "Rebuild from the data folder alone; fetch nothing."),
+        _option("name", str | None, None,
+                "Name of the event log to build (sources that build one log)."),
+        _option("replace", bool, False,
+                "Let the log replace a stored log of that name from elsewhere."),
+        inspect.Parameter("as_json", inspect.Parameter.KEYWORD_ONLY, default=False,
+                          annotation=JsonFlag),
+    ]  # fmt: skip
+
+
+def _callback(command: ExtractCommand) -> Callable[..., None]:
+    """The typer callback of ``command``: its signature is built from the shared options and
+    the source's own, so every extract command has the same flags, declared once."""
+
+    def extract(**values: Any) -> None:
+        shared = {key: values.pop(key) for key in ("config", "export", "rebuild", "name",
+                                                    "replace", "as_json")}  # fmt: skip
+        run_extract(command.make_source(**values), **shared)
+
+    extract.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [*_shared_options(command), *command.options]
+    )
+    extract.__doc__ = command.help
+    return extract
 
 
 def register(cli: typer.Typer) -> None:
-    """Add ``extract servicenow``, ``extract time``, ``extract robots`` and ``sources``."""
-    from app.cli_extract_robots import robots_command  # noqa: PLC0415 - kept local to register
-    from app.cli_extract_time import time_command  # noqa: PLC0415
-
+    """Add ``extract servicenow|azure-devops|time|robots`` and ``sources``."""
     extract_cli = typer.Typer(help="Extract event data from a source system.", no_args_is_help=True)
-    extract_cli.command("servicenow")(servicenow_command)
-    extract_cli.command("time")(time_command)
-    extract_cli.command("robots")(robots_command)
-    register_azure_devops(extract_cli)
+    for command in COMMANDS:
+        extract_cli.command(command.name)(_callback(command))
     cli.add_typer(extract_cli, name="extract")
     cli.command("sources")(sources_command)
+
+
+def run_extract(
+    source: SourceSpec[Any],
+    *,
+    config: Path | None,
+    export: list[Path] | None,
+    rebuild: bool,
+    name: str | None,
+    replace: bool,
+    as_json: bool,
+) -> None:
+    """One extraction of ``source``, with a spinner on stderr, then its report."""
+    exports = tuple(export or ())
+    mode = choose_mode(source.info, config=config is not None, exports=exports, rebuild=rebuild)
+    with _progress(_title(source, mode, exports)) as on_page:
+        report = ingest(
+            LogStore(), source, config=config, exports=exports, rebuild=rebuild, name=name,
+            replace=replace, on_page=on_page, say=err.print,
+        )  # fmt: skip
+    print_ingestion_report(report, as_json=as_json)
+
+
+def _title(source: SourceSpec[Any], mode: Mode, exports: tuple[Path, ...]) -> str:
+    title = source.info.title
+    if mode == "api":
+        return f"Extracting from {title}"
+    if mode == "export":
+        return f"Reading {', '.join(path.name for path in exports)}"
+    return f"Rebuilding {title} from the data folder"
 
 
 @contextmanager
 def _progress(title: str) -> Iterator[PageCallback]:
     """A spinner with pages and records per stream, on stderr so --json output stays clean."""
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True) as progress:
-        task = progress.add_task(title)
+    with progress_task(title) as (bar, task):
 
         def on_page(stream: str, pages: int, records: int) -> None:
-            description = f"{title}: {stream}, {format_int(pages)} pages, {format_int(records)}"
-            progress.update(task, description=description + " records")
+            text = f"{title}: {stream}, {format_int(pages)} pages, {format_int(records)} records"
+            bar.update(task, description=text)
 
         yield on_page
 
 
-def servicenow_command(
-    config: Annotated[
-        Path | None, typer.Option(help="YAML or TOML file: base_url, tables, page_size, auth.")
-    ] = None,
-    export: Annotated[
-        Path | None,
-        typer.Option(
-            help="A Table API .json or list-export .csv/.zip file, or a folder of saved Table "
-            "API pages (<table>/page-NNNNN.json; builds servicenow-incidents and -orders)."
-        ),
-    ] = None,
-    name: Annotated[str, typer.Option(help="Name of the event log to build.")] = (
-        "servicenow-incidents"
-    ),
-    rebuild: Annotated[
-        bool, typer.Option(help="Rebuild staged tables and log from raw pages; fetch nothing.")
-    ] = False,
-    timezone: Annotated[
-        str, typer.Option(help="Time zone of the export's local times (IANA name).")
-    ] = "Europe/Copenhagen",
-    table: Annotated[str, typer.Option(help="Table of a .json export.")] = "incident",
-    replace: Annotated[bool, typer.Option(help="Replace a log of that name from elsewhere.")] = (
-        False
-    ),
-    as_json: JsonFlag = False,
-) -> None:
-    """Extract from the ServiceNow Table API (--config) or read an export file (--export)."""
-    if (config is None) == (export is None):
-        raise KitflowError("give exactly one of --config FILE (the API) or --export FILE.")
-    store = LogStore()
-    say = err.print
-    if export is not None and export.is_dir():
-        with _progress(f"Reading saved pages in {export}") as on_page:
-            pages = import_servicenow_pages(store, export, on_page=on_page, say=say)
-        print_pages_report(pages, as_json)
-        return
-    if export is not None:
-        with _progress(f"Reading {export.name}"):
-            report = import_servicenow_export(
-                store, export, name=name, timezone=timezone, table=table, replace=replace, say=say
-            )
-    else:
-        assert config is not None
-        settings = read_config(config)
-        with _progress(f"Extracting from {settings.base_url}") as on_page:
-            if rebuild:
-                report = rebuild_servicenow(store, settings, name=name, replace=replace)
-            else:
-                report = extract_servicenow(
-                    store, settings, name=name, on_page=on_page, say=say, replace=replace
-                )
-    _print_report(report, as_json)
-
-
-def _print_report(report: ServiceNowReport, as_json: bool) -> None:
+def print_ingestion_report(report: IngestionReport, *, as_json: bool) -> None:
+    """The one printer of every source's report (``--json``: its one JSON shape)."""
     if as_json:
-        print_json(_report_json(report))
+        print_json(ingestion_json(report))
         return
-    if report.results:
-        table = Table("Stream", "Pages", "Records", "Bookmark (time / sys_id)")
-        for r in report.results:
-            mark = f"{r.bookmark.value} / {r.bookmark.key[:8]}…" if r.bookmark else "–"
-            table.add_row(r.stream, format_int(r.pages), format_int(r.records), mark)
-        out.print(table)
-    entry = report.entry
-    out.print(
-        f"[bold green]Stored[/] {entry.name!r}: {format_int(entry.cases)} cases, "
-        f"{format_int(entry.events)} events, {format_int(entry.activities)} activities."
-    )
+    if report.streams:
+        streams = Table("Stream", "Pages", "Records", "Quarantined", "Bookmark")
+        for s in report.streams:
+            mark = _bookmark_text(s.bookmark.value, s.bookmark.key) if s.bookmark else "–"
+            streams.add_row(s.stream, format_int(s.pages), format_int(s.records),
+                            format_int(s.quarantined), mark)  # fmt: skip
+        out.print(streams)
+    if report.staged:
+        staged = Table("Staged table", "Rows", "Quarantined")
+        for t in report.staged:
+            staged.add_row(t.table, format_int(t.rows), format_int(t.quarantined))
+        out.print(staged)
+    for log in report.logs:
+        entry = log.entry
+        out.print(
+            f"[bold green]Stored[/] {entry.name!r}: {format_int(entry.cases)} cases, "
+            f"{format_int(entry.events)} events, {format_int(entry.activities)} activities."
+        )
+    for table in report.tables:
+        out.print(f"[bold green]Stored[/] {table.name!r}: {format_int(table.rows)} rows in "
+                  f"{table.path}.")  # fmt: skip
     if report.quarantined:
-        where = f" (log rows in {report.quarantine_path})" if report.quarantine_path else ""
+        files = ", ".join(str(path) for path in report.quarantine_files)
         out.print(
             f"[yellow]Quarantined[/] {format_int(report.quarantined)} records, each with its "
-            f"reason{where}; 'kitflow sources' shows them per stream."
+            f"reason, in {files}; 'kitflow sources' shows them per stream."
         )
     for note in report.notes:
         out.print(f"Note: {note}")
 
 
-def _report_json(report: ServiceNowReport) -> dict[str, Any]:
-    return {
-        "log": report.entry.name,
-        "cases": report.entry.cases,
-        "events": report.entry.events,
-        "quarantined": report.quarantined,
-        "quarantine_file": None if report.quarantine_path is None else str(report.quarantine_path),
-        "streams": [
-            {
-                "stream": r.stream,
-                "pages": r.pages,
-                "records": r.records,
-                "resumed": r.resumed,
-                "bookmark": None if r.bookmark is None else [r.bookmark.value, r.bookmark.key],
-            }
-            for r in report.results
-        ],
-        "staged": [
-            {"stream": s.stream, "records": s.records, "quarantined": s.quarantined}
-            for s in report.staged
-        ],
-        "notes": list(report.notes),
-    }
-
-
 def sources_command(as_json: JsonFlag = False) -> None:
     """Each source and stream: its last run, its bookmark and what was quarantined."""
-    catalog = extraction_catalog(LogStore())
-    try:
+    with LogStore().data.extraction_catalog() as catalog:
         states = catalog.list()
-    finally:
-        catalog.dispose()
     if as_json:
         print_json([_status_json(s) for s in states])
         return
@@ -188,16 +248,15 @@ def sources_command(as_json: JsonFlag = False) -> None:
             f"  {format_int(s.records_stored)} records · {format_int(s.pages_stored)} pages · "
             f"{format_int(s.quarantined)} quarantined"
         )
-        out.print(f"  bookmark {_bookmark_text(s)}")
+        mark = "–" if s.bookmark_value is None else _bookmark_text(s.bookmark_value, s.bookmark_key)
+        out.print(f"  bookmark {mark}")
         if s.last_run_status == "failed":
             out.print(f"  [red]last error:[/] {s.last_run_message}", highlight=False)
 
 
-def _bookmark_text(s: StreamStatus) -> str:
-    if s.bookmark_value is None:
-        return "–"
-    key = s.bookmark_key or ""
-    return f"{s.bookmark_value} / {key[:8]}…" if len(key) > 8 else f"{s.bookmark_value} {key}"
+def _bookmark_text(value: str, key: str | None) -> str:
+    key = key or ""
+    return f"{value} / {key[:8]}…" if len(key) > 8 else f"{value} {key}".strip()
 
 
 def _status_json(s: StreamStatus) -> dict[str, Any]:

@@ -20,12 +20,7 @@ from app.console import out, print_json, progress
 from app.formatting import format_int
 from models.errors import InputError
 from models.store import LogStore
-from services.ingestion.landscape import (
-    LANDSCAPE_LOG,
-    ServiceNowPagesReport,
-    describe_links,
-    link_landscape,
-)
+from services.ingestion.landscape import LANDSCAPE_LOG, describe_links, link_landscape
 from services.ocel_import import export_ocel_log, read_stored_ocel
 from services.outputs import check_output_file, write_output_file
 
@@ -105,48 +100,6 @@ def ocel_command(
         f"{len(log.object_types())} types, {format_int(log.e2o.height)} event-object and "
         f"{format_int(log.o2o.height)} object-object relations."
     )
-
-
-def print_pages_report(report: ServiceNowPagesReport, as_json: bool) -> None:
-    """The summary of ``kitflow extract servicenow --export FOLDER`` (saved pages)."""
-    if as_json:
-        print_json(
-            {
-                "streams": [
-                    {"stream": r.stream, "pages": r.pages, "records": r.records,
-                     "bookmark": None if r.bookmark is None else [r.bookmark.value, r.bookmark.key]}
-                    for r in report.results
-                ],
-                "not_read": [{"folder": f, "reason": why} for f, why in report.not_read],
-                "staged": [
-                    {"stream": t, "records": n, "quarantined": q}
-                    for t, (n, q) in report.staged.items()
-                ],
-                "logs": [
-                    {"log": b.entry.name, "cases": b.entry.cases, "events": b.entry.events,
-                     "quarantined": b.quarantined}
-                    for b in report.logs
-                ],
-                "notes": list(report.notes),
-            }
-        )  # fmt: skip
-        return
-    for r in report.results:
-        staged, set_aside = report.staged.get(r.stream, (0, 0))
-        mark = f"{r.bookmark.value} / {r.bookmark.key[:8]}…" if r.bookmark else "–"
-        out.print(
-            f"{r.stream}: {format_int(r.pages)} pages, {format_int(r.records)} records stored "
-            f"({format_int(staged)} staged, {format_int(set_aside)} quarantined), bookmark {mark}"
-        )
-    for folder, why in report.not_read:
-        out.print(f"Not read: {folder}/ ({why})")
-    for built in report.logs:
-        out.print(
-            f"[bold green]Stored[/] {built.entry.name!r}: {format_int(built.entry.cases)} cases, "
-            f"{format_int(built.entry.events)} events, {format_int(built.quarantined)} quarantined."
-        )
-    for note in report.notes:
-        out.print(f"Note: {note}")
 
 
 def register(cli: typer.Typer) -> None:

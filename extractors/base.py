@@ -5,7 +5,8 @@ position of the last record durably stored (for ServiceNow the keyset ``(sys_upd
 sys_id)``; for a source with continuation tokens, the token). ``run_stream`` drives one stream:
 
 1. fetch a page after the bookmark (the stream retries what is retriable);
-2. write it under ``01_raw/<source>/<stream>/`` atomically (temporary file, fsync, rename);
+2. write it into the stream's raw folder (``01_raw/<source>/<stream>/``, which the caller gets from
+   ``models.datafolder.DataFolder.raw``) atomically (temporary file, fsync, rename);
 3. only then commit the new bookmark and the counts, in one database transaction.
 
 A process killed between 2 and 3 re-fetches the same page on the next start and overwrites the
@@ -28,9 +29,6 @@ from typing import Any, Literal, Protocol, TypeVar
 
 from extractors.errors import FatalError, RetriableError
 from models.extraction import StreamStatus
-
-RAW = "01_raw"
-INTERMEDIATE = "02_intermediate"
 
 Record = dict[str, Any]
 T = TypeVar("T")
@@ -126,11 +124,6 @@ def bookmark_of(status: StreamStatus) -> Bookmark | None:
     return Bookmark(status.bookmark_value, status.bookmark_key or "")
 
 
-def raw_folder(data_dir: Path, source: str, stream: str) -> Path:
-    """``<data>/01_raw/<source>/<stream>``: the stored pages of one stream."""
-    return data_dir / RAW / source / stream
-
-
 def page_path(folder: Path, number: int) -> Path:
     """The file of page ``number`` (1-based, in commit order)."""
     return folder / f"page-{number:07d}.json"
@@ -170,15 +163,15 @@ def run_stream(
     stream: Stream,
     *,
     source: str,
-    data_dir: Path,
+    folder: Path,
     state: StateStore,
     on_page: PageCallback = _no_progress,
 ) -> ExtractionResult:
-    """Read ``stream`` from its bookmark to its end (an empty page), storing page by page."""
+    """Read ``stream`` from its bookmark to its end (an empty page), storing page by page in
+    ``folder`` (the stream's raw folder, ``DataFolder.raw(source, stream.name)``)."""
     run_id, current = state.open_run(source, stream.name)
     resumed = current.bookmark_run_id == run_id
     cursor = Cursor(bookmark_of(current), resume=resumed)
-    folder = raw_folder(data_dir, source, stream.name)
     pages = records = 0
     try:
         while True:

@@ -52,13 +52,15 @@ def test_an_export_then_sources_then_a_rebuild(tmp_path: Path) -> None:
     first = json.loads(run("extract", "azure-devops", "--export", str(export), "--json"))
     # The fixtures: 3 bad revisions, 1 bad link, 1 bad work item (the null of an omitted id
     # is not a record; see the mapping tests).
-    assert (first["log"], first["cases"], first["events"], first["quarantined"]) == (
+    log = first["logs"][0]
+    assert (log["name"], log["cases"], log["events"], first["quarantined"]) == (
         "azure-devops", 3, 9, 5,
     )  # fmt: skip
+    batch = "export azure-devops/{}/batch-00001.json".format
     assert [(s["stream"], s["pages"], s["records"], s["bookmark"]) for s in first["streams"]] == [
-        ("workitemrevisions", 1, 14, "14;101;2"),
-        ("workitemlinks", 1, 6, "6;101;103"),
-        ("workitems", 1, 4, "107"),
+        ("workitemrevisions", 1, 14, ["14;101;2", batch("workitemrevisions")]),
+        ("workitemlinks", 1, 6, ["6;101;103", batch("workitemlinks")]),
+        ("workitems", 1, 4, ["107", batch("workitems")]),
     ]
     assert first["staged"] == [
         {"table": "revisions", "rows": 10, "quarantined": 3},
@@ -82,7 +84,7 @@ def test_an_export_then_sources_then_a_rebuild(tmp_path: Path) -> None:
     assert listed["azure-devops-export", "azure-devops"]["quarantined"] == 5
     assert "azure-devops/workitemrevisions  finished" in run("sources")
     again = json.loads(run("extract", "azure-devops", "--rebuild", "--json"))
-    assert (again["events"], again["quarantined"], again["streams"]) == (9, 5, [])
+    assert (again["logs"][0]["events"], again["quarantined"], again["streams"]) == (9, 5, [])
     assert again["staged"] == first["staged"]
 
 
@@ -94,7 +96,7 @@ def test_a_live_extraction_with_a_yaml_config(tmp_path: Path, fake: FakeAzureDev
     )
     result = runner.invoke(cli, ["extract", "azure-devops", "--config", str(config)])
     assert result.exit_code == 0, (result.output, result.exception)
-    assert "Stored 'azure-devops': 3 work items, 9 events, 5 activities." in result.stdout
+    assert "Stored 'azure-devops': 3 cases, 9 events, 5 activities." in result.stdout
     assert PAT not in result.output
     summary = json.loads(run("extract", "azure-devops", "--config", str(config), "--json"))
     # The second run: one request per reporting stream finds nothing new.
@@ -103,13 +105,16 @@ def test_a_live_extraction_with_a_yaml_config(tmp_path: Path, fake: FakeAzureDev
     ]  # fmt: skip
     # 12 revisions served (one with a day-first ChangedDate, quarantined), one read twice.
     assert summary["staged"][0] == {"table": "revisions", "rows": 10, "quarantined": 1}
-    assert summary["notes"][-1].startswith("5 work item id(s) seen in revisions no longer exist")
+    # The fetch's notes come first, then the build's.
+    assert summary["notes"][0].startswith("5 work item id(s) seen in revisions no longer exist")
 
 
 def test_bad_invocations_say_what_to_fix(tmp_path: Path, fake: FakeAzureDevOps) -> None:
     nothing = runner.invoke(cli, ["extract", "azure-devops"])
     assert isinstance(nothing.exception, KitflowError)
-    assert "give --config FILE (the API), --export PATH" in str(nothing.exception)
+    assert "nothing to do; give exactly one of --config FILE alone (fetch from the API)" in str(
+        nothing.exception
+    )
     config = tmp_path / "ado.yaml"
     config.write_text(f"organisation_url: {fake.url}\nproject: KIT\npat_env: ADO_PAT\nteam: x\n")
     bad = runner.invoke(cli, ["extract", "azure-devops", "--config", str(config)])

@@ -14,16 +14,11 @@ import polars as pl
 import pytest
 
 from extractors.pseudonym import KEY_ENV
+from models.datafolder import DataFolder
 from models.errors import InputError
 from models.extraction import ExtractionCatalog
 from models.store import LogStore, default_database_url
-from services.ingestion.azure_devops import (
-    AzureDevOpsConfig,
-    extract_azure_devops,
-    import_azure_devops_export,
-    rebuild_azure_devops,
-    staged_frame,
-)
+from services.ingestion import AzureDevOpsConfig, AzureDevOpsSource, IngestionReport, ingest
 from simulator.generate import simulate
 from tests.fakes.azure_devops import FakeAzureDevOps
 from tests.test_azure_devops_extract import FAST, identities, leaks
@@ -36,6 +31,15 @@ MISUSE_COUNTS = ("features", "features_without_epic", "closed_items", "closed_wi
 @pytest.fixture(autouse=True)
 def pseudonym_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(KEY_ENV, KEY)
+
+
+def import_export(data: Path, export: Path, **options: str) -> IngestionReport:
+    return ingest(LogStore(data), AzureDevOpsSource(), exports=[export], **options)
+
+
+def staged_frame(data: Path, table: str) -> pl.DataFrame:
+    """A staged table as written by the last build."""
+    return pl.read_parquet(DataFolder.from_env(data).staged_table("azure-devops", table))
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +59,7 @@ def imported(landscape: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("data")
     with pytest.MonkeyPatch.context() as patch:  # module scope: the autouse key comes later
         patch.setenv(KEY_ENV, KEY)
-        import_azure_devops_export(LogStore(data), landscape, name="ado")
+        import_export(data, landscape, name="ado")
     return data
 
 
@@ -145,22 +149,23 @@ def test_the_run_is_recorded_for_kitflow_sources(imported: Path, landscape: Path
 def test_a_zip_gives_the_same_tables(landscape: Path, imported: Path, tmp_path: Path) -> None:
     archive = shutil.make_archive(str(tmp_path / "ado"), "zip", landscape, "azure-devops")
     data = tmp_path / "data"
-    import_azure_devops_export(LogStore(data), Path(archive), name="ado")
+    import_export(data, Path(archive), name="ado")
     for table in ("revisions", "links", "workitems", "relations"):
         assert staged_frame(data, table).equals(staged_frame(imported, table)), table
 
 
 def test_the_api_carries_on_from_the_export(landscape: Path, tmp_path: Path) -> None:
     data = tmp_path / "data"
-    import_azure_devops_export(LogStore(data), landscape, name="ado")
+    import_export(data, landscape, name="ado")
     before = staged_frame(data, "revisions")
     with FakeAzureDevOps.from_export(landscape) as fake:
         config = AzureDevOpsConfig(organisation_url=fake.url, project="KIT")
-        report = extract_azure_devops(LogStore(data), config, name="ado-api", retry=FAST)
+        report = ingest(LogStore(data), AzureDevOpsSource(), settings=config, name="ado-api",
+                        retry=FAST)  # fmt: skip
         reporting = [p for method, p, _, _ in fake.requests if method == "GET"]
     # One request per reporting stream, from the export's tokens: nothing new to store.
     assert len(reporting) == 2
-    assert [(r.stream, r.records) for r in report.results][:2] == [
+    assert [(r.stream, r.records) for r in report.streams][:2] == [
         ("workitemrevisions", 0), ("workitemlinks", 0),
     ]  # fmt: skip
     assert staged_frame(data, "revisions").equals(before)
@@ -171,7 +176,7 @@ def test_rebuild_reproduces_the_staged_tables(imported: Path, tmp_path: Path) ->
     shutil.copytree(imported, copy)
     before = {t: staged_frame(copy, t) for t in ("revisions", "links", "workitems")}
     shutil.rmtree(copy / "02_intermediate")
-    report = rebuild_azure_devops(LogStore(copy), name="ado")
+    report = ingest(LogStore(copy), AzureDevOpsSource(), rebuild=True, name="ado")
     assert report.entry.source_format == "azure-devops-export"
     for table, frame in before.items():
         assert staged_frame(copy, table).equals(frame), table
@@ -181,12 +186,12 @@ def test_bad_exports_are_refused_with_the_file_named(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(InputError, match="holds no azure-devops/workitemrevisions/batch-NNNNN"):
-        import_azure_devops_export(LogStore(tmp_path / "data"), empty)
+        import_export(tmp_path / "data", empty)
     broken = tmp_path / "broken" / "azure-devops" / "workitemrevisions"
     broken.mkdir(parents=True)
     (broken / "batch-00001.json").write_text('{"value": []}')
     with pytest.raises(InputError, match=r"batch-00001.json is not a reporting revision batch"):
-        import_azure_devops_export(LogStore(tmp_path / "data"), tmp_path / "broken")
+        import_export(tmp_path / "data", tmp_path / "broken")
     (broken / "batch-00001.json").write_text("<html>")
     with pytest.raises(InputError, match=r"batch-00001.json is not a JSON file"):
-        import_azure_devops_export(LogStore(tmp_path / "data"), tmp_path / "broken")
+        import_export(tmp_path / "data", tmp_path / "broken")

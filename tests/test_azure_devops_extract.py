@@ -15,15 +15,18 @@ import polars as pl
 import pytest
 
 from extractors.azure_devops import DevOpsClient, PatCredentials
-from extractors.base import RetryPolicy, iter_raw_pages, raw_folder
+from extractors.base import RetryPolicy
 from extractors.errors import FatalError, RetriableError
 from extractors.pseudonym import KEY_ENV
+from models.datafolder import DataFolder
 from models.extraction import ExtractionCatalog
 from models.store import LogStore, default_database_url
-from services.ingestion.azure_devops import (
+from services.ingestion import (
     AzureDevOpsConfig,
-    AzureDevOpsReport,
-    extract_azure_devops,
+    AzureDevOpsSource,
+    IngestionReport,
+    ingest,
+    raw_records,
 )
 from simulator.generate import simulate
 from tests.fakes.azure_devops import FakeAzureDevOps, Fault
@@ -64,8 +67,9 @@ def config_for(url: str, **options: Any) -> AzureDevOpsConfig:
     return AzureDevOpsConfig(organisation_url=url, **values)
 
 
-def extract(url: str, data_dir: Path, **options: Any) -> AzureDevOpsReport:
-    return extract_azure_devops(LogStore(data_dir), config_for(url, **options), retry=FAST)
+def extract(url: str, data_dir: Path, **options: Any) -> IngestionReport:
+    config = config_for(url, **options)
+    return ingest(LogStore(data_dir), AzureDevOpsSource(), settings=config, retry=FAST)
 
 
 def snapshot(data_dir: Path) -> dict[str, Any]:
@@ -83,8 +87,7 @@ def snapshot(data_dir: Path) -> dict[str, Any]:
         "raw": {
             s: sorted(
                 json.dumps(r, sort_keys=True)
-                for _, page in iter_raw_pages(raw_folder(data_dir, "azure-devops", s))
-                for r in page["result"]
+                for r in raw_records(DataFolder.from_env(data_dir), "azure-devops", s)
             )
             for s in STREAMS
         },
@@ -130,7 +133,7 @@ class CleanRun:
     """One uninterrupted extraction: its data folder, report, requests and snapshot."""
 
     data: Path
-    report: AzureDevOpsReport
+    report: IngestionReport
     requests: list[tuple[str, str, dict[str, str], Any]]
     revisions: list[dict[str, Any]]
     snapshot: dict[str, Any]
@@ -154,15 +157,15 @@ def fake(landscape: Path) -> Iterator[FakeAzureDevOps]:
 
 def test_a_full_extraction_reads_every_batch_once(clean: CleanRun) -> None:
     report = clean.report
-    streams = [(r.stream, r.pages, r.records) for r in report.results]
+    streams = [(r.stream, r.pages, r.records) for r in report.streams]
     assert streams == [
         ("workitemrevisions", 11, REVISIONS),  # $maxPageSize=50
         ("workitemlinks", 3, LINKS),  # the server's batch of 60
         ("workitems", 4, ITEMS),  # 50 ids a POST
     ]
     last = clean.revisions[-1]
-    assert report.results[0].bookmark is not None
-    assert report.results[0].bookmark.value == f"{REVISIONS};{last['id']};{last['rev']}"
+    assert report.streams[0].bookmark is not None
+    assert report.streams[0].bookmark.value == f"{REVISIONS};{last['id']};{last['rev']}"
     assert (report.entry.cases, report.entry.events) == (ITEMS, REVISIONS)
     assert [(s.table, s.rows, s.quarantined) for s in report.staged] == [
         ("revisions", REVISIONS, 0), ("links", LINKS, 0), ("workitems", ITEMS, 0),
@@ -203,7 +206,7 @@ def test_a_second_run_fetches_only_what_changed(fake: FakeAzureDevOps, tmp_path:
     fake.workitems[changed["id"]] = changed
     fake.requests.clear()
     report = extract(fake.url, data)
-    assert [(r.stream, r.pages, r.records) for r in report.results] == [
+    assert [(r.stream, r.pages, r.records) for r in report.streams] == [
         ("workitemrevisions", 1, 1), ("workitemlinks", 0, 0), ("workitems", 4, ITEMS),
     ]  # fmt: skip
     tokens = [p.get("continuationToken", "") for _, _, p, _ in fake.requests[:2]]
@@ -279,7 +282,9 @@ def test_a_wrong_project_and_a_wrong_pat(
     with pytest.raises(FatalError, match=r"401.*token was refused"):
         extract(fake.url, tmp_path / "b")
     monkeypatch.delenv(PAT_ENV)
-    with pytest.raises(FatalError, match=f"{PAT_ENV} named by pat_env is not set"):
+    with pytest.raises(
+        FatalError, match=rf"{PAT_ENV} named in the configuration is not set \(pat_env\)"
+    ):
         extract(fake.url, tmp_path / "c")
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from extractors.pseudonym import KEY_ENV
 from models.store import LogStore
-from services.ingestion.azure_devops import extract_azure_devops
+from services.ingestion import AzureDevOpsSource, ingest
 from tests.resume_support import kill_after, start_extraction
 from tests.test_azure_devops_extract import (
     FAST,
@@ -30,7 +30,7 @@ KILLS = 4
 CHILD = """
 import sys
 from pathlib import Path
-from services.ingestion.azure_devops import AzureDevOpsConfig, extract_azure_devops
+from services.ingestion import AzureDevOpsConfig, AzureDevOpsSource, ingest
 from models.store import LogStore
 
 def on_page(stream, pages, records):
@@ -38,7 +38,7 @@ def on_page(stream, pages, records):
 
 config = AzureDevOpsConfig(organisation_url=sys.argv[1], project="KIT", pat_env=sys.argv[3],
                            batch_size=int(sys.argv[4]), timeout_s=10)
-extract_azure_devops(LogStore(Path(sys.argv[2])), config, on_page=on_page)
+ingest(LogStore(Path(sys.argv[2])), AzureDevOpsSource(), settings=config, on_page=on_page)
 print("done", flush=True)
 """
 
@@ -57,7 +57,7 @@ def test_killed_and_resumed_extraction_equals_an_uninterrupted_run(
     with make_fake(landscape, latency_s=0.003) as fake:
         reference = tmp_path / "reference"
         config = config_for(fake.url, batch_size=BATCH)
-        extract_azure_devops(LogStore(reference), config, retry=FAST)
+        ingest(LogStore(reference), AzureDevOpsSource(), settings=config, retry=FAST)
 
         killed = tmp_path / "killed"
         kills = 0

@@ -16,7 +16,7 @@ from extractors.pseudonym import Pseudonymiser
 from extractors.servicenow.pages import SavedPagesStream, find_saved_tables, saved_page_spec
 from models.landscape_links import find_order_links, service_area_key
 from models.store import LogStore
-from services.ingestion.landscape import import_servicenow_pages
+from services.ingestion import IngestionReport, ServiceNowSource, ingest
 
 KEY = "landscape-unit-test-key-0123456789"
 
@@ -110,6 +110,10 @@ def test_find_saved_tables_skips_people_and_unknown_folders(tmp_path: Path) -> N
         find_saved_tables(tmp_path / "incident")
 
 
+def import_servicenow_pages(store: LogStore, folder: Path) -> IngestionReport:
+    return ingest(store, ServiceNowSource(), exports=[folder])
+
+
 def test_import_twice_stores_the_same_log_and_no_people(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -122,14 +126,17 @@ def test_import_twice_stores_the_same_log_and_no_people(
     first = import_servicenow_pages(store, saved)
     events = store.read("servicenow-orders")
     second = import_servicenow_pages(store, saved)
-    assert [(r.stream, r.pages, r.records) for r in first.results] == [("sc_req_item", 1, 2)]
+    assert [(r.stream, r.pages, r.records) for r in first.streams] == [("sc_req_item", 1, 2)]
     # Again: the bookmark's own second and the record without keys (it has no place in the
     # keyset, so every run hands it out); staging keeps one of each.
-    assert [(r.stream, r.pages, r.records) for r in second.results] == [("sc_req_item", 1, 2)]
+    assert [(r.stream, r.pages, r.records) for r in second.streams] == [("sc_req_item", 1, 2)]
     assert store.read("servicenow-orders").equals(events)
     assert events.select("case_id", "activity").rows() == [("RITM0000001", "Created")]
     # The record without sys_id is quarantined with the reason, once, not dropped.
-    assert first.staged == second.staged == {"sc_req_item": (1, 1)}
+    staged = [[(t.table, t.rows, t.quarantined) for t in r.staged] for r in (first, second)]
+    assert staged == [[("sc_req_item", 1, 1)]] * 2
+    assert [log.entry.name for log in first.logs] == ["servicenow-orders"]
+    assert first.notes == ("not read: sys_user/ (holds people in clear; never copied).",)
     raw = (tmp_path / "data" / "01_raw" / "servicenow").rglob("*.json")
     text = "".join(p.read_text("utf-8") for p in raw)
     assert "jens.hansen" not in text and "Jens Hansen" not in text

@@ -23,22 +23,26 @@ def test_extract_time_and_robots_then_sources(data_dir: Path) -> None:
     time_report = json.loads(
         run("extract", "time", "--export", str(FIXTURES / "time_registration"), "--json")
     )
-    assert (time_report["rows"], time_report["quarantined"]) == (3, 5)
-    assert time_report["inputs"][0]["input"] == "small.csv"
-    assert Path(time_report["hours_file"]) == (
-        data_dir / "03_primary" / "time-registration" / "hours.parquet"
-    )
+    hours = time_report["tables"][0]
+    assert (hours["name"], hours["rows"], time_report["quarantined"]) == ("hours", 3, 5)
+    assert [(s["stream"], s["records"], s["quarantined"]) for s in time_report["streams"]] == [
+        ("small.csv", 8, 5)
+    ]
+    assert Path(hours["path"]) == (data_dir / "03_primary" / "time-registration" / "hours.parquet")
     robots = json.loads(
         run("extract", "robots", "--export", str(FIXTURES / "robots" / "runs.csv"), "--json")
     )
-    assert (robots["runs"], robots["transactions"], robots["quarantined"]) == (2, 2, 2)
+    rows = {t["name"]: t["rows"] for t in robots["tables"]}
+    assert (rows["runs"], rows["transactions"], robots["quarantined"]) == (2, 2, 2)
     rebuilt = json.loads(run("extract", "robots", "--rebuild", "--json"))
-    assert (rebuilt["runs"], rebuilt["transactions"], rebuilt["quarantined"]) == (2, 2, 2)
+    rows = {t["name"]: t["rows"] for t in rebuilt["tables"]}
+    assert (rows["runs"], rows["transactions"], rebuilt["quarantined"]) == (2, 2, 2)
     again = json.loads(run("extract", "time", "--rebuild", "--json"))
-    assert (again["rows"], again["quarantined"]) == (3, 5)
+    assert (again["tables"][0]["rows"], again["quarantined"]) == (3, 5)
     sources = {
         (s["source"], s["stream"]): s["quarantined"] for s in json.loads(run("sources", "--json"))
     }
     assert sources == {("robots", "csv-runs"): 2, ("time-registration", "small.csv"): 5}
     text = run("extract", "robots", "--rebuild")
-    assert "Stored 2 runs and 2 transactions" in text and "Quarantined 2 records" in text
+    assert "Stored 'runs': 2 rows" in text and "Stored 'transactions': 2 rows" in text
+    assert "Quarantined 2 records" in text

@@ -11,18 +11,20 @@ from typing import Any
 import polars as pl
 import pytest
 
-from extractors.base import RetryPolicy, iter_raw_pages, raw_folder
+from extractors.base import RetryPolicy
 from extractors.errors import FatalError
 from extractors.pseudonym import KEY_ENV
+from models.datafolder import DataFolder
 from models.store import LogStore
-from services.ingestion.robots import (
+from services.ingestion import (
+    IngestionReport,
     PlatformConfig,
     RobotsConfig,
-    extract_robots,
-    import_robot_export,
-    primary_folder,
-    read_robots_config,
+    RobotsSource,
+    ingest,
 )
+from services.ingestion import raw_records as stored_records
+from services.ingestion.robots import read_robots_config
 from simulator.generate import simulate
 from tests.fakes.power_automate import FakePowerAutomate
 from tests.fakes.uipath import FakeUiPath
@@ -50,6 +52,19 @@ def saved(landscape: Path, platform: str, entity: str) -> list[dict[str, Any]]:
     return [
         r for p in sorted(folder.glob("page-*.json")) for r in json.loads(p.read_text())["value"]
     ]
+
+
+def primary_folder(data_dir: Path) -> Path:
+    """``03_primary/robots`` of the data folder ``data_dir``."""
+    return DataFolder.from_env(data_dir).robots_folder()
+
+
+def extract_robots(store: LogStore, config: RobotsConfig, **options: Any) -> IngestionReport:
+    return ingest(store, RobotsSource(), settings=config, **options)
+
+
+def import_robot_export(store: LogStore, export: Path) -> IngestionReport:
+    return ingest(store, RobotsSource(), exports=[export])
 
 
 def per_automation(transactions: pl.DataFrame, process: str) -> dict[str, Any]:
@@ -96,6 +111,10 @@ def test_export_recovers_every_automation_exactly_and_keeps_no_identifier(
 ) -> None:
     report = import_robot_export(LogStore(tmp_path), landscape)
     assert report.quarantined == 0 and report.notes == ()
+    assert [(t.name, t.path) for t in report.tables] == [
+        ("runs", primary_folder(tmp_path) / "runs.parquet"),
+        ("transactions", primary_folder(tmp_path) / "transactions.parquet"),
+    ]
     assert_automations_recovered(landscape, tmp_path)
     assert_no_raw_identifiers(landscape, tmp_path)
     transactions = pl.read_parquet(primary_folder(tmp_path) / "transactions.parquet")
@@ -137,8 +156,7 @@ def fakes(landscape: Path) -> tuple[FakeUiPath, FakePowerAutomate]:
 def raw_records(data_dir: Path, stream: str) -> list[str]:
     return sorted(
         json.dumps(r, sort_keys=True)
-        for _, page in iter_raw_pages(raw_folder(data_dir, "robots", stream))
-        for r in page["result"]
+        for r in stored_records(DataFolder.from_env(data_dir), "robots", stream)
     )
 
 
@@ -151,7 +169,7 @@ def test_extraction_over_http_survives_every_retriable_fault(
             for fault in ("429", "500", "slow", "drop"):
                 fake.fail_next(fault)
         report = extract_robots(LogStore(tmp_path / "api"), make_config(ui.url, pa.url), retry=FAST)
-        statuses = [r.stream for r in report.results]
+        statuses = [r.stream for r in report.streams]
         first = ui.requests[0]
     assert statuses == [
         "uipath-QueueDefinitions", "uipath-Jobs", "uipath-QueueItems", "uipath-QueueItemEvents",
@@ -196,7 +214,7 @@ def test_a_failed_run_resumes_after_its_last_stored_page(landscape: Path, tmp_pa
                 extract_robots(LogStore(broken), make_config(ui.url, pa.url), retry=FAST)
         ui.clear_faults()
         report = extract_robots(LogStore(broken), make_config(ui.url, pa.url), retry=FAST)
-    assert any(r.resumed for r in report.results)
+    assert any(r.resumed for r in report.streams)
     for stream in ("uipath-Jobs", "uipath-QueueItems", "power-automate-flowsessions"):
         assert set(raw_records(broken, stream)) == set(raw_records(tmp_path / "once", stream))
     for table in ("runs.parquet", "transactions.parquet"):
@@ -226,7 +244,7 @@ def test_a_new_run_rereads_items_that_were_unfinished(landscape: Path, tmp_path:
     again = pl.read_parquet(primary_folder(tmp_path) / "transactions.parquet")
     assert again.height == first.height
     assert again.filter(pl.col("status") == "running").height == 0
-    by_stream = {r.stream: r.records for r in report.results}
+    by_stream = {r.stream: r.records for r in report.streams}
     assert by_stream["uipath-QueueItems"] == len(items) - 3
 
 

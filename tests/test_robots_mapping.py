@@ -22,7 +22,7 @@ from extractors.robots import (
 from extractors.robots.streams import _low_water
 from models.extraction import ExtractionCatalog
 from models.store import LogStore, default_database_url
-from services.ingestion.robots import import_robot_export, primary_folder
+from services.ingestion import RobotsSource, ingest
 
 Record = dict[str, Any]
 KEY = "robots-mapping-key-0123456789"
@@ -156,8 +156,9 @@ def test_generic_csv_runs_transactions_and_quarantine(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(KEY_ENV, KEY)
-    report = import_robot_export(LogStore(tmp_path), FIXTURES / "runs.csv")
-    runs = pl.read_parquet(primary_folder(tmp_path) / "runs.parquet")
+    store = LogStore(tmp_path)
+    report = ingest(store, RobotsSource(), exports=[FIXTURES / "runs.csv"])
+    runs = pl.read_parquet(store.data.robot_runs())
     bot = Pseudonymiser(KEY.encode())("svc_bot")
     assert runs.to_dicts() == [
         {"platform": "csv", "run_id": "r1", "process_name": "KIT_Fakturering", "machine": "VM-1",
@@ -167,14 +168,14 @@ def test_generic_csv_runs_transactions_and_quarantine(
          "robot_user": bot, "start": utc(1, 10, month=7), "end": None, "status": "running",
          "items": 1},
     ]  # fmt: skip
-    transactions = pl.read_parquet(primary_folder(tmp_path) / "transactions.parquet")
+    transactions = pl.read_parquet(store.data.robot_transactions())
     columns = ("transaction_id", "reference", "status", "exception_reason")
     assert transactions.select(columns).rows() == [
         ("csv-runs:2", "RITM0001", "success", None),
         ("csv-runs:3", "RITM0002", "business exception", "Mangler CPR"),
     ]  # fmt: skip
     assert report.quarantined == 2
-    quarantine = pl.read_csv(primary_folder(tmp_path) / "quarantine.csv")
+    quarantine = pl.read_csv(store.data.robots_folder() / "quarantine.csv")
     assert quarantine.select("stream", "record_number").rows() == [("csv-runs", 5), ("csv-runs", 6)]
     assert quarantine["reason"].to_list() == [
         "status 'exploded' is not one of success, business exception, system exception, "

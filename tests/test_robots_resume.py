@@ -12,9 +12,17 @@ import pytest
 
 from extractors.pseudonym import KEY_ENV
 from models.store import LogStore
-from services.ingestion.robots import extract_robots, primary_folder
 from tests.resume_support import kill_after, start_extraction
-from tests.test_robots_extract import KEY, TOKEN_ENV, fakes, landscape, make_config, raw_records
+from tests.test_robots_extract import (
+    KEY,
+    TOKEN_ENV,
+    extract_robots,
+    fakes,
+    landscape,
+    make_config,
+    primary_folder,
+    raw_records,
+)
 
 __all__ = ["landscape"]  # the module-scoped simulated landscape fixture, shared
 PAGE_SIZE = 5
@@ -22,9 +30,8 @@ KILLS = 3
 CHILD = """
 import sys
 from pathlib import Path
-from services.ingestion.robots import extract_robots
 from models.store import LogStore
-from tests.test_robots_extract import make_config
+from tests.test_robots_extract import extract_robots, make_config
 
 def on_page(stream, pages, records):
     print(stream, pages, flush=True)

@@ -99,14 +99,16 @@ def test_json_summary_rebuild_and_toml_config(tmp_path: Path, fake: FakeServiceN
     config = write_config(tmp_path, fake.url, ".toml")
     first = json.loads(invoke("extract", "servicenow", "--config", str(config), "--json"))
     orphans = [a for a in fake.tables["sys_audit"] if a["documentkey"] in fake.hidden]
-    assert first["cases"] == 20 and first["quarantined"] == len(orphans)
+    assert first["logs"][0]["cases"] == 20 and first["quarantined"] == len(orphans)
+    assert (first["source"], first["mode"]) == ("servicenow", "api")
     assert {s["stream"] for s in first["streams"]} >= {"incident", "sys_audit"}
     requests = len(fake.requests)
     again = json.loads(
         invoke("extract", "servicenow", "--config", str(config), "--rebuild", "--json")
     )
     assert len(fake.requests) == requests  # rebuilt from raw pages, nothing fetched
-    assert (again["events"], again["streams"]) == (first["events"], [])
+    assert (again["logs"][0]["events"], again["streams"]) == (first["logs"][0]["events"], [])
+    assert again["mode"] == "rebuild"
 
 
 def test_an_export_file_and_the_sources_listing(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from extractors.servicenow.export import (
 from models.errors import InputError
 from models.eventlog import build_canonical_log
 from models.store import LogStore
-from services.ingestion.servicenow import import_servicenow_export
+from services.ingestion import ServiceNowSource, ingest
 from tests.file_text import parquet_text
 from tests.shared_data import shared_file
 
@@ -114,9 +114,10 @@ def test_a_file_without_the_incident_columns_says_which_are_missing(tmp_path: Pa
 def test_the_uci_incident_log_every_row_in_the_log_or_quarantined(tmp_path: Path) -> None:
     source = shared_file("servicenow-uci-incidents/incident_event_log.zip")
     data = tmp_path / "data"
-    report = import_servicenow_export(
-        LogStore(data), source, name="uci", timezone="Europe/Copenhagen"
-    )
+    report = ingest(
+        LogStore(data), ServiceNowSource(timezone="Europe/Copenhagen"), exports=[source],
+        name="uci",
+    )  # fmt: skip
     assert report.entry.events + report.quarantined == 141_712
     events = pl.read_parquet(data / "03_primary" / "uci" / "events.parquet")
     quarantine = pl.read_csv(data / "03_primary" / "uci" / "quarantine.csv")
@@ -150,9 +151,10 @@ def test_the_uci_incident_log_every_row_in_the_log_or_quarantined(tmp_path: Path
 
 def test_a_table_api_json_export_becomes_a_log(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    report = import_servicenow_export(
-        LogStore(data), FIXTURES / "incident.json", name="inc", timezone="UTC"
-    )
+    report = ingest(
+        LogStore(data), ServiceNowSource(timezone="UTC"), exports=[FIXTURES / "incident.json"],
+        name="inc",
+    )  # fmt: skip
     events = pl.read_parquet(data / "03_primary" / "inc" / "events.parquet")
     assert events.select("case_id", pl.col("activity").cast(pl.String)).rows() == [
         ("INC0010042", "Created"),

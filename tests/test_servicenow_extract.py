@@ -13,15 +13,18 @@ import httpx
 import polars as pl
 import pytest
 
-from extractors.base import Cursor, RetryPolicy, iter_raw_pages, raw_folder, run_stream
+from extractors.base import Cursor, RetryPolicy, iter_raw_pages, run_stream
 from extractors.errors import FatalError, RetriableError
 from extractors.http_status import retry_after_s
 from extractors.pseudonym import KEY_ENV, Pseudonymiser
 from extractors.servicenow.client import Credentials, TableClient
+from extractors.servicenow.mapping import stage_records
 from extractors.servicenow.streams import TableStream, stream_spec
+from models.datafolder import DataFolder
 from models.extraction import ExtractionCatalog
 from models.store import LogStore
-from services.ingestion.servicenow import ServiceNowConfig, extract_servicenow, stage_stream
+from services.ingestion import IngestionReport, ServiceNowConfig, ServiceNowSource, ingest
+from services.ingestion import raw_records as stored_records
 from tests.fakes import FakeServiceNow, generate_landscape
 from tests.file_text import parquet_text
 
@@ -73,9 +76,14 @@ def snapshot(data_dir: Path, log: str = "sn") -> dict[str, Any]:
     }
 
 
-def run_pipeline(url: str, data_dir: Path, *, page_size: int = 7) -> Any:
+def raw_folder(data_dir: Path, source: str, stream: str) -> Path:
+    """The stored pages of one stream, as the data folder's owner names the folder."""
+    return DataFolder.from_env(data_dir).raw(source, stream)
+
+
+def run_pipeline(url: str, data_dir: Path, *, page_size: int = 7) -> IngestionReport:
     config = ServiceNowConfig(base_url=url, tables=TABLES, page_size=page_size, timeout_s=5)
-    return extract_servicenow(LogStore(data_dir), config, name="sn")
+    return ingest(LogStore(data_dir), ServiceNowSource(), settings=config, name="sn")
 
 
 def one_stream(
@@ -99,7 +107,8 @@ def one_stream(
     stream = TableStream(stream_spec(table), client, Pseudonymiser(KEY.encode()), page_size=7)
     state = ExtractionCatalog(f"sqlite:///{data_dir / 'kitflow.db'}")
     try:
-        return run_stream(stream, source="servicenow", data_dir=data_dir, state=state)
+        folder = raw_folder(data_dir, "servicenow", table)
+        return run_stream(stream, source="servicenow", folder=folder, state=state)
     finally:
         client.close()
         state.dispose()
@@ -109,8 +118,14 @@ def visible_ids(fake: FakeServiceNow, table: str = "incident") -> list[str]:
     return sorted(r["sys_id"] for r in fake.tables[table] if r["sys_id"] not in fake.hidden)
 
 
+def staged(data_dir: Path, table: str = "incident") -> pl.DataFrame:
+    """The table staged from its stored pages (latest read per sys_id)."""
+    records = stored_records(DataFolder.from_env(data_dir), "servicenow", table)
+    return stage_records(stream_spec(table), records).frame
+
+
 def staged_ids(data_dir: Path, table: str = "incident") -> list[str]:
-    return sorted(stage_stream(data_dir, "servicenow", table).frame["sys_id"].to_list())
+    return sorted(staged(data_dir, table)["sys_id"].to_list())
 
 
 def test_short_pages_from_access_rules_do_not_end_the_stream(
@@ -134,7 +149,7 @@ def test_short_pages_from_access_rules_do_not_end_the_stream(
         and p["sysparm_fields"]
         for p in incident_pages
     )
-    by_stream = {r.stream: r for r in report.results}
+    by_stream = {r.stream: r for r in report.streams}
     assert by_stream["incident"].records == 60 - len(hidden)
     # The audit rows of incidents the user may not read are set aside, each with the reason.
     assert report.entry.quarantined == sum(
@@ -160,9 +175,9 @@ def test_second_run_rereads_the_bookmark_second_and_upserts(
     result = run_pipeline(fake.url, tmp_path)
     first = next(p for path, p in fake.requests[before:] if path.endswith("/incident"))
     assert first["sysparm_query"].startswith(f"sys_updated_on>={last['sys_updated_on']}^ORDERBY")
-    staged = stage_stream(tmp_path, "servicenow", "incident").frame
-    assert sorted(staged["sys_id"].to_list()) == visible_ids(fake)
-    assert staged.filter(pl.col("sys_id") == changed["sys_id"])["priority"].to_list() == ["1"]
+    incidents = staged(tmp_path)
+    assert sorted(incidents["sys_id"].to_list()) == visible_ids(fake)
+    assert incidents.filter(pl.col("sys_id") == changed["sys_id"])["priority"].to_list() == ["1"]
     assert result.entry.cases == 61
 
 
@@ -247,8 +262,9 @@ def test_a_source_that_ignores_the_keyset_is_stopped(tmp_path: Path) -> None:
 
     stream = TableStream(stream_spec("sys_user_group"), Stuck(), Pseudonymiser(KEY.encode()))
     state = ExtractionCatalog(f"sqlite:///{tmp_path / 'kitflow.db'}")
+    folder = raw_folder(tmp_path, "servicenow", "sys_user_group")
     with pytest.raises(FatalError, match="ignored the paging condition"):
-        run_stream(stream, source="servicenow", data_dir=tmp_path, state=state)
+        run_stream(stream, source="servicenow", folder=folder, state=state)
     assert stream.fetch_page(Cursor(None)).records[0]["name"] == "G"
     state.dispose()
 

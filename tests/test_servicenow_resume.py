@@ -11,7 +11,7 @@ import pytest
 
 from extractors.pseudonym import KEY_ENV
 from models.store import LogStore
-from services.ingestion.servicenow import ServiceNowConfig, extract_servicenow
+from services.ingestion import ServiceNowConfig, ServiceNowSource, ingest
 from tests.fakes import FakeServiceNow, generate_landscape
 from tests.resume_support import kill_after, start_extraction
 from tests.test_servicenow_extract import KEY, TABLES, snapshot
@@ -21,7 +21,7 @@ KILLS = 3
 CHILD = """
 import sys
 from pathlib import Path
-from services.ingestion.servicenow import ServiceNowConfig, extract_servicenow
+from services.ingestion import ServiceNowConfig, ServiceNowSource, ingest
 from models.store import LogStore
 
 def on_page(stream, pages, records):
@@ -29,7 +29,8 @@ def on_page(stream, pages, records):
 
 config = ServiceNowConfig(base_url=sys.argv[1], tables=tuple(sys.argv[3].split(",")),
                           page_size=int(sys.argv[4]), timeout_s=10)
-extract_servicenow(LogStore(Path(sys.argv[2])), config, name="sn", on_page=on_page)
+ingest(LogStore(Path(sys.argv[2])), ServiceNowSource(), settings=config, name="sn",
+       on_page=on_page)
 print("done", flush=True)
 """
 
@@ -49,7 +50,7 @@ def test_killed_and_resumed_extraction_equals_an_uninterrupted_run(
     with FakeServiceNow(landscape, hidden=hidden, latency_s=0.002) as fake:
         reference = tmp_path / "reference"
         config = ServiceNowConfig(base_url=fake.url, tables=TABLES, page_size=PAGE_SIZE)
-        extract_servicenow(LogStore(reference), config, name="sn")
+        ingest(LogStore(reference), ServiceNowSource(), settings=config, name="sn")
 
         killed = tmp_path / "killed"
         kills = 0

@@ -15,7 +15,7 @@ from extractors.pseudonym import KEY_ENV, Pseudonymiser
 from extractors.time_registration import map_time_cards, task_lookup
 from models.extraction import ExtractionCatalog
 from models.store import LogStore, default_database_url
-from services.ingestion.time_registration import import_time_exports, rebuild_time
+from services.ingestion import IngestionReport, TimeSource, ingest
 from simulator.generate import simulate
 
 KEY = "time-test-key-0123456789"
@@ -28,6 +28,21 @@ def pseudonym_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(KEY_ENV, KEY)
 
 
+def import_time_exports(store: LogStore, paths: list[Path]) -> IngestionReport:
+    return ingest(store, TimeSource(), exports=paths)
+
+
+def rebuild_time(store: LogStore, *, servicenow: bool = False) -> IngestionReport:
+    return ingest(store, TimeSource(servicenow=servicenow), rebuild=True)
+
+
+def hours_of(report: IngestionReport) -> pl.DataFrame:
+    """The hours table the run wrote (its one table)."""
+    [table] = report.tables
+    assert table.name == "hours"
+    return pl.read_parquet(table.path)
+
+
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
     return dt.datetime(year, month, day, hour, minute, tzinfo=UTC)
 
@@ -36,7 +51,7 @@ def test_small_csv_is_mapped_and_bad_rows_quarantined_with_line_and_reason(
     tmp_path: Path,
 ) -> None:
     report = import_time_exports(LogStore(tmp_path), [FIXTURES / "small.csv"])
-    hours = pl.read_parquet(report.hours_path)
+    hours = hours_of(report)
     p = Pseudonymiser(KEY.encode())
     assert hours.to_dicts() == [
         {"date": dt.date(2024, 3, 4), "employee": p("anni42"), "service_area": "Servicedesk",
@@ -52,7 +67,8 @@ def test_small_csv_is_mapped_and_bad_rows_quarantined_with_line_and_reason(
          "start": utc(2024, 3, 31, 11), "end": utc(2024, 3, 31, 13), "whole_day": False,
          "source": "small.csv", "source_row": 4},
     ]  # fmt: skip
-    quarantine = pl.read_csv(report.quarantine_path)  # type: ignore[arg-type]
+    [quarantine_file] = report.quarantine_files
+    quarantine = pl.read_csv(quarantine_file)
     assert quarantine.select("file", "line").rows() == [("small.csv", n) for n in (5, 6, 7, 8, 9)]
     reasons = quarantine["reason"].to_list()
     assert reasons[0].startswith("Medarbejder is empty")
@@ -71,7 +87,7 @@ def test_small_csv_is_mapped_and_bad_rows_quarantined_with_line_and_reason(
     raw = (tmp_path / "01_raw/time-registration/exports/small.csv.json").read_text("utf-8")
     assert "anni42" not in raw and p("anni42") in raw  # type: ignore[operator]
     again = rebuild_time(LogStore(tmp_path))
-    assert pl.read_parquet(again.hours_path).equals(hours)
+    assert hours_of(again).equals(hours)
 
 
 def test_excel_and_comma_separated_exports_read_the_same_bookings(tmp_path: Path) -> None:
@@ -90,7 +106,7 @@ def test_excel_and_comma_separated_exports_read_the_same_bookings(tmp_path: Path
         "utf-8",
     )
     report = import_time_exports(LogStore(tmp_path / "data"), [tmp_path])
-    hours = pl.read_parquet(report.hours_path)
+    hours = hours_of(report)
     by_source = {
         source: part.drop("source", "source_row").to_dicts()
         for (source,), part in hours.group_by("source", maintain_order=True)
@@ -134,7 +150,7 @@ def test_simulated_hours_by_activity_and_month_are_recovered_exactly(
 ) -> None:
     report = import_time_exports(LogStore(tmp_path), [landscape / "time-registration"])
     assert report.quarantined == 0
-    hours = pl.read_parquet(report.hours_path)
+    hours = hours_of(report)
     manifest = json.loads((landscape / "manifest.json").read_text("utf-8"))
     effects = manifest["effects"]
     expected = {a["time_registration"]["aktivitet"]: a["time_registration"]["hours_by_month"]
@@ -187,13 +203,11 @@ def test_servicenow_time_cards_give_the_same_hours_as_the_export(
             target.write_text(json.dumps({"result": records}), "utf-8")
     report = rebuild_time(LogStore(tmp_path), servicenow=True)
     assert report.quarantined == 0 and report.notes == ()
-    cards = pl.read_parquet(report.hours_path)
+    cards = hours_of(report)
     assert cards["source"].unique().to_list() == ["servicenow:time_card"]
     assert cards["case_reference"].null_count() == 0
-    export = pl.read_parquet(
-        import_time_exports(
-            LogStore(tmp_path / "csv"), [landscape / "time-registration"]
-        ).hours_path
+    export = hours_of(
+        import_time_exports(LogStore(tmp_path / "csv"), [landscape / "time-registration"])
     )
 
     def by_activity_month(frame: pl.DataFrame) -> dict[tuple[str, str], float]:
@@ -204,4 +218,4 @@ def test_servicenow_time_cards_give_the_same_hours_as_the_export(
 
     assert by_activity_month(cards) == by_activity_month(export)
     # The time-card stream is remembered: a plain rebuild maps it again.
-    assert rebuild_time(LogStore(tmp_path)).rows == cards.height
+    assert rebuild_time(LogStore(tmp_path)).tables[0].rows == cards.height

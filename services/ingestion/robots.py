@@ -1,17 +1,16 @@
-"""Robot run data end to end: extract (or import saved pages / a CSV), then build the tables.
+"""Robot run data's declaration for the ingestion runner: UiPath and Power Automate runs
+(kørselsdata) to tables, not to an event log.
 
-``extract_robots`` reads every configured stream through ``run_stream`` (raw pages under
-``01_raw/robots/<stream>/``, the bookmark committed after each durable write, resumable), then
-calls ``rebuild_robots``, which reads only the data folder and writes to ``03_primary/robots/``:
-
-- ``runs.parquet`` and ``transactions.parquet`` (columns and status rules:
-  ``extractors.robots.mapping``), and
-- ``quarantine.csv`` (platform, stream, record_number, reason, record) when records were set aside;
-  the counts per stream go to the extraction catalog, so ``kitflow sources`` shows them.
-
-``import_robot_export`` stores saved OData pages (or a generic CSV) as the raw pages of the same
-streams, pseudonymised and projected to the declared fields, replacing what the stream held (an
-export is a full snapshot), and rebuilds.
+- ``--config`` alone reads every configured stream (raw pages under ``01_raw/robots/<stream>/``,
+  the bookmark committed after each durable write, resumable).
+- ``--export PATH`` stores saved OData pages (a folder) or a generic CSV (a file) as the raw pages
+  of the same streams, pseudonymised and projected to the declared fields, replacing what the
+  stream held (an export is a full snapshot).
+- Every mode ends in the build, which reads only the data folder and writes
+  ``03_primary/robots/runs.parquet`` and ``transactions.parquet`` (columns and status rules:
+  ``extractors.robots.mapping``) and ``quarantine.csv`` (platform, stream, record_number, reason,
+  record) when records were set aside. A ``--config`` beside ``--export``/``--rebuild`` gives its
+  ``queue_processes``.
 
 The configuration (YAML or TOML); tokens are *named*, never written in it::
 
@@ -33,38 +32,23 @@ The configuration (YAML or TOML); tokens are *named*, never written in it::
 
 from __future__ import annotations
 
-import os
-import shutil
-import tomllib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import polars as pl
-import yaml
 
-from extractors.base import (
-    Bookmark,
-    ExtractionResult,
-    PageCallback,
-    RetryPolicy,
-    Stream,
-    iter_raw_pages,
-    page_path,
-    raw_folder,
-    run_stream,
-    write_page_atomically,
-)
+from extractors.base import Bookmark, Page, RetryPolicy, Stream
 from extractors.errors import FatalError
-from extractors.pseudonym import Pseudonymiser, load_key
 from extractors.robots import (
     ALL_STREAMS,
     POWER_AUTOMATE_STREAMS,
-    QUARANTINE_SCHEMA,
     UIPATH_STREAMS,
     DataverseStream,
     ODataClient,
+    RobotStreamSpec,
     RobotTables,
     UiPathStream,
     find_page_folders,
@@ -74,22 +58,14 @@ from extractors.robots import (
     read_robot_csv,
     read_saved_pages,
 )
+from models.datafolder import QUARANTINE_FILE, ROBOTS
 from models.errors import InputError
-from models.extraction import ExtractionCatalog
-from models.store import LogStore, default_database_url
+from services.ingestion.runner import Mode, Plan, Run, SourceInfo
+from services.ingestion.settings import read_secret, read_settings_file
 
-SOURCE = "robots"
+SOURCE = ROBOTS
 CSV_PREFIX = "csv-"
 LOCAL_ZONE = "Europe/Copenhagen"
-Say = Callable[[str], None]
-
-
-def _say_nothing(_: str) -> None:
-    return None
-
-
-def _no_progress(_stream: str, _pages: int, _records: int) -> None:
-    return None
 
 
 @dataclass(frozen=True)
@@ -105,20 +81,12 @@ class PlatformConfig:
 
     def token(self) -> str:
         """The bearer token, read from the named variable or file."""
-        if self.token_env:
-            value = os.environ.get(self.token_env, "").strip()
-            if not value:
-                raise FatalError(
-                    f"the environment variable {self.token_env} named in the robots "
-                    f"configuration is not set: export {self.token_env}=<access token>."
-                )
-            return value
-        if self.token_file:
-            path = Path(self.token_file).expanduser()
-            if not path.is_file():
-                raise FatalError(f"the token file {path} named in the robots config is missing.")
-            return path.read_text("utf-8").strip()
-        raise FatalError(f"{self.base_url}: name token_env or token_file in the robots config.")
+        key = "token_env" if self.token_env else "token_file"
+        token = read_secret(env=self.token_env, file=self.token_file, key=key,
+                            what="access token")  # fmt: skip
+        if token is None:
+            raise FatalError(f"{self.base_url}: name token_env or token_file in the robots config.")
+        return token
 
 
 @dataclass(frozen=True)
@@ -140,18 +108,11 @@ _PLATFORM_KEYS = frozenset(
 
 def read_robots_config(path: Path) -> RobotsConfig:
     """Read a YAML or TOML robots configuration (see the module docstring)."""
-    if not path.exists():
-        raise FatalError(f"there is no configuration file at {path}: check the path.")
-    text = path.read_text("utf-8")
-    try:
-        raw = tomllib.loads(text) if path.suffix == ".toml" else yaml.safe_load(text)
-    except (tomllib.TOMLDecodeError, yaml.YAMLError) as error:
-        raise FatalError(f"{path} is not valid {path.suffix[1:].upper()}: {error}") from error
-    if not isinstance(raw, dict) or set(raw) - _TOP_KEYS:
-        unknown = sorted(set(raw) - _TOP_KEYS) if isinstance(raw, dict) else []
+    raw = read_settings_file(path, expected=", ".join(sorted(_TOP_KEYS)))
+    if set(raw) - _TOP_KEYS:
         raise FatalError(
-            f"{path}: expected a mapping of {', '.join(sorted(_TOP_KEYS))}"
-            + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+            f"{path}: expected a mapping of {', '.join(sorted(_TOP_KEYS))}; unknown: "
+            f"{', '.join(sorted(set(raw) - _TOP_KEYS))}"
         )
     return RobotsConfig(
         uipath=_platform(raw.get("uipath"), path, "uipath", UIPATH_STREAMS, 1000),
@@ -191,258 +152,141 @@ def _platform(
     )
 
 
-@dataclass(frozen=True)
-class StreamCount:
-    """One stream after a rebuild: records read and records quarantined."""
-
-    stream: str
-    records: int
-    quarantined: int
+MakeStream = Callable[..., Stream]
 
 
-@dataclass(frozen=True)
-class RobotsReport:
-    """What an extraction, import or rebuild did."""
-
-    folder: Path
-    runs: int
-    transactions: int
-    quarantined: int
-    streams: tuple[StreamCount, ...]
-    results: tuple[ExtractionResult, ...] = ()
-    files: int = 0
-    quarantine_path: Path | None = None
-    notes: tuple[str, ...] = ()
-
-
-def primary_folder(data_dir: Path) -> Path:
-    """``<data>/03_primary/robots``."""
-    return data_dir / "03_primary" / SOURCE
-
-
-def _catalog(data_dir: Path) -> ExtractionCatalog:
-    return ExtractionCatalog(default_database_url(data_dir))
-
-
-def extract_robots(
-    store: LogStore,
-    config: RobotsConfig,
+def _platform_streams(
+    run: Run,
+    platform: PlatformConfig,
     *,
-    on_page: PageCallback = _no_progress,
-    say: Say = _say_nothing,
-    retry: RetryPolicy | None = None,
-) -> RobotsReport:
-    """Fetch every configured stream from its bookmark, then rebuild the tables."""
-    if config.uipath is None and config.power_automate is None:
-        raise FatalError("the robots configuration names neither uipath nor power_automate.")
-    pseudonym = Pseudonymiser(load_key(data_dir=store.data_dir, announce=say))
-    policy = retry or RetryPolicy(max_tries=config.max_tries)
-    state = _catalog(store.data_dir)
-    results: list[ExtractionResult] = []
+    declared: Mapping[str, RobotStreamSpec],
+    make: MakeStream,
+    headers: Mapping[str, str],
+    timeout_s: float,
+    policy: RetryPolicy,
+) -> Generator[Stream, None, None]:
+    client = ODataClient(platform.base_url, token=platform.token(), headers=headers,
+                         timeout_s=timeout_s, retry=policy)  # fmt: skip
     try:
-        for client, streams in _streams(config, pseudonym, policy):
-            try:
-                for stream in streams:
-                    results.append(
-                        run_stream(
-                            stream, source=SOURCE, data_dir=store.data_dir, state=state,
-                            on_page=on_page,
-                        )
-                    )  # fmt: skip
-            finally:
-                client.close()
+        for entity in platform.entities:
+            yield make(declared[entity], client, run.pseudonymiser(), page_size=platform.page_size)
     finally:
-        state.dispose()
-    report = rebuild_robots(store, queue_processes=config.queue_processes)
-    return RobotsReport(**{**report.__dict__, "results": tuple(results)})
+        client.close()
 
 
-def _streams(
-    config: RobotsConfig, pseudonym: Pseudonymiser, policy: RetryPolicy
-) -> Iterator[tuple[ODataClient, list[Stream]]]:
-    if config.uipath is not None:
-        ui = config.uipath
-        folder = {"X-UIPATH-OrganizationUnitId": str(ui.folder_id)} if ui.folder_id else {}
-        client = ODataClient(
-            ui.base_url, token=ui.token(), headers=folder, timeout_s=config.timeout_s,
-            retry=policy,
-        )  # fmt: skip
-        yield (
-            client,
-            [
-                UiPathStream(UIPATH_STREAMS[e], client, pseudonym, page_size=ui.page_size)
-                for e in ui.entities
-            ],
-        )
-    if config.power_automate is not None:
-        pa = config.power_automate
-        prefer = {"Prefer": f"odata.maxpagesize={pa.page_size}"}
-        client = ODataClient(
-            pa.base_url, token=pa.token(), headers=prefer, timeout_s=config.timeout_s,
-            retry=policy,
-        )  # fmt: skip
-        yield (
-            client,
-            [
-                DataverseStream(
-                    POWER_AUTOMATE_STREAMS[e], client, pseudonym, page_size=pa.page_size
-                )
-                for e in pa.entities
-            ],
-        )
+def _snapshot(stream: str, pages: list[tuple[str, list[Any]]]) -> tuple[str, list[Page]]:
+    """An export's pages of one stream; each bookmark the file it came from."""
+    return stream, [Page(tuple(rows), {"file": name}, Bookmark(name, "export"))
+                    for name, rows in pages]  # fmt: skip
 
 
-def import_robot_export(
-    store: LogStore,
-    path: Path,
-    *,
-    queue_processes: Mapping[str, str] | None = None,
-    say: Say = _say_nothing,
-) -> RobotsReport:
-    """Store saved OData pages (a folder) or a generic CSV (a file) as raw pages; rebuild."""
-    pseudonym = Pseudonymiser(load_key(data_dir=store.data_dir, announce=say))
-    if path.is_dir():
-        files = _store_saved_pages(store.data_dir, path, pseudonym)
-    elif path.is_file() and path.suffix.lower() == ".csv":
-        files = _store_csv(store.data_dir, path, pseudonym)
-    else:
-        raise InputError(
-            f"{path}: give a folder of saved OData pages (uipath/…, power-automate/…) or a "
-            "robot .csv file."
-        )
-    report = rebuild_robots(store, queue_processes=queue_processes)
-    return RobotsReport(**{**report.__dict__, "files": files})
+# Without --config: no platform and no queue names, enough for an export or a rebuild.
+INFO = SourceInfo("robots", "robot run data", read_robots_config, RobotsConfig)
+PLAN = Plan(SOURCE, "robot run data become the tables runs and transactions in 03_primary/robots")
 
 
-def _replace_pages(data_dir: Path, stream: str, pages: list[tuple[str, list[Any]]]) -> None:
-    """Make ``pages`` the stream's raw pages and record them as one run in the catalog."""
-    folder = raw_folder(data_dir, SOURCE, stream)
-    if folder.exists():
-        shutil.rmtree(folder)
-    state = _catalog(data_dir)
-    try:
-        run_id, _ = state.open_run(SOURCE, stream)
-        for number, (name, records) in enumerate(pages, start=1):
-            document = {"stream": stream, "request": {"file": name}, "result": records}
-            write_page_atomically(page_path(folder, number), document)
-            state.commit_page(run_id, bookmark=Bookmark(name, "export"), records=len(records))
-        state.close_run(run_id, status="finished")
-    finally:
-        state.dispose()
+@dataclass(frozen=True)
+class RobotsSource:
+    """Robot run data for the ingestion runner."""
+
+    info: SourceInfo[RobotsConfig] = field(default=INFO, init=False)
+
+    def plan(self, config: RobotsConfig, mode: Mode, exports: tuple[Path, ...]) -> Plan:
+        """Tables, not a log."""
+        return PLAN
+
+    def fetch(self, run: Run, config: RobotsConfig) -> Generator[Stream, None, None]:
+        """The UiPath entities by ``Id`` keyset, then the Dataverse tables by next link."""
+        if config.uipath is None and config.power_automate is None:
+            raise FatalError("the robots configuration names neither uipath nor power_automate.")
+        policy = run.retry or RetryPolicy(max_tries=config.max_tries)
+        if config.uipath is not None:
+            ui = config.uipath
+            folder = {"X-UIPATH-OrganizationUnitId": str(ui.folder_id)} if ui.folder_id else {}
+            yield from _platform_streams(run, ui, declared=UIPATH_STREAMS, make=UiPathStream,
+                                         headers=folder, timeout_s=config.timeout_s,
+                                         policy=policy)  # fmt: skip
+        if config.power_automate is not None:
+            pa = config.power_automate
+            prefer = {"Prefer": f"odata.maxpagesize={pa.page_size}"}
+            yield from _platform_streams(run, pa, declared=POWER_AUTOMATE_STREAMS,
+                                         make=DataverseStream, headers=prefer,
+                                         timeout_s=config.timeout_s, policy=policy)  # fmt: skip
+
+    def store_export(self, run: Run, config: RobotsConfig, exports: tuple[Path, ...]) -> None:
+        """Saved OData pages (a folder) or a generic CSV (a file), each stream's pages
+        replacing what it held; every page is read before any is replaced."""
+        path, pseudonym = exports[0], run.pseudonymiser()
+        if path.is_dir():
+            snapshots = [
+                _snapshot(stream, list(read_saved_pages(folder, ALL_STREAMS[stream], pseudonym)))
+                for stream, folder in find_page_folders(path).items()
+            ]
+        elif path.is_file() and path.suffix.lower() == ".csv":
+            rows = [{"line": line, **row} for line, row in read_robot_csv(path, pseudonym)]
+            snapshots = [_snapshot(CSV_PREFIX + path.stem, [(path.name, rows)])]
+        else:
+            raise InputError(
+                f"{path}: give a folder of saved OData pages (uipath/…, power-automate/…) or a "
+                "robot .csv file."
+            )
+        for stream, pages in snapshots:
+            run.store_pages(stream, pages, fresh=True)
+
+    def build(self, run: Run, config: RobotsConfig) -> None:
+        """Runs and transactions from the raw pages alone (no network)."""
+        raw = {stream: _numbered(run, stream) for stream in _stored_streams(run)}
+        if not raw:
+            raise InputError(
+                "there are no robot run data to build from: run 'kitflow extract robots --config "
+                "FILE' or '--export PATH' first."
+            )
+        parts = [
+            map_uipath(
+                jobs=raw.get("uipath-Jobs", []),
+                queue_items=raw.get("uipath-QueueItems", []),
+                queue_definitions=raw.get("uipath-QueueDefinitions", []),
+                queue_processes=config.queue_processes,
+            ),
+            map_power_automate(
+                flowsessions=raw.get("power-automate-flowsessions", []),
+                workflows=raw.get("power-automate-workflows", []),
+            ),
+        ]
+        zone = ZoneInfo(LOCAL_ZONE)
+        parts += [
+            map_robot_csv(((r.pop("line", n), r) for n, r in rows), file=stream, local_zone=zone)
+            for stream, rows in raw.items()
+            if stream.startswith(CSV_PREFIX)
+        ]
+        _write_tables(run, parts, streams=list(raw))
 
 
-def _store_saved_pages(data_dir: Path, root: Path, pseudonym: Pseudonymiser) -> int:
-    files = 0
-    for stream, folder in find_page_folders(root).items():
-        pages = list(read_saved_pages(folder, ALL_STREAMS[stream], pseudonym))
-        _replace_pages(data_dir, stream, pages)
-        files += len(pages)
-    return files
-
-
-def _store_csv(data_dir: Path, path: Path, pseudonym: Pseudonymiser) -> int:
-    rows = [{"line": line, **row} for line, row in read_robot_csv(path, pseudonym)]
-    _replace_pages(data_dir, CSV_PREFIX + path.stem, [(path.name, rows)])
-    return 1
-
-
-def _numbered(data_dir: Path, stream: str) -> list[tuple[int, Any]]:
-    records = (
-        r
-        for _, page in iter_raw_pages(raw_folder(data_dir, SOURCE, stream))
-        for r in page["result"]
-    )
-    return list(enumerate(records, start=1))
-
-
-def rebuild_robots(
-    store: LogStore, *, queue_processes: Mapping[str, str] | None = None
-) -> RobotsReport:
-    """Rebuild runs and transactions from the raw pages alone (no network)."""
-    data_dir = store.data_dir
-    raw = {s: _numbered(data_dir, s) for s in _stored_streams(data_dir)}
-    if not raw:
-        raise InputError(
-            "there are no robot run data to build from: run 'kitflow extract robots --config "
-            "FILE' or '--export PATH' first."
-        )
-    parts = [
-        map_uipath(
-            jobs=raw.get("uipath-Jobs", []),
-            queue_items=raw.get("uipath-QueueItems", []),
-            queue_definitions=raw.get("uipath-QueueDefinitions", []),
-            queue_processes=queue_processes,
-        ),
-        map_power_automate(
-            flowsessions=raw.get("power-automate-flowsessions", []),
-            workflows=raw.get("power-automate-workflows", []),
-        ),
-    ]
-    zone = _zone()
-    parts += [
-        map_robot_csv(((r.pop("line", n), r) for n, r in rows), file=stream, local_zone=zone)
-        for stream, rows in raw.items()
-        if stream.startswith(CSV_PREFIX)
-    ]
-    return _write_tables(data_dir, parts, raw)
-
-
-def _zone() -> Any:
-    from zoneinfo import ZoneInfo  # noqa: PLC0415 - only CSV rows need it
-
-    return ZoneInfo(LOCAL_ZONE)
-
-
-def _stored_streams(data_dir: Path) -> list[str]:
-    folder = data_dir / "01_raw" / SOURCE
+def _stored_streams(run: Run) -> list[str]:
+    folder = run.data.raw(SOURCE)
     if not folder.is_dir():
         return []
     return sorted(p.name for p in folder.iterdir() if p.is_dir() and any(p.glob("page-*.json")))
 
 
-def _quarantine_stream(platform: str, stream: str) -> str:
-    return stream if platform == "csv" else f"{platform}-{stream}"
+def _numbered(run: Run, stream: str) -> list[tuple[int, Any]]:
+    return list(enumerate(run.raw_records(stream), start=1))
 
 
-def _write_tables(
-    data_dir: Path, parts: list[RobotTables], raw: Mapping[str, list[tuple[int, Any]]]
-) -> RobotsReport:
+def _write_tables(run: Run, parts: list[RobotTables], *, streams: list[str]) -> None:
     runs = pl.concat([p.runs for p in parts]).sort(["platform", "start", "run_id"])
     transactions = pl.concat([p.transactions for p in parts]).sort(
         ["platform", "start", "transaction_id"]
     )
-    quarantine = (
-        pl.concat([p.quarantine for p in parts])
-        if parts
-        else pl.DataFrame(schema=QUARANTINE_SCHEMA)
-    )
-    folder = primary_folder(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    runs.write_parquet(folder / "runs.parquet")
-    transactions.write_parquet(folder / "transactions.parquet")
-    quarantine_path = folder / "quarantine.csv"
-    if quarantine.height:
-        quarantine.write_csv(quarantine_path)
-    else:
-        quarantine_path.unlink(missing_ok=True)
-    per_stream: dict[str, int] = {}
+    quarantine = pl.concat([p.quarantine for p in parts])
+    run.write_table("runs", runs, run.data.robot_runs())
+    run.write_table("transactions", transactions, run.data.robot_transactions())
+    run.write_quarantine(quarantine, run.data.robots_folder() / QUARANTINE_FILE)
+    per_stream = dict.fromkeys(streams, 0)
     for platform, stream in quarantine.select("platform", "stream").iter_rows():
-        name = _quarantine_stream(platform, stream)
+        name = stream if platform == "csv" else f"{platform}-{stream}"
         per_stream[name] = per_stream.get(name, 0) + 1
-    state = _catalog(data_dir)
-    try:
-        for stream in raw:
-            state.set_quarantined(SOURCE, stream, per_stream.get(stream, 0))
-    finally:
-        state.dispose()
-    return RobotsReport(
-        folder=folder,
-        runs=runs.height,
-        transactions=transactions.height,
-        quarantined=quarantine.height,
-        streams=tuple(
-            StreamCount(s, len(records), per_stream.get(s, 0)) for s, records in raw.items()
-        ),
-        quarantine_path=quarantine_path if quarantine.height else None,
-        notes=tuple(n for p in parts for n in p.notes),
-    )
+    for stream, count in per_stream.items():
+        run.set_aside(count, stream=stream)
+    for note in (n for p in parts for n in p.notes):
+        run.note(note)

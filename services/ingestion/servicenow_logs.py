@@ -1,0 +1,189 @@
+"""ServiceNow's staging and log building, through a run of the ingestion runner.
+
+- ``stage_servicenow_table``: the one staging of a ServiceNow table, from its raw pages (API or
+  saved pages alike) to ``02_intermediate/<source>/<table>.parquet``, quarantine beside it.
+- ``build_configured_log``: the log of the configuration's ``event_log_table`` (an API
+  extraction or a rebuild), named by the user.
+- ``build_export_file``: a Table API ``.json`` or a list-export ``.csv``/``.zip`` read whole,
+  pseudonymised, staged as ``02_intermediate/servicenow-export/<log>`` (the export itself, with
+  people in clear, is never copied) and stored as the log the user named.
+- ``build_pages_logs``: the saved-pages landscape's fixed logs, ``servicenow-incidents``
+  (incident) and ``servicenow-orders`` (sc_req_item with its approvals and catalog tasks, see
+  ``models.landscape_orders``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+
+from extractors.base import Bookmark
+from extractors.servicenow import (
+    CsvExportOptions,
+    build_events,
+    read_csv_export,
+    read_table_json_export,
+    stage_records,
+)
+from extractors.servicenow.export import file_sha256
+from extractors.servicenow.pages import saved_page_spec
+from extractors.servicenow.streams import AUDITED_FIELDNAMES
+from models.errors import InputError
+from models.eventlog import build_canonical_log
+from models.landscape_orders import build_order_events
+from services.ingestion.runner import Run
+
+INCIDENTS_LOG = "servicenow-incidents"
+ORDERS_LOG = "servicenow-orders"
+ExportKind = Literal["csv", "json"]
+
+
+def format_int(value: int) -> str:
+    """A count as the CLI shows it: 1.434 (the notes are read in the Danish-formatted CLI)."""
+    return f"{value:,}".replace(",", ".")
+
+
+def stage_servicenow_table(run: Run, table: str) -> pl.DataFrame:
+    """Stage ``table`` from its raw pages (latest read per sys_id) and write it to 02."""
+    staged = stage_records(saved_page_spec(table), run.raw_records(table))
+    run.stage(table, staged.frame, staged.quarantine)
+    return staged.frame
+
+
+def empty_staged(table: str) -> pl.DataFrame:
+    """A staged table of no records (a table that was not extracted)."""
+    return stage_records(saved_page_spec(table), []).frame
+
+
+def count_log_set_asides(run: Run, quarantine: pl.DataFrame, case_table: str) -> None:
+    """Count a log's quarantine rows for the table each came from (``source_record`` is
+    ``<table>:<sys_id>``, or ``record:<sys_id>`` for the case table's own records)."""
+    counts: dict[str, int] = {}
+    for record in quarantine["record"]:
+        origin = str(json.loads(record).get("source_record") or "record:").split(":", 1)[0]
+        table = case_table if origin == "record" else origin
+        counts[table] = counts.get(table, 0) + 1
+    for table, count in counts.items():
+        run.set_aside(count, stream=table, table=table)
+
+
+# -- the configured log (API or rebuild) --------------------------------------------------------
+
+
+def build_configured_log(run: Run, tables: tuple[str, ...], case_table: str) -> None:
+    """Stage ``tables`` and store the log of ``case_table``'s records as the named log."""
+    frames = {table: stage_servicenow_table(run, table) for table in tables}
+    mapped = build_events(frames, table=case_table)
+    log = build_canonical_log(mapped.staged, quarantine=mapped.quarantine)
+    count_log_set_asides(run, log.quarantine, case_table)
+    run.store_log(log, name=run.named_log)
+    for note in mapped.notes:
+        run.note(note)
+
+
+# -- an export file ---------------------------------------------------------------------------
+
+
+def export_kind(path: Path) -> ExportKind:
+    """``json`` for ``.json`` files, ``csv`` for ``.csv`` and ``.zip``; else an error."""
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return "json"
+    if suffix in (".csv", ".zip"):
+        return "csv"
+    raise InputError(
+        f"{path.name}: a ServiceNow export must be a Table API .json file, or a list export "
+        ".csv (or a .zip holding one), or a folder of saved Table API pages."
+    )
+
+
+def build_export_file(run: Run, path: Path, *, timezone: str, table: str) -> None:
+    """Read an export file whole, stage it and store it as the named log; the run is recorded
+    as stream ``<log>`` of the run's source, its bookmark the file's SHA-256."""
+    name = run.named_log
+    if export_kind(path) == "csv":
+        options = CsvExportOptions(timezone=timezone)
+        read = read_csv_export(path, options=options, pseudonym=run.pseudonymiser())
+        run.stage(name, read.staged, read.quarantine)
+        # The rows the reader set aside are in the log's quarantine too: count them once.
+        log = build_canonical_log(read.staged, quarantine=read.quarantine)
+        run.set_aside(log.quarantine.height - read.quarantine.height, stream=name, table=name)
+        rows, notes = read.staged.height, read.notes
+    else:
+        staged = read_table_json_export(path, table=table, pseudonym=run.pseudonymiser())
+        run.stage(name, staged.frame, staged.quarantine)
+        mapped = build_events({table: staged.frame}, table=table)
+        log = build_canonical_log(mapped.staged, quarantine=mapped.quarantine)
+        run.set_aside(log.quarantine.height, stream=name, table=name)
+        rows, notes = staged.frame.height, mapped.notes
+    run.store_log(log, name=name)
+    bookmark = Bookmark(file_sha256(path), path.name)
+    run.record_export(run.source, name, bookmark=bookmark, records=rows)
+    for note in notes:
+        run.note(note)
+
+
+# -- the saved-pages landscape's logs ------------------------------------------------------------
+
+
+def build_pages_logs(run: Run, tables: tuple[str, ...]) -> None:
+    """Stage ``tables`` once and store the incident and order logs they allow."""
+    frames = {table: stage_servicenow_table(run, table) for table in tables}
+    audit = frames.get("sys_audit")
+    if audit is not None:
+        unmined = audit.filter(~pl.col("fieldname").is_in([*AUDITED_FIELDNAMES, "approval"]))
+        if unmined.height:
+            run.note(
+                f"{format_int(unmined.height)} sys_audit row(s) of fields no log mines "
+                f"({', '.join(sorted(set(unmined['fieldname'].to_list())))}) are staged "
+                "but make no events (the live stream does not fetch them)."
+            )
+    if "incident" in frames:
+        _store_incident_log(run, frames)
+    if "sc_req_item" in frames:
+        _store_orders_log(run, frames)
+
+
+def _with_mined_audit(frames: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """The tables with only the audit rows of the fields the mapping turns into events (what
+    the live stream's fixed filter fetches)."""
+    audit = frames.get("sys_audit")
+    if audit is None:
+        return dict(frames)
+    return {**frames, "sys_audit": audit.filter(pl.col("fieldname").is_in(AUDITED_FIELDNAMES))}
+
+
+def _store_incident_log(run: Run, frames: Mapping[str, pl.DataFrame]) -> None:
+    mapped = build_events(_with_mined_audit(frames), table="incident")
+    log = build_canonical_log(mapped.staged, quarantine=mapped.quarantine)
+    count_log_set_asides(run, log.quarantine, "incident")
+    run.store_log(log, name=INCIDENTS_LOG)
+
+
+def _store_orders_log(run: Run, frames: Mapping[str, pl.DataFrame]) -> None:
+    mined = _with_mined_audit(frames)
+    items = build_events(mined, table="sc_req_item")
+    task_table = frames.get("sc_task", empty_staged("sc_task"))
+    tasks = build_events({**mined, "sc_task": task_table}, table="sc_task")
+    orders = build_order_events(
+        item_events=items.staged,
+        task_events=tasks.staged,
+        audit=frames.get("sys_audit", empty_staged("sys_audit")),
+        items=frames["sc_req_item"],
+        tasks=task_table,
+        cat_items=frames.get("sc_cat_item"),
+        requests=frames.get("sc_request"),
+    )
+    quarantine = pl.concat([items.quarantine, tasks.quarantine, orders.quarantine])
+    log = build_canonical_log(orders.staged, quarantine=quarantine)
+    count_log_set_asides(run, items.quarantine, "sc_req_item")
+    count_log_set_asides(run, tasks.quarantine, "sc_task")
+    run.set_aside(orders.quarantine.height, stream="sc_task", table="sc_task")
+    # What build_canonical_log itself set aside (no case, no time) came from the order events.
+    extra = log.quarantine.height - quarantine.height
+    run.set_aside(extra, stream="sc_req_item", table="sc_req_item")
+    run.store_log(log, name=ORDERS_LOG)
