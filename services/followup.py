@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 
@@ -37,6 +38,7 @@ from extractors.azure_devops import SOURCE as AZURE_DEVOPS
 from mining import compare_periods, compute_devops_rule_rates, compute_integration_share
 from models.benefits import METHODS
 from models.business_case import FollowUpTarget
+from models.datafolder import DataFolder
 from models.followup import (
     Fact,
     FactValue,
@@ -45,6 +47,7 @@ from models.followup import (
     SolutionBinding,
     TargetBinding,
     TargetStatus,
+    binding_path_for,
     decide_status,
     parse_deadline,
 )
@@ -301,3 +304,23 @@ _METRICS: dict[str, Callable[[_Context, TargetBinding, dt.date | None], Reading]
     "devops_practice": _devops,
     "integration_use": _integration,
 }
+
+
+def followup_input_files(data: DataFolder, case: Path) -> tuple[Path, ...]:
+    """Every file measuring and following up ``case`` reads: the case and its bindings, the
+    robot runs and transactions, the hours, the order links and every staged ServiceNow and
+    Azure DevOps table."""
+    staged = (
+        path
+        for source in ("servicenow", "azure-devops")
+        for path in sorted(data.staged(source).glob("*.parquet"))
+    )
+    return (
+        case,
+        binding_path_for(case),
+        data.robot_transactions(),
+        data.robot_runs(),
+        data.hours(),
+        data.order_links(),
+        *staged,
+    )

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import polars as pl
 
-from app.dashboard.data import followup_inputs, list_business_cases, load_followup
+from app.dashboard.data import list_business_cases, load_followup
 from models.datafolder import DataFolder
 from services.benefits import load_case_inputs
-from services.followup import FollowUpReport, evaluate_followup
+from services.followup import FollowUpReport, evaluate_followup, followup_input_files
 from tests.conftest import KitLandscape
 
 CASES = Path(__file__).resolve().parent.parent / "data" / "business_cases"
@@ -45,7 +45,7 @@ def test_a_rewritten_staged_table_is_measured_again(
     case = next(p for p in list_business_cases(data) if p.stem == "automation-solutions")
     first = _hours(load_followup(data, case, AS_OF))
     audit = data.staged_table("servicenow", "sys_audit")
-    assert audit in followup_inputs(data, case)
+    assert audit in followup_input_files(data, case)
     intermediate = data.intermediate().stat().st_mtime_ns
     # Half the audit trail: the process-mining method sees fewer handling times.
     table = pl.read_parquet(audit)

@@ -23,7 +23,7 @@ from models.followup import BINDING_SUFFIX, binding_path_for
 from models.schema import ACTIVITY
 from models.store import LogStore
 from services.benefits import load_case_inputs
-from services.followup import FollowUpReport, evaluate_followup
+from services.followup import FollowUpReport, evaluate_followup, followup_input_files
 
 STORE_CONFIG_KEY: Final = "KITFLOW_LOG_STORE"
 
@@ -96,7 +96,7 @@ def load_followup(data: DataFolder, case: Path, as_of: dt.date) -> FollowUpRepor
     Cached per version of every file the measuring reads: a rewritten table measures again.
     A folder's own modification time would not do: it changes only when a name in it does.
     """
-    version = read_file_versions(followup_inputs(data, case))
+    version = read_file_versions(followup_input_files(data, case))
     return _load_followup(data, case, as_of, version)
 
 
@@ -106,26 +106,6 @@ def _load_followup(
 ) -> FollowUpReport:
     del version  # part of the cache key only
     return evaluate_followup(load_case_inputs(case, data.root), as_of=as_of)
-
-
-def followup_inputs(data: DataFolder, case: Path) -> tuple[Path, ...]:
-    """Every file measuring and following up ``case`` reads: the case and its bindings, the
-    robot runs and transactions, the hours, the order links and every staged ServiceNow and
-    Azure DevOps table."""
-    staged = (
-        path
-        for source in ("servicenow", "azure-devops")
-        for path in sorted(data.staged(source).glob("*.parquet"))
-    )
-    return (
-        case,
-        binding_path_for(case),
-        data.robot_transactions(),
-        data.robot_runs(),
-        data.hours(),
-        data.order_links(),
-        *staged,
-    )
 
 
 def read_file_versions(paths: Iterable[Path]) -> tuple[FileVersion, ...]:
