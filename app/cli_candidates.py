@@ -81,6 +81,11 @@ def candidates_command(
 ) -> None:
     """Rank processes and activities by the net yearly saving automating them would bring."""
     store = LogStore()
+    if draft_case is None and (out_file is not None or force):
+        raise typer.BadParameter(
+            "--out and --force belong to --draft-case ID (the draft's YAML file); the ranking "
+            "itself prints to the screen, or as JSON with --json."
+        )
     if draft_case is not None:  # both files are checked before the ranking is computed
         if out_file is None:
             raise typer.BadParameter("--draft-case needs --out FILE for the YAML draft.")

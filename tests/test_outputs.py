@@ -144,3 +144,11 @@ def test_a_path_that_cannot_be_written_says_so(running: Path, tmp_path: Path) ->
     message = refused("export", "running", "--format", "csv", "--out", str(out))
     assert message.startswith(f"cannot write {out}: ") and "Choose another --out" in message
     assert leftovers(tmp_path) == []
+
+
+def test_out_without_a_draft_case_is_refused_not_ignored(data_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ranking.yaml"
+    result = runner.invoke(cli, ["candidates", "--out", str(out)])
+    assert result.exit_code == 2
+    assert "--out and --force belong to --draft-case ID" in result.output
+    assert not out.exists()
