@@ -17,7 +17,7 @@ from models.errors import KitflowError
 from models.store import LogStore
 from services.demo import LandscapeDemoReport, load_demo_landscape, load_demo_logs
 from services.imports import ImportReport
-from services.ingestion.landscape import describe_links
+from services.ingestion import describe_links
 
 DEFAULT_PUBLIC = Path("../shared/data")
 

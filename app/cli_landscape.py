@@ -20,7 +20,7 @@ from app.console import out, print_json, progress
 from app.formatting import format_int
 from models.errors import InputError
 from models.store import LogStore
-from services.ingestion.landscape import LANDSCAPE_LOG, describe_links, link_landscape
+from services.ingestion import LANDSCAPE_LOG, describe_links, link_landscape
 from services.ocel_import import export_ocel_log, read_stored_ocel
 from services.outputs import check_output_file, write_output_file
 

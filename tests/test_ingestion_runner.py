@@ -5,6 +5,7 @@ per source at a time."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import threading
 import time
@@ -327,3 +328,12 @@ def test_a_second_writer_of_a_source_waits_then_stops_clearly(
     # Once the first writer is done, the second goes through.
     report = ingest(store, RobotsSource(), exports=[ROBOTS_CSV])
     assert ingestion_json(report)["quarantined"] == 2
+
+
+def test_the_facade_exports_exactly_its_public_names() -> None:
+    facade = importlib.import_module("services.ingestion")
+    modules = {"azure_devops", "landscape", "robots", "runner", "servicenow", "servicenow_logs",
+               "settings", "time_registration"}  # fmt: skip
+    public = {name for name in dir(facade) if not name.startswith("_")}
+    assert set(facade.__all__) == public - modules
+    assert len(facade.__all__) == len(set(facade.__all__))

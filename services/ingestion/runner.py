@@ -355,16 +355,17 @@ class Run:
     say: Say = say_nothing
     on_page: PageCallback = no_progress
     retry: RetryPolicy | None = None
-    _pseudonym: Pseudonymiser | None = None
-    _streams: list[ExtractionResult] = field(default_factory=list)
-    _staged: list[tuple[str, int]] = field(default_factory=list)
-    _by_table: dict[str, int] = field(default_factory=dict)
-    _by_stream: dict[str, int] = field(default_factory=dict)
-    _logs: list[LogReport] = field(default_factory=list)
-    _tables: list[TableReport] = field(default_factory=list)
-    _files: list[Path] = field(default_factory=list)
-    _notes: list[str] = field(default_factory=list)
-    _exports: list[tuple[str, str, Bookmark, int]] = field(default_factory=list)
+    # What the steps wrote, for the report (not arguments).
+    _pseudonym: Pseudonymiser | None = field(default=None, init=False)
+    _streams: list[ExtractionResult] = field(default_factory=list, init=False)
+    _staged: list[tuple[str, int]] = field(default_factory=list, init=False)
+    _by_table: dict[str, int] = field(default_factory=dict, init=False)
+    _by_stream: dict[str, int] = field(default_factory=dict, init=False)
+    _logs: list[LogReport] = field(default_factory=list, init=False)
+    _tables: list[TableReport] = field(default_factory=list, init=False)
+    _files: list[Path] = field(default_factory=list, init=False)
+    _notes: list[str] = field(default_factory=list, init=False)
+    _exports: list[tuple[str, str, Bookmark, int]] = field(default_factory=list, init=False)
 
     @property
     def data(self) -> DataFolder:
@@ -572,7 +573,8 @@ def ingest(
         names = (log_name,) if log_name else plan.fixed_logs
         _check_replaceable(store, plan, names, replace=replace)
         with store.data.extraction_catalog() as state:
-            run = Run(store, state, plan, mode, paths, log_name, say, on_page, retry)
+            run = Run(store, state, plan, mode, paths, log_name, say=say, on_page=on_page,
+                      retry=retry)  # fmt: skip
             if mode == "api":
                 with contextlib.closing(spec.fetch(run, settings)) as streams:
                     run.read_streams(streams)
