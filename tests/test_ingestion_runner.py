@@ -183,6 +183,21 @@ def test_a_config_beside_an_export_or_a_rebuild_gives_settings(
     assert (data_dir / "01_raw" / "ado-x" / "workitemrevisions").is_dir()
 
 
+def test_a_rebuild_without_raw_data_says_what_to_run_first(data_dir: Path) -> None:
+    raw = data_dir.resolve() / "01_raw"
+    assert refusal("extract", "servicenow", "--rebuild") == (
+        f"there are no stored incident pages of source 'servicenow' in {raw / 'servicenow'}"
+        "/incident: extract with --config FILE or read saved pages with --export FOLDER first."
+    )
+    assert refusal("extract", "robots", "--rebuild").startswith(
+        "there are no robot run data to build from"
+    )
+    assert refusal("extract", "time", "--rebuild").startswith(
+        "there are no time-registration data to build from"
+    )
+    assert "there are no stored revision batches" in refusal("extract", "azure-devops", "--rebuild")
+
+
 # -- --name and --replace -----------------------------------------------------------------------
 
 

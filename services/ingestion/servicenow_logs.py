@@ -76,6 +76,12 @@ def count_log_set_asides(run: Run, quarantine: pl.DataFrame, case_table: str) ->
 
 def build_configured_log(run: Run, tables: tuple[str, ...], case_table: str) -> None:
     """Stage ``tables`` and store the log of ``case_table``'s records as the named log."""
+    folder = run.data.raw(run.source, case_table)
+    if run.mode == "rebuild" and not folder.is_dir():
+        raise InputError(
+            f"there are no stored {case_table} pages of source {run.source!r} in {folder}: "
+            "extract with --config FILE or read saved pages with --export FOLDER first."
+        )
     frames = {table: stage_servicenow_table(run, table) for table in tables}
     mapped = build_events(frames, table=case_table)
     log = build_canonical_log(mapped.staged, quarantine=mapped.quarantine)
