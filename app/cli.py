@@ -25,16 +25,16 @@ from mining import compute_log_stats, discover_dfg
 from models.catalog import LogEntry
 from models.errors import KitflowError
 from models.store import EVENTS_TABLE, LogStore
-from services.imports import (
+from services import (
     ColumnMapping,
     ExportFormat,
     ImportReport,
     ReadOptions,
+    compute_ocel_log_stats,
     export_log,
     import_log,
+    write_output_file,
 )
-from services.ocel_import import compute_ocel_log_stats
-from services.outputs import write_output_file
 
 cli = typer.Typer(
     name="kitflow",

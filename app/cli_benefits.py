@@ -20,8 +20,7 @@ from models.errors import InputError
 from models.followup import Fact, Number
 from models.realisation import CaseRealisation, SolutionRealisation
 from models.store import default_data_dir
-from services.benefits import CaseInputs, load_case_inputs, measure_case
-from services.followup import FollowUpReport, evaluate_followup
+from services import CaseInputs, FollowUpReport, evaluate_followup, load_case_inputs, measure_case
 
 CaseOption = Annotated[
     Path, typer.Option("--case", help="Business-case YAML (data/business_cases/).")

@@ -21,14 +21,15 @@ from models.datafolder import DataFolder
 from models.errors import InputError
 from models.followup import binding_path_for, read_bindings
 from models.store import LogStore
-from services.candidates import (
+from services import (
     DEFAULT_CASE,
     CandidateOptions,
     CandidateReport,
+    check_output_file,
     find_candidates,
     read_parameters,
+    write_output_files,
 )
-from services.outputs import check_output_file, write_output_files
 
 
 def _date(value: str | None, option: str) -> dt.date | None:

@@ -15,22 +15,32 @@ from rich.table import Table
 
 from app.console import out, print_json, progress
 from app.formatting import format_int, format_number
-from mining.conformance import summarize_deviations
-from mining.pm4py_adapter import (
+from mining import (
     ReplayMethod,
+    SummaryLevel,
+    check_rules,
     compute_fitness,
     compute_precision,
     discover_process_model,
     find_deviations,
     read_cache_stats,
     read_process_model,
+    read_rules,
+    summarize_deviations,
+    summarize_rule_results,
     write_process_model,
 )
-from mining.rules import SummaryLevel, check_rules, read_rules, summarize_rule_results
 from models.errors import InputError
 from models.store import LogStore
-from services.bench import ALL_OPERATIONS, BenchReport, Operation, report_as_json, run_bench
-from services.outputs import check_output_file, write_output_file
+from services import (
+    ALL_OPERATIONS,
+    BenchReport,
+    Operation,
+    check_output_file,
+    report_as_json,
+    run_bench,
+    write_output_file,
+)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON value on stdout.")]
 NameArg = Annotated[str, typer.Argument(help="Name of the stored log.")]

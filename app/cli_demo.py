@@ -15,8 +15,7 @@ from app.console import err, out, progress
 from app.formatting import format_int
 from models.errors import KitflowError
 from models.store import LogStore
-from services.demo import LandscapeDemoReport, load_demo_landscape, load_demo_logs
-from services.imports import ImportReport
+from services import ImportReport, LandscapeDemoReport, load_demo_landscape, load_demo_logs
 from services.ingestion import describe_links
 
 DEFAULT_PUBLIC = Path("../shared/data")
@@ -90,17 +89,13 @@ def _print_landscape(report: LandscapeDemoReport) -> None:
             format_int(log.quarantined),
         )
     out.print(table)
-    hours, robots = report.landscape.time, report.landscape.robots
-    if hours is not None:
-        out.print(
-            f"Time registration: {format_int(hours.rows)} bookings, "
-            f"{format_int(hours.quarantined)} quarantined ({hours.hours_path})."
-        )
-    if robots is not None:
-        out.print(
-            f"Robot runs: {format_int(robots.runs)} runs, {format_int(robots.transactions)} "
-            f"transactions, {format_int(robots.quarantined)} quarantined ({robots.folder})."
-        )
+    for source in report.landscape.sources.values():
+        for written in source.tables:
+            out.print(
+                f"{source.source}: {written.name} {format_int(written.rows)} rows ({written.path})."
+            )
+        if source.quarantined and not source.logs:
+            out.print(f"{source.source}: {format_int(source.quarantined)} records quarantined.")
     links = report.landscape.links
     if links is not None:
         out.print(describe_links(links))

@@ -14,8 +14,12 @@ from app.console import err as err_console
 from app.console import out as out_console
 from app.formatting import format_int
 from models.datafolder import DataFolder
-from services.demo import SimulationSummary, write_simulated_landscape
-from services.outputs import check_output_folder, write_output_folder
+from services import (
+    SimulationSummary,
+    check_output_folder,
+    write_output_folder,
+    write_simulated_landscape,
+)
 
 
 def _check_date(value: str, option: str) -> str:

@@ -20,9 +20,8 @@ from app.console import out, print_json, progress
 from app.formatting import format_int
 from models.errors import InputError
 from models.store import LogStore
+from services import check_output_file, export_ocel_log, read_stored_ocel, write_output_file
 from services.ingestion import LANDSCAPE_LOG, describe_links, link_landscape
-from services.ocel_import import export_ocel_log, read_stored_ocel
-from services.outputs import check_output_file, write_output_file
 
 landscape_cli = typer.Typer(
     help="The KIT landscape across systems: order links, kit-orders and the OCEL export.",

@@ -17,16 +17,17 @@ from rich.table import Table
 
 from app.console import out, print_json
 from app.formatting import format_date, format_duration, format_int, format_number
-from mining.bottlenecks import find_bottlenecks
-from mining.compare import Comparison, compare_periods
-from mining.durations import TimeMode
-from mining.handovers import (
+from mining import (
+    Comparison,
     Performer,
+    TimeMode,
+    compare_periods,
     compute_handovers,
     compute_handovers_per_case,
+    compute_variants,
+    find_bottlenecks,
     find_ping_pong,
 )
-from mining.variants import compute_variants
 from models.errors import InputError
 from models.store import LogStore
 

@@ -1,1 +1,32 @@
 """Readers of source systems and export files: raw records to staged, canonical rows."""
+
+from extractors.base import (
+    Bookmark,
+    ExtractionResult,
+    Page,
+    PageCallback,
+    RetryPolicy,
+    Stream,
+    iter_raw_pages,
+    page_path,
+    run_stream,
+    write_page_atomically,
+)
+from extractors.errors import FatalError
+from extractors.pseudonym import Pseudonymiser, load_key
+
+__all__ = [
+    "Bookmark",
+    "ExtractionResult",
+    "FatalError",
+    "Page",
+    "PageCallback",
+    "Pseudonymiser",
+    "RetryPolicy",
+    "Stream",
+    "iter_raw_pages",
+    "load_key",
+    "page_path",
+    "run_stream",
+    "write_page_atomically",
+]

@@ -3,6 +3,8 @@
 The facade: notebooks, the CLI and the dashboard import from here.
 """
 
+from mining import pm4py_adapter
+from mining.aggregates import clear_aggregate_cache
 from mining.bottlenecks import find_bottlenecks
 from mining.calendar_dk import (
     DEFAULT_CALENDAR,
@@ -14,7 +16,7 @@ from mining.case_groups import CaseGroups, find_case_groups
 from mining.compare import Comparison, compare_periods, compute_case_measure
 from mining.conformance import compute_variant_table, summarize_deviations
 from mining.devops_practice import compute_devops_rule_rates
-from mining.dfg import discover_dfg
+from mining.dfg import discover_dfg, discover_dfg_from_events
 from mining.durations import (
     TimeMode,
     compute_activity_durations,
@@ -36,6 +38,7 @@ from mining.filters import (
 )
 from mining.handovers import (
     MIN_GROUP_SIZE,
+    Performer,
     PrivacyError,
     compute_handover_trend,
     compute_handovers,
@@ -46,10 +49,12 @@ from mining.integration import compute_integration_share
 from mining.pm4py_adapter import (
     FitnessResult,
     ProcessModel,
+    ReplayMethod,
     compute_fitness,
     compute_precision,
     discover_process_model,
     find_deviations,
+    read_cache_stats,
     read_process_model,
     write_process_model,
 )
@@ -63,9 +68,14 @@ from mining.process_shape import (
     compute_process_shape,
 )
 from mining.rework import compute_rework
-from mining.rules import Rule, check_rules, read_rules, summarize_rule_results
+from mining.rules import Rule, SummaryLevel, check_rules, read_rules, summarize_rule_results
 from mining.stats import LogStats, compute_log_stats
-from mining.variants import compare_variants, compute_variants
+from mining.variants import (
+    compare_variants,
+    compute_variants,
+    compute_variants_from_events,
+    store_log_aggregates,
+)
 from mining.work import compute_human_handling, find_work_cases
 
 __all__ = [
@@ -75,14 +85,18 @@ __all__ = [
     "Comparison",
     "FitnessResult",
     "LogStats",
+    "Performer",
     "PrivacyError",
     "ProcessMap",
     "ProcessModel",
     "ProcessShape",
+    "ReplayMethod",
     "Rule",
+    "SummaryLevel",
     "TimeMode",
     "WorkingCalendar",
     "check_rules",
+    "clear_aggregate_cache",
     "compare_periods",
     "compare_variants",
     "compute_activity_durations",
@@ -107,8 +121,10 @@ __all__ = [
     "compute_time_between",
     "compute_variant_table",
     "compute_variants",
+    "compute_variants_from_events",
     "compute_working_duration_s",
     "discover_dfg",
+    "discover_dfg_from_events",
     "discover_process_map",
     "discover_process_model",
     "filter_activities",
@@ -127,8 +143,11 @@ __all__ = [
     "find_deviations",
     "find_ping_pong",
     "find_work_cases",
+    "pm4py_adapter",
+    "read_cache_stats",
     "read_process_model",
     "read_rules",
+    "store_log_aggregates",
     "summarize_deviations",
     "summarize_rule_results",
     "write_process_model",

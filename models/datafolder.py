@@ -199,6 +199,10 @@ class DataFolder:
         """``03_primary/robots/transactions.parquet``."""
         return self.robots_folder() / "transactions.parquet"
 
+    def robot_quarantine(self) -> Path:
+        """``03_primary/robots/quarantine.csv``: robot records set aside, with the reason."""
+        return self.robots_folder() / QUARANTINE_FILE
+
     def hours(self) -> Path:
         """``03_primary/time-registration/hours.parquet``."""
         return self.primary() / TIME_REGISTRATION / "hours.parquet"
@@ -214,6 +218,14 @@ class DataFolder:
     def order_links(self) -> Path:
         """``03_primary/landscape-links/order_links.parquet``."""
         return self.links_folder() / "order_links.parquet"
+
+    def dangling_links(self) -> Path:
+        """``03_primary/landscape-links/dangling_links.csv``: links that point at nothing."""
+        return self.links_folder() / "dangling_links.csv"
+
+    def unlinked_items(self) -> Path:
+        """``03_primary/landscape-links/unlinked_items.parquet``: items without a link."""
+        return self.links_folder() / "unlinked_items.parquet"
 
     def conformance_cache(self) -> Path:
         """``07_model_output/conformance``."""

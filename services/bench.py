@@ -35,7 +35,7 @@ from typing import Any, Literal, get_args
 import polars as pl
 
 from extractors.files import ReadOptions
-from mining.variants import store_log_aggregates
+from mining import store_log_aggregates
 from models.errors import KitflowError
 from models.store import LogStore
 from services.imports import import_log
@@ -226,7 +226,7 @@ def _write_spec(
     model_path = workspace / "model.pnml"
     if {"token_replay", "alignments"} & set(operations):
         step("discovering the reference model")
-        from mining.pm4py_adapter import (  # noqa: PLC0415 - pm4py loads slowly
+        from mining import (  # noqa: PLC0415 - pm4py loads slowly
             discover_process_model,
             write_process_model,
         )
@@ -387,10 +387,12 @@ def _time_computation(operation: Operation, spec: dict[str, Any]) -> float:
     """Seconds one computation of our ``dfg`` or ``variants`` takes from the stored events,
     without the stored aggregate: what a log stored without aggregates costs on its first
     request, and what the import pays for it."""
-    from mining.dfg import _discover_dfg  # noqa: PLC0415 - the worker loads only its side
-    from mining.variants import _compute_variants  # noqa: PLC0415
+    from mining import (  # noqa: PLC0415 - the worker loads only its side
+        compute_variants_from_events,
+        discover_dfg_from_events,
+    )
 
-    compute = _discover_dfg if operation == "dfg" else _compute_variants
+    compute = discover_dfg_from_events if operation == "dfg" else compute_variants_from_events
     store = LogStore(Path(spec["data_dir"]), spec["database_url"])
     began = time.perf_counter()
     compute(store.scan(LOG_NAME))
@@ -421,10 +423,13 @@ def _same(result: Any) -> Any:
 
 
 def _ours(operation: Operation, spec: dict[str, Any]) -> Runner:
-    from mining.aggregates import clear_aggregate_cache  # noqa: PLC0415
-    from mining.dfg import discover_dfg  # noqa: PLC0415 - the worker loads only its side
-    from mining.filters import filter_attribute, filter_time_window  # noqa: PLC0415
-    from mining.variants import compute_variants  # noqa: PLC0415
+    from mining import (  # noqa: PLC0415
+        clear_aggregate_cache,
+        compute_variants,
+        discover_dfg,
+        filter_attribute,
+        filter_time_window,
+    )
 
     store = LogStore(Path(spec["data_dir"]), spec["database_url"])
     start, end = (dt.datetime.fromisoformat(t) for t in spec["window"])

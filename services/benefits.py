@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from extractors.pseudonym import Pseudonymiser, load_key
+from extractors import Pseudonymiser, load_key
 from extractors.servicenow import build_events
 from mining import compute_case_measure, compute_human_handling, find_work_cases
 from models.benefits import (

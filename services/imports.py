@@ -7,8 +7,15 @@ from pathlib import Path
 
 import polars as pl
 
-from extractors.files import ColumnMapping, ReadOptions, detect_format, read_flat_log, write_xes
-from extractors.files.chunked import CaseChunks, plan_case_chunks
+from extractors.files import (
+    CaseChunks,
+    ColumnMapping,
+    ReadOptions,
+    detect_format,
+    plan_case_chunks,
+    read_flat_log,
+    write_xes,
+)
 from models.datafolder import check_new_log_name
 from models.errors import InputError
 from models.eventlog import CanonicalLog, build_canonical_log, start_after_end

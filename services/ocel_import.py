@@ -12,8 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from extractors.files import ReadOptions
-from extractors.files.ocel import StagedOcel, read_ocel, write_ocel
+from extractors.files import ReadOptions, StagedOcel, read_ocel, write_ocel
 from mining import LogStats
 from models.catalog import LogEntry
 from models.datafolder import check_new_log_name
@@ -66,20 +65,33 @@ def import_ocel_log(
 
 
 def _object_centric_entry(name: str, path: Path, staged: StagedOcel) -> LogEntry:
-    # An object-centric log has no single case notion: cases and variants are 0 until the log is
-    # flattened on an object type; objects and object types are counted instead.
-    log = staged.log
+    return build_object_centric_entry(
+        staged.log,
+        name=name,
+        source_path=str(path.resolve()),
+        source_format=staged.source_format,
+        quarantined=staged.quarantine.height,
+    )
+
+
+def build_object_centric_entry(
+    log: ObjectCentricLog, *, name: str, source_path: str, source_format: str, quarantined: int
+) -> LogEntry:
+    """The catalog entry of an object-centric log (the one place such entries are made).
+
+    It has no single case notion: cases and variants are 0 until the log is flattened on an
+    object type; objects and object types are counted instead."""
     stats = compute_ocel_log_stats(log.events)
     return LogEntry(
         name=name,
         kind="object-centric",
-        source_path=str(path.resolve()),
-        source_format=staged.source_format,
+        source_path=source_path,
+        source_format=source_format,
         cases=stats.cases,
         events=stats.events,
         activities=stats.activities,
         variants=stats.variants,
-        quarantined=staged.quarantine.height,
+        quarantined=quarantined,
         first_event=stats.start,
         last_event=stats.end,
         schema_version=SCHEMA_VERSION,

@@ -10,8 +10,7 @@ from typing import Literal
 
 import polars as pl
 
-from mining import compute_log_stats
-from mining.variants import store_log_aggregates
+from mining import compute_log_stats, store_log_aggregates
 from models.catalog import LogEntry
 from models.eventlog import CanonicalLog, build_canonical_log, start_after_end
 from models.schema import SCHEMA_VERSION

@@ -22,8 +22,7 @@ from models.datafolder import DataFolder
 from models.followup import BINDING_SUFFIX, binding_path_for
 from models.schema import ACTIVITY
 from models.store import LogStore
-from services.benefits import load_case_inputs
-from services.followup import FollowUpReport, evaluate_followup, followup_input_files
+from services import FollowUpReport, evaluate_followup, followup_input_files, load_case_inputs
 
 STORE_CONFIG_KEY: Final = "KITFLOW_LOG_STORE"
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from extractors.files.chunked import CaseChunks, plan_case_chunks
+from extractors.files.ocel import StagedOcel, read_ocel, write_ocel
 from extractors.files.options import ColumnMapping, FileFormat, LifecycleMode, ReadOptions
 from extractors.files.staged import StagedLog
 from extractors.files.tabular import read_csv_log, read_parquet_log
@@ -11,13 +13,18 @@ from extractors.files.xes import read_xes_log, write_xes
 from models.errors import InputError
 
 __all__ = [
+    "CaseChunks",
     "ColumnMapping",
     "FileFormat",
     "LifecycleMode",
     "ReadOptions",
     "StagedLog",
+    "StagedOcel",
     "detect_format",
+    "plan_case_chunks",
     "read_flat_log",
+    "read_ocel",
+    "write_ocel",
     "write_xes",
 ]
 

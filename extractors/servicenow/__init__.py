@@ -5,6 +5,7 @@ from extractors.servicenow.client import Credentials, TableClient
 from extractors.servicenow.export import (
     CsvExportOptions,
     ExportRead,
+    file_sha256,
     read_csv_export,
     read_table_json_export,
 )
@@ -15,7 +16,9 @@ from extractors.servicenow.mapping import (
     check_record,
     stage_records,
 )
+from extractors.servicenow.pages import SavedPagesStream, find_saved_tables, saved_page_spec
 from extractors.servicenow.streams import (
+    AUDITED_FIELDNAMES,
     STREAMS,
     StreamSpec,
     TableStream,
@@ -26,11 +29,13 @@ from extractors.servicenow.streams import (
 )
 
 __all__ = [
+    "AUDITED_FIELDNAMES",
     "STREAMS",
     "Credentials",
     "CsvExportOptions",
     "ExportRead",
     "MappedEvents",
+    "SavedPagesStream",
     "StagedTable",
     "StreamSpec",
     "TableClient",
@@ -39,9 +44,12 @@ __all__ = [
     "build_params",
     "build_query",
     "check_record",
+    "file_sha256",
+    "find_saved_tables",
     "pseudonymise_record",
     "read_csv_export",
     "read_table_json_export",
+    "saved_page_spec",
     "stage_records",
     "stream_spec",
 ]

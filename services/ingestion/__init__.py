@@ -1,7 +1,7 @@
 """Ingestion: every source through one runner (``ingest``), one report, one JSON shape; and the
 KIT landscape built from them. Import from here; the modules behind it are private."""
 
-from extractors.base import PageCallback
+from extractors import PageCallback
 from services.ingestion.azure_devops import AzureDevOpsConfig, AzureDevOpsSource
 from services.ingestion.landscape import (
     KIT_ORDERS_LOG,

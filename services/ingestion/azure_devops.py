@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from extractors import Bookmark, FatalError, Page, Pseudonymiser, RetryPolicy, Stream
 from extractors.azure_devops import (
     LINKS,
     MAX_IDS_PER_BATCH,
@@ -46,9 +47,6 @@ from extractors.azure_devops import (
     stage_revisions,
     stage_workitems,
 )
-from extractors.base import Bookmark, Page, RetryPolicy, Stream
-from extractors.errors import FatalError
-from extractors.pseudonym import Pseudonymiser
 from models.errors import InputError
 from models.eventlog import build_canonical_log
 from services.ingestion.runner import Mode, Origin, Plan, Run, SourceInfo

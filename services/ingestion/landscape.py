@@ -12,16 +12,15 @@ the flattened case view ``kit-orders`` and the object-centric ``kit-landscape`` 
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import polars as pl
 
-from extractors.base import PageCallback
+from extractors import PageCallback
 from models.catalog import LogEntry
 from models.datafolder import DataFolder
 from models.errors import InputError
@@ -29,7 +28,7 @@ from models.eventlog import build_canonical_log
 from models.landscape_links import OrderLinks, build_order_case_view, find_order_links
 from models.landscape_ocel import LandscapeTables, build_landscape_ocel
 from models.ocel import ObjectCentricLog
-from models.schema import SCHEMA_VERSION, empty_quarantine
+from models.schema import empty_quarantine
 from models.store import LogStore
 from services.ingestion.azure_devops import DEFAULT_LOG as DEVOPS_LOG
 from services.ingestion.azure_devops import DEVOPS_SOURCE, AzureDevOpsSource
@@ -51,27 +50,13 @@ from services.ingestion.servicenow_logs import (
     format_int,
 )
 from services.ingestion.time_registration import TimeSource
-from services.ocel_import import compute_ocel_log_stats
+from services.ocel_import import build_object_centric_entry
 from services.storing import store_canonical_log
 
 SERVICENOW = SN_SOURCE
 KIT_ORDERS_LOG = "kit-orders"
 LANDSCAPE_LOG = "kit-landscape"
 Say = Callable[[str], None]
-
-
-# The hours and robot tables as the demo's printer reads them (app/cli_demo.py).
-class HoursSummary(NamedTuple):
-    rows: int
-    quarantined: int
-    hours_path: Path
-
-
-class RobotsSummary(NamedTuple):
-    runs: int
-    transactions: int
-    quarantined: int
-    folder: Path
 
 
 @dataclass
@@ -90,26 +75,6 @@ class LandscapeReport:
         if self.links is not None:
             logs.extend((self.links.kit_orders, LogReport(self.links.landscape, 0)))
         return logs
-
-    @property
-    def time(self) -> HoursSummary | None:
-        """The hours table, if time registration was read."""
-        report = self.sources.get(TimeSource().info.name)
-        if report is None:
-            return None
-        hours = report.tables[0]
-        return HoursSummary(hours.rows, report.quarantined, hours.path)
-
-    @property
-    def robots(self) -> RobotsSummary | None:
-        """The robot tables, if robot run data were read."""
-        report = self.sources.get(RobotsSource().info.name)
-        if report is None:
-            return None
-        rows = {table.name: table for table in report.tables}
-        runs = rows["runs"]
-        return RobotsSummary(runs.rows, rows["transactions"].rows, report.quarantined,
-                             runs.path.parent)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -242,30 +207,16 @@ def _write_links(data: DataFolder, links: OrderLinks) -> Path:
     folder = data.links_folder()
     folder.mkdir(parents=True, exist_ok=True)
     links.links.write_parquet(data.order_links())
-    links.dangling.write_csv(folder / "dangling_links.csv")
-    links.unlinked.write_parquet(folder / "unlinked_items.parquet")
+    links.dangling.write_csv(data.dangling_links())
+    links.unlinked.write_parquet(data.unlinked_items())
     return folder
 
 
 def _store_object_centric(store: LogStore, log: ObjectCentricLog, *, source_path: str) -> LogEntry:
-    stats = compute_ocel_log_stats(log.events)
-    entry = LogEntry(
-        name=LANDSCAPE_LOG,
-        kind="object-centric",
-        source_path=source_path,
-        source_format="landscape-ocel",
-        cases=stats.cases,
-        events=stats.events,
-        activities=stats.activities,
-        variants=stats.variants,
+    entry = build_object_centric_entry(
+        log, name=LANDSCAPE_LOG, source_path=source_path, source_format="landscape-ocel",
         quarantined=0,
-        first_event=stats.start,
-        last_event=stats.end,
-        schema_version=SCHEMA_VERSION,
-        imported_at=dt.datetime.now(dt.UTC),
-        objects=log.objects.height,
-        object_types=len(log.object_types()),
-    )
+    )  # fmt: skip
     return store.save(entry, log.tables(), empty_quarantine(), replace=True)
 
 

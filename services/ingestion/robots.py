@@ -40,8 +40,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from extractors.base import Bookmark, Page, RetryPolicy, Stream
-from extractors.errors import FatalError
+from extractors import Bookmark, FatalError, Page, RetryPolicy, Stream
 from extractors.robots import (
     ALL_STREAMS,
     POWER_AUTOMATE_STREAMS,
@@ -58,7 +57,7 @@ from extractors.robots import (
     read_robot_csv,
     read_saved_pages,
 )
-from models.datafolder import QUARANTINE_FILE, ROBOTS
+from models.datafolder import ROBOTS
 from models.errors import InputError
 from services.ingestion.runner import Mode, Plan, Run, SourceInfo
 from services.ingestion.settings import read_secret, read_settings_file
@@ -281,7 +280,7 @@ def _write_tables(run: Run, parts: list[RobotTables], *, streams: list[str]) -> 
     quarantine = pl.concat([p.quarantine for p in parts])
     run.write_table("runs", runs, run.data.robot_runs())
     run.write_table("transactions", transactions, run.data.robot_transactions())
-    run.write_quarantine(quarantine, run.data.robots_folder() / QUARANTINE_FILE)
+    run.write_quarantine(quarantine, run.data.robot_quarantine())
     per_stream = dict.fromkeys(streams, 0)
     for platform, stream in quarantine.select("platform", "stream").iter_rows():
         name = stream if platform == "csv" else f"{platform}-{stream}"

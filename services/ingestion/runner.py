@@ -29,19 +29,20 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 
 import polars as pl
 
-from extractors.base import (
+from extractors import (
     Bookmark,
     ExtractionResult,
     Page,
     PageCallback,
+    Pseudonymiser,
     RetryPolicy,
     Stream,
     iter_raw_pages,
+    load_key,
     page_path,
     run_stream,
     write_page_atomically,
 )
-from extractors.pseudonym import Pseudonymiser, load_key
 from models.catalog import LogEntry
 from models.datafolder import DataFolder, check_new_log_name
 from models.errors import InputError

@@ -27,10 +27,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from extractors.base import RetryPolicy, Stream
-from extractors.errors import FatalError
-from extractors.servicenow import Credentials, TableClient, TableStream, stream_spec
-from extractors.servicenow.pages import SavedPagesStream, find_saved_tables, saved_page_spec
+from extractors import FatalError, RetryPolicy, Stream
+from extractors.servicenow import (
+    Credentials,
+    SavedPagesStream,
+    TableClient,
+    TableStream,
+    find_saved_tables,
+    saved_page_spec,
+    stream_spec,
+)
 from services.ingestion.runner import Mode, Origin, Plan, Run, SourceInfo
 from services.ingestion.servicenow_logs import (
     INCIDENTS_LOG,

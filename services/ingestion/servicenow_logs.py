@@ -21,17 +21,17 @@ from typing import Literal
 
 import polars as pl
 
-from extractors.base import Bookmark
+from extractors import Bookmark
 from extractors.servicenow import (
+    AUDITED_FIELDNAMES,
     CsvExportOptions,
     build_events,
+    file_sha256,
     read_csv_export,
     read_table_json_export,
+    saved_page_spec,
     stage_records,
 )
-from extractors.servicenow.export import file_sha256
-from extractors.servicenow.pages import saved_page_spec
-from extractors.servicenow.streams import AUDITED_FIELDNAMES
 from models.errors import InputError
 from models.eventlog import build_canonical_log
 from models.landscape_orders import build_order_events

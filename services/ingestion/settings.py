@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from extractors.errors import FatalError
+from extractors import FatalError
 
 
 def read_settings_file(path: Path, *, expected: str) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from typing import Any
 
 import polars as pl
 
-from extractors.base import Bookmark, Stream
+from extractors import Bookmark, Stream
 from extractors.time_registration import (
     HoursTable,
     find_export_files,

@@ -29,7 +29,7 @@ from models.benefits import METHODS
 from models.errors import KitflowError
 from models.realisation import CaseRealisation, MethodYear
 from models.store import LogStore
-from services.followup import FollowUpReport
+from services import FollowUpReport
 
 PATH = BENEFITS_PATH
 
