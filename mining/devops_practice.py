@@ -17,24 +17,39 @@ its org unit is the first segment below the root (here the last segment of the a
 it gives one row per rule, where the follow-up target counts an item breaking any of them once.
 The follow-up target reads the staged tables, so it needs no stored log. On the simulated
 landscape the two give the same share per service area (tests/test_devops_rules_landscape.py).
+
+As of a moment (``until``), the items are counted as they stood then: only items created
+before it, only their revisions before it, and each item's type, area, iteration and parent
+from its last revision before it. An item whose history was not extracted that far back keeps
+its stored fields: they are the best knowledge there is of it.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 import polars as pl
 
 PLANNED_TYPES = ("Feature", "User Story")
 PATH_SEPARATOR = "\\"
+# The fields of a work item a rule reads, which its revisions record as they changed.
+RULE_FIELDS = ("work_item_type", "area_path", "iteration_path", "parent")
 
 
-def compute_devops_rule_rates(workitems: pl.DataFrame, revisions: pl.DataFrame) -> pl.DataFrame:
+def compute_devops_rule_rates(
+    workitems: pl.DataFrame, revisions: pl.DataFrame, *, until: dt.datetime | None = None
+) -> pl.DataFrame:
     """One row per service area (the last segment of the area path), sorted by it:
     ``service_area``, ``items`` (its Features and User Stories) and ``breaking_pct`` (the share
     of them breaking at least one rule of the module docstring, in percent).
 
     ``workitems``: one row per work item (``id``, ``work_item_type``, ``area_path``,
     ``iteration_path``, ``parent``); ``revisions``: one row per revision (``id``, ``state``).
+    With ``until`` (a UTC moment), as the items stood just before it: then ``workitems`` needs
+    ``created_date`` and ``revisions`` needs ``rev``, ``changed_date`` and the RULE_FIELDS.
     """
+    if until is not None:
+        workitems, revisions = _as_of(workitems, revisions, until)
     planned = workitems.filter(pl.col("work_item_type").is_in(list(PLANNED_TYPES)))
     flagged = planned.join(_closed_without_active(revisions), on="id", how="left").with_columns(
         (
@@ -49,6 +64,33 @@ def compute_devops_rule_rates(workitems: pl.DataFrame, revisions: pl.DataFrame) 
         .agg(pl.len().alias("items"), (pl.col("breaks").mean() * 100).alias("breaking_pct"))
         .sort("service_area")
     )
+
+
+def _as_of(
+    workitems: pl.DataFrame, revisions: pl.DataFrame, until: dt.datetime
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The items created before ``until`` with the fields of their last revision before it,
+    and the revisions before it."""
+    earlier = revisions.filter(pl.col("changed_date") < until)
+    last = (
+        earlier.sort("id", "rev")
+        .group_by("id")
+        .last()
+        .select(
+            "id",
+            pl.lit(True).alias("revised"),
+            *(pl.col(f).alias(f"{f}_then") for f in RULE_FIELDS),
+        )
+    )
+    items = (
+        workitems.join(last, on="id", how="left")
+        .filter((pl.col("created_date") < until) | pl.col("revised").fill_null(False))
+        .with_columns(
+            pl.when(pl.col("revised")).then(pl.col(f"{f}_then")).otherwise(pl.col(f)).alias(f)
+            for f in RULE_FIELDS
+        )
+    )
+    return items, earlier
 
 
 def _closed_without_active(revisions: pl.DataFrame) -> pl.DataFrame:
