@@ -7,23 +7,32 @@ from typing import Literal
 from dash import dcc, html
 from dash.development.base_component import Component
 
-from app.figures.tables import Cell, Column, Link, TableData
+from app.figures.tables import Amount, Badge, Cell, Column, Link, TableData
 from app.formatting import Language
 from app.i18n import translate
 
 NoteKind = Literal["info", "warning", "error"]
 
 
-def render_table(table: TableData, *, table_id: str, compact: bool = False) -> html.Div:
-    """An HTML table of display-ready cells; numeric columns right-aligned; scrolls when wide."""
+def render_table(
+    table: TableData, *, table_id: str, compact: bool = False, wrap: bool = False
+) -> html.Div:
+    """An HTML table of display-ready cells; numeric columns right-aligned; scrolls when wide,
+    unless ``wrap``: then long texts wrap inside the card's width and nothing is cut."""
     head = html.Thead(html.Tr([html.Th(c.label, className=_cell_class(c)) for c in table.columns]))
+    row_classes = table.row_classes or ("",) * len(table.rows)
     body = html.Tbody(
         [
-            html.Tr([html.Td(_cell(row[c.key]), className=_cell_class(c)) for c in table.columns])
-            for row in table.rows
+            html.Tr(
+                [html.Td(_cell(row[c.key]), className=_cell_class(c)) for c in table.columns],
+                className=row_class or None,
+            )
+            for row, row_class in zip(table.rows, row_classes, strict=True)
         ]
     )
-    classes = "kf-table kf-table--compact" if compact else "kf-table"
+    classes = (
+        "kf-table" + (" kf-table--compact" if compact else "") + (" kf-table--wrap" if wrap else "")
+    )
     return html.Div(html.Table([head, body], id=table_id, className=classes), className="kf-scroll")
 
 
@@ -34,14 +43,21 @@ def _cell_class(column: Column) -> str:
 def _cell(value: Cell) -> str | Component:
     if isinstance(value, Link):
         return dcc.Link(value.text, href=value.href)
+    if isinstance(value, Badge):
+        return html.Span(value.text, className=f"kf-badge kf-badge--{value.tone}")
+    if isinstance(value, Amount):
+        return value.text
     return value
 
 
-def note(text: str, *, kind: NoteKind = "info", note_id: str | None = None) -> html.Div:
-    """A one-paragraph message in a coloured box."""
+def note(
+    text: str, *, kind: NoteKind = "info", note_id: str | None = None, compact: bool = False
+) -> html.Div:
+    """A one-paragraph message in a coloured box (``compact``: a slim one)."""
+    classes = f"kf-note kf-note--{kind}" + (" kf-note--compact" if compact else "")
     if note_id is None:
-        return html.Div(text, className=f"kf-note kf-note--{kind}", role="status")
-    return html.Div(text, id=note_id, className=f"kf-note kf-note--{kind}", role="status")
+        return html.Div(text, className=classes, role="status")
+    return html.Div(text, id=note_id, className=classes, role="status")
 
 
 def empty_store_message(language: Language, *, message_id: str) -> html.Div:

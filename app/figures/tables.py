@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -13,7 +15,36 @@ class Link:
     href: str
 
 
-Cell = str | Link
+@dataclass(frozen=True)
+class Amount:
+    """A number cell: ``text`` as the table shows it, ``value`` as a spreadsheet keeps it
+    (None for no value), with its decimals, unit and, for an estimate, its band."""
+
+    value: float | None
+    text: str
+    decimals: int = 0
+    unit: str = ""
+    band: tuple[float, float] | None = None
+
+
+Tone = Literal["good", "info", "warning", "bad", "neutral"]
+
+
+@dataclass(frozen=True)
+class Badge:
+    """A word on a coloured background (a status); the word carries the meaning, the colour
+    only repeats it."""
+
+    text: str
+    tone: Tone
+
+
+Cell = str | Link | Amount | Badge
+
+
+def cell_text(cell: Cell) -> str:
+    """The text a reader sees in ``cell``."""
+    return cell if isinstance(cell, str) else cell.text
 
 
 @dataclass(frozen=True)
@@ -30,11 +61,18 @@ class Column:
 
 @dataclass(frozen=True)
 class TableData:
-    """Columns and rows of display-ready cells (already formatted for one language)."""
+    """Columns and rows of display-ready cells (already formatted for one language).
+
+    ``row_classes``, when given, holds one style name per row (a total row, say)."""
 
     columns: tuple[Column, ...]
-    rows: tuple[dict[str, Cell], ...]
+    rows: tuple[Mapping[str, Cell], ...]
+    row_classes: tuple[str, ...] = ()
 
     def column(self, key: str) -> list[Cell]:
         """All cells of one column, top to bottom."""
         return [row[key] for row in self.rows]
+
+    def texts(self, key: str) -> list[str]:
+        """The text of every cell of one column, top to bottom."""
+        return [cell_text(row[key]) for row in self.rows]
