@@ -339,6 +339,34 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "{month}: {pct} % of {orders} orders linked by the integration, median {median_hours} h "
         "from order to DevOps",
     ),
+    # The cockpit's notes on a case's figures (services/cockpit.py, CaseOverview.notes).
+    "note.as_of_past_data": (
+        "opgørelsesdatoen {as_of} ligger efter de seneste data ({last})",
+        "the as-of date {as_of} lies after the latest data ({last})",
+    ),
+    "note.measured_through": (
+        "gevinsterne er målt til og med {month}; måneder derefter er fremskrevet med "
+        "gennemsnittet af de sidste 3 målte måneder",
+        "savings are measured up to and including {month}; later months are forecast at the "
+        "mean of the last 3 measured months",
+    ),
+    "note.not_measured": (
+        "ingen målinger endnu, så heller ingen prognose, for: {solutions}",
+        "no measurements yet, so no forecast either, for: {solutions}",
+    ),
+    "note.costs_not_stated": (
+        "faktiske omkostninger er ikke oplyst ({file} findes ikke); prognosen bruger casens",
+        "actual costs are not stated ({file} does not exist); the forecast uses the case's",
+    ),
+    "note.costs_as_stated": (
+        "faktiske omkostninger fra {file}, som angivet (ikke omregnet til {pl} p/l: intet "
+        "p/l-indeks)",
+        "actual costs from {file}, as stated (not converted to {pl} p/l: no p/l index)",
+    ),
+    "note.costs_converted": (
+        "faktiske omkostninger fra {file}, omregnet til {pl} p/l med {index}",
+        "actual costs from {file}, converted to {pl} p/l with {index}",
+    ),
 }
 
 
