@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal
 
-from models.benefits import METHODS, Estimate, Method
+import polars as pl
+
+from models.benefits import METHODS, Estimate, Method, month_start
 from models.business_case import (
+    AarsvaerkAssumptions,
     BusinessCase,
     build_sub_solution_splits,
     build_year_effects,
@@ -239,3 +242,50 @@ def _months_after(last: dt.date, year: int) -> int:
     if year > last.year:
         return 12
     return 12 - last.month
+
+
+# --- As of a date ------------------------------------------------------------------------------
+
+
+def find_last_complete_month(as_of: dt.date) -> dt.date:
+    """The first day of the last calendar month that has ended by ``as_of`` (inclusive): data
+    are monthly, so a month counts only once the whole of it lies up to the date."""
+    if (as_of + dt.timedelta(days=1)).day == 1:
+        return month_start(as_of)
+    return month_start(month_start(as_of) - dt.timedelta(days=1))
+
+
+def cut_solution(solution: SolutionRealisation, *, through: dt.date) -> SolutionRealisation:
+    """The solution as its data stood at the end of the month ``through``: every estimate's
+    later months left out, then realised again (primary method, years, run rate)."""
+    estimates = [
+        replace(e, monthly=e.monthly.filter(pl.col("month") <= through)) for e in solution.estimates
+    ]
+    expected = {y.year: y.expected_hours for y in solution.years}
+    return realise_solution(
+        solution.name, go_live=solution.go_live, estimates=estimates, expected=expected
+    )
+
+
+def realise_as_of(
+    case: BusinessCase, solutions: Sequence[SolutionRealisation], *, as_of: dt.date
+) -> CaseRealisation:
+    """The case realised from the complete months up to ``as_of`` only, so the figures of a
+    date stay the same when later data arrive; the rest is forecast at the run rate then."""
+    through = find_last_complete_month(as_of)
+    return realise_case(case, [cut_solution(s, through=through) for s in solutions])
+
+
+def compute_hours_tkr(hours: float, assumptions: AarsvaerkAssumptions) -> Decimal:
+    """Hours as 1.000 kr. with the case's kroner and hours per ÅV, rounded half-up to 0,1."""
+    exact = Decimal(repr(hours)) / assumptions.hours_per_aarsvaerk
+    return (exact * assumptions.kroner_per_aarsvaerk / 1000).quantize(
+        Decimal("0.1"), rounding=ROUND_HALF_UP
+    )
+
+
+def compute_hours_aarsvaerk(hours: float, assumptions: AarsvaerkAssumptions) -> Decimal:
+    """Hours as ÅV with the case's hours per ÅV, rounded half-up to 2 decimals."""
+    return (Decimal(repr(hours)) / assumptions.hours_per_aarsvaerk).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )

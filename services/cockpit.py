@@ -11,17 +11,59 @@ are as directors read them, **savings positive**; the cumulative effect keeps KK
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from types import MappingProxyType
+from typing import get_args
 
-from models.business_case import CaseTable
-from models.followup import Fact, Status
-from services.followup import FollowUpReport
+from models.actual_costs import (
+    ActualCosts,
+    check_cost_years,
+    compute_costs_by_year,
+    costs_path_for,
+    read_case_costs,
+)
+from models.business_case import (
+    AarsvaerkAssumptions,
+    BusinessCase,
+    CaseEvaluation,
+    CaseTable,
+    PriceIndex,
+    compute_payback_years,
+    evaluate_case,
+)
+from models.cockpit import (
+    AARSVAERK,
+    TKR,
+    build_overview_table,
+    compute_pct,
+    compute_to_date,
+    cumulate_effect,
+    find_break_even_year,
+    find_year_hours,
+    sum_known,
+)
+from models.datafolder import DataFolder
+from models.followup import BINDING_SUFFIX, Fact, Status, binding_path_for
+from models.realisation import (
+    CaseRealisation,
+    compute_hours_aarsvaerk,
+    compute_hours_tkr,
+    find_last_complete_month,
+    realise_as_of,
+)
+from services.benefits import CaseInputs, load_case_inputs
+from services.followup import FollowUpReport, evaluate_followup
 
 SOURCE_NAMES = ("servicenow", "azure-devops", "time-registration", "robots")
 """The sources whose data reach is shown on every page and the report's cover."""
+
+ATTENTION: frozenset[Status] = frozenset({"missed", "at risk", "no data"})
+"""The follow-up statuses that need action."""
+
+_ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -99,3 +141,236 @@ class CaseOverview:
     notes: tuple[Fact, ...]
     """Method notes and warnings (e.g. an as-of date past the data) as i18n keys with values,
     rendered by the faces in Danish or English like the follow-up evidence."""
+
+
+def find_business_cases(data: DataFolder) -> tuple[Path, ...]:
+    """The case files of the data folder that have a binding file beside them, by name (the
+    one rule of which cases the dashboard, the CLI and the report show)."""
+    folder = data.business_cases()
+    if not folder.is_dir():
+        return ()
+    return tuple(
+        sorted(
+            path
+            for path in folder.glob("*.yaml")
+            if not path.name.endswith(BINDING_SUFFIX) and binding_path_for(path).exists()
+        )
+    )
+
+
+def build_overviews(
+    data: DataFolder,
+    *,
+    as_of: dt.date,
+    price_index: PriceIndex | None = None,
+    cases: Sequence[Path] | None = None,
+) -> tuple[CaseOverview, ...]:
+    """Every case of :func:`find_business_cases` (or the ``cases`` given) as of ``as_of``,
+    each with its actual costs when it has a costs file beside it."""
+    coverage = _find_coverage(data)
+    overviews = []
+    for path in find_business_cases(data) if cases is None else cases:
+        costs = read_case_costs(path)
+        inputs = load_case_inputs(path, data)
+        overview = build_case_overview(
+            inputs, as_of=as_of, costs=costs, price_index=price_index, coverage=coverage
+        )
+        overviews.append(overview)
+    return tuple(overviews)
+
+
+def _find_coverage(data: DataFolder) -> tuple[SourceCoverage, ...]:
+    # Imported here: services.coverage builds this module's SourceCoverage, so a module-level
+    # import would be circular.
+    from services.coverage import find_source_coverage  # noqa: PLC0415
+
+    return tuple(find_source_coverage(data))
+
+
+def build_case_overview(
+    inputs: CaseInputs,
+    *,
+    as_of: dt.date,
+    costs: ActualCosts | None = None,
+    price_index: PriceIndex | None = None,
+    coverage: tuple[SourceCoverage, ...] | None = None,
+) -> CaseOverview:
+    """One case as of ``as_of``: its follow-up, its savings measured in the complete months up
+    to the date and forecast at the run rate after, against its budget; ``costs`` are the
+    actual costs (None: not stated), converted to the case's p/l with ``price_index`` when
+    given; ``coverage`` is read from the data folder when not given.
+
+    "This year" is the as-of year: the case's whole year against what was realised in it so
+    far. "To date" is every year up to the as-of date: the case's years before it and the
+    as-of year pro rata by its complete months, against the realised years.
+    """
+    case = inputs.case
+    if costs is not None:
+        check_cost_years(costs, case.budget_years)
+    followup = evaluate_followup(inputs, as_of=as_of)
+    realisation = realise_as_of(case, followup.realisation.solutions, as_of=as_of)
+    evaluation = evaluate_case(case)
+    actual = _actual_costs(case, costs, as_of=as_of, price_index=price_index)
+    years = _build_years(evaluation, realisation, actual)
+    coverage = _find_coverage(inputs.data) if coverage is None else coverage
+    notes = (
+        *_data_notes(realisation, coverage, as_of=as_of),
+        _costs_note(inputs.bindings.case_path, case, costs, price_index),
+    )
+    return _overview(
+        inputs, evaluation, years, as_of=as_of, followup=followup, coverage=coverage, notes=notes
+    )
+
+
+def _actual_costs(
+    case: BusinessCase,
+    costs: ActualCosts | None,
+    *,
+    as_of: dt.date,
+    price_index: PriceIndex | None,
+) -> Mapping[int, Decimal]:
+    if costs is None:
+        return {}
+    return compute_costs_by_year(
+        costs, through_year=as_of.year, price_level_year=case.price_level_year,
+        price_index=price_index,
+    )  # fmt: skip
+
+
+def _build_years(
+    evaluation: CaseEvaluation, realisation: CaseRealisation, actual: Mapping[int, Decimal]
+) -> tuple[YearFigures, ...]:
+    """Each budget year's figures; the cumulative forecast takes the actual costs of a year
+    where they are stated and the case's costs elsewhere."""
+    assumptions = evaluation.case.aarsvaerk
+    savings = {e.year: _ZERO - e.permanent_savings_tkr for e in evaluation.effects}
+    costs = {
+        e.year: e.samlet_oekonomisk_paavirkning_tkr - e.permanent_savings_tkr
+        for e in evaluation.effects
+    }
+    hours = find_year_hours(realisation, expected_tkr=savings)
+    realised = [_tkr(h.measured, assumptions) for h in hours]
+    forecast = [_tkr(h.forecast, assumptions) for h in hours]
+    cumulative = cumulate_effect([actual.get(y, costs[y]) for y in costs], forecast)
+    return tuple(
+        YearFigures(
+            year=effect.year,
+            budget_savings_tkr=savings[effect.year],
+            budget_savings_aav=effect.savings_aarsvaerk,
+            realised_savings_tkr=realised_tkr,
+            realised_savings_aav=_aav(year_hours.measured, assumptions),
+            forecast_savings_tkr=forecast_tkr,
+            forecast_savings_aav=_aav(year_hours.forecast, assumptions),
+            realisation_pct=compute_pct(realised_tkr, savings[effect.year]),
+            budget_costs_tkr=costs[effect.year],
+            actual_costs_tkr=actual.get(effect.year),
+            cumulative_budget_tkr=effect.cumulative_total_tkr,
+            cumulative_forecast_tkr=cumulative_tkr,
+            forecast=year_hours.is_forecast,
+        )
+        for effect, year_hours, realised_tkr, forecast_tkr, cumulative_tkr in zip(
+            evaluation.effects, hours, realised, forecast, cumulative, strict=True
+        )
+    )
+
+
+def _tkr(hours: float | None, assumptions: AarsvaerkAssumptions) -> Decimal | None:
+    return None if hours is None else compute_hours_tkr(hours, assumptions)
+
+
+def _aav(hours: float | None, assumptions: AarsvaerkAssumptions) -> Decimal | None:
+    return None if hours is None else compute_hours_aarsvaerk(hours, assumptions)
+
+
+def _overview(
+    inputs: CaseInputs,
+    evaluation: CaseEvaluation,
+    years: tuple[YearFigures, ...],
+    *,
+    as_of: dt.date,
+    followup: FollowUpReport,
+    coverage: tuple[SourceCoverage, ...],
+    notes: tuple[Fact, ...],
+) -> CaseOverview:
+    case = inputs.case
+    first_year = evaluation.first_effect_year
+    payback_forecast = compute_payback_years(
+        [(y.year, y.cumulative_forecast_tkr) for y in years], first_year=first_year
+    )
+    this_year = next((y for y in years if y.year == as_of.year), None)
+    expected_to_date = _to_date(years, as_of, lambda y: y.budget_savings_tkr, TKR)
+    realised_to_date = sum_known(y.realised_savings_tkr for y in years)
+    return CaseOverview(
+        case_path=inputs.bindings.case_path,
+        title=case.title,
+        price_level_year=case.price_level_year,
+        hours_per_aav=case.aarsvaerk.hours_per_aarsvaerk,
+        kroner_per_aav=case.aarsvaerk.kroner_per_aarsvaerk,
+        as_of=as_of,
+        years=years,
+        expected_this_year_tkr=this_year.budget_savings_tkr if this_year else _ZERO,
+        realised_this_year_tkr=this_year.realised_savings_tkr if this_year else None,
+        expected_to_date_tkr=expected_to_date,
+        realised_to_date_tkr=realised_to_date,
+        expected_to_date_aav=_to_date(years, as_of, lambda y: y.budget_savings_aav, AARSVAERK),
+        realised_to_date_aav=sum_known(y.realised_savings_aav for y in years),
+        realisation_to_date_pct=compute_pct(realised_to_date, expected_to_date),
+        payback_budget_years=evaluation.payback_total_years,
+        payback_forecast_years=payback_forecast,
+        break_even_budget_year=find_break_even_year(evaluation.payback_total_years, first_year),
+        break_even_forecast_year=find_break_even_year(payback_forecast, first_year),
+        status_counts=_status_counts(followup),
+        attention=tuple(t.number for t in followup.targets if t.status in ATTENTION),
+        followup=followup,
+        tables=(build_overview_table(evaluation.table("tabel_1"), years),),
+        coverage=coverage,
+        notes=notes,
+    )
+
+
+def _to_date(
+    years: tuple[YearFigures, ...],
+    as_of: dt.date,
+    value: Callable[[YearFigures], Decimal],
+    places: Decimal,
+) -> Decimal:
+    return compute_to_date({y.year: value(y) for y in years}, as_of=as_of, places=places)
+
+
+def _status_counts(followup: FollowUpReport) -> Mapping[Status, int]:
+    """Every status, in the order of ``Status``, with how many rows have it (0 included)."""
+    found = [t.status for t in followup.targets]
+    return MappingProxyType({status: found.count(status) for status in get_args(Status)})
+
+
+def _data_notes(
+    realisation: CaseRealisation, coverage: tuple[SourceCoverage, ...], *, as_of: dt.date
+) -> tuple[Fact, ...]:
+    """Where the figures rest on less than the date promises: the data end before it, the
+    savings are measured to an earlier month, or a solution has no measurement yet."""
+    notes = []
+    lasts = [c.last for c in coverage if c.last is not None]
+    if lasts and max(lasts).date() < as_of:
+        notes.append(Fact("note.as_of_past_data", {"as_of": as_of, "last": max(lasts).date()}))
+    months = [s.last_month for s in realisation.solutions if s.last_month is not None]
+    if months and max(months) < find_last_complete_month(as_of):
+        notes.append(Fact("note.measured_through", {"month": f"{max(months):%Y-%m}"}))
+    unmeasured = [s.name for s in realisation.solutions if s.primary is None]
+    if unmeasured:
+        notes.append(Fact("note.not_measured", {"solutions": "; ".join(unmeasured)}))
+    return tuple(notes)
+
+
+def _costs_note(
+    case_path: Path, case: BusinessCase, costs: ActualCosts | None, index: PriceIndex | None
+) -> Fact:
+    """Where the actual costs come from, or that they are not stated."""
+    pl_year = str(case.price_level_year)
+    if costs is None:
+        return Fact("note.costs_not_stated", {"file": costs_path_for(case_path).name})
+    if index is None:
+        return Fact("note.costs_as_stated", {"file": Path(costs.source).name, "pl": pl_year})
+    return Fact(
+        "note.costs_converted",
+        {"file": Path(costs.source).name, "pl": pl_year, "index": Path(index.source).name},
+    )
