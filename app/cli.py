@@ -11,12 +11,14 @@ from rich.table import Table
 from app import (
     cli_benefits,
     cli_candidates,
+    cli_cockpit,
     cli_conformance,
     cli_demo,
     cli_demo_landscape,
     cli_extract,
     cli_landscape,
     cli_mining,
+    cli_report,
 )
 from app.cli_case import case_cli
 from app.console import err, out, print_json, progress
@@ -303,6 +305,8 @@ cli_demo.register(cli)
 cli_landscape.register(cli)
 cli_benefits.register(cli)
 cli_candidates.register(cli)
+cli_report.register(cli)
+cli_cockpit.register(cli)
 
 
 def main() -> None:
