@@ -388,4 +388,124 @@ def translate(key: str, language: Language, **values: object) -> str:
 
 def label_keys() -> tuple[str, ...]:
     """All known label keys (for tests that every label has both languages)."""
+    # The KIT DIR follow-up report (app/reports/, kitflow report followup).
+    "report.title": ("Opfølgning til KIT DIR", "Follow-up report to KIT DIR"),
+    "report.subtitle": (
+        "Gevinstrealisering og opfølgningsmål pr. {date}",
+        "Benefit realisation and follow-up targets as of {date}",
+    ),
+    "report.footer": (
+        "KIT Flow · opfølgning pr. {date} · side {page}",
+        "KIT Flow · follow-up as of {date} · page {page}",
+    ),
+    "report.cases": ("Sager i rapporten", "Cases in the report"),
+    "report.col.case": ("Sag", "Case"),
+    "report.col.pl": ("Prisniveau (p/l)", "Price level (p/l)"),
+    "report.col.hours_per_aav": ("Timer pr. ÅV", "Hours per FTE"),
+    "report.col.kroner_per_aav": ("Kr. pr. ÅV", "DKK per FTE"),
+    "report.status_counts": ("Opfølgningsmålenes status", "Status of the follow-up targets"),
+    "report.coverage": (
+        "Datagrundlag: hvor langt hver kildes data rækker",
+        "Data: how far each source's data reach",
+    ),
+    "report.col.source": ("Kilde", "Source"),
+    "report.col.first": ("Første", "First"),
+    "report.col.last": ("Sidste", "Last"),
+    "report.col.rows": ("Rækker", "Rows"),
+    "report.no_data": ("ingen data", "no data"),
+    "report.notes": ("Bemærkninger", "Notes"),
+    "report.key_figures": ("Nøgletal", "Key figures"),
+    "report.col.budget": ("I casen", "In the case"),
+    "report.col.measured": ("Målt og fremskrevet", "Measured and forecast"),
+    "report.figure.this_year": ("Gevinst {year}, 1.000 kr.", "Savings {year}, DKK 1,000"),
+    "report.figure.to_date_tkr": ("Gevinst til dato, 1.000 kr.", "Savings to date, DKK 1,000"),
+    "report.figure.to_date_aav": ("Gevinst til dato, ÅV", "Savings to date, FTE"),
+    "report.figure.realisation": ("Realisering til dato", "Realisation to date"),
+    "report.figure.payback": ("Tilbagebetalingstid, år", "Payback, years"),
+    "report.figure.break_even": ("Tilbagebetalt i året", "Paid back in the year"),
+    "report.case_facts": (
+        "{pl} p/l · 1 ÅV = {hours} timer og {kroner} kr.",
+        "{pl} p/l · 1 FTE = {hours} hours and DKK {kroner}",
+    ),
+    "report.payback": (
+        "Tilbagebetaling: akkumuleret økonomisk effekt",
+        "Payback: cumulative economic effect",
+    ),
+    "report.chart.axis": (
+        "Akkumuleret nettogevinst, 1.000 kr. {pl} p/l (over 0 = investeringen er tjent hjem)",
+        "Cumulative net gain, DKK 1,000 at {pl} p/l (above 0 = the investment has paid back)",
+    ),
+    "report.chart.budget": ("Budget (casen)", "Budget (the case)"),
+    "report.chart.realised": ("Realiseret", "Realised"),
+    "report.chart.forecast": ("Prognose", "Forecast"),
+    "report.targets": ("Opfølgningsmål", "Follow-up targets"),
+    "report.col.number": ("Nr.", "No."),
+    "report.col.status": ("Status", "Status"),
+    "report.col.target": ("Opfølgningsmål", "Target"),
+    "report.col.measure": ("Måles", "Measured by"),
+    "report.col.responsible": ("Ansvarlig", "Responsible"),
+    "report.col.deadline": ("Frist", "Deadline"),
+    "report.col.deadline_date": ("Frist (dato)", "Deadline (date)"),
+    "report.col.evidence": ("Evidens", "Evidence"),
+    "report.col.judgements": ("Vurdering pr. frist", "Judgement per deadline"),
+    "report.col.year": ("År", "Year"),
+    "report.col.cumulative_budget": ("Akkumuleret, budget", "Cumulative, budget"),
+    "report.col.cumulative_forecast": (
+        "Akkumuleret, realiseret og prognose",
+        "Cumulative, realised and forecast",
+    ),
+    "report.col.basis": ("Grundlag", "Basis"),
+    "report.sheet.overview": ("Oversigt", "Overview"),
+    "report.sheet.table_1": ("Tabel 1", "Table 1"),
+    "report.sheet.payback": ("Tilbagebetaling", "Payback"),
+    "report.sheet.followup": ("Opfølgning", "Follow-up"),
+    "report.sheet.coverage": ("Datagrundlag", "Data"),
+    "report.sheet.method": ("Metode", "Method"),
+    "report.method": ("Sådan måles gevinsterne", "How the savings are measured"),
+    "report.method.measured": (
+        "Gevinsterne måles pr. kalendermåned fra idriftsættelsen på tre måder: kørselsdata "
+        "(gennemførte transaktioner × målt manuel tid pr. sag før idriftsættelsen, minus den "
+        "menneskelige resttid og undtagelsernes ekstra tid), tidsregistrering (timer pr. sag før "
+        "idriftsættelsen × månedens volumen, minus de registrerede timer) og process mining "
+        "(sagernes menneskelige behandlingstid i ServiceNow før og efter).",
+        "Savings are measured per calendar month from the go-live in three ways: robot run data "
+        "(successful transactions × the measured manual time per case before the go-live, minus "
+        "the residual human time and the exceptions' extra time), time registration (hours per "
+        "case before the go-live × the month's volume, minus the hours registered) and process "
+        "mining (the cases' human handling time in ServiceNow before and after).",
+    ),
+    "report.method.primary": (
+        "Den primære metode er kørselsdata, hvor der er en robot, ellers tidsregistrering, ellers "
+        "process mining; en metode mere end 20 % fra den primære nævnes. Hvert skøn har et 95 "
+        "%-interval fra usikkerheden på udgangspunktet.",
+        "The primary method is robot run data where there is a robot, else time registration, "
+        "else process mining; a method more than 20 % from the primary is called out. Each "
+        "estimate has a 95 % band from the baseline's uncertainty.",
+    ),
+    "report.method.money": (
+        "Timer omregnes til ÅV og kroner med casens egne forudsætninger. Beløb er i 1.000 kr. i "
+        "casens p/l; i Tabel 1 er besparelser negative som i Københavns Kommunes tabeller, i "
+        "nøgletallene positive.",
+        "Hours become FTE and kroner with the case's own assumptions. Amounts are in DKK 1,000 at "
+        "the case's p/l; in Table 1 savings are negative as in Copenhagen's tables, in the key "
+        "figures positive.",
+    ),
+    "report.method.forecast": (
+        "Realisering = den primære metodes timer i et år over de timer, casen forventer. "
+        "Prognosen fremskriver niveauet i de seneste 3 måneder til de resterende budgetår, og "
+        "tilbagebetalingen genberegnes med casens omkostninger (faktiske, hvor de er opgjort).",
+        "Realisation = the primary method's hours in a year over the hours the case expects. The "
+        "forecast projects the mean of the last 3 months to the remaining budget years, and the "
+        "payback is recomputed with the case's costs (actual ones where stated).",
+    ),
+    "report.method.status": (
+        "Status pr. statusdatoen, beregnet kun af data til og med den dato: opfyldt, når målingen "
+        "viser målet nået; ikke nået, når fristen er passeret uden; før fristen på vej, når "
+        "udviklingen når målet, ellers i risiko; ingen data, når data mangler, eller rækken ikke "
+        "er bundet til en måling.",
+        "Status as of the report's date, computed only from data up to that date: met when the "
+        "metric shows the target reached; missed when the deadline has passed without it; before "
+        "the deadline on track when the trend reaches it, else at risk; no data when the data are "
+        "missing or the row is not bound to a metric.",
+    ),
     return tuple(_LABELS)
