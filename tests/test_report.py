@@ -312,6 +312,17 @@ def test_a_row_with_two_deadlines_shows_its_judgement_and_evidence_at_each() -> 
     )
 
 
+def test_the_report_in_english_has_english_texts_and_number_format() -> None:
+    data = render_followup_report([automation()], report_format="pdf", language="en")
+    lines = _lines(_pdf_text(data))
+    assert lines[:2] == [
+        "Follow-up report to KIT DIR",
+        "Benefit realisation and follow-up targets as of 31 Dec 2024",
+    ]
+    assert "Savings 2024, DKK 1,000 697 1,234.5" in lines
+    assert "1 met Gevinsten er realiseret >= 90 %" in lines
+
+
 def test_cases_as_of_different_dates_make_no_report() -> None:
     later = replace(task_management(), as_of=dt.date(2025, 1, 31))
     with pytest.raises(ValueError, match="one date"):
