@@ -17,10 +17,12 @@ from app.formatting import Language, format_number
 from app.i18n import parse_language, translate
 from models.benefits import METHODS, Estimate
 from models.errors import InputError
-from models.followup import Fact, Number
+from models.followup import DeadlineJudgement, Fact, Number, TargetStatus
 from models.realisation import CaseRealisation, SolutionRealisation
 from models.store import default_data_dir
 from services import CaseInputs, FollowUpReport, evaluate_followup, load_case_inputs, measure_case
+from services.cockpit import SourceCoverage
+from services.coverage import find_source_coverage
 
 CaseOption = Annotated[
     Path, typer.Option("--case", help="Business-case YAML (data/business_cases/).")
@@ -74,10 +76,11 @@ def followup_command(
     with progress("reading follow-up targets") as step:
         step(inputs.case.title)
         report = evaluate_followup(inputs, as_of=day)
+        coverage = find_source_coverage(inputs.data)
     if as_json:
-        print_json(followup_json(report, inputs))
+        print_json(followup_json(report, inputs, coverage))
         return
-    _print_followup(report, parse_language(language))
+    _print_followup(report, coverage, parse_language(language))
 
 
 def _parse_day(text: str) -> dt.date:
@@ -170,28 +173,54 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def followup_json(report: FollowUpReport, inputs: CaseInputs) -> dict[str, Any]:
-    """Targets with status and evidence, and the savings behind them."""
+def followup_json(
+    report: FollowUpReport, inputs: CaseInputs, coverage: tuple[SourceCoverage, ...] = ()
+) -> dict[str, Any]:
+    """Targets with status and evidence (the current deadline's) and their judgement at each
+    deadline, how far each source's data reach, and the savings behind them."""
     return {
         "case": inputs.case.title,
         "as_of": report.as_of,
-        "targets": [
-            {
-                "number": t.number,
-                "target": t.target,
-                "measure": t.measure,
-                "responsible": t.responsible,
-                "deadline_text": t.deadline_text,
-                "deadline": t.deadline,
-                "metrics": t.metrics,
-                "solution": t.solution,
-                "status": t.status,
-                "evidence": describe(t.evidence, "en"),
-                "evidence_facts": [_fact_json(f) for f in t.evidence],
-            }
-            for t in report.targets
-        ],
+        "coverage": [_coverage_json(c, report.as_of) for c in coverage],
+        "targets": [_target_json(t) for t in report.targets],
         "savings": savings_json(report.realisation, inputs),
+    }
+
+
+def _target_json(target: TargetStatus) -> dict[str, Any]:
+    return {
+        "number": target.number,
+        "target": target.target,
+        "measure": target.measure,
+        "responsible": target.responsible,
+        "deadline_text": target.deadline_text,
+        "deadline": target.deadline,
+        "metrics": target.metrics,
+        "solution": target.solution,
+        "status": target.status,
+        "evidence": describe(target.evidence, "en"),
+        "evidence_facts": [_fact_json(f) for f in target.evidence],
+        "judgements": [_judgement_json(j) for j in target.judgements],
+    }
+
+
+def _judgement_json(judgement: DeadlineJudgement) -> dict[str, Any]:
+    return {
+        "deadline": judgement.deadline,
+        "deadline_text": judgement.deadline_text,
+        "status": judgement.status,
+        "evidence": describe(judgement.evidence, "en"),
+        "evidence_facts": [_fact_json(f) for f in judgement.evidence],
+    }
+
+
+def _coverage_json(coverage: SourceCoverage, as_of: dt.date) -> dict[str, Any]:
+    return {
+        "source": coverage.source,
+        "first": coverage.first,
+        "last": coverage.last,
+        "rows": coverage.rows,
+        "as_of_past_data": coverage.last is not None and coverage.last.date() < as_of,
     }
 
 
@@ -252,13 +281,45 @@ def _forecast_table(realisation: CaseRealisation) -> Table:
     return table
 
 
-def _print_followup(report: FollowUpReport, language: Language) -> None:
+def _print_followup(
+    report: FollowUpReport, coverage: tuple[SourceCoverage, ...], language: Language
+) -> None:
     table = Table(title=f"Opfølgning pr. {report.as_of:%d-%m-%Y}")
     for column in ("nr.", "status", "frist", "mål", "evidens"):
         table.add_column(column)
     for target in report.targets:
+        status, evidence = _judged(target, language)
         table.add_row(
-            str(target.number), translate(f"status.{target.status}", language),
-            target.deadline_text, target.target, describe(target.evidence, language),
+            str(target.number), status, target.deadline_text, target.target, evidence
         )  # fmt: skip
     out.print(table)
+    for line in _coverage_lines(coverage, report.as_of, language):
+        out.print(line)
+
+
+def _judged(target: TargetStatus, language: Language) -> tuple[str, str]:
+    """The status and evidence cells: with several deadlines, a line for each."""
+    if len(target.judgements) < 2:
+        return translate(f"status.{target.status}", language), describe(target.evidence, language)
+    lines = [
+        (translate("followup.deadline_status", language, deadline=j.deadline_text,
+                   status=translate(f"status.{j.status}", language)),
+         f"{j.deadline_text}: {describe(j.evidence, language)}")
+        for j in target.judgements
+    ]  # fmt: skip
+    return "\n".join(s for s, _ in lines), "\n".join(e for _, e in lines)
+
+
+def _coverage_lines(
+    coverage: tuple[SourceCoverage, ...], as_of: dt.date, language: Language
+) -> list[str]:
+    """How far each source's data reach, flagged when the as-of date lies after them."""
+    facts = []
+    for reach in coverage:
+        if reach.first is None or reach.last is None:
+            facts.append(Fact("followup.coverage_none", {"source": reach.source}))
+            continue
+        key = "followup.coverage_past" if reach.last.date() < as_of else "followup.coverage"
+        span = {"first": reach.first.date(), "last": reach.last.date()}
+        facts.append(Fact(key, {"source": reach.source, **span}))
+    return [describe((fact,), language) for fact in facts]

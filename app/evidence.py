@@ -7,9 +7,13 @@ import datetime as dt
 from app.formatting import Language, format_int, format_number
 from app.i18n import translate
 from models.benefits import METHODS
-from models.followup import Fact, FactValue, Number
+from models.followup import SOURCES, Fact, FactValue, Number
 
-METHOD_KEYS: frozenset[str] = frozenset(METHODS)
+# Values that stand for a label: a method or a source system.
+_LABELLED: dict[str, str] = {
+    **{method: f"method.{method}" for method in METHODS},
+    **{source: f"evidence.source.{source}" for source in SOURCES},
+}
 
 
 def describe(facts: tuple[Fact, ...], language: Language) -> str:
@@ -29,6 +33,6 @@ def _show(value: FactValue, language: Language) -> str:
         return format_int(value, language)
     if isinstance(value, dt.date):
         return value.strftime("%d-%m-%Y" if language == "da" else "%Y-%m-%d")
-    if value in METHOD_KEYS:
-        return translate(f"method.{value}", language)
+    if value in _LABELLED:
+        return translate(_LABELLED[value], language)
     return value

@@ -339,6 +339,33 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "{month}: {pct} % of {orders} orders linked by the integration, median {median_hours} h "
         "from order to DevOps",
     ),
+    "evidence.handovers_too_few": (
+        "for få bestillinger før og efter idriftsættelsen {go_live} senest {date} til at "
+        "sammenligne",
+        "too few orders before and after the go-live {go_live} by {date} to compare",
+    ),
+    "evidence.no_devops_items": (
+        "ingen Features eller Stories i Azure DevOps senest {date}",
+        "no Features or Stories in Azure DevOps by {date}",
+    ),
+    "evidence.as_of_past_data": (
+        "{source}: data rækker kun til {last}, ikke til {date}",
+        "{source}: the data reach only {last}, not {date}",
+    ),
+    "evidence.source.servicenow": ("ServiceNow", "ServiceNow"),
+    "evidence.source.azure-devops": ("Azure DevOps", "Azure DevOps"),
+    "evidence.source.time-registration": ("tidsregistrering", "time registration"),
+    "evidence.source.robots": ("kørselsdata", "robot run data"),
+    "followup.deadline_status": ("{deadline}: {status}", "{deadline}: {status}"),
+    "followup.coverage": (
+        "{source}: data fra {first} til {last}",
+        "{source}: data from {first} to {last}",
+    ),
+    "followup.coverage_past": (
+        "{source}: data fra {first} til {last}, før opgørelsesdatoen",
+        "{source}: data from {first} to {last}, before the as-of date",
+    ),
+    "followup.coverage_none": ("{source}: ingen data", "{source}: no data"),
     # The cockpit's notes on a case's figures (services/cockpit.py, CaseOverview.notes).
     "note.as_of_past_data": (
         "opgørelsesdatoen {as_of} ligger efter de seneste data ({last})",

@@ -10,8 +10,16 @@ A target's status as of a date: **met** when the metric shows the target reached
 when the deadline has passed without it; before the deadline **on track** when the trend
 reaches it, else **at risk**; **no data** when the data the metric needs is not there (or the
 row is not bound to a metric). Deadlines are read from the case's Danish text: "Udgangen af
-YYYY" and "Ultimo YYYY" are 31 December, "Primo YYYY" is 31 January; with several years
-("Ultimo 2023 og ultimo 2024") the last one counts. A binding's ``deadline`` overrides it.
+YYYY" and "Ultimo YYYY" are 31 December, "Primo YYYY" is 31 January. A row naming several
+("Ultimo 2023 og ultimo 2024") is judged at each of them on its own, with the data up to that
+deadline (or up to the as-of date before it); the row's status is that of its current deadline:
+the first not yet passed, else the last. A binding's ``deadline`` overrides the text.
+
+A metric that measures a period (the savings of a year) is judged with the data up to the end
+of that period, and is never **missed** before the period has ended, even when the deadline
+comes first ("Primo 2024" against the savings of 2024): until then it is on track or at risk by
+the trend. A binding states the period (``period: 2024`` or ``period: {start: ..., end: ...}``);
+``realised_savings`` measures the deadline's year by default.
 """
 
 from __future__ import annotations
@@ -31,6 +39,9 @@ Metric = Literal[
     "robot_usage", "realised_savings", "handovers_per_case", "devops_practice", "integration_use"
 ]
 Status = Literal["met", "on track", "at risk", "missed", "no data"]
+Source = Literal["servicenow", "azure-devops", "time-registration", "robots"]
+SOURCES: tuple[Source, ...] = get_args(Source)
+"""The source systems a metric reads (a fact's ``source`` value is one of them)."""
 WorkTable = Literal["sc_req_item", "incident"]
 BINDING_SUFFIX = ".followup.yaml"
 _DEADLINE = re.compile(r"\b(udgangen af|ultimo|primo)\s+(\d{4})", re.IGNORECASE)
@@ -65,6 +76,27 @@ class SolutionBinding:
 
 
 @dataclass(frozen=True)
+class Period:
+    """The span a metric measures, both days included; a metric measuring months counts every
+    month the span touches."""
+
+    start: dt.date
+    end: dt.date
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        """The calendar year ``year``."""
+        return cls(dt.date(year, 1, 1), dt.date(year, 12, 31))
+
+    @property
+    def label(self) -> str:
+        """``2024`` for a calendar year, else ``2024-01-01–2024-06-30``."""
+        if self == Period.year(self.start.year):
+            return str(self.start.year)
+        return f"{self.start.isoformat()}–{self.end.isoformat()}"
+
+
+@dataclass(frozen=True)
 class TargetBinding:
     """A follow-up row bound to a metric; ``threshold`` is the metric's pass mark."""
 
@@ -73,6 +105,7 @@ class TargetBinding:
     solution: str | None = None
     threshold: float | None = None
     deadline: dt.date | None = None
+    period: Period | None = None
 
 
 @dataclass(frozen=True)
@@ -111,8 +144,21 @@ class Fact:
 
 
 @dataclass(frozen=True)
+class DeadlineJudgement:
+    """A row judged at one of its deadlines (``deadline_text`` as the case names it, e.g.
+    "Ultimo 2023"), with the data up to that deadline or the as-of date before it."""
+
+    deadline: dt.date
+    deadline_text: str
+    status: Status
+    evidence: tuple[Fact, ...]
+
+
+@dataclass(frozen=True)
 class TargetStatus:
-    """A follow-up row's status with the evidence behind it."""
+    """A follow-up row's status with the evidence behind it: those of its current deadline
+    (the first not yet passed at the as-of date, else the last), and ``judgements`` at each of
+    its deadlines in order (none when the row names no deadline). ``deadline`` is the last."""
 
     number: int
     target: str
@@ -124,6 +170,7 @@ class TargetStatus:
     solution: str | None
     status: Status
     evidence: tuple[Fact, ...]
+    judgements: tuple[DeadlineJudgement, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -143,22 +190,37 @@ def binding_path_for(case_path: Path) -> Path:
 
 def parse_deadline(text: str) -> dt.date | None:
     """The last date the case's deadline text names; None when it names none."""
-    found = _DEADLINE.findall(text)
-    if not found:
-        return None
-    word, year = found[-1]
-    if word.lower() == "primo":
-        return dt.date(int(year), 1, 31)
-    return dt.date(int(year), 12, 31)
+    found = parse_deadlines(text)
+    return found[-1][0] if found else None
 
 
-def decide_status(reading: Reading, *, deadline: dt.date | None, as_of: dt.date) -> Status:
-    """The status rule of the module docstring."""
+def parse_deadlines(text: str) -> tuple[tuple[dt.date, str], ...]:
+    """Every deadline the case's text names, in its order, each with its words ("Ultimo 2023
+    og ultimo 2024" → 31-12-2023 "Ultimo 2023", 31-12-2024 "Ultimo 2024")."""
+    found = []
+    for match in _DEADLINE.finditer(text):
+        word, year = match.group(1), int(match.group(2))
+        day = dt.date(year, 1, 31) if word.lower() == "primo" else dt.date(year, 12, 31)
+        words = match.group(0)
+        found.append((day, words[0].upper() + words[1:]))
+    return tuple(found)
+
+
+def decide_status(
+    reading: Reading,
+    *,
+    deadline: dt.date | None,
+    as_of: dt.date,
+    period_end: dt.date | None = None,
+) -> Status:
+    """The status rule of the module docstring: ``period_end`` is the end of the period the
+    metric measures, before which the row is not missed."""
     if reading.reached is None:
         return "no data"
     if reading.reached:
         return "met"
-    if deadline is not None and as_of > deadline:
+    due = max((d for d in (deadline, period_end) if d is not None), default=None)
+    if due is not None and as_of > due:
         return "missed"
     return "on track" if reading.on_track else "at risk"
 
@@ -225,7 +287,7 @@ _SOLUTION_KEYS = {
     "manual_minutes", "residual_minutes",
 }  # fmt: skip
 _WORK_KEYS = {"table", "catalog_items", "category", "start", "end"}
-_TARGET_KEYS = {"follow_up", "metric", "solution", "threshold", "deadline"}
+_TARGET_KEYS = {"follow_up", "metric", "solution", "threshold", "deadline", "period"}
 
 
 def _unknown(where: _Where, item: Mapping[str, Any], allowed: set[str], at: str) -> None:
@@ -296,8 +358,26 @@ def _target(where: _Where, raw: Any, at: str, solutions: set[str]) -> TargetBind
     if not isinstance(number, int) or number < 1:
         raise where.fail(f"{at}.follow_up", f"{number!r} is not a row number", "Count from 1.")
     deadline = item.get("deadline")
+    period = item.get("period")
     return TargetBinding(
         number, metric, solution,
         where.number(item.get("threshold"), f"{at}.threshold"),
         where.date(deadline, f"{at}.deadline") if deadline is not None else None,
+        _period(where, period, f"{at}.period") if period is not None else None,
     )  # fmt: skip
+
+
+def _period(where: _Where, raw: Any, at: str) -> Period:
+    """``2024`` (a calendar year) or ``{start: 2024-01-01, end: 2024-06-30}``."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return Period.year(raw)
+    if not isinstance(raw, dict):
+        raise where.fail(
+            at, f"{raw!r} is not a period", "Write a year (2024) or {start: 2024-01-01, end: ...}."
+        )
+    item = where.mapping(raw, at, required=("start", "end"))
+    _unknown(where, item, {"start", "end"}, at)
+    period = Period(where.date(item["start"], f"{at}.start"), where.date(item["end"], f"{at}.end"))
+    if period.end < period.start:
+        raise where.fail(at, f"it ends {period.end} before it starts {period.start}", "Swap them.")
+    return period

@@ -8,10 +8,16 @@ time are measured in mining (mining/work.py); robot service accounts are recogni
 pseudonyms (the same key as at extraction), so human handling time leaves the robot's events
 out. The arithmetic of the estimates and the realisation is the business-case engine's
 (models/benefits.py, models/realisation.py).
+
+As of a date, a measurement reads only what the data held by the end of that day (UTC, as
+every stored time and every measured month): robot transactions and runs started by then, hours
+registered up to it, the work's cases opened by then with the events of their log up to then.
+Savings are measured on the months complete by the date, so a month is never half counted.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -50,7 +56,7 @@ from models.realisation import (
     realise_case,
     realise_solution,
 )
-from models.schema import CASE
+from models.schema import CASE, TIMESTAMP
 
 SERVICENOW = "servicenow"
 SERVICENOW_TABLES = (
@@ -101,30 +107,62 @@ def _data_folder(data: DataFolder | Path) -> DataFolder:
 
 @dataclass
 class StoredData:
-    """The stored tables a measurement reads, loaded once and only when needed."""
+    """The stored tables a measurement reads, loaded once and only when needed. With ``until``,
+    only what was there by the end of that day (module docstring); the cuts of one StoredData
+    (``cut``) share its reads."""
 
     data: DataFolder
     robot_accounts: tuple[str, ...]
-    _events: dict[str, pl.DataFrame] = field(default_factory=dict)
+    until: dt.date | None = None
+    _read: dict[Path, pl.DataFrame | None] = field(default_factory=dict)
+    _logs: dict[str, pl.DataFrame] = field(default_factory=dict)
+
+    def cut(self, until: dt.date) -> StoredData:
+        """The same data as they stood at the end of ``until``."""
+        return StoredData(self.data, self.robot_accounts, until, self._read, self._logs)
+
+    @property
+    def end(self) -> dt.datetime | None:
+        """The first moment after the data: midnight UTC after ``until``."""
+        if self.until is None:
+            return None
+        return dt.datetime.combine(self.until + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+
+    def table(self, path: Path) -> pl.DataFrame | None:
+        """A stored table as it is stored (read once), or None when it is not there."""
+        if path not in self._read:
+            self._read[path] = pl.read_parquet(path) if path.exists() else None
+        return self._read[path]
 
     @cached_property
     def transactions(self) -> pl.DataFrame | None:
         """Robot transactions, or None before any robot extraction."""
-        return _read_optional(self.data.robot_transactions())
+        transactions = self.table(self.data.robot_transactions())
+        return None if transactions is None else self._started(transactions, "start")
+
+    @cached_property
+    def runs(self) -> pl.DataFrame | None:
+        """Robot runs, or None before any robot extraction."""
+        runs = self.table(self.data.robot_runs())
+        return None if runs is None else self._started(runs, "start")
 
     @cached_property
     def hours(self) -> pl.DataFrame | None:
         """Registered hours, or None before any time-registration extraction."""
-        return _read_optional(self.data.hours())
+        hours = self.table(self.data.hours())
+        if hours is None or self.until is None:
+            return hours
+        return hours.filter(pl.col("date") <= self.until)
 
     @cached_property
     def servicenow(self) -> dict[str, pl.DataFrame]:
-        """The staged ServiceNow tables there are."""
+        """The staged ServiceNow tables there are, as stored: each record with its latest
+        fields, so the cut applies to the work's cases and the events built from them."""
         tables = {}
         for table in SERVICENOW_TABLES:
-            path = self.data.staged_table(SERVICENOW, table)
-            if path.exists():
-                tables[table] = pl.read_parquet(path)
+            frame = self.table(self.data.staged_table(SERVICENOW, table))
+            if frame is not None:
+                tables[table] = frame
         return tables
 
     @cached_property
@@ -134,10 +172,11 @@ class StoredData:
         return [p for p in (pseudonym(a) for a in self.robot_accounts) if p]
 
     def events(self, table: str) -> pl.DataFrame:
-        """The event log of a ServiceNow task table, built from the staged tables."""
-        if table not in self._events:
-            self._events[table] = build_events(self.servicenow, table=table).staged
-        return self._events[table]
+        """The event log of a ServiceNow task table, built from the staged tables (once for
+        every cut), its events up to the end of the data."""
+        if table not in self._logs:
+            self._logs[table] = build_events(self.servicenow, table=table).staged
+        return self._started(self._logs[table], TIMESTAMP)
 
     def has_work(self, selector: WorkSelector) -> bool:
         """Whether the staged tables the selector needs are there."""
@@ -147,17 +186,26 @@ class StoredData:
         return needed <= self.servicenow.keys()
 
     def work_cases(self, selector: WorkSelector) -> pl.DataFrame:
-        """The cases of the work (``mining.find_work_cases``)."""
-        return find_work_cases(self.servicenow, selector=selector)
+        """The cases of the work opened by the end of the data (``mining.find_work_cases``)."""
+        return self._started(find_work_cases(self.servicenow, selector=selector), "opened")
 
     def work_events(self, selector: WorkSelector) -> pl.DataFrame:
         """The events of the work's cases in the log of its table (orders or incidents)."""
         cases = self.work_cases(selector)
         return self.events(selector.table).filter(pl.col(CASE).is_in(cases[CASE].implode()))
 
+    def _started(self, frame: pl.DataFrame, column: str) -> pl.DataFrame:
+        """The rows whose ``column`` lies before the end of the data."""
+        if self.end is None:
+            return frame
+        return frame.filter(pl.col(column) < self.end)
 
-def _read_optional(path: Path) -> pl.DataFrame | None:
-    return pl.read_parquet(path) if path.exists() else None
+
+def last_complete_month(day: dt.date) -> dt.date:
+    """The last day of the last calendar month complete at the end of ``day``."""
+    if (day + dt.timedelta(days=1)).day == 1:
+        return day
+    return day.replace(day=1) - dt.timedelta(days=1)
 
 
 def handled_cases(data: StoredData, selector: WorkSelector) -> pl.DataFrame:
@@ -268,9 +316,14 @@ def _from_handovers(
     )
 
 
-def measure_case(inputs: CaseInputs, *, data: StoredData | None = None) -> CaseRealisation:
-    """Every bound solution measured and compared with the case."""
+def measure_case(
+    inputs: CaseInputs, *, data: StoredData | None = None, until: dt.date | None = None
+) -> CaseRealisation:
+    """Every bound solution measured and compared with the case; with ``until``, on the months
+    complete by then."""
     data = data or StoredData(inputs.data, inputs.bindings.robot_accounts)
+    if until is not None:
+        data = data.cut(last_complete_month(until))
     expected = expected_hours(inputs.case)
     solutions: list[SolutionRealisation] = []
     for solution in inputs.bindings.solutions:

@@ -29,30 +29,36 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from extractors.azure_devops import SOURCE as AZURE_DEVOPS
 from mining import compare_periods, compute_devops_rule_rates, compute_integration_share
-from models.benefits import METHODS
+from models.benefits import METHODS, month_start
 from models.business_case import FollowUpTarget
 from models.datafolder import DataFolder
+from models.errors import InputError
 from models.followup import (
+    DeadlineJudgement,
     Fact,
     FactValue,
     Number,
+    Period,
     Reading,
     SolutionBinding,
+    Source,
+    Status,
     TargetBinding,
     TargetStatus,
     binding_path_for,
     decide_status,
-    parse_deadline,
+    parse_deadlines,
 )
 from models.realisation import CaseRealisation, SolutionRealisation
-from services.benefits import CaseInputs, StoredData, measure_case
+from models.schema import TIMESTAMP
+from services.benefits import CaseInputs, StoredData, last_complete_month, measure_case
 
 USAGE_MONTHS = 3
 METHOD_KEYS: frozenset[str] = frozenset(METHODS)
@@ -68,49 +74,115 @@ _DEFAULTS = {
 
 @dataclass(frozen=True)
 class FollowUpReport:
-    """The realisation of the case and the status of each of its follow-up rows."""
+    """The realisation of the case (on the months complete by ``as_of``) and the status of each
+    of its follow-up rows as of ``as_of``."""
 
     realisation: CaseRealisation
     targets: tuple[TargetStatus, ...]
     as_of: dt.date
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Context:
+    """One follow-up's inputs, with the data and the measured case per cut date, each made
+    once."""
+
     inputs: CaseInputs
     data: StoredData
-    realisation: CaseRealisation
     as_of: dt.date
+    _cuts: dict[dt.date, StoredData] = field(default_factory=dict)
+    _realisations: dict[dt.date, CaseRealisation] = field(default_factory=dict)
+
+    def cut(self, until: dt.date) -> StoredData:
+        """The data as they stood at the end of ``until``."""
+        if until not in self._cuts:
+            self._cuts[until] = self.data.cut(until)
+        return self._cuts[until]
+
+    def realisation(self, until: dt.date) -> CaseRealisation:
+        """The case measured on the months complete by ``until``."""
+        months = last_complete_month(until)
+        if months not in self._realisations:
+            self._realisations[months] = measure_case(self.inputs, data=self.cut(months))
+        return self._realisations[months]
+
+
+@dataclass(frozen=True)
+class _Window:
+    """What one reading of a metric looks at: the data up to ``until`` (the deadline, or the
+    end of the period measured when that is later, or the as-of date before them)."""
+
+    until: dt.date
+    deadline: dt.date | None
+    period: Period | None
 
 
 def evaluate_followup(inputs: CaseInputs, *, as_of: dt.date) -> FollowUpReport:
-    """Measure the case and read every follow-up row's metric."""
-    data = StoredData(inputs.data, inputs.bindings.robot_accounts)
-    realisation = measure_case(inputs, data=data)
-    context = _Context(inputs, data, realisation, as_of)
+    """Measure the case and read every follow-up row's metric at each of its deadlines, with
+    only the data up to ``as_of``."""
+    context = _Context(inputs, StoredData(inputs.data, inputs.bindings.robot_accounts), as_of)
     statuses = tuple(
         _status(context, number, row)
         for number, row in enumerate(inputs.case.follow_up_targets, start=1)
     )
-    return FollowUpReport(realisation, statuses, as_of)
+    return FollowUpReport(context.realisation(as_of), statuses, as_of)
 
 
 def _status(context: _Context, number: int, row: FollowUpTarget) -> TargetStatus:
-    """A row's status: with several metrics bound, every one must be reached."""
+    """A row judged at each of its deadlines; its status and evidence are its current one's."""
     bound = [t for t in context.inputs.bindings.targets if t.follow_up == number]
-    deadline = next((t.deadline for t in bound if t.deadline), None) or parse_deadline(row.deadline)
+    deadlines = _deadlines(bound, row.deadline)
+    judgements = tuple(
+        DeadlineJudgement(day, text, *_judge(context, number, bound, day))
+        for day, text in deadlines
+    )
+    if judgements:
+        current = next((j for j in judgements if context.as_of <= j.deadline), judgements[-1])
+        status, evidence = current.status, current.evidence
+    else:
+        status, evidence = _judge(context, number, bound, None)
+    metrics = ", ".join(t.metric for t in bound) or None
+    solution = next((t.solution for t in bound if t.solution), None)
+    last = deadlines[-1][0] if deadlines else None
+    return TargetStatus(
+        number, row.target, row.measure, row.responsible, row.deadline, last, metrics, solution,
+        status, evidence, judgements,
+    )  # fmt: skip
+
+
+def _deadlines(bound: list[TargetBinding], text: str) -> tuple[tuple[dt.date, str], ...]:
+    """The row's deadlines with their words; a binding's ``deadline`` overrides the case's."""
+    override = next((t.deadline for t in bound if t.deadline), None)
+    if override is not None:
+        return ((override, override.isoformat()),)
+    return parse_deadlines(text)
+
+
+def _judge(
+    context: _Context, number: int, bound: list[TargetBinding], deadline: dt.date | None
+) -> tuple[Status, tuple[Fact, ...]]:
+    """The row at one deadline: with several metrics bound, every one must be reached."""
     if not bound:
         file = context.inputs.bindings.path.name
         reading = _no_data("evidence.unbound", number=number, file=file)
-    else:
-        reading = _combine([_METRICS[t.metric](context, t, deadline) for t in bound])
-    metrics = ", ".join(t.metric for t in bound) or None
-    solution = next((t.solution for t in bound if t.solution), None)
-    return TargetStatus(
-        number, row.target, row.measure, row.responsible, row.deadline, deadline, metrics,
-        solution, decide_status(reading, deadline=deadline, as_of=context.as_of),
-        reading.evidence,
-    )  # fmt: skip
+        return decide_status(reading, deadline=deadline, as_of=context.as_of), reading.evidence
+    windows = [_window(context, binding, deadline) for binding in bound]
+    reading = _combine(
+        [_METRICS[b.metric](context, b, w) for b, w in zip(bound, windows, strict=True)]
+    )
+    period_end = max((w.period.end for w in windows if w.period), default=None)
+    status = decide_status(reading, deadline=deadline, as_of=context.as_of, period_end=period_end)
+    return status, reading.evidence
+
+
+def _window(context: _Context, binding: TargetBinding, deadline: dt.date | None) -> _Window:
+    period = binding.period
+    if period is None and binding.metric == "realised_savings":
+        # The savings a deadline asks for are those of its year.
+        period = Period.year((deadline or context.as_of).year)
+    ends = (deadline, period.end if period else None)
+    due = max((d for d in ends if d is not None), default=None)
+    return _Window(min(due, context.as_of) if due else context.as_of, deadline, period)
 
 
 def _combine(readings: list[Reading]) -> Reading:
@@ -129,23 +201,19 @@ def _solution(context: _Context, binding: TargetBinding) -> SolutionBinding:
     return context.inputs.bindings.solution(name)
 
 
-def _window_end(context: _Context, deadline: dt.date | None) -> dt.date:
-    return min(deadline, context.as_of) if deadline else context.as_of
-
-
-def _robot_usage(context: _Context, binding: TargetBinding, deadline: dt.date | None) -> Reading:
+def _robot_usage(context: _Context, binding: TargetBinding, window: _Window) -> Reading:
     solution = _solution(context, binding)
-    transactions = context.data.transactions
+    data = context.cut(window.until)
+    transactions = data.transactions
     if transactions is None or solution.robot_process is None:
         return _no_data("evidence.no_robot_data")
-    end = _window_end(context, deadline)
-    mine = transactions.filter(
-        (pl.col("process_name") == solution.robot_process) & (pl.col("start").dt.date() <= end)
-    )
+    end = window.until
+    reach = _past_data("robots", _last_day(context.data.transactions, "start"), end)
+    mine = transactions.filter(pl.col("process_name") == solution.robot_process)
     if mine.is_empty():
         fact = Fact("evidence.no_transactions", {"process": solution.robot_process, "date": end})
-        return Reading(False, False, (fact,))
-    months = _usage_by_month(context, solution.robot_process, mine).tail(USAGE_MONTHS)
+        return Reading(False, False, (fact, *reach))
+    months = _usage_by_month(data, solution.robot_process, mine).tail(USAGE_MONTHS)
     last = dt.date(end.year, end.month, 1)
     expected = _months_back(last, USAGE_MONTHS)
     used = [m for m in months["month"].to_list() if m in expected]
@@ -157,21 +225,20 @@ def _robot_usage(context: _Context, binding: TargetBinding, deadline: dt.date | 
             Fact("evidence.usage_month", {"month": f"{m:%Y-%m}", "transactions": t, "users": u})
             for m, t, u in months.iter_rows()
         ),
+        *reach,
     )
     return Reading(len(used) == USAGE_MONTHS, last in used, evidence)
 
 
-def _usage_by_month(context: _Context, process: str, mine: pl.DataFrame) -> pl.DataFrame:
+def _usage_by_month(data: StoredData, process: str, mine: pl.DataFrame) -> pl.DataFrame:
     """Transactions and distinct users (from the runs, a count only) per month."""
     by_month = mine.group_by(pl.col("start").dt.truncate("1mo").dt.date().alias("month")).agg(
         pl.len().alias("transactions")
     )
-    runs_path = context.inputs.data.robot_runs()
     users = pl.DataFrame(schema={"month": pl.Date, "users": pl.UInt32})
-    if runs_path.exists():
+    if data.runs is not None:
         users = (
-            pl.read_parquet(runs_path)
-            .filter(pl.col("process_name") == process)
+            data.runs.filter(pl.col("process_name") == process)
             .group_by(pl.col("start").dt.truncate("1mo").dt.date().alias("month"))
             .agg(pl.col("robot_user").n_unique().alias("users"))
         )
@@ -190,50 +257,87 @@ def _months_back(last: dt.date, count: int) -> set[dt.date]:
     return months
 
 
-def _realised(context: _Context, binding: TargetBinding, deadline: dt.date | None) -> Reading:
+def _realised(context: _Context, binding: TargetBinding, window: _Window) -> Reading:
+    """The primary estimate's hours in the period against the hours the case expects of it;
+    before the period's months are all measured, on track when the run rate for the months
+    left reaches the pass mark."""
+    assert window.period is not None  # _window gives realised_savings a period
+    period = window.period
     solution = _solution(context, binding)
-    found = next(s for s in context.realisation.solutions if s.name == solution.name)
-    if found.primary is None or found.last_month is None:
+    realisation = context.realisation(window.until)
+    found = next(s for s in realisation.solutions if s.name == solution.name)
+    chosen = found.estimate(found.primary) if found.primary else None
+    if chosen is None or found.run_rate_hours_per_month is None:
         return _no_data("evidence.no_savings_data")
-    year = (deadline or context.as_of).year
-    row = next((y for y in found.years if y.year == year), None)
-    if row is None or row.primary_hours is None or row.expected_hours <= 0:
-        return _no_data("evidence.no_expected", year=str(year))
+    expected = _expected_in(found, period)
+    if expected <= 0:
+        return _no_data("evidence.no_expected", year=period.label)
     threshold = binding.threshold or _DEFAULTS["realised_savings"]
-    complete = found.last_month >= dt.date(year, 12, 1)
-    forecast = row.primary_hours + _left_at_run_rate(found, year)
-    pct = row.primary_hours / row.expected_hours * 100
-    measured = Fact(
+    months = _months_of(period)
+    measured = float(chosen.monthly.filter(pl.col("month").is_in(months))["hours_saved"].sum())
+    measured_to = month_start(last_complete_month(window.until))
+    left = sum(1 for month in months if month > measured_to)
+    forecast = measured + found.run_rate_hours_per_month * left
+    pct = measured / expected * 100
+    savings = Fact(
         "evidence.savings",
         {
-            "year": str(year), "measured": Number(row.primary_hours), "method": found.primary,
-            "expected": Number(row.expected_hours), "pct": Number(pct),
-            "threshold": Number(threshold),
+            "year": period.label, "measured": Number(measured), "method": chosen.method,
+            "expected": Number(expected), "pct": Number(pct), "threshold": Number(threshold),
         },
     )  # fmt: skip
-    evidence = (measured,) if complete else (measured, Fact(
-        "evidence.savings_forecast", {"forecast": Number(forecast)}
-    ))  # fmt: skip
-    reached = complete and pct >= threshold
-    return Reading(reached, forecast / row.expected_hours * 100 >= threshold, evidence)
+    to_come = Fact("evidence.savings_forecast", {"forecast": Number(forecast)})
+    reach = _past_data(*_method_reach(context, solution, chosen.method), window.until)
+    evidence = (savings, to_come, *reach) if left else (savings, *reach)
+    return Reading(not left and pct >= threshold, forecast / expected * 100 >= threshold, evidence)
 
 
-def _left_at_run_rate(found: SolutionRealisation, year: int) -> float:
-    if found.run_rate_hours_per_month is None or found.last_month is None:
-        return 0.0
-    if found.last_month.year > year:
-        return 0.0
-    left = 12 if found.last_month.year < year else 12 - found.last_month.month
-    return found.run_rate_hours_per_month * left
+def _method_reach(
+    context: _Context, solution: SolutionBinding, method: str
+) -> tuple[Source, dt.date | None]:
+    """The source a method's estimate rests on and the last day of its stored data."""
+    data = context.data
+    if method == "robot":
+        return "robots", _last_day(data.transactions, "start")
+    if method == "time_registration":
+        return "time-registration", _last_day(data.hours, "date")
+    table = solution.work.table if solution.work else "incident"
+    return "servicenow", _last_day(data.events(table), TIMESTAMP)
 
 
-def _handovers(context: _Context, binding: TargetBinding, deadline: dt.date | None) -> Reading:
+def _months_of(period: Period) -> list[dt.date]:
+    """The first day of every month the period touches."""
+    months, month = [], month_start(period.start)
+    while month <= period.end:
+        months.append(month)
+        month = (month + dt.timedelta(days=31)).replace(day=1)
+    return months
+
+
+def _expected_in(found: SolutionRealisation, period: Period) -> float:
+    """The hours the case expects in the period: a twelfth of a year's for each month."""
+    months = _months_of(period)
+    # The share first, so a whole year's expected hours stay exact.
+    return sum(
+        year.expected_hours * (sum(1 for m in months if m.year == year.year) / 12)
+        for year in found.years
+    )
+
+
+def _handovers(context: _Context, binding: TargetBinding, window: _Window) -> Reading:
     solution = _solution(context, binding)
     selector = solution.work
-    if selector is None or not context.data.has_work(selector):
+    data = context.cut(window.until)
+    if selector is None or not data.has_work(selector):
         return _no_data("evidence.no_orders")
-    events = context.data.work_events(selector)
-    result = compare_periods(events, at=solution.go_live, measure="handovers")
+    events = data.work_events(selector)
+    try:
+        result = compare_periods(events, at=solution.go_live, measure="handovers")
+    except InputError:
+        # Fewer than 2 cases on a side of the go-live by then: nothing to compare yet.
+        return _no_data(
+            "evidence.handovers_too_few", go_live=solution.go_live.date(), date=window.until
+        )
     threshold = binding.threshold or _DEFAULTS["handovers_per_case"]
     fact = Fact(
         "evidence.handovers",
@@ -246,30 +350,41 @@ def _handovers(context: _Context, binding: TargetBinding, deadline: dt.date | No
         },
     )  # fmt: skip
     fell = result.difference < 0 and result.p_value < threshold
-    return Reading(fell, result.difference < 0, (fact,))
+    reach = _past_data(
+        "servicenow", _last_day(context.data.events(selector.table), TIMESTAMP), window.until
+    )
+    return Reading(fell, result.difference < 0, (fact, *reach))
 
 
-def _devops(context: _Context, binding: TargetBinding, deadline: dt.date | None) -> Reading:
-    paths = [context.inputs.data.staged_table(AZURE_DEVOPS, table) for table in DEVOPS_TABLES]
-    if not all(path.exists() for path in paths):
+def _devops(context: _Context, binding: TargetBinding, window: _Window) -> Reading:
+    data = context.cut(window.until)
+    tables = [data.table(data.data.staged_table(AZURE_DEVOPS, name)) for name in DEVOPS_TABLES]
+    workitems, revisions = tables
+    if workitems is None or revisions is None:
         return _no_data("evidence.no_devops")
-    workitems, revisions = (pl.read_parquet(path) for path in paths)
-    rates = compute_devops_rule_rates(workitems, revisions)
+    rates = compute_devops_rule_rates(workitems, revisions, until=data.end)
+    if rates.is_empty():
+        return _no_data("evidence.no_devops_items", date=window.until)
     threshold = binding.threshold or _DEFAULTS["devops_practice"]
     above = rates.filter(pl.col("breaking_pct") > threshold)
-    evidence = tuple(
-        Fact("evidence.devops_area", {"area": area, "pct": Number(pct, 1), "items": items})
-        for area, items, pct in rates.select("service_area", "items", "breaking_pct").iter_rows()
+    evidence = (
+        *(
+            Fact("evidence.devops_area", {"area": area, "pct": Number(pct, 1), "items": items})
+            for area, items, pct in rates.select(
+                "service_area", "items", "breaking_pct"
+            ).iter_rows()
+        ),
+        *_past_data("azure-devops", _last_day(revisions, "changed_date"), window.until),
     )
     return Reading(above.is_empty(), above.is_empty(), evidence)
 
 
-def _integration(context: _Context, binding: TargetBinding, deadline: dt.date | None) -> Reading:
-    path = context.inputs.data.order_links()
-    if not path.exists():
+def _integration(context: _Context, binding: TargetBinding, window: _Window) -> Reading:
+    links = context.data.table(context.inputs.data.order_links())
+    if links is None:
         return _no_data("evidence.no_links")
-    end = _window_end(context, deadline)
-    months = compute_integration_share(pl.read_parquet(path), until=end)
+    end = window.until
+    months = compute_integration_share(links, until=end)
     if months.is_empty():
         return Reading(False, False, (Fact("evidence.no_linked_orders", {"date": end}),))
     threshold = binding.threshold or _DEFAULTS["integration_use"]
@@ -292,12 +407,29 @@ def _integration(context: _Context, binding: TargetBinding, deadline: dt.date | 
             )
             for m, n, _, pct, lag in months.tail(USAGE_MONTHS).iter_rows()
         ),
+        *_past_data("servicenow", _last_day(links, "opened_at"), end),
     )
     reached = float(months["integrated_pct"][-1]) >= threshold
     return Reading(reached, reached, evidence)
 
 
-_METRICS: dict[str, Callable[[_Context, TargetBinding, dt.date | None], Reading]] = {
+def _last_day(frame: pl.DataFrame | None, column: str) -> dt.date | None:
+    """The day of the latest ``column`` value (UTC), None without any."""
+    last = None if frame is None else frame[column].max()
+    if isinstance(last, dt.datetime):
+        return last.astimezone(dt.UTC).date()
+    return last if isinstance(last, dt.date) else None
+
+
+def _past_data(source: Source, last: dt.date | None, until: dt.date) -> tuple[Fact, ...]:
+    """A note when the metric looks at days after its source's stored data end: what it did
+    not find there may simply not have been extracted yet."""
+    if last is None or last >= until:
+        return ()
+    return (Fact("evidence.as_of_past_data", {"source": source, "last": last, "date": until}),)
+
+
+_METRICS: dict[str, Callable[[_Context, TargetBinding, _Window], Reading]] = {
     "robot_usage": _robot_usage,
     "realised_savings": _realised,
     "handovers_per_case": _handovers,

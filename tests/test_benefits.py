@@ -23,7 +23,14 @@ from models.benefits import (
 )
 from models.business_case_io import read_business_case
 from models.errors import InputError
-from models.followup import Reading, decide_status, parse_deadline, read_bindings
+from models.followup import (
+    Period,
+    Reading,
+    decide_status,
+    parse_deadline,
+    parse_deadlines,
+    read_bindings,
+)
 from models.realisation import expected_hours, realise_case, realise_solution
 from services.benefits import load_case_inputs
 
@@ -240,6 +247,55 @@ def test_status_rule(reading: Reading, as_of: dt.date, status: str) -> None:
     assert decide_status(reading, deadline=dt.date(2024, 12, 31), as_of=as_of) == status
 
 
+def test_each_deadline_of_a_row_is_read_with_its_words() -> None:
+    assert parse_deadlines("Ultimo 2023 og ultimo 2024") == (
+        (dt.date(2023, 12, 31), "Ultimo 2023"),
+        (dt.date(2024, 12, 31), "Ultimo 2024"),
+    )
+    assert parse_deadlines("Primo 2024") == ((dt.date(2024, 1, 31), "Primo 2024"),)
+    assert parse_deadlines("udgangen af 2025") == ((dt.date(2025, 12, 31), "Udgangen af 2025"),)
+    assert parse_deadlines("Løbende") == ()
+
+
+@pytest.mark.parametrize(
+    ("as_of", "on_track", "status"),
+    [
+        (dt.date(2024, 3, 1), True, "on track"),  # Primo 2024 has passed; 2024 has not ended
+        (dt.date(2024, 3, 1), False, "at risk"),
+        (dt.date(2024, 12, 31), False, "at risk"),
+        (dt.date(2025, 1, 1), True, "missed"),
+    ],
+)
+def test_a_row_is_not_missed_before_the_period_it_measures_has_ended(
+    as_of: dt.date, on_track: bool, status: str
+) -> None:
+    reading = Reading(False, on_track, ())
+    assert (
+        decide_status(
+            reading, deadline=dt.date(2024, 1, 31), as_of=as_of, period_end=dt.date(2024, 12, 31)
+        )
+        == status
+    )
+
+
+def test_a_binding_states_the_period_its_metric_measures(tmp_path: Path) -> None:
+    path = tmp_path / "x.followup.yaml"
+    path.write_text(
+        "case: x.yaml\nsolutions:\n  - {name: A, go_live: 2024-01-01}\ntargets:\n"
+        "  - {follow_up: 1, metric: realised_savings, period: 2024}\n"
+        "  - {follow_up: 2, metric: realised_savings,\n"
+        "     period: {start: 2024-07-01, end: 2025-06-30}}\n"
+        "  - {follow_up: 3, metric: robot_usage}\n"
+    )
+    periods = [t.period for t in read_bindings(path).targets]
+    assert periods == [
+        Period(dt.date(2024, 1, 1), dt.date(2024, 12, 31)),
+        Period(dt.date(2024, 7, 1), dt.date(2025, 6, 30)),
+        None,
+    ]
+    assert [p.label for p in periods if p] == ["2024", "2024-07-01–2025-06-30"]
+
+
 def test_the_committed_bindings_name_the_cases_solutions() -> None:
     inputs = load_case_inputs(CASES / "automation-solutions.yaml", Path("."))
     assert [s.name for s in inputs.bindings.solutions] == [
@@ -270,6 +326,13 @@ def test_the_committed_bindings_name_the_cases_solutions() -> None:
          "targets:\n  - {follow_up: 1, metric: robot_usage, solution: B}\n",
          "targets[0].solution: no solution is called 'B'. Use a name from 'solutions'."),
         ("solutions: []\n", "the file: 'case' is missing. Add 'case:'."),
+        ("case: x.yaml\nsolutions:\n  - {name: A, go_live: 2024-01-01}\n"
+         "targets:\n  - {follow_up: 1, metric: realised_savings, period: 2024-2025}\n",
+         "targets[0].period: '2024-2025' is not a period. Write a year (2024) or {start:"),
+        ("case: x.yaml\nsolutions:\n  - {name: A, go_live: 2024-01-01}\n"
+         "targets:\n  - {follow_up: 1, metric: realised_savings,\n"
+         "     period: {start: 2024-12-31, end: 2024-01-01}}\n",
+         "targets[0].period: it ends 2024-01-01 before it starts 2024-12-31. Swap them."),
     ],
 )  # fmt: skip
 def test_bad_bindings_say_where_and_how_to_fix(tmp_path: Path, body: str, message: str) -> None:

@@ -15,10 +15,9 @@ from typing import Any
 
 import pytest
 
-from app.dashboard.pages import benefits as benefits_page
 from app.evidence import describe
+from app.i18n import translate
 from models.realisation import CaseRealisation, SolutionRealisation
-from models.store import LogStore
 from services.benefits import load_case_inputs, measure_case
 from services.followup import FollowUpReport, evaluate_followup
 from tests.cli_support import run
@@ -144,7 +143,9 @@ def test_follow_up_status_of_the_integration_case(
     handovers = task_management.targets[2].evidence[0]
     assert handovers.key == "evidence.handovers"
     values = handovers.values
-    assert (values["n_before"], values["n_after"]) == (107, 278)
+    # Judged at its deadline, Primo 2024 (31 January): the orders of November to January
+    # after the go-live (12 + 9 + 12), not the 278 of every later month up to the as-of date.
+    assert (values["n_before"], values["n_after"]) == (107, 33)
 
 
 def test_robot_usage_targets_on_the_landscape(kit_landscape: KitLandscape) -> None:
@@ -180,6 +181,47 @@ def test_savings_and_followup_commands_print_the_same_figures(
     )
 
 
+def test_followup_json_has_each_deadlines_judgement_and_the_datas_reach(
+    kit_landscape: KitLandscape, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KITFLOW_DATA_DIR", str(kit_landscape.data_dir))
+    args = ("--case", str(TASK_MANAGEMENT), "--as-of", "2024-03-01", "--json")
+    followup = json.loads(run("followup", *args))
+    first = followup["targets"][0]
+    assert (first["status"], first["deadline"]) == ("at risk", "2024-12-31")
+    assert [(j["deadline"], j["deadline_text"], j["status"]) for j in first["judgements"]] == [
+        ("2023-12-31", "Ultimo 2023", "missed"), ("2024-12-31", "Ultimo 2024", "at risk"),
+    ]  # fmt: skip
+    assert first["evidence"] == first["judgements"][1]["evidence"]
+    assert first["judgements"][0]["evidence"].startswith(
+        "Applikationer: 5.6 % of 144 Features and Stories break a SAFe rule"
+    )
+    reach = [
+        (c["source"], c["first"][:10], c["last"][:10], c["rows"]) for c in followup["coverage"]
+    ]
+    assert reach == [
+        ("servicenow", "2023-01-02", "2026-01-01", 17_065),
+        ("azure-devops", "2023-01-01", "2025-12-31", 6_215),
+        ("time-registration", "2023-01-02", "2025-12-31", 9_190),
+        ("robots", "2023-10-03", "2025-12-31", 3_230),
+    ]
+    assert {c["as_of_past_data"] for c in followup["coverage"]} == {False}
+    later = json.loads(run("followup", *args[:3], "2026-01-01", "--json"))
+    assert [c["as_of_past_data"] for c in later["coverage"]] == [False, True, True, True]
+
+
+def test_followup_text_prints_each_deadlines_status_and_the_datas_reach(
+    kit_landscape: KitLandscape, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KITFLOW_DATA_DIR", str(kit_landscape.data_dir))
+    monkeypatch.setenv("COLUMNS", "200")
+    text = run("followup", "--case", str(TASK_MANAGEMENT), "--as-of", "2026-01-01")
+    assert "Ultimo 2023: ikke nået" in text
+    assert "Ultimo 2024: ikke nået" in text
+    assert "ServiceNow: data fra 02-01-2023 til 01-01-2026\n" in text
+    assert "kørselsdata: data fra 03-10-2023 til 31-12-2025, før opgørelsesdatoen" in text
+
+
 def test_a_row_without_a_metric_says_how_to_bind_it(
     kit_landscape: KitLandscape, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -199,20 +241,16 @@ def test_a_row_without_a_metric_says_how_to_bind_it(
     )
 
 
-def test_the_benefits_page_shows_the_case_in_danish(kit_landscape: KitLandscape) -> None:
-    store = LogStore(kit_landscape.data_dir)
-    (kit_landscape.data_dir / "business_cases").mkdir(exist_ok=True)
-    for path in CASES.glob("*.yaml"):
-        (kit_landscape.data_dir / "business_cases" / path.name).write_bytes(path.read_bytes())
+def test_the_followup_reads_in_danish_with_the_planted_savings(kit_landscape: KitLandscape) -> None:
+    # What the former Gevinster page showed (its successors are the cockpit's pages).
     report = evaluate_followup(load_case_inputs(AUTOMATION, kit_landscape.data_dir), as_of=AS_OF)
-    table = benefits_page.followup_table(report, "da")
-    assert table.column("status") == ["opfyldt"] * 4 + ["ikke nået"] * 6
-    savings = benefits_page.savings_table(report.realisation, "da")
-    first = savings.rows[0]
+    statuses = [translate(f"status.{t.status}", "da") for t in report.targets]
+    assert statuses == ["opfyldt"] * 4 + ["ikke nået"] * 6
+    first = report.realisation.solutions[0]
     planted = kit_landscape.manifest["effects"]["automations"][0]["robot"]
     successes = sum(n for m, n in planted["successful_by_month"].items() if m.startswith("2023"))
-    assert (first["solution"], first["year"], first["robot"]) == (
-        "Automatisering af ledelsestilsyn", "2023", str(successes * 6),
+    year_2023 = next(y for y in first.years if y.year == 2023)
+    assert (first.name, round(year_2023.measured["robot"].hours)) == (
+        "Automatisering af ledelsestilsyn", successes * 6,
     )  # fmt: skip
-    layout = str(benefits_page.build_layout(store, "da", "automation-solutions", AS_OF))
-    assert "Tilbagebetalingstid i casen: 6 år" in layout
+    assert report.realisation.expected_payback_years == 6
