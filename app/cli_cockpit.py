@@ -21,6 +21,7 @@ from rich.table import Table
 
 from app.console import out, print_json, progress
 from app.evidence import describe
+from app.figures.dates import format_day
 from app.formatting import format_int, format_number
 from app.i18n import translate
 from models.business_case_io import read_price_index
@@ -116,7 +117,7 @@ def _plain(value: Any) -> Any:
 
 def _print_overview(overview: CaseOverview) -> None:
     out.print(
-        f"[bold]{overview.title}[/bold] · pr. {_day(overview.as_of)} · 1.000 kr. "
+        f"[bold]{overview.title}[/bold] · pr. {format_day(overview.as_of, 'da')} · 1.000 kr. "
         f"{overview.price_level_year} p/l · 1 ÅV = {_whole(overview.kroner_per_aav)} kr. = "
         f"{_whole(overview.hours_per_aav)} timer"
     )
@@ -185,10 +186,6 @@ def _status_line(overview: CaseOverview) -> str:
     numbers = ", ".join(str(n) for n in overview.attention)
     attention = f"nr. {numbers}" if numbers else "ingen"
     return f"Opfølgning: {counts or 'ingen mål'}; kræver handling: {attention}"
-
-
-def _day(day: dt.date) -> str:
-    return f"{day.day}.{day.month}.{day.year}"
 
 
 def _whole(value: Decimal) -> str:
