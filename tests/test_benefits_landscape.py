@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 
+from app import cli_benefits
 from app.evidence import describe
 from app.i18n import translate
 from models.realisation import CaseRealisation, SolutionRealisation
@@ -214,7 +216,8 @@ def test_followup_text_prints_each_deadlines_status_and_the_datas_reach(
     kit_landscape: KitLandscape, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("KITFLOW_DATA_DIR", str(kit_landscape.data_dir))
-    monkeypatch.setenv("COLUMNS", "200")
+    # A console wide enough that no cell wraps (the shared one takes the terminal's width).
+    monkeypatch.setattr(cli_benefits, "out", Console(width=200, soft_wrap=True))
     text = run("followup", "--case", str(TASK_MANAGEMENT), "--as-of", "2026-01-01")
     assert "Ultimo 2023: ikke nået" in text
     assert "Ultimo 2024: ikke nået" in text
