@@ -15,16 +15,16 @@ copied into the data folder after pseudonymisation (see ``services.ingestion.azu
 from __future__ import annotations
 
 import hashlib
-import json
 import re
-import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from extractors.archives import ZipInput
 from extractors.azure_devops.streams import REVISIONS, STREAM_NAMES, WORKITEMS
+from extractors.json_input import load_json
 from models.errors import InputError
 
 _BATCH = re.compile(r"(?:^|/)(?:azure-devops/)?(workitemrevisions|workitemlinks|workitems)/"
@@ -64,8 +64,8 @@ def _opened(path: Path) -> Iterator[tuple[dict[str, list[str]], Callable[[str], 
         names = [f.relative_to(path).as_posix() for f in path.rglob("batch-*.json")]
         yield _checked(_member_names(names), path), lambda name: (path / name).read_bytes()
     elif path.suffix.lower() == ".zip" and path.is_file():
-        with zipfile.ZipFile(path) as archive:
-            yield _checked(_member_names(archive.namelist()), path), archive.read
+        with ZipInput(path) as archive:
+            yield _checked(_member_names(archive.names()), path), archive.read
     else:
         raise InputError(
             f"there is no export folder or .zip at {path}: give the folder that holds "
@@ -92,7 +92,7 @@ def read_export_batches(path: Path) -> Iterator[ExportBatch]:
 
 def _batch(stream: str, name: str, data: bytes) -> ExportBatch:
     try:
-        body = json.loads(data.decode("utf-8"))
+        body = load_json(data.decode("utf-8"), where=name)
     except (UnicodeDecodeError, ValueError) as error:
         raise InputError(
             f"{name} is not a JSON file ({error}): save the API answer as is."

@@ -23,6 +23,7 @@ import polars as pl
 from extractors.files.options import ReadOptions
 from extractors.files.staged import StagedLog
 from extractors.files.tabular import parse_time_columns, rename_lazy, resolve_columns
+from extractors.limits import check_rows
 from models.schema import CASE, START_TIMESTAMP, TIMESTAMP
 
 _TYPED_TIMES = (pl.Datetime, pl.Date)
@@ -81,6 +82,7 @@ def plan_case_chunks(
         rows = int(lazy.select(pl.len()).collect().item())
     except (pl.exceptions.PolarsError, OSError):
         return None  # the whole-file reader reports what is wrong with the file
+    check_rows(rows, where=str(path))
     if rows < min_rows:
         return None
     mapping = resolve_columns(schema.names(), options.columns, path)

@@ -22,7 +22,18 @@ from typing import Any, Final, Literal
 import polars as pl
 from lxml import etree
 
+from extractors.files.sqlite_checks import (
+    CORE_TABLES,
+    check_nothing_computed,
+    check_only_ocel_tables,
+    checked_rows,
+    connect_read_only,
+    quote,
+    row_limit,
+    value_too_long,
+)
 from extractors.files.timestamps import ParsedTimes, parse_timestamps
+from extractors.json_input import load_json
 from models.errors import InputError
 from models.eventlog import REASON_COLUMN
 from models.ocel import (
@@ -180,7 +191,7 @@ def _value_type(declared: Any, where: str) -> str:
 
 def _read_json(path: Path) -> _Raw:
     try:
-        doc = json.loads(path.read_bytes())
+        doc = load_json(path.read_bytes(), where=path.name)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise InputError(
             f"{path.name} is not valid JSON ({error}); an OCEL 2.0 JSON file is one JSON object "
@@ -303,14 +314,6 @@ def _xml_types(root: Any, group: str, tag: str) -> Declarations:
 
 # --- SQLite
 
-_SQLITE_TABLES: Final = (
-    "event",
-    "object",
-    "event_object",
-    "object_object",
-    "event_map_type",
-    "object_map_type",
-)
 _SQL_TYPES: Final[dict[str, str]] = {
     "string": "TEXT",
     "time": "TIMESTAMP",
@@ -321,20 +324,19 @@ _SQL_TYPES: Final[dict[str, str]] = {
 _FIXED_SQL_COLUMNS: Final = frozenset({"ocel_id", "ocel_time", "ocel_changed_field"})
 
 
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
 def _read_sqlite(path: Path) -> _Raw:
     with path.open("rb") as probe:
         if probe.read(16) != _SQLITE_MAGIC:
             raise InputError(
                 f"{path.name} is not an SQLite database, so not an OCEL 2.0 SQLite log."
             )
-    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    connection = connect_read_only(path)
     try:
         return _read_sqlite_tables(connection, path)
     except sqlite3.DatabaseError as error:
+        too_long = value_too_long(path, error)
+        if too_long is not None:
+            raise too_long from error
         raise InputError(f"cannot read the OCEL 2.0 SQLite file {path.name}: {error}.") from error
     finally:
         connection.close()
@@ -342,36 +344,45 @@ def _read_sqlite(path: Path) -> _Raw:
 
 def _read_sqlite_tables(db: sqlite3.Connection, path: Path) -> _Raw:
     present = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    missing = [t for t in _SQLITE_TABLES if t not in present]
+    missing = [t for t in CORE_TABLES if t not in present]
     if missing:
         raise InputError(
             f"{path.name} is an SQLite database but not an OCEL 2.0 log: it lacks the table(s) "
             f"{', '.join(missing)} (it has {', '.join(sorted(present)) or 'no tables'})."
         )
-    event_maps = dict(db.execute("SELECT ocel_type, ocel_type_map FROM event_map_type").fetchall())
-    object_maps = dict(
-        db.execute("SELECT ocel_type, ocel_type_map FROM object_map_type").fetchall()
-    )
+    check_nothing_computed(db, path)
+    event_maps = dict(_select(db, path, "event_map_type", "ocel_type, ocel_type_map"))
+    object_maps = dict(_select(db, path, "object_map_type", "ocel_type, ocel_type_map"))
+    check_only_ocel_tables(db, path, {"event": event_maps, "object": object_maps})
     raw = _Raw(
         event_types=_sqlite_types(db, "event_", event_maps, present),
         object_types=_sqlite_types(db, "object_", object_maps, present),
     )
-    _read_sqlite_events(db, raw, event_maps, present)
-    raw.objects = db.execute("SELECT ocel_id, ocel_type FROM object ORDER BY rowid").fetchall()
+    _read_sqlite_events(db, path, raw, event_maps, present)
+    raw.objects = _select(db, path, "object", "ocel_id, ocel_type")
     for suffix in object_maps.values():
-        _read_sqlite_changes(db, raw, f"object_{suffix}", present)
-    raw.e2o = db.execute(
-        "SELECT ocel_event_id, ocel_object_id, ocel_qualifier FROM event_object ORDER BY rowid"
-    ).fetchall()
-    raw.o2o = db.execute(
-        "SELECT ocel_source_id, ocel_target_id, ocel_qualifier FROM object_object ORDER BY rowid"
-    ).fetchall()
+        _read_sqlite_changes(db, path, raw, f"object_{suffix}", present)
+    raw.e2o = _select(db, path, "event_object", "ocel_event_id, ocel_object_id, ocel_qualifier")
+    raw.o2o = _select(db, path, "object_object", "ocel_source_id, ocel_target_id, ocel_qualifier")
     return raw
+
+
+def _select(db: sqlite3.Connection, path: Path, table: str, columns: str) -> list[Any]:
+    """The rows of ``table`` in file order, after counting them against the row limit."""
+    return _cursor(db, path, table, columns).fetchall()
+
+
+def _cursor(
+    db: sqlite3.Connection, path: Path, table: str, columns: str, *, in_file_order: bool = True
+) -> sqlite3.Cursor:
+    checked_rows(db, table, path)
+    order = " ORDER BY rowid" if in_file_order else ""
+    return db.execute(f"SELECT {columns} FROM {quote(table)}{order} LIMIT ?", (row_limit(),))
 
 
 def _sqlite_columns(db: sqlite3.Connection, table: str) -> list[tuple[str, str]]:
     """Name and declared SQL type of each column of ``table``."""
-    return [(row[1], str(row[2])) for row in db.execute(f"PRAGMA table_info({_quote(table)})")]
+    return [(row[1], str(row[2])) for row in db.execute(f"PRAGMA table_info({quote(table)})")]
 
 
 def _sqlite_types(
@@ -406,7 +417,7 @@ def _sql_affinity(declared: str) -> str:
 
 
 def _read_sqlite_events(
-    db: sqlite3.Connection, raw: _Raw, maps: dict[str, str], present: set[str]
+    db: sqlite3.Connection, path: Path, raw: _Raw, maps: dict[str, str], present: set[str]
 ) -> None:
     # Time and attributes of an event live in the table of its type, keyed by its id.
     details: dict[str, dict[str, Any]] = {}
@@ -414,20 +425,22 @@ def _read_sqlite_events(
         table = "event_" + suffix
         if table not in present:
             continue
-        cursor = db.execute(f"SELECT * FROM {_quote(table)}")
+        cursor = _cursor(db, path, table, "*", in_file_order=False)
         names = [d[0] for d in cursor.description]
         for row in cursor:
             details[str(row[0])] = dict(zip(names, row, strict=True))
-    for eid, event_type in db.execute("SELECT ocel_id, ocel_type FROM event ORDER BY rowid"):
+    for eid, event_type in _cursor(db, path, "event", "ocel_id, ocel_type"):
         found = details.get(str(eid), {})
         raw.events.append((eid, event_type, found.get("ocel_time")))
         raw.event_values.append({k: v for k, v in found.items() if k not in _FIXED_SQL_COLUMNS})
 
 
-def _read_sqlite_changes(db: sqlite3.Connection, raw: _Raw, table: str, present: set[str]) -> None:
+def _read_sqlite_changes(
+    db: sqlite3.Connection, path: Path, raw: _Raw, table: str, present: set[str]
+) -> None:
     if table not in present:
         return
-    cursor = db.execute(f"SELECT * FROM {_quote(table)} ORDER BY rowid")
+    cursor = _cursor(db, path, table, "*")
     names = [d[0] for d in cursor.description]
     attributes = [n for n in names if n not in _FIXED_SQL_COLUMNS]
     for values in cursor:
@@ -929,8 +942,8 @@ def _create_type_table(
     db: sqlite3.Connection, table: str, fixed: list[str], attributes: dict[str, str]
 ) -> None:
     _check_sql_names(table, attributes)
-    columns = fixed + [f"{_quote(a)} {_SQL_TYPES[t]}" for a, t in attributes.items()]
-    db.execute(f"CREATE TABLE {_quote(table)} ({', '.join(columns)})")
+    columns = fixed + [f"{quote(a)} {_SQL_TYPES[t]}" for a, t in attributes.items()]
+    db.execute(f"CREATE TABLE {quote(table)} ({', '.join(columns)})")
 
 
 def _check_sql_names(table: str, attributes: dict[str, str]) -> None:
@@ -947,9 +960,9 @@ def _check_sql_names(table: str, attributes: dict[str, str]) -> None:
 
 
 def _insert(db: sqlite3.Connection, table: str, names: list[str], rows: list[list[Any]]) -> None:
-    columns = ", ".join(_quote(n) for n in names)
+    columns = ", ".join(quote(n) for n in names)
     marks = ", ".join("?" * len(names))
-    sql = f"INSERT INTO {_quote(table)} ({columns}) VALUES ({marks})"
+    sql = f"INSERT INTO {quote(table)} ({columns}) VALUES ({marks})"
     db.executemany(sql, rows)
 
 

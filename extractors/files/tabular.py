@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import gzip
 import io
-import zipfile
 from pathlib import Path
 
 import polars as pl
 
+from extractors.archives import ZipInput, read_gzip
 from extractors.files.options import USUAL_NAMES, ColumnMapping, ReadOptions
 from extractors.files.staged import StagedLog, split_flagged
 from extractors.files.timestamps import parse_timestamps
+from extractors.limits import check_rows, input_limits
 from models.errors import InputError
 from models.schema import (
     ACTIVITY,
@@ -43,6 +43,9 @@ def read_csv_log(path: Path, options: ReadOptions) -> StagedLog:
 def read_parquet_log(path: Path, options: ReadOptions) -> StagedLog:
     """Read a Parquet export."""
     try:
+        # A Parquet file declares its row count; a few kilobytes can declare billions of
+        # repeated values, so the count is checked before anything is read.
+        check_rows(pl.scan_parquet(path).select(pl.len()).collect().item(), where=str(path))
         frame = pl.read_parquet(path)
     except (pl.exceptions.ComputeError, OSError) as error:
         raise InputError(f"{path} is not a readable Parquet file ({error}).") from error
@@ -51,18 +54,17 @@ def read_parquet_log(path: Path, options: ReadOptions) -> StagedLog:
 
 def _csv_bytes(path: Path) -> bytes:
     if path.suffix.lower() == ".zip":
-        with zipfile.ZipFile(path) as archive:
-            members = [m for m in archive.namelist() if m.lower().endswith(".csv")]
+        with ZipInput(path) as archive:
+            members = [m for m in archive.names() if m.lower().endswith(".csv")]
             if len(members) != 1:
                 raise InputError(
                     f"{path} should hold exactly one .csv file, but holds "
-                    f"{len(members)}: {', '.join(archive.namelist()) or 'nothing'}. "
+                    f"{len(members)}: {', '.join(archive.names()) or 'nothing'}. "
                     "Unpack it and import the CSV you mean."
                 )
             return archive.read(members[0])
     if path.suffix.lower() == ".gz":
-        with gzip.open(path) as stream:
-            return stream.read()
+        return read_gzip(path)
     return path.read_bytes()
 
 
@@ -70,18 +72,21 @@ def _read_csv_frame(path: Path, null_values: tuple[str, ...]) -> pl.DataFrame:
     data = _csv_bytes(path)
     if not data.strip():
         raise InputError(f"{path} is empty: there is nothing to import.")
+    limit = input_limits().rows
     try:
         frame = pl.read_csv(
             io.BytesIO(data),
             infer_schema=False,
             null_values=list(null_values) or None,
             encoding="utf8-lossy",
+            n_rows=limit + 1,  # one more than allowed tells that the file holds too many
         )
     except pl.exceptions.PolarsError as error:
         raise InputError(
             f"{path} could not be read as CSV ({error}). Check that it is a comma-separated "
             "text file with a header row, or name its format with --format."
         ) from error
+    check_rows(frame.height, where=str(path))
     return frame
 
 

@@ -5,17 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, BinaryIO, cast
+from typing import IO, Any, BinaryIO
 from xml.sax.saxutils import quoteattr
 
 import polars as pl
 from lxml import etree
 
+from extractors.archives import LimitedStream, open_gzip
 from extractors.files.lifecycle import pair_lifecycle
 from extractors.files.options import ReadOptions
 from extractors.files.staged import StagedLog, split_flagged
 from extractors.files.timestamps import parse_timestamps
+from extractors.limits import row_counter
 from models.errors import InputError
 from models.schema import (
     ACTIVITY,
@@ -78,25 +81,32 @@ def _attributes_of(element: Any) -> dict[str, tuple[str, str]]:
     return found
 
 
-def _open(path: Path) -> BinaryIO:
+@contextmanager
+def _opened(path: Path) -> Iterator[BinaryIO | LimitedStream]:
+    """The file's XML, unpacked (within the limits) when it is gzipped."""
     with path.open("rb") as probe:
         magic = probe.read(2)
     if magic == b"\x1f\x8b":
-        return cast(BinaryIO, gzip.GzipFile(path, "rb"))
-    return path.open("rb")
+        with open_gzip(path) as unpacked:
+            yield unpacked
+    else:
+        with path.open("rb") as plain:
+            yield plain
 
 
 def _iter_traces(
     path: Path,
 ) -> Iterator[tuple[dict[str, tuple[str, str]], list[dict[str, tuple[str, str]]]]]:
     events: list[dict[str, tuple[str, str]]] = []
-    with _open(path) as stream:
+    count_event = row_counter(where=str(path), what="events")
+    with _opened(path) as stream:
         try:
             parser = etree.iterparse(
                 stream, events=("end",), tag=("{*}event", "{*}trace"), huge_tree=True
             )
             for _, element in parser:
                 if _local(element.tag) == "event":
+                    count_event()
                     events.append(_attributes_of(element))
                 else:
                     yield _attributes_of(element), events

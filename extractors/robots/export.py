@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from extractors.json_input import load_json
+from extractors.limits import row_counter
 from extractors.pseudonym import Pseudonymiser
 from extractors.robots.mapping import CSV_COLUMNS
 from extractors.robots.streams import ALL_STREAMS, RobotStreamSpec, clean_record
@@ -64,7 +65,7 @@ def read_saved_pages(
     """Each saved page of a stream (file name, its records cleaned and pseudonymised)."""
     for path in sorted(folder.glob("page-*.json")):
         try:
-            body = json.loads(path.read_text("utf-8"))
+            body = load_json(path.read_text("utf-8"), where=str(path))
         except (ValueError, UnicodeDecodeError) as error:
             raise InputError(f"{path} is not a JSON page: {error}") from error
         values = body.get("value") if isinstance(body, dict) else None
@@ -84,6 +85,7 @@ def read_robot_csv(path: Path, pseudonym: Pseudonymiser) -> list[tuple[int, dict
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";" if ";" in first else ",")
     header: list[str] | None = None
     rows: list[tuple[int, dict[str, str]]] = []
+    count_row = row_counter(where=str(path))
     for cells in reader:
         if not any(c.strip() for c in cells):
             continue
@@ -91,6 +93,7 @@ def read_robot_csv(path: Path, pseudonym: Pseudonymiser) -> list[tuple[int, dict
             header = [c.strip().casefold() for c in cells]
             _check_header(path.name, header)
             continue
+        count_row()
         row = {h: c for h, c in zip(header, cells, strict=False) if h in CSV_COLUMNS}
         if row.get("robot_user"):
             row["robot_user"] = pseudonym(row["robot_user"]) or ""

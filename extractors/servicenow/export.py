@@ -24,16 +24,17 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from extractors.archives import ZipInput
 from extractors.files.staged import split_flagged
 from extractors.files.timestamps import parse_timestamps
+from extractors.json_input import load_json
+from extractors.limits import check_rows, input_limits
 from extractors.pseudonym import Pseudonymiser
 from extractors.servicenow.mapping import StagedTable, stage_records
 from extractors.servicenow.streams import pseudonymise_record, stream_spec
@@ -145,8 +146,8 @@ def _read_csv(path: Path, null_marker: str) -> pl.DataFrame:
         raise InputError(f"there is no export file at {path}: check the path.")
     data: bytes | Path = path
     if path.suffix.lower() == ".zip":
-        with zipfile.ZipFile(path) as archive:
-            members = [m for m in archive.namelist() if m.lower().endswith(".csv")]
+        with ZipInput(path) as archive:
+            members = [m for m in archive.names() if m.lower().endswith(".csv")]
             if len(members) != 1:
                 raise InputError(
                     f"{path} should hold exactly one .csv file but holds {len(members)}; "
@@ -155,7 +156,15 @@ def _read_csv(path: Path, null_marker: str) -> pl.DataFrame:
             data = archive.read(members[0])
     source = io.BytesIO(data) if isinstance(data, bytes) else data
     # Every column as text: codes like "2 - Medium" and ids must not be guessed into numbers.
-    return pl.read_csv(source, infer_schema=False, null_values=[null_marker, ""])
+    # One row more than the limit tells that the file holds too many.
+    frame = pl.read_csv(
+        source,
+        infer_schema=False,
+        null_values=[null_marker, ""],
+        n_rows=input_limits().rows + 1,
+    )
+    check_rows(frame.height, where=str(path))
+    return frame
 
 
 def _check_columns(frame: pl.DataFrame, options: CsvExportOptions, path: Path) -> None:
@@ -253,7 +262,7 @@ def read_table_json_export(path: Path, *, table: str, pseudonym: Pseudonymiser) 
     or a bare list) of ``table``, values not display values; people pseudonymised, staged."""
     spec = stream_spec(table)
     try:
-        body: Any = json.loads(path.read_text("utf-8"))
+        body: Any = load_json(path.read_bytes(), where=str(path))
     except (OSError, ValueError) as error:
         raise InputError(f"{path} is not a readable JSON file ({error}).") from error
     records = body if isinstance(body, list) else None

@@ -22,6 +22,7 @@ from typing import Any
 
 from extractors.base import Cursor, Page, Record
 from extractors.errors import FatalError
+from extractors.json_input import load_json
 from extractors.pseudonym import Pseudonymiser
 from extractors.servicenow.streams import (
     STREAMS,
@@ -195,7 +196,7 @@ def _describe(cursor: Cursor) -> str:
 
 def _read_result(path: Path) -> Sequence[Any]:
     try:
-        document = json.loads(path.read_text("utf-8"))
+        document = load_json(path.read_bytes(), where=str(path))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise FatalError(f"{path} is not a readable JSON page: {error}") from error
     result = document.get("result") if isinstance(document, dict) else None

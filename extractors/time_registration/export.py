@@ -24,6 +24,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from extractors.archives import ZipInput
+from extractors.limits import row_counter
 from extractors.pseudonym import Pseudonymiser
 from models.errors import InputError
 
@@ -115,12 +117,14 @@ def _csv_rows(path: Path, data: bytes) -> tuple[tuple[str, ...], list[tuple[int,
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: tuple[str, ...] | None = None
     rows: list[tuple[int, tuple[str, ...]]] = []
+    count_row = row_counter(where=str(path))
     for cells in reader:
         if not any(c.strip() for c in cells):
             continue  # a blank line holds no booking
         if header is None:
             header = tuple(c.strip() for c in cells)
             continue
+        count_row()
         rows.append((reader.line_num, tuple(cells)))
     if header is None:
         raise InputError(f"{path.name} is empty: expected a header row and booking rows.")
@@ -130,6 +134,10 @@ def _csv_rows(path: Path, data: bytes) -> tuple[tuple[str, ...], list[tuple[int,
 def _xlsx_rows(path: Path) -> tuple[tuple[str, ...], list[tuple[int, tuple[str, ...]]]]:
     import openpyxl  # noqa: PLC0415 - only Excel files need it
 
+    # A workbook is a zip that openpyxl unpacks by itself: every part is unpacked once within
+    # the limits first, so a bomb is refused before openpyxl fills the memory with it.
+    with ZipInput(path) as parts:
+        parts.check_all()
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises several unrelated types for a bad file
@@ -138,6 +146,7 @@ def _xlsx_rows(path: Path) -> tuple[tuple[str, ...], list[tuple[int, tuple[str, 
         sheet = book.worksheets[0]
         header: tuple[str, ...] | None = None
         rows: list[tuple[int, tuple[str, ...]]] = []
+        count_row = row_counter(where=str(path))
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             cells = tuple(_cell_text(v) for v in values)
             if not any(c.strip() for c in cells):
@@ -145,6 +154,7 @@ def _xlsx_rows(path: Path) -> tuple[tuple[str, ...], list[tuple[int, tuple[str, 
             if header is None:
                 header = tuple(c.strip() for c in cells)
                 continue
+            count_row()
             rows.append((number, cells))
     finally:
         book.close()
