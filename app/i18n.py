@@ -213,6 +213,136 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "analysis.unit.hours": ("{value} timer", "{value} hours"),
     "analysis.unit.minutes": ("{value} min", "{value} min"),
     "analysis.unit.seconds": ("{value} sek", "{value} s"),
+    # The directors' pages: Overblik, Gevinstrealisering, Opfølgning (app/dashboard/pages).
+    "nav.overview": ("Overblik", "Overview"),
+    "nav.realisation": ("Gevinstrealisering", "Benefit realisation"),
+    "nav.followup": ("Opfølgning", "Follow-up"),
+    "cockpit.no_cases": (
+        "Der er ingen business cases med opfølgningsbinding i {folder}.",
+        "There are no business cases with follow-up bindings in {folder}.",
+    ),
+    "cockpit.error": ("Gevinsterne kunne ikke opgøres: {error}", "Could not measure: {error}"),
+    "cockpit.as_of": ("Opgjort pr. {date}", "As of {date}"),
+    "cockpit.coverage": ("Data", "Data"),
+    "cockpit.coverage_source": ("{source} {first}–{last}", "{source} {first}–{last}"),
+    "cockpit.coverage_none": ("{source}: ingen data", "{source}: no data"),
+    "cockpit.source.servicenow": ("ServiceNow", "ServiceNow"),
+    "cockpit.source.azure-devops": ("Azure DevOps", "Azure DevOps"),
+    "cockpit.source.time-registration": ("Tidsregistrering", "Time registration"),
+    "cockpit.source.robots": ("Kørselsdata", "Robot run data"),
+    "cockpit.payback": ("{years} år ({year})", "{years} years ({year})"),
+    "cockpit.no_payback": ("ikke i budgetårene", "not within the budget years"),
+    "cockpit.xlsx": ("Excel", "Excel"),
+    "cockpit.xlsx_title": ("Hent tabellen som Excel-ark", "Download the table as a spreadsheet"),
+    "cockpit.case": ("Business case", "Business case"),
+    "overview.title": ("Overblik", "Overview"),
+    "overview.intro": (
+        "Får vi det, vi har betalt for? Hver investering: gevinsten i casen mod den "
+        "realiserede og fremskrevne, tilbagebetalingen og opfølgningsmålene.",
+        "Are we getting what we paid for? Each investment: the savings in the case against "
+        "those realised and forecast, the payback and the follow-up targets.",
+    ),
+    "overview.col.measure": ("Nøgletal", "Key figure"),
+    "overview.col.case": ("I casen", "In the case"),
+    "overview.col.realised": ("Realiseret", "Realised"),
+    "overview.row.this_year": ("Gevinst {year}, 1.000 kr.", "Savings {year}, DKK 1,000"),
+    "overview.row.to_date": ("Gevinst til dato, 1.000 kr.", "Savings to date, DKK 1,000"),
+    "overview.row.to_date_aav": ("Gevinst til dato, ÅV", "Savings to date, FTE"),
+    "overview.row.realisation": ("Realisering til dato", "Realisation to date"),
+    "overview.row.payback": (
+        "Tilbagebetalingstid (realiseret: målt og prognose)",
+        "Payback (realised: measured and forecast)",
+    ),
+    "overview.curve": ("Akkumuleret nettogevinst", "Cumulative net gain"),
+    "overview.targets": ("Opfølgningsmål", "Follow-up targets"),
+    "overview.none_need_action": ("Ingen mål kræver handling.", "No target needs action."),
+    "overview.more": ("+{count} flere i Opfølgning", "+{count} more in Follow-up"),
+    "overview.details": ("Gevinstrealisering", "Benefit realisation"),
+    "chart.budget": ("Casen (budget)", "The case (budget)"),
+    "chart.realised": ("Realiseret", "Realised"),
+    "chart.forecast": ("Prognose", "Forecast"),
+    "chart.budget_costs": ("Omkostninger i casen", "Costs in the case"),
+    "chart.actual_costs": ("Faktiske omkostninger", "Actual costs"),
+    "chart.tkr": ("1.000 kr.", "DKK 1,000"),
+    "chart.net_tkr": ("1.000 kr. (over 0: tjent hjem)", "DKK 1,000 (above 0: paid back)"),
+    "realisation.title": ("Gevinstrealisering", "Benefit realisation"),
+    "realisation.intro": (
+        "Én investering: Tabel 1 med budget, realiseret og prognose, gevinsten pr. delløsning "
+        "målt på tre måder, og hvem der bruger løsningerne.",
+        "One investment: Table 1 with budget, realised and forecast, the savings per "
+        "sub-solution measured three ways, and who uses the solutions.",
+    ),
+    "realisation.facts": (
+        "Beløb i 1.000 kr., {pl_year}-p/l · 1 ÅV = {hours} timer = {kroner} kr.",
+        "Amounts in DKK 1,000 at {pl_year} p/l · 1 FTE = {hours} hours = DKK {kroner}",
+    ),
+    "realisation.yearly": (
+        "Gevinst og omkostninger pr. år, 1.000 kr.",
+        "Savings and costs per year, DKK 1,000",
+    ),
+    "realisation.tables": (
+        "Tabel 1 (besparelser negative som i kommunens tabeller)",
+        "Table 1 (savings negative, as in the municipality's tables)",
+    ),
+    "realisation.methods": (
+        "Gevinst pr. delløsning i timer, målt på tre måder",
+        "Savings per sub-solution in hours, measured three ways",
+    ),
+    "realisation.methods_note": (
+        "Tal i parentes er usikkerhedsintervallet. Realisering er den primære metodes timer "
+        "over casens forventning.",
+        "Figures in brackets are the band. Realisation is the primary method's hours over the "
+        "case's expectation.",
+    ),
+    "realisation.go_live": (
+        "Idriftsat {date} · primær metode: {method}",
+        "Live since {date} · primary method: {method}",
+    ),
+    "realisation.no_method": ("ingen målinger", "no measurements"),
+    "realisation.col.year": ("År", "Year"),
+    "realisation.col.expected": ("Forventet", "Expected"),
+    "realisation.col.realisation": ("Realisering", "Realisation"),
+    "realisation.usage": (
+        "Hvem bruger løsningerne: personer pr. serviceområde",
+        "Who uses the solutions: people per service area",
+    ),
+    "realisation.usage_note": (
+        "Personer, der har kørt løsningens robot til og med opgørelsesdatoen, efter det "
+        "serviceområde, de registrerer tid i. Grupper under 5 personer vises ikke med tal, så "
+        "ingen kan genkendes.",
+        "People who ran the solution's robot up to the as-of date, by the service area they "
+        "register time in. Groups below 5 people are not shown with a figure, so no one can "
+        "be recognised.",
+    ),
+    "realisation.col.solution": ("Løsning", "Solution"),
+    "realisation.col.area": ("Serviceområde", "Service area"),
+    "realisation.col.users": ("Brugere", "Users"),
+    "realisation.withheld": ("under 5", "below 5"),
+    "realisation.no_users": ("ingen fundet i kørselsdata", "none found in the run data"),
+    "realisation.no_usage": (
+        "Ingen af casens løsninger har kørselsdata med brugere.",
+        "None of the case's solutions has run data with users.",
+    ),
+    "followup.title": ("Opfølgning", "Follow-up"),
+    "followup.intro": (
+        "Hvert opfølgningsmål med status, evidensen bag, hvem der er ansvarlig, og fristen. "
+        "Status gælder på opgørelsesdatoen og bygger kun på data til og med den.",
+        "Every follow-up target with its status, the evidence behind it, who answers for it, "
+        "and the deadline. The status holds on the as-of date and uses data up to it only.",
+    ),
+    "followup.as_of": ("Opgørelsesdato", "As-of date"),
+    "followup.responsible": ("Ansvarlig", "Responsible"),
+    "followup.all_responsible": ("Alle ansvarlige", "Everyone responsible"),
+    "followup.all_cases": ("Alle cases", "All cases"),
+    "followup.report": ("Rapport til KIT DIR", "Report to KIT DIR"),
+    "followup.download": ("Hent rapport", "Download report"),
+    "followup.shown": ("{shown} af {total} mål", "{shown} of {total} targets"),
+    "followup.col.number": ("Nr.", "No."),
+    "followup.col.status": ("Status", "Status"),
+    "followup.col.target": ("Opfølgningsmål", "Target"),
+    "followup.col.evidence": ("Evidens", "Evidence"),
+    "followup.col.responsible": ("Ansvarlig", "Responsible"),
+    "followup.col.deadline": ("Frist", "Deadline"),
     # Realised savings and follow-up (the benefits page, kitflow followup).
     "benefits.title": ("Gevinster", "Benefits"),
     "benefits.intro": (
@@ -258,6 +388,126 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "benefits.chart.measured": ("Målt", "Measured"),
     "benefits.chart.forecast": ("Fremskrevet", "Forecast"),
     "benefits.chart.hours": ("Timer", "Hours"),
+    # The KIT DIR follow-up report (app/reports/, kitflow report followup).
+    "report.title": ("Opfølgning til KIT DIR", "Follow-up report to KIT DIR"),
+    "report.subtitle": (
+        "Gevinstrealisering og opfølgningsmål pr. {date}",
+        "Benefit realisation and follow-up targets as of {date}",
+    ),
+    "report.footer": (
+        "KIT Flow · opfølgning pr. {date} · side {page}",
+        "KIT Flow · follow-up as of {date} · page {page}",
+    ),
+    "report.cases": ("Sager i rapporten", "Cases in the report"),
+    "report.col.case": ("Sag", "Case"),
+    "report.col.pl": ("Prisniveau (p/l)", "Price level (p/l)"),
+    "report.col.hours_per_aav": ("Timer pr. ÅV", "Hours per FTE"),
+    "report.col.kroner_per_aav": ("Kr. pr. ÅV", "DKK per FTE"),
+    "report.status_counts": ("Opfølgningsmålenes status", "Status of the follow-up targets"),
+    "report.coverage": (
+        "Datagrundlag: hvor langt hver kildes data rækker",
+        "Data: how far each source's data reach",
+    ),
+    "report.col.source": ("Kilde", "Source"),
+    "report.col.first": ("Første", "First"),
+    "report.col.last": ("Sidste", "Last"),
+    "report.col.rows": ("Rækker", "Rows"),
+    "report.no_data": ("ingen data", "no data"),
+    "report.notes": ("Bemærkninger", "Notes"),
+    "report.key_figures": ("Nøgletal", "Key figures"),
+    "report.col.budget": ("I casen", "In the case"),
+    "report.col.measured": ("Målt og fremskrevet", "Measured and forecast"),
+    "report.figure.this_year": ("Gevinst {year}, 1.000 kr.", "Savings {year}, DKK 1,000"),
+    "report.figure.to_date_tkr": ("Gevinst til dato, 1.000 kr.", "Savings to date, DKK 1,000"),
+    "report.figure.to_date_aav": ("Gevinst til dato, ÅV", "Savings to date, FTE"),
+    "report.figure.realisation": ("Realisering til dato", "Realisation to date"),
+    "report.figure.payback": ("Tilbagebetalingstid, år", "Payback, years"),
+    "report.figure.break_even": ("Tilbagebetalt i året", "Paid back in the year"),
+    "report.case_facts": (
+        "{pl} p/l · 1 ÅV = {hours} timer og {kroner} kr.",
+        "{pl} p/l · 1 FTE = {hours} hours and DKK {kroner}",
+    ),
+    "report.payback": (
+        "Tilbagebetaling: akkumuleret økonomisk effekt",
+        "Payback: cumulative economic effect",
+    ),
+    "report.chart.axis": (
+        "Akkumuleret nettogevinst, 1.000 kr. {pl} p/l (over 0 = investeringen er tjent hjem)",
+        "Cumulative net gain, DKK 1,000 at {pl} p/l (above 0 = the investment has paid back)",
+    ),
+    "report.chart.budget": ("Budget (casen)", "Budget (the case)"),
+    "report.chart.realised": ("Realiseret", "Realised"),
+    "report.chart.forecast": ("Prognose", "Forecast"),
+    "report.targets": ("Opfølgningsmål", "Follow-up targets"),
+    "report.col.number": ("Nr.", "No."),
+    "report.col.status": ("Status", "Status"),
+    "report.col.target": ("Opfølgningsmål", "Target"),
+    "report.col.measure": ("Måles", "Measured by"),
+    "report.col.responsible": ("Ansvarlig", "Responsible"),
+    "report.col.deadline": ("Frist", "Deadline"),
+    "report.col.deadline_date": ("Frist (dato)", "Deadline (date)"),
+    "report.col.evidence": ("Evidens", "Evidence"),
+    "report.col.judgements": ("Vurdering pr. frist", "Judgement per deadline"),
+    "report.col.year": ("År", "Year"),
+    "report.col.cumulative_budget": ("Akkumuleret, budget", "Cumulative, budget"),
+    "report.col.cumulative_forecast": (
+        "Akkumuleret, realiseret og prognose",
+        "Cumulative, realised and forecast",
+    ),
+    "report.col.basis": ("Grundlag", "Basis"),
+    "report.sheet.overview": ("Oversigt", "Overview"),
+    "report.sheet.table_1": ("Tabel 1", "Table 1"),
+    "report.sheet.payback": ("Tilbagebetaling", "Payback"),
+    "report.sheet.followup": ("Opfølgning", "Follow-up"),
+    "report.sheet.coverage": ("Datagrundlag", "Data"),
+    "report.sheet.method": ("Metode", "Method"),
+    "report.method": ("Sådan måles gevinsterne", "How the savings are measured"),
+    "report.method.measured": (
+        "Gevinsterne måles pr. kalendermåned fra idriftsættelsen på tre måder: kørselsdata "
+        "(gennemførte transaktioner × målt manuel tid pr. sag før idriftsættelsen, minus den "
+        "menneskelige resttid og undtagelsernes ekstra tid), tidsregistrering (timer pr. sag før "
+        "idriftsættelsen × månedens volumen, minus de registrerede timer) og process mining "
+        "(sagernes menneskelige behandlingstid i ServiceNow før og efter).",
+        "Savings are measured per calendar month from the go-live in three ways: robot run data "
+        "(successful transactions × the measured manual time per case before the go-live, minus "
+        "the residual human time and the exceptions' extra time), time registration (hours per "
+        "case before the go-live × the month's volume, minus the hours registered) and process "
+        "mining (the cases' human handling time in ServiceNow before and after).",
+    ),
+    "report.method.primary": (
+        "Den primære metode er kørselsdata, hvor der er en robot, ellers tidsregistrering, ellers "
+        "process mining; en metode mere end 20 % fra den primære nævnes. Hvert skøn har et 95 "
+        "%-interval fra usikkerheden på udgangspunktet.",
+        "The primary method is robot run data where there is a robot, else time registration, "
+        "else process mining; a method more than 20 % from the primary is called out. Each "
+        "estimate has a 95 % band from the baseline's uncertainty.",
+    ),
+    "report.method.money": (
+        "Timer omregnes til ÅV og kroner med casens egne forudsætninger. Beløb er i 1.000 kr. i "
+        "casens p/l; i Tabel 1 er besparelser negative som i Københavns Kommunes tabeller, i "
+        "nøgletallene positive.",
+        "Hours become FTE and kroner with the case's own assumptions. Amounts are in DKK 1,000 at "
+        "the case's p/l; in Table 1 savings are negative as in Copenhagen's tables, in the key "
+        "figures positive.",
+    ),
+    "report.method.forecast": (
+        "Realisering = den primære metodes timer i et år over de timer, casen forventer. "
+        "Prognosen fremskriver niveauet i de seneste 3 måneder til de resterende budgetår, og "
+        "tilbagebetalingen genberegnes med casens omkostninger (faktiske, hvor de er opgjort).",
+        "Realisation = the primary method's hours in a year over the hours the case expects. The "
+        "forecast projects the mean of the last 3 months to the remaining budget years, and the "
+        "payback is recomputed with the case's costs (actual ones where stated).",
+    ),
+    "report.method.status": (
+        "Status pr. statusdatoen, beregnet kun af data til og med den dato: opfyldt, når målingen "
+        "viser målet nået; ikke nået, når fristen er passeret uden; før fristen på vej, når "
+        "udviklingen når målet, ellers i risiko; ingen data, når data mangler, eller rækken ikke "
+        "er bundet til en måling.",
+        "Status as of the report's date, computed only from data up to that date: met when the "
+        "metric shows the target reached; missed when the deadline has passed without it; before "
+        "the deadline on track when the trend reaches it, else at risk; no data when the data are "
+        "missing or the row is not bound to a metric.",
+    ),
     "method.robot": ("kørselsdata", "robot run data"),
     "method.time_registration": ("tidsregistrering", "time registration"),
     "method.process_mining": ("process mining", "process mining"),
@@ -415,124 +665,4 @@ def translate(key: str, language: Language, **values: object) -> str:
 
 def label_keys() -> tuple[str, ...]:
     """All known label keys (for tests that every label has both languages)."""
-    # The KIT DIR follow-up report (app/reports/, kitflow report followup).
-    "report.title": ("Opfølgning til KIT DIR", "Follow-up report to KIT DIR"),
-    "report.subtitle": (
-        "Gevinstrealisering og opfølgningsmål pr. {date}",
-        "Benefit realisation and follow-up targets as of {date}",
-    ),
-    "report.footer": (
-        "KIT Flow · opfølgning pr. {date} · side {page}",
-        "KIT Flow · follow-up as of {date} · page {page}",
-    ),
-    "report.cases": ("Sager i rapporten", "Cases in the report"),
-    "report.col.case": ("Sag", "Case"),
-    "report.col.pl": ("Prisniveau (p/l)", "Price level (p/l)"),
-    "report.col.hours_per_aav": ("Timer pr. ÅV", "Hours per FTE"),
-    "report.col.kroner_per_aav": ("Kr. pr. ÅV", "DKK per FTE"),
-    "report.status_counts": ("Opfølgningsmålenes status", "Status of the follow-up targets"),
-    "report.coverage": (
-        "Datagrundlag: hvor langt hver kildes data rækker",
-        "Data: how far each source's data reach",
-    ),
-    "report.col.source": ("Kilde", "Source"),
-    "report.col.first": ("Første", "First"),
-    "report.col.last": ("Sidste", "Last"),
-    "report.col.rows": ("Rækker", "Rows"),
-    "report.no_data": ("ingen data", "no data"),
-    "report.notes": ("Bemærkninger", "Notes"),
-    "report.key_figures": ("Nøgletal", "Key figures"),
-    "report.col.budget": ("I casen", "In the case"),
-    "report.col.measured": ("Målt og fremskrevet", "Measured and forecast"),
-    "report.figure.this_year": ("Gevinst {year}, 1.000 kr.", "Savings {year}, DKK 1,000"),
-    "report.figure.to_date_tkr": ("Gevinst til dato, 1.000 kr.", "Savings to date, DKK 1,000"),
-    "report.figure.to_date_aav": ("Gevinst til dato, ÅV", "Savings to date, FTE"),
-    "report.figure.realisation": ("Realisering til dato", "Realisation to date"),
-    "report.figure.payback": ("Tilbagebetalingstid, år", "Payback, years"),
-    "report.figure.break_even": ("Tilbagebetalt i året", "Paid back in the year"),
-    "report.case_facts": (
-        "{pl} p/l · 1 ÅV = {hours} timer og {kroner} kr.",
-        "{pl} p/l · 1 FTE = {hours} hours and DKK {kroner}",
-    ),
-    "report.payback": (
-        "Tilbagebetaling: akkumuleret økonomisk effekt",
-        "Payback: cumulative economic effect",
-    ),
-    "report.chart.axis": (
-        "Akkumuleret nettogevinst, 1.000 kr. {pl} p/l (over 0 = investeringen er tjent hjem)",
-        "Cumulative net gain, DKK 1,000 at {pl} p/l (above 0 = the investment has paid back)",
-    ),
-    "report.chart.budget": ("Budget (casen)", "Budget (the case)"),
-    "report.chart.realised": ("Realiseret", "Realised"),
-    "report.chart.forecast": ("Prognose", "Forecast"),
-    "report.targets": ("Opfølgningsmål", "Follow-up targets"),
-    "report.col.number": ("Nr.", "No."),
-    "report.col.status": ("Status", "Status"),
-    "report.col.target": ("Opfølgningsmål", "Target"),
-    "report.col.measure": ("Måles", "Measured by"),
-    "report.col.responsible": ("Ansvarlig", "Responsible"),
-    "report.col.deadline": ("Frist", "Deadline"),
-    "report.col.deadline_date": ("Frist (dato)", "Deadline (date)"),
-    "report.col.evidence": ("Evidens", "Evidence"),
-    "report.col.judgements": ("Vurdering pr. frist", "Judgement per deadline"),
-    "report.col.year": ("År", "Year"),
-    "report.col.cumulative_budget": ("Akkumuleret, budget", "Cumulative, budget"),
-    "report.col.cumulative_forecast": (
-        "Akkumuleret, realiseret og prognose",
-        "Cumulative, realised and forecast",
-    ),
-    "report.col.basis": ("Grundlag", "Basis"),
-    "report.sheet.overview": ("Oversigt", "Overview"),
-    "report.sheet.table_1": ("Tabel 1", "Table 1"),
-    "report.sheet.payback": ("Tilbagebetaling", "Payback"),
-    "report.sheet.followup": ("Opfølgning", "Follow-up"),
-    "report.sheet.coverage": ("Datagrundlag", "Data"),
-    "report.sheet.method": ("Metode", "Method"),
-    "report.method": ("Sådan måles gevinsterne", "How the savings are measured"),
-    "report.method.measured": (
-        "Gevinsterne måles pr. kalendermåned fra idriftsættelsen på tre måder: kørselsdata "
-        "(gennemførte transaktioner × målt manuel tid pr. sag før idriftsættelsen, minus den "
-        "menneskelige resttid og undtagelsernes ekstra tid), tidsregistrering (timer pr. sag før "
-        "idriftsættelsen × månedens volumen, minus de registrerede timer) og process mining "
-        "(sagernes menneskelige behandlingstid i ServiceNow før og efter).",
-        "Savings are measured per calendar month from the go-live in three ways: robot run data "
-        "(successful transactions × the measured manual time per case before the go-live, minus "
-        "the residual human time and the exceptions' extra time), time registration (hours per "
-        "case before the go-live × the month's volume, minus the hours registered) and process "
-        "mining (the cases' human handling time in ServiceNow before and after).",
-    ),
-    "report.method.primary": (
-        "Den primære metode er kørselsdata, hvor der er en robot, ellers tidsregistrering, ellers "
-        "process mining; en metode mere end 20 % fra den primære nævnes. Hvert skøn har et 95 "
-        "%-interval fra usikkerheden på udgangspunktet.",
-        "The primary method is robot run data where there is a robot, else time registration, "
-        "else process mining; a method more than 20 % from the primary is called out. Each "
-        "estimate has a 95 % band from the baseline's uncertainty.",
-    ),
-    "report.method.money": (
-        "Timer omregnes til ÅV og kroner med casens egne forudsætninger. Beløb er i 1.000 kr. i "
-        "casens p/l; i Tabel 1 er besparelser negative som i Københavns Kommunes tabeller, i "
-        "nøgletallene positive.",
-        "Hours become FTE and kroner with the case's own assumptions. Amounts are in DKK 1,000 at "
-        "the case's p/l; in Table 1 savings are negative as in Copenhagen's tables, in the key "
-        "figures positive.",
-    ),
-    "report.method.forecast": (
-        "Realisering = den primære metodes timer i et år over de timer, casen forventer. "
-        "Prognosen fremskriver niveauet i de seneste 3 måneder til de resterende budgetår, og "
-        "tilbagebetalingen genberegnes med casens omkostninger (faktiske, hvor de er opgjort).",
-        "Realisation = the primary method's hours in a year over the hours the case expects. The "
-        "forecast projects the mean of the last 3 months to the remaining budget years, and the "
-        "payback is recomputed with the case's costs (actual ones where stated).",
-    ),
-    "report.method.status": (
-        "Status pr. statusdatoen, beregnet kun af data til og med den dato: opfyldt, når målingen "
-        "viser målet nået; ikke nået, når fristen er passeret uden; før fristen på vej, når "
-        "udviklingen når målet, ellers i risiko; ingen data, når data mangler, eller rækken ikke "
-        "er bundet til en måling.",
-        "Status as of the report's date, computed only from data up to that date: met when the "
-        "metric shows the target reached; missed when the deadline has passed without it; before "
-        "the deadline on track when the trend reaches it, else at risk; no data when the data are "
-        "missing or the row is not bound to a metric.",
-    ),
     return tuple(_LABELS)

@@ -1,6 +1,6 @@
-"""The Gevinster page's measured savings are cached per version of every file the measuring
-reads: a staged table rewritten below ``02_intermediate`` (whose folder's own modification
-time does not change) is measured afresh."""
+"""The directors' pages' overviews are cached per as-of date and version of every file they
+read: a staged table rewritten below ``02_intermediate`` (whose folder's own modification time
+does not change) is measured afresh."""
 
 from __future__ import annotations
 
@@ -10,21 +10,21 @@ from pathlib import Path
 
 import polars as pl
 
-from app.dashboard.data import list_business_cases, load_followup
+from app.dashboard.data import Cockpit, cockpit_input_files, load_cockpit
 from models.datafolder import DataFolder
-from services.benefits import load_case_inputs
-from services.followup import FollowUpReport, evaluate_followup, followup_input_files
+from services.cockpit import CaseOverview, build_overviews
 from tests.conftest import KitLandscape
 
 CASES = Path(__file__).resolve().parent.parent / "data" / "business_cases"
 AS_OF = dt.date(2026, 11, 23)
 
 
-def _hours(report: FollowUpReport) -> dict[tuple[str, str], float]:
-    """Each solution's hours saved per method: the figures the savings table shows."""
+def _hours(overviews: tuple[CaseOverview, ...]) -> dict[tuple[str, str], float]:
+    """Each solution's hours saved per method: the figures the methods tables show."""
     return {
         (solution.name, estimate.method): estimate.hours
-        for solution in report.realisation.solutions
+        for overview in overviews
+        for solution in overview.followup.realisation.solutions
         for estimate in solution.estimates
     }
 
@@ -42,21 +42,36 @@ def test_a_rewritten_staged_table_is_measured_again(
     kit_landscape: KitLandscape, tmp_path: Path
 ) -> None:
     data = _copy(kit_landscape, tmp_path)
-    case = next(p for p in list_business_cases(data) if p.stem == "automation-solutions")
-    first = _hours(load_followup(data, case, AS_OF))
+    first = _hours(load_cockpit(data, AS_OF).overviews)
     audit = data.staged_table("servicenow", "sys_audit")
-    assert audit in followup_input_files(data, case)
+    assert audit in cockpit_input_files(data)
     intermediate = data.intermediate().stat().st_mtime_ns
     # Half the audit trail: the process-mining method sees fewer handling times.
     table = pl.read_parquet(audit)
     table.head(table.height // 2).write_parquet(audit)
     assert data.intermediate().stat().st_mtime_ns == intermediate  # what the old key read
-    fresh = _hours(evaluate_followup(load_case_inputs(case, data.root), as_of=AS_OF))
+    fresh = _hours(build_overviews(data, as_of=AS_OF))
     assert fresh != first
-    assert _hours(load_followup(data, case, AS_OF)) == fresh
+    assert _hours(load_cockpit(data, AS_OF).overviews) == fresh
 
 
-def test_an_unchanged_folder_is_measured_once(kit_landscape: KitLandscape, tmp_path: Path) -> None:
+def test_an_unchanged_folder_is_measured_once_per_date(
+    kit_landscape: KitLandscape, tmp_path: Path
+) -> None:
     data = _copy(kit_landscape, tmp_path)
-    case = next(iter(list_business_cases(data)))
-    assert load_followup(data, case, AS_OF) is load_followup(data, case, AS_OF)
+    first: Cockpit = load_cockpit(data, AS_OF)
+    assert load_cockpit(data, AS_OF).overviews is first.overviews
+    other = load_cockpit(data, dt.date(2024, 12, 31))
+    assert other.overviews is not first.overviews
+    assert other.as_of == dt.date(2024, 12, 31)
+
+
+def test_the_default_date_is_the_last_day_of_the_data(
+    kit_landscape: KitLandscape, tmp_path: Path
+) -> None:
+    data = _copy(kit_landscape, tmp_path)
+    # The last ServiceNow update is 1 January 2026 at 23:37 UTC; the services cut data by
+    # the UTC day, so that is the day the data reach (not today, which lies past them).
+    found = load_cockpit(data)
+    assert found.as_of == dt.date(2026, 1, 1)
+    assert {o.as_of for o in found.overviews} == {dt.date(2026, 1, 1)}

@@ -145,7 +145,7 @@ def walk(node: Any) -> Iterator[Any]:
         yield from walk(children)
 
 
-def by_id(tree: Any, component_id: str) -> Any:
+def by_id(tree: Any, component_id: str | dict[str, str]) -> Any:
     found = [n for n in walk(tree) if getattr(n, "id", None) == component_id]
     assert len(found) == 1, f"{len(found)} components with id {component_id!r}"
     return found[0]
@@ -446,13 +446,16 @@ def test_process_map_data_is_cached_per_import(store: LogStore) -> None:
 def test_header_follows_the_url() -> None:
     header: tuple[Any, Any, str] = build_header(PROCESS_MAP_PATH, "?lang=en&log=tiny")
     nav, switch, tagline = header
+    # The directors' pages first: the dashboard opens on Overview.
     assert [(link.children, link.href) for link in nav] == [
-        ("Event logs", "/?lang=en"),
+        ("Overview", "/?lang=en"),
+        ("Benefit realisation", "/realisation?lang=en"),
+        ("Follow-up", "/followup?lang=en"),
+        ("Event logs", "/logs?lang=en"),
         ("Process map", "/process-map?lang=en"),
         ("Process analysis", "/analysis?lang=en"),
-        ("Benefits", "/benefits?lang=en"),
     ]
-    assert "is-active" in nav[1].className
+    assert "is-active" in nav[4].className
     links = [n for n in switch if type(n).__name__ == "Link"]
     # Switching language keeps the page and the chosen log.
     assert [(link.children, link.href) for link in links] == [
@@ -469,6 +472,7 @@ def test_create_app_serves_pages_and_the_map_callback(store: LogStore) -> None:
     app = create_app(store)
     client = app.server.test_client()
     assert client.get("/").status_code == 200
+    assert client.get("/logs").status_code == 200
     assert client.get("/process-map?lang=en").status_code == 200
     with app.server.test_request_context("/"):
         assert current_store() is store
@@ -553,3 +557,11 @@ def test_serve_runs_the_dashboard_without_reloader(
             "dev_tools_hot_reload": False,
         }
     ]
+
+
+def test_the_old_benefits_address_leads_to_gevinstrealisering(store: LogStore) -> None:
+    client = create_app(store).server.test_client()
+    response = client.get("/benefits?case=automation-solutions&lang=en")
+    assert (response.status_code, response.location) == (
+        302, "/realisation?case=automation-solutions&lang=en",
+    )  # fmt: skip

@@ -77,7 +77,7 @@ def first_arc_cells(browser: Any) -> list[str]:
 
 
 def test_logs_page_lists_the_running_example(browser: Any, url: str) -> None:
-    browser.get(url + "/")
+    browser.get(url + "/logs")
     row = wait_for(
         browser,
         lambda b: next(
@@ -152,7 +152,7 @@ def test_process_map_draws_the_arcs_of_the_chosen_log(browser: Any, url: str) ->
 
 
 def test_language_switch_turns_the_page_english(browser: Any, url: str) -> None:
-    browser.get(url + "/")
+    browser.get(url + "/logs")
     assert wait_for(browser, lambda b: text_of(b, ids.LOGS_TITLE)) == "Hændelseslogs"
     wait_for(browser, lambda b: b.find_elements(By.ID, f"{ids.SHELL_LANGUAGE}-en"))[0].click()
 

@@ -7,7 +7,7 @@ from typing import Literal
 from dash import dcc, html
 from dash.development.base_component import Component
 
-from app.figures.tables import Amount, Badge, Cell, Column, Link, TableData
+from app.figures.tables import Amount, Badge, Cell, Column, Judged, Link, TableData
 from app.formatting import Language
 from app.i18n import translate
 
@@ -44,10 +44,22 @@ def _cell(value: Cell) -> str | Component:
     if isinstance(value, Link):
         return dcc.Link(value.text, href=value.href)
     if isinstance(value, Badge):
-        return html.Span(value.text, className=f"kf-badge kf-badge--{value.tone}")
+        return render_badge(value)
+    if isinstance(value, Judged):
+        return html.Div(
+            [
+                html.Div([label + " ", render_badge(badge)], className="kf-judged")
+                for label, badge in value.items
+            ]
+        )
     if isinstance(value, Amount):
         return value.text
     return value
+
+
+def render_badge(badge: Badge) -> html.Span:
+    """A status word on its colour."""
+    return html.Span(badge.text, className=f"kf-badge kf-badge--{badge.tone}")
 
 
 def note(

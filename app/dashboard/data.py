@@ -19,10 +19,17 @@ import polars as pl
 
 from mining import discover_dfg
 from models.datafolder import DataFolder
-from models.followup import BINDING_SUFFIX, binding_path_for
 from models.schema import ACTIVITY
 from models.store import LogStore
-from services import FollowUpReport, evaluate_followup, followup_input_files, load_case_inputs
+from services import followup_input_files
+from services.cockpit import (
+    CaseOverview,
+    SourceCoverage,
+    build_overviews,
+    find_business_cases,
+)
+from services.coverage import find_source_coverage
+from services.ingestion import INCIDENTS_LOG, ORDERS_LOG
 
 STORE_CONFIG_KEY: Final = "KITFLOW_LOG_STORE"
 
@@ -71,40 +78,69 @@ def count_activities(events: pl.LazyFrame) -> dict[str, int]:
     }
 
 
-# -- the benefits page ---------------------------------------------------------------------------
+# -- the directors' pages -----------------------------------------------------------------------
 
 FileVersion = tuple[str, int, int]
 """A file's name, size and modification time in nanoseconds; (name, -1, -1) when missing."""
 
 
-def list_business_cases(data: DataFolder) -> list[Path]:
-    """The case files of the data folder that have a binding file beside them, by name."""
-    folder = data.business_cases()
-    if not folder.is_dir():
-        return []
-    return sorted(
-        path
-        for path in folder.glob("*.yaml")
-        if not path.name.endswith(BINDING_SUFFIX) and binding_path_for(path).exists()
-    )
+@dataclass(frozen=True)
+class Cockpit:
+    """Every case as of one date, and where the data stand."""
+
+    overviews: tuple[CaseOverview, ...]
+    as_of: dt.date
+    coverage: tuple[SourceCoverage, ...]
 
 
-def load_followup(data: DataFolder, case: Path, as_of: dt.date) -> FollowUpReport:
-    """The follow-up of ``case`` as of ``as_of``: its savings measured and targets checked.
+def load_cockpit(data: DataFolder, as_of: dt.date | None = None) -> Cockpit:
+    """Every case's overview as of ``as_of``: by default the last day the data reach (not
+    today: the data end before it, and a date past them would read as missed targets).
 
-    Cached per version of every file the measuring reads: a rewritten table measures again.
-    A folder's own modification time would not do: it changes only when a name in it does.
+    Cached per as-of date and version of every file the overviews read: a rewritten table
+    measures again. A folder's own modification time would not do: it changes only when a
+    name in it does.
     """
-    version = read_file_versions(followup_input_files(data, case))
-    return _load_followup(data, case, as_of, version)
+    version = read_file_versions(cockpit_input_files(data))
+    coverage = _load_coverage(data, version)
+    chosen = as_of or data_end(coverage) or dt.date.today()
+    return Cockpit(_load_overviews(data, chosen, version), chosen, coverage)
+
+
+def data_end(coverage: Iterable[SourceCoverage]) -> dt.date | None:
+    """The last day any source has data for, as the services cut data at a date: by the UTC
+    day of each timestamp (a Copenhagen day would lie after the data for an event after
+    23:00 UTC, and the overview would warn of an as-of date past the data)."""
+    days = [c.last.astimezone(dt.UTC).date() for c in coverage if c.last is not None]
+    return max(days) if days else None
+
+
+def cockpit_input_files(data: DataFolder) -> tuple[Path, ...]:
+    """Every file the overviews and the data's reach are read from: each file of the cases'
+    folder (cases, bindings, actual costs) and every file measuring and following up each case
+    reads (the staged source tables, robot runs, hours, order links)."""
+    folder = data.business_cases()
+    own = sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+    measured = {p for case in find_business_cases(data) for p in followup_input_files(data, case)}
+    # Without staged ServiceNow tables the data's reach is read from these stored logs.
+    logs = {data.log_table(name) for name in (INCIDENTS_LOG, ORDERS_LOG)}
+    return (*own, *sorted((measured | logs) - set(own)))
+
+
+@lru_cache(maxsize=4)
+def _load_coverage(
+    data: DataFolder, version: tuple[FileVersion, ...]
+) -> tuple[SourceCoverage, ...]:
+    del version  # part of the cache key only
+    return tuple(find_source_coverage(data))
 
 
 @lru_cache(maxsize=8)
-def _load_followup(
-    data: DataFolder, case: Path, as_of: dt.date, version: tuple[FileVersion, ...]
-) -> FollowUpReport:
+def _load_overviews(
+    data: DataFolder, as_of: dt.date, version: tuple[FileVersion, ...]
+) -> tuple[CaseOverview, ...]:
     del version  # part of the cache key only
-    return evaluate_followup(load_case_inputs(case, data.root), as_of=as_of)
+    return build_overviews(data, as_of=as_of)
 
 
 def read_file_versions(paths: Iterable[Path]) -> tuple[FileVersion, ...]:

@@ -6,11 +6,11 @@ import dash
 import dash_cytoscape as cyto
 
 from app.dashboard.data import STORE_CONFIG_KEY
-from app.dashboard.pages import analysis, benefits, logs, process_map
+from app.dashboard.pages import analysis, followup, logs, overview, process_map, realisation
 from app.dashboard.shell import build_shell_layout, register_shell_callbacks
 from models.store import LogStore
 
-_PAGES = (logs, process_map, analysis, benefits)
+_PAGES = (overview, realisation, followup, logs, process_map, analysis)
 
 
 def create_app(store: LogStore | None = None) -> dash.Dash:

@@ -8,10 +8,14 @@ from urllib.parse import parse_qsl, urlencode
 from app.formatting import Language
 from app.i18n import DEFAULT_LANGUAGE
 
-LOGS_PATH: Final = "/"
+OVERVIEW_PATH: Final = "/"
+REALISATION_PATH: Final = "/realisation"
+FOLLOWUP_PATH: Final = "/followup"
+LOGS_PATH: Final = "/logs"
 PROCESS_MAP_PATH: Final = "/process-map"
 ANALYSIS_PATH: Final = "/analysis"
-BENEFITS_PATH: Final = "/benefits"
+OLD_BENEFITS_PATH: Final = "/benefits"
+"""The Gevinster page's address before the directors' pages: it leads to Gevinstrealisering."""
 
 
 def page_href(path: str, language: Language, **params: str | None) -> str:

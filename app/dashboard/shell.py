@@ -13,32 +13,37 @@ from dash.development.base_component import Component
 from app.dashboard import ids
 from app.dashboard.routes import (
     ANALYSIS_PATH,
-    BENEFITS_PATH,
+    FOLLOWUP_PATH,
     LOGS_PATH,
+    OVERVIEW_PATH,
     PROCESS_MAP_PATH,
+    REALISATION_PATH,
     page_href,
     query_params,
 )
 from app.formatting import Language
 from app.i18n import LANGUAGES, parse_language, translate
 
+# The directors' pages first: Overblik is where the dashboard opens.
 _NAV: tuple[tuple[str, str], ...] = (
+    (OVERVIEW_PATH, "nav.overview"),
+    (REALISATION_PATH, "nav.realisation"),
+    (FOLLOWUP_PATH, "nav.followup"),
     (LOGS_PATH, "nav.logs"),
     (PROCESS_MAP_PATH, "nav.process_map"),
     (ANALYSIS_PATH, "nav.analysis"),
-    (BENEFITS_PATH, "nav.benefits"),
 )
 
 
 def build_shell_layout() -> html.Div:
     """The app layout: URL, header, and the container Dash Pages fills with the current page."""
-    nav, switch, tagline = build_header(LOGS_PATH, "")
+    nav, switch, tagline = build_header(OVERVIEW_PATH, "")
     header = html.Header(
         html.Div(
             [
                 html.Div(
                     [
-                        dcc.Link("KIT Flow", href=LOGS_PATH, className="kf-brand-name"),
+                        dcc.Link("KIT Flow", href=OVERVIEW_PATH, className="kf-brand-name"),
                         html.Span(tagline, id=ids.SHELL_TAGLINE, className="kf-brand-tagline"),
                     ],
                     className="kf-brand",
@@ -66,7 +71,7 @@ def build_header(
     """Navigation links, language links and tagline for the page at ``pathname``/``search``."""
     params = query_params(search)
     language = parse_language(params.get("lang"))
-    current = pathname or LOGS_PATH
+    current = pathname or OVERVIEW_PATH
     nav: list[Component] = [
         dcc.Link(
             translate(key, language),

@@ -20,8 +20,12 @@ def number_cell(value: Number | None, language: Language, *, decimals: int = 0) 
 
 
 def tkr_cell(value: Number | None, language: Language) -> Amount:
-    """An amount in 1.000 kr., whole thousands: 1.989."""
-    return number_cell(value, language)
+    """An amount in 1.000 kr. as the case states it, whole thousands (1.989), and a measured
+    one to the hundred kroner it is measured in (337,8)."""
+    if value is None:
+        return number_cell(None, language)
+    whole = round(float(value), 1) == round(float(value))
+    return number_cell(value, language, decimals=0 if whole else 1)
 
 
 def aav_cell(value: Number | None, language: Language) -> Amount:

@@ -39,7 +39,19 @@ class Badge:
     tone: Tone
 
 
-Cell = str | Link | Amount | Badge
+@dataclass(frozen=True)
+class Judged:
+    """Several labelled statuses in one cell (a row's deadlines, each with its own)."""
+
+    items: tuple[tuple[str, Badge], ...]
+
+    @property
+    def text(self) -> str:
+        """ "Ultimo 2023: opfyldt; Ultimo 2024: ikke nået"."""
+        return "; ".join(f"{label}: {badge.text}" for label, badge in self.items)
+
+
+Cell = str | Link | Amount | Badge | Judged
 
 
 def cell_text(cell: Cell) -> str:

@@ -220,7 +220,7 @@ def page_layout(lang: str | None = None, log: str | None = None, **_query: str) 
 def register(app: dash.Dash, store: LogStore) -> None:
     """Register the page and wire its callbacks: log and filters in, sections out; and a newly
     chosen log resets the period and the org units to its own."""
-    register_page(__name__, path=PATH, name="Procesanalyse", order=2, layout=page_layout)
+    register_page(__name__, path=PATH, name="Procesanalyse", order=5, layout=page_layout)
 
     @app.callback(
         Output(ids.ANALYSIS_RESULT, "children"),

@@ -57,4 +57,4 @@ def page_layout(lang: str | None = None, **_query: str) -> html.Div:
 def register(app: dash.Dash, store: LogStore) -> None:
     """Register the page; it has no callbacks, the table is drawn when the page is opened."""
     del app, store  # same signature as the other pages; the layout reads the serving app's store
-    register_page(__name__, path=PATH, name="Hændelseslogs", order=0, layout=page_layout)
+    register_page(__name__, path=PATH, name="Hændelseslogs", order=3, layout=page_layout)

@@ -202,7 +202,7 @@ def page_layout(lang: str | None = None, log: str | None = None, **_query: str) 
 def register(app: dash.Dash, store: LogStore) -> None:
     """Register the page and wire its callbacks: log and slider in, map and table out; and a
     newly chosen log moves the slider to where its map is readable."""
-    register_page(__name__, path=PATH, name="Procesoverblik", order=1, layout=page_layout)
+    register_page(__name__, path=PATH, name="Procesoverblik", order=4, layout=page_layout)
 
     @app.callback(
         Output(ids.MAP_RESULT, "children"),
