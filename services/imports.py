@@ -20,6 +20,7 @@ from models.datafolder import check_new_log_name
 from models.errors import InputError
 from models.eventlog import CanonicalLog, build_canonical_log, start_after_end
 from models.schema import EVENT_ORDER
+from models.spreadsheet import write_spreadsheet_csv
 from models.store import LogStore
 from services.ocel_import import export_ocel_log, import_ocel_log
 from services.storing import (
@@ -162,7 +163,7 @@ def export_log(store: LogStore, name: str, *, file_format: ExportFormat, out: Pa
     if file_format == "xes":
         write_xes(events, out)
     elif file_format == "csv":
-        _csv_ready(events).write_csv(out)
+        write_spreadsheet_csv(_csv_ready(events), out)
     else:
         events.write_parquet(out)
     return out
@@ -170,6 +171,8 @@ def export_log(store: LogStore, name: str, *, file_format: ExportFormat, out: Pa
 
 def _csv_ready(events: pl.DataFrame) -> pl.DataFrame:
     # CSV has no types: write times as ISO 8601 with their UTC offset so a re-import is exact.
+    # Text that a spreadsheet would run as a formula is escaped by write_spreadsheet_csv, and
+    # the CSV importer un-escapes it, so the round trip stays exact (models/spreadsheet.py).
     return events.with_columns(
         pl.col(c).dt.strftime("%Y-%m-%dT%H:%M:%S%.6f+00:00")
         for c, dtype in events.schema.items()

@@ -22,6 +22,7 @@ from models.schema import (
     TIMESTAMP,
     empty_quarantine,
 )
+from models.spreadsheet import unescape_formula_cells
 
 _FLAGS = {
     CASE: "--case",
@@ -87,7 +88,9 @@ def _read_csv_frame(path: Path, null_values: tuple[str, ...]) -> pl.DataFrame:
             "text file with a header row, or name its format with --format."
         ) from error
     check_rows(frame.height, where=str(path))
-    return frame
+    # A leading apostrophe that marks text for spreadsheets is not part of the value: our own
+    # CSV exports write one before text starting with = + - @ (models/spreadsheet.py).
+    return unescape_formula_cells(frame)
 
 
 def resolve_columns(available: list[str], given: ColumnMapping, path: Path) -> dict[str, str]:
