@@ -20,8 +20,7 @@ from app.reports import REPORT_FORMATS, ReportFormat, render_followup_report
 from models.business_case_io import read_price_index
 from models.datafolder import DataFolder
 from models.errors import InputError
-from services import check_output_file, write_output_file
-from services.cockpit import CaseOverview, build_overviews
+from services import CaseOverview, build_overviews, check_output_file, write_output_file
 
 report_cli = typer.Typer(
     name="report",

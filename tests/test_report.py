@@ -31,8 +31,7 @@ from models.business_case import CaseTable, TableRow
 from models.errors import InputError
 from models.followup import DeadlineJudgement, Fact, Number, Status, TargetStatus
 from models.realisation import CaseRealisation
-from services.cockpit import CaseOverview, SourceCoverage, YearFigures
-from services.followup import FollowUpReport
+from services import CaseOverview, FollowUpReport, SourceCoverage, YearFigures
 from tests.cli_support import run, runner
 from tests.conftest import KitLandscape
 

@@ -12,7 +12,7 @@ from app.reports.content import ReportContent, build_report_content
 from app.reports.followup_html import render_html
 from app.reports.followup_pdf import render_pdf
 from app.reports.followup_xlsx import render_xlsx
-from services.cockpit import CaseOverview
+from services import CaseOverview
 
 ReportFormat = Literal["pdf", "xlsx", "html"]
 REPORT_FORMATS: tuple[ReportFormat, ...] = get_args(ReportFormat)

@@ -22,7 +22,7 @@ from app.formatting import DISPLAY_ZONE, Language, format_int, format_number
 from app.i18n import translate
 from models.business_case import CaseTable, TableRow
 from models.followup import Status, TargetStatus
-from services.cockpit import CaseOverview, SourceCoverage
+from services import CaseOverview, SourceCoverage
 
 CellKind = Literal["text", "tkr", "aav", "pct", "int", "year", "date"]
 CellValue = str | int | float | Decimal | dt.date | None
