@@ -253,7 +253,10 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "Tilbagebetalingstid (realiseret: målt og prognose)",
         "Payback (realised: measured and forecast)",
     ),
-    "overview.curve": ("Akkumuleret nettogevinst", "Cumulative net gain"),
+    "overview.curve": (
+        "Akkumuleret nettogevinst, 1.000 kr. (over 0: investeringen er tjent hjem)",
+        "Cumulative net gain, DKK 1,000 (above 0: the investment has paid back)",
+    ),
     "overview.targets": ("Opfølgningsmål", "Follow-up targets"),
     "overview.none_need_action": ("Ingen mål kræver handling.", "No target needs action."),
     "overview.more": ("+{count} flere i Opfølgning", "+{count} more in Follow-up"),
@@ -264,7 +267,6 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "chart.budget_costs": ("Omkostninger i casen", "Costs in the case"),
     "chart.actual_costs": ("Faktiske omkostninger", "Actual costs"),
     "chart.tkr": ("1.000 kr.", "DKK 1,000"),
-    "chart.net_tkr": ("1.000 kr. (over 0: tjent hjem)", "DKK 1,000 (above 0: paid back)"),
     "realisation.title": ("Gevinstrealisering", "Benefit realisation"),
     "realisation.intro": (
         "Én investering: Tabel 1 med budget, realiseret og prognose, gevinsten pr. delløsning "

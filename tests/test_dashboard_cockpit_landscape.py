@@ -166,6 +166,34 @@ def test_the_report_button_sends_the_kit_dir_report(data_dir: Path) -> None:
     assert len(book.sheetnames) > 1
 
 
+def test_a_new_as_of_date_redraws_the_targets_as_of_it(data_dir: Path) -> None:
+    client = create_app(LogStore(data_dir)).server.test_client()
+    state = {"lang": "da", "case": AUTOMATION, "as_of": AS_OF, "responsible": None}
+    outputs = [
+        {"id": ids.FOLLOWUP_RESULT, "property": "children"},
+        {"id": ids.FOLLOWUP_STATE, "property": "data"},
+    ]
+    response = client.post(
+        "/_dash-update-component",
+        json={
+            "output": f"..{ids.FOLLOWUP_RESULT}.children...{ids.FOLLOWUP_STATE}.data..",
+            "outputs": outputs,
+            "inputs": [
+                {"id": ids.FOLLOWUP_AS_OF, "property": "date", "value": "2026-11-23"},
+                {"id": ids.FOLLOWUP_RESPONSIBLE, "property": "value", "value": None},
+            ],
+            "state": [{"id": ids.FOLLOWUP_STATE, "property": "data", "value": state}],
+            "changedPropIds": [f"{ids.FOLLOWUP_AS_OF}.date"],
+        },
+    )
+    assert response.status_code == 200, response.data
+    body = json.loads(response.data)["response"]
+    assert body[ids.FOLLOWUP_STATE]["data"]["as_of"] == "2026-11-23"
+    shown = json.dumps(body[ids.FOLLOWUP_RESULT]["children"], ensure_ascii=False)
+    assert "Opgjort pr. 23.11.2026" in shown
+    assert shown.count('"ikke nået"') == 6
+
+
 # --- in the browser ---------------------------------------------------------------------------
 
 

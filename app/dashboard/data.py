@@ -143,6 +143,12 @@ def _load_overviews(
     return build_overviews(data, as_of=as_of)
 
 
+def clear_cockpit_cache() -> None:
+    """Forget every loaded overview and data reach (to measure a first request)."""
+    _load_overviews.cache_clear()
+    _load_coverage.cache_clear()
+
+
 def read_file_versions(paths: Iterable[Path]) -> tuple[FileVersion, ...]:
     """The version of each file: a rewrite changes its size or its modification time."""
     return tuple(_file_version(path) for path in paths)

@@ -70,3 +70,8 @@ def _count(solution: str, runs: pl.DataFrame, areas: pl.DataFrame) -> list[AreaU
     people = runs.select("robot_user").unique().join(areas, on="robot_user", how="inner")
     counts = people.group_by("service_area").agg(pl.len().alias("users")).sort("service_area")
     return [AreaUsage(solution, area, int(n)) for area, n in counts.iter_rows()]
+
+
+def clear_usage_cache() -> None:
+    """Forget every counted usage (to measure a first request)."""
+    _load_usage.cache_clear()

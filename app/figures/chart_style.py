@@ -34,7 +34,7 @@ def style_chart(
     figure.update_layout(
         separators=plotly_separators(language),
         height=height,
-        margin={"l": 64, "r": 16, "t": 36, "b": 32},
+        margin={"l": 64, "r": 16, "t": 28, "b": 28},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
         font={"family": "Inter, Segoe UI, Roboto, Helvetica, Arial, sans-serif", "size": 12},
         plot_bgcolor="#ffffff",

@@ -45,7 +45,7 @@ def build_cumulative_figure(
     )  # fmt: skip
     _mark_break_even(figure, years, overview.break_even_budget_year, "budget", BUDGET_COLOUR)
     _mark_break_even(figure, years, overview.break_even_forecast_year, "forecast", REALISED_COLOUR)
-    y_title = translate("chart.net_tkr", language)
+    y_title = translate("chart.tkr", language)
     return style_chart(figure, language, y_title=y_title, height=height)
 
 

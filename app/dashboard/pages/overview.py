@@ -117,7 +117,7 @@ def _case_card(
             render_table(key_figures.table, table_id=f"{ids.OVERVIEW_KEY_FIGURES}-{stem}",
                          compact=True),
             html.H3(translate("overview.curve", language), className="kf-chart-title"),
-            chart(build_cumulative_figure(overview, language, height=215),
+            chart(build_cumulative_figure(overview, language, height=205),
                   graph_id={"type": ids.OVERVIEW_CURVE, "key": stem},
                   filename=f"{stem}-tilbagebetaling"),
             _targets(overview, language),
