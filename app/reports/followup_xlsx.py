@@ -4,7 +4,8 @@ as numbers and dates as dates, so a director can sum, sort and chart them.
 Number formats use Excel's placeholders (``#,##0.0``): Excel shows them with the reader's own
 separators, 1.234,5 on a Danish machine. A text cell that Excel would take for a formula (it
 starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is written with a leading
-apostrophe: a target's text from a case file can never run as a formula.
+apostrophe by the one rule of every file KIT Flow writes for people (models/spreadsheet.py): a
+target's text from a case file can never run as a formula.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from app.reports.content import (
     targets_table,
 )
 from app.reports.style import HEADING_FILL, STATUS_COLOURS
+from models.spreadsheet import escape_formula
 
 NUMBER_FORMATS: dict[CellKind, str] = {
     "tkr": "#,##0.0",
@@ -39,15 +41,9 @@ NUMBER_FORMATS: dict[CellKind, str] = {
     "year": "0",
     "date": "d.m.yyyy",
 }
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _MAX_SHEET_TITLE = 31
 _WIDE_COLUMN = 60
 _NUMBER_COLUMN = 14
-
-
-def escape_formula(text: str) -> str:
-    """``text`` as Excel must show it, never as a formula."""
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 def render_xlsx(content: ReportContent) -> bytes:
