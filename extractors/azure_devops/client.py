@@ -22,6 +22,7 @@ import httpx
 from extractors.base import RetryPolicy, call_with_retries
 from extractors.errors import FatalError, RetriableError
 from extractors.http_status import retry_after_s
+from extractors.origin import check_same_origin, checked_base_url
 
 
 @dataclass(frozen=True)
@@ -68,12 +69,14 @@ class DevOpsClient:
     ) -> None:
         self.organisation_url = organisation_url.rstrip("/")
         self.project = project
+        self._base = checked_base_url(self.organisation_url, key="organisation_url")
         self._http = httpx.Client(
-            base_url=self.organisation_url,
+            base_url=self._base,
             auth=credentials.auth() if credentials else None,
             headers={"Accept": "application/json"},
             timeout=timeout_s,
             transport=transport,
+            follow_redirects=False,
         )
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
@@ -122,9 +125,11 @@ class DevOpsClient:
             # The previous answer carried Retry-After although it succeeded: slow down now.
             pause, self._pause_s = self._pause_s, 0.0
             self._wait(pause)
+        request = self._http.build_request(method, path, params=dict(params), json=body)
+        check_same_origin(request.url, self._base, what=f"{method} {path}")
         self.requests += 1
         try:
-            response = self._http.request(method, path, params=dict(params), json=body)
+            response = self._http.send(request)
             response.read()
         except httpx.TimeoutException as error:
             raise RetriableError(f"{method} {path} timed out ({type(error).__name__})") from error

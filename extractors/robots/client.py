@@ -19,6 +19,7 @@ import httpx
 from extractors.base import RetryPolicy, call_with_retries
 from extractors.errors import FatalError, RetriableError
 from extractors.http_status import raise_for_get_status
+from extractors.origin import check_same_origin, checked_base_url
 
 _FATAL_HINTS = {
     400: "the request was refused as malformed: check the entity names and the folder id",
@@ -47,11 +48,14 @@ class ODataClient:
         rng: random.Random | None = None,
     ) -> None:
         auth = {"Authorization": f"Bearer {token}"} if token else {}
+        checked_base_url(base_url, key="base_url")
+        self._base = httpx.URL(base_url.rstrip("/") + "/")
         self._http = httpx.Client(
-            base_url=base_url.rstrip("/") + "/",
+            base_url=self._base,
             headers={"Accept": "application/json", **auth, **(headers or {})},
             timeout=timeout_s,
             transport=transport,
+            follow_redirects=False,
         )
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
@@ -73,10 +77,14 @@ class ODataClient:
         self._http.close()
 
     def _get_once(self, url: str, params: Mapping[str, str] | None) -> dict[str, Any]:
-        self.requests += 1
         what = url.split("?", maxsplit=1)[0]
+        query = dict(params) if params is not None else None
+        request = self._http.build_request("GET", url, params=query)
+        # A next link is an absolute URL the server chose: the token goes to our host only.
+        check_same_origin(request.url, self._base, what=f"GET {what}")
+        self.requests += 1
         try:
-            response = self._http.get(url, params=dict(params) if params is not None else None)
+            response = self._http.send(request)
             response.read()
         except httpx.TimeoutException as error:
             raise RetriableError(f"GET {what} timed out ({type(error).__name__})") from error

@@ -14,6 +14,7 @@ import httpx
 from extractors.base import RetryPolicy, call_with_retries
 from extractors.errors import FatalError, RetriableError
 from extractors.http_status import raise_for_get_status
+from extractors.origin import check_same_origin, checked_base_url
 
 _FATAL_HINTS = {
     400: "the request was refused as malformed: check the table and field names in the config",
@@ -59,12 +60,14 @@ class TableClient:
         rng: random.Random | None = None,
     ) -> None:
         creds = credentials or Credentials()
+        self._base = checked_base_url(base_url.rstrip("/"), key="base_url")
         self._http = httpx.Client(
-            base_url=base_url.rstrip("/"),
+            base_url=self._base,
             auth=creds.auth(),
             headers={"Accept": "application/json", **creds.headers()},
             timeout=timeout_s,
             transport=transport,
+            follow_redirects=False,
         )
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
@@ -86,9 +89,11 @@ class TableClient:
         self._http.close()
 
     def _get_once(self, path: str, params: Mapping[str, str]) -> list[Any]:
+        request = self._http.build_request("GET", path, params=dict(params))
+        check_same_origin(request.url, self._base, what=f"GET {path}")
         self.requests += 1
         try:
-            response = self._http.get(path, params=dict(params))
+            response = self._http.send(request)
             response.read()
         except httpx.TimeoutException as error:
             raise RetriableError(f"GET {path} timed out ({type(error).__name__})") from error

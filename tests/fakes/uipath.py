@@ -8,8 +8,9 @@ does for folder-scoped entities).
 
 Faults are scripted with ``fail_next`` (``pass_next`` lets requests through first): ``"429"``
 (with ``Retry-After``), ``"500"``, ``"slow"`` (answers after ``slow_s``), ``"drop"`` (half the
-body, then the connection closes), ``"401"``, ``"403"``. ``FakeODataServer`` is the HTTP
-machinery shared with the Power Automate fake.
+body, then the connection closes), ``"401"``, ``"403"``, ``"foreign-next-link"`` (a normal
+answer whose ``@odata.nextLink`` names ``foreign_url`` instead of this server, as a compromised
+server could). ``FakeODataServer`` is the HTTP machinery shared with the Power Automate fake.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from tests.fakes.http import FakeServer, send_json
 
 Record = dict[str, Any]
 _CONTENT_TYPE = "application/json; charset=utf-8"  # as the real API labels its JSON
-Fault = Literal["429", "500", "slow", "drop", "401", "403"]
+Fault = Literal["429", "500", "slow", "drop", "401", "403", "foreign-next-link"]
 Answer = tuple[int, Record, Mapping[str, str]]
 _ID_CONDITION = re.compile(r"^Id (gt|ge|lt|le|eq) (-?\d+)$")
 
@@ -46,6 +47,7 @@ class FakeODataServer(FakeServer[Fault]):
         self.slow_s = slow_s
         self.latency_s = latency_s
         self.requests: list[tuple[str, dict[str, str], dict[str, str]]] = []
+        self.foreign_url = "https://evil.example"
         super().__init__()
 
     def answer(self, path: str, params: Mapping[str, str], headers: Mapping[str, str]) -> Answer:
@@ -146,6 +148,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(500, {"error": {"code": "500", "message": "fake fault"}})
             return
         status, body, extra = self.fake.answer(url.path, params, headers)
+        if fault == "foreign-next-link" and "@odata.nextLink" in body:
+            link = urlsplit(body["@odata.nextLink"])
+            body = {**body, "@odata.nextLink": self.fake.foreign_url + link.path + "?" + link.query}
         if fault == "slow":
             time.sleep(self.fake.slow_s)
         self._send(status, body, extra, drop=fault == "drop")

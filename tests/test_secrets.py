@@ -1,0 +1,116 @@
+"""Secrets go only where they should: tokens to the configured host over https (plain http only
+on this machine)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from extractors.azure_devops import DevOpsClient, PatCredentials
+from extractors.base import Cursor
+from extractors.errors import FatalError
+from extractors.pseudonym import Pseudonymiser
+from extractors.robots import ALL_STREAMS, DataverseStream, ODataClient
+from extractors.servicenow import Credentials, TableClient
+from tests.fakes.power_automate import API, FakePowerAutomate
+
+P = Pseudonymiser(b"secrets-test-key-0123456789")
+TOKEN = "fake-token"
+SESSIONS = [
+    {"flowsessionid": f"s{n}", "createdon": f"2024-05-0{n}T08:00:00Z", "statuscode": 4}
+    for n in range(1, 5)
+]
+
+
+# -- tokens only to the configured host -----------------------------------------------------------
+
+
+def test_a_next_link_to_another_host_is_refused_and_the_token_never_goes_there() -> None:
+    with (
+        FakePowerAutomate({"flowsessions": SESSIONS}, token=TOKEN) as dataverse,
+        FakePowerAutomate({"flowsessions": SESSIONS}, token=None) as elsewhere,
+    ):
+        dataverse.foreign_url = elsewhere.url
+        dataverse.fail_next("foreign-next-link")
+        page_size = {"Prefer": "odata.maxpagesize=2"}
+        client = ODataClient(dataverse.url + API, token=TOKEN, headers=page_size)
+        stream = DataverseStream(ALL_STREAMS["power-automate-flowsessions"], client, P, page_size=2)
+        first = stream.fetch_page(Cursor(None))
+        assert [r["flowsessionid"] for r in first.records] == ["s1", "s2"]
+        with pytest.raises(FatalError) as refused:
+            stream.fetch_page(Cursor(first.next_bookmark, resume=True))
+        assert elsewhere.requests == []
+        assert len(dataverse.requests) == 1
+        assert str(refused.value) == (
+            f"GET {elsewhere.url}{API}flowsessions: the request would go to {elsewhere.url}, not "
+            f"to the configured {dataverse.url}, so it is refused: the credentials are sent to the "
+            "configured host only. If the service has moved, correct the base URL in the "
+            "configuration; otherwise the server sent a link it should not have."
+        )
+
+
+def recording() -> tuple[httpx.MockTransport, list[httpx.Request]]:
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={"result": [], "value": []})
+
+    return httpx.MockTransport(answer), sent
+
+
+def test_every_client_sends_only_to_its_configured_origin() -> None:
+    transport, sent = recording()
+    servicenow = TableClient("https://kk.service-now.com", transport=transport,
+                             credentials=Credentials(username="u", password="p"))  # fmt: skip
+    devops = DevOpsClient("https://dev.azure.com/kk", "KIT", transport=transport,
+                          credentials=PatCredentials("pat"))  # fmt: skip
+    robots = ODataClient("https://kk.crm4.dynamics.com/api/data/v9.2", token=TOKEN,
+                         transport=transport)  # fmt: skip
+    foreign: list[tuple[Callable[[], object], str]] = [
+        (lambda: servicenow.get_records("https://evil.example/api/now/table/x", {}),
+         "https://evil.example:443"),
+        (lambda: devops.get_json("https://evil.example/KIT/_apis/x", {}),
+         "https://evil.example:443"),
+        (lambda: robots.get_json("http://kk.crm4.dynamics.com/api/data/v9.2/x"),
+         "http://kk.crm4.dynamics.com:80"),
+        (lambda: robots.get_json("https://kk.crm4.dynamics.com:8443/api/data/v9.2/x"),
+         "https://kk.crm4.dynamics.com:8443"),
+    ]  # fmt: skip
+    for call, where in foreign:
+        with pytest.raises(FatalError, match=f"the request would go to {where}, not to the"):
+            call()
+    assert sent == []
+    servicenow.get_records("/api/now/table/incident", {})
+    robots.get_json("https://kk.crm4.dynamics.com/api/data/v9.2/flowsessions?$skiptoken=2")
+    assert [str(r.url) for r in sent] == [
+        "https://kk.service-now.com/api/now/table/incident",
+        "https://kk.crm4.dynamics.com/api/data/v9.2/flowsessions?$skiptoken=2",
+    ]
+
+
+CLIENTS: list[tuple[Callable[[str], object], str]] = [
+    (TableClient, "base_url"),
+    (lambda url: DevOpsClient(url, "KIT"), "organisation_url"),
+    (ODataClient, "base_url"),
+]
+
+
+@pytest.mark.parametrize(("make", "key"), CLIENTS)
+def test_plain_http_is_refused_except_on_this_machine(
+    make: Callable[[str], object], key: str
+) -> None:
+    with pytest.raises(FatalError) as refused:
+        make("http://kk.service-now.com/api")
+    assert str(refused.value) == (
+        f"{key} 'http://kk.service-now.com/api' uses plain http, so the token or password would "
+        "cross the network readable by anyone on the way: write https://kk.service-now.com/api "
+        "instead (plain http is allowed only to this machine: 127.0.0.1, ::1, localhost)."
+    )
+    with pytest.raises(FatalError, match=rf"^{key} 'ftp://kk.example' is not an https:// addr"):
+        make("ftp://kk.example")
+    for local in ("http://127.0.0.1:8080", "http://127.8.9.10", "http://localhost:1",
+                  "http://[::1]:8080", "https://kk.service-now.com"):  # fmt: skip
+        make(local)
