@@ -14,6 +14,7 @@ from extractors.base import (
 )
 from extractors.errors import FatalError
 from extractors.pseudonym import Pseudonymiser, load_key
+from extractors.secret_files import read_secret_file
 
 __all__ = [
     "Bookmark",
@@ -27,6 +28,7 @@ __all__ = [
     "iter_raw_pages",
     "load_key",
     "page_path",
+    "read_secret_file",
     "run_stream",
     "write_page_atomically",
 ]

@@ -1,10 +1,11 @@
 """Pseudonymising people at extraction: ``HMAC-SHA256(key, normalised user id)``, truncated.
 
 The key comes from ``KITFLOW_PSEUDONYM_KEY`` (any text; at least 16 characters) or from a key
-file (``KITFLOW_PSEUDONYM_KEY_FILE``, default ``~/.config/kitflow/pseudonym.key``), created with
-a random key on first use. The key must never lie inside the data folder: whoever holds the data
-and the key can recompute every pseudonym (which is how an access request is answered), so the
-two are kept apart. A plain hash without a key would fall to a dictionary of employee ids.
+file (``KITFLOW_PSEUDONYM_KEY_FILE``, default ``~/.config/kitflow/pseudonym.key``, readable by
+its owner only), created with a random key on first use. The key must never lie inside the data
+folder: whoever holds the data and the key can recompute every pseudonym (which is how an access
+request is answered), so the two are kept apart. A plain hash without a key would fall to a
+dictionary of employee ids.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from extractors.errors import FatalError
+from extractors.secret_files import read_secret_file
 
 KEY_ENV = "KITFLOW_PSEUDONYM_KEY"
 KEY_FILE_ENV = "KITFLOW_PSEUDONYM_KEY_FILE"
@@ -76,7 +78,7 @@ def load_key(*, data_dir: Path, announce: Callable[[str], None] = _say_nothing) 
     """The pseudonymisation key: from the environment, else the key file (created if absent).
 
     ``announce`` receives a message when a new key file is created. Raises ``FatalError`` when
-    the key is too short or the key file lies inside ``data_dir``.
+    the key is too short, the key file may be read by others, or it lies inside ``data_dir``.
     """
     from_env = os.environ.get(KEY_ENV)
     if from_env is not None:
@@ -94,7 +96,8 @@ def load_key(*, data_dir: Path, announce: Callable[[str], None] = _say_nothing) 
             "without it, pseudonyms cannot be recomputed for an access request, and a new key "
             "gives every person a new pseudonym."
         )
-    return _checked(path.read_text("utf-8").strip(), f"the key file {path}")
+    key = read_secret_file(path, what="pseudonymisation key")
+    return _checked(key, f"the key file {path}")
 
 
 def _create_key_file(path: Path) -> None:

@@ -292,6 +292,7 @@ def test_a_pat_from_a_secrets_file(fake: FakeAzureDevOps, tmp_path: Path) -> Non
     secret = tmp_path / "secrets" / "ado.pat"
     secret.parent.mkdir()
     secret.write_text(PAT + "\n")
+    secret.chmod(0o600)  # a secrets file others may read is refused (tests/test_secrets.py)
     report = extract(fake.url, tmp_path / "data", pat_env=None, pat_file=str(secret))
     assert report.entry.events == REVISIONS
 

@@ -1,9 +1,10 @@
 """Secrets go only where they should: tokens to the configured host over https (plain http only
-on this machine)."""
+on this machine), and secret files readable by their owner only."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -11,9 +12,10 @@ import pytest
 from extractors.azure_devops import DevOpsClient, PatCredentials
 from extractors.base import Cursor
 from extractors.errors import FatalError
-from extractors.pseudonym import Pseudonymiser
+from extractors.pseudonym import KEY_ENV, KEY_FILE_ENV, Pseudonymiser, load_key
 from extractors.robots import ALL_STREAMS, DataverseStream, ODataClient
 from extractors.servicenow import Credentials, TableClient
+from services.ingestion import AzureDevOpsConfig, PlatformConfig
 from tests.fakes.power_automate import API, FakePowerAutomate
 
 P = Pseudonymiser(b"secrets-test-key-0123456789")
@@ -114,3 +116,49 @@ def test_plain_http_is_refused_except_on_this_machine(
     for local in ("http://127.0.0.1:8080", "http://127.8.9.10", "http://localhost:1",
                   "http://[::1]:8080", "https://kk.service-now.com"):  # fmt: skip
         make(local)
+
+
+# -- secret files ---------------------------------------------------------------------------------
+
+
+def secret_file(folder: Path, mode: int, text: str = "s3cret-token-value\n") -> Path:
+    path = folder / "secret"
+    path.write_text(text)
+    path.chmod(mode)
+    return path
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o660], ids=lambda mode: f"{mode:03o}")
+def test_secret_files_others_may_read_are_refused_with_the_fix(tmp_path: Path, mode: int) -> None:
+    path = secret_file(tmp_path, mode)
+    robots = PlatformConfig(base_url="https://kk.crm4.dynamics.com", token_file=str(path))
+    devops = AzureDevOpsConfig("https://dev.azure.com/kk", "KIT", pat_file=str(path))
+    for read, what in ((robots.token, "access token (token_file)"),
+                       (devops.credentials, "personal access token (pat_file)")):  # fmt: skip
+        with pytest.raises(FatalError) as refused:
+            read()
+        assert str(refused.value) == (
+            f"the {what} file {path} may be read or changed by users other than its owner (mode "
+            f"{mode:03o}); a secret must be readable by its owner only, so it is not used. Fix: "
+            f"chmod 600 {path}"
+        )
+    path.chmod(0o600)
+    assert robots.token() == "s3cret-token-value"
+    assert devops.credentials() == PatCredentials("s3cret-token-value")
+
+
+def test_a_key_file_others_may_read_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    key_file = secret_file(tmp_path, 0o644, "k" * 64 + "\n")
+    monkeypatch.setenv(KEY_FILE_ENV, str(key_file))
+    with pytest.raises(FatalError) as refused:
+        load_key(data_dir=tmp_path / "data")
+    assert str(refused.value) == (
+        f"the pseudonymisation key file {key_file} may be read or changed by users other than "
+        f"its owner (mode 644); a secret must be readable by its owner only, so it is not used. "
+        f"Fix: chmod 600 {key_file}"
+    )
+    key_file.chmod(0o400)
+    assert load_key(data_dir=tmp_path / "data") == b"k" * 64

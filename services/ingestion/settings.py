@@ -1,7 +1,8 @@
 """What every source's configuration shares: the file (YAML or TOML) and the secrets it names.
 
 A configuration never holds a secret: it names an environment variable (``*_env``) or a secrets
-file outside the data folder (``*_file``) that holds it.
+file outside the data folder (``*_file``) that holds it, readable by its owner only (a file its
+group or others may read is refused with the ``chmod 600`` that fixes it).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from extractors import FatalError
+from extractors import FatalError, read_secret_file
 
 
 def read_settings_file(path: Path, *, expected: str) -> dict[str, Any]:
@@ -53,7 +54,7 @@ def read_secret(*, env: str | None, file: str | None, key: str, what: str) -> st
         path = Path(file).expanduser()
         if not path.is_file():
             raise FatalError(f"the secrets file {path} named in the configuration does not exist.")
-        value = path.read_text("utf-8").strip()
+        value = read_secret_file(path, what=f"{what} ({key})")
         if not value:
             raise FatalError(f"the secrets file {path} named in the configuration is empty.")
         return value
