@@ -57,9 +57,12 @@ def cockpit(data_dir: Path) -> Cockpit:
 
 
 @pytest.fixture(scope="module")
-def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def screenshots(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Path:
+    """Where the pages' screenshots are kept; the path is printed past pytest's capture."""
     folder = tmp_path_factory.mktemp("cockpit-screenshots")
-    print(f"screenshots of the directors' pages: {folder}")
+    capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled():
+        print(f"\nscreenshots of the directors' pages: {folder}")
     return folder
 
 
@@ -259,6 +262,20 @@ def test_overblik_answers_on_one_screen(
     screen.save_screenshot(str(screenshots / "overblik.png"))
     assert page[0] <= page[1] and page[2] <= page[3], f"scrolls: {page}"
     assert severe_errors(screen) == []
+
+
+@pytest.mark.e2e
+def test_a_chart_saves_as_png_from_its_camera_button(screen: Any, url: str, tmp_path: Path) -> None:
+    screen.execute_cdp_cmd(
+        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)}
+    )
+    screen.get(f"{url}/?as_of={AS_OF}")
+    card = f"[id*='{ids.OVERVIEW_CURVE}'][id*='{AUTOMATION}']"
+    camera = wait_for(screen, lambda b: b.find_elements(By.CSS_SELECTOR, f"{card} .modebar-btn"))[0]
+    screen.execute_script("arguments[0].click();", camera)
+    saved = wait_for(screen, lambda b: list(tmp_path.glob("*.png")))
+    assert [p.name for p in saved] == [f"{AUTOMATION}-tilbagebetaling.png"]
+    assert saved[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.mark.e2e
