@@ -2,10 +2,13 @@
 
 The key comes from ``KITFLOW_PSEUDONYM_KEY`` (any text; at least 16 characters) or from a key
 file (``KITFLOW_PSEUDONYM_KEY_FILE``, default ``~/.config/kitflow/pseudonym.key``, readable by
-its owner only), created with a random key on first use. The key must never lie inside the data
-folder: whoever holds the data and the key can recompute every pseudonym (which is how an access
-request is answered), so the two are kept apart. A plain hash without a key would fall to a
-dictionary of employee ids.
+its owner only). Only the commands that extract (``kitflow extract ...``, ``kitflow demo``) create
+a key file with a random key when there is none, and say so: a new key gives every person and
+every robot account a new pseudonym, so anything that reads extracted data (the dashboard, the
+savings) must use the key the data was extracted with, and stops with what to set when it finds
+none. The key must never lie inside the data folder: whoever holds the data and the key can
+recompute every pseudonym (which is how an access request is answered), so the two are kept
+apart. A plain hash without a key would fall to a dictionary of employee ids.
 """
 
 from __future__ import annotations
@@ -74,11 +77,16 @@ def _say_nothing(_: str) -> None:
     return None
 
 
-def load_key(*, data_dir: Path, announce: Callable[[str], None] = _say_nothing) -> bytes:
-    """The pseudonymisation key: from the environment, else the key file (created if absent).
+def load_key(
+    *, data_dir: Path, create: bool = True, announce: Callable[[str], None] = _say_nothing
+) -> bytes:
+    """The pseudonymisation key: from the environment, else the key file.
 
-    ``announce`` receives a message when a new key file is created. Raises ``FatalError`` when
-    the key is too short, the key file may be read by others, or it lies inside ``data_dir``.
+    ``create``: whether a missing key file is created with a random key (``announce`` then
+    receives a message saying so). Only the extract commands and ``kitflow demo`` create one
+    (through the ingestion runner); everything that reads extracted data passes False. Raises
+    ``FatalError`` when there is no key (and none is to be created), the key is too short, the
+    key file may be read by others, or it lies inside ``data_dir``.
     """
     from_env = os.environ.get(KEY_ENV)
     if from_env is not None:
@@ -90,6 +98,8 @@ def load_key(*, data_dir: Path, announce: Callable[[str], None] = _say_nothing) 
             f"move it elsewhere and point {KEY_FILE_ENV} at it, so data and key are kept apart."
         )
     if not path.exists():
+        if not create:
+            raise _missing_key(path, data_dir)
         _create_key_file(path)
         announce(
             f"Created a new pseudonymisation key in {path}. Keep it secret and back it up: "
@@ -98,6 +108,15 @@ def load_key(*, data_dir: Path, announce: Callable[[str], None] = _say_nothing) 
         )
     key = read_secret_file(path, what="pseudonymisation key")
     return _checked(key, f"the key file {path}")
+
+
+def _missing_key(path: Path, data_dir: Path) -> FatalError:
+    return FatalError(
+        f"there is no pseudonymisation key: {KEY_ENV} is not set and there is no key file at "
+        f"{path}. Set {KEY_ENV} to the key the data in {data_dir} was extracted with, or "
+        f"{KEY_FILE_ENV} to the file that holds it. A new key would give every person and every "
+        "robot account a new pseudonym, so only kitflow demo and the extract commands create one."
+    )
 
 
 def _create_key_file(path: Path) -> None:

@@ -1,8 +1,10 @@
 """Secrets go only where they should: tokens to the configured host over https (plain http only
-on this machine), and secret files readable by their owner only."""
+on this machine), secret files readable by their owner only, and no pseudonymisation key made
+behind the user's back."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +17,9 @@ from extractors.errors import FatalError
 from extractors.pseudonym import KEY_ENV, KEY_FILE_ENV, Pseudonymiser, load_key
 from extractors.robots import ALL_STREAMS, DataverseStream, ODataClient
 from extractors.servicenow import Credentials, TableClient
+from models.datafolder import DataFolder
+from models.store import default_database_url
+from services.benefits import StoredData
 from services.ingestion import AzureDevOpsConfig, PlatformConfig
 from tests.fakes.power_automate import API, FakePowerAutomate
 
@@ -154,11 +159,55 @@ def test_a_key_file_others_may_read_is_refused(
     key_file = secret_file(tmp_path, 0o644, "k" * 64 + "\n")
     monkeypatch.setenv(KEY_FILE_ENV, str(key_file))
     with pytest.raises(FatalError) as refused:
-        load_key(data_dir=tmp_path / "data")
+        load_key(data_dir=tmp_path / "data", create=False)
     assert str(refused.value) == (
         f"the pseudonymisation key file {key_file} may be read or changed by users other than "
         f"its owner (mode 644); a secret must be readable by its owner only, so it is not used. "
         f"Fix: chmod 600 {key_file}"
     )
     key_file.chmod(0o400)
-    assert load_key(data_dir=tmp_path / "data") == b"k" * 64
+    assert load_key(data_dir=tmp_path / "data", create=False) == b"k" * 64
+
+
+# -- no key behind the user's back ----------------------------------------------------------------
+
+
+def missing_key_message(key_file: Path, data_dir: Path) -> str:
+    return (
+        f"there is no pseudonymisation key: KITFLOW_PSEUDONYM_KEY is not set and there is no key "
+        f"file at {key_file}. Set KITFLOW_PSEUDONYM_KEY to the key the data in {data_dir} was "
+        "extracted with, or KITFLOW_PSEUDONYM_KEY_FILE to the file that holds it. A new key "
+        "would give every person and every robot account a new pseudonym, so only kitflow demo "
+        "and the extract commands create one."
+    )
+
+
+def test_a_reader_never_creates_a_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    key_file = tmp_path / "keys" / "pseudonym.key"
+    monkeypatch.setenv(KEY_FILE_ENV, str(key_file))
+    data_dir = tmp_path / "data"
+    with pytest.raises(FatalError) as refused:
+        load_key(data_dir=data_dir, create=False)
+    assert str(refused.value) == missing_key_message(key_file, data_dir)
+    assert not key_file.exists()
+    said: list[str] = []
+    created = load_key(data_dir=data_dir, create=True, announce=said.append)
+    assert key_file.exists() and len(said) == 1 and len(created) == 64
+    assert load_key(data_dir=data_dir, create=False) == created
+
+
+def test_the_savings_and_dashboard_reader_does_not_create_a_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # services/benefits.py's StoredData is what the dashboard's follow-up pages measure with.
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv(KEY_FILE_ENV, raising=False)
+    root = tmp_path / "data"
+    stored = StoredData(DataFolder(root, default_database_url(root)), ("svc-robot",))
+    with pytest.raises(FatalError) as refused:
+        _ = stored.robot_pseudonyms
+    key_file = tmp_path / "home" / ".config" / "kitflow" / "pseudonym.key"
+    assert str(refused.value) == missing_key_message(key_file, root.resolve())
+    assert not os.path.exists(key_file)
