@@ -22,7 +22,6 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "language.en": ("English", "English"),
     "nav.logs": ("Hændelseslogs", "Event logs"),
     "nav.process_map": ("Procesoverblik", "Process map"),
-    "nav.benefits": ("Gevinster", "Benefits"),
     # The logs page.
     "logs.title": ("Hændelseslogs", "Event logs"),
     "logs.intro": (
@@ -345,51 +344,11 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "followup.col.evidence": ("Evidens", "Evidence"),
     "followup.col.responsible": ("Ansvarlig", "Responsible"),
     "followup.col.deadline": ("Frist", "Deadline"),
-    # Realised savings and follow-up (the benefits page, kitflow followup).
-    "benefits.title": ("Gevinster", "Benefits"),
-    "benefits.intro": (
-        "Investeringernes gevinster målt i data på tre måder (kørselsdata, tidsregistrering og "
-        "process mining) mod business casen, med prognose og status for opfølgningsmålene.",
-        "The investments' savings measured in the data three ways (robot run data, time "
-        "registration and process mining) against the business case, with a forecast and the "
-        "status of the follow-up targets.",
-    ),
-    "benefits.no_cases": (
-        "Der er ingen business cases med opfølgningsbinding i {folder}.",
-        "There are no business cases with follow-up bindings in {folder}.",
-    ),
-    "benefits.error": (
-        "Gevinsterne kunne ikke måles: {error}",
-        "Could not measure the savings: {error}",
-    ),
-    "benefits.payback": (
-        "Prisniveau {pl_year} p/l. Tilbagebetalingstid i casen: {expected} år; med målte og "
-        "fremskrevne gevinster: {forecast} år.",
-        "Price level {pl_year} p/l. Payback in the case: {expected} years; with measured and "
-        "forecast savings: {forecast} years.",
-    ),
-    "benefits.savings": (
-        "Realiserede gevinster i timer pr. år",
-        "Realised savings in hours a year",
-    ),
+    # Realised savings and follow-up (Gevinstrealisering, Opfølgning, kitflow followup).
     "benefits.disagree": (
         "Metoderne er uenige om {name}: {notes}",
         "The methods disagree on {name}: {notes}",
     ),
-    "benefits.followup": ("Opfølgning pr. {as_of}", "Follow-up as of {as_of}"),
-    "benefits.col.solution": ("Løsning", "Solution"),
-    "benefits.col.year": ("År", "Year"),
-    "benefits.col.expected": ("Forventet", "Expected"),
-    "benefits.col.realisation": ("Realisering", "Realisation"),
-    "benefits.col.number": ("Nr.", "No."),
-    "benefits.col.status": ("Status", "Status"),
-    "benefits.col.deadline": ("Frist", "Deadline"),
-    "benefits.col.target": ("Opfølgningsmål", "Target"),
-    "benefits.col.evidence": ("Evidens", "Evidence"),
-    "benefits.chart.expected": ("Forventet i casen", "Expected in the case"),
-    "benefits.chart.measured": ("Målt", "Measured"),
-    "benefits.chart.forecast": ("Fremskrevet", "Forecast"),
-    "benefits.chart.hours": ("Timer", "Hours"),
     # The KIT DIR follow-up report (app/reports/, kitflow report followup).
     "report.title": ("Opfølgning til KIT DIR", "Follow-up report to KIT DIR"),
     "report.subtitle": (
