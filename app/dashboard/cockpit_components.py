@@ -23,7 +23,7 @@ from app.figures.dates import format_day
 from app.figures.tables import TableData
 from app.formatting import DISPLAY_ZONE, Language
 from app.i18n import translate
-from services.cockpit import CaseOverview, SourceCoverage
+from services import CaseOverview, SourceCoverage
 
 
 @dataclass(frozen=True)

@@ -21,14 +21,14 @@ from mining import discover_dfg
 from models.datafolder import DataFolder
 from models.schema import ACTIVITY
 from models.store import LogStore
-from services import followup_input_files
-from services.cockpit import (
+from services import (
     CaseOverview,
     SourceCoverage,
     build_overviews,
     find_business_cases,
+    find_source_coverage,
+    followup_input_files,
 )
-from services.coverage import find_source_coverage
 from services.ingestion import INCIDENTS_LOG, ORDERS_LOG
 
 STORE_CONFIG_KEY: Final = "KITFLOW_LOG_STORE"

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from app.figures.chart_style import style_chart
 from app.formatting import Language
 from app.i18n import translate
-from services.cockpit import CaseOverview, YearFigures
+from services import CaseOverview, YearFigures
 
 BUDGET_COLOUR = "#8a9bb0"
 REALISED_COLOUR = "#1d4f8a"

@@ -18,7 +18,7 @@ from models.benefits import METHODS
 from models.business_case import CaseTable
 from models.followup import Status, TargetStatus
 from models.realisation import MethodYear, SolutionRealisation
-from services.cockpit import CaseOverview
+from services import CaseOverview
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from app.i18n import parse_language, translate
 from app.reports import REPORT_FORMATS, ReportFormat, render_followup_report, report_file_name
 from models.followup import TargetStatus
 from models.store import LogStore
-from services.cockpit import CaseOverview
+from services import CaseOverview
 
 PATH = FOLLOWUP_PATH
 EXPORTS = ExportIds(ids.FOLLOWUP_XLSX, ids.FOLLOWUP_XLSX_DOWNLOAD)

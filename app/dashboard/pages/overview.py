@@ -47,7 +47,7 @@ from app.formatting import Language
 from app.i18n import parse_language, translate
 from models.followup import TargetStatus
 from models.store import LogStore
-from services.cockpit import CaseOverview
+from services import CaseOverview
 
 PATH = OVERVIEW_PATH
 EXPORTS = ExportIds(ids.OVERVIEW_XLSX, ids.OVERVIEW_XLSX_DOWNLOAD)

@@ -50,7 +50,7 @@ from app.formatting import Language, format_int, format_number
 from app.i18n import parse_language, translate
 from models.realisation import SolutionRealisation
 from models.store import LogStore
-from services.cockpit import CaseOverview
+from services import CaseOverview
 
 PATH = REALISATION_PATH
 EXPORTS = ExportIds(ids.REALISATION_XLSX, ids.REALISATION_XLSX_DOWNLOAD)
