@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -148,14 +149,19 @@ PLAIN_PAY = "CREATE TABLE event_Pay (ocel_id TEXT, ocel_time TEXT, note TEXT);"
 
 
 def write_map_bomb(path: Path, types: int = 2000, objects: int = 1000) -> Path:
-    """2,000 object types all mapped to one table of 1,000 objects: read once per type."""
+    """2,000 object types all mapped to one table of 1,000 objects with two values each: read
+    once per type, 4 million values from 120 KB."""
     write_ocel_sqlite(path, PLAIN_PAY)
     with sqlite3.connect(path) as db:
+        db.execute("ALTER TABLE object_Invoice ADD COLUMN amount TEXT")
+        db.execute("ALTER TABLE object_Invoice ADD COLUMN status TEXT")
         types_ = [(f"T{i}",) for i in range(types)]
         db.executemany("INSERT INTO object_map_type VALUES (?, 'Invoice')", types_)
         rows = [(f"o{i}",) for i in range(objects)]
         db.executemany("INSERT INTO object VALUES (?, 'Invoice')", rows)
-        db.executemany("INSERT INTO object_Invoice VALUES (?, '1970-01-01', NULL)", rows)
+        db.executemany(
+            "INSERT INTO object_Invoice VALUES (?, '1970-01-01', NULL, '100', 'open')", rows
+        )
     db.close()
     return path
 
@@ -178,7 +184,8 @@ def write_xlsx_bomb(path: Path) -> Path:
             if info.filename != "xl/worksheets/sheet1.xml":
                 archive.writestr(info, seed.read(info))
                 continue
-            sheet = seed.read(info)
+            # Without its dimension a sheet is read to its last row, as Excel writes big ones.
+            sheet = re.sub(rb"<dimension [^>]*/>", b"", seed.read(info))
             start, end = sheet.split(b"</sheetData>")
             with archive.open(info.filename, "w") as out:
                 out.write(start)
