@@ -168,7 +168,7 @@ class StoredData:
     @cached_property
     def robot_pseudonyms(self) -> list[str]:
         """The robot accounts as they appear in the extracted data."""
-        pseudonym = Pseudonymiser(load_key(data_dir=self.data.root))
+        pseudonym = Pseudonymiser(load_key(data_dir=self.data.root, create=False))
         return [p for p in (pseudonym(a) for a in self.robot_accounts) if p]
 
     def events(self, table: str) -> pl.DataFrame:
