@@ -20,9 +20,15 @@ from models.errors import InputError
 from models.followup import DeadlineJudgement, Fact, Number, TargetStatus
 from models.realisation import CaseRealisation, SolutionRealisation
 from models.store import default_data_dir
-from services import CaseInputs, FollowUpReport, evaluate_followup, load_case_inputs, measure_case
-from services.cockpit import SourceCoverage
-from services.coverage import find_source_coverage
+from services import (
+    CaseInputs,
+    FollowUpReport,
+    SourceCoverage,
+    evaluate_followup,
+    find_source_coverage,
+    load_case_inputs,
+    measure_case,
+)
 
 CaseOption = Annotated[
     Path, typer.Option("--case", help="Business-case YAML (data/business_cases/).")

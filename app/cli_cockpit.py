@@ -28,7 +28,7 @@ from models.business_case_io import read_price_index
 from models.datafolder import DataFolder
 from models.errors import InputError
 from models.followup import Number, Status
-from services.cockpit import CaseOverview, YearFigures, build_overviews
+from services import CaseOverview, YearFigures, build_overviews
 
 _STATUS_ORDER: tuple[Status, ...] = ("missed", "at risk", "no data", "on track", "met")
 """Worst first, as a director reads the counts."""
