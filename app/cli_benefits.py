@@ -13,11 +13,20 @@ from rich.table import Table
 
 from app.console import out, print_json, progress
 from app.evidence import describe
+from app.figures.dates import format_day
 from app.formatting import Language, format_number
 from app.i18n import parse_language, translate
 from models.benefits import METHODS, Estimate
 from models.errors import InputError
-from models.followup import DeadlineJudgement, Fact, Number, TargetStatus
+from models.followup import (
+    DeadlineJudgement,
+    Fact,
+    FactValue,
+    FewerThan,
+    Month,
+    Number,
+    TargetStatus,
+)
 from models.realisation import CaseRealisation, SolutionRealisation
 from models.store import default_data_dir
 from services import (
@@ -171,8 +180,19 @@ def _estimate_json(estimate: Estimate, inputs: CaseInputs) -> dict[str, Any]:
 
 
 def _fact_json(fact: Fact) -> dict[str, Any]:
-    values = {k: v.value if isinstance(v, Number) else v for k, v in fact.values.items()}
-    return {"key": fact.key, "values": values}
+    return {"key": fact.key, "values": {k: _fact_value(v) for k, v in fact.values.items()}}
+
+
+def _fact_value(value: FactValue) -> Any:
+    """A fact's value as JSON: numbers as numbers, a month as "2024-12", a withheld count of
+    people as "<5" (never the count)."""
+    if isinstance(value, Number):
+        return value.value
+    if isinstance(value, Month):
+        return f"{value.day:%Y-%m}"
+    if isinstance(value, FewerThan):
+        return f"<{value.limit}"
+    return value
 
 
 def _round(value: float | None) -> float | None:
@@ -251,7 +271,8 @@ def _print_savings(realisation: CaseRealisation, inputs: CaseInputs) -> None:
 
 def _solution_table(solution: SolutionRealisation) -> Table:
     primary = translate(f"method.{solution.primary}", "da") if solution.primary else "-"
-    table = Table(title=f"{solution.name} (i drift {solution.go_live:%d-%m-%Y}; primær: {primary})")
+    go_live = format_day(solution.go_live.date(), "da")
+    table = Table(title=f"{solution.name} (i drift {go_live}; primær: {primary})")
     table.add_column("år")
     table.add_column("forventet", justify="right")
     for method in METHODS:
@@ -290,7 +311,7 @@ def _forecast_table(realisation: CaseRealisation) -> Table:
 def _print_followup(
     report: FollowUpReport, coverage: tuple[SourceCoverage, ...], language: Language
 ) -> None:
-    table = Table(title=f"Opfølgning pr. {report.as_of:%d-%m-%Y}")
+    table = Table(title=f"Opfølgning pr. {format_day(report.as_of, language)}")
     for column in ("nr.", "status", "frist", "mål", "evidens"):
         table.add_column(column)
     for target in report.targets:

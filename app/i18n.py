@@ -493,6 +493,7 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "{process}: første transaktion {month}",
         "{process}: first transaction {month}",
     ),
+    "value.fewer_than": ("under {limit}", "fewer than {limit}"),
     "evidence.usage_month": (
         "{month}: {transactions} transaktioner, antal brugere {users}",
         "{month}: {transactions} transactions, number of users {users}",

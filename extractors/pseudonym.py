@@ -78,7 +78,7 @@ def _say_nothing(_: str) -> None:
 
 
 def load_key(
-    *, data_dir: Path, create: bool = True, announce: Callable[[str], None] = _say_nothing
+    *, data_dir: Path, create: bool, announce: Callable[[str], None] = _say_nothing
 ) -> bytes:
     """The pseudonymisation key: from the environment, else the key file.
 

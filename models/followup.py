@@ -131,7 +131,31 @@ class Number:
     decimals: int = 0
 
 
-FactValue = str | int | Number | dt.date
+@dataclass(frozen=True)
+class Month:
+    """A calendar month in evidence (shown "december 2024"), by any day in it."""
+
+    day: dt.date
+
+
+@dataclass(frozen=True)
+class FewerThan:
+    """A count of people withheld because it is below ``limit`` (the 5-person rule): shown as
+    "under 5", never as the count itself."""
+
+    limit: int = 5
+
+
+MIN_PEOPLE = 5
+"""No figure describes fewer than this many people."""
+
+
+def count_people(count: int) -> int | FewerThan:
+    """``count`` when it describes at least ``MIN_PEOPLE`` people (or none), else withheld."""
+    return count if count == 0 or count >= MIN_PEOPLE else FewerThan(MIN_PEOPLE)
+
+
+FactValue = str | int | Number | dt.date | Month | FewerThan
 
 
 @dataclass(frozen=True)

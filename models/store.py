@@ -49,6 +49,7 @@ from models.datafolder import (
     is_partial_file,
 )
 from models.errors import InputError, LogNotFoundError
+from models.spreadsheet import write_spreadsheet_csv
 
 __all__ = [
     "EVENTS_TABLE",
@@ -269,7 +270,7 @@ def _write_log_folder(
     for table, frame in tables.items():
         frame.write_parquet(folder / f"{table}.parquet", statistics=True)
     if quarantine.height:
-        quarantine.write_csv(folder / QUARANTINE_FILE)
+        write_spreadsheet_csv(quarantine, folder / QUARANTINE_FILE)
     fields = dataclasses.asdict(entry)
     for key in _ENTRY_TIMES:
         fields[key] = None if fields[key] is None else fields[key].isoformat()

@@ -167,7 +167,10 @@ class StoredData:
 
     @cached_property
     def robot_pseudonyms(self) -> list[str]:
-        """The robot accounts as they appear in the extracted data."""
+        """The robot accounts as they appear in the extracted data (no key is read when the
+        case names no robot account)."""
+        if not self.robot_accounts:
+            return []
         pseudonym = Pseudonymiser(load_key(data_dir=self.data.root, create=False))
         return [p for p in (pseudonym(a) for a in self.robot_accounts) if p]
 

@@ -46,7 +46,7 @@ from models.cockpit import (
     sum_known,
 )
 from models.datafolder import DataFolder
-from models.followup import BINDING_SUFFIX, Fact, Status, binding_path_for
+from models.followup import BINDING_SUFFIX, Fact, Month, Status, binding_path_for
 from models.realisation import (
     CaseRealisation,
     compute_hours_aarsvaerk,
@@ -354,7 +354,7 @@ def _data_notes(
         notes.append(Fact("note.as_of_past_data", {"as_of": as_of, "last": max(lasts).date()}))
     months = [s.last_month for s in realisation.solutions if s.last_month is not None]
     if months and max(months) < find_last_complete_month(as_of):
-        notes.append(Fact("note.measured_through", {"month": f"{max(months):%Y-%m}"}))
+        notes.append(Fact("note.measured_through", {"month": Month(max(months))}))
     unmeasured = [s.name for s in realisation.solutions if s.primary is None]
     if unmeasured:
         notes.append(Fact("note.not_measured", {"solutions": "; ".join(unmeasured)}))

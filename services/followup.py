@@ -44,6 +44,7 @@ from models.followup import (
     DeadlineJudgement,
     Fact,
     FactValue,
+    Month,
     Number,
     Period,
     Reading,
@@ -53,6 +54,7 @@ from models.followup import (
     TargetBinding,
     TargetStatus,
     binding_path_for,
+    count_people,
     decide_status,
     parse_deadlines,
 )
@@ -220,9 +222,14 @@ def _robot_usage(context: _Context, binding: TargetBinding, window: _Window) -> 
     first = mine["start"].min()
     assert isinstance(first, dt.datetime)
     evidence = (
-        Fact("evidence.first_use", {"process": solution.robot_process, "month": f"{first:%Y-%m}"}),
+        Fact(
+            "evidence.first_use", {"process": solution.robot_process, "month": Month(first.date())}
+        ),
         *(
-            Fact("evidence.usage_month", {"month": f"{m:%Y-%m}", "transactions": t, "users": u})
+            Fact(
+                "evidence.usage_month",
+                {"month": Month(m), "transactions": t, "users": count_people(u)},
+            )
             for m, t, u in months.iter_rows()
         ),
         *reach,
@@ -391,14 +398,14 @@ def _integration(context: _Context, binding: TargetBinding, window: _Window) -> 
     through = months.filter(pl.col("integrated") > 0)
     first: list[Fact] = []
     if not through.is_empty():
-        first = [Fact("evidence.integration_first", {"month": f"{through['month'][0]:%Y-%m}"})]
+        first = [Fact("evidence.integration_first", {"month": Month(through["month"][0])})]
     evidence = (
         *first,
         *(
             Fact(
                 "evidence.integration_month",
                 {
-                    "month": f"{m:%Y-%m}",
+                    "month": Month(m),
                     "pct": Number(pct, 1),
                     "orders": n,
                     # No DevOps creation time in the month: nothing to take a median of.

@@ -19,6 +19,7 @@ from rich.console import Console
 from app import cli_benefits
 from app.evidence import describe
 from app.i18n import translate
+from models.followup import Month
 from models.realisation import CaseRealisation, SolutionRealisation
 from services.benefits import load_case_inputs, measure_case
 from services.followup import FollowUpReport, evaluate_followup
@@ -136,9 +137,9 @@ def test_follow_up_status_of_the_integration_case(
     # The integration went live 2023-11-01 (manifest): from then on it links every order.
     integration = task_management.targets[1].evidence
     go_live = kit_landscape.manifest["effects"]["integration"]["go_live"]
-    assert integration[0].values == {"month": go_live[:7]}
+    assert integration[0].values == {"month": Month(dt.date.fromisoformat(go_live[:10]))}
     shares = [
-        (f.values["month"], f.values["pct"].value)  # type: ignore[union-attr]
+        (f"{f.values['month'].day:%Y-%m}", f.values["pct"].value)  # type: ignore[union-attr]
         for f in integration[1:]
     ]
     assert shares == [("2023-10", 0.0), ("2023-11", 100.0), ("2023-12", 100.0)]
@@ -156,7 +157,7 @@ def test_robot_usage_targets_on_the_landscape(kit_landscape: KitLandscape) -> No
     # The assistant for simple cases went live in February 2025, after its deadline (2024).
     assert usage == ["met", "met", "met", "met", "missed"]
     assert describe(report.targets[4].evidence, "da") == (
-        "ingen transaktioner i KIT Assistent til simple sager senest 31-12-2024"
+        "ingen transaktioner i KIT Assistent til simple sager senest 31.12.2024"
     )
 
 
@@ -176,10 +177,11 @@ def test_savings_and_followup_commands_print_the_same_figures(
     )
     assert [t["status"] for t in followup["targets"]] == ["missed", "met", "missed"]
     assert followup["targets"][1]["evidence"] == (
-        "the integration linked its first order in 2023-11; 2023-10: 0.0 % of 12 orders linked "
-        "by the integration, median 89.8 h from order to DevOps; 2023-11: 100.0 % of 12 orders "
-        "linked by the integration, median 0.1 h from order to DevOps; 2023-12: 100.0 % of 9 "
-        "orders linked by the integration, median 0.1 h from order to DevOps"
+        "the integration linked its first order in November 2023; October 2023: 0.0 % of 12 "
+        "orders linked by the integration, median 89.8 h from order to DevOps; November 2023: "
+        "100.0 % of 12 orders linked by the integration, median 0.1 h from order to DevOps; "
+        "December 2023: 100.0 % of 9 orders linked by the integration, median 0.1 h from order "
+        "to DevOps"
     )
 
 
@@ -221,8 +223,9 @@ def test_followup_text_prints_each_deadlines_status_and_the_datas_reach(
     text = run("followup", "--case", str(TASK_MANAGEMENT), "--as-of", "2026-01-01")
     assert "Ultimo 2023: ikke nået" in text
     assert "Ultimo 2024: ikke nået" in text
-    assert "ServiceNow: data fra 02-01-2023 til 01-01-2026\n" in text
-    assert "kørselsdata: data fra 03-10-2023 til 31-12-2025, før opgørelsesdatoen" in text
+    assert "ServiceNow: data fra 2.1.2023 til 1.1.2026\n" in text
+    assert "kørselsdata: data fra 3.10.2023 til 31.12.2025, før opgørelsesdatoen" in text
+    assert "Opfølgning pr. 1.1.2026" in text
 
 
 def test_a_row_without_a_metric_says_how_to_bind_it(

@@ -28,6 +28,7 @@ from models.actual_costs import (
 from models.business_case import PriceIndex
 from models.datafolder import DataFolder, default_database_url
 from models.errors import InputError
+from models.followup import Month
 from models.realisation import find_last_complete_month
 from services.benefits import load_case_inputs, measure_case
 from services.cockpit import (
@@ -224,7 +225,7 @@ def test_data_ending_before_the_date_is_noted_and_forecast(tiny: DataFolder) -> 
     assert overview.notes[0].values == {
         "as_of": dt.date(2025, 6, 30), "last": dt.date(2025, 3, 31),
     }  # fmt: skip
-    assert overview.notes[1].values == {"month": "2025-03"}
+    assert overview.notes[1].values == {"month": Month(dt.date(2025, 3, 1))}
     assert overview.notes[2].values == {"file": "lille-robot.costs.csv"}
 
 

@@ -490,8 +490,9 @@ def test_an_as_of_date_from_the_url_is_read_or_left_to_the_default() -> None:
     assert parse_as_of(None) is None
 
 
-def test_a_text_that_looks_like_a_formula_stays_text_in_the_workbook() -> None:
+def test_a_text_that_looks_like_a_formula_is_escaped_and_stays_text_in_the_workbook() -> None:
+    # The one rule of every spreadsheet export (models.spreadsheet): a leading apostrophe.
     table = TableData((Column("target", "Mål"),), ({"target": '=HYPERLINK("http://x")'},))
     sheet = load_workbook(io.BytesIO(build_workbook("Mål", table))).active
     assert sheet is not None
-    assert (sheet["A2"].value, sheet["A2"].data_type) == ('=HYPERLINK("http://x")', "s")
+    assert (sheet["A2"].value, sheet["A2"].data_type) == ('\'=HYPERLINK("http://x")', "s")

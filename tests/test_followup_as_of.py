@@ -15,7 +15,7 @@ import pytest
 from app.evidence import describe
 from mining import compute_devops_rule_rates, compute_integration_share
 from models.datafolder import DataFolder
-from models.followup import Fact, FactValue, Number
+from models.followup import Fact, FactValue, FewerThan, Month, Number
 from services.benefits import CaseInputs, load_case_inputs
 from services.followup import FollowUpReport, evaluate_followup
 from tests.conftest import KitLandscape
@@ -127,6 +127,8 @@ def _values(facts: tuple[Fact, ...], key: str, *names: str) -> list[tuple[object
 
 
 def _plain(value: FactValue) -> object:
+    if isinstance(value, Month):
+        return f"{value.day:%Y-%m}"
     return value.value if isinstance(value, Number) else value
 
 
@@ -189,7 +191,7 @@ def test_handovers_compare_only_the_orders_opened_by_the_as_of_date_or_deadline(
     before = task_management("2023-10-31").targets[2]
     assert before.status == "no data"
     assert describe(before.evidence[:1], "en") == (
-        "too few orders before and after the go-live 2023-11-01 by 2023-10-31 to compare"
+        "too few orders before and after the go-live 1 Nov 2023 by 31 Oct 2023 to compare"
     )
 
 
@@ -296,19 +298,33 @@ def _robot_case(tmp_path: Path, row: int, metric: str, more: str = "") -> CaseIn
     return load_case_inputs(AUTOMATION, tmp_path / "data", bindings)
 
 
+def _usage(inputs: CaseInputs, day: str) -> list[tuple[object, ...]]:
+    evidence = evaluate_followup(inputs, as_of=dt.date.fromisoformat(day)).targets[0].evidence
+    return _values(evidence, "evidence.usage_month", "month", "transactions", "users")
+
+
+def test_fewer_than_five_robot_users_are_withheld(tmp_path: Path) -> None:
+    inputs = _robot_case(tmp_path, 1, "robot_usage")
+    withheld = FewerThan(5)
+    assert _usage(inputs, "2024-03-31") == [
+        ("2024-01", 2, withheld), ("2024-02", 1, withheld), ("2024-03", 2, withheld),
+    ]  # fmt: skip
+    evidence = evaluate_followup(inputs, as_of=dt.date(2024, 3, 31)).targets[0].evidence
+    march = [f for f in evidence if f.key == "evidence.usage_month"][-1]
+    assert describe((march,), "da") == "marts 2024: 2 transaktioner, antal brugere under 5"
+
+
 def test_robot_users_are_counted_from_the_runs_up_to_the_as_of_date(tmp_path: Path) -> None:
     inputs = _robot_case(tmp_path, 1, "robot_usage")
-    months = {
-        day: _values(
-            evaluate_followup(inputs, as_of=dt.date.fromisoformat(day)).targets[0].evidence,
-            "evidence.usage_month", "month", "transactions", "users",
-        )
-        for day in ("2024-03-15", "2024-03-31")
-    }  # fmt: skip
-    assert months == {
-        "2024-03-15": [("2024-01", 2, 1), ("2024-02", 1, 1), ("2024-03", 1, 1)],
-        "2024-03-31": [("2024-01", 2, 1), ("2024-02", 1, 1), ("2024-03", 2, 2)],
-    }
+    data = DataFolder.from_env(tmp_path / "data")
+    # Five attended users in early March, a sixth from 20 March: the count the 5-person rule
+    # lets through, cut at the as-of date.
+    starts = [at(f"2024-03-{d:02} 09:00") for d in (4, 5, 6, 7, 8, 20)]
+    pl.DataFrame(
+        {"process_name": ["P"] * 6, "start": starts, "robot_user": [f"u{i}" for i in range(6)]}
+    ).write_parquet(data.robot_runs())
+    assert _usage(inputs, "2024-03-15")[-1] == ("2024-03", 1, 5)
+    assert _usage(inputs, "2024-03-31")[-1] == ("2024-03", 2, 6)
 
 
 def test_savings_of_a_stated_period_count_its_months_and_a_twelfth_of_the_year_each(
@@ -337,7 +353,7 @@ def test_a_metric_reading_past_its_sources_data_says_how_far_they_reach(
         {"source": "robots", "last": dt.date(2024, 3, 20), "date": dt.date(2024, 6, 30)},
     )
     assert describe(row.evidence[-1:], "da") == (
-        "kørselsdata: data rækker kun til 20-03-2024, ikke til 30-06-2024"
+        "kørselsdata: data rækker kun til 20.3.2024, ikke til 30.6.2024"
     )
     early = evaluate_followup(inputs, as_of=dt.date(2024, 3, 20)).targets[0]
     assert [f.key for f in early.evidence if f.key == "evidence.as_of_past_data"] == []

@@ -151,11 +151,6 @@ def test_a_csv_from_elsewhere_reads_the_spreadsheet_text_mark_as_text(
     assert store.read("excel")["activity"].cast(pl.String).to_list() == ["=Registrer", "'Luk"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services/ingestion/runner.py (Run.write_quarantine) is not this change's file: it "
-    "must write with models.spreadsheet.write_spreadsheet_csv (see the issue 13 report)",
-)
 def test_quarantine_files_escape_text_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # The export's file name is the first cell of its quarantined rows.
     monkeypatch.setenv(KEY_ENV, "formula-test-key-0123456789")

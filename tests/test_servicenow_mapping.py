@@ -202,20 +202,20 @@ def test_key_from_environment_or_a_key_file_outside_the_data_folder(
 ) -> None:
     data = tmp_path / "data"
     monkeypatch.setenv(KEY_ENV, "x" * 20)
-    assert load_key(data_dir=data) == b"x" * 20
+    assert load_key(data_dir=data, create=False) == b"x" * 20
     monkeypatch.setenv(KEY_ENV, "short")
     with pytest.raises(FatalError, match="at least 16"):
-        load_key(data_dir=data)
+        load_key(data_dir=data, create=False)
     monkeypatch.delenv(KEY_ENV)
     monkeypatch.setenv(KEY_FILE_ENV, str(tmp_path / "secret" / "pseudonym.key"))
     said: list[str] = []
-    first = load_key(data_dir=data, announce=said.append)
+    first = load_key(data_dir=data, create=True, announce=said.append)
     assert len(said) == 1 and "Created a new pseudonymisation key" in said[0]
-    assert load_key(data_dir=data, announce=said.append) == first and len(said) == 1
+    assert load_key(data_dir=data, create=True, announce=said.append) == first and len(said) == 1
     assert (tmp_path / "secret" / "pseudonym.key").stat().st_mode & 0o077 == 0
     monkeypatch.setenv(KEY_FILE_ENV, str(data / "pseudonym.key"))
     with pytest.raises(FatalError, match="inside the data folder"):
-        load_key(data_dir=data)
+        load_key(data_dir=data, create=True)
 
 
 def test_error_kinds_share_the_one_root() -> None:

@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from app.figures.tables import Amount, Cell, Column, TableData, cell_text
+from models.spreadsheet import escape_formula
 
 _SHEET_NAME_LIMIT = 31
 _NOT_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
@@ -77,8 +78,9 @@ def _append_row(sheet: Worksheet, row: Mapping[str, Cell], layout: list[_Slot]) 
         if number_format:
             cell.number_format = number_format
         elif isinstance(cell.value, str):
-            # Text stays text: openpyxl would store "=..." (a target, evidence) as a formula
-            # that Excel runs when the sheet opens.
+            # One rule for every export people open in a spreadsheet: text that starts like a
+            # formula gets a leading apostrophe (models.spreadsheet), and stays text.
+            cell.value = escape_formula(cell.value)
             cell.data_type = "s"
 
 

@@ -29,6 +29,7 @@ from models.landscape_links import OrderLinks, build_order_case_view, find_order
 from models.landscape_ocel import LandscapeTables, build_landscape_ocel
 from models.ocel import ObjectCentricLog
 from models.schema import empty_quarantine
+from models.spreadsheet import write_spreadsheet_csv
 from models.store import LogStore
 from services.ingestion.azure_devops import DEFAULT_LOG as DEVOPS_LOG
 from services.ingestion.azure_devops import DEVOPS_SOURCE, AzureDevOpsSource
@@ -207,7 +208,7 @@ def _write_links(data: DataFolder, links: OrderLinks) -> Path:
     folder = data.links_folder()
     folder.mkdir(parents=True, exist_ok=True)
     links.links.write_parquet(data.order_links())
-    links.dangling.write_csv(data.dangling_links())
+    write_spreadsheet_csv(links.dangling, data.dangling_links())
     links.unlinked.write_parquet(data.unlinked_items())
     return folder
 

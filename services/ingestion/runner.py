@@ -48,6 +48,7 @@ from models.datafolder import DataFolder, check_new_log_name
 from models.errors import InputError
 from models.eventlog import CanonicalLog
 from models.extraction import ExtractionCatalog
+from models.spreadsheet import write_spreadsheet_csv
 from models.store import LogStore
 from services.storing import store_canonical_log
 
@@ -393,7 +394,9 @@ class Run:
     def pseudonymiser(self) -> Pseudonymiser:
         """The keyed pseudonymiser (the key is loaded, or created, on first use)."""
         if self._pseudonym is None:
-            self._pseudonym = Pseudonymiser(load_key(data_dir=self.data.root, announce=self.say))
+            self._pseudonym = Pseudonymiser(
+                load_key(data_dir=self.data.root, create=True, announce=self.say)
+            )
         return self._pseudonym
 
     def raw_records(self, stream: str, *, source: str | None = None) -> Iterator[Any]:
@@ -502,7 +505,7 @@ class Run:
         """Write the rows set aside to ``path``, or remove an old file when there are none."""
         if quarantine.height:
             path.parent.mkdir(parents=True, exist_ok=True)
-            quarantine.write_csv(path)
+            write_spreadsheet_csv(quarantine, path)
             self._files.append(path)
         else:
             path.unlink(missing_ok=True)
