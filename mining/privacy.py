@@ -1,0 +1,126 @@
+"""The 5-person rule (DESIGN.md, People): no figure may describe fewer than 5 distinct people.
+
+One rule for every figure about an org unit, an activity's hours or a filtered view:
+
+- :func:`check_group_size` counts the distinct people (pseudonymous resources) of a view; a view
+  with fewer than :data:`MIN_PEOPLE` of them is withheld by the faces, with a note.
+- :func:`merge_small_groups` relabels the rows of every group (org unit, activity, service area)
+  with fewer than 5 distinct people as one group, :data:`OTHER_GROUP`; when that group still
+  holds fewer than 5 people, its rows are labelled :data:`WITHHELD_GROUP` instead, and the faces
+  leave them out (and say how many groups were merged or withheld).
+
+People are counted as distinct non-null values of the people column (``resource``). A log
+without that column, or with no value in it, names no people: nothing can be counted, so
+nothing is merged or withheld, and the result says so (``people_known`` False) for the faces
+to note. A person who works in several groups counts in each of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import polars as pl
+
+from models.schema import ORG_UNIT, RESOURCE
+
+Frame = pl.LazyFrame | pl.DataFrame
+MIN_PEOPLE: Final = 5
+OTHER_GROUP: Final = "Other (fewer than 5 people)"
+WITHHELD_GROUP: Final = "Withheld (fewer than 5 people)"
+
+
+@dataclass(frozen=True)
+class GroupSize:
+    """The distinct people of a view: ``people`` (None when the log names none) and whether
+    its figures may be shown (``enough``: at least 5, or no people to count)."""
+
+    people: int | None
+
+    @property
+    def people_known(self) -> bool:
+        return self.people is not None
+
+    @property
+    def enough(self) -> bool:
+        return self.people is None or self.people >= MIN_PEOPLE
+
+
+@dataclass(frozen=True)
+class MergedGroups:
+    """A frame whose small groups are merged: ``frame`` (same rows and columns, the ``by``
+    column relabelled), ``merged`` (groups relabelled :data:`OTHER_GROUP` or
+    :data:`WITHHELD_GROUP`), ``other_people`` (distinct people of the merged group),
+    ``withheld`` (True when the merged group still has fewer than 5 people) and
+    ``people_known`` (False when the frame names no people, so nothing was merged)."""
+
+    frame: pl.LazyFrame
+    merged: int
+    other_people: int
+    withheld: bool
+    people_known: bool
+
+
+def count_people(frame: Frame, *, people_column: str = RESOURCE) -> int | None:
+    """Distinct non-null people of ``frame``; None when it has no such column or no value."""
+    lazy = frame.lazy()
+    if people_column not in lazy.collect_schema():
+        return None
+    counts = lazy.select(
+        pl.col(people_column).drop_nulls().n_unique().alias("people"),
+        pl.col(people_column).is_not_null().any().alias("any"),
+    ).collect()
+    return int(counts["people"][0]) if counts["any"][0] else None
+
+
+def check_group_size(frame: Frame, *, people_column: str = RESOURCE) -> GroupSize:
+    """How many distinct people ``frame`` shows (see :class:`GroupSize`)."""
+    return GroupSize(count_people(frame, people_column=people_column))
+
+
+def count_people_per_group(frame: Frame, *, by: str, people_column: str = RESOURCE) -> pl.DataFrame:
+    """One row per non-null value of ``by``: ``by``, ``people`` (distinct non-null people)."""
+    people = pl.col(people_column).drop_nulls().n_unique().cast(pl.Int64).alias("people")
+    grouped = frame.lazy().filter(pl.col(by).is_not_null()).group_by(pl.col(by).cast(pl.String))
+    return grouped.agg(people).sort(by).collect()
+
+
+def find_small_groups(frame: Frame, *, by: str, people_column: str = RESOURCE) -> list[str]:
+    """The values of ``by`` with fewer than 5 distinct people, sorted."""
+    per_group = count_people_per_group(frame, by=by, people_column=people_column)
+    return per_group.filter(pl.col("people") < MIN_PEOPLE)[by].to_list()
+
+
+def merge_small_groups(frame: Frame, *, by: str, people_column: str = RESOURCE) -> MergedGroups:
+    """``frame`` with every group of ``by`` with fewer than 5 distinct people relabelled as one
+    group (see the module docstring). ``by`` becomes a String column."""
+    lazy = frame.lazy()
+    if count_people(lazy, people_column=people_column) is None:
+        return MergedGroups(lazy, merged=0, other_people=0, withheld=False, people_known=False)
+    small = find_small_groups(lazy, by=by, people_column=people_column)
+    in_small = pl.col(by).cast(pl.String).is_in(small)
+    other_people = count_people(lazy.filter(in_small), people_column=people_column) or 0
+    withheld = bool(small) and other_people < MIN_PEOPLE
+    label = WITHHELD_GROUP if withheld else OTHER_GROUP
+    relabelled = pl.when(in_small).then(pl.lit(label)).otherwise(pl.col(by).cast(pl.String))
+    merged = lazy.with_columns(relabelled.alias(by))
+    return MergedGroups(merged, len(small), other_people, withheld, people_known=True)
+
+
+def drop_withheld(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
+    """``frame`` without the rows where any of ``columns`` is :data:`WITHHELD_GROUP`."""
+    hidden = pl.any_horizontal(pl.col(c).cast(pl.String) == WITHHELD_GROUP for c in columns)
+    return frame.filter(~hidden.fill_null(False))
+
+
+def check_view_size(
+    view: Frame, *, org_units: tuple[str, ...] = (), people_column: str = RESOURCE
+) -> GroupSize:
+    """The people a filtered view shows: the fewer of the whole view's and, when it is filtered
+    to ``org_units``, those of the units' own events (whose work the view describes)."""
+    whole = count_people(view, people_column=people_column)
+    if whole is None or not org_units:
+        return GroupSize(whole)
+    lazy = view.lazy()
+    own = lazy.filter(pl.col(ORG_UNIT).cast(pl.String).is_in(list(org_units)))
+    return GroupSize(min(whole, count_people(own, people_column=people_column) or 0))
