@@ -136,6 +136,25 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "Analysen kunne ikke beregnes: {error}",
         "Could not compute the analysis: {error}",
     ),
+    "analysis.withheld": (
+        "Udvalget i loggen {name} viser under 5 personer, så det vises ikke (5-personers-reglen). "
+        "Udvid perioden eller vælg flere eller større enheder.",
+        "The selection of the log {name} shows fewer than 5 people, so it is not shown (the "
+        "5-person rule). Widen the period or choose more or larger units.",
+    ),
+    "analysis.no_people": (
+        "Loggen har ingen kolonne med personer, så 5-personers-reglen kan ikke tælles her.",
+        "The log has no people column, so the 5-person rule cannot be counted here.",
+    ),
+    "analysis.merged_units": (
+        "{count} enheder med under 5 personer er slået sammen til «{other}».",
+        "{count} units with fewer than 5 people are merged into “{other}”.",
+    ),
+    "analysis.withheld_units": (
+        "{count} enheder med under 5 personer (også samlet) er udeladt.",
+        "{count} units with fewer than 5 people (even together) are left out.",
+    ),
+    "privacy.other": ("Øvrige (under 5 personer)", "Other (fewer than 5 people)"),
     "analysis.summary": (
         "Sager: {cases} · varianter: {variants} · periode: {start} – {end}",
         "Cases: {cases} · variants: {variants} · period: {start} – {end}",

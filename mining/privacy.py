@@ -79,9 +79,13 @@ def check_group_size(frame: Frame, *, people_column: str = RESOURCE) -> GroupSiz
 
 
 def count_people_per_group(frame: Frame, *, by: str, people_column: str = RESOURCE) -> pl.DataFrame:
-    """One row per non-null value of ``by``: ``by``, ``people`` (distinct non-null people)."""
+    """One row per non-null value of ``by``: ``by``, ``people`` (distinct non-null people; 0
+    throughout when the frame has no people column)."""
+    lazy = frame.lazy()
+    if people_column not in lazy.collect_schema():
+        lazy = lazy.with_columns(pl.lit(None, dtype=pl.String).alias(people_column))
     people = pl.col(people_column).drop_nulls().n_unique().cast(pl.Int64).alias("people")
-    grouped = frame.lazy().filter(pl.col(by).is_not_null()).group_by(pl.col(by).cast(pl.String))
+    grouped = lazy.filter(pl.col(by).is_not_null()).group_by(pl.col(by).cast(pl.String))
     return grouped.agg(people).sort(by).collect()
 
 

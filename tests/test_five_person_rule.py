@@ -7,9 +7,16 @@ through the same rule.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
 import polars as pl
 import pytest
 
+from app.dashboard import ids
+from app.dashboard.analysis_data import AnalysisFilters, list_org_units
+from app.dashboard.pages import analysis
 from extractors.files import ReadOptions
 from mining import (
     OTHER_GROUP,
@@ -23,6 +30,7 @@ from mining import (
 from models.store import LogStore
 from services.imports import import_log
 from tests.shared_data import shared_file
+from tests.test_dashboard import by_id, table_rows, text
 
 BPIC_2013 = "bpic2013-incidents/BPI_Challenge_2013_incidents.xes.gz"
 
@@ -109,3 +117,87 @@ def test_bpic2013_merges_241_of_649_org_units_into_other(bpic: LogStore) -> None
     after = count_people_per_group(merged.frame, by="org_unit")
     assert after.height == 649 - 241 + 1
     assert after["people"].min() == 5
+
+
+# --- the dashboard's process analysis ---------------------------------------------------------
+
+
+def view_rows(view: analysis.AnalysisView, table_id: str) -> list[list[str]]:
+    return table_rows(by_id(view.sections, table_id))
+
+
+def people_csv() -> str:
+    """Cases 1-6: a@A by p<i>, b@B by q<i mod 3>, c@A by p<i>; cases 7-8: a@A by p0, c@C by
+    r<0|1>. A holds 6 people, B 3, C 2: B and C merge into one group of 5 people.
+
+    Handovers: A→B 6, B→A 6, A→C 2; merged: A→Other 8 (8 cases), Other→A 6 (6 cases), so
+    shares 57,1 % and 42,9 %; ping-pong A→Other→A 6 times in 6 cases."""
+    lines = ["case_id,activity,timestamp,org_unit,resource"]
+    for i in range(6):
+        day = f"2024-03-{i + 4:02d}"
+        lines += [
+            f"{i + 1},a,{day}T08:00:00Z,A,p{i}",
+            f"{i + 1},b,{day}T09:00:00Z,B,q{i % 3}",
+            f"{i + 1},c,{day}T10:00:00Z,A,p{i}",
+        ]
+    for i in range(2):
+        lines += [
+            f"{i + 7},a,2024-03-2{i}T08:00:00Z,A,p0",
+            f"{i + 7},c,2024-03-2{i}T09:00:00Z,C,r{i}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def people(tmp_path: Path) -> Iterator[LogStore]:
+    store = LogStore(tmp_path / "data")
+    path = tmp_path / "people.csv"
+    path.write_text(people_csv(), encoding="utf-8")
+    import_log(store, path, name="people", options=ReadOptions())
+    yield store
+    store.catalog.dispose()
+
+
+def test_handovers_merge_the_small_units_into_other(people: LogStore) -> None:
+    view = analysis.render_analysis(people, "people", AnalysisFilters(), "da")
+    assert view_rows(view, ids.ANALYSIS_HANDOVER_TABLE) == [
+        ["A", "Øvrige (under 5 personer)", "8", "8", "57,1 %"],
+        ["Øvrige (under 5 personer)", "A", "6", "6", "42,9 %"],
+    ]
+    assert "2 enheder med under 5 personer er slået sammen" in text(view.sections)
+    english = analysis.render_analysis(people, "people", AnalysisFilters(), "en")
+    assert "Other (fewer than 5 people)" in text(english.sections)
+
+
+def test_a_view_of_a_unit_with_fewer_than_5_people_is_withheld(people: LogStore) -> None:
+    for units in (("B",), ("C",)):
+        view = analysis.render_analysis(people, "people", AnalysisFilters(org_units=units), "da")
+        assert view.sections == [] and view.summary == ""
+        assert "under 5 personer" in text(view.message)
+        assert "Sager:" not in text(view.message)
+    english = analysis.render_analysis(people, "people", AnalysisFilters(org_units=("C",)), "en")
+    assert "fewer than 5 people" in text(english.message)
+    shown = analysis.render_analysis(people, "people", AnalysisFilters(org_units=("A",)), "da")
+    assert shown.summary.startswith("Sager: 8 ·")
+    together = AnalysisFilters(org_units=("B", "C"))  # 3 + 2 people: 5 together
+    assert analysis.render_analysis(people, "people", together, "da").summary.startswith("Sager: 8")
+
+
+def test_a_narrow_period_with_fewer_than_5_people_is_withheld(people: LogStore) -> None:
+    # 20.03: case 7 only, p0 and r0.
+    day = AnalysisFilters(dt.date(2024, 3, 20), dt.date(2024, 3, 20))
+    view = analysis.render_analysis(people, "people", day, "da")
+    assert view.sections == [] and "under 5 personer" in text(view.message)
+
+
+def test_the_org_unit_filter_offers_only_units_of_5_people_or_more(people: LogStore) -> None:
+    assert list_org_units(people, "people") == ("A",)
+
+
+def test_procesanalyse_withholds_the_bpic2013_one_person_unit(bpic: LogStore) -> None:
+    # S5 is one person's unit: before the rule the page showed its cases ("Sager: 1").
+    view = analysis.render_analysis(bpic, "bpic13", AnalysisFilters(org_units=("S5",)), "da")
+    assert view.sections == [] and view.summary == ""
+    assert "under 5 personer" in text(view.message)
+    units = list_org_units(bpic, "bpic13")
+    assert len(units) == 649 - 241 and "S5" not in units

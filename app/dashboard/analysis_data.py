@@ -17,16 +17,21 @@ import polars as pl
 
 from app.formatting import DISPLAY_ZONE
 from mining import (
+    MIN_PEOPLE,
+    check_view_size,
     compute_case_durations,
     compute_handover_trend,
     compute_handovers,
     compute_handovers_per_case,
     compute_variants,
+    count_people_per_group,
+    drop_withheld,
     filter_org_unit,
     filter_time_window,
     filter_variants,
     find_bottlenecks,
     find_ping_pong,
+    merge_small_groups,
 )
 from models.schema import CASE, ORG_UNIT
 from models.store import LogStore
@@ -58,17 +63,25 @@ class OtherVariants:
 
 @dataclass(frozen=True)
 class HandoverData:
-    """Handovers between org units: the matrix, the ping-pong patterns and the monthly trend."""
+    """Handovers between org units: the matrix, the ping-pong patterns and the monthly trend.
+
+    Org units with fewer than 5 people are merged into ``OTHER_GROUP`` (``merged`` of them);
+    when they hold fewer than 5 people together, their rows are left out (``withheld``)."""
 
     matrix: pl.DataFrame
     ping_pong: pl.DataFrame
     ping_pong_cases: int
     trend: pl.DataFrame
+    merged: int = 0
+    withheld: bool = False
 
 
 @dataclass(frozen=True)
 class AnalysisData:
-    """The page's figures for one log and filter; ``handovers`` is None without org units."""
+    """The page's figures for one log and filter; ``handovers`` is None without org units.
+
+    ``withheld``: the view shows fewer than 5 people, so nothing else is filled in (the 5-person
+    rule); ``people_known`` is False when the log names no people (nothing can be counted)."""
 
     cases: int
     variant_count: int
@@ -77,6 +90,8 @@ class AnalysisData:
     bottlenecks: pl.DataFrame
     bottleneck_trend: pl.DataFrame
     handovers: HandoverData | None
+    withheld: bool = False
+    people_known: bool = True
 
 
 def window_bounds(filters: AnalysisFilters) -> tuple[dt.datetime, dt.datetime] | None:
@@ -117,6 +132,9 @@ def _load_analysis(
     del imported_at  # part of the cache key only
     events = store.scan(name)
     view = filtered_view(events, filters)
+    size = check_view_size(view, org_units=filters.org_units)
+    if not size.enough:
+        return _withheld()
     variants = compute_variants(view)
     cases = int(variants["cases"].sum())
     if cases == 0:
@@ -131,7 +149,14 @@ def _load_analysis(
         bottlenecks=bottlenecks,
         bottleneck_trend=_bottleneck_trend(view, bottlenecks),
         handovers=_handovers(view) if has_org_unit else None,
+        people_known=size.people_known,
     )
+
+
+def _withheld() -> AnalysisData:
+    """The view shows fewer than 5 people: no figure at all, not even its case count."""
+    empty = pl.DataFrame()
+    return AnalysisData(0, 0, empty, None, empty, empty, None, withheld=True)
 
 
 def _nothing(variants: pl.DataFrame) -> AnalysisData:
@@ -173,12 +198,18 @@ def _bottleneck_trend(view: pl.LazyFrame, bottlenecks: pl.DataFrame) -> pl.DataF
 
 
 def _handovers(view: pl.LazyFrame) -> HandoverData:
-    per_case = compute_handovers_per_case(view, level="org_unit")
+    """Handovers between the view's org units, the small ones merged (the 5-person rule)."""
+    merged = merge_small_groups(view, by=ORG_UNIT)
+    units = merged.frame
+    per_case = compute_handovers_per_case(units, level="org_unit")
+    pairs = ("source", "target")
     return HandoverData(
-        matrix=compute_handovers(view, level="org_unit"),
-        ping_pong=find_ping_pong(view, level="org_unit"),
+        matrix=drop_withheld(compute_handovers(units, level="org_unit"), pairs),
+        ping_pong=drop_withheld(find_ping_pong(units, level="org_unit"), pairs),
         ping_pong_cases=per_case.filter(pl.col("ping_pongs") > 0).height,
-        trend=compute_handover_trend(view, level="org_unit"),
+        trend=compute_handover_trend(units, level="org_unit"),
+        merged=merged.merged,
+        withheld=merged.withheld,
     )
 
 
@@ -193,8 +224,10 @@ def _list_org_units(store: LogStore, name: str, imported_at: dt.datetime) -> tup
     events = store.scan(name)
     if ORG_UNIT not in events.collect_schema():
         return ()
-    units = events.select(pl.col(ORG_UNIT).cast(pl.String).unique().drop_nulls()).collect()
-    return tuple(sorted(units[ORG_UNIT].to_list()))
+    per_unit = count_people_per_group(events, by=ORG_UNIT)
+    if per_unit["people"].sum() > 0:  # only units of 5 people or more (the 5-person rule)
+        per_unit = per_unit.filter(pl.col("people") >= MIN_PEOPLE)
+    return tuple(per_unit[ORG_UNIT].to_list())
 
 
 def log_period(store: LogStore, name: str) -> tuple[dt.date | None, dt.date | None]:

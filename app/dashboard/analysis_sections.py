@@ -17,6 +17,7 @@ from app.dashboard.analysis_views import (
     handover_figure,
     handover_table,
     handover_trend_figure,
+    localise_units,
     matrix_note,
     ping_pong_text,
     variant_table,
@@ -33,7 +34,7 @@ def build_sections(data: AnalysisData, log: str, language: Language) -> list[Com
     return [
         _variants_section(data, language),
         _bottlenecks_section(data, language),
-        _handovers_section(data.handovers, log, language),
+        _handovers_section(data, log, language),
     ]
 
 
@@ -85,11 +86,13 @@ def _bottlenecks_section(data: AnalysisData, language: Language) -> Component:
     return _section(ids.ANALYSIS_BOTTLENECKS, "analysis.bottlenecks", language, body)
 
 
-def _handovers_section(handovers: HandoverData | None, log: str, language: Language) -> Component:
-    intro = html.P(translate("analysis.handovers_intro", language), className="kf-muted")
-    if handovers is None:
+def _handovers_section(data: AnalysisData, log: str, language: Language) -> Component:
+    intro: Component = html.P(translate("analysis.handovers_intro", language), className="kf-muted")
+    if data.handovers is None:
         message = note(translate("analysis.no_org_unit", language, name=log))
         return _section(ids.ANALYSIS_HANDOVERS, "analysis.handovers", language, [intro, message])
+    handovers = localise_units(data.handovers, language)
+    intro = html.Div([intro, *_people_notes(data, language)])
     ping_pong = html.P(
         ping_pong_text(handovers.ping_pong, handovers.ping_pong_cases, language),
         id=ids.ANALYSIS_PING_PONG,
@@ -116,3 +119,16 @@ def _handovers_section(handovers: HandoverData | None, log: str, language: Langu
 def _matrix_note(handovers: HandoverData, language: Language) -> list[Component]:
     text = matrix_note(handovers.matrix, language)
     return [] if text is None else [html.P(text, id=ids.ANALYSIS_MATRIX_NOTE, className="kf-muted")]
+
+
+def _people_notes(data: AnalysisData, language: Language) -> list[Component]:
+    """What the 5-person rule did to the handovers (or that it could count no one)."""
+    handovers = data.handovers
+    if not data.people_known:
+        return [html.P(translate("analysis.no_people", language), className="kf-muted")]
+    if handovers is None or handovers.merged == 0:
+        return []
+    key = "analysis.withheld_units" if handovers.withheld else "analysis.merged_units"
+    other = translate("privacy.other", language)
+    text = translate(key, language, count=handovers.merged, other=other)
+    return [html.P(text, className="kf-muted")]

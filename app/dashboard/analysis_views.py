@@ -7,13 +7,16 @@ comes from app.i18n.
 
 from __future__ import annotations
 
+import dataclasses
+
 import plotly.graph_objects as go
 import polars as pl
 
-from app.dashboard.analysis_data import OtherVariants
+from app.dashboard.analysis_data import HandoverData, OtherVariants
 from app.figures.tables import Cell, Column, TableData
 from app.formatting import Language, format_int, format_number
 from app.i18n import translate
+from mining import OTHER_GROUP
 
 _DURATION_UNITS = (("days", 86400.0), ("hours", 3600.0), ("minutes", 60.0))
 MATRIX_UNITS = 15
@@ -256,3 +259,13 @@ def handover_trend_figure(trend: pl.DataFrame, language: Language) -> go.Figure:
         mode="lines+markers",
     )
     return _month_axis(go.Figure(line), per_case, language)
+
+
+def localise_units(handovers: HandoverData, language: Language) -> HandoverData:
+    """``handovers`` with the merged group of small org units named in ``language``."""
+    other = translate("privacy.other", language)
+    named = [pl.col(c).replace(OTHER_GROUP, other) for c in ("source", "target")]
+    matrix, ping_pong = handovers.matrix, handovers.ping_pong
+    return dataclasses.replace(
+        handovers, matrix=matrix.with_columns(named), ping_pong=ping_pong.with_columns(named)
+    )

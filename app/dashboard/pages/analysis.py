@@ -168,6 +168,9 @@ def render_analysis(
     except KitflowError as error:
         text = translate("analysis.error", language, error=str(error))
         return AnalysisView(message=note(text, kind="error"))
+    if data.withheld:
+        text = translate("analysis.withheld", language, name=log)
+        return AnalysisView(message=note(text, kind="warning"))
     if data.cases == 0:
         text = translate("analysis.empty_window", language, name=log)
         return AnalysisView(message=note(text, kind="warning"))
