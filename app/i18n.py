@@ -625,6 +625,48 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "faktiske omkostninger fra {file}, omregnet til {pl} p/l med {index}",
         "actual costs from {file}, converted to {pl} p/l with {index}",
     ),
+    # Sign-in, roles and sessions (app/dashboard/auth.py, login.py).
+    "auth.title": ("Log ind", "Sign in"),
+    "auth.username": ("Brugernavn", "User name"),
+    "auth.password": ("Adgangskode", "Password"),
+    "auth.submit": ("Log ind", "Sign in"),
+    "auth.sso": (
+        "Log ind med kommunens konto (Entra ID)",
+        "Sign in with the municipality's account (Entra ID)",
+    ),
+    "auth.failed": (
+        "Forkert brugernavn eller adgangskode. Prøv igen, eller bed en administrator om hjælp.",
+        "Wrong user name or password. Try again, or ask an administrator for help.",
+    ),
+    "auth.rate_limited": (
+        "For mange mislykkede forsøg på at logge ind. Vent {minutes} minutter, og prøv igen, "
+        "eller bed en administrator om hjælp.",
+        "Too many failed sign-ins. Wait {minutes} minutes and try again, or ask an "
+        "administrator for help.",
+    ),
+    "auth.expired": (
+        "Din session er udløbet. Log ind igen.",
+        "Your session has expired. Sign in again.",
+    ),
+    "auth.logged_out": ("Du er logget ud.", "You are signed out."),
+    "auth.forbidden": (
+        "Din rolle giver ikke adgang til denne side. Bed en administrator om en anden rolle, "
+        "hvis du skal bruge den.",
+        "Your role does not give access to this page. Ask an administrator for another role "
+        "if you need it.",
+    ),
+    "auth.no_role": (
+        "Din konto er ikke med i en gruppe, der giver adgang til KIT Flow. Bed en administrator "
+        "om at tilføje dig.",
+        "Your account is in no group that gives access to KIT Flow. Ask an administrator to "
+        "add you.",
+    ),
+    "auth.sso_failed": (
+        "Log ind via Entra ID mislykkedes: {reason} Prøv igen.",
+        "Signing in through Entra ID failed: {reason} Try again.",
+    ),
+    "auth.front_page": ("Til forsiden", "To the front page"),
+    "auth.logout": ("Log ud", "Sign out"),
 }
 
 
