@@ -36,6 +36,7 @@ from services.ingestion import (
     ingest,
     ingestion_json,
 )
+from services.privacy import current_key_fingerprint
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 Maker = Callable[..., SourceSpec[Any]]
@@ -230,11 +231,14 @@ def print_ingestion_report(report: IngestionReport, *, as_json: bool) -> None:
 
 def sources_command(as_json: JsonFlag = False) -> None:
     """Each source and stream: its last run, its bookmark and what was quarantined."""
-    with LogStore().data.extraction_catalog() as catalog:
+    data = LogStore().data
+    with data.extraction_catalog() as catalog:
         states = catalog.list()
+    fingerprint = current_key_fingerprint(data)
     if as_json:
-        print_json([_status_json(s) for s in states])
+        print_json([{**_status_json(s), "key_fingerprint": fingerprint} for s in states])
         return
+    out.print(f"Pseudonymisation key: fingerprint {fingerprint or '– (no key set)'}")
     if not states:
         out.print("No extractions yet. Run 'kitflow extract servicenow --config FILE'.")
         return

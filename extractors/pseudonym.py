@@ -66,6 +66,12 @@ class Pseudonymiser:
         return pseudonym
 
 
+def key_fingerprint(key: bytes) -> str:
+    """The first 12 hex digits of SHA-256 of ``key``: tells which key data was extracted with,
+    without revealing it."""
+    return hashlib.sha256(key).hexdigest()[:12]
+
+
 def is_pseudonym(value: str) -> bool:
     """Whether ``value`` has the shape of a pseudonym (or the system account)."""
     return value == SYSTEM or (
