@@ -35,6 +35,7 @@ from mining.filters import (
     filter_org_unit,
     filter_time_window,
     filter_variants,
+    filter_view,
 )
 from mining.handovers import (
     MIN_GROUP_SIZE,
@@ -158,6 +159,7 @@ __all__ = [
     "filter_org_unit",
     "filter_time_window",
     "filter_variants",
+    "filter_view",
     "find_bottlenecks",
     "find_case_groups",
     "find_danish_holidays",

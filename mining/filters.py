@@ -198,3 +198,23 @@ def filter_variants(
         kept = ranked.filter(before < pl.col("cases").sum() * coverage)
     kept_cases = cases.join(kept.select("_sequence"), on="_sequence", how="semi")
     return lazy.join(kept_cases.select(CASE), on=CASE, how="semi", maintain_order="left")
+
+
+def filter_view(
+    events: Log,
+    *,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    org_units: Collection[str] = (),
+) -> pl.LazyFrame:
+    """The cases active in [start, end) (an open end when None) that touch one of
+    ``org_units`` (all when empty): whole cases, so no variant or wait is cut in half. The
+    view the process-analysis page and the CLI's ``--since/--until/--org-unit`` show."""
+    view = events.lazy()
+    if start is not None or end is not None:
+        first = start or dt.datetime(1, 1, 2, tzinfo=dt.UTC)
+        after = end or dt.datetime(9999, 12, 30, tzinfo=dt.UTC)
+        view = filter_time_window(view, start=first, end=after, mode="intersecting")
+    if org_units:
+        view = filter_org_unit(view, org_units, level="case")
+    return view

@@ -26,9 +26,8 @@ from mining import (
     compute_variants,
     count_people_per_group,
     drop_withheld,
-    filter_org_unit,
-    filter_time_window,
     filter_variants,
+    filter_view,
     find_bottlenecks,
     find_ping_pong,
     merge_small_groups,
@@ -111,13 +110,8 @@ def _local_midnight(day: dt.date) -> dt.datetime:
 def filtered_view(events: pl.LazyFrame, filters: AnalysisFilters) -> pl.LazyFrame:
     """Cases active in the period and touching one of the org units (whole cases kept, so the
     variants and waits of a case are never cut in half)."""
-    view = events
-    bounds = window_bounds(filters)
-    if bounds is not None:
-        view = filter_time_window(view, start=bounds[0], end=bounds[1], mode="intersecting")
-    if filters.org_units:
-        view = filter_org_unit(view, filters.org_units, level="case")
-    return view
+    start, end = window_bounds(filters) or (None, None)
+    return filter_view(events, start=start, end=end, org_units=filters.org_units)
 
 
 def load_analysis(store: LogStore, name: str, filters: AnalysisFilters) -> AnalysisData:
