@@ -283,16 +283,34 @@ def delete_command(name: NameArg) -> None:
 def serve_command(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8050,
-    debug: Annotated[bool, typer.Option(help="Show Dash's developer tools.")] = False,
+    debug: Annotated[
+        bool, typer.Option(help="Flask's development server with Dash's developer tools.")
+    ] = False,
+    threads: Annotated[int, typer.Option(help="Requests served at the same time.")] = 8,
 ) -> None:
-    """Serve the dashboard in a browser; Ctrl-C stops it."""
+    """Serve the dashboard (waitress, sign-in required); Ctrl-C stops it."""
     # Imported here: Dash takes a while to load and no other command needs it.
-    from app.dashboard import create_app  # noqa: PLC0415
+    import waitress  # noqa: PLC0415
 
-    dashboard = create_app(_store())
+    from app.dashboard import create_app  # noqa: PLC0415
+    from app.dashboard.auth_settings import is_loopback, settings_from_env  # noqa: PLC0415
+
+    if debug and not is_loopback(host):
+        raise KitflowError(
+            f"--debug is refused on {host}: its debugger runs code for anyone who reaches it. "
+            "Use --host 127.0.0.1 to debug, or leave --debug out."
+        )
+    store = _store()
+    settings = settings_from_env(host=host, data_dir=store.data.root)
+    if settings.ephemeral_secret:
+        out.print("No KITFLOW_SECRET_KEY set: a random session secret for this run (127.0.0.1).")
+    dashboard = create_app(store, auth=settings)
     out.print(f"KIT Flow dashboard on http://{host}:{port}/ (Ctrl-C stops it)")
-    # No reloader: it would restart the process in a child and make Ctrl-C leave one behind.
-    dashboard.run(host=host, port=port, debug=debug, use_reloader=False, dev_tools_hot_reload=False)
+    if debug:
+        # No reloader: it would restart the process in a child and make Ctrl-C leave one behind.
+        dashboard.run(host=host, port=port, debug=True, use_reloader=False)
+    else:
+        waitress.serve(dashboard.server, host=host, port=port, threads=threads, ident="KIT Flow")
     out.print("Stopped.")
 
 

@@ -150,3 +150,27 @@ def _build_landscape(root: Path) -> None:
     folder = root / "sim"
     simulate(folder, seed=42, scale=0.1, start="2023-01-01", end="2025-12-31")
     build_landscape(LogStore(root / "data"), folder)
+
+
+@pytest.fixture
+def sign_in() -> Callable[..., Any]:
+    """``sign_in(client, role="administrator")``: a Flask test client of the dashboard with a
+    signed-in session of ``role`` (the session the sign-in page makes, set directly: no password
+    hashing). ``sign_in(browser, base_url=..., app=...)`` does the same for a Chromium driving a
+    live server: it signs the same session cookie with the app's secret."""
+    import time  # noqa: PLC0415
+
+    def start(target: Any, role: str = "administrator", **browser: Any) -> Any:
+        now = time.time()
+        state = {"user": f"test-{role}", "role": role, "started": now, "seen": now}
+        if "app" not in browser:
+            with target.session_transaction() as session:
+                session.update(state)
+            return target
+        server = browser["app"].server
+        cookie = server.session_interface.get_signing_serializer(server).dumps(state)
+        target.get(browser["base_url"] + "/login")
+        target.add_cookie({"name": "kitflow_session", "value": cookie, "path": "/"})
+        return target
+
+    return start

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -468,9 +468,11 @@ def test_header_follows_the_url() -> None:
 # --- the app ----------------------------------------------------------------------------------
 
 
-def test_create_app_serves_pages_and_the_map_callback(store: LogStore) -> None:
+def test_create_app_serves_pages_and_the_map_callback(
+    store: LogStore, sign_in: Callable[..., Any]
+) -> None:
     app = create_app(store)
-    client = app.server.test_client()
+    client = sign_in(app.server.test_client())
     assert client.get("/").status_code == 200
     assert client.get("/logs").status_code == 200
     assert client.get("/process-map?lang=en").status_code == 200
@@ -516,22 +518,25 @@ def test_create_app_serves_pages_and_the_map_callback(store: LogStore) -> None:
     assert json.loads(response.data)["response"][ids.MAP_TOP_PERCENT]["value"] == 100
 
 
-def test_create_app_uses_the_default_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_create_app_uses_the_default_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sign_in: Callable[..., Any]
+) -> None:
     monkeypatch.setenv("KITFLOW_DATA_DIR", str(tmp_path / "default"))
     monkeypatch.delenv("KITFLOW_DATABASE_URL", raising=False)
     app = create_app()
     with app.server.test_request_context("/"):
         assert current_store().data_dir == tmp_path / "default"
-    page = app.server.test_client().get("/_dash-layout")
+    page = sign_in(app.server.test_client()).get("/_dash-layout")
     assert page.status_code == 200
 
 
 # --- the serve command ------------------------------------------------------------------------
 
 
-def test_serve_runs_the_dashboard_without_reloader(
+def test_serve_runs_the_dashboard_in_waitress(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import waitress  # noqa: PLC0415
     from typer.testing import CliRunner  # noqa: PLC0415
 
     import app.dashboard  # noqa: PLC0415
@@ -540,27 +545,21 @@ def test_serve_runs_the_dashboard_without_reloader(
     calls: list[dict[str, Any]] = []
 
     class FakeDash:
-        def run(self, **options: Any) -> None:
-            calls.append(options)
+        server = "the flask app"
 
     monkeypatch.setenv("KITFLOW_DATA_DIR", str(tmp_path))
-    monkeypatch.setattr(app.dashboard, "create_app", lambda store: FakeDash())
+    monkeypatch.setattr(app.dashboard, "create_app", lambda store, auth: FakeDash())
+    monkeypatch.setattr(waitress, "serve", lambda wsgi, **options: calls.append(options))
     result = CliRunner().invoke(cli, ["serve", "--port", "8123"])
     assert result.exit_code == 0, result.output
     assert "http://127.0.0.1:8123/" in result.output
-    assert calls == [
-        {
-            "host": "127.0.0.1",
-            "port": 8123,
-            "debug": False,
-            "use_reloader": False,
-            "dev_tools_hot_reload": False,
-        }
-    ]
+    assert calls == [{"host": "127.0.0.1", "port": 8123, "threads": 8, "ident": "KIT Flow"}]
 
 
-def test_the_old_benefits_address_leads_to_gevinstrealisering(store: LogStore) -> None:
-    client = create_app(store).server.test_client()
+def test_the_old_benefits_address_leads_to_gevinstrealisering(
+    store: LogStore, sign_in: Callable[..., Any]
+) -> None:
+    client = sign_in(create_app(store).server.test_client())
     response = client.get("/benefits?case=automation-solutions&lang=en")
     assert (response.status_code, response.location) == (
         302, "/realisation?case=automation-solutions&lang=en",

@@ -433,9 +433,11 @@ def post_callback(client: Any, body: dict[str, Any]) -> dict[str, Any]:
     return dict(json.loads(response.data)["response"])
 
 
-def test_app_serves_the_page_and_its_callbacks(store: LogStore) -> None:
+def test_app_serves_the_page_and_its_callbacks(
+    store: LogStore, sign_in: Callable[..., Any]
+) -> None:
     app = create_app(store)
-    client = app.server.test_client()
+    client = sign_in(app.server.test_client(), "analyst")
     assert client.get("/analysis?log=tiny&lang=en").status_code == 200
 
     outputs = [
@@ -502,7 +504,13 @@ def test_the_page_label_in_both_languages() -> None:
 
 
 @pytest.fixture
-def url(tmp_path: Path, live_server: Callable[[Any], str], monkeypatch: pytest.MonkeyPatch) -> str:
+def url(
+    tmp_path: Path,
+    live_server: Callable[[Any], str],
+    monkeypatch: pytest.MonkeyPatch,
+    browser: Any,
+    sign_in: Callable[..., Any],
+) -> str:
     """A dashboard serving the default store, pointed at a data folder holding ``tiny`` and
     ``many``."""
     folder = tmp_path / "kitflow-data"
@@ -512,7 +520,10 @@ def url(tmp_path: Path, live_server: Callable[[Any], str], monkeypatch: pytest.M
     log_store.catalog.dispose()
     monkeypatch.setenv("KITFLOW_DATA_DIR", str(folder))
     monkeypatch.delenv("KITFLOW_DATABASE_URL", raising=False)
-    return live_server(create_app())
+    app = create_app()
+    base = live_server(app)
+    sign_in(browser, "analyst", base_url=base, app=app)
+    return base
 
 
 @pytest.mark.e2e

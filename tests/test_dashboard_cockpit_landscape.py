@@ -128,8 +128,10 @@ def _compact(component_id: dict[str, Any]) -> str:
     return json.dumps(component_id, separators=(",", ":"), sort_keys=True)
 
 
-def test_excel_buttons_send_the_tables_with_numbers_as_numbers(data_dir: Path) -> None:
-    client = create_app(LogStore(data_dir)).server.test_client()
+def test_excel_buttons_send_the_tables_with_numbers_as_numbers(
+    data_dir: Path, sign_in: Callable[..., Any]
+) -> None:
+    client = sign_in(create_app(LogStore(data_dir)).server.test_client(), "director")
     state = {"lang": "da", "as_of": AS_OF, "case": AUTOMATION}
     sent = _click(client, ids.REALISATION_XLSX, ids.REALISATION_XLSX_DOWNLOAD, "tabel-1", state)
     assert sent["data"]["filename"] == f"{AUTOMATION}-tabel_1.xlsx"
@@ -146,8 +148,10 @@ def test_excel_buttons_send_the_tables_with_numbers_as_numbers(data_dir: Path) -
     assert [row[1] for row in sheet.iter_rows(values_only=True)][1:3] == [697, 926]
 
 
-def test_the_report_button_sends_the_kit_dir_report(data_dir: Path) -> None:
-    client = create_app(LogStore(data_dir)).server.test_client()
+def test_the_report_button_sends_the_kit_dir_report(
+    data_dir: Path, sign_in: Callable[..., Any]
+) -> None:
+    client = sign_in(create_app(LogStore(data_dir)).server.test_client(), "director")
     state = {"lang": "da", "as_of": AS_OF, "case": None, "responsible": None}
     response = client.post(
         "/_dash-update-component",
@@ -169,8 +173,10 @@ def test_the_report_button_sends_the_kit_dir_report(data_dir: Path) -> None:
     assert len(book.sheetnames) > 1
 
 
-def test_a_new_as_of_date_redraws_the_targets_as_of_it(data_dir: Path) -> None:
-    client = create_app(LogStore(data_dir)).server.test_client()
+def test_a_new_as_of_date_redraws_the_targets_as_of_it(
+    data_dir: Path, sign_in: Callable[..., Any]
+) -> None:
+    client = sign_in(create_app(LogStore(data_dir)).server.test_client(), "director")
     state = {"lang": "da", "case": AUTOMATION, "as_of": AS_OF, "responsible": None}
     outputs = [
         {"id": ids.FOLLOWUP_RESULT, "property": "children"},
@@ -201,8 +207,13 @@ def test_a_new_as_of_date_redraws_the_targets_as_of_it(data_dir: Path) -> None:
 
 
 @pytest.fixture
-def url(data_dir: Path, live_server: Callable[[Any], str]) -> str:
-    return live_server(create_app(LogStore(data_dir)))
+def url(
+    data_dir: Path, live_server: Callable[[Any], str], browser: Any, sign_in: Callable[..., Any]
+) -> str:
+    app = create_app(LogStore(data_dir))
+    base = live_server(app)
+    sign_in(browser, "director", base_url=base, app=app)
+    return base
 
 
 @pytest.fixture

@@ -46,11 +46,21 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def url(data_dir: Path, live_server: Callable[[Any], str], monkeypatch: pytest.MonkeyPatch) -> str:
-    """The base URL of a dashboard serving the default store, pointed at ``data_dir``."""
+def url(
+    data_dir: Path,
+    live_server: Callable[[Any], str],
+    monkeypatch: pytest.MonkeyPatch,
+    browser: Any,
+    sign_in: Callable[..., Any],
+) -> str:
+    """The base URL of a dashboard serving the default store, pointed at ``data_dir``, with
+    ``browser`` signed in."""
     monkeypatch.setenv("KITFLOW_DATA_DIR", str(data_dir))
     monkeypatch.delenv("KITFLOW_DATABASE_URL", raising=False)
-    return live_server(create_app())
+    app = create_app()
+    base = live_server(app)
+    sign_in(browser, base_url=base, app=app)
+    return base
 
 
 def wait_for(browser: Any, condition: Callable[[Any], Any]) -> Any:

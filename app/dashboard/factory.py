@@ -5,6 +5,9 @@ from __future__ import annotations
 import dash
 import dash_cytoscape as cyto
 
+from app.dashboard.auth import install_auth
+from app.dashboard.auth_headers import install_headers
+from app.dashboard.auth_settings import AuthSettings, settings_from_env
 from app.dashboard.data import STORE_CONFIG_KEY
 from app.dashboard.pages import analysis, followup, logs, overview, process_map, realisation
 from app.dashboard.shell import build_shell_layout, register_shell_callbacks
@@ -13,10 +16,12 @@ from models.store import LogStore
 _PAGES = (overview, realisation, followup, logs, process_map, analysis)
 
 
-def create_app(store: LogStore | None = None) -> dash.Dash:
+def create_app(store: LogStore | None = None, *, auth: AuthSettings | None = None) -> dash.Dash:
     """The KIT Flow dashboard over ``store`` (the default store when None).
 
-    Nothing is read at import time: the store is opened here, and each page reads it when opened.
+    Every request needs a signed-in session (see :mod:`app.dashboard.auth`); ``auth`` holds the
+    settings (default: from the environment, as for serving on 127.0.0.1). Nothing is read at
+    import time: the store is opened here, and each page reads it when opened.
     """
     # The dagre layout ships inside dash-cytoscape's extra bundle, served locally (no download).
     cyto.load_extra_layouts()
@@ -30,6 +35,11 @@ def create_app(store: LogStore | None = None) -> dash.Dash:
     )
     served = store if store is not None else LogStore()
     app.server.config[STORE_CONFIG_KEY] = served
+    settings = auth or settings_from_env(data_dir=served.data.root)
+    install_headers(
+        app.server, allowed_hosts=settings.allowed_hosts, trusted_proxy=settings.trusted_proxy
+    )
+    install_auth(app, settings, served.data.database_url)
     for page in _PAGES:
         page.register(app, served)
     app.layout = build_shell_layout()
