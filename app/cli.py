@@ -86,10 +86,23 @@ def import_command(
     keep_numeric_activities: Annotated[
         bool, typer.Option(help="Keep rows whose activity is a number (a code).")
     ] = False,
+    keep_column: Annotated[
+        list[str] | None,
+        typer.Option(help="Keep this extra column too (repeatable); free text is never kept."),
+    ] = None,
+    no_pseudonymise: Annotated[
+        bool,
+        typer.Option(
+            "--no-pseudonymise",
+            help="Store resources in clear: only for logs that hold no people (noted in the "
+            "catalog entry).",
+        ),
+    ] = False,
     replace: Annotated[bool, typer.Option(help="Replace a stored log of the same name.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Import an event-log file into the store."""
+    """Import an event-log file into the store: people pseudonymised, only the canonical
+    columns, the allowlist and the columns named with --keep-column kept."""
     options = ReadOptions(
         file_format=_choice(file_format, ("auto", "csv", "xes", "ocel", "parquet"), "--format"),
         columns=ColumnMapping(case, activity, timestamp, start_timestamp, resource, group),
@@ -100,6 +113,8 @@ def import_command(
         lifecycle=_choice(lifecycle, ("auto", "pair", "keep"), "--lifecycle"),
         object_type=object_type,
         keep_numeric_activities=keep_numeric_activities,
+        pseudonymise=not no_pseudonymise,
+        keep_columns=tuple(keep_column or ()),
     )
     with progress(f"Importing {path.name}") as step:
         report = import_log(_store(), path, name=name, options=options, replace=replace, step=step)

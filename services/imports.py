@@ -3,10 +3,12 @@ store (models)."""
 
 from __future__ import annotations
 
+from dataclasses import replace as replaced
 from pathlib import Path
 
 import polars as pl
 
+from extractors import Pseudonymiser, load_key
 from extractors.files import (
     CaseChunks,
     ColumnMapping,
@@ -71,6 +73,7 @@ def import_log(
         raise InputError(
             f"a log named {name!r} is stored already: choose another --name, or add --replace."
         )
+    options = _with_key(store, options, step)
     file_format = detect_format(path) if options.file_format == "auto" else options.file_format
     if file_format == "ocel":
         return import_ocel_log(store, path, name=name, options=options, replace=replace, step=step)
@@ -93,6 +96,15 @@ def import_log(
         replace=replace,
         step=step,
     )
+
+
+def _with_key(store: LogStore, options: ReadOptions, step: Step) -> ReadOptions:
+    """``options`` with the keyed hash of the pseudonymisation key (created when there is none,
+    as the extract commands do), unless the import opted out with --no-pseudonymise."""
+    if not options.pseudonymise or options.hasher is not None:
+        return options
+    key = load_key(data_dir=store.data_dir, create=True, announce=step)
+    return replaced(options, hasher=Pseudonymiser(key))
 
 
 def _build_in_chunks(

@@ -58,7 +58,7 @@ def store(tmp_path: Path) -> LogStore:
 def test_start_complete_pairs_become_one_event(store: LogStore, tmp_path: Path) -> None:
     path = tmp_path / "pairs.xes"
     path.write_text(LIFECYCLE_XES, encoding="utf-8")
-    report = import_log(store, path, name="pairs", options=ReadOptions())
+    report = import_log(store, path, name="pairs", options=ReadOptions(keep_columns=("items",)))
     events = store.read("pairs")
     assert events.select(
         "case_id", pl.col("activity").cast(pl.String), "timestamp", "start_timestamp"

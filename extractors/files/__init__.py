@@ -7,6 +7,7 @@ from pathlib import Path
 from extractors.files.chunked import CaseChunks, plan_case_chunks
 from extractors.files.ocel import StagedOcel, read_ocel, write_ocel
 from extractors.files.options import ColumnMapping, FileFormat, LifecycleMode, ReadOptions
+from extractors.files.privacy import protect_staged
 from extractors.files.staged import StagedLog
 from extractors.files.tabular import read_csv_log, read_parquet_log
 from extractors.files.xes import read_xes_log, write_xes
@@ -57,7 +58,12 @@ def detect_format(path: Path) -> FileFormat:
 
 
 def read_flat_log(path: Path, options: ReadOptions) -> StagedLog:
-    """Read a CSV, Parquet or XES file into a staged flat log."""
+    """Read a CSV, Parquet or XES file into a staged flat log that keeps only the columns it
+    may keep, with its people pseudonymised (``extractors.files.privacy``)."""
+    return protect_staged(_read_flat_log(path, options), options)
+
+
+def _read_flat_log(path: Path, options: ReadOptions) -> StagedLog:
     if not path.exists():
         raise InputError(f"there is no file at {path}: check the path.")
     file_format = detect_format(path) if options.file_format == "auto" else options.file_format

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -69,3 +70,11 @@ class ReadOptions:
     lifecycle: LifecycleMode = "auto"
     object_type: str | None = None
     keep_numeric_activities: bool = False
+    pseudonymise: bool = True
+    """False only with --no-pseudonymise, for logs that hold no people."""
+    keep_columns: tuple[str, ...] = ()
+    """Extra columns the user keeps besides the canonical ones and the allowlist."""
+    hasher: Callable[[str | None], str | None] | None = field(
+        default=None, repr=False, compare=False
+    )
+    """The keyed hash people are pseudonymised with; set by the import service from the key."""

@@ -1,0 +1,162 @@
+"""No personal data on any path: names, e-mail addresses, phone numbers, CPR numbers and free text
+planted in every input format never reach a file under the data folder or an export."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from app.cli import cli
+from extractors.pseudonym import KEY_ENV
+from models.errors import InputError
+from models.store import LogStore
+from tests.cli_support import run, runner
+from tests.file_text import parquet_text
+from tests.shared_data import shared_file
+
+NAMES = ("Jens Hansen", "Mette Kofoed")
+EMAILS = ("jens.hansen@kk.dk", "mette.k@example.org")
+PHONES = ("+45 33 66 33 66", "21 43 65 87")
+CPRS = ("010190-1234", "311285-4321")
+FREE_TEXT = ("Borgeren klager over naboens hund",)
+PLANTED = (*NAMES, *EMAILS, *PHONES, *CPRS, *FREE_TEXT)
+
+
+@pytest.fixture(autouse=True)
+def _key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(KEY_ENV, "privacy-paths-test-key-0123456789")
+
+
+def _planted_rows() -> pl.DataFrame:
+    """Six events of three cases; people, contact details, CPR numbers and free text in every
+    column that could hold them, one e-mail address as an activity, one row without activity
+    (quarantined) full of personal data."""
+    return pl.DataFrame(
+        {
+            "case_id": ["c1", "c1", "c2", "c2", "c3", "c3"],
+            "activity": ["Open", "Close", "Open", EMAILS[1], "Open", None],
+            "timestamp": [f"2024-03-0{day}T10:00:00+00:00" for day in range(1, 7)],
+            "resource": [NAMES[0], NAMES[1], NAMES[0], NAMES[1], NAMES[0], NAMES[1]],
+            "org_unit": ["Drift", "Drift", "Service", "Service", "Drift", "Drift"],
+            "caller_id": [NAMES[1]] * 6,
+            "email": [EMAILS[0]] * 6,
+            "phone": [PHONES[0], PHONES[1], PHONES[0], PHONES[1], PHONES[0], PHONES[1]],
+            "cpr": [CPRS[0], CPRS[1], CPRS[0], CPRS[1], CPRS[0], CPRS[1]],
+            "short_description": [FREE_TEXT[0]] * 6,
+            "contact": [PHONES[1], CPRS[0], EMAILS[0], NAMES[0], "x", "y"],
+            "priority": ["1", "2", "3", "1", "2", "3"],
+        }
+    )
+
+
+def _write_xes(rows: pl.DataFrame, path: Path) -> None:
+    traces = []
+    for (case,), events in rows.filter(pl.col("activity").is_not_null()).group_by(
+        "case_id", maintain_order=True
+    ):
+        body = "".join(
+            "<event>"
+            f'<string key="concept:name" value="{e["activity"]}"/>'
+            f'<date key="time:timestamp" value="{e["timestamp"]}"/>'
+            f'<string key="org:resource" value="{e["resource"]}"/>'
+            f'<string key="comment" value="{e["short_description"]}"/>'
+            f'<string key="contact" value="{e["contact"]}"/>'
+            "</event>"
+            for e in events.iter_rows(named=True)
+        )
+        traces.append(
+            f'<trace><string key="concept:name" value="{case}"/>'
+            f'<string key="requested_for" value="{NAMES[0]}"/>'
+            f'<string key="cpr" value="{CPRS[0]}"/>{body}</trace>'
+        )
+    path.write_text(f'<?xml version="1.0"?><log>{"".join(traces)}</log>', encoding="utf-8")
+
+
+def _file_text(path: Path) -> str:
+    if path.suffix == ".parquet":
+        return parquet_text(path)
+    data = path.read_bytes()
+    if path.suffix == ".gz":
+        data = gzip.decompress(data)
+    return data.decode("utf-8", errors="replace")
+
+
+def _found(folder: Path, *, planted: tuple[str, ...] = PLANTED) -> list[str]:
+    """``file: value`` for every planted value in any file under ``folder``."""
+    hits: list[str] = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        text = _file_text(path)
+        hits.extend(f"{path}: {value}" for value in planted if value in text)
+    return hits
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet", "xes"])
+def test_import_and_export_keep_no_personal_data(
+    suffix: str, data_dir: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "in" / f"planted.{suffix}"
+    source.parent.mkdir()
+    rows = _planted_rows()
+    if suffix == "csv":
+        rows.write_csv(source)
+    elif suffix == "parquet":
+        rows.write_parquet(source)
+    else:
+        _write_xes(rows, source)
+    run("import", str(source), "--name", "planted")
+    out = tmp_path / "out"
+    for file_format, name in (("csv", "p.csv"), ("xes", "p.xes"), ("parquet", "p.parquet")):
+        run("export", "planted", "--format", file_format, "--out", str(out / name))
+    run("export", "planted", "--format", "ocel", "--out", str(out / "p.jsonocel"))
+    assert _found(data_dir) == []
+    assert _found(out) == []
+    events = LogStore().read("planted")
+    assert events["resource"].str.starts_with("p-").all()
+    assert "priority" in events.columns or suffix == "xes"
+    assert "short_description" not in events.columns and "comment" not in events.columns
+
+
+def test_a_kept_column_with_contact_values_is_pseudonymised(data_dir: Path, tmp_path: Path) -> None:
+    source = tmp_path / "planted.csv"
+    _planted_rows().write_csv(source)
+    run("import", str(source), "--name", "kept", "--keep-column", "contact", "--keep-column", "cpr")
+    events = LogStore().read("kept")
+    assert events["contact"].str.starts_with("p-").all()
+    assert events["cpr"].str.starts_with("p-").all()
+    assert _found(data_dir) == []
+
+
+def test_free_text_is_never_kept_even_when_named(data_dir: Path, tmp_path: Path) -> None:
+    source = tmp_path / "planted.csv"
+    _planted_rows().write_csv(source)
+    result = runner.invoke(
+        cli, ["import", str(source), "--name", "x", "--keep-column", "short_description"]
+    )
+    assert isinstance(result.exception, InputError)
+    assert "free text" in str(result.exception) and "short_description" in str(result.exception)
+
+
+def test_no_pseudonymise_is_noted_in_the_catalog(data_dir: Path) -> None:
+    example = shared_file("pm4py-examples/running-example.xes")
+    run("import", str(example), "--name", "running", "--no-pseudonymise")
+    entry = LogStore().entry("running")
+    assert "--no-pseudonymise" in entry.source_format
+    assert "Pete" in LogStore().read("running")["resource"].to_list()
+
+
+def test_the_readme_uci_example_stores_no_person_in_clear(data_dir: Path) -> None:
+    uci = shared_file("servicenow-uci-incidents/incident_event_log.zip")
+    run(
+        "import", str(uci), "--name", "uci", "--case", "number", "--activity", "incident_state",
+        "--timestamp", "sys_updated_at", "--dayfirst", "--null-values", "?",
+    )  # fmt: skip
+    events = LogStore().read("uci")
+    people = ["caller_id", "opened_by", "sys_created_by", "sys_updated_by", "resolved_by"]
+    for column in [*people, "assigned_to"]:
+        values = events[column].drop_nulls()
+        assert values.str.starts_with("p-").all(), column
+    assert "location" not in events.columns
+    assert events["org_unit"].drop_nulls().str.starts_with("Group ").all()
