@@ -12,23 +12,33 @@ import datetime as dt
 from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
+import polars as pl
 import typer
 from rich.table import Table
 
 from app.console import out, print_json
 from app.formatting import format_date, format_duration, format_int, format_number
+from app.i18n import translate
 from mining import (
+    OTHER_GROUP,
     Comparison,
+    MergedGroups,
     Performer,
+    PrivacyError,
     TimeMode,
+    check_view_size,
     compare_periods,
     compute_handovers,
     compute_handovers_per_case,
     compute_variants,
+    drop_withheld,
+    filter_view,
     find_bottlenecks,
     find_ping_pong,
+    merge_small_groups,
 )
 from models.errors import InputError
+from models.schema import ORG_UNIT
 from models.store import LogStore
 
 T = TypeVar("T", bound=str)
@@ -41,6 +51,16 @@ WorkingFlag = Annotated[
         "--working-time",
         help="Measure in Danish working time (weekdays 08-16, without helligdage).",
     ),
+]
+OrgUnitOption = Annotated[
+    list[str] | None,
+    typer.Option("--org-unit", help="Only cases that touch this org unit (repeat for more units)."),
+]
+SinceOption = Annotated[
+    str | None, typer.Option("--since", help="First day (Copenhagen date): cases active from it.")
+]
+UntilOption = Annotated[
+    str | None, typer.Option("--until", help="Last day (Copenhagen date), inclusive.")
 ]
 LOCAL_ZONE = ZoneInfo("Europe/Copenhagen")
 
@@ -71,11 +91,14 @@ def _percent(share: float | None) -> str:
 def variants_command(
     name: NameArg,
     top: Annotated[int, typer.Option(help="Show the N most frequent variants.")] = 10,
+    org_unit: OrgUnitOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Variants of a stored log: cases, share and throughput per activity sequence."""
     _check_positive(top, "--top")
-    table = compute_variants(LogStore().scan(name))
+    table = compute_variants(scan_view(name, org_unit, since, until))
     shown = table.head(top)
     if as_json:
         print_json({"variants": table.height, "shown": shown.to_dicts()})
@@ -94,6 +117,66 @@ def variants_command(
     out.print(f"{format_int(table.height)} varianter i alt.")
 
 
+def scan_view(
+    name: str, org_units: list[str] | None, since: str | None, until: str | None
+) -> pl.LazyFrame:
+    """The stored log ``name``: the cases active from ``since`` to ``until`` that touch one of
+    ``org_units``, as the process-analysis page shows them; withheld (PrivacyError) when the
+    view shows fewer than 5 people (the 5-person rule, mining.privacy)."""
+    units = tuple(org_units or ())
+    start = _day_start(since, "--since")
+    end = _day_start(until, "--until", after=True)
+    view = filter_view(LogStore().scan(name), start=start, end=end, org_units=units)
+    if not check_view_size(view, org_units=units).enough:
+        raise PrivacyError(
+            f"this view of {name} (period and org units) shows fewer than 5 people, so it is "
+            "withheld (the 5-person rule): widen the period or choose more or larger org units."
+        )
+    return view
+
+
+def _day_start(day: str | None, flag: str, *, after: bool = False) -> dt.datetime | None:
+    """Copenhagen midnight at the start of ``day`` (of the day after it when ``after``)."""
+    if day is None:
+        return None
+    try:
+        date = dt.date.fromisoformat(day)
+    except ValueError:
+        raise InputError(f"{flag} {day!r} is not a date: give it as YYYY-MM-DD.") from None
+    date += dt.timedelta(days=1 if after else 0)
+    return dt.datetime.combine(date, dt.time(), LOCAL_ZONE).astimezone(dt.UTC)
+
+
+def _merged_note(merged: MergedGroups) -> str | None:
+    """What the 5-person rule did to the org units, in Danish, or None."""
+    if not merged.people_known:
+        return "Loggen har ingen kolonne med personer, så 5-personers-reglen kan ikke tælles her."
+    if merged.merged == 0:
+        return None
+    if merged.withheld:
+        return f"{merged.merged} enheder med under 5 personer (også samlet) er udeladt."
+    return f"{merged.merged} enheder med under 5 personer er slået sammen til «{OTHER_GROUP}»."
+
+
+def _merge_units(view: pl.LazyFrame, level: Performer) -> MergedGroups:
+    """Org units of fewer than 5 people merged; resources are checked by mining itself."""
+    if level == "org_unit":
+        return merge_small_groups(view, by=ORG_UNIT)
+    return MergedGroups(view, merged=0, other_people=0, withheld=False, people_known=True)
+
+
+def _mark_merged(pairs: pl.DataFrame) -> pl.DataFrame:
+    """``pairs`` with ``merged``: True where the source or the target is the merged group."""
+    merged = (pl.col("source") == OTHER_GROUP) | (pl.col("target") == OTHER_GROUP)
+    return pairs.with_columns(merged.fill_null(False).alias("merged"))
+
+
+def _danish_other(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
+    """``frame`` with the merged group named in Danish, for the tables."""
+    danish = translate("privacy.other", "da")
+    return frame.with_columns(pl.col(c).replace(OTHER_GROUP, danish) for c in columns)
+
+
 def _check_positive(value: int, flag: str) -> None:
     if value < 1:
         raise InputError(f"{flag} {value} must be 1 or more.")
@@ -105,20 +188,27 @@ def bottlenecks_command(
     by: Annotated[str, typer.Option(help="none|month|org_unit")] = "none",
     top: Annotated[int, typer.Option(help="Show the N worst per group.")] = 10,
     working_time: WorkingFlag = False,
+    org_unit: OrgUnitOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Arcs or activities ranked by the total waiting time they cause."""
+    """Arcs or activities ranked by the total waiting time they cause (org units of fewer
+    than 5 people merged, the 5-person rule)."""
     _check_positive(top, "--top")
     ranked = find_bottlenecks(
-        LogStore().scan(name),
+        scan_view(name, org_unit, since, until),
         level=_choice(level, ("arc", "activity"), "--level"),
         by=_choice(by, ("none", "month", "org_unit"), "--by"),
         top=top,
         time=_time_mode(working_time),
     )
+    if "org_unit" in ranked.columns:
+        ranked = ranked.with_columns((pl.col("org_unit") == OTHER_GROUP).alias("merged"))
     if as_json:
         print_json(ranked.to_dicts())
         return
+    ranked = _danish_other(ranked, tuple(c for c in ("org_unit",) if c in ranked.columns))
     split = [c for c in ("month", "org_unit") if c in ranked.columns]
     keys = ["source", "target"] if level == "arc" else ["activity"]
     view = Table(*split, *keys, "Rang", "Antal", "Gns. ventetid", "Samlet ventetid", "Andel")
@@ -146,14 +236,20 @@ def handovers_command(
     name: NameArg,
     level: Annotated[str, typer.Option(help="org_unit|resource")] = "org_unit",
     top: Annotated[int, typer.Option(help="Show the N largest handovers.")] = 20,
+    org_unit: OrgUnitOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Handovers of work between org units (or, in groups of 5 or more, resources)."""
+    """Handovers of work between org units (those of fewer than 5 people merged) or, in
+    groups of 5 or more, resources."""
     _check_positive(top, "--top")
     chosen: Performer = _choice(level, ("org_unit", "resource"), "--level")
-    events = LogStore().scan(name)
-    matrix = compute_handovers(events, level=chosen)
-    ping_pong = find_ping_pong(events, level=chosen)
+    merged = _merge_units(scan_view(name, org_unit, since, until), chosen)
+    events = merged.frame
+    pairs = ("source", "target")
+    matrix = _mark_merged(drop_withheld(compute_handovers(events, level=chosen), pairs))
+    ping_pong = _mark_merged(drop_withheld(find_ping_pong(events, level=chosen), pairs))
     per_case = compute_handovers_per_case(events, level=chosen)
     total, bounces = int(per_case["handovers"].sum()), int(per_case["ping_pongs"].sum())
     per_case_mean = total / per_case.height if per_case.height else None
@@ -167,6 +263,9 @@ def handovers_command(
                 "ping_pongs": bounces,
                 "matrix": matrix.to_dicts(),
                 "ping_pong": ping_pong.to_dicts(),
+                "merged_units": 0 if merged.withheld else merged.merged,
+                "withheld_units": merged.merged if merged.withheld else 0,
+                "people_counted": merged.people_known,
             }
         )
         return
@@ -174,6 +273,10 @@ def handovers_command(
         f"{format_int(total)} overdragelser i {format_int(per_case.height)} sager "
         f"({format_number(per_case_mean, 2)} pr. sag), {format_int(bounces)} ping-pong."
     )
+    note = _merged_note(merged) if chosen == "org_unit" else None
+    if note is not None:
+        out.print(note)
+    matrix = _danish_other(matrix, pairs)
     view = Table("Fra", "Til", "Overdragelser", "Sager", "Andel")
     for row in matrix.head(top).iter_rows(named=True):
         view.add_row(

@@ -4,7 +4,9 @@ The waiting time of an event is defined in :mod:`mining.durations` (previous eve
 this event's start). An arc's or an activity's contribution is the sum of the waiting times of
 its target events, i.e. frequency × mean wait: where the most case time is spent waiting.
 A split by month uses the Copenhagen month of the waited-for event; a split by org unit uses the
-org unit of the waited-for event (the unit the case was waiting for).
+org unit of the waited-for event (the unit the case was waiting for). Under the 5-person rule
+(:mod:`mining.privacy`) org units with fewer than 5 people are merged into one group, and left
+out when they hold fewer than 5 people together.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import polars as pl
 
 from mining.calendar_dk import DEFAULT_CALENDAR, WorkingCalendar, compute_local_us
 from mining.durations import TimeMode, compute_event_durations
+from mining.privacy import drop_withheld, merge_small_groups
 from models.errors import InputError
 from models.schema import ACTIVITY, CASE, ORG_UNIT, TIMESTAMP
 
@@ -47,6 +50,8 @@ def find_bottlenecks(
             "this log has no org unit column, so bottlenecks cannot be split by org unit: import "
             "it with --group COLUMN (the assignment group or service area)."
         )
+    if by == "org_unit":
+        lazy = merge_small_groups(lazy, by=ORG_UNIT).frame
     timed = compute_event_durations(lazy, time=time, calendar=calendar)
     same_case = pl.col(CASE).shift(1) == pl.col(CASE)
     keys = ["source", "target"] if level == "arc" else ["activity"]
@@ -64,7 +69,7 @@ def find_bottlenecks(
     ranked = _rank(waits, keys, split)
     if top is not None:
         ranked = ranked.filter(pl.col("rank") <= top)
-    return ranked.collect()
+    return drop_withheld(ranked.collect(), tuple(split))
 
 
 def _rank(waits: pl.LazyFrame, keys: list[str], split: list[str]) -> pl.LazyFrame:

@@ -113,6 +113,8 @@ def merge_small_groups(frame: Frame, *, by: str, people_column: str = RESOURCE) 
 
 def drop_withheld(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
     """``frame`` without the rows where any of ``columns`` is :data:`WITHHELD_GROUP`."""
+    if not columns:
+        return frame
     hidden = pl.any_horizontal(pl.col(c).cast(pl.String) == WITHHELD_GROUP for c in columns)
     return frame.filter(~hidden.fill_null(False))
 

@@ -8,12 +8,16 @@ through the same rule.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
 import pytest
+import typer
+from typer.testing import CliRunner
 
+from app.cli_mining import register
 from app.dashboard import ids
 from app.dashboard.analysis_data import AnalysisFilters, list_org_units
 from app.dashboard.pages import analysis
@@ -25,6 +29,7 @@ from mining import (
     check_view_size,
     count_people_per_group,
     drop_withheld,
+    find_bottlenecks,
     merge_small_groups,
 )
 from models.store import LogStore
@@ -158,6 +163,25 @@ def people(tmp_path: Path) -> Iterator[LogStore]:
     store.catalog.dispose()
 
 
+@pytest.fixture
+def cli_data(people: LogStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI reads the ``people`` store."""
+    monkeypatch.setenv("KITFLOW_DATA_DIR", str(people.data_dir))
+    monkeypatch.delenv("KITFLOW_DATABASE_URL", raising=False)
+
+
+runner = CliRunner()
+cli = typer.Typer()
+register(cli)
+
+
+def run(*args: str) -> str:
+    """Run the analysis command ``args``; assert it succeeded and return its stdout."""
+    result = runner.invoke(cli, list(args))
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result.stdout
+
+
 def test_handovers_merge_the_small_units_into_other(people: LogStore) -> None:
     view = analysis.render_analysis(people, "people", AnalysisFilters(), "da")
     assert view_rows(view, ids.ANALYSIS_HANDOVER_TABLE) == [
@@ -201,3 +225,76 @@ def test_procesanalyse_withholds_the_bpic2013_one_person_unit(bpic: LogStore) ->
     assert "under 5 personer" in text(view.message)
     units = list_org_units(bpic, "bpic13")
     assert len(units) == 649 - 241 and "S5" not in units
+
+
+# --- mining and the CLI -----------------------------------------------------------------------
+
+
+def test_bottlenecks_by_org_unit_merge_the_small_units(people: LogStore) -> None:
+    # Waits: b (1 h) at B in cases 1-6, c (1 h) at A in cases 1-6, c (1 h) at C in cases 7-8.
+    ranked = find_bottlenecks(people.scan("people"), level="activity", by="org_unit")
+    assert ranked.select("org_unit", "activity", "frequency").rows() == [
+        ("A", "c", 6),
+        (OTHER_GROUP, "b", 6),
+        (OTHER_GROUP, "c", 2),
+    ]
+
+
+def test_bottlenecks_by_org_unit_leave_out_units_withheld_together() -> None:
+    rows = [("1", "a", "A", "p0"), ("1", "b", "B", "q0"), ("1", "c", "A", "p1")]
+    rows += [(f"{i + 2}", "a", "A", f"p{i}") for i in range(5)]
+    log = pl.DataFrame(rows, schema=["case_id", "activity", "org_unit", "resource"], orient="row")
+    log = log.with_columns(
+        pl.datetime(2024, 3, 4, time_zone="UTC")
+        .dt.offset_by(pl.int_range(pl.len()).cast(pl.String) + "h")
+        .alias("timestamp")
+    )
+    ranked = find_bottlenecks(log, level="activity", by="org_unit")
+    assert ranked.select("org_unit", "activity").rows() == [("A", "c")]
+
+
+def test_cli_handovers_mark_the_merged_rows(people: LogStore, cli_data: None) -> None:
+    result = json.loads(run("handovers", "people", "--json"))
+    assert [(r["source"], r["target"], r["handovers"], r["merged"]) for r in result["matrix"]] == [
+        ("A", OTHER_GROUP, 8, True),
+        (OTHER_GROUP, "A", 6, True),
+    ]
+    assert (result["merged_units"], result["withheld_units"], result["people_counted"]) == (
+        2,
+        0,
+        True,
+    )
+    assert "2 enheder med under 5 personer er slået sammen" in run("handovers", "people")
+
+
+def test_cli_bottlenecks_mark_the_merged_rows(people: LogStore, cli_data: None) -> None:
+    ranked = json.loads(run("bottlenecks", "people", "--by", "org_unit", "--json"))
+    assert [(r["org_unit"], r["merged"]) for r in ranked] == [
+        ("A", False),
+        (OTHER_GROUP, True),
+        (OTHER_GROUP, True),
+    ]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("handovers", "people", "--org-unit", "C"),
+        ("bottlenecks", "people", "--org-unit", "B", "--json"),
+        ("variants", "people", "--since", "2024-03-20", "--until", "2024-03-20"),
+    ],
+)
+def test_cli_withholds_a_view_of_fewer_than_5_people(
+    people: LogStore, cli_data: None, args: tuple[str, ...]
+) -> None:
+    result = runner.invoke(cli, list(args))
+    assert result.exit_code != 0
+    assert "fewer than 5 people" in str(result.exception)
+
+
+def test_cli_filters_like_the_dashboard(people: LogStore, cli_data: None) -> None:
+    unit_a = json.loads(run("variants", "people", "--org-unit", "A", "--json"))
+    assert sum(v["cases"] for v in unit_a["shown"]) == 8
+    march_4_to_9 = ("--since", "2024-03-04", "--until", "2024-03-09")
+    shown = json.loads(run("variants", "people", *march_4_to_9, "--json"))
+    assert sum(v["cases"] for v in shown["shown"]) == 6

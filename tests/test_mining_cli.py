@@ -105,6 +105,7 @@ def test_handovers_json_and_text(app: typer.Typer) -> None:
         "handovers": 4,
         "cases": 3,
         "share": 0.5,
+        "merged": False,
     }
     assert "8 overdragelser i 4 sager (2,00 pr. sag), 3 ping-pong." in run(app, "handovers", "tiny")
     # The running example has six resources: enough people for the privacy rule.
