@@ -23,6 +23,7 @@ from app.console import err, out, print_json, progress_task
 from app.formatting import format_datetime, format_int
 from models.extraction import StreamStatus
 from models.store import LogStore
+from services import current_key_fingerprint
 from services.ingestion import (
     AzureDevOpsSource,
     IngestionReport,
@@ -36,7 +37,6 @@ from services.ingestion import (
     ingest,
     ingestion_json,
 )
-from services.privacy import current_key_fingerprint
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 Maker = Callable[..., SourceSpec[Any]]

@@ -13,19 +13,19 @@ import typer
 
 from app.console import out, print_json
 from models.store import LogStore
-from services import write_output_file
-from services.privacy import (
-    FileChange,
-    FileFinding,
-    check_reason,
-    erase,
-    lookup,
-    parse_cutoff,
-    person_of,
-    read_identifiers,
-    record_request,
-    retention,
-    rotate_key,
+from services import (
+    PrivacyFileChange,
+    PrivacyFinding,
+    check_privacy_reason,
+    erase_person,
+    find_person_data,
+    parse_retention_cutoff,
+    person_from_identifiers,
+    purge_older_than,
+    read_identifier_file,
+    record_privacy_request,
+    rotate_pseudonym_key,
+    write_output_file,
 )
 
 privacy_cli = typer.Typer(
@@ -62,23 +62,23 @@ def lookup_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Find every row linked to one person, in every layer of the data folder."""
-    check_reason(reason)
+    check_privacy_reason(reason)
     data = LogStore().data
-    person = person_of(data, identifier)
-    found = lookup(data, person)
+    person = person_from_identifiers(data, identifier)
+    found = find_person_data(data, person)
     document = _findings_json(person.pseudonyms, found)
     if out_file is not None:
         text = json.dumps(document, ensure_ascii=False, indent=2)
         write_output_file(data, out_file, lambda p: p.write_text(text, "utf-8"), force=force)
     summary = f"{len(found)} files, {sum(f.rows for f in found)} rows"
-    record_request(data, "lookup", reason, person.pseudonyms, summary)
+    record_privacy_request(data, "lookup", reason, person.pseudonyms, summary)
     if as_json:
         print_json(document)
         return
     _print_findings(person.pseudonyms, found, out_file)
 
 
-def _findings_json(pseudonyms: tuple[str, ...], found: list[FileFinding]) -> dict[str, Any]:
+def _findings_json(pseudonyms: tuple[str, ...], found: list[PrivacyFinding]) -> dict[str, Any]:
     return {
         "pseudonyms": list(pseudonyms),
         "rows": sum(f.rows for f in found),
@@ -87,7 +87,7 @@ def _findings_json(pseudonyms: tuple[str, ...], found: list[FileFinding]) -> dic
 
 
 def _print_findings(
-    pseudonyms: tuple[str, ...], found: list[FileFinding], out_file: Path | None
+    pseudonyms: tuple[str, ...], found: list[PrivacyFinding], out_file: Path | None
 ) -> None:
     out.print(f"Pseudonyms: {', '.join(pseudonyms)}", highlight=False)
     if not found:
@@ -110,12 +110,12 @@ def erase_command(
 ) -> None:
     """Remove one person's rows from raw pages, staged tables, logs, primary tables and
     quarantine files (a log's aggregates are rebuilt)."""
-    check_reason(reason)
+    check_privacy_reason(reason)
     data = LogStore().data
-    person = person_of(data, identifier)
-    changes = erase(data, person, dry_run=dry_run)
+    person = person_from_identifiers(data, identifier)
+    changes = erase_person(data, person, dry_run=dry_run)
     action = "erase (dry run)" if dry_run else "erase"
-    record_request(data, action, reason, person.pseudonyms, _summary(changes))
+    record_privacy_request(data, action, reason, person.pseudonyms, _summary(changes))
     _print_changes(changes, dry_run=dry_run, as_json=as_json)
 
 
@@ -130,12 +130,12 @@ def retention_command(
 ) -> None:
     """Remove every row dated before --older-than (event time, booking date, run start) from
     every layer; rows without a date stay and are counted."""
-    check_reason(reason)
-    cutoff = parse_cutoff(older_than)
+    check_privacy_reason(reason)
+    cutoff = parse_retention_cutoff(older_than)
     data = LogStore().data
-    changes = retention(data, cutoff, dry_run=dry_run)
+    changes = purge_older_than(data, cutoff, dry_run=dry_run)
     action = f"retention before {cutoff}" + (" (dry run)" if dry_run else "")
-    record_request(data, action, reason, (), _summary(changes))
+    record_privacy_request(data, action, reason, (), _summary(changes))
     _print_changes(changes, dry_run=dry_run, as_json=as_json)
 
 
@@ -152,13 +152,17 @@ def rotate_key_command(
 ) -> None:
     """Re-pseudonymise every layer with a new key, for the identifiers supplied; pseudonyms of
     anyone not supplied cannot be mapped and become unlinkable."""
-    check_reason(reason)
+    check_privacy_reason(reason)
     data = LogStore().data
-    rotation = rotate_key(data, new_key_file, read_identifiers(identifiers_file), dry_run=dry_run)
+    rotation = rotate_pseudonym_key(
+        data, new_key_file, read_identifier_file(identifiers_file), dry_run=dry_run
+    )
     summary = f"{rotation.mapped} mapped, {len(rotation.unmapped)} unmapped; " + _summary(
         rotation.changes
     )
-    record_request(data, "rotate-key" + (" (dry run)" if dry_run else ""), reason, (), summary)
+    record_privacy_request(
+        data, "rotate-key" + (" (dry run)" if dry_run else ""), reason, (), summary
+    )
     if as_json:
         print_json(
             {
@@ -173,7 +177,7 @@ def rotate_key_command(
 
 
 def _print_rotation(
-    changes: list[FileChange], unmapped: tuple[str, ...], fingerprint: str, dry_run: bool
+    changes: list[PrivacyFileChange], unmapped: tuple[str, ...], fingerprint: str, dry_run: bool
 ) -> None:
     for c in changes:
         out.print(f"{c.path} ({c.layer}): {c.changed} values re-keyed", highlight=False)
@@ -190,11 +194,11 @@ def _print_rotation(
         )
 
 
-def _summary(changes: list[FileChange]) -> str:
+def _summary(changes: list[PrivacyFileChange]) -> str:
     return f"{len(changes)} files, {sum(c.changed for c in changes)} rows"
 
 
-def _print_changes(changes: list[FileChange], *, dry_run: bool, as_json: bool) -> None:
+def _print_changes(changes: list[PrivacyFileChange], *, dry_run: bool, as_json: bool) -> None:
     if as_json:
         print_json({"dry_run": dry_run, "files": [dataclasses.asdict(c) for c in changes]})
         return

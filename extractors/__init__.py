@@ -13,7 +13,13 @@ from extractors.base import (
     write_page_atomically,
 )
 from extractors.errors import FatalError
-from extractors.pseudonym import Pseudonymiser, load_key
+from extractors.pseudonym import (
+    Pseudonymiser,
+    is_pseudonym,
+    key_fingerprint,
+    load_key,
+    normalise_user_id,
+)
 from extractors.secret_files import read_secret_file
 
 __all__ = [
@@ -25,8 +31,11 @@ __all__ = [
     "Pseudonymiser",
     "RetryPolicy",
     "Stream",
+    "is_pseudonym",
     "iter_raw_pages",
+    "key_fingerprint",
     "load_key",
+    "normalise_user_id",
     "page_path",
     "read_secret_file",
     "run_stream",

@@ -1,7 +1,6 @@
-"""Data-subject rights on the platform's own data: find (``lookup``), erase (``erase``), age out
-(``retention``) and re-key (``rotate_key``) the rows linked to people, in every layer of the data
-folder: raw pages, staged tables, stored logs (their aggregates rebuilt), the sources' primary
-tables and every quarantine file.
+"""Data-subject rights on the platform's own data: find, erase, age out and re-key the rows
+linked to people, in every layer of the data folder: raw pages, staged tables, stored logs
+(their aggregates rebuilt), the sources' primary tables and every quarantine file.
 
 A person is found by the pseudonyms of the identifiers an administrator gives (user name,
 e-mail, sys_id, initials: each is normalised and hashed with the key the data was extracted
@@ -23,16 +22,16 @@ from typing import Any, Literal
 
 import polars as pl
 
-from extractors.base import write_page_atomically
-from extractors.errors import FatalError
-from extractors.pseudonym import (
-    PREFIX,
+from extractors import (
+    FatalError,
     Pseudonymiser,
+    is_pseudonym,
     key_fingerprint,
     load_key,
     normalise_user_id,
+    read_secret_file,
+    write_page_atomically,
 )
-from extractors.secret_files import read_secret_file
 from mining import store_log_aggregates
 from models.datafolder import (
     INTERMEDIATE,
@@ -50,27 +49,27 @@ from models.store import LogStore
 from services.storing import store_canonical_log
 
 __all__ = [
-    "FileChange",
-    "FileFinding",
-    "LayerName",
-    "Person",
-    "Rotation",
-    "check_reason",
+    "PrivacyFileChange",
+    "PrivacyFinding",
+    "PrivacyPerson",
+    "PrivacyRotation",
+    "check_privacy_reason",
     "current_key_fingerprint",
-    "erase",
-    "lookup",
-    "parse_cutoff",
-    "person_of",
-    "read_identifiers",
-    "record_request",
-    "recorded_requests",
-    "retention",
-    "rotate_key",
+    "erase_person",
+    "find_person_data",
+    "parse_retention_cutoff",
+    "person_from_identifiers",
+    "purge_older_than",
+    "read_identifier_file",
+    "record_privacy_request",
+    "recorded_privacy_requests",
+    "rotate_pseudonym_key",
 ]
 
 LayerName = Literal["raw", "staged", "log", "primary", "quarantine"]
 _TABLE_SUFFIXES = (".parquet", ".csv")
-_PSEUDONYM = re.compile(re.escape(PREFIX) + r"[0-9a-f]{16}")
+_PSEUDONYM = re.compile(r"p-[0-9a-f]{16}")
+"""A pseudonym inside text (``extractors.is_pseudonym`` checks a whole value)."""
 _TIME_COLUMNS = ("timestamp", "date", "start", "start_time", "started_at", "opened_at")
 _RECORD_TIME_KEYS = (
     "timestamp", "date", "dato", "start", "starttime", "startdate", "sys_created_on",
@@ -80,7 +79,7 @@ _TEXT_TYPES = (pl.String, pl.Categorical, pl.Enum)
 
 
 @dataclass(frozen=True)
-class Person:
+class PrivacyPerson:
     """What identifies one person in the data: the pseudonyms of the given identifiers, and
     those identifiers normalised (kept in memory only, never written or recorded)."""
 
@@ -89,7 +88,7 @@ class Person:
 
 
 @dataclass(frozen=True)
-class FileFinding:
+class PrivacyFinding:
     """Where a person's rows lie in one file."""
 
     path: str
@@ -103,7 +102,7 @@ class FileFinding:
 
 
 @dataclass(frozen=True)
-class FileChange:
+class PrivacyFileChange:
     """What a purge or a rotation did to one file: rows removed (or re-keyed) and kept."""
 
     path: str
@@ -129,7 +128,7 @@ def current_key_fingerprint(data: DataFolder) -> str | None:
         return None
 
 
-def person_of(data: DataFolder, identifiers: Sequence[str]) -> Person:
+def person_from_identifiers(data: DataFolder, identifiers: Sequence[str]) -> PrivacyPerson:
     """The person behind ``identifiers`` (user name, e-mail, sys_id, initials), under the key
     the data was extracted with. Raises ``InputError`` when none is given."""
     given = [i for i in identifiers if i.strip()]
@@ -142,7 +141,7 @@ def person_of(data: DataFolder, identifiers: Sequence[str]) -> Person:
             "every --identifier given is a system account, which is kept in clear as 'system' "
             "and is no person: give the person's own user name, e-mail, sys_id or initials."
         )
-    return Person(tuple(pseudonyms), frozenset(normalise_user_id(i) for i in given))
+    return PrivacyPerson(tuple(pseudonyms), frozenset(normalise_user_id(i) for i in given))
 
 
 # -- the files of the data folder --------------------------------------------------------------
@@ -227,7 +226,7 @@ def _text_columns(frame: pl.DataFrame) -> list[str]:
     return [name for name, kind in frame.schema.items() if isinstance(kind, _TEXT_TYPES)]
 
 
-def _column_hits(frame: pl.DataFrame, person: Person) -> pl.DataFrame:
+def _column_hits(frame: pl.DataFrame, person: PrivacyPerson) -> pl.DataFrame:
     """One boolean column per text column of ``frame``: whether the row names ``person``."""
     pseudonyms, clear = list(person.pseudonyms), list(person.clear)
     return frame.select(
@@ -269,7 +268,7 @@ def _record_dict(document: dict[str, Any], row: Any) -> dict[str, Any]:
     return dict(zip(names, cells, strict=False))
 
 
-def _value_names(value: Any, person: Person) -> bool:
+def _value_names(value: Any, person: PrivacyPerson) -> bool:
     text = json.dumps(value, ensure_ascii=False)
     if any(p in text for p in person.pseudonyms):
         return True
@@ -292,7 +291,7 @@ def _read_page(path: Path) -> dict[str, Any]:
 # -- lookup ------------------------------------------------------------------------------------
 
 
-def lookup(data: DataFolder, person: Person) -> list[FileFinding]:
+def find_person_data(data: DataFolder, person: PrivacyPerson) -> list[PrivacyFinding]:
     """Every file of the data folder that holds rows naming ``person``: where, how many, in
     which columns, and for a stored log in which cases and period."""
     found = []
@@ -305,7 +304,7 @@ def lookup(data: DataFolder, person: Person) -> list[FileFinding]:
     return found
 
 
-def _find_in_page(data: DataFolder, path: Path, person: Person) -> FileFinding | None:
+def _find_in_page(data: DataFolder, path: Path, person: PrivacyPerson) -> PrivacyFinding | None:
     document = _read_page(path)
     rows, columns = 0, set()
     for key in _row_lists(document):
@@ -316,10 +315,10 @@ def _find_in_page(data: DataFolder, path: Path, person: Person) -> FileFinding |
             columns |= named
     if not rows:
         return None
-    return FileFinding(_relative(data, path), "raw", rows, tuple(sorted(columns)))
+    return PrivacyFinding(_relative(data, path), "raw", rows, tuple(sorted(columns)))
 
 
-def _find_in_table(data: DataFolder, path: Path, person: Person) -> FileFinding | None:
+def _find_in_table(data: DataFolder, path: Path, person: PrivacyPerson) -> PrivacyFinding | None:
     frame = _read_table(path)
     hits = _column_hits(frame, person)
     mask = _row_mask(hits, frame.height)
@@ -329,7 +328,7 @@ def _find_in_table(data: DataFolder, path: Path, person: Person) -> FileFinding 
     columns = tuple(name for name in hits.columns if hits[name].any())
     matched = frame.filter(mask)
     first, last = _period(matched)
-    return FileFinding(
+    return PrivacyFinding(
         _relative(data, path), _layer(data, path), rows, columns, _log_of(data, path),
         _cases(matched), first, last,
     )  # fmt: skip
@@ -411,15 +410,27 @@ FrameTest = Callable[[pl.DataFrame], pl.Series]
 """Per row of a table: goes (True), stays (False) or cannot be judged (null: it stays)."""
 
 
+_Change = PrivacyFileChange | None
+_Changes = list[PrivacyFileChange]
+
+
+def _change(
+    data: DataFolder, path: Path, layer: LayerName, frame: pl.DataFrame, goes: pl.Series, *,
+    undated: int,
+) -> PrivacyFileChange:  # fmt: skip
+    removed = int(goes.sum())
+    return PrivacyFileChange(_relative(data, path), layer, removed, frame.height - removed, undated)
+
+
 @dataclass(frozen=True)
 class _Purge:
     rows: RowTest
     frame: FrameTest
 
 
-def _purge(data: DataFolder, purge: _Purge, *, dry_run: bool) -> list[FileChange]:
+def _purge(data: DataFolder, purge: _Purge, *, dry_run: bool) -> list[PrivacyFileChange]:
     store = LogStore(data.root, data.database_url)
-    changes: list[FileChange] = []
+    changes: list[PrivacyFileChange] = []
     done_logs: set[str] = set()
     for path in list(_data_files(data)):
         log = _log_of(data, path)
@@ -434,17 +445,16 @@ def _purge(data: DataFolder, purge: _Purge, *, dry_run: bool) -> list[FileChange
     return changes
 
 
-def _purge_file(data: DataFolder, path: Path, purge: _Purge, *, dry_run: bool) -> FileChange | None:
+def _purge_file(
+    data: DataFolder, path: Path, purge: _Purge, *, dry_run: bool
+) -> PrivacyFileChange | None:
     kind, name = _lock_of(data, path)
     with data.writer_lock(kind, name):
         if path.suffix == ".json":
             return _purge_page(data, path, purge.rows, dry_run=dry_run)
         frame = _read_table(path)
         goes, undated = _goes(frame, purge.frame)
-        change = FileChange(
-            _relative(data, path), _layer(data, path), int(goes.sum()),
-            frame.height - int(goes.sum()), undated,
-        )  # fmt: skip
+        change = _change(data, path, _layer(data, path), frame, goes, undated=undated)
         if change.changed and not dry_run:
             _write_table(frame.filter(~goes), path)
     return change if change.changed or change.undated else None
@@ -455,7 +465,9 @@ def _goes(frame: pl.DataFrame, test: FrameTest) -> tuple[pl.Series, int]:
     return verdict.fill_null(False), int(verdict.null_count())
 
 
-def _purge_page(data: DataFolder, path: Path, test: RowTest, *, dry_run: bool) -> FileChange | None:
+def _purge_page(
+    data: DataFolder, path: Path, test: RowTest, *, dry_run: bool
+) -> PrivacyFileChange | None:
     document = _read_page(path)
     removed = kept = undated = 0
     for key in _row_lists(document):
@@ -473,10 +485,12 @@ def _purge_page(data: DataFolder, path: Path, test: RowTest, *, dry_run: bool) -
         write_page_atomically(path, document)
     if not removed and not undated:
         return None
-    return FileChange(_relative(data, path), "raw", removed, kept, undated)
+    return PrivacyFileChange(_relative(data, path), "raw", removed, kept, undated)
 
 
-def _purge_log(store: LogStore, name: str, purge: _Purge, *, dry_run: bool) -> list[FileChange]:
+def _purge_log(
+    store: LogStore, name: str, purge: _Purge, *, dry_run: bool
+) -> list[PrivacyFileChange]:
     """Purge a stored log's events and quarantine; a flat log is stored again through the
     store (its catalog entry and aggregates rebuilt), under its writer's lock."""
     data = store.data
@@ -490,10 +504,9 @@ def _purge_log(store: LogStore, name: str, purge: _Purge, *, dry_run: bool) -> l
         events_go, events_undated = _goes(events, purge.frame)
         quarantine_go, quarantine_undated = _goes(quarantine, purge.frame)
         changes = [
-            FileChange(_relative(data, data.log_table(name)), "log", int(events_go.sum()),
-                       events.height - int(events_go.sum()), events_undated),
-            FileChange(_relative(data, quarantine_path), "quarantine", int(quarantine_go.sum()),
-                       quarantine.height - int(quarantine_go.sum()), quarantine_undated),
+            _change(data, data.log_table(name), "log", events, events_go, undated=events_undated),
+            _change(data, quarantine_path, "quarantine", quarantine, quarantine_go,
+                    undated=quarantine_undated),
         ]  # fmt: skip
         if not dry_run and (events_go.any() or quarantine_go.any()):
             kept = CanonicalLog(events.filter(~events_go), quarantine.filter(~quarantine_go))
@@ -515,7 +528,7 @@ def _store_again(store: LogStore, name: str, log: CanonicalLog) -> None:
 
 def _purge_log_tables(
     data: DataFolder, name: str, purge: _Purge, *, dry_run: bool
-) -> list[FileChange]:
+) -> list[PrivacyFileChange]:
     """An object-centric log: each of its tables purged in place."""
     changes = []
     for path in sorted(data.log_folder(name).glob("*")):
@@ -528,7 +541,9 @@ def _purge_log_tables(
 # -- erase and retention -----------------------------------------------------------------------
 
 
-def erase(data: DataFolder, person: Person, *, dry_run: bool) -> list[FileChange]:
+def erase_person(
+    data: DataFolder, person: PrivacyPerson, *, dry_run: bool
+) -> list[PrivacyFileChange]:
     """Remove every row naming ``person`` from every layer (``dry_run``: only count them)."""
 
     def frame_test(frame: pl.DataFrame) -> pl.Series:
@@ -540,7 +555,9 @@ def erase(data: DataFolder, person: Person, *, dry_run: bool) -> list[FileChange
     return _purge(data, _Purge(row_test, frame_test), dry_run=dry_run)
 
 
-def retention(data: DataFolder, cutoff: dt.date, *, dry_run: bool) -> list[FileChange]:
+def purge_older_than(
+    data: DataFolder, cutoff: dt.date, *, dry_run: bool
+) -> list[PrivacyFileChange]:
     """Remove every row dated before ``cutoff`` (event time, booking date, run start; a raw or
     quarantined record by its own time field) from every layer. Rows without a date stay and
     are counted as undated."""
@@ -555,7 +572,7 @@ def retention(data: DataFolder, cutoff: dt.date, *, dry_run: bool) -> list[FileC
     return _purge(data, _Purge(row_test, frame_test), dry_run=dry_run)
 
 
-def parse_cutoff(text: str, *, today: dt.date | None = None) -> dt.date:
+def parse_retention_cutoff(text: str, *, today: dt.date | None = None) -> dt.date:
     """``--older-than``: a number of days before today, or a date YYYY-MM-DD."""
     if text.strip().isdigit():
         return (today or dt.datetime.now(dt.UTC).date()) - dt.timedelta(days=int(text))
@@ -572,16 +589,16 @@ def parse_cutoff(text: str, *, today: dt.date | None = None) -> dt.date:
 
 
 @dataclass(frozen=True)
-class Rotation:
+class PrivacyRotation:
     """What a rotation did: per file, pseudonyms re-keyed; the pseudonyms it could not map."""
 
-    changes: list[FileChange]
+    changes: list[PrivacyFileChange]
     mapped: int
     unmapped: tuple[str, ...]
     new_fingerprint: str
 
 
-def read_identifiers(path: Path) -> list[str]:
+def read_identifier_file(path: Path) -> list[str]:
     """One identifier a line (blank lines and ``#`` comments skipped)."""
     try:
         lines = path.read_text("utf-8").splitlines()
@@ -590,9 +607,9 @@ def read_identifiers(path: Path) -> list[str]:
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
-def rotate_key(
+def rotate_pseudonym_key(
     data: DataFolder, new_key_file: Path, identifiers: Iterable[str], *, dry_run: bool
-) -> Rotation:
+) -> PrivacyRotation:
     """Re-pseudonymise every layer from the current key to the key in ``new_key_file``, for
     the people in ``identifiers``; a pseudonym of anyone else cannot be mapped (a pseudonym is
     one-way) and is reported, left as it is."""
@@ -604,12 +621,12 @@ def rotate_key(
         seen |= found
         changes += [change] if change is not None else []
     unmapped = tuple(sorted(seen - set(mapping)))
-    return Rotation(changes, len(mapping), unmapped, key_fingerprint(new.key))
+    return PrivacyRotation(changes, len(mapping), unmapped, key_fingerprint(new.key))
 
 
 def _mapping(old: Pseudonymiser, new: Pseudonymiser, identifiers: Iterable[str]) -> dict[str, str]:
     pairs = ((old(i), new(i)) for i in identifiers if i.strip())
-    return {a: b for a, b in pairs if a and b and a != b and a.startswith(PREFIX)}
+    return {a: b for a, b in pairs if a and b and a != b and is_pseudonym(a) and a != "system"}
 
 
 def _new_key(data: DataFolder, path: Path) -> bytes:
@@ -624,7 +641,7 @@ def _new_key(data: DataFolder, path: Path) -> bytes:
 
 def _rekey_file(
     data: DataFolder, path: Path, mapping: dict[str, str], *, dry_run: bool
-) -> tuple[FileChange | None, set[str]]:
+) -> tuple[PrivacyFileChange | None, set[str]]:
     kind, name = _lock_of(data, path)
     with data.writer_lock(kind, name):
         if path.suffix == ".json":
@@ -643,31 +660,33 @@ def _replace_all(text: str, mapping: dict[str, str]) -> str:
 
 def _rekey_table(
     data: DataFolder, path: Path, mapping: dict[str, str], *, dry_run: bool
-) -> tuple[FileChange | None, set[str]]:
+) -> tuple[PrivacyFileChange | None, set[str]]:
     frame = _read_table(path)
-    columns = _text_columns(frame)
     found: set[str] = set()
-    for name in columns:
+    touched = []
+    for name in _text_columns(frame):
         values = frame[name].cast(pl.String).drop_nulls().unique().to_list()
-        found |= {p for value in values for p in _PSEUDONYM.findall(value)}
-    olds = sorted(found & set(mapping))
-    if not olds:
+        in_column = {p for value in values for p in _PSEUDONYM.findall(value)}
+        found |= in_column
+        touched += [name] if in_column & set(mapping) else []
+    if not touched:
         return None, found
-    rekeyed = frame.with_columns(_rekey_column(frame, name, olds, mapping) for name in columns)
-    changed = sum(
-        int((frame[n].cast(pl.String) != rekeyed[n].cast(pl.String)).sum()) for n in columns
-    )
+    rekeyed = frame.with_columns(_rekey_column(frame, name, mapping) for name in touched)
+    changed = sum(_differing(frame[name], rekeyed[name]) for name in touched)
     if not dry_run:
         _write_table(rekeyed, path)
         _refresh_aggregates(data, path)
     return _rekeyed(data, path, changed), found
 
 
-def _rekey_column(
-    frame: pl.DataFrame, name: str, olds: list[str], mapping: dict[str, str]
-) -> pl.Expr:
+def _differing(before: pl.Series, after: pl.Series) -> int:
+    return int((before.cast(pl.String) != after.cast(pl.String)).fill_null(False).sum())
+
+
+def _rekey_column(frame: pl.DataFrame, name: str, mapping: dict[str, str]) -> pl.Expr:
+    olds = sorted(mapping)
     column = pl.col(name).cast(pl.String).str.replace_many(olds, [mapping[o] for o in olds])
-    return column.cast(frame.schema[name]) if frame.schema[name] == pl.String else column
+    return column.cast(frame.schema[name])
 
 
 def _refresh_aggregates(data: DataFolder, path: Path) -> None:
@@ -675,16 +694,16 @@ def _refresh_aggregates(data: DataFolder, path: Path) -> None:
         store_log_aggregates(path)
 
 
-def _rekeyed(data: DataFolder, path: Path, changed: int) -> FileChange | None:
+def _rekeyed(data: DataFolder, path: Path, changed: int) -> PrivacyFileChange | None:
     if not changed:
         return None
-    return FileChange(_relative(data, path), _layer(data, path), changed, 0)
+    return PrivacyFileChange(_relative(data, path), _layer(data, path), changed, 0)
 
 
 # -- the record of every request ---------------------------------------------------------------
 
 
-def check_reason(reason: str) -> None:
+def check_privacy_reason(reason: str) -> None:
     """Every privacy command states why it is run; raises ``InputError`` when it does not."""
     if not reason.strip():
         raise InputError(
@@ -693,12 +712,12 @@ def check_reason(reason: str) -> None:
         )
 
 
-def record_request(
+def record_privacy_request(
     data: DataFolder, action: str, reason: str, pseudonyms: Sequence[str], summary: str
 ) -> None:
     """Add the command to the append-only ``privacy_request`` table: when, the OS user, the
     reason and the pseudonyms, never the identifiers in clear."""
-    check_reason(reason)
+    check_privacy_reason(reason)
     log = PrivacyRequestLog(data.database_url)
     try:
         log.append(
@@ -715,7 +734,7 @@ def record_request(
         log.dispose()
 
 
-def recorded_requests(data: DataFolder) -> list[PrivacyRequest]:
+def recorded_privacy_requests(data: DataFolder) -> list[PrivacyRequest]:
     """Every recorded privacy command, oldest first."""
     log = PrivacyRequestLog(data.database_url)
     try:

@@ -191,3 +191,27 @@ def test_sources_shows_the_key_fingerprint_never_the_key(folder: Path) -> None:
     assert f"fingerprint {fingerprint}" in human and KEY not in human
     streams = json.loads(run("sources", "--json"))
     assert {s["key_fingerprint"] for s in streams} == {fingerprint}
+
+
+def test_rotate_key_maps_the_supplied_people_and_reports_the_rest(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new_key = "a-new-privacy-key-9876543210"
+    key_file = tmp_path / "new.key"
+    key_file.write_text(new_key + "\n", "utf-8")
+    key_file.chmod(0o600)
+    staff = tmp_path / "staff.txt"
+    staff.write_text("# staff list\nANNI42\nsvc_bot\n", "utf-8")
+    args = ["--new-key-file", str(key_file), "--identifiers-file", str(staff), "--reason", "r"]
+    rotated = json.loads(privacy("rotate-key", *args, "--json"))
+    assert rotated["mapped"] == 2
+    assert rotated["unmapped"] == [BO]
+    assert rotated["new_key_fingerprint"] == key_fingerprint(new_key.encode())
+    monkeypatch.setenv("KITFLOW_PSEUDONYM_KEY", new_key)
+    found = _findings("anni42")
+    assert sum(int(str(f["rows"])) for f in found.values()) == 9
+    assert _findings("svc_bot")["03_primary/robots/runs.parquet"]["rows"] == 2
+    assert _findings("bo7") == {}  # unlinkable now: bo7 was not on the list
+    log = PrivacyRequestLog(f"sqlite:///{folder / 'kitflow.db'}")
+    assert log.list()[0].action == "rotate-key"
+    log.dispose()
