@@ -18,6 +18,7 @@ from app import (
     cli_extract,
     cli_landscape,
     cli_mining,
+    cli_privacy,
     cli_report,
 )
 from app.cli_case import case_cli
@@ -333,6 +334,7 @@ def serve_command(
 cli_mining.register(cli)
 cli_conformance.register(cli)
 cli_extract.register(cli)
+cli_privacy.register(cli)
 cli_demo_landscape.register(cli)
 cli_demo.register(cli)
 cli_landscape.register(cli)

@@ -215,3 +215,10 @@ def test_rotate_key_maps_the_supplied_people_and_reports_the_rest(
     log = PrivacyRequestLog(f"sqlite:///{folder / 'kitflow.db'}")
     assert log.list()[0].action == "rotate-key"
     log.dispose()
+
+
+def test_the_privacy_commands_are_on_the_main_command_line(folder: Path) -> None:
+    listed = run("privacy", "--help")
+    assert all(name in listed for name in ("lookup", "erase", "retention", "rotate-key"))
+    found = run("privacy", "lookup", "--identifier", "bo7", "--reason", "indsigt")
+    assert "03_primary/time-registration/hours.parquet (primary): 1 rows" in found
