@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+import openpyxl
 import polars as pl
 import pytest
 
@@ -13,6 +14,7 @@ from app.cli import cli
 from extractors.pseudonym import KEY_ENV
 from models.errors import InputError
 from models.store import LogStore
+from services.ingestion import TimeSource, ingest
 from tests.cli_support import run, runner
 from tests.file_text import parquet_text
 from tests.shared_data import shared_file
@@ -160,3 +162,33 @@ def test_the_readme_uci_example_stores_no_person_in_clear(data_dir: Path) -> Non
         assert values.str.starts_with("p-").all(), column
     assert "location" not in events.columns
     assert events["org_unit"].drop_nulls().str.starts_with("Group ").all()
+
+
+def _time_rows() -> list[list[object]]:
+    header = ["Dato", "Medarbejder", "Serviceområde", "Aktivitet", "Timer", "Kommentar", "CPR"]
+    return [
+        [*header, "Telefon", "E-mail"],
+        ["2024-03-04", NAMES[0], "Servicedesk", "Koordinering", "1.5", FREE_TEXT[0], CPRS[0],
+         PHONES[0], EMAILS[0]],
+        ["2024-03-05", NAMES[1], "FU", "Koordinering", "-1", FREE_TEXT[0], CPRS[1], PHONES[1],
+         EMAILS[1]],
+    ]  # fmt: skip
+
+
+def test_time_registration_raw_and_quarantine_keep_only_mapped_columns(tmp_path: Path) -> None:
+    rows = _time_rows()
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / "hours.csv").write_text(
+        "\n".join(";".join(str(c) for c in row) for row in rows) + "\n", "utf-8"
+    )
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    book.save(exports / "hours.xlsx")
+    data = tmp_path / "data"
+    report = ingest(LogStore(data), TimeSource(), exports=[exports])
+    assert report.quarantine_files  # the negative hours, with their row as it was kept
+    assert _found(data) == []

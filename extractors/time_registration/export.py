@@ -3,7 +3,8 @@
 A file is read into a ``CellTable``: its header and one ``(line, cells)`` per non-blank data row,
 every cell as text (Excel values are turned into text the way a CSV export writes them: dates as
 ``YYYY-MM-DD``, clock times as ``HH:MM``, numbers with a decimal point). The employee column is
-then replaced by pseudonyms (``pseudonymise_cells``) before anything is stored: the raw copy kept
+then replaced by pseudonyms and every column the mapping does not read is left out
+(``pseudonymise_cells``) before anything is stored: the raw copy kept
 under ``01_raw/time-registration/exports/`` is that pseudonymised table as JSON
 (``write_raw_table``), so a rebuild needs neither the original file nor any name in clear.
 
@@ -202,13 +203,31 @@ def _resolve_columns(file: str, header: tuple[str, ...]) -> dict[str, int]:
 
 
 def pseudonymise_cells(table: CellTable, pseudonym: Pseudonymiser) -> CellTable:
-    """The table with every employee cell replaced by its pseudonym (blank cells stay blank)."""
-    at = table.columns[EMPLOYEE]
+    """The table with only its mapped columns (``REQUIRED_COLUMNS``, ``OPTIONAL_COLUMNS``: a
+    comment or a CPR number in another column is never kept) and every employee cell replaced
+    by its pseudonym (blank cells stay blank)."""
+    mapped = mapped_only(table)
+    at = mapped.columns[EMPLOYEE]
     rows = tuple(
         (line, tuple(pseudonym(c) or "" if i == at else c for i, c in enumerate(cells)))
-        for line, cells in table.rows
+        for line, cells in mapped.rows
     )
-    return replace(table, rows=rows)
+    return replace(mapped, rows=rows)
+
+
+def mapped_only(table: CellTable) -> CellTable:
+    """The table cut to the columns the mapping reads, in their header order."""
+    positions = sorted(table.columns.values())
+    names = {at: name for name, at in table.columns.items()}
+    return replace(
+        table,
+        header=tuple(table.header[at] for at in positions),
+        columns={names[at]: index for index, at in enumerate(positions)},
+        rows=tuple(
+            (line, tuple(cells[at] if at < len(cells) else "" for at in positions))
+            for line, cells in table.rows
+        ),
+    )
 
 
 def write_raw_table(table: CellTable, folder: Path) -> Path:

@@ -270,7 +270,7 @@ def map_time_cards(records: Iterable[tuple[int, Any]], tasks: Mapping[str, TaskI
         try:
             cards = _bookings_of_card(number, record, tasks)
         except SkippableRecord as error:
-            text = json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)
+            text = json.dumps(_card_fields(record), ensure_ascii=False, sort_keys=True, default=str)
             bad.append((TIME_CARD_SOURCE, number, error.reason, text))
             continue
         totals_only += isinstance(record, dict) and not _has_days(record)
@@ -283,6 +283,17 @@ def map_time_cards(records: Iterable[tuple[int, Any]], tasks: Mapping[str, TaskI
             "ServiceNow time_card stream to book the hours on their days.",
         )
     return HoursTable(place_bookings(bookings), quarantine_frame(bad), notes)
+
+
+TIME_CARD_FIELDS = ("user", "u_aktivitet", "category", "week_starts_on", "task", "total")
+"""The fields of a time card the mapping reads (with ``WEEKDAYS``): all a quarantine row keeps."""
+
+
+def _card_fields(record: Any) -> Any:
+    """Only the fields the mapping reads: a card's comments never reach the quarantine file."""
+    if not isinstance(record, dict):
+        return type(record).__name__
+    return {k: v for k, v in record.items() if k in TIME_CARD_FIELDS or k in WEEKDAYS}
 
 
 def _has_days(record: Mapping[str, Any]) -> bool:
