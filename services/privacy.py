@@ -5,7 +5,7 @@ linked to people, in every layer of the data folder: raw pages, staged tables, s
 A person is found by the pseudonyms of the identifiers an administrator gives (user name,
 e-mail, sys_id, initials: each is normalised and hashed with the key the data was extracted
 with), and by those identifiers in clear where a file still holds one. Every command is recorded
-in the append-only ``privacy_request`` table with the pseudonyms only, never the identifiers.
+in the append-only audit trail with the pseudonyms only, never the identifiers.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from extractors import (
     write_page_atomically,
 )
 from mining import store_log_aggregates
+from models.audit import AuditEntry, AuditTrail
 from models.datafolder import (
     INTERMEDIATE,
     PRIMARY,
@@ -44,7 +45,6 @@ from models.datafolder import (
 )
 from models.errors import InputError
 from models.eventlog import CanonicalLog
-from models.privacy_requests import PrivacyRequest, PrivacyRequestLog
 from models.store import LogStore
 from services.storing import store_canonical_log
 
@@ -75,6 +75,8 @@ _RECORD_TIME_KEYS = (
     "timestamp", "date", "dato", "start", "starttime", "startdate", "sys_created_on",
     "opened_at", "createddate", "system.createddate", "system.changeddate", "reviseddate",
 )  # fmt: skip
+AUDIT_PREFIX = "privacy "
+"""How the audit trail's action of a privacy command begins."""
 _TEXT_TYPES = (pl.String, pl.Categorical, pl.Enum)
 
 
@@ -715,29 +717,26 @@ def check_privacy_reason(reason: str) -> None:
 def record_privacy_request(
     data: DataFolder, action: str, reason: str, pseudonyms: Sequence[str], summary: str
 ) -> None:
-    """Add the command to the append-only ``privacy_request`` table: when, the OS user, the
-    reason and the pseudonyms, never the identifiers in clear."""
+    """Add the command to the append-only audit trail (``models.audit``): when, the OS user,
+    ``privacy <action>``, the pseudonyms as its target, the reason and what was found or done
+    as its detail; never the identifiers in clear."""
     check_privacy_reason(reason)
-    log = PrivacyRequestLog(data.database_url)
+    trail = AuditTrail(data.database_url)
     try:
-        log.append(
-            PrivacyRequest(
-                at=dt.datetime.now(dt.UTC),
-                who=getpass.getuser(),
-                action=action,
-                reason=reason.strip(),
-                pseudonyms=tuple(pseudonyms),
-                summary=summary,
-            )
+        trail.append(
+            actor=getpass.getuser(),
+            action=f"{AUDIT_PREFIX}{action}",
+            target=",".join(pseudonyms),
+            detail=f"reason: {reason.strip()}; {summary}",
         )
     finally:
-        log.dispose()
+        trail.dispose()
 
 
-def recorded_privacy_requests(data: DataFolder) -> list[PrivacyRequest]:
-    """Every recorded privacy command, oldest first."""
-    log = PrivacyRequestLog(data.database_url)
+def recorded_privacy_requests(data: DataFolder) -> list[AuditEntry]:
+    """The audit trail's entries of privacy commands, oldest first."""
+    trail = AuditTrail(data.database_url)
     try:
-        return log.list()
+        return [e for e in trail.list() if e.action.startswith(AUDIT_PREFIX)]
     finally:
-        log.dispose()
+        trail.dispose()

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from app.cli_privacy import privacy_cli
 from extractors.pseudonym import Pseudonymiser, key_fingerprint
 from models.eventlog import build_canonical_log
-from models.privacy_requests import PrivacyRequestLog
 from models.store import LogStore
+from services import recorded_privacy_requests
 from services.storing import store_canonical_log
 from tests.cli_support import run
 
@@ -119,11 +119,10 @@ def test_lookup_joins_several_identifiers_and_is_recorded_without_them(folder: P
     found = _findings("anni42", "bo7")
     assert found["03_primary/incidents/events.parquet"]["rows"] == 4
     assert found["03_primary/time-registration/hours.quarantine.csv"]["rows"] == 4
-    log = PrivacyRequestLog(f"sqlite:///{folder / 'kitflow.db'}")
-    (request,) = log.list()
-    log.dispose()
-    assert (request.action, request.reason) == ("lookup", "indsigt j.nr. 17")
-    assert request.pseudonyms == tuple(sorted((ANNI, BO)))
+    (request,) = recorded_privacy_requests(LogStore().data)
+    assert request.action == "privacy lookup"
+    assert request.target == ",".join(sorted((ANNI, BO)))
+    assert request.detail == "reason: indsigt j.nr. 17; 7 files, 23 rows"
     assert "anni42" not in repr(request) and "bo7" not in repr(request)
 
 
@@ -212,9 +211,9 @@ def test_rotate_key_maps_the_supplied_people_and_reports_the_rest(
     assert sum(int(str(f["rows"])) for f in found.values()) == 9
     assert _findings("svc_bot")["03_primary/robots/runs.parquet"]["rows"] == 2
     assert _findings("bo7") == {}  # unlinkable now: bo7 was not on the list
-    log = PrivacyRequestLog(f"sqlite:///{folder / 'kitflow.db'}")
-    assert log.list()[0].action == "rotate-key"
-    log.dispose()
+    first = recorded_privacy_requests(LogStore().data)[0]
+    assert (first.action, first.target) == ("privacy rotate-key", "")
+    assert first.detail.startswith("reason: r; 2 mapped, 1 unmapped; ")
 
 
 def test_the_privacy_commands_are_on_the_main_command_line(folder: Path) -> None:
