@@ -27,12 +27,15 @@ from pathlib import Path
 import polars as pl
 
 from mining import (
+    OTHER_GROUP,
     compute_case_starts,
     compute_monthly_cv,
     compute_pickup_to_close_hours,
     compute_process_shape,
+    drop_withheld,
     filter_time_window,
     find_case_groups,
+    merge_small_groups,
 )
 from models.business_case_io import read_business_case
 from models.candidates import (
@@ -110,15 +113,17 @@ def find_candidates(
     years = ((end - start).days + 1) / DAYS_PER_YEAR
     context = _Context(hours, robots, years, start, end, _read_catalog(store.data))
     measures = [m for name, frame in events.items() for m in _log_measures(context, name, frame)]
+    notes: tuple[str, ...] = ()
     if hours is not None:
         all_events = pl.concat(list(events.values()), how="diagonal") if events else None
-        measures += _activity_measures(context, hours, all_events)
+        shown, notes = _merge_small_activities(hours)
+        measures += _activity_measures(context, shown, all_events)
     inputs = (
         *(f"log {name}" for name in logs),
         *((str(HOURS_FILE),) if hours is not None else ()),
         *((str(TRANSACTIONS_FILE),) if robots is not None else ()),
     )
-    notes = _notes(hours is not None, robots is not None)
+    notes = _notes(hours is not None, robots is not None) + notes
     scores = rank_candidates(measures, parameters)
     return CandidateReport(parameters, scores, start, end, inputs, notes)
 
@@ -351,6 +356,19 @@ def _automated(
 
 
 # -- activities of the time registration ---------------------------------------------------------
+
+
+def _merge_small_activities(hours: pl.DataFrame) -> tuple[pl.DataFrame, tuple[str, ...]]:
+    """The hours with the activities of fewer than 5 employees merged into one (left out when
+    they have fewer than 5 together): the 5-person rule, mining.privacy. And what was done."""
+    merged = merge_small_groups(hours, by="activity", people_column="employee")
+    shown = drop_withheld(merged.frame.collect(), ("activity",))
+    if not merged.people_known:
+        return shown, (f"{HOURS_FILE} names no employees: the 5-person rule cannot count.",)
+    if merged.merged == 0:
+        return shown, ()
+    done = "left out" if merged.withheld else f"merged into '{OTHER_GROUP}'"
+    return shown, (f"{merged.merged} activities with fewer than 5 employees are {done}.",)
 
 
 def _activity_measures(

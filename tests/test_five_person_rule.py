@@ -33,6 +33,7 @@ from mining import (
     merge_small_groups,
 )
 from models.store import LogStore
+from services import CandidateOptions, find_candidates, read_parameters
 from services.imports import import_log
 from tests.shared_data import shared_file
 from tests.test_dashboard import by_id, table_rows, text
@@ -298,3 +299,45 @@ def test_cli_filters_like_the_dashboard(people: LogStore, cli_data: None) -> Non
     march_4_to_9 = ("--since", "2024-03-04", "--until", "2024-03-09")
     shown = json.loads(run("variants", "people", *march_4_to_9, "--json"))
     assert sum(v["cases"] for v in shown["shown"]) == 6
+
+
+# --- time-registration hours per activity (automation candidates) -----------------------------
+
+
+def hours_rows(activity: str, employees: int, *, first: int = 0) -> list[dict[str, object]]:
+    """One booking of 2 hours per employee e<first>... on 2024-03-04, each its own case."""
+    return [
+        {
+            "date": dt.date(2024, 3, 4),
+            "employee": f"e{first + i}",
+            "service_area": "S",
+            "case_reference": f"{activity}-{i}",
+            "activity": activity,
+            "hours": 2.0,
+        }
+        for i in range(employees)
+    ]
+
+
+def candidate_rows(tmp_path: Path, rows: list[dict[str, object]]) -> dict[str, float]:
+    """The time-registration candidates of ``rows``: candidate id → handling hours."""
+    store = LogStore(tmp_path / "data")
+    path = store.data.hours()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pl.DataFrame(rows).write_parquet(path)
+    report = find_candidates(store, CandidateOptions(), read_parameters())
+    store.catalog.dispose()
+    return {s.measures.candidate_id: s.measures.handling_hours for s in report.scores}
+
+
+def test_hours_of_activities_with_fewer_than_5_employees_are_merged(tmp_path: Path) -> None:
+    rows = hours_rows("big", 6) + hours_rows("small", 3, first=6) + hours_rows("tiny", 2, first=9)
+    assert candidate_rows(tmp_path, rows) == {
+        "time-registration:big": 12.0,
+        f"time-registration:{OTHER_GROUP}": 10.0,
+    }
+
+
+def test_hours_of_activities_withheld_together_are_left_out(tmp_path: Path) -> None:
+    rows = hours_rows("big", 6) + hours_rows("small", 2, first=6) + hours_rows("tiny", 1, first=8)
+    assert candidate_rows(tmp_path, rows) == {"time-registration:big": 12.0}
