@@ -22,12 +22,13 @@ from typing import Final, Literal
 import polars as pl
 
 from mining.calendar_dk import compute_local_us
+from mining.privacy import MIN_PEOPLE
 from models.errors import InputError, KitflowError
 from models.schema import CASE, ORG_UNIT, RESOURCE, TIMESTAMP
 
 Log = pl.LazyFrame | pl.DataFrame
 Performer = Literal["org_unit", "resource"]
-MIN_GROUP_SIZE: Final = 5
+MIN_GROUP_SIZE: Final = MIN_PEOPLE  # the one 5-person rule of mining.privacy
 
 
 class PrivacyError(KitflowError):
