@@ -221,3 +221,25 @@ def test_the_privacy_commands_are_on_the_main_command_line(folder: Path) -> None
     assert all(name in listed for name in ("lookup", "erase", "retention", "rotate-key"))
     found = run("privacy", "lookup", "--identifier", "bo7", "--reason", "indsigt")
     assert "03_primary/time-registration/hours.parquet (primary): 1 rows" in found
+
+
+def test_sources_says_when_no_key_is_set(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KITFLOW_PSEUDONYM_KEY", raising=False)
+    monkeypatch.setenv("KITFLOW_PSEUDONYM_KEY_FILE", str(tmp_path / "none.key"))
+    assert "Pseudonymisation key: fingerprint – (no key set)" in run("sources")
+    assert not (tmp_path / "none.key").exists()
+    refused = runner.invoke(privacy_cli, ["lookup", "--identifier", "x", "--reason", "r"])
+    assert "there is no pseudonymisation key" in str(refused.exception)
+
+
+def test_erasing_everyone_in_a_log_deletes_the_log(folder: Path) -> None:
+    privacy("erase", "--identifier", "anni42", "--reason", "sletning")
+    done = privacy("erase", "--identifier", "BO7", "--reason", "sletning")
+    assert "03_primary/incidents/events.parquet (log): removed 2, 0 kept" in done
+    store = LogStore()
+    assert store.catalog.get("incidents") is None
+    assert not store.data.log_folder("incidents").exists()
+    actions = [e.action for e in recorded_privacy_requests(store.data)]
+    assert actions == ["privacy erase", "privacy erase"]
