@@ -4,7 +4,9 @@ planted in every input format never reach a file under the data folder or an exp
 from __future__ import annotations
 
 import gzip
+import json
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import polars as pl
@@ -14,7 +16,7 @@ from app.cli import cli
 from extractors.pseudonym import KEY_ENV
 from models.errors import InputError
 from models.store import LogStore
-from services.ingestion import TimeSource, ingest
+from services.ingestion import AzureDevOpsSource, TimeSource, ingest
 from tests.cli_support import run, runner
 from tests.file_text import parquet_text
 from tests.shared_data import shared_file
@@ -192,3 +194,35 @@ def test_time_registration_raw_and_quarantine_keep_only_mapped_columns(tmp_path:
     report = ingest(LogStore(data), TimeSource(), exports=[exports])
     assert report.quarantine_files  # the negative hours, with their row as it was kept
     assert _found(data) == []
+
+
+def _plant_devops_fields(record: dict[str, Any]) -> dict[str, Any]:
+    fields = record["fields"]
+    fields["System.Title"] = FREE_TEXT[0]
+    fields["System.Description"] = f"<div>{NAMES[0]}, {CPRS[0]}, {PHONES[0]}</div>"
+    fields["System.History"] = f'<a href="#" data-vss-mention="version:2.0">@{NAMES[1]}</a>'
+    fields["System.AssignedTo"] = f"{NAMES[1]} <{EMAILS[1]}>"
+    fields["Custom.Kontakt"] = EMAILS[0]
+    record["relations"] = [
+        {"rel": "Hyperlink", "url": "https://kk.service-now.com/x", "attributes": {
+            "comment": f"{FREE_TEXT[0]} {PHONES[1]}"}},
+    ]  # fmt: skip
+    return record
+
+
+def test_azure_devops_raw_batches_keep_only_mapped_fields(tmp_path: Path) -> None:
+    fixtures = Path(__file__).parent / "fixtures" / "azure_devops"
+    export = tmp_path / "export" / "azure-devops"
+    for stream in ("workitemrevisions", "workitemlinks", "workitems"):
+        body = json.loads((fixtures / f"{stream}.json").read_text("utf-8"))
+        records = body["value"] if stream == "workitems" else body["values"]
+        if stream != "workitemlinks":
+            records[:] = [_plant_devops_fields(r) if "fields" in (r or "") else r for r in records]
+            records.append(f"{NAMES[0]} {EMAILS[0]}")  # a record of unknown shape
+        else:
+            records[0]["comment"] = FREE_TEXT[0]
+        (export / stream).mkdir(parents=True)
+        (export / stream / "batch-00001.json").write_text(json.dumps(body), "utf-8")
+    data = tmp_path / "data"
+    ingest(LogStore(data), AzureDevOpsSource(), exports=[export.parent], name="ado")
+    assert _found(data, planted=(*PLANTED, "Anne Hansen", "anha@kk.dk")) == []

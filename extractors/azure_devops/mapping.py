@@ -130,6 +130,23 @@ _REVISION_PEOPLE = {
     "assigned_to": "System.AssignedTo",
     "created_by": "System.CreatedBy",
 }
+MAPPED_FIELDS = frozenset(
+    {
+        *_REVISION_TEXT.values(),
+        *_REVISION_TIMES.values(),
+        *_REVISION_PEOPLE.values(),
+        "System.Id",
+        "System.Rev",
+        "System.Parent",
+    }
+)
+"""The fields of a revision or work item the mapping reads: all a raw batch keeps of them."""
+MAPPED_KEYS = frozenset(
+    {"id", "rev", "fields", "relations", "rel", "sourceId", "targetId", "changedDate", "isActive"}
+)
+"""The keys of a revision, work item or link record the mapping reads."""
+MAPPED_RELATION_KEYS = frozenset({"rel", "url"})
+"""The keys of a work item's relation the mapping reads (not its comment attributes)."""
 _WORK_ITEM_URL = re.compile(r"/_apis/wit/workItems/(\d+)/?$", re.IGNORECASE)
 _SN_SYS_ID = re.compile(r"sc_req_item\.do\?(?:[^#]*&)?sys_id=([0-9A-Fa-f]{32})(?:[&#]|$)")
 _SN_NUMBER = re.compile(r"sc_req_item\.do\?(?:[^#]*[&^])?sysparm_query=number=([A-Za-z]+\d+)")

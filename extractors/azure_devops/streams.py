@@ -10,7 +10,8 @@
   last stored batch (the bookmark is the batch's last id). Ids that no longer exist come back as
   ``null`` (``errorPolicy=omit``); they are counted in ``omitted``.
 
-Identities are replaced by pseudonyms before a batch is stored: every identity object (one with a
+Only what the mapping reads is stored (``mapped_part``: no title, description or history), and
+identities are replaced by pseudonyms before a batch is stored: every identity object (one with a
 ``uniqueName``, or a ``displayName`` with an ``id`` and a ``descriptor``/``imageUrl``/``_links``)
 anywhere in a record becomes the pseudonym string, and so does every identity field sent as
 ``"Name <login>"`` text (``includeIdentityRef=false``). The user id hashed is the login
@@ -23,6 +24,7 @@ import bisect
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from extractors.azure_devops.mapping import MAPPED_FIELDS, MAPPED_KEYS, MAPPED_RELATION_KEYS
 from extractors.base import Bookmark, Cursor, Page
 from extractors.errors import FatalError
 from extractors.pseudonym import Pseudonymiser
@@ -90,8 +92,31 @@ def pseudonymise_value(value: Any, pseudonym: Pseudonymiser) -> Any:
     return value
 
 
+def mapped_part(record: Any) -> Any:
+    """Only the keys, fields and relation keys the mapping reads (``MAPPED_KEYS``,
+    ``MAPPED_FIELDS``, ``MAPPED_RELATION_KEYS``): a title, a description, the history and its
+    @-mentions never reach a raw batch."""
+    if not isinstance(record, dict):
+        # A record of unknown shape is set aside by its type alone: its text is not kept.
+        return None if record is None else type(record)()
+    kept = {k: v for k, v in record.items() if k in MAPPED_KEYS}
+    if isinstance(kept.get("fields"), dict):
+        kept["fields"] = {k: v for k, v in kept["fields"].items() if k in MAPPED_FIELDS}
+    if isinstance(kept.get("relations"), list):
+        kept["relations"] = [_relation_part(r) for r in kept["relations"]]
+    return kept
+
+
+def _relation_part(relation: Any) -> Any:
+    if not isinstance(relation, dict):
+        return relation
+    return {k: v for k, v in relation.items() if k in MAPPED_RELATION_KEYS}
+
+
 def pseudonymise_record(record: Any, pseudonym: Pseudonymiser) -> Any:
-    """A copy of one revision, link or work item with its people replaced by pseudonyms."""
+    """A copy of one revision, link or work item with only what the mapping reads
+    (``mapped_part``) and its people replaced by pseudonyms."""
+    record = mapped_part(record)
     out = pseudonymise_value(record, pseudonym)
     original = record.get("fields") if isinstance(record, dict) else None
     if isinstance(original, dict):
