@@ -103,6 +103,11 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "The log {name} is object-centric and must be flattened on import with --object-type.",
     ),
     "map.empty_log": ("Loggen {name} har ingen overgange.", "The log {name} has no arcs."),
+    "map.withheld": (
+        "Loggen {name} viser under 5 personer, så dens procesoverblik vises ikke "
+        "(5-personers-reglen).",
+        "The log {name} shows fewer than 5 people, so its map is not shown (the 5-person rule).",
+    ),
     "map.error": (
         "Procesoverblikket kunne ikke tegnes: {error}",
         "Could not draw the map: {error}",

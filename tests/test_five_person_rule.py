@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from app.cli_mining import register
 from app.dashboard import ids
 from app.dashboard.analysis_data import AnalysisFilters, list_org_units
-from app.dashboard.pages import analysis
+from app.dashboard.pages import analysis, process_map
 from extractors.files import ReadOptions
 from mining import (
     OTHER_GROUP,
@@ -341,3 +341,23 @@ def test_hours_of_activities_with_fewer_than_5_employees_are_merged(tmp_path: Pa
 def test_hours_of_activities_withheld_together_are_left_out(tmp_path: Path) -> None:
     rows = hours_rows("big", 6) + hours_rows("small", 2, first=6) + hours_rows("tiny", 1, first=8)
     assert candidate_rows(tmp_path, rows) == {"time-registration:big": 12.0}
+
+
+# --- the process map of a whole log -----------------------------------------------------------
+
+
+def test_the_map_of_a_log_of_fewer_than_5_people_is_withheld(
+    people: LogStore, tmp_path: Path
+) -> None:
+    few = tmp_path / "few.csv"
+    few.write_text(
+        "case_id,activity,timestamp,resource\n1,a,2024-03-04T08:00:00Z,p0\n"
+        "1,b,2024-03-04T09:00:00Z,p1\n",
+        encoding="utf-8",
+    )
+    import_log(people, few, name="few", options=ReadOptions())
+    withheld = process_map.render_map(people, "few", 100, "da")
+    assert withheld.elements == [] and withheld.summary == ""
+    assert "under 5 personer" in text(withheld.message)
+    shown = process_map.render_map(people, "people", 100, "en")  # 11 people
+    assert shown.elements and shown.message is None

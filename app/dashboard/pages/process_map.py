@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import dash
@@ -27,6 +29,7 @@ from app.figures import (
 )
 from app.formatting import Language, format_int
 from app.i18n import parse_language, translate
+from mining import check_group_size
 from models.errors import KitflowError
 from models.store import LogStore
 
@@ -133,6 +136,17 @@ class MapView:
     message: Component | None = None
 
 
+def has_enough_people(store: LogStore, log: str) -> bool:
+    """Whether stored log ``log`` shows 5 people or more, or names none (the 5-person rule)."""
+    return _has_enough_people(store, log, store.entry(log).imported_at)
+
+
+@lru_cache(maxsize=16)
+def _has_enough_people(store: LogStore, log: str, imported_at: dt.datetime) -> bool:
+    del imported_at  # part of the cache key only
+    return check_group_size(store.scan(log)).enough
+
+
 def render_map(
     store: LogStore, log: str | None, percent: float | None, language: Language
 ) -> MapView:
@@ -144,9 +158,13 @@ def render_map(
             text = translate("map.not_flat", language, name=log)
             return MapView(message=note(text, kind="warning"))
         data = load_process_map(store, log)
+        enough = has_enough_people(store, log)
     except KitflowError as error:
         text = translate("map.error", language, error=str(error))
         return MapView(message=note(text, kind="error"))
+    if not enough:
+        text = translate("map.withheld", language, name=log)
+        return MapView(message=note(text, kind="warning"))
     if data.dfg.height == 0:
         return MapView(message=note(translate("map.empty_log", language, name=log)))
     shown = select_top_arcs(data.dfg, percent if percent is not None else DEFAULT_TOP_PERCENT)
