@@ -205,9 +205,20 @@ def _relative(data: DataFolder, path: Path) -> str:
 
 
 def _read_table(path: Path) -> pl.DataFrame:
-    if path.suffix == ".parquet":
-        return pl.read_parquet(path)
-    return pl.read_csv(path, infer_schema=False)
+    try:
+        if path.suffix == ".parquet":
+            return pl.read_parquet(path)
+        return pl.read_csv(path, infer_schema=False)
+    except (OSError, pl.exceptions.PolarsError) as error:
+        raise _unreadable(path, error) from None
+
+
+def _unreadable(path: Path, error: Exception) -> InputError:
+    return InputError(
+        f"cannot read {path} ({str(error).splitlines()[0][:200]}); the command stopped there. "
+        "Restore that file from a backup or remove it (a staged or primary table is rebuilt by "
+        "'kitflow extract ... --rebuild'), then run the command again."
+    )
 
 
 def _write_table(frame: pl.DataFrame, path: Path) -> None:
@@ -284,7 +295,10 @@ def _value_names(value: Any, person: PrivacyPerson) -> bool:
 
 
 def _read_page(path: Path) -> dict[str, Any]:
-    document = json.loads(path.read_text("utf-8"))
+    try:
+        document = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as error:
+        raise _unreadable(path, error) from None
     if not isinstance(document, dict):
         raise InputError(f"{path} is not a stored page (a JSON object): restore it or delete it.")
     return document

@@ -243,3 +243,12 @@ def test_erasing_everyone_in_a_log_deletes_the_log(folder: Path) -> None:
     assert not store.data.log_folder("incidents").exists()
     actions = [e.action for e in recorded_privacy_requests(store.data)]
     assert actions == ["privacy erase", "privacy erase"]
+
+
+def test_a_damaged_file_is_named_with_what_to_do(folder: Path) -> None:
+    page = folder / "01_raw" / "servicenow" / "incident" / "page-0000001.json"
+    page.write_text("{not json", "utf-8")
+    failed = runner.invoke(privacy_cli, ["lookup", "--identifier", "anni42", "--reason", "r"])
+    assert failed.exit_code != 0
+    assert f"cannot read {page}" in str(failed.exception)
+    assert "Restore that file" in str(failed.exception)
