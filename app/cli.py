@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from app import (
+    cli_audit,
     cli_benefits,
     cli_candidates,
     cli_cockpit,
@@ -20,6 +21,7 @@ from app import (
     cli_mining,
     cli_privacy,
     cli_report,
+    cli_users,
 )
 from app.cli_case import case_cli
 from app.console import err, out, print_json, progress
@@ -342,6 +344,8 @@ cli_benefits.register(cli)
 cli_candidates.register(cli)
 cli_report.register(cli)
 cli_cockpit.register(cli)
+cli_users.register(cli)
+cli_audit.register(cli)  # last: it records every command that writes a file
 
 
 def main() -> None:

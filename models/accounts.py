@@ -129,7 +129,7 @@ class AccountStore:
                     f"'kitflow users role {username} ROLE' or remove it first."
                 )
             session.add(row)
-        return _account(row)
+            return _account(row)
 
     def remove(self, username: str) -> Account:
         """Remove an account; an unknown user name is reported."""
@@ -147,6 +147,12 @@ class AccountStore:
                 raise self._unknown(username)
             row.role = checked
             return _account(row)
+
+    def get(self, username: str) -> Account | None:
+        """The account ``username``, or None."""
+        with Session(self._engine) as session:
+            row = session.get(UserRow, username)
+            return None if row is None else _account(row)
 
     def get_required(self, username: str) -> Account:
         """The account ``username``; an unknown one is reported with what to do."""

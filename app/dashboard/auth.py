@@ -131,6 +131,10 @@ def signed_in_role(auth: Auth) -> Role | None:
         return None
     if now - seen > 30:
         session["seen"] = now
+    if session.get("source") == "local":
+        # A removed account ends its sessions; a changed role holds from the next request.
+        account = auth.accounts.get(str(session["user"]))
+        session["role"] = account.role if account is not None else None
     try:
         return check_role(str(session.get("role")))
     except AccountError:
@@ -138,11 +142,12 @@ def signed_in_role(auth: Auth) -> Role | None:
         return None
 
 
-def start_session(username: str, role: Role) -> None:
-    """A fresh session for ``username`` (the old one, and anything in it, dropped)."""
+def start_session(username: str, role: Role, source: str) -> None:
+    """A fresh session for ``username`` (the old one, and anything in it, dropped); ``source``
+    is ``local`` (checked against the accounts on every request) or ``oidc``."""
     flask.session.clear()
     now = time.time()
-    flask.session.update(user=username, role=role, started=now, seen=now)
+    flask.session.update(user=username, role=role, started=now, seen=now, source=source)
     flask.session.permanent = False
 
 

@@ -50,7 +50,7 @@ def _login(auth: Auth) -> BaseResponse:
         auth.record("login", username, outcome="failed", actor=username or "-")
         return login_page(401, "auth.failed")
     auth.limiter.clear(f"user:{username}")
-    start_session(account.username, account.role)
+    start_session(account.username, account.role, "local")
     auth.record("login", f"{account.username} ({account.role})")
     return _redirect(safe_next(flask.request.form.get("next")))
 
@@ -102,7 +102,7 @@ def _oidc_callback(auth: Auth) -> BaseResponse:
     if user.role is None:
         auth.record("login-sso", user.username, outcome="no-role", actor=user.username)
         return login_page(403, "auth.no_role")
-    start_session(user.username, user.role)
+    start_session(user.username, user.role, "oidc")
     auth.record("login-sso", user.username)
     return _redirect(next_path)
 

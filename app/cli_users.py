@@ -1,0 +1,106 @@
+"""``kitflow users add|remove|list|role``: the dashboard's local accounts (administrators).
+
+Every change is written to the audit trail. A password is asked for twice (hidden) or read from
+standard input with ``--password-stdin``; it is stored only as its scrypt hash.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+
+from app.cli_audit import record_cli
+from app.console import out, print_json
+from app.formatting import format_datetime
+from models.accounts import ROLES, AccountStore
+from models.datafolder import DataFolder
+from models.errors import KitflowError
+
+users_cli = typer.Typer(
+    help="The dashboard's local accounts and their roles.", no_args_is_help=True
+)
+
+UserArg = Annotated[str, typer.Argument(help="User name (letters, digits and . _ @ -).")]
+RoleArg = Annotated[str, typer.Argument(help=f"Role: {' | '.join(ROLES)}.")]
+
+
+@contextmanager
+def _accounts() -> Iterator[AccountStore]:
+    store = AccountStore(DataFolder.from_env().database_url)
+    try:
+        yield store
+    finally:
+        store.dispose()
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = typer.prompt("Password", hide_input=True)
+    if typer.prompt("Again", hide_input=True) != first:
+        raise KitflowError("the two passwords differ: run the command again.")
+    return str(first)
+
+
+@users_cli.command("add")
+def add_command(
+    username: UserArg,
+    role: Annotated[str, typer.Option(help=f"Role: {' | '.join(ROLES)}.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Add a local account."""
+    with _accounts() as accounts:
+        account = accounts.add(username, _password(password_stdin), role)
+    record_cli("user-add", account.username, detail=f"role {account.role}")
+    out.print(f"Added {account.username!r} as {account.role}.")
+
+
+@users_cli.command("remove")
+def remove_command(username: UserArg) -> None:
+    """Remove a local account (its sessions end at their next request)."""
+    with _accounts() as accounts:
+        account = accounts.remove(username)
+    record_cli("user-remove", account.username, detail=f"role {account.role}")
+    out.print(f"Removed {account.username!r}.")
+
+
+@users_cli.command("role")
+def role_command(username: UserArg, role: RoleArg) -> None:
+    """Give a local account another role."""
+    with _accounts() as accounts:
+        before = accounts.get_required(username)
+        account = accounts.set_role(username, role)
+    record_cli("user-role", username, detail=f"role {before.role} -> {account.role}")
+    out.print(f"{account.username!r} is now {account.role}.")
+
+
+@users_cli.command("list")
+def list_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """The local accounts and their roles."""
+    with _accounts() as accounts:
+        listed = accounts.list()
+    if as_json:
+        print_json(
+            [
+                {"username": a.username, "role": a.role, "created_at": a.created_at.isoformat()}
+                for a in listed
+            ]
+        )
+        return
+    if not listed:
+        out.print("No local accounts. Add one with 'kitflow users add NAME --role administrator'.")
+    for a in listed:
+        out.print(f"{a.username}  {a.role}  (added {format_datetime(a.created_at)})")
+
+
+def register(cli: typer.Typer) -> None:
+    """Add ``kitflow users``."""
+    cli.add_typer(users_cli, name="users")
