@@ -125,17 +125,26 @@ def retention_command(
         str, typer.Option(help="Days before today (e.g. 365) or a date (YYYY-MM-DD).")
     ],
     reason: Reason,
+    hold: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--hold",
+            help="Keep this person's rows (an open access request): an identifier, repeatable.",
+        ),
+    ] = None,
     dry_run: DryRun = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Remove every row dated before --older-than (event time, booking date, run start) from
-    every layer; rows without a date stay and are counted."""
+    every layer; rows without a date, and rows of people on --hold, stay."""
     check_privacy_reason(reason)
     cutoff = parse_retention_cutoff(older_than)
     data = LogStore().data
-    changes = purge_older_than(data, cutoff, dry_run=dry_run)
+    held = person_from_identifiers(data, hold) if hold else None
+    changes = purge_older_than(data, cutoff, held=held, dry_run=dry_run)
     action = f"retention before {cutoff}" + (" (dry run)" if dry_run else "")
-    record_privacy_request(data, action, reason, (), _summary(changes))
+    pseudonyms = held.pseudonyms if held else ()
+    record_privacy_request(data, action, reason, pseudonyms, _summary(changes))
     _print_changes(changes, dry_run=dry_run, as_json=as_json)
 
 

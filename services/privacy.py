@@ -572,18 +572,21 @@ def erase_person(
 
 
 def purge_older_than(
-    data: DataFolder, cutoff: dt.date, *, dry_run: bool
+    data: DataFolder, cutoff: dt.date, *, held: PrivacyPerson | None = None, dry_run: bool
 ) -> list[PrivacyFileChange]:
     """Remove every row dated before ``cutoff`` (event time, booking date, run start; a raw or
     quarantined record by its own time field) from every layer. Rows without a date stay and
-    are counted as undated."""
+    are counted as undated; rows naming ``held`` (people with an open access request) stay."""
 
     def frame_test(frame: pl.DataFrame) -> pl.Series:
-        return _row_dates(frame) < cutoff
+        old = _row_dates(frame) < cutoff
+        return old if held is None else old & ~_row_mask(_column_hits(frame, held), frame.height)
 
     def row_test(record: dict[str, Any]) -> bool | None:
         date = _record_date(record)
-        return None if date is None else date < cutoff
+        if date is None or date >= cutoff:
+            return None if date is None else False
+        return held is None or not any(_value_names(v, held) for v in record.values())
 
     return _purge(data, _Purge(row_test, frame_test), dry_run=dry_run)
 

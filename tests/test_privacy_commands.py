@@ -252,3 +252,15 @@ def test_a_damaged_file_is_named_with_what_to_do(folder: Path) -> None:
     assert failed.exit_code != 0
     assert f"cannot read {page}" in str(failed.exception)
     assert "Restore that file" in str(failed.exception)
+
+
+def test_retention_keeps_the_rows_of_a_person_on_hold(folder: Path) -> None:
+    args = ("--older-than", "2024-07-01", "--reason", "regel", "--hold", "anni42", "--json")
+    done = json.loads(privacy("retention", *args))
+    removed = {f["path"]: (f["changed"], f["kept"]) for f in done["files"]}
+    assert removed["03_primary/incidents/events.parquet"] == (1, 3)
+    assert removed["03_primary/time-registration/hours.parquet"] == (1, 2)
+    assert "01_raw/servicenow/incident/page-0000001.json" not in removed  # i1 held, i2 new
+    assert _findings("anni42")["03_primary/incidents/events.parquet"]["rows"] == 2
+    (entry, _lookup) = recorded_privacy_requests(LogStore().data)
+    assert (entry.action, entry.target) == ("privacy retention before 2024-07-01", ANNI)
