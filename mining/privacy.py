@@ -13,6 +13,9 @@ People are counted as distinct non-null values of the people column (``resource`
 without that column, or with no value in it, names no people: nothing can be counted, so
 nothing is merged or withheld, and the result says so (``people_known`` False) for the faces
 to note. A person who works in several groups counts in each of them.
+
+Figures between groups are computed on the merged labels, so work passed between two merged
+groups falls inside the merged group: in BPIC 2013, 27 of 9454 handovers between org units.
 """
 
 from __future__ import annotations
