@@ -16,7 +16,7 @@ from app.cli import cli
 from extractors.pseudonym import KEY_ENV
 from models.errors import InputError
 from models.store import LogStore
-from services.ingestion import AzureDevOpsSource, TimeSource, ingest
+from services.ingestion import AzureDevOpsSource, ServiceNowSource, TimeSource, ingest
 from tests.cli_support import run, runner
 from tests.file_text import parquet_text
 from tests.shared_data import shared_file
@@ -226,3 +226,36 @@ def test_azure_devops_raw_batches_keep_only_mapped_fields(tmp_path: Path) -> Non
     data = tmp_path / "data"
     ingest(LogStore(data), AzureDevOpsSource(), exports=[export.parent], name="ado")
     assert _found(data, planted=(*PLANTED, "Anne Hansen", "anha@kk.dk")) == []
+
+
+SN_HEADER = (
+    "number,incident_state,caller_id,caller_id.name,requested_for,u_phone,location,"
+    "short_description,u_reference,sys_updated_by,sys_updated_at,assignment_group,priority"
+)
+
+
+def test_servicenow_csv_and_json_exports_keep_only_mapped_fields(tmp_path: Path) -> None:
+    csv = tmp_path / "incidents.csv"
+    person = f"{NAMES[0]},{NAMES[1]},{PHONES[0]},Rådhuspladsen 1,{FREE_TEXT[0]}"
+    csv.write_text(
+        "\n".join((
+            SN_HEADER,
+            f"INC1,New,{EMAILS[0]},{person},{CPRS[0]},{NAMES[1]},1/3/2016 09:00,Group 5,1",
+            f"INC1,-100,{EMAILS[0]},{person},{CPRS[1]},{NAMES[1]},1/3/2016 10:00,Group 5,1",
+            f"INC1,Closed,{EMAILS[0]},{person},{PHONES[1]},{EMAILS[1]},1/3/2016 11:00,Group 5,1",
+        )) + "\n",
+        "utf-8",
+    )  # fmt: skip
+    fixture = Path(__file__).parent / "fixtures" / "servicenow" / "incident.json"
+    body = json.loads(fixture.read_text("utf-8"))
+    for record in body["result"]:
+        record.update(short_description=FREE_TEXT[0], description=f"{NAMES[0]} {CPRS[0]}",
+                      u_phone=PHONES[0], caller_id=EMAILS[1], sys_created_by=NAMES[1])  # fmt: skip
+    body["result"].append(f"{NAMES[0]} {EMAILS[0]}")  # a record of unknown shape
+    json_export = tmp_path / "incident.json"
+    json_export.write_text(json.dumps(body), "utf-8")
+    data = tmp_path / "data"
+    source = ServiceNowSource(timezone="Europe/Copenhagen")
+    ingest(LogStore(data), source, exports=[csv], name="sn-csv")
+    ingest(LogStore(data), source, exports=[json_export], name="sn-json")
+    assert _found(data, planted=(*PLANTED, "Rådhuspladsen")) == []

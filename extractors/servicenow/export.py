@@ -17,7 +17,10 @@ for a missing value. Its rules:
   guessing the state it stands for would invent history;
 - free-text columns (``short_description``, ``description``, ``comments``, ``work_notes``,
   ``close_notes``) and any other column holding an e-mail address are left out, with a note;
-- every other column is kept, times among them converted to UTC.
+- of the other columns only the times (converted to UTC) and ``EXPORT_ALLOWED_COLUMNS`` (codes
+  and references) are kept; ``caller_id.name``, ``requested_for``, phone numbers, ``location``
+  and every column not named are left out, with a note, so neither the staged table nor the
+  quarantine holds them; an allowed column holding phone or CPR numbers is left out too.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from typing import Any
 import polars as pl
 
 from extractors.archives import ZipInput
+from extractors.files.privacy import ALLOWED_COLUMNS, PERSONAL_VALUE
 from extractors.files.staged import split_flagged
 from extractors.files.timestamps import parse_timestamps
 from extractors.json_input import load_json
@@ -63,6 +67,20 @@ FREE_TEXT_COLUMNS = (
     "comments_and_work_notes",
 )
 _EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"
+EXPORT_ALLOWED_COLUMNS = ALLOWED_COLUMNS | {
+    "active",
+    "notify",
+    "closed_code",
+    "cmdb_ci",
+    "u_symptom",
+    "problem_id",
+    "rfc",
+    "vendor",
+    "caused_by",
+    "u_priority_confirmation",
+}
+"""Columns of a list export kept besides the mapped ones, the people and the times: codes and
+references, no person, no place (``location``), no contact detail."""
 DST_GAP_REASON = (
     "{column} is a local time that does not exist in {zone} (the spring daylight-saving gap); "
     "check the export's time zone"
@@ -211,7 +229,24 @@ def _without_free_text(
         notes.append(f"free-text column(s) {', '.join(free)} left out: they may name people.")
     if mails:
         notes.append(f"column(s) {', '.join(mails)} hold e-mail addresses and are left out.")
-    return frame.drop(free + mails), tuple(notes)
+    frame = frame.drop(free + mails)
+    allowed = {*kept, *options.time_columns, *EXPORT_ALLOWED_COLUMNS}
+    others = [c for c in frame.columns if c not in allowed]
+    personal = [
+        c
+        for c in frame.columns
+        if c in allowed
+        and c not in kept
+        and frame[c].str.contains(PERSONAL_VALUE.pattern).fill_null(False).any()
+    ]
+    if others:
+        notes.append(
+            f"column(s) {', '.join(others)} left out: an export keeps only the mapped columns, "
+            "the people (pseudonymised), the times and the allowlist."
+        )
+    if personal:
+        notes.append(f"column(s) {', '.join(personal)} hold phone or CPR numbers and are left out.")
+    return frame.drop(others + personal), tuple(notes)
 
 
 def _utc_extras(
@@ -273,7 +308,12 @@ def read_table_json_export(path: Path, *, table: str, pseudonym: Pseudonymiser) 
             f'{path} holds no list of records: expected the Table API\'s {{"result": [...]}} '
             "(GET /api/now/table/<table> with sysparm_display_value=false)."
         )
+    # Only the stream's fields, as the API is asked for them: a JSON export's descriptions,
+    # comments and contact details reach neither the staged table nor the quarantine.
     cleaned = [
-        pseudonymise_record(spec, r, pseudonym) if isinstance(r, dict) else r for r in records
+        pseudonymise_record(spec, {k: r[k] for k in spec.fields if k in r}, pseudonym)
+        if isinstance(r, dict)
+        else type(r)()
+        for r in records
     ]
     return stage_records(spec, cleaned)
