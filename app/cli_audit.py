@@ -124,7 +124,8 @@ def _print(entries: list[AuditEntry]) -> None:
 
 
 def audited(command: Callable[..., Any], name: str) -> Callable[..., Any]:
-    """``command`` recording an ``export`` entry when it ends (its ``--out`` and arguments)."""
+    """``command`` recording an ``export`` entry when it ends, if it was given an ``--out``
+    (with its options and whether it succeeded)."""
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
@@ -137,7 +138,8 @@ def audited(command: Callable[..., Any], name: str) -> Callable[..., Any]:
             shown = {k: str(v) for k, v in kwargs.items() if v is not None and v is not False}
             target = next((shown[k] for k in _OUTPUT_PARAMETERS if k in shown), "")
             detail = json.dumps(shown, ensure_ascii=False)
-            record_cli("export", target, outcome, detail=f"kitflow {name} {detail}")
+            if target:  # only a run that was asked to write a file
+                record_cli("export", target, outcome, detail=f"kitflow {name} {detail}")
 
     return run
 
