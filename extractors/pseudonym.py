@@ -37,8 +37,16 @@ SYSTEM = "system"
 
 
 def normalise_user_id(user_id: str) -> str:
-    """The form hashed: trimmed and case-folded, so ``JDoe`` and ``jdoe `` are one person."""
-    return user_id.strip().casefold()
+    """The form hashed: trimmed and case-folded, so ``JDoe`` and ``jdoe `` are one person; of
+    ``"Display Name <login>"`` (Azure DevOps identity text, e-mail headers) only the login, and
+    a ``mailto:`` prefix dropped, so ``Anne Hansen <AnHa@kk.dk>``, ``mailto:anha@kk.dk`` and
+    ``anha@kk.dk`` are one person too. Forms the source does not link (a ServiceNow sys_id and
+    the user name it belongs to) stay apart: see the README's privacy section."""
+    text = user_id.strip()
+    if text.endswith(">") and "<" in text:
+        text = text[text.rindex("<") + 1 : -1].strip()
+    text = text.casefold()
+    return text.removeprefix("mailto:").strip()
 
 
 @dataclass(frozen=True)

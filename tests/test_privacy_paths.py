@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from app.cli import cli
-from extractors.pseudonym import KEY_ENV
+from extractors.pseudonym import KEY_ENV, Pseudonymiser
 from models.errors import InputError
 from models.store import LogStore
 from services.ingestion import AzureDevOpsSource, ServiceNowSource, TimeSource, ingest
@@ -259,3 +259,10 @@ def test_servicenow_csv_and_json_exports_keep_only_mapped_fields(tmp_path: Path)
     ingest(LogStore(data), source, exports=[csv], name="sn-csv")
     ingest(LogStore(data), source, exports=[json_export], name="sn-json")
     assert _found(data, planted=(*PLANTED, "Rådhuspladsen")) == []
+
+
+def test_one_person_gets_one_pseudonym_across_the_forms_a_source_links() -> None:
+    pseudonym = Pseudonymiser(b"one-person-test-key-0123456789")
+    forms = ("anha@kk.dk", " AnHa@KK.dk ", "Anne Hansen <AnHa@kk.dk>", "mailto:anha@kk.dk")
+    assert len({pseudonym(form) for form in forms}) == 1
+    assert pseudonym("anha") != pseudonym("anha@kk.dk")  # not linked by the source: kept apart
