@@ -16,7 +16,13 @@ from app.cli import cli
 from extractors.pseudonym import KEY_ENV, Pseudonymiser
 from models.errors import InputError
 from models.store import LogStore
-from services.ingestion import AzureDevOpsSource, ServiceNowSource, TimeSource, ingest
+from services.ingestion import (
+    AzureDevOpsSource,
+    RobotsSource,
+    ServiceNowSource,
+    TimeSource,
+    ingest,
+)
 from tests.cli_support import run, runner
 from tests.file_text import parquet_text
 from tests.shared_data import shared_file
@@ -266,3 +272,20 @@ def test_one_person_gets_one_pseudonym_across_the_forms_a_source_links() -> None
     forms = ("anha@kk.dk", " AnHa@KK.dk ", "Anne Hansen <AnHa@kk.dk>", "mailto:anha@kk.dk")
     assert len({pseudonym(form) for form in forms}) == 1
     assert pseudonym("anha") != pseudonym("anha@kk.dk")  # not linked by the source: kept apart
+
+
+def test_robot_csv_keeps_only_documented_columns(tmp_path: Path) -> None:
+    export = tmp_path / "robots"
+    export.mkdir()
+    (export / "runs.csv").write_text(
+        "process;run_id;start;end;status;machine;items;reference;robot_user;exception_reason;"
+        "kommentar;medarbejder;cpr\n"
+        f"KIT_Faktura;r1;2024-03-04 09:00:00;2024-03-04 09:05:00;Successful;VM-1;;RITM1;"
+        f"{EMAILS[0]};;{FREE_TEXT[0]};{NAMES[0]};{CPRS[0]}\n"
+        f"KIT_Faktura;r2;2024-03-04 09:05:00;not a time;Successful;VM-1;;RITM2;"
+        f"{NAMES[1]};;{PHONES[0]};{NAMES[1]};{CPRS[1]}\n",
+        "utf-8",
+    )
+    data = tmp_path / "data"
+    ingest(LogStore(data), RobotsSource(), exports=[export / "runs.csv"])
+    assert _found(data) == []
