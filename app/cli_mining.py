@@ -26,6 +26,7 @@ from mining import (
     Performer,
     PrivacyError,
     TimeMode,
+    check_period_sizes,
     check_view_size,
     compare_periods,
     compute_handovers,
@@ -307,9 +308,11 @@ def compare_command(
 ) -> None:
     """A measure before and after a date, with a bootstrap interval and a permutation p-value."""
     _check_positive(resamples, "--resamples")
+    events, moment = LogStore().scan(name), parse_moment(at)
+    check_period_sizes(events, at=moment)
     result = compare_periods(
-        LogStore().scan(name),
-        at=parse_moment(at),
+        events,
+        at=moment,
         measure=_choice(
             measure,
             ("throughput_s", "time_between_s", "wait_s", "events", "handovers", "rework"),

@@ -22,17 +22,13 @@ from typing import Final, Literal
 import polars as pl
 
 from mining.calendar_dk import compute_local_us
-from mining.privacy import MIN_PEOPLE
-from models.errors import InputError, KitflowError
+from mining.privacy import MIN_PEOPLE, PrivacyError
+from models.errors import InputError
 from models.schema import CASE, ORG_UNIT, RESOURCE, TIMESTAMP
 
 Log = pl.LazyFrame | pl.DataFrame
 Performer = Literal["org_unit", "resource"]
 MIN_GROUP_SIZE: Final = MIN_PEOPLE  # the one 5-person rule of mining.privacy
-
-
-class PrivacyError(KitflowError):
-    """A view would show figures about fewer people than the privacy rule allows."""
 
 
 def _performer_column(level: Performer) -> str:

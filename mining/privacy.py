@@ -20,17 +20,23 @@ groups falls inside the merged group: in BPIC 2013, 27 of 9454 handovers between
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Final
 
 import polars as pl
 
-from models.schema import ORG_UNIT, RESOURCE
+from models.errors import KitflowError
+from models.schema import CASE, ORG_UNIT, RESOURCE, TIMESTAMP
 
 Frame = pl.LazyFrame | pl.DataFrame
 MIN_PEOPLE: Final = 5
 OTHER_GROUP: Final = "Other (fewer than 5 people)"
 WITHHELD_GROUP: Final = "Withheld (fewer than 5 people)"
+
+
+class PrivacyError(KitflowError):
+    """A view would show figures about fewer people than the privacy rule allows."""
 
 
 @dataclass(frozen=True)
@@ -133,3 +139,17 @@ def check_view_size(
     lazy = view.lazy()
     own = lazy.filter(pl.col(ORG_UNIT).cast(pl.String).is_in(list(org_units)))
     return GroupSize(min(whole, count_people(own, people_column=people_column) or 0))
+
+
+def check_period_sizes(events: Frame, *, at: dt.datetime) -> None:
+    """Raise PrivacyError unless the cases started before ``at`` and those started from it
+    each show 5 people or more (or the log names none): a before/after comparison."""
+    lazy = events.lazy()
+    start = pl.col(TIMESTAMP).min().over(CASE)
+    cut = pl.lit(at.astimezone(dt.UTC))
+    for side, inside in (("before", start < cut), ("from", start >= cut)):
+        if not check_group_size(lazy.filter(inside)).enough:
+            raise PrivacyError(
+                f"the cases started {side} {at.isoformat()} show fewer than 5 people, so the "
+                "comparison is withheld (the 5-person rule): choose another date."
+            )

@@ -25,7 +25,9 @@ from extractors.files import ReadOptions
 from mining import (
     OTHER_GROUP,
     WITHHELD_GROUP,
+    PrivacyError,
     check_group_size,
+    check_period_sizes,
     check_view_size,
     count_people_per_group,
     drop_withheld,
@@ -361,3 +363,21 @@ def test_the_map_of_a_log_of_fewer_than_5_people_is_withheld(
     assert "under 5 personer" in text(withheld.message)
     shown = process_map.render_map(people, "people", 100, "en")  # 11 people
     assert shown.elements and shown.message is None
+
+
+def test_a_comparison_of_periods_needs_5_people_on_each_side(
+    people: LogStore, cli_data: None
+) -> None:
+    events = people.scan("people")
+    # From 20.03: cases 7 and 8 only, worked by p0, r0 and r1.
+    at = dt.datetime(2024, 3, 20, tzinfo=dt.UTC)
+    with pytest.raises(PrivacyError, match="fewer than 5 people"):
+        check_period_sizes(events, at=at)
+    result = runner.invoke(cli, ["compare", "people", "--at", "2024-03-20"])
+    assert "fewer than 5 people" in str(result.exception)
+    # From 07.03: cases 4-8 (p0, p3-p5, q0-q2, r0, r1); before: cases 1-3 (p0-p2, q0-q2).
+    check_period_sizes(events, at=dt.datetime(2024, 3, 7, tzinfo=dt.UTC))
+    shown = json.loads(
+        run("compare", "people", "--at", "2024-03-07", "--resamples", "10", "--json")
+    )
+    assert (shown["cases_before"], shown["cases_after"]) == (3, 5)
