@@ -320,8 +320,7 @@ def serve_command(
         )
     store = _store()
     settings = settings_from_env(host=host, data_dir=store.data.root)
-    if settings.ephemeral_secret:
-        out.print("No KITFLOW_SECRET_KEY set: a random session secret for this run (127.0.0.1).")
+    _print_serve_notes(store, ephemeral=settings.ephemeral_secret, sso=settings.oidc is not None)
     dashboard = create_app(store, auth=settings)
     out.print(f"KIT Flow dashboard on http://{host}:{port}/ (Ctrl-C stops it)")
     if debug:
@@ -330,6 +329,22 @@ def serve_command(
     else:
         waitress.serve(dashboard.server, host=host, port=port, threads=threads, ident="KIT Flow")
     out.print("Stopped.")
+
+
+def _print_serve_notes(store: LogStore, *, ephemeral: bool, sso: bool) -> None:
+    from models.accounts import AccountStore  # noqa: PLC0415
+
+    if ephemeral:
+        out.print("No KITFLOW_SECRET_KEY set: a random session secret for this run (127.0.0.1).")
+    accounts = AccountStore(store.data.database_url)
+    try:
+        if not sso and not accounts.list():
+            out.print(
+                "No accounts yet, so no one can sign in: add one with "
+                "'kitflow users add NAME --role administrator' (or set KITFLOW_OIDC_*)."
+            )
+    finally:
+        accounts.dispose()
 
 
 # The commands of the other areas, after the core ones so that --help lists those first.

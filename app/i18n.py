@@ -670,6 +670,10 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "Log ind via Entra ID mislykkedes: {reason} Prøv igen.",
         "Signing in through Entra ID failed: {reason} Try again.",
     ),
+    "auth.form_expired": (
+        "Formularen er udløbet eller kom ikke fra denne side. Prøv at logge ind igen.",
+        "The form has expired or did not come from this page. Try signing in again.",
+    ),
     "auth.front_page": ("Til forsiden", "To the front page"),
     "auth.logout": ("Log ud", "Sign out"),
 }

@@ -4,6 +4,7 @@ and one sign-in in a real headless Chromium."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -47,8 +48,19 @@ def add_user(store: LogStore, name: str = "anna", role: str = "director") -> Non
     accounts.dispose()
 
 
-def log_in(client: Any, name: str = "anna", password: str = PASSWORD, **extra: str) -> Any:
-    return client.post("/login", data={"username": name, "password": password, **extra})
+def log_in(
+    client: Any,
+    name: str = "anna",
+    password: str = PASSWORD,
+    address: str = "127.0.0.1",
+    **extra: str,
+) -> Any:
+    """Open the sign-in page and send its form, as a browser at ``address`` does."""
+    env = {"REMOTE_ADDR": address}
+    page = client.get("/login", environ_base=env).text
+    token = re.search(r'name="csrf" value="([^"]+)"', page)
+    form = {"username": name, "password": password, "csrf": token[1] if token else "", **extra}
+    return client.post("/login", data=form, environ_base=env)
 
 
 def audit(store: LogStore) -> list[tuple[str, str, str, str]]:
@@ -164,11 +176,23 @@ def test_sign_in_and_out_with_a_local_account(store: LogStore) -> None:
     assert ("anna", "logout", "anna", "ok") in audit(store)
 
 
-def test_sign_in_never_redirects_off_the_site(store: LogStore) -> None:
+def test_a_sign_in_form_from_elsewhere_is_refused(store: LogStore) -> None:
     add_user(store)
     client = make_app(store).server.test_client()
+    forged = client.post("/login", data={"username": "anna", "password": PASSWORD})
+    assert forged.status_code == 400
+    assert "Formularen er udløbet" in forged.text
+    client.get("/login")
+    wrong = {"username": "anna", "password": PASSWORD, "csrf": "guessed"}
+    assert client.post("/login", data=wrong).status_code == 400
+    assert client.get("/").status_code == 302
+
+
+def test_sign_in_never_redirects_off_the_site(store: LogStore) -> None:
+    add_user(store)
+    app = make_app(store)
     for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
-        assert log_in(client, next=target).location == "/"
+        assert log_in(app.server.test_client(), next=target).location == "/"
 
 
 def test_a_removed_account_or_a_new_role_holds_from_the_next_request(store: LogStore) -> None:
@@ -212,13 +236,11 @@ def test_failed_sign_ins_are_limited_per_user_and_per_address(store: LogStore) -
     assert blocked.status_code == 429
     assert "For mange mislykkede forsøg på at logge ind. Vent 15 minutter" in blocked.text
     other = app.server.test_client()
-    env = {"REMOTE_ADDR": "10.0.0.9"}
-    assert other.post("/login", data={"username": "anna", "password": PASSWORD}, environ_base=env)
-    assert log_in(other, "anna").status_code == 429  # the user name is blocked from any address
+    assert log_in(other, address="10.0.0.9").status_code == 429  # the user name, from anywhere
     for name in ("x1", "x2", "x3"):
-        other.post("/login", data={"username": name, "password": "nope"}, environ_base=env)
-    response = other.post("/login", data={"username": "y", "password": "n"}, environ_base=env)
-    assert response.status_code == 429  # and the address for any user name
+        assert log_in(other, name, "nope-nope-nope", address="10.0.0.9").status_code == 401
+    # and the address, for any user name
+    assert log_in(other, "y", "n", address="10.0.0.9").status_code == 429
     assert ("anna", "login", "anna", "rate-limited") in audit(store)
 
 

@@ -10,6 +10,8 @@ request or ``absolute_timeout_s`` after signing in.
 
 from __future__ import annotations
 
+import hmac
+import secrets
 import time
 from collections import defaultdict, deque
 from typing import Any, Final
@@ -37,6 +39,7 @@ CALLBACK_PATH: Final = "/_dash-update-component"
 PUBLIC_PATHS: Final = frozenset({LOGIN_PATH, LOGOUT_PATH, OIDC_LOGIN_PATH, OIDC_CALLBACK_PATH})
 _DASH_PREFIXES: Final = ("/_dash-", "/assets/", "/_favicon", "/_reload-hash", "/static/")
 AUTH_KEY: Final = "kitflow.auth"
+LOGIN_CSRF_KEY: Final = "login_csrf"
 
 
 class FailureLimiter:
@@ -232,13 +235,22 @@ def login_page(status: int = 200, message_key: str | None = None, **values: obje
     language = request_language()
     message = translate(message_key, language, **values) if message_key else None
     auth: Auth = flask.current_app.extensions[AUTH_KEY]
+    csrf = flask.session.setdefault(LOGIN_CSRF_KEY, secrets.token_urlsafe(32))
     html = render_login(
         language,
+        csrf=str(csrf),
         message=message,
         next_path=safe_next(flask.request.values.get("next")),
         sso=auth.oidc is not None,
     )
     return flask.Response(html, status=status, mimetype="text/html")
+
+
+def login_form_is_ours() -> bool:
+    """True when the posted sign-in form carries the token its page was rendered with."""
+    sent = flask.request.form.get("csrf", "")
+    kept = str(flask.session.get(LOGIN_CSRF_KEY, ""))
+    return bool(kept) and hmac.compare_digest(sent.encode(), kept.encode())
 
 
 def safe_next(value: str | None) -> str:

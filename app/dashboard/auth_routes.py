@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.dashboard.auth import (
     Auth,
+    login_form_is_ours,
     login_page,
     request_language,
     safe_next,
@@ -37,6 +38,8 @@ def _login(auth: Auth) -> BaseResponse:
         if signed_in_role(auth) is not None:
             return _redirect(safe_next(flask.request.args.get("next")))
         return login_page(message_key="auth.expired" if expired else None)
+    if not login_form_is_ours():
+        return login_page(400, "auth.form_expired")
     username = flask.request.form.get("username", "").strip()
     password = flask.request.form.get("password", "")
     address = f"address:{flask.request.remote_addr}"

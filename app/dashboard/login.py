@@ -26,6 +26,7 @@ button,.sso{{margin-top:1.2rem;padding:.5rem 1rem;font-size:1rem}}
 <body><h1>KIT Flow</h1><h2 id="login-title">{title}</h2>{message}
 <form method="post" action="{action}">
 <input type="hidden" name="next" value="{next}">
+<input type="hidden" name="csrf" value="{csrf}">
 <label for="login-username">{username}</label>
 <input id="login-username" name="username" autocomplete="username" required>
 <label for="login-password">{password}</label>
@@ -35,9 +36,15 @@ button,.sso{{margin-top:1.2rem;padding:.5rem 1rem;font-size:1rem}}
 
 
 def render_login(
-    language: Language, *, message: str | None = None, next_path: str = "/", sso: bool = False
+    language: Language,
+    *,
+    csrf: str,
+    message: str | None = None,
+    next_path: str = "/",
+    sso: bool = False,
 ) -> str:
-    """The sign-in page; ``message`` (already translated) above the form."""
+    """The sign-in page; ``message`` (already translated) above the form, ``csrf`` the token
+    the form must send back (kept in the session)."""
     other: Language = "en" if language == "da" else "da"
     sso_link = (
         f'<p><a class="sso" id="login-sso" href="{OIDC_LOGIN_PATH}?next={escape(next_path)}">'
@@ -51,6 +58,7 @@ def render_login(
         message=f'<p class="message" id="login-message">{escape(message)}</p>' if message else "",
         action=f"{LOGIN_PATH}?lang={language}",
         next=escape(next_path),
+        csrf=escape(csrf),
         username=escape(translate("auth.username", language)),
         password=escape(translate("auth.password", language)),
         submit=escape(translate("auth.submit", language)),
