@@ -289,3 +289,13 @@ def test_robot_csv_keeps_only_documented_columns(tmp_path: Path) -> None:
     data = tmp_path / "data"
     ingest(LogStore(data), RobotsSource(), exports=[export / "runs.csv"])
     assert _found(data) == []
+
+
+def test_a_kept_column_that_is_not_there_is_named_with_the_columns_that_are(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "planted.csv"
+    _planted_rows().write_csv(source)
+    result = runner.invoke(cli, ["import", str(source), "--name", "x", "--keep-column", "prio"])
+    assert isinstance(result.exception, InputError)
+    assert "'prio'" in str(result.exception) and "'priority'" in str(result.exception)

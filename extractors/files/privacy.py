@@ -96,6 +96,7 @@ def protect_staged(staged: StagedLog, privacy: ReadOptions) -> StagedLog:
     what was dropped or replaced; its quarantine records treated alike."""
     _refuse_free_text(privacy.keep_columns)
     frame = staged.frame
+    _check_named(frame.columns, privacy.keep_columns)
     kept = [c for c in frame.columns if _may_keep(c, privacy.keep_columns)]
     dropped = [c for c in frame.columns if c not in kept]
     frame = frame.select(kept)
@@ -122,6 +123,17 @@ def _refuse_free_text(keep_columns: tuple[str, ...]) -> None:
             raise InputError(
                 f"--keep-column {name!r}: by its name the column holds free text, which is "
                 "never imported (it may name or describe people). Leave the option out."
+            )
+
+
+def _check_named(columns: list[str], keep_columns: tuple[str, ...]) -> None:
+    extras = [c for c in columns if c not in CANONICAL_COLUMNS and c != EVENT_ORDER]
+    for name in keep_columns:
+        if name not in extras and f"source_{name}" not in extras:
+            raise InputError(
+                f"--keep-column {name!r}: the file has no such extra column (the case, activity, "
+                f"time, resource and group columns are kept anyway). Its extra columns are: "
+                f"{', '.join(repr(c) for c in extras) or 'none'}."
             )
 
 
