@@ -264,6 +264,11 @@ def test_a_director_signs_in_and_sees_overblik(
     browser.find_element(By.ID, "login-password").send_keys(PASSWORD)
     browser.find_element(By.ID, "login-submit").click()
     assert wait_for(browser, lambda b: text_of(b, ids.OVERVIEW_TITLE)) == "Overblik"
+    browser.find_element(By.ID, "kitflow-logout").click()
+    wait_for(browser, lambda b: b.find_elements(By.ID, "login-message"))
+    assert "Du er logget ud" in text_of(browser, "login-message")
+    browser.get(base + "/")
+    assert wait_for(browser, lambda b: b.find_elements(By.ID, "login-username"))
     # The security headers' policy lets Dash run: the browser refused nothing.
     assert [
         e for e in browser.get_log("browser") if "Content Security Policy" in e["message"]

@@ -14,6 +14,14 @@ from app.dashboard.shell import build_shell_layout, register_shell_callbacks
 from models.store import LogStore
 
 _PAGES = (overview, realisation, followup, logs, process_map, analysis)
+# Dash's page around the app, with a sign-out link outside the app (the same on every page).
+_INDEX = """<!DOCTYPE html>
+<html lang="da"><head>{%metas%}<title>{%title%}</title>{%favicon%}{%css%}</head>
+<body>{%app_entry%}
+<a href="/logout" id="kitflow-logout" style="position:fixed;right:12px;bottom:10px;z-index:10;
+padding:4px 10px;border-radius:12px;background:#fff;border:1px solid #14324f;color:#14324f;
+font:13px sans-serif;text-decoration:none">Log ud / Sign out</a>
+<footer>{%config%}{%scripts%}{%renderer%}</footer></body></html>"""
 
 
 def create_app(store: LogStore | None = None, *, auth: AuthSettings | None = None) -> dash.Dash:
@@ -32,6 +40,7 @@ def create_app(store: LogStore | None = None, *, auth: AuthSettings | None = Non
         title="KIT Flow",
         update_title="",  # keep the tab title while callbacks run
         serve_locally=True,
+        index_string=_INDEX,
     )
     served = store if store is not None else LogStore()
     app.server.config[STORE_CONFIG_KEY] = served
