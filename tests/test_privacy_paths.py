@@ -283,7 +283,9 @@ def test_robot_csv_keeps_only_documented_columns(tmp_path: Path) -> None:
         f"KIT_Faktura;r1;2024-03-04 09:00:00;2024-03-04 09:05:00;Successful;VM-1;;RITM1;"
         f"{EMAILS[0]};;{FREE_TEXT[0]};{NAMES[0]};{CPRS[0]}\n"
         f"KIT_Faktura;r2;2024-03-04 09:05:00;not a time;Successful;VM-1;;RITM2;"
-        f"{NAMES[1]};;{PHONES[0]};{NAMES[1]};{CPRS[1]}\n",
+        f"{NAMES[1]};Mangler CPR {CPRS[0]}, ring {PHONES[1]};{PHONES[0]};{NAMES[1]};{CPRS[1]}\n"
+        f"KIT_Faktura;r3;2024-03-04 09:06:00;2024-03-04 09:07:00;business exception;VM-1;;"
+        f"RITM3;{NAMES[1]};Skriv til {EMAILS[1]};x;{NAMES[1]};{CPRS[1]}\n",
         "utf-8",
     )
     data = tmp_path / "data"

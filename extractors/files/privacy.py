@@ -87,6 +87,16 @@ PERSONAL_VALUE = re.compile(
 )
 """Values that are personal data whatever their column is called."""
 
+REDACTED = "[personal data removed]"
+
+
+def redact_personal_values(text: str) -> str:
+    """``text`` with every e-mail address, phone number and CPR-like number in it replaced by
+    ``REDACTED``: for short free-text reasons a mapping reads (a robot's exception reason).
+    Names in such text cannot be recognised; they stay."""
+    return PERSONAL_VALUE.sub(REDACTED, text)
+
+
 _CLEAR_CANONICAL = (CASE, ACTIVITY, ORG_UNIT, SOURCE_SYSTEM, LIFECYCLE)
 NOT_PSEUDONYMISED = "not pseudonymised: imported with --no-pseudonymise"
 

@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from extractors.files.privacy import redact_personal_values
 from extractors.json_input import load_json
 from extractors.limits import row_counter
 from extractors.pseudonym import Pseudonymiser
@@ -97,6 +98,8 @@ def read_robot_csv(path: Path, pseudonym: Pseudonymiser) -> list[tuple[int, dict
         row = {h: c for h, c in zip(header, cells, strict=False) if h in CSV_COLUMNS}
         if row.get("robot_user"):
             row["robot_user"] = pseudonym(row["robot_user"]) or ""
+        if row.get("exception_reason"):
+            row["exception_reason"] = redact_personal_values(row["exception_reason"])
         rows.append((reader.line_num, row))
     if header is None:
         raise InputError(f"{path.name} is empty: expected a header row.")

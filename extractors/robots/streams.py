@@ -28,6 +28,7 @@ from typing import Any, Literal, Protocol
 
 from extractors.base import Bookmark, Cursor, Page, Record
 from extractors.errors import FatalError
+from extractors.files.privacy import redact_personal_values
 from extractors.pseudonym import Pseudonymiser
 
 Platform = Literal["uipath", "power-automate"]
@@ -127,7 +128,9 @@ def clean_record(spec: RobotStreamSpec, record: Any, pseudonym: Pseudonymiser) -
     out: Record = {k: record[k] for k in spec.fields if k in record}
     exception = out.get("ProcessingException")
     if isinstance(exception, dict):
-        out["ProcessingException"] = {k: exception.get(k) for k in _EXCEPTION_FIELDS}
+        out["ProcessingException"] = {k: _redacted(exception.get(k)) for k in _EXCEPTION_FIELDS}
+    if "errormessage" in out:
+        out["errormessage"] = _redacted(out["errormessage"])
     for dotted in spec.person_fields:
         head, _, tail = dotted.partition(".")
         if tail:
@@ -137,6 +140,11 @@ def clean_record(spec: RobotStreamSpec, record: Any, pseudonym: Pseudonymiser) -
         elif head in out:
             out[head] = _pseudonym_of(out[head], pseudonym)
     return out
+
+
+def _redacted(value: Any) -> Any:
+    """Text of an error with e-mail addresses, phone and CPR numbers removed."""
+    return redact_personal_values(value) if isinstance(value, str) else value
 
 
 def _pseudonym_of(value: Any, pseudonym: Pseudonymiser) -> Any:
