@@ -165,9 +165,14 @@ def test_sign_in_and_out_with_a_local_account(store: LogStore) -> None:
     assert (right.status_code, right.location) == (302, "/followup")
     assert client.get("/").status_code == 200
     assert client.get("/analysis").status_code == 403  # a director
+    with client.session_transaction() as session:
+        kept = dict(session)  # the cookie as it was: someone may have copied it
     out = client.get("/logout")
     assert "Du er logget ud" in out.text
     assert client.get("/").status_code == 302
+    with client.session_transaction() as session:
+        session.update(kept)
+    assert client.get("/").status_code == 302  # a signed-out session's cookie stays refused
     assert audit(store)[:3] == [
         ("anna", "login", "anna", "failed"),
         ("anna", "login", "anna (director)", "ok"),

@@ -78,6 +78,9 @@ class Auth:
         self.accounts = AccountStore(database_url)
         self.audit = AuditTrail(database_url)
         self.limiter = FailureLimiter(settings.max_failures, settings.failure_window_s)
+        # Sessions signed out before their cookie expires (the cookie itself cannot be taken
+        # back): session id -> when it would have expired anyway.
+        self.signed_out: dict[str, float] = {}
         self.oidc: Any = None
         if settings.oidc is not None:
             from app.dashboard.auth_oidc import OidcClient  # noqa: PLC0415
@@ -128,6 +131,9 @@ def signed_in_role(auth: Auth) -> Role | None:
     now = time.time()
     started, seen = float(session.get("started", 0)), float(session.get("seen", 0))
     settings = auth.settings
+    if str(session.get("sid", "")) in auth.signed_out:
+        session.clear()
+        return None
     if now - started > settings.absolute_timeout_s or now - seen > settings.idle_timeout_s:
         session.clear()
         session["expired"] = True
@@ -150,7 +156,9 @@ def start_session(username: str, role: Role, source: str) -> None:
     is ``local`` (checked against the accounts on every request) or ``oidc``."""
     flask.session.clear()
     now = time.time()
-    flask.session.update(user=username, role=role, started=now, seen=now, source=source)
+    flask.session.update(
+        user=username, role=role, started=now, seen=now, source=source, sid=secrets.token_hex(16)
+    )
     flask.session.permanent = False
 
 
@@ -244,6 +252,16 @@ def login_page(status: int = 200, message_key: str | None = None, **values: obje
         sso=auth.oidc is not None,
     )
     return flask.Response(html, status=status, mimetype="text/html")
+
+
+def end_session(auth: Auth) -> None:
+    """Clear the session and refuse its cookie from now on (until it would have expired)."""
+    sid = flask.session.get("sid")
+    if sid:
+        now = time.time()
+        auth.signed_out = {k: t for k, t in auth.signed_out.items() if t > now}
+        auth.signed_out[str(sid)] = now + auth.settings.absolute_timeout_s
+    flask.session.clear()
 
 
 def login_form_is_ours() -> bool:

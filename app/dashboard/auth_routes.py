@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.dashboard.auth import (
     Auth,
+    end_session,
     login_form_is_ours,
     login_page,
     request_language,
@@ -61,7 +62,7 @@ def _login(auth: Auth) -> BaseResponse:
 def _logout(auth: Auth) -> BaseResponse:
     if "user" in flask.session:
         auth.record("logout", str(flask.session["user"]))
-    flask.session.clear()
+    end_session(auth)
     return login_page(message_key="auth.logged_out")
 
 
