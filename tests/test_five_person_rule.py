@@ -270,6 +270,21 @@ def test_cli_handovers_mark_the_merged_rows(people: LogStore, cli_data: None) ->
     assert "2 enheder med under 5 personer er slået sammen" in run("handovers", "people")
 
 
+def test_cli_handovers_count_the_withheld_units(
+    people: LogStore, cli_data: None, tmp_path: Path
+) -> None:
+    # B's 3 people left out: C's 2 people are still fewer than 5 on their own.
+    rows = [line for line in people_csv().splitlines() if ",B," not in line]
+    path = tmp_path / "withheld.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    import_log(people, path, name="withheld", options=ReadOptions())
+    result = json.loads(run("handovers", "withheld", "--json"))
+    assert (result["matrix"], result["merged_units"], result["withheld_units"]) == ([], 0, 1)
+    assert "1 enheder med under 5 personer (også samlet) er udeladt." in run(
+        "handovers", "withheld"
+    )
+
+
 def test_cli_bottlenecks_mark_the_merged_rows(people: LogStore, cli_data: None) -> None:
     ranked = json.loads(run("bottlenecks", "people", "--by", "org_unit", "--json"))
     assert [(r["org_unit"], r["merged"]) for r in ranked] == [
