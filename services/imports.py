@@ -15,6 +15,7 @@ from extractors.files import (
     ReadOptions,
     detect_format,
     plan_case_chunks,
+    protect_staged,
     read_flat_log,
     write_xes,
 )
@@ -84,7 +85,7 @@ def import_log(
             if log is not None:
                 return _store_built(store, log, name=name, path=path, replace=replace, step=step)
     step("reading")
-    staged = read_flat_log(path, options)
+    staged = protect_staged(read_flat_log(path, options), options)
     return store_flat_log(
         store,
         staged.frame,
@@ -118,7 +119,7 @@ def _build_in_chunks(
     notes: list[str] = []
     for index in range(chunks.count):
         step(f"reading and validating slice {index + 1} of {chunks.count}")
-        staged = chunks.read(index)
+        staged = protect_staged(chunks.read(index), options)
         notes.extend(n for n in staged.notes if n not in notes)
         try:
             built = build_canonical_log(

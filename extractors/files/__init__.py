@@ -23,6 +23,7 @@ __all__ = [
     "StagedOcel",
     "detect_format",
     "plan_case_chunks",
+    "protect_staged",
     "read_flat_log",
     "read_ocel",
     "write_ocel",
@@ -58,12 +59,9 @@ def detect_format(path: Path) -> FileFormat:
 
 
 def read_flat_log(path: Path, options: ReadOptions) -> StagedLog:
-    """Read a CSV, Parquet or XES file into a staged flat log that keeps only the columns it
-    may keep, with its people pseudonymised (``extractors.files.privacy``)."""
-    return protect_staged(_read_flat_log(path, options), options)
-
-
-def _read_flat_log(path: Path, options: ReadOptions) -> StagedLog:
+    """Read a CSV, Parquet or XES file into a staged flat log, every column and person as they
+    are: before anything is stored, ``protect_staged`` keeps only the columns it may keep and
+    pseudonymises the people (``extractors.files.privacy``)."""
     if not path.exists():
         raise InputError(f"there is no file at {path}: check the path.")
     file_format = detect_format(path) if options.file_format == "auto" else options.file_format

@@ -21,7 +21,6 @@ from pathlib import Path
 import polars as pl
 
 from extractors.files.options import ReadOptions
-from extractors.files.privacy import protect_staged
 from extractors.files.staged import StagedLog
 from extractors.files.tabular import parse_time_columns, rename_lazy, resolve_columns
 from extractors.limits import check_rows
@@ -68,8 +67,7 @@ class CaseChunks:
         staged = (
             rename_lazy(pl.scan_parquet(self.path), self.mapping).filter(keep | in_range).collect()
         )
-        parsed = parse_time_columns(staged, self.mapping, self.options, source_format="parquet")
-        return protect_staged(parsed, self.options)
+        return parse_time_columns(staged, self.mapping, self.options, source_format="parquet")
 
 
 def plan_case_chunks(
