@@ -240,7 +240,7 @@ SN_HEADER = (
 )
 
 
-def test_servicenow_csv_and_json_exports_keep_only_mapped_fields(tmp_path: Path) -> None:
+def test_servicenow_csv_json_and_saved_pages_keep_only_mapped_fields(tmp_path: Path) -> None:
     csv = tmp_path / "incidents.csv"
     person = f"{NAMES[0]},{NAMES[1]},{PHONES[0]},Rådhuspladsen 1,{FREE_TEXT[0]}"
     csv.write_text(
@@ -260,10 +260,19 @@ def test_servicenow_csv_and_json_exports_keep_only_mapped_fields(tmp_path: Path)
     body["result"].append(f"{NAMES[0]} {EMAILS[0]}")  # a record of unknown shape
     json_export = tmp_path / "incident.json"
     json_export.write_text(json.dumps(body), "utf-8")
+    pages = tmp_path / "pages"
+    for table in ("incident", "sys_user"):  # sys_user holds people in clear: never copied
+        (pages / table).mkdir(parents=True)
+        records = sorted(
+            (r for r in body["result"] if isinstance(r, dict)),
+            key=lambda r: (r["sys_updated_on"], r["sys_id"]),
+        )
+        (pages / table / "page-00001.json").write_text(json.dumps({"result": records}), "utf-8")
     data = tmp_path / "data"
     source = ServiceNowSource(timezone="Europe/Copenhagen")
     ingest(LogStore(data), source, exports=[csv], name="sn-csv")
     ingest(LogStore(data), source, exports=[json_export], name="sn-json")
+    ingest(LogStore(data), ServiceNowSource(timezone="UTC"), exports=[pages])
     assert _found(data, planted=(*PLANTED, "Rådhuspladsen")) == []
 
 
