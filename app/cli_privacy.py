@@ -55,6 +55,8 @@ def register(cli: typer.Typer) -> None:
 def lookup_command(
     identifier: Identifiers,
     reason: Reason,
+    # Not named ``out``: cli_audit records a command's options when it has an ``out`` and would
+    # write the identifiers in clear; this command records itself with the pseudonyms only.
     out_file: Annotated[
         Path | None, typer.Option("--out", help="Write the findings (JSON) to this file.")
     ] = None,
@@ -71,6 +73,7 @@ def lookup_command(
         text = json.dumps(document, ensure_ascii=False, indent=2)
         write_output_file(data, out_file, lambda p: p.write_text(text, "utf-8"), force=force)
     summary = f"{len(found)} files, {sum(f.rows for f in found)} rows"
+    summary += f"; written to {out_file}" if out_file is not None else ""
     record_privacy_request(data, "lookup", reason, person.pseudonyms, summary)
     if as_json:
         print_json(document)

@@ -264,3 +264,12 @@ def test_retention_keeps_the_rows_of_a_person_on_hold(folder: Path) -> None:
     assert _findings("anni42")["03_primary/incidents/events.parquet"]["rows"] == 2
     (entry, _lookup) = recorded_privacy_requests(LogStore().data)
     assert (entry.action, entry.target) == ("privacy retention before 2024-07-01", ANNI)
+
+
+def test_the_audit_trail_never_holds_the_identifiers_in_clear(folder: Path, tmp_path: Path) -> None:
+    answer = tmp_path / "answer.json"
+    run("privacy", "lookup", "--identifier", "anni42", "--reason", "r", "--out", str(answer))
+    (entry,) = recorded_privacy_requests(LogStore().data)
+    assert entry.detail == f"reason: r; 6 files, 9 rows; written to {answer}"
+    database = (folder / "kitflow.db").read_bytes()
+    assert b"anni42" not in database and b"anni42" not in answer.read_bytes()
