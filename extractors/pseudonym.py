@@ -56,6 +56,14 @@ class Pseudonymiser:
 
     key: bytes = field(repr=False)
     _cache: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    _aliases: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    def link(self, alias: str, user_id: str) -> None:
+        """Record that the source gives ``alias`` (an Azure DevOps identity's ``id``) for the
+        person ``user_id`` (its login): from now on both have the pseudonym of ``user_id``."""
+        if alias.strip() and user_id.strip():
+            self._aliases[normalise_user_id(alias)] = normalise_user_id(user_id)
+            self._cache.pop(alias, None)
 
     def __call__(self, user_id: str | None) -> str | None:
         """The pseudonym of ``user_id`` (None and blank values pass through unchanged)."""
@@ -65,6 +73,7 @@ class Pseudonymiser:
         if known is not None:
             return known
         normal = normalise_user_id(user_id)
+        normal = self._aliases.get(normal, normal)
         if normal in SYSTEM_ACCOUNTS:
             pseudonym = SYSTEM
         else:

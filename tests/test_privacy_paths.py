@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from app.cli import cli
+from extractors.azure_devops import pseudonymise_record
 from extractors.pseudonym import KEY_ENV, Pseudonymiser
 from models.errors import InputError
 from models.store import LogStore
@@ -310,3 +311,12 @@ def test_a_kept_column_that_is_not_there_is_named_with_the_columns_that_are(
     result = runner.invoke(cli, ["import", str(source), "--name", "x", "--keep-column", "prio"])
     assert isinstance(result.exception, InputError)
     assert "'prio'" in str(result.exception) and "'priority'" in str(result.exception)
+
+
+def test_an_azure_devops_id_sent_alone_gets_its_login_pseudonym() -> None:
+    pseudonym = Pseudonymiser(b"one-person-test-key-0123456789")
+    full = {"displayName": NAMES[0], "id": "0f1e-01", "uniqueName": EMAILS[0], "descriptor": "d"}
+    bare = {"displayName": NAMES[0], "id": "0f1e-01", "descriptor": "d"}
+    record = {"id": 1, "fields": {"System.CreatedBy": full, "System.ChangedBy": bare}}
+    fields = pseudonymise_record(record, pseudonym)["fields"]
+    assert fields["System.CreatedBy"] == fields["System.ChangedBy"] == pseudonym(EMAILS[0])

@@ -81,10 +81,19 @@ def identity_user_id(value: Mapping[str, Any] | str) -> str:
     return ""
 
 
+def _link_id(identity: Mapping[str, Any], pseudonym: Pseudonymiser) -> None:
+    """An identity that carries both its login and its ``id`` links them, so an identity sent
+    later with its ``id`` alone gets the login's pseudonym (within one extraction run)."""
+    login, key = identity.get("uniqueName"), identity.get("id")
+    if isinstance(login, str) and isinstance(key, str):
+        pseudonym.link(key, identity_user_id(login))
+
+
 def pseudonymise_value(value: Any, pseudonym: Pseudonymiser) -> Any:
     """``value`` with every identity object in it replaced by its pseudonym."""
     if isinstance(value, dict):
         if is_identity(value):
+            _link_id(value, pseudonym)
             return pseudonym(identity_user_id(value)) or ""
         return {k: pseudonymise_value(v, pseudonym) for k, v in value.items()}
     if isinstance(value, list):
