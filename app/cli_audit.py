@@ -1,7 +1,7 @@
 """``kitflow audit``: list and export the audit trail; and the CLI's own entries in it.
 
 Every command that writes a file for someone (an ``--out`` option: exports, reports, candidate
-lists) is recorded when it ends, with its options and whether it succeeded.
+lists) is recorded when it has written it, with its options.
 """
 
 from __future__ import annotations
@@ -124,22 +124,18 @@ def _print(entries: list[AuditEntry]) -> None:
 
 
 def audited(command: Callable[..., Any], name: str) -> Callable[..., Any]:
-    """``command`` recording an ``export`` entry when it ends, if it was given an ``--out``
-    (with its options and whether it succeeded)."""
+    """``command`` recording an ``export`` entry when it has written the file its ``--out``
+    names (with its options). A refused or failed run writes nothing, the database included."""
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
-        outcome = "failed"
-        try:
-            result = command(*args, **kwargs)
-            outcome = "ok"
-            return result
-        finally:
-            shown = {k: str(v) for k, v in kwargs.items() if v is not None and v is not False}
-            target = next((shown[k] for k in _OUTPUT_PARAMETERS if k in shown), "")
-            detail = json.dumps(shown, ensure_ascii=False)
-            if target:  # only a run that was asked to write a file
-                record_cli("export", target, outcome, detail=f"kitflow {name} {detail}")
+        result = command(*args, **kwargs)
+        shown = {k: str(v) for k, v in kwargs.items() if v is not None and v is not False}
+        target = next((shown[k] for k in _OUTPUT_PARAMETERS if k in shown), "")
+        if target:  # only a run that was asked to write a file, and did
+            detail = f"kitflow {name} {json.dumps(shown, ensure_ascii=False)}"
+            record_cli("export", target, detail=detail)
+        return result
 
     return run
 

@@ -54,13 +54,16 @@ def test_user_changes_are_recorded(data_dir: Path) -> None:
     assert "no user 'anna'" in str(run("users", "remove", "anna").exception)
 
 
-def test_cli_exports_are_recorded_with_their_outcome(data_dir: Path, tmp_path: Path) -> None:
+def test_cli_exports_are_recorded_when_written(data_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "x.csv"
     failed = run("export", "no-such-log", "--format", "csv", "--out", str(out))
     assert failed.exception is not None
+    assert entries(data_dir) == []  # a refused export writes nothing, the database included
+    written = tmp_path / "audit.json"
+    assert run("audit", "--out", str(written), "--since", "2026-01-01").exit_code == 0
     action, target, outcome, detail = entries(data_dir)[-1]
-    assert (action, target, outcome) == ("export", str(out), "failed")
-    assert detail.startswith("kitflow export {") and "no-such-log" in detail
+    assert (action, target, outcome) == ("export", str(written), "ok")
+    assert detail == f'kitflow audit {{"since": "2026-01-01", "out_path": "{written}"}}'
 
 
 def test_audit_lists_and_exports(data_dir: Path, tmp_path: Path) -> None:

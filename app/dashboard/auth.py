@@ -15,6 +15,7 @@ import secrets
 import time
 from collections import defaultdict, deque
 from typing import Any, Final
+from urllib.parse import quote
 
 import dash
 import flask
@@ -52,10 +53,12 @@ class FailureLimiter:
 
     def blocked(self, *keys: str) -> bool:
         """True when any of ``keys`` has reached the limit within the window."""
-        return any(len(self._recent(key)) >= self.limit for key in keys)
+        return any(key in self._failures and len(self._recent(key)) >= self.limit for key in keys)
 
     def fail(self, *keys: str) -> None:
-        """Count one failure against each of ``keys``."""
+        """Count one failure against each of ``keys`` (and forget keys whose window passed)."""
+        for stale in [k for k, times in self._failures.items() if not self._recent(k)]:
+            del self._failures[stale]
         for key in keys:
             self._recent(key).append(time.monotonic())
 
@@ -190,8 +193,6 @@ def _unauthenticated(path: str) -> BaseResponse:
 
 
 def _quote(text: str) -> str:
-    from urllib.parse import quote  # noqa: PLC0415
-
     return quote(text, safe="")
 
 
