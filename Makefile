@@ -7,7 +7,7 @@ PORT ?= 8050
 # Parallel test workers: two cores on the build machine.
 WORKERS ?= 2
 
-.PHONY: run test lint typecheck layers format pytest bench demo-data clean
+.PHONY: run test lint typecheck layers format pytest bench demo-data demo-account clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,8 +15,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev,postgres]"
 	touch $(STAMP)
 
-run: $(STAMP) demo-data
+run: $(STAMP) demo-data demo-account
 	$(BIN)/kitflow serve --host 127.0.0.1 --port $(PORT)
+
+# The dashboard needs a sign-in: the first time, a local administrator 'demo' with a random
+# password printed once (kitflow users add NAME --role ROLE adds more).
+demo-account: $(STAMP)
+	$(BIN)/kitflow users list --json | grep -q '"username"' || \
+		$(BIN)/kitflow users add demo --role administrator --generate-password
 
 # The simulated KIT landscape through the extractors (about 2 CPU minutes at scale 1; skipped when
 # stored), then the real public logs from ../shared/data when that folder is there.

@@ -6,6 +6,7 @@ standard input with ``--password-stdin``; it is stored only as its scrypt hash.
 
 from __future__ import annotations
 
+import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,12 +54,26 @@ def add_command(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,
+    generate_password: Annotated[
+        bool,
+        typer.Option(help="Make a random password and print it once (the demo's first account)."),
+    ] = False,
 ) -> None:
     """Add a local account."""
+    if password_stdin and generate_password:
+        raise KitflowError("give --password-stdin or --generate-password, not both.")
+    # 16 URL-safe characters: 96 random bits, above the 12-character minimum.
+    password = secrets.token_urlsafe(12) if generate_password else _password(password_stdin)
     with _accounts() as accounts:
-        account = accounts.add(username, _password(password_stdin), role)
+        account = accounts.add(username, password, role)
     record_cli("user-add", account.username, detail=f"role {account.role}")
     out.print(f"Added {account.username!r} as {account.role}.")
+    if generate_password:
+        out.print(
+            f"Its password: {password}  (shown only now; change it with "
+            f"'kitflow users remove {account.username}' and add it again)",
+            highlight=False,
+        )
 
 
 @users_cli.command("remove")
