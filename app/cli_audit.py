@@ -6,7 +6,6 @@ lists) is recorded when it has written it, with its options.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import getpass
 import inspect
@@ -19,7 +18,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import typer
 
-from app.console import out, print_json
+from app.console import out, print_json, read_day_start
 from app.formatting import format_datetime
 from models.audit import AuditEntry, AuditTrail
 from models.datafolder import DataFolder
@@ -65,7 +64,7 @@ def audit_command(
     data = DataFolder.from_env()
     trail = AuditTrail(data.database_url)
     try:
-        entries = trail.list(since=_since(since))
+        entries = trail.list(since=read_day_start(since, "--since"))
     finally:
         trail.dispose()
     if out_path is not None:
@@ -75,16 +74,6 @@ def audit_command(
         print_json([_json(e) for e in entries])
     else:
         _print(entries)
-
-
-def _since(value: str | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        raise KitflowError(f"--since {value!r} is not a date: write it as YYYY-MM-DD.") from None
-    return dt.datetime.combine(day, dt.time(), _COPENHAGEN).astimezone(dt.UTC)
 
 
 def _json(entry: AuditEntry) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import polars as pl
 import typer
 from rich.table import Table
 
-from app.console import out, print_json
+from app.console import out, print_json, read_day_start
 from app.formatting import format_date, format_duration, format_int, format_number
 from app.i18n import translate
 from mining import (
@@ -125,8 +125,8 @@ def scan_view(
     ``org_units``, as the process-analysis page shows them; withheld (PrivacyError) when the
     view shows fewer than 5 people (the 5-person rule, mining.privacy)."""
     units = tuple(org_units or ())
-    start = _day_start(since, "--since")
-    end = _day_start(until, "--until", after=True)
+    start = read_day_start(since, "--since")
+    end = read_day_start(until, "--until", after=True)
     view = filter_view(LogStore().scan(name), start=start, end=end, org_units=units)
     if not check_view_size(view, org_units=units).enough:
         raise PrivacyError(
@@ -134,18 +134,6 @@ def scan_view(
             "withheld (the 5-person rule): widen the period or choose more or larger org units."
         )
     return view
-
-
-def _day_start(day: str | None, flag: str, *, after: bool = False) -> dt.datetime | None:
-    """Copenhagen midnight at the start of ``day`` (of the day after it when ``after``)."""
-    if day is None:
-        return None
-    try:
-        date = dt.date.fromisoformat(day)
-    except ValueError:
-        raise InputError(f"{flag} {day!r} is not a date: give it as YYYY-MM-DD.") from None
-    date += dt.timedelta(days=1 if after else 0)
-    return dt.datetime.combine(date, dt.time(), LOCAL_ZONE).astimezone(dt.UTC)
 
 
 def _merged_note(merged: MergedGroups) -> str | None:

@@ -8,9 +8,14 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+
+from models.errors import KitflowError
+
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
 # Soft wrap: paths and messages are never broken mid-word by rich; the terminal wraps them.
 out = Console(soft_wrap=True)
@@ -41,3 +46,16 @@ def progress(title: str) -> Iterator[Callable[[str], None]]:
     """A spinner whose callback names the current step: ``step("reading")``."""
     with progress_task(title) as (bar, task):
         yield lambda label: bar.update(task, description=f"{title}: {label}")
+
+
+def read_day_start(day: str | None, flag: str, *, after: bool = False) -> dt.datetime | None:
+    """The UTC moment of Copenhagen midnight at the start of ``day`` (YYYY-MM-DD), or of the day
+    after it when ``after`` (an inclusive --until); None when no day was given."""
+    if day is None:
+        return None
+    try:
+        date = dt.date.fromisoformat(day)
+    except ValueError:
+        raise KitflowError(f"{flag} {day!r} is not a date: give it as YYYY-MM-DD.") from None
+    date += dt.timedelta(days=1 if after else 0)
+    return dt.datetime.combine(date, dt.time(), COPENHAGEN).astimezone(dt.UTC)
