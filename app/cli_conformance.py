@@ -15,7 +15,9 @@ from rich.table import Table
 
 from app.console import out, print_json, progress
 from app.formatting import format_int, format_number
+from app.i18n import translate
 from mining import (
+    OTHER_GROUP,
     ReplayMethod,
     SummaryLevel,
     check_rules,
@@ -206,7 +208,8 @@ def rules_command(
     cases: Annotated[bool, typer.Option(help="Also list each case that breaks a rule.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Check declarative rules (YAML) on a stored log: results per case, org unit or month."""
+    """Check declarative rules (YAML) on a stored log: results per case, org unit or month
+    (org units of fewer than 5 people merged or left out, the 5-person rule)."""
     level = cast(SummaryLevel, _choice(by, get_args(SummaryLevel), "--by"))
     rules = read_rules(rules_path)
     with progress(f"Checking {len(rules)} rules on {name}"):
@@ -235,15 +238,22 @@ def _print_rules(summary: pl.DataFrame, level: str, broken: pl.DataFrame | None)
     table = Table(
         *[k.replace("_", " ").capitalize() for k in keys], "Cases", "Breaking", "Compliance"
     )
+    other = translate("privacy.other", "da")
     for row in summary.iter_rows(named=True):
         pct = row["compliance_pct"]
         table.add_row(
-            *[str(row[k]) for k in keys],
+            *[other if row[k] == OTHER_GROUP else str(row[k]) for k in keys],
             format_int(row["cases"]),
             format_int(row["violating_cases"]),
             "–" if pct is None else f"{format_number(pct, 1)} %",
         )
     out.print(table)
+    if level == "org_unit":
+        out.print(
+            f"Org units with fewer than 5 people are merged into «{other}», or left out when "
+            "they hold fewer than 5 people even together (the 5-person rule).",
+            highlight=False,
+        )
     if broken is not None:
         for row in broken.iter_rows(named=True):
             out.print(f"{row['rule']}: {row['case_id']} ({row['violations']}×)", highlight=False)

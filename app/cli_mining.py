@@ -26,7 +26,6 @@ from mining import (
     Performer,
     PrivacyError,
     TimeMode,
-    check_period_sizes,
     check_view_size,
     compare_periods,
     compute_handovers,
@@ -297,7 +296,6 @@ def compare_command(
     """A measure before and after a date, with a bootstrap interval and a permutation p-value."""
     _check_positive(resamples, "--resamples")
     events, moment = LogStore().scan(name), parse_moment(at)
-    check_period_sizes(events, at=moment)
     result = compare_periods(
         events,
         at=moment,

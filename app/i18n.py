@@ -580,6 +580,12 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "sammenligne",
         "too few orders before and after the go-live {go_live} by {date} to compare",
     ),
+    "evidence.handovers_withheld": (
+        "orden før eller efter idriftsættelsen {go_live} senest {date} viser under 5 personer, "
+        "så sammenligningen vises ikke (5-personersreglen)",
+        "the orders before or after the go-live {go_live} by {date} show fewer than 5 people, "
+        "so the comparison is withheld (the 5-person rule)",
+    ),
     "evidence.no_devops_items": (
         "ingen Features eller Stories i Azure DevOps senest {date}",
         "no Features or Stories in Azure DevOps by {date}",

@@ -27,6 +27,7 @@ from mining.durations import (
     compute_time_between,
 )
 from mining.handovers import compute_handovers_per_case
+from mining.privacy import check_period_sizes
 from mining.rework import compute_rework
 from models.errors import InputError
 from models.schema import ACTIVITY, CASE, TIMESTAMP
@@ -124,11 +125,15 @@ def compare_periods(
     confidence: float = 0.95,
     seed: int = 0,
 ) -> Comparison:
-    """Compare ``measure`` between cases started before ``at`` and cases started from it."""
+    """Compare ``measure`` between cases started before ``at`` and cases started from it.
+
+    Raises PrivacyError (mining.privacy) when either period shows fewer than 5 people: the
+    5-person rule is checked here, so every caller (CLI, follow-up) withholds alike."""
     if at.tzinfo is None:
         raise InputError(
             f"the date {at.isoformat()} has no time zone: give one (e.g. 2024-05-01T00:00+02:00)."
         )
+    check_period_sizes(events, at=at)
     values = compute_case_measure(
         events, measure=measure, time=time, calendar=calendar, source=source, target=target
     )

@@ -30,6 +30,7 @@ from typing import Any, Literal, cast, get_args
 import polars as pl
 import yaml
 
+from mining.privacy import drop_withheld, merge_small_groups
 from models.errors import InputError
 from models.schema import ACTIVITY, CASE, ORG_UNIT, RESOURCE, TIMESTAMP
 
@@ -194,16 +195,25 @@ def check_rules(events: pl.LazyFrame | pl.DataFrame, rules: tuple[Rule, ...]) ->
     """One row per (rule, case) of a sorted canonical log.
 
     Columns: ``rule`` (id), ``case_id``, ``org_unit`` (of the case's first event, or
-    ``(none)``), ``month`` (first event's month in Copenhagen time, ``YYYY-MM``), ``applies``
-    (the rule concerns the case), ``violations`` (how many times the case breaks it) and
-    ``passed`` (applies and no violations; null where the rule does not apply).
+    ``(none)``; units of fewer than 5 people merged or withheld, mining.privacy), ``month``
+    (first event's month in Copenhagen time, ``YYYY-MM``), ``applies`` (the rule concerns the
+    case), ``violations`` (how many times the case breaks it) and ``passed`` (applies and no
+    violations; null where the rule does not apply).
     """
     frame = events.lazy().collect() if isinstance(events, pl.LazyFrame) else events
-    cases = _case_frame(frame)
+    cases = _case_frame(_merge_small_units(frame))
     results = [_check_one(frame, cases, rule) for rule in rules]
     if not results:
         return _empty_results()
     return pl.concat(results).sort("rule", CASE, maintain_order=True)
+
+
+def _merge_small_units(events: pl.DataFrame) -> pl.DataFrame:
+    """``events`` with org units of fewer than 5 people relabelled (the 5-person rule): only
+    the org unit a case is reported under changes, the rules see the events as they are."""
+    if ORG_UNIT not in events.columns:
+        return events
+    return merge_small_groups(events, by=ORG_UNIT).frame.collect()
 
 
 def _case_frame(events: pl.DataFrame) -> pl.DataFrame:
@@ -352,7 +362,8 @@ def summarize_rule_results(results: pl.DataFrame, *, level: SummaryLevel = "rule
 
     One row per rule (``level="rule"``), per (rule, org unit) or per (rule, month), with
     ``cases`` (the rule applies), ``violating_cases``, ``violations`` (total breaches) and
-    ``compliance_pct`` (share of applicable cases that pass; null when none applies).
+    ``compliance_pct`` (share of applicable cases that pass; null when none applies). Per org
+    unit, the units withheld by the 5-person rule (see :func:`check_rules`) are left out.
     """
     keys = ["rule"] + ([] if level == "rule" else [ORG_UNIT if level == "org_unit" else "month"])
     applicable = results.filter(pl.col("applies"))
@@ -363,7 +374,7 @@ def summarize_rule_results(results: pl.DataFrame, *, level: SummaryLevel = "rule
     )
     # Rules that apply to no case still get a row, so a report shows every configured rule.
     every = results.select(keys).unique()
-    return (
+    summary = (
         every.join(summary, on=keys, how="left")
         .with_columns(pl.col("cases", "violating_cases", "violations").fill_null(0))
         .with_columns(
@@ -373,3 +384,4 @@ def summarize_rule_results(results: pl.DataFrame, *, level: SummaryLevel = "rule
         )
         .sort(keys)
     )
+    return drop_withheld(summary, (ORG_UNIT,) if level == "org_unit" else ())

@@ -35,7 +35,12 @@ from pathlib import Path
 import polars as pl
 
 from extractors.azure_devops import SOURCE as AZURE_DEVOPS
-from mining import compare_periods, compute_devops_rule_rates, compute_integration_share
+from mining import (
+    PrivacyError,
+    compare_periods,
+    compute_devops_rule_rates,
+    compute_integration_share,
+)
 from models.benefits import METHODS, month_start
 from models.business_case import FollowUpTarget
 from models.datafolder import DataFolder
@@ -340,6 +345,11 @@ def _handovers(context: _Context, binding: TargetBinding, window: _Window) -> Re
     events = data.work_events(selector)
     try:
         result = compare_periods(events, at=solution.go_live, measure="handovers")
+    except PrivacyError:
+        # A side of the go-live shows fewer than 5 people (the 5-person rule): withheld.
+        return _no_data(
+            "evidence.handovers_withheld", go_live=solution.go_live.date(), date=window.until
+        )
     except InputError:
         # Fewer than 2 cases on a side of the go-live by then: nothing to compare yet.
         return _no_data(

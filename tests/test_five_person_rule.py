@@ -29,6 +29,7 @@ from mining import (
     check_group_size,
     check_period_sizes,
     check_view_size,
+    compare_periods,
     count_people_per_group,
     drop_withheld,
     find_bottlenecks,
@@ -388,6 +389,9 @@ def test_a_comparison_of_periods_needs_5_people_on_each_side(
     at = dt.datetime(2024, 3, 20, tzinfo=dt.UTC)
     with pytest.raises(PrivacyError, match="fewer than 5 people"):
         check_period_sizes(events, at=at)
+    # The rule is compare_periods' own, so every caller (CLI, follow-up) withholds alike.
+    with pytest.raises(PrivacyError, match="cases started from 2024-03-20T00:00:00"):
+        compare_periods(events, at=at, measure="handovers", resamples=10)
     result = runner.invoke(cli, ["compare", "people", "--at", "2024-03-20"])
     assert "fewer than 5 people" in str(result.exception)
     # From 07.03: cases 4-8 (p0, p3-p5, q0-q2, r0, r1); before: cases 1-3 (p0-p2, q0-q2).

@@ -8,12 +8,13 @@ import datetime as dt
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
 
 from app.evidence import describe
-from mining import compute_devops_rule_rates, compute_integration_share
+from mining import compare_periods, compute_devops_rule_rates, compute_integration_share
 from models.datafolder import DataFolder
 from models.followup import Fact, FactValue, FewerThan, Month, Number
 from services.benefits import CaseInputs, load_case_inputs
@@ -192,6 +193,29 @@ def test_handovers_compare_only_the_orders_opened_by_the_as_of_date_or_deadline(
     assert before.status == "no data"
     assert describe(before.evidence[:1], "en") == (
         "too few orders before and after the go-live 1 Nov 2023 by 31 Oct 2023 to compare"
+    )
+
+
+def test_handovers_of_fewer_than_5_people_on_a_side_are_no_data(
+    kit_landscape: KitLandscape, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """compare_periods' own 5-person rule reaches the follow-up as "no data", not a crash."""
+
+    def few_people(events: pl.LazyFrame, **kwargs: Any) -> Any:
+        # Only the orders worked by the first 4 people: each side shows at most 4.
+        lazy = events.lazy()
+        four = lazy.select(pl.col("resource").drop_nulls().unique().sort().head(4)).collect()
+        return compare_periods(
+            lazy.filter(pl.col("resource").is_in(four["resource"].implode())), **kwargs
+        )
+
+    monkeypatch.setattr("services.followup.compare_periods", few_people)
+    inputs = load_case_inputs(TASK_MANAGEMENT, kit_landscape.data_dir)
+    target = evaluate_followup(inputs, as_of=dt.date(2024, 3, 1)).targets[2]
+    assert target.status == "no data"
+    assert describe(target.evidence[:1], "en") == (
+        "the orders before or after the go-live 1 Nov 2023 by 31 Jan 2024 show fewer than 5 "
+        "people, so the comparison is withheld (the 5-person rule)"
     )
 
 

@@ -227,6 +227,35 @@ def test_summaries_per_rule_org_unit_and_month() -> None:
     ]
 
 
+def test_org_units_of_fewer_than_5_people_are_merged_or_withheld() -> None:
+    """Drift has 5 people, Test 2 and Support 3 (together 5: "Other"); on its own a unit of 3
+    people or fewer (Support alone) is withheld: its row is left out of the summary."""
+    rows: list[tuple[str, str, str, dict[str, Any]]] = []
+    staff = {"Drift": 5, "Test": 2, "Support": 3}
+    for unit, size in staff.items():
+        for i in range(size):
+            case = f"{unit}-{i}"
+            extra = {"org_unit": unit, "resource": f"{unit}{i}"}
+            rows += [(case, "New", "2024-01-10 08:00", extra)]
+            rows += [(case, "Closed", "2024-01-11 08:00", extra)] if i % 2 else []
+    the_rule = rule(kind="attribute_present", column="resource")
+    results = check_rules(make_log(rows), (the_rule,))
+    assert results["org_unit"].value_counts(sort=True).rows() == [
+        ("Drift", 5),
+        ("Other (fewer than 5 people)", 5),
+    ]
+    by_org = summarize_rule_results(results, level="org_unit")
+    assert by_org.select("org_unit", "cases").rows() == [
+        ("Drift", 5),
+        ("Other (fewer than 5 people)", 5),
+    ]
+    alone = [r for r in rows if r[3]["org_unit"] == "Support"]
+    small = check_rules(make_log(alone), (the_rule,))
+    assert small["org_unit"].unique().to_list() == ["Withheld (fewer than 5 people)"]
+    assert summarize_rule_results(small, level="org_unit").height == 0
+    assert summarize_rule_results(small, level="rule")["cases"].to_list() == [3]
+
+
 def test_several_rules_give_one_row_per_rule_and_case() -> None:
     events = make_log(
         [
@@ -328,8 +357,16 @@ def test_cli_rules_json_per_org_unit(tmp_path: Path, monkeypatch: pytest.MonkeyP
         "t1,Approve Change,2024-03-01T09:00:00+00:00,u1,Drift\n"
         "t2,Request Change,2024-03-02T08:00:00+00:00,u1,Drift\n"
         "t2,Approve Change,2024-03-02T09:00:00+00:00,u2,Drift\n"
-        "t3,Request Change,2024-04-02T08:00:00+00:00,u3,Udvikling\n"
-        "t3,Approve Change,2024-04-02T09:00:00+00:00,u4,Udvikling\n",
+        "t3,Request Change,2024-04-02T08:00:00+00:00,u6,Udvikling\n"
+        "t3,Approve Change,2024-04-02T09:00:00+00:00,u7,Udvikling\n"
+        "t4,Request Change,2024-03-03T08:00:00+00:00,u3,Drift\n"
+        "t4,Approve Change,2024-03-03T09:00:00+00:00,u4,Drift\n"
+        "t5,Request Change,2024-03-04T08:00:00+00:00,u5,Drift\n"
+        "t5,Approve Change,2024-03-04T09:00:00+00:00,u3,Drift\n"
+        "t6,Request Change,2024-04-03T08:00:00+00:00,u8,Test\n"
+        "t6,Approve Change,2024-04-03T09:00:00+00:00,u9,Test\n"
+        "t7,Request Change,2024-04-04T08:00:00+00:00,u10,Test\n"
+        "t7,Approve Change,2024-04-04T09:00:00+00:00,u8,Test\n",
         encoding="utf-8",
     )
     import_log(LogStore(), source, name="tickets", options=ReadOptions())
@@ -350,15 +387,16 @@ def test_cli_rules_json_per_org_unit(tmp_path: Path, monkeypatch: pytest.MonkeyP
         {
             "rule": "four-eyes",
             "org_unit": "Drift",
-            "cases": 2,
+            "cases": 4,
             "violating_cases": 1,
             "violations": 1,
-            "compliance_pct": 50.0,
+            "compliance_pct": 75.0,
         },
         {
+            # Udvikling (2 people) and Test (3) merged by the 5-person rule.
             "rule": "four-eyes",
-            "org_unit": "Udvikling",
-            "cases": 1,
+            "org_unit": "Other (fewer than 5 people)",
+            "cases": 3,
             "violating_cases": 0,
             "violations": 0,
             "compliance_pct": 100.0,
@@ -375,3 +413,9 @@ def test_cli_rules_json_per_org_unit(tmp_path: Path, monkeypatch: pytest.MonkeyP
     ]
     human = CliRunner().invoke(cli, ["rules", "tickets", "--rules", str(rules), "--by", "month"])
     assert human.exit_code == 0 and "2024-04" in human.stdout
+    per_unit = CliRunner().invoke(
+        cli, ["rules", "tickets", "--rules", str(rules), "--by", "org_unit"]
+    )
+    assert per_unit.exit_code == 0, per_unit.output
+    assert "Øvrige (under 5 personer)" in per_unit.stdout
+    assert "Org units with fewer than 5 people are merged" in per_unit.stdout
