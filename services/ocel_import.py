@@ -8,18 +8,42 @@ exported as OCEL, each case becoming an object of type ``case``.
 from __future__ import annotations
 
 import datetime as dt
+import json
+from dataclasses import replace as replaced
 from pathlib import Path
 
 import polars as pl
 
-from extractors.files import ReadOptions, StagedOcel, read_ocel, write_ocel
+from extractors.files import ReadOptions, StagedOcel, protect_staged, read_ocel, write_ocel
+from extractors.files.privacy import (
+    NOT_PSEUDONYMISED,
+    PERSONAL_VALUE,
+    check_keep_columns,
+    is_person_column,
+    may_keep_column,
+    pseudonymise_frame,
+    pseudonymise_values,
+)
+from extractors.files.staged import StagedLog
+from extractors.pseudonym import is_pseudonym
 from mining import LogStats
 from models.catalog import LogEntry
 from models.datafolder import check_new_log_name
 from models.errors import InputError
 from models.ocel import (
+    ATTRIBUTE,
+    EVENT_ID,
     EVENT_TYPE,
+    FIELD,
+    OBJECT_ID,
+    OBJECT_TYPE,
+    SCOPE,
+    SOURCE_ID,
     TABLES,
+    TARGET_ID,
+    TYPE_NAME,
+    VALUE,
+    VALUE_TYPE,
     ObjectCentricLog,
     flatten_ocel,
     ocel_from_flat,
@@ -49,11 +73,12 @@ def import_ocel_log(
     """Read an OCEL 2.0 file and store it under ``name``.
 
     Stored object-centric, or, when ``options.object_type`` is given, flattened on that object
-    type and stored as a flat log. Naive times are read in ``options.timezone``.
+    type and stored as a flat log. Naive times are read in ``options.timezone``. Protected as a
+    flat import is (:func:`protect_ocel`).
     """
     check_new_log_name(name)
     step("reading")
-    staged = read_ocel(path, timezone=options.timezone)
+    staged = protect_ocel(read_ocel(path, timezone=options.timezone), options)
     if options.object_type is not None:
         return _store_flattened(
             store, staged, path=path, name=name, options=options, replace=replace, step=step
@@ -146,17 +171,191 @@ def _store_flattened(
         f"flattened on object type {options.object_type!r}: one case per object of that type; "
         "an event related to several such objects is in each of their cases.",
     )
+    # The flat log goes through the flat imports' own step too (its columns are the event
+    # attributes protect_ocel kept; a named object attribute is not among them).
+    named = tuple(c for c in options.keep_columns if c in flat.columns)
+    protected = protect_staged(
+        StagedLog(flat, staged.source_format, notes=notes), replaced(options, keep_columns=named)
+    )
     return store_flat_log(
         store,
-        flat,
+        protected.frame,
         name=name,
-        source=FlatSource(path, staged.source_format),
+        source=FlatSource(path, protected.source_format),
         quarantine=staged.quarantine,
-        notes=notes,
+        notes=protected.notes,
         keep_numeric_activities=options.keep_numeric_activities,
         replace=replace,
         step=step,
     )
+
+
+# ----------------------------------------------------------------------------- protection
+
+_OCEL_FIELDS = frozenset(
+    {"section", EVENT_ID, EVENT_TYPE, OBJECT_ID, OBJECT_TYPE, "timestamp", "qualifier",
+     SOURCE_ID, TARGET_ID, SCOPE, TYPE_NAME, ATTRIBUTE, VALUE_TYPE, FIELD, VALUE}
+)  # fmt: skip
+"""Keys of a quarantined OCEL record that are its structure, not an attribute."""
+_IDS = (OBJECT_ID, SOURCE_ID, TARGET_ID)
+
+
+def protect_ocel(staged: StagedOcel, options: ReadOptions) -> StagedOcel:
+    """``staged`` protected as ``extractors.files.protect_staged`` protects a flat import.
+
+    Event attributes and object attributes (``object_changes`` fields) are kept when they are
+    person-like (pseudonymised), on the allowlist or named (--keep-column); free text and
+    contact details are left out. The ids of objects of a person-like type (``employee``,
+    ``user``) are pseudonymised in every table; any other id, type or value that looks like an
+    e-mail address, a phone number or a CPR number is replaced by its pseudonym. With
+    --no-pseudonymise, columns are still left out but nothing is pseudonymised."""
+    log, keep = staged.log, options.keep_columns
+    fields = log.object_changes[FIELD].drop_nulls().unique().sort().to_list()
+    check_keep_columns(keep, [*log.event_attributes(), *fields])
+    dropped = [a for a in log.event_attributes() if not may_keep_column(a, keep)]
+    dropped_fields = [f for f in fields if not may_keep_column(f, keep)]
+    changes = log.object_changes.filter(
+        pl.col(FIELD).is_null() | ~pl.col(FIELD).is_in(dropped_fields)
+    )
+    log = replaced(log, events=log.events.drop(dropped), object_changes=changes)
+    notes = list(staged.notes)
+    if dropped or dropped_fields:
+        notes.append(
+            f"left out {len(dropped) + len(dropped_fields)} attribute(s) that are neither on the "
+            f"allowlist nor about people: {', '.join(sorted({*dropped, *dropped_fields}))} "
+            "(keep one with --keep-column NAME; free text is never kept)."
+        )
+    if not options.pseudonymise:
+        quarantine = _protect_ocel_quarantine(staged.quarantine, options, {})
+        log = replaced(log, types=_without(log.types, {*dropped, *dropped_fields}, set()))
+        source_format = f"{staged.source_format} ({NOT_PSEUDONYMISED})"
+        return StagedOcel(log, quarantine, source_format, tuple(notes))
+    log, ids, hashed, replaced_notes = _pseudonymise_ocel(log, options)
+    log = replaced(log, types=_without(log.types, {*dropped, *dropped_fields}, hashed))
+    quarantine = _protect_ocel_quarantine(staged.quarantine, options, ids)
+    return StagedOcel(log, quarantine, staged.source_format, (*notes, *replaced_notes))
+
+
+def _pseudonymise_ocel(
+    log: ObjectCentricLog, options: ReadOptions
+) -> tuple[ObjectCentricLog, dict[str, str], set[str], list[str]]:
+    """The log with people pseudonymised, the object ids replaced, the attributes pseudonymised
+    whole (now text), and notes."""
+    ids = _object_ids(log.objects, options)
+    attributes = log.event_attributes()
+    fixed = log.events.select(
+        pl.col(EVENT_ID),
+        pseudonymise_values(log.events[EVENT_TYPE], options, whole=False),
+        pl.col(TIMESTAMP),
+    )
+    protected, notes = pseudonymise_frame(log.events.select(attributes), options)
+    events = pl.concat([fixed, protected], how="horizontal")
+    hashed = {a for a in attributes if not protected[a].equals(log.events[a], check_dtypes=True)}
+    events = events.with_columns(
+        pseudonymise_values(events[EVENT_ID], options, whole=False).alias(EVENT_ID)
+    )
+    changes = log.object_changes
+    person_fields = [
+        f
+        for f in changes[FIELD].drop_nulls().unique().to_list()
+        if is_person_column(f)
+        or changes.filter(pl.col(FIELD) == f)[VALUE].cast(pl.String)
+        .str.contains(PERSONAL_VALUE.pattern).any()
+    ]  # fmt: skip
+    whole = pseudonymise_values(changes[VALUE], options, whole=True)
+    part = pseudonymise_values(changes[VALUE], options, whole=False)
+    value = pl.when(pl.col(FIELD).is_in(person_fields)).then(whole).otherwise(part)
+    changes = changes.with_columns(pl.col(OBJECT_ID).replace(ids), value.alias(VALUE))
+    hashed |= set(person_fields)
+    return (
+        replaced(
+            log,
+            events=events,
+            objects=log.objects.with_columns(pl.col(OBJECT_ID).replace(ids)),
+            object_changes=changes,
+            e2o=log.e2o.with_columns(
+                pl.col(EVENT_ID).replace(_event_ids(log.events, options)),
+                pl.col(OBJECT_ID).replace(ids),
+            ),
+            o2o=log.o2o.with_columns(pl.col(SOURCE_ID, TARGET_ID).replace(ids)),
+        ),
+        ids,
+        hashed,
+        notes,
+    )
+
+
+def _object_ids(objects: pl.DataFrame, options: ReadOptions) -> dict[str, str]:
+    """Old to new object id: those of a person-like type wholly, others' personal values."""
+    person = objects[OBJECT_TYPE].map_elements(is_person_column, return_dtype=pl.Boolean)
+    whole = pseudonymise_values(objects[OBJECT_ID], options, whole=True)
+    part = pseudonymise_values(objects[OBJECT_ID], options, whole=False)
+    new = pl.select(pl.when(person).then(whole).otherwise(part)).to_series()
+    return {
+        old: changed
+        for old, changed in zip(objects[OBJECT_ID].to_list(), new.to_list(), strict=True)
+        if old != changed and changed is not None
+    }
+
+
+def _event_ids(events: pl.DataFrame, options: ReadOptions) -> dict[str, str]:
+    new = pseudonymise_values(events[EVENT_ID], options, whole=False)
+    return {
+        old: changed
+        for old, changed in zip(events[EVENT_ID].to_list(), new.to_list(), strict=True)
+        if old != changed and changed is not None
+    }
+
+
+def _without(types: pl.DataFrame, dropped: set[str], hashed: set[str]) -> pl.DataFrame:
+    """The declarations without the dropped attributes (a type left with none keeps one row
+    without attribute, so it is still known); a pseudonymised attribute is text."""
+    kept = types.filter(pl.col(ATTRIBUTE).is_null() | ~pl.col(ATTRIBUTE).is_in(list(dropped)))
+    emptied = (
+        types.select(SCOPE, TYPE_NAME)
+        .unique(maintain_order=True)
+        .join(kept, on=[SCOPE, TYPE_NAME], how="anti")
+        .with_columns(
+            pl.lit(None, dtype=pl.String).alias(ATTRIBUTE),
+            pl.lit(None, dtype=pl.String).alias(VALUE_TYPE),
+        )
+    )
+    text = pl.when(pl.col(ATTRIBUTE).is_in(list(hashed))).then(pl.lit("string"))
+    kept = kept.with_columns(text.otherwise(pl.col(VALUE_TYPE)).alias(VALUE_TYPE))
+    return pl.concat([kept, emptied.select(types.columns)], how="vertical_relaxed")
+
+
+def _protect_ocel_quarantine(
+    quarantine: pl.DataFrame, options: ReadOptions, ids: dict[str, str]
+) -> pl.DataFrame:
+    if quarantine.height == 0:
+        return quarantine
+    records = [_protect_ocel_record(r, options, ids) for r in quarantine["record"].to_list()]
+    return quarantine.with_columns(pl.Series("record", records, dtype=pl.String))
+
+
+def _protect_ocel_record(record: str, options: ReadOptions, ids: dict[str, str]) -> str:
+    keep = options.keep_columns
+    fields = {
+        k: v for k, v in json.loads(record).items() if k in _OCEL_FIELDS or may_keep_column(k, keep)
+    }
+    field = fields.get(FIELD)
+    if isinstance(field, str) and not may_keep_column(field, keep):
+        fields.pop(VALUE, None)
+    if not options.pseudonymise:
+        return json.dumps(fields, ensure_ascii=False)
+    for key, value in fields.items():
+        if value is None or key in ("section", SCOPE, VALUE_TYPE):
+            continue
+        text = str(value)
+        person = (key not in _OCEL_FIELDS and is_person_column(key)) or (
+            key == VALUE and isinstance(field, str) and is_person_column(field)
+        )
+        if key in _IDS and text in ids:
+            fields[key] = ids[text]
+        elif (person or PERSONAL_VALUE.search(text)) and not is_pseudonym(text):
+            fields[key] = pseudonymise_values(pl.Series([text]), options, whole=True)[0]
+    return json.dumps(fields, ensure_ascii=False)
 
 
 def read_stored_ocel(store: LogStore, name: str) -> ObjectCentricLog:

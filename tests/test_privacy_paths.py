@@ -14,6 +14,7 @@ import pytest
 
 from app.cli import cli
 from extractors.azure_devops import pseudonymise_record
+from extractors.files.ocel import read_ocel, write_ocel
 from extractors.pseudonym import KEY_ENV, Pseudonymiser
 from models.errors import InputError
 from models.store import LogStore
@@ -320,3 +321,84 @@ def test_an_azure_devops_id_sent_alone_gets_its_login_pseudonym() -> None:
     record = {"id": 1, "fields": {"System.CreatedBy": full, "System.ChangedBy": bare}}
     fields = pseudonymise_record(record, pseudonym)["fields"]
     assert fields["System.CreatedBy"] == fields["System.ChangedBy"] == pseudonym(EMAILS[0])
+
+
+def _planted_ocel(path: Path) -> Path:
+    """An OCEL 2.0 JSON log with people, contact details, CPR numbers and free text in event
+    attributes, object attributes and the ids of person objects; one event related to an
+    unknown object (quarantined) full of personal data."""
+
+    def attrs(**values: str) -> list[dict[str, str]]:
+        return [{"name": k, "value": v} for k, v in values.items()]
+
+    planted = {
+        "resource": NAMES[0], "comment": FREE_TEXT[0], "email": EMAILS[0], "phone": PHONES[0],
+        "cpr": CPRS[0], "contact": PHONES[1], "priority": "1",
+    }  # fmt: skip
+    declared = [{"name": k, "type": "string"} for k in planted]
+    events = [
+        {"id": f"e{i}", "type": "Register", "time": f"2024-03-0{i}T10:00:00Z",
+         "attributes": attrs(**planted),
+         "relationships": [{"objectId": f"o{1 + i % 2}", "qualifier": "order"},
+                           {"objectId": NAMES[i % 2], "qualifier": "handled by"}]}
+        for i in range(1, 5)
+    ]  # fmt: skip
+    events.append(
+        {"id": "e9", "type": "Register", "time": "2024-03-09T10:00:00Z",
+         "attributes": attrs(**planted), "relationships": [{"objectId": "o9", "qualifier": "x"}]}
+    )  # fmt: skip
+    time0 = "1970-01-01T00:00:00Z"
+    orders = [
+        {"id": f"o{i}", "type": "order", "attributes": [
+            {"name": "requested_for", "time": time0, "value": NAMES[1]},
+            {"name": "note", "time": time0, "value": FREE_TEXT[0]},
+            {"name": "telefon", "time": time0, "value": PHONES[1]},
+            {"name": "status", "time": time0, "value": CPRS[1]},
+            {"name": "priority", "time": time0, "value": "2"}]}
+        for i in (1, 2)
+    ]  # fmt: skip
+    people = [{"id": name, "type": "employee", "attributes": []} for name in NAMES]
+    doc = {
+        "eventTypes": [{"name": "Register", "attributes": declared}],
+        "objectTypes": [
+            {"name": "order", "attributes": [
+                {"name": n, "type": "string"}
+                for n in ("requested_for", "note", "telefon", "status", "priority")]},
+            {"name": "employee", "attributes": []},
+        ],
+        "events": events,
+        "objects": [*orders, *people],
+    }  # fmt: skip
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("suffix", ["jsonocel", "xmlocel", "sqlite"])
+@pytest.mark.parametrize("object_type", [None, "order"])
+def test_ocel_imports_keep_no_personal_data(
+    suffix: str, object_type: str | None, data_dir: Path, tmp_path: Path
+) -> None:
+    planted = _planted_ocel(tmp_path / "in" / "planted.jsonocel")
+    source = planted
+    if suffix != "jsonocel":
+        source = write_ocel(read_ocel(planted).log, tmp_path / "in" / f"planted.{suffix}")
+    flatten = [] if object_type is None else ["--object-type", object_type]
+    run("import", str(source), "--name", "planted", *flatten)
+    out = tmp_path / "out"
+    run("export", "planted", "--format", "ocel", "--out", str(out / f"p.{suffix}"))
+    if object_type is not None:
+        run("export", "planted", "--format", "csv", "--out", str(out / "p.csv"))
+    assert _found(data_dir) == []
+    assert _found(out) == []
+    store = LogStore()
+    if object_type is None:
+        events = store.read("planted", "events")
+        objects = store.read("planted", "objects")
+        people = objects.filter(pl.col("object_type") == "employee")["object_id"]
+        assert people.str.starts_with("p-").all() and people.len() == 2
+    else:
+        events = store.read("planted")
+    assert events["resource"].str.starts_with("p-").all()
+    assert "priority" in events.columns
+    assert not {"comment", "email", "phone", "cpr", "contact"} & set(events.columns)

@@ -234,3 +234,30 @@ def _protect_record(record: str, privacy: ReadOptions, hasher: Hasher | None) ->
             if (is_person_column(key) or personal) and not is_pseudonym(text or ""):
                 fields[key] = hasher(text)
     return json.dumps(fields, ensure_ascii=False)
+
+
+# The steps of protect_staged for logs that are not one flat table (OCEL's event and object
+# attributes, services.ocel_import).
+
+
+def check_keep_columns(keep_columns: tuple[str, ...], columns: list[str]) -> None:
+    """Refuse named free text and names that are not among ``columns`` (as protect_staged)."""
+    _refuse_free_text(keep_columns)
+    _check_named(columns, keep_columns)
+
+
+def may_keep_column(column: str, keep_columns: tuple[str, ...]) -> bool:
+    """Whether an import keeps ``column``: canonical, allowlisted, person-like or named; free
+    text and contact details (unless named) never."""
+    return _may_keep(column, keep_columns)
+
+
+def pseudonymise_frame(frame: pl.DataFrame, privacy: ReadOptions) -> tuple[pl.DataFrame, list[str]]:
+    """``frame`` with person-like columns and columns holding personal values pseudonymised
+    whole and personal values elsewhere replaced by their pseudonym, and notes saying so."""
+    return _pseudonymise_frame(frame, _hasher(privacy))
+
+
+def pseudonymise_values(series: pl.Series, privacy: ReadOptions, *, whole: bool) -> pl.Series:
+    """``series`` as text with every value (``whole``) or every personal value pseudonymised."""
+    return _hashed(series, _hasher(privacy), whole=whole)
