@@ -14,18 +14,22 @@ from pathlib import Path
 
 import polars as pl
 
-from extractors.files import ReadOptions, StagedOcel, protect_staged, read_ocel, write_ocel
-from extractors.files.privacy import (
+from extractors import is_pseudonym
+from extractors.files import (
     NOT_PSEUDONYMISED,
     PERSONAL_VALUE,
+    ReadOptions,
+    StagedLog,
+    StagedOcel,
     check_keep_columns,
     is_person_column,
     may_keep_column,
+    protect_staged,
     pseudonymise_frame,
     pseudonymise_values,
+    read_ocel,
+    write_ocel,
 )
-from extractors.files.staged import StagedLog
-from extractors.pseudonym import is_pseudonym
 from mining import LogStats
 from models.catalog import LogEntry
 from models.datafolder import check_new_log_name

@@ -7,13 +7,24 @@ from pathlib import Path
 from extractors.files.chunked import CaseChunks, plan_case_chunks
 from extractors.files.ocel import StagedOcel, read_ocel, write_ocel
 from extractors.files.options import ColumnMapping, FileFormat, LifecycleMode, ReadOptions
-from extractors.files.privacy import protect_staged
+from extractors.files.privacy import (
+    NOT_PSEUDONYMISED,
+    PERSONAL_VALUE,
+    check_keep_columns,
+    is_person_column,
+    may_keep_column,
+    protect_staged,
+    pseudonymise_frame,
+    pseudonymise_values,
+)
 from extractors.files.staged import StagedLog
 from extractors.files.tabular import read_csv_log, read_parquet_log
 from extractors.files.xes import read_xes_log, write_xes
 from models.errors import InputError
 
 __all__ = [
+    "NOT_PSEUDONYMISED",
+    "PERSONAL_VALUE",
     "CaseChunks",
     "ColumnMapping",
     "FileFormat",
@@ -21,9 +32,14 @@ __all__ = [
     "ReadOptions",
     "StagedLog",
     "StagedOcel",
+    "check_keep_columns",
     "detect_format",
+    "is_person_column",
+    "may_keep_column",
     "plan_case_chunks",
     "protect_staged",
+    "pseudonymise_frame",
+    "pseudonymise_values",
     "read_flat_log",
     "read_ocel",
     "write_ocel",
