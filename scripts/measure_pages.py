@@ -29,6 +29,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+# The router request as the load script sends it (scripts/ is on sys.path when run).
+from load_dashboard import router_body
+
 from app.dashboard import create_app, ids
 from app.dashboard.data import clear_cockpit_cache
 from app.dashboard.usage import clear_usage_cache
@@ -54,18 +57,7 @@ Request = Callable[[Any], Any]
 
 def open_page(path: str, search: str) -> Request:
     """The requests of opening ``path?search``: HTML, layout, and the router's content."""
-    router = {
-        "output": ".._pages_content.children..._pages_store.data..",
-        "outputs": [
-            {"id": "_pages_content", "property": "children"},
-            {"id": "_pages_store", "property": "data"},
-        ],
-        "inputs": [
-            {"id": "_pages_location", "property": "pathname", "value": path},
-            {"id": "_pages_location", "property": "search", "value": search},
-        ],
-        "changedPropIds": ["_pages_location.pathname"],
-    }
+    router = router_body(path, search)
 
     def request(client: Any) -> Any:
         _ok(client.get(f"{path}{search}"))

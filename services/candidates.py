@@ -176,13 +176,19 @@ def _events_in(store: LogStore, name: str, options: CandidateOptions) -> pl.Data
     return filter_time_window(store.scan(name), start=start, end=end, mode="started").collect()
 
 
-def _hours_in(hours: pl.DataFrame, options: CandidateOptions) -> pl.DataFrame:
-    missing = {"date", "activity", "case_reference", "hours"} - set(hours.columns)
+def _require_columns(frame: pl.DataFrame, needed: set[str], file: Path, how: str) -> None:
+    missing = needed - set(frame.columns)
     if missing:
         raise InputError(
-            f"{HOURS_FILE} lacks the column(s) {', '.join(sorted(missing))}: rebuild it with "
-            "the time-registration import."
+            f"{file} lacks the column(s) {', '.join(sorted(missing))}: rebuild it with {how}."
         )
+
+
+def _hours_in(hours: pl.DataFrame, options: CandidateOptions) -> pl.DataFrame:
+    _require_columns(
+        hours, {"date", "activity", "case_reference", "hours"}, HOURS_FILE,
+        "the time-registration import",
+    )  # fmt: skip
     start, end = _window(options)
     return hours.filter(
         (pl.col("date") >= start.date()) & (pl.col("date") < end.date())
@@ -190,12 +196,10 @@ def _hours_in(hours: pl.DataFrame, options: CandidateOptions) -> pl.DataFrame:
 
 
 def _robots_in(robots: pl.DataFrame, options: CandidateOptions) -> pl.DataFrame:
-    missing = {"reference", "start", "status", "process_name"} - set(robots.columns)
-    if missing:
-        raise InputError(
-            f"{TRANSACTIONS_FILE} lacks the column(s) {', '.join(sorted(missing))}: rebuild it "
-            "with the robot-runs import."
-        )
+    _require_columns(
+        robots, {"reference", "start", "status", "process_name"}, TRANSACTIONS_FILE,
+        "the robot-runs import",
+    )  # fmt: skip
     start, end = _window(options)
     when = pl.col("start").dt.replace_time_zone(None)
     return robots.filter(
