@@ -26,16 +26,15 @@ from app import (
 from app.cli_case import case_cli
 from app.console import err, out, print_json, progress
 from app.formatting import format_date, format_datetime, format_duration, format_int
-from mining import compute_log_stats, discover_dfg
+from mining import discover_dfg
 from models.catalog import LogEntry
 from models.errors import KitflowError
-from models.store import EVENTS_TABLE, LogStore
+from models.store import LogStore
 from services import (
     ColumnMapping,
     ExportFormat,
     ImportReport,
     ReadOptions,
-    compute_ocel_log_stats,
     export_log,
     import_log,
     write_output_file,
@@ -210,15 +209,17 @@ def logs_command(as_json: JsonFlag = False) -> None:
 
 
 @cli.command("stats")
-def stats_command(name: NameArg, as_json: JsonFlag = False) -> None:
-    """Headline figures of a stored log, measured from its events."""
-    store = _store()
-    entry = store.entry(name)
-    # An object-centric log's events have no case column: they are measured by event type.
-    if entry.kind == "object-centric":
-        stats = compute_ocel_log_stats(store.scan(name, EVENTS_TABLE))
-    else:
-        stats = compute_log_stats(store.scan(name))
+def stats_command(
+    name: NameArg,
+    org_unit: cli_mining.OrgUnitOption = None,
+    since: cli_mining.SinceOption = None,
+    until: cli_mining.UntilOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Headline figures of a stored log, or of its cases in a period or org units, measured
+    from its events (withheld when they show fewer than 5 people, the 5-person rule)."""
+    entry = _store().entry(name)
+    stats, people_counted = cli_mining.measure_log(name, org_unit, since, until)
     figures = {
         "name": name,
         "kind": entry.kind,
@@ -239,6 +240,8 @@ def stats_command(name: NameArg, as_json: JsonFlag = False) -> None:
         out.print(f"{key:>12}: {format_int(value if isinstance(value, int) else None)}")
     out.print(f"{'first event':>12}: {format_datetime(stats.start)}")
     out.print(f"{'last event':>12}: {format_datetime(stats.end)}")
+    if not people_counted:
+        out.print("The log names no people, so the 5-person rule cannot count them here.")
 
 
 @cli.command("dfg")
@@ -247,9 +250,10 @@ def dfg_command(
     as_json: JsonFlag = False,
     top: Annotated[int | None, typer.Option(help="Show only the N most frequent arcs.")] = None,
 ) -> None:
-    """The directly-follows graph of a stored log: frequency and durations per arc."""
+    """The directly-follows graph of a stored log: frequency and durations per arc (withheld
+    when the log shows fewer than 5 people, the 5-person rule, as Procesoverblik's map)."""
     with progress("Computing the process map"):
-        graph = discover_dfg(_store().scan(name))
+        graph = discover_dfg(cli_mining.scan_view(name, None, None, None))
     if top is not None:
         graph = graph.head(top)
     if as_json:

@@ -1,4 +1,5 @@
-"""The analysis commands of ``kitflow``: variants, bottlenecks, handovers, compare.
+"""The analysis commands of ``kitflow``: variants, bottlenecks, handovers, compare (and the
+view ``kitflow stats`` measures).
 
 ``register(cli)`` adds them to the main Typer app. Each prints a table with Danish number
 formats, or with ``--json`` exactly one JSON value on stdout. Wrong arguments raise
@@ -22,24 +23,30 @@ from app.i18n import translate
 from mining import (
     OTHER_GROUP,
     Comparison,
+    LogStats,
     MergedGroups,
     Performer,
     PrivacyError,
     TimeMode,
+    check_group_size,
     check_view_size,
     compare_periods,
     compute_handovers,
     compute_handovers_per_case,
+    compute_log_stats,
     compute_variants,
+    drop_small_months,
     drop_withheld,
     filter_view,
     find_bottlenecks,
     find_ping_pong,
+    find_small_months,
     merge_small_groups,
 )
 from models.errors import InputError
 from models.schema import ORG_UNIT
-from models.store import LogStore
+from models.store import EVENTS_TABLE, LogStore
+from services import compute_ocel_log_stats
 
 T = TypeVar("T", bound=str)
 
@@ -122,17 +129,50 @@ def scan_view(
 ) -> pl.LazyFrame:
     """The stored log ``name``: the cases active from ``since`` to ``until`` that touch one of
     ``org_units``, as the process-analysis page shows them; withheld (PrivacyError) when the
-    view shows fewer than 5 people (the 5-person rule, mining.privacy)."""
+    view, or the whole log when nothing is filtered, shows fewer than 5 people (the 5-person
+    rule, mining.privacy; a log without people is shown)."""
     units = tuple(org_units or ())
     start = read_day_start(since, "--since")
     end = read_day_start(until, "--until", after=True)
     view = filter_view(LogStore().scan(name), start=start, end=end, org_units=units)
-    if not check_view_size(view, org_units=units).enough:
+    if check_view_size(view, org_units=units).enough:
+        return view
+    if units or start is not None or end is not None:
         raise PrivacyError(
             f"this view of {name} (period and org units) shows fewer than 5 people, so it is "
             "withheld (the 5-person rule): widen the period or choose more or larger org units."
         )
-    return view
+    raise PrivacyError(
+        f"the log {name} shows fewer than 5 people, so its figures are withheld (the 5-person "
+        "rule): import a log of more people."
+    )
+
+
+def measure_log(
+    name: str, org_units: list[str] | None, since: str | None, until: str | None
+) -> tuple[LogStats, bool]:
+    """``kitflow stats``: the headline figures of stored log ``name``, or of its cases active
+    from ``since`` to ``until`` that touch one of ``org_units`` (the view of
+    :func:`scan_view`, withheld alike when it shows fewer than 5 people), and whether the log
+    names people to count (False: the rule could count no one). An object-centric log has no
+    cases to filter: measured whole, by event type."""
+    store = LogStore()
+    if store.entry(name).kind == "object-centric":
+        if org_units or since is not None or until is not None:
+            raise InputError(
+                f"{name} is object-centric: --org-unit, --since and --until filter the cases of "
+                "a flat log. Leave them out, or flatten the log first."
+            )
+        events = store.scan(name, EVENTS_TABLE)
+        size = check_group_size(events)
+        if not size.enough:
+            raise PrivacyError(
+                f"the log {name} shows fewer than 5 people, so its figures are withheld (the "
+                "5-person rule): import a log of more people."
+            )
+        return compute_ocel_log_stats(events), size.people_known
+    view = scan_view(name, org_units, since, until)
+    return compute_log_stats(view), check_group_size(view).people_known
 
 
 def _merged_note(merged: MergedGroups) -> str | None:
@@ -182,27 +222,35 @@ def bottlenecks_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Arcs or activities ranked by the total waiting time they cause (org units of fewer
-    than 5 people merged, the 5-person rule)."""
+    than 5 people merged, months whose events show fewer than 5 people left out: the 5-person
+    rule)."""
     _check_positive(top, "--top")
+    view = scan_view(name, org_unit, since, until)
     ranked = find_bottlenecks(
-        scan_view(name, org_unit, since, until),
+        view,
         level=_choice(level, ("arc", "activity"), "--level"),
         by=_choice(by, ("none", "month", "org_unit"), "--by"),
         top=top,
         time=_time_mode(working_time),
     )
+    small_months = find_small_months(view, of="event") if by == "month" else []
+    ranked = drop_small_months(ranked, small_months)
     if "org_unit" in ranked.columns:
         ranked = ranked.with_columns((pl.col("org_unit") == OTHER_GROUP).alias("merged"))
     if as_json:
         print_json(ranked.to_dicts())
         return
+    if small_months:
+        out.print(
+            f"{len(small_months)} måneder med under 5 personer er udeladt (5-personers-reglen)."
+        )
     ranked = _danish_other(ranked, tuple(c for c in ("org_unit",) if c in ranked.columns))
-    split = [c for c in ("month", "org_unit") if c in ranked.columns]
+    columns = [c for c in ("month", "org_unit") if c in ranked.columns]
     keys = ["source", "target"] if level == "arc" else ["activity"]
-    view = Table(*split, *keys, "Rang", "Antal", "Gns. ventetid", "Samlet ventetid", "Andel")
+    table = Table(*columns, *keys, "Rang", "Antal", "Gns. ventetid", "Samlet ventetid", "Andel")
     for row in ranked.iter_rows(named=True):
-        view.add_row(
-            *(format_date_cell(row[c]) for c in split),
+        table.add_row(
+            *(format_date_cell(row[c]) for c in columns),
             *(row[k] or "" for k in keys),
             format_int(row["rank"]),
             format_int(row["frequency"]),
@@ -210,7 +258,7 @@ def bottlenecks_command(
             format_duration(row["total_wait_s"]),
             _percent(row["wait_share"]),
         )
-    out.print(view)
+    out.print(table)
 
 
 def format_date_cell(value: Any) -> str:

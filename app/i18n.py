@@ -160,6 +160,10 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "{count} units with fewer than 5 people (even together) are left out.",
     ),
     "privacy.other": ("Øvrige (under 5 personer)", "Other (fewer than 5 people)"),
+    "analysis.withheld_months": (
+        "{count} måneder med under 5 personer er udeladt (5-personers-reglen).",
+        "{count} months with fewer than 5 people are left out (the 5-person rule).",
+    ),
     "analysis.summary": (
         "Sager: {cases} · varianter: {variants} · periode: {start} – {end}",
         "Cases: {cases} · variants: {variants} · period: {start} – {end}",

@@ -69,7 +69,9 @@ from mining.privacy import (
     check_period_sizes,
     check_view_size,
     count_people_per_group,
+    drop_small_months,
     drop_withheld,
+    find_small_months,
     merge_small_groups,
 )
 from mining.process_map import ProcessMap, discover_process_map
@@ -150,6 +152,7 @@ __all__ = [
     "discover_dfg_from_events",
     "discover_process_map",
     "discover_process_model",
+    "drop_small_months",
     "drop_withheld",
     "filter_activities",
     "filter_attribute",
@@ -167,6 +170,7 @@ __all__ = [
     "find_danish_holidays",
     "find_deviations",
     "find_ping_pong",
+    "find_small_months",
     "find_work_cases",
     "merge_small_groups",
     "pm4py_adapter",

@@ -25,11 +25,13 @@ from mining import (
     compute_handovers_per_case,
     compute_variants,
     count_people_per_group,
+    drop_small_months,
     drop_withheld,
     filter_variants,
     filter_view,
     find_bottlenecks,
     find_ping_pong,
+    find_small_months,
     merge_small_groups,
 )
 from models.schema import CASE, ORG_UNIT
@@ -65,7 +67,9 @@ class HandoverData:
     """Handovers between org units: the matrix, the ping-pong patterns and the monthly trend.
 
     Org units with fewer than 5 people are merged into ``OTHER_GROUP`` (``merged`` of them);
-    when they hold fewer than 5 people together, their rows are left out (``withheld``)."""
+    when they hold fewer than 5 people together, their rows are left out (``withheld``). The
+    trend leaves out the months whose started cases show fewer than 5 people
+    (``months_withheld`` of them)."""
 
     matrix: pl.DataFrame
     ping_pong: pl.DataFrame
@@ -73,6 +77,7 @@ class HandoverData:
     trend: pl.DataFrame
     merged: int = 0
     withheld: bool = False
+    months_withheld: int = 0
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,9 @@ class AnalysisData:
     """The page's figures for one log and filter; ``handovers`` is None without org units.
 
     ``withheld``: the view shows fewer than 5 people, so nothing else is filled in (the 5-person
-    rule); ``people_known`` is False when the log names no people (nothing can be counted)."""
+    rule); ``people_known`` is False when the log names no people (nothing can be counted).
+    ``bottleneck_months_withheld``: the months left out of the bottleneck trend, as their
+    events show fewer than 5 people."""
 
     cases: int
     variant_count: int
@@ -91,6 +98,7 @@ class AnalysisData:
     handovers: HandoverData | None
     withheld: bool = False
     people_known: bool = True
+    bottleneck_months_withheld: int = 0
 
 
 def window_bounds(filters: AnalysisFilters) -> tuple[dt.datetime, dt.datetime] | None:
@@ -135,15 +143,17 @@ def _load_analysis(
         return _nothing(variants)
     bottlenecks = find_bottlenecks(view, level="arc", top=TOP_BOTTLENECKS)
     has_org_unit = ORG_UNIT in events.collect_schema()
+    small_months = find_small_months(view, of="event")
     return AnalysisData(
         cases=cases,
         variant_count=variants.height,
         top_variants=variants.head(TOP_VARIANTS),
         other_variants=_other_variants(view, variants),
         bottlenecks=bottlenecks,
-        bottleneck_trend=_bottleneck_trend(view, bottlenecks),
+        bottleneck_trend=_bottleneck_trend(view, bottlenecks, small_months),
         handovers=_handovers(view) if has_org_unit else None,
         people_known=size.people_known,
+        bottleneck_months_withheld=len(small_months),
     )
 
 
@@ -175,11 +185,14 @@ def _other_variants(view: pl.LazyFrame, variants: pl.DataFrame) -> OtherVariants
     )
 
 
-def _bottleneck_trend(view: pl.LazyFrame, bottlenecks: pl.DataFrame) -> pl.DataFrame:
+def _bottleneck_trend(
+    view: pl.LazyFrame, bottlenecks: pl.DataFrame, small_months: list[dt.date]
+) -> pl.DataFrame:
     """``month``, ``source``, ``target``, ``total_wait_s`` of the top arcs, every month of the
-    view's waits present for each arc (0 where the arc had no waits that month)."""
+    view's waits present for each arc (0 where the arc had no waits that month), but for the
+    ``small_months`` (fewer than 5 people, left out)."""
     top = bottlenecks.head(CHARTED_BOTTLENECKS).select("source", "target", "rank")
-    by_month = find_bottlenecks(view, level="arc", by="month")
+    by_month = drop_small_months(find_bottlenecks(view, level="arc", by="month"), small_months)
     months = by_month.select("month").unique()
     grid = months.join(top, how="cross")
     found = by_month.select("month", "source", "target", "total_wait_s")
@@ -197,13 +210,15 @@ def _handovers(view: pl.LazyFrame) -> HandoverData:
     units = merged.frame
     per_case = compute_handovers_per_case(units, level="org_unit")
     pairs = ("source", "target")
+    small_months = find_small_months(view, of="case")
     return HandoverData(
         matrix=drop_withheld(compute_handovers(units, level="org_unit"), pairs),
         ping_pong=drop_withheld(find_ping_pong(units, level="org_unit"), pairs),
         ping_pong_cases=per_case.filter(pl.col("ping_pongs") > 0).height,
-        trend=compute_handover_trend(units, level="org_unit"),
+        trend=drop_small_months(compute_handover_trend(units, level="org_unit"), small_months),
         merged=merged.merged,
         withheld=merged.withheld,
+        months_withheld=len(small_months),
     )
 
 

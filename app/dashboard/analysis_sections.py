@@ -79,6 +79,7 @@ def _bottlenecks_section(data: AnalysisData, language: Language) -> Component:
                 compact=True,
             ),
             html.H3(translate("analysis.bottleneck_chart", language)),
+            *_months_note(data.bottleneck_months_withheld, language),
             _graph(
                 ids.ANALYSIS_BOTTLENECK_CHART, bottleneck_figure(data.bottleneck_trend, language)
             ),
@@ -111,6 +112,7 @@ def _handovers_section(data: AnalysisData, log: str, language: Language) -> Comp
                 compact=True,
             ),
             html.H3(translate("analysis.handover_trend", language)),
+            *_months_note(handovers.months_withheld, language),
             _graph(ids.ANALYSIS_HANDOVER_TREND, handover_trend_figure(handovers.trend, language)),
         ]
     return _section(ids.ANALYSIS_HANDOVERS, "analysis.handovers", language, body)
@@ -119,6 +121,15 @@ def _handovers_section(data: AnalysisData, log: str, language: Language) -> Comp
 def _matrix_note(handovers: HandoverData, language: Language) -> list[Component]:
     text = matrix_note(handovers.matrix, language)
     return [] if text is None else [html.P(text, id=ids.ANALYSIS_MATRIX_NOTE, className="kf-muted")]
+
+
+def _months_note(count: int, language: Language) -> list[Component]:
+    """That ``count`` months of a trend are left out by the 5-person rule (nothing when none)."""
+    if count == 0:
+        return []
+    return [
+        html.P(translate("analysis.withheld_months", language, count=count), className="kf-muted")
+    ]
 
 
 def _people_notes(data: AnalysisData, language: Language) -> list[Component]:
