@@ -12,10 +12,11 @@ import typer
 from rich.table import Table
 
 from app.console import out, print_json, progress
-from app.evidence import describe
+from app.evidence import describe, describe_disagreement
 from app.figures.dates import format_day
 from app.formatting import Language, format_number
 from app.i18n import parse_language, translate
+from models.benefit_checks import Check, Disagreement
 from models.benefits import METHODS, Estimate
 from models.errors import InputError
 from models.followup import (
@@ -141,7 +142,8 @@ def _solution_json(solution: SolutionRealisation, inputs: CaseInputs) -> dict[st
         "primary_method": solution.primary,
         "run_rate_hours_per_month": _round(solution.run_rate_hours_per_month),
         "last_month": solution.last_month,
-        "disagreements": list(solution.disagreements),
+        "disagreements": [_disagreement_json(d) for d in solution.disagreements],
+        "checks": [_check_json(c) for c in solution.checks],
         "estimates": [_estimate_json(e, inputs) for e in solution.estimates],
         "years": [
             {
@@ -160,6 +162,28 @@ def _solution_json(solution: SolutionRealisation, inputs: CaseInputs) -> dict[st
             }
             for y in solution.years
         ],
+    }
+
+
+def _check_json(check: Check) -> dict[str, Any]:
+    return {
+        "cause": check.cause,
+        "methods": list(check.methods),
+        "corrected": check.corrected,
+        "values": {k: round(v, 2) for k, v in check.values.items()},
+        "implied_gap_pct": _round(check.implied_gap_pct),
+    }
+
+
+def _disagreement_json(disagreement: Disagreement) -> dict[str, Any]:
+    return {
+        "method": disagreement.method,
+        "primary": disagreement.primary,
+        "hours": round(disagreement.hours, 1),
+        "primary_hours": round(disagreement.primary_hours, 1),
+        "gap_pct": round(disagreement.gap_pct, 1),
+        "cause": _check_json(disagreement.cause) if disagreement.cause else None,
+        "text": str(disagreement),
     }
 
 
@@ -259,8 +283,9 @@ def _print_savings(realisation: CaseRealisation, inputs: CaseInputs) -> None:
     )
     for solution in realisation.solutions:
         out.print(_solution_table(solution))
-        for note in solution.disagreements:
-            out.print(f"  [yellow]Metoderne er uenige:[/yellow] {note}")
+        for disagreement in solution.disagreements:
+            out.print(f"  [yellow]Metoderne er uenige:[/yellow] "
+                      f"{describe_disagreement(disagreement, 'da')}")  # fmt: skip
     out.print(_forecast_table(realisation))
     out.print(
         f"Tilbagebetalingstid: {realisation.expected_payback_years or '-'} år i casen, "

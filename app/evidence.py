@@ -7,6 +7,7 @@ import datetime as dt
 from app.figures.dates import format_day, format_month
 from app.formatting import Language, format_int, format_number
 from app.i18n import translate
+from models.benefit_checks import Check, Disagreement
 from models.benefits import METHODS
 from models.followup import SOURCES, Fact, FactValue, FewerThan, Month, Number
 
@@ -41,3 +42,49 @@ def _show_typed(value: Number | dt.date | Month | FewerThan, language: Language)
     if isinstance(value, FewerThan):
         return translate("value.fewer_than", language, limit=str(value.limit))
     return format_day(value, language)
+
+
+_CAUSE_DECIMALS = {"registered_minutes": 1, "mined_minutes": 1, "exception_minutes": 1,
+                   "manual_minutes": 1}  # fmt: skip
+
+
+def describe_check(check: Check, language: Language) -> str:
+    """One check (what can fool a method, and what was done) in the language."""
+    values = {
+        _cause_word(name): (
+            _signed(value, language)
+            if name in _SIGNED
+            else format_number(value, _CAUSE_DECIMALS.get(name, 0), language)
+        )
+        for name, value in check.values.items()
+    }
+    return translate(f"cause.{check.cause}", language, **values)
+
+
+_SIGNED = {"shift_pct", "change_pct", "gap_pct"}
+
+
+def _signed(value: float, language: Language) -> str:
+    """A whole per cent with its sign: +12 or −8."""
+    text = format_number(abs(value), 0, language)
+    return f"+{text}" if round(value) > 0 else (f"−{text}" if round(value) < 0 else text)
+
+
+def _cause_word(name: str) -> str:
+    """The sentences name percentages without the ``_pct`` suffix."""
+    return name.removesuffix("_pct")
+
+
+def describe_disagreement(disagreement: Disagreement, language: Language) -> str:
+    """A method parting from the primary, with its most likely cause, in the language."""
+    values = {
+        "method": translate(f"method.{disagreement.method}", language),
+        "primary": translate(f"method.{disagreement.primary}", language),
+        "hours": format_int(round(disagreement.hours), language),
+        "primary_hours": format_int(round(disagreement.primary_hours), language),
+        "gap": _signed(disagreement.gap_pct, language),
+    }
+    if disagreement.cause is None:
+        return translate("benefits.gap_unknown", language, **values)
+    cause = describe_check(disagreement.cause, language)
+    return translate("benefits.gap", language, cause=cause, **values)

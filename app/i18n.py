@@ -377,6 +377,75 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "Metoderne er uenige om {name}: {notes}",
         "The methods disagree on {name}: {notes}",
     ),
+    "benefits.gap": (
+        "{method} giver {hours} t mod {primary}s {primary_hours} t ({gap} %). Mest sandsynlig "
+        "årsag: {cause}",
+        "{method} gives {hours} h against {primary}'s {primary_hours} h ({gap} %). Most likely "
+        "cause: {cause}",
+    ),
+    "benefits.gap_unknown": (
+        "{method} giver {hours} t mod {primary}s {primary_hours} t ({gap} %). Årsagen kan "
+        "ikke ses i data",
+        "{method} gives {hours} h against {primary}'s {primary_hours} h ({gap} %). The cause "
+        "cannot be told from the data",
+    ),
+    # What can fool a method (models/benefit_checks.py): one sentence per cause.
+    "cause.registration_rounded": (
+        "tiden er rundet op til kvarte timer: {registered_minutes} min. registreret pr. sag "
+        "mod {mined_minutes} min. målt i ServiceNow før idriftsættelse",
+        "time is rounded up to quarter hours: {registered_minutes} min registered per case "
+        "against {mined_minutes} min measured in ServiceNow before go-live",
+    ),
+    "cause.registration_differs": (
+        "tidsregistreringen afviger fra den målte behandlingstid: {registered_minutes} min. "
+        "pr. sag mod {mined_minutes} min. i ServiceNow før idriftsættelse",
+        "the time registration differs from the measured handling time: {registered_minutes} "
+        "min per case against {mined_minutes} min in ServiceNow before go-live",
+    ),
+    "cause.registration_shift": (
+        "registreringen ændrede sig for alt arbejde ({shift} % i sammenligningsprocessen); "
+        "der er korrigeret for det",
+        "registration changed for all work ({shift} % in the comparison process); corrected for",
+    ),
+    "cause.no_comparison": (
+        "ingen sammenligningsproces: en ændring, der rammer alt arbejde (registreringsvaner, "
+        "arbejdsgange), kan ikke skilles fra robottens effekt",
+        "no comparison process: a change that hits all work (registration habits, ways of "
+        "working) cannot be told apart from the robot's effect",
+    ),
+    "cause.unregistered_cases": (
+        "{share} % af sagerne har ingen tidsregistrering; der er korrigeret for andelen",
+        "{share} % of the cases have no time registered; corrected for the share",
+    ),
+    "cause.catch_all": (
+        "{share} % af timerne er ført på en opsamlingsaktivitet med sagsnummeret; de er talt med",
+        "{share} % of the hours are booked on a catch-all activity with the case number; "
+        "counted in",
+    ),
+    "cause.demand_change": (
+        "efterspørgslen ændrede sig {change} % året efter idriftsættelse; målt pr. sag",
+        "demand changed {change} % in the year after go-live; measured per case",
+    ),
+    "cause.partial_takeover": (
+        "robotten tog {share} % af sagerne de seneste måneder; resten tælles som manuelle",
+        "the robot took {share} % of the cases in the last months; the rest count as manual",
+    ),
+    "cause.costly_exceptions": (
+        "en undtagelse koster {exception_minutes} min. mod {manual_minutes} min. for en manuel "
+        "sag; trukket fra",
+        "an exception costs {exception_minutes} min against {manual_minutes} min for a manual "
+        "case; subtracted",
+    ),
+    "cause.handover_model": (
+        "process mining prissætter hver undgået overdragelse til en ligelig andel af "
+        "koordineringstiden før",
+        "process mining prices each avoided handover at an equal share of the coordination "
+        "time before",
+    ),
+    "cause.manual_minutes_assumed": (
+        "de manuelle minutter ({manual_minutes} min.) er antaget i bindingsfilen, ikke målt",
+        "the manual minutes ({manual_minutes} min) are assumed in the binding file, not measured",
+    ),
     # The KIT DIR follow-up report (app/reports/, kitflow report followup).
     "report.title": ("Opfølgning til KIT DIR", "Follow-up report to KIT DIR"),
     "report.subtitle": (

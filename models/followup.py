@@ -73,6 +73,17 @@ class SolutionBinding:
     handovers: bool = False
     manual_minutes: float | None = None
     residual_minutes: float | None = None
+    comparison: Comparison | None = None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A comparable process that is never automated: its time-registration activity and,
+    where it shows in ServiceNow, its work (for its count of cases). What changes for it
+    changes for all work alike, so it corrects the time-registration estimate."""
+
+    time_activity: str
+    work: WorkSelector | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +128,7 @@ class FollowUpBindings:
     robot_accounts: tuple[str, ...]
     solutions: tuple[SolutionBinding, ...]
     targets: tuple[TargetBinding, ...]
+    catch_all_activities: tuple[str, ...] = ()
 
     def solution(self, name: str) -> SolutionBinding:
         """The solution called ``name``."""
@@ -259,8 +271,10 @@ def read_bindings(path: Path) -> FollowUpBindings:
         raise InputError(f"{path} is not valid YAML: {error}") from None
     where = _Where(path)
     doc = where.mapping(raw, "the file", required=("case", "solutions"))
+    _unknown(where, doc, _FILE_KEYS, "the file")
+    shared = _comparison(where, doc.get("comparison"), "comparison")
     solutions = tuple(
-        _solution(where, item, f"solutions[{i}]") for i, item in enumerate(doc["solutions"])
+        _solution(where, item, f"solutions[{i}]", shared) for i, item in enumerate(doc["solutions"])
     )
     names = {s.name for s in solutions}
     targets = tuple(
@@ -268,7 +282,10 @@ def read_bindings(path: Path) -> FollowUpBindings:
         for i, item in enumerate(doc.get("targets") or [])
     )
     accounts = tuple(str(a) for a in doc.get("robot_accounts") or ())
-    return FollowUpBindings(path, path.parent / str(doc["case"]), accounts, solutions, targets)
+    catch_all = tuple(str(a) for a in doc.get("catch_all_activities") or ())
+    return FollowUpBindings(
+        path, path.parent / str(doc["case"]), accounts, solutions, targets, catch_all
+    )
 
 
 @dataclass(frozen=True)
@@ -306,10 +323,13 @@ class _Where:
         return float(value)
 
 
+_FILE_KEYS = {"case", "robot_accounts", "solutions", "targets", "comparison",
+              "catch_all_activities"}  # fmt: skip
 _SOLUTION_KEYS = {
     "name", "go_live", "robot_process", "time_activity", "work", "handovers",
-    "manual_minutes", "residual_minutes",
+    "manual_minutes", "residual_minutes", "comparison",
 }  # fmt: skip
+_COMPARISON_KEYS = {"time_activity", "work"}
 _WORK_KEYS = {"table", "catalog_items", "category", "start", "end"}
 _TARGET_KEYS = {"follow_up", "metric", "solution", "threshold", "deadline", "period"}
 
@@ -322,7 +342,20 @@ def _unknown(where: _Where, item: Mapping[str, Any], allowed: set[str], at: str)
         )
 
 
-def _solution(where: _Where, raw: Any, at: str) -> SolutionBinding:
+def _comparison(where: _Where, raw: Any, at: str) -> Comparison | None:
+    """``comparison: {time_activity: ..., work: {...}}``; ``comparison: none`` turns a shared
+    comparison off for one solution."""
+    if raw is None or raw == "none":
+        return None
+    item = where.mapping(raw, at, required=("time_activity",))
+    _unknown(where, item, _COMPARISON_KEYS, at)
+    work = _work(where, item["work"], f"{at}.work") if item.get("work") else None
+    return Comparison(str(item["time_activity"]), work)
+
+
+def _solution(
+    where: _Where, raw: Any, at: str, shared: Comparison | None = None
+) -> SolutionBinding:
     item = where.mapping(raw, at, required=("name", "go_live"))
     _unknown(where, item, _SOLUTION_KEYS, at)
     day = where.date(item["go_live"], f"{at}.go_live")
@@ -335,6 +368,11 @@ def _solution(where: _Where, raw: Any, at: str) -> SolutionBinding:
         handovers=bool(item.get("handovers", False)),
         manual_minutes=where.number(item.get("manual_minutes"), f"{at}.manual_minutes"),
         residual_minutes=where.number(item.get("residual_minutes"), f"{at}.residual_minutes"),
+        comparison=(
+            _comparison(where, item["comparison"], f"{at}.comparison")
+            if "comparison" in item
+            else shared
+        ),
     )
 
 

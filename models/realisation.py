@@ -5,8 +5,9 @@ The expected savings of a sub-solution are its share of the case's permanent sav
 (``permanent_change``); a case without sub-solutions is one solution. Hours convert to ÅV and
 kroner with the case's own assumptions. The *primary* method is robot run data where the
 solution has a robot (the seeds say the gain "aflæses i kørselsdata"), else time registration,
-else process mining; the others are cross-checks, and a gap above ``DISAGREEMENT_PCT`` between
-any of them and the primary is called out.
+else process mining; the others are cross-checks, and a gap above ``DISAGREEMENT_PCT``
+between any of them and the primary is called out with its most likely cause
+(models/benefit_checks.py).
 
 Forecast: the run rate is the primary method's mean hours per month over its last
 ``RUN_RATE_MONTHS`` months. A budget year after the data is forecast at the run rate; the year
@@ -24,6 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
+from models.benefit_checks import Check, Disagreement, find_disagreements
 from models.benefits import METHODS, Estimate, Method, month_start
 from models.business_case import (
     AarsvaerkAssumptions,
@@ -35,7 +37,6 @@ from models.business_case import (
 )
 
 RUN_RATE_MONTHS = 3
-DISAGREEMENT_PCT = 20.0
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,8 @@ class SolutionRealisation:
     years: tuple[SolutionYear, ...]
     run_rate_hours_per_month: float | None
     last_month: dt.date | None
-    disagreements: tuple[str, ...]
+    disagreements: tuple[Disagreement, ...]
+    checks: tuple[Check, ...] = ()
 
     def estimate(self, method: Method) -> Estimate | None:
         """The estimate of ``method``, if it could be made."""
@@ -133,6 +135,7 @@ def realise_solution(
     go_live: dt.datetime,
     estimates: Sequence[Estimate],
     expected: Mapping[int, float],
+    checks: Sequence[Check] = (),
 ) -> SolutionRealisation:
     """Compare the estimates of one solution with its expected hours, year by year; years
     after the primary method's last month are not measured (the forecast covers them)."""
@@ -145,7 +148,7 @@ def realise_solution(
     )
     return SolutionRealisation(
         name, go_live, tuple(estimates), primary, years, run_rate, last,
-        _disagreements(estimates, primary),
+        find_disagreements(estimates, primary, checks), tuple(checks),
     )  # fmt: skip
 
 
@@ -168,24 +171,6 @@ def _run_rate(estimate: Estimate | None) -> tuple[float | None, dt.date | None]:
         return None, None
     tail = estimate.monthly.sort("month").tail(RUN_RATE_MONTHS)
     return float(tail["hours_saved"].mean()), tail["month"].max()  # type: ignore[arg-type,return-value]
-
-
-def _disagreements(estimates: Sequence[Estimate], primary: Method | None) -> tuple[str, ...]:
-    """Methods whose total differs from the primary's by more than DISAGREEMENT_PCT."""
-    base = next((e for e in estimates if e.method == primary), None)
-    if base is None or base.hours == 0:
-        return ()
-    notes = []
-    for other in estimates:
-        if other.method == primary:
-            continue
-        gap = (other.hours - base.hours) / abs(base.hours) * 100
-        if abs(gap) > DISAGREEMENT_PCT:
-            notes.append(
-                f"{other.method} gives {other.hours:,.0f} h against {base.method}'s "
-                f"{base.hours:,.0f} h ({gap:+.0f} %)"
-            )
-    return tuple(notes)
 
 
 def realise_case(case: BusinessCase, solutions: Sequence[SolutionRealisation]) -> CaseRealisation:
@@ -263,8 +248,9 @@ def cut_solution(solution: SolutionRealisation, *, through: dt.date) -> Solution
     ]
     expected = {y.year: y.expected_hours for y in solution.years}
     return realise_solution(
-        solution.name, go_live=solution.go_live, estimates=estimates, expected=expected
-    )
+        solution.name, go_live=solution.go_live, estimates=estimates, expected=expected,
+        checks=solution.checks,
+    )  # fmt: skip
 
 
 def realise_as_of(

@@ -27,16 +27,26 @@ import polars as pl
 from extractors import Pseudonymiser, load_key
 from extractors.servicenow import build_events
 from mining import compute_case_measure, compute_human_handling, find_work_cases
+from models.benefit_checks import Check
 from models.benefits import (
+    SUCCESS,
     Baseline,
     Estimate,
+    RobotCaseMinutes,
     estimate_from_handling_time,
     estimate_from_handovers,
     estimate_from_robot_runs,
-    estimate_from_time_registration,
+    mean_baseline,
     measure_baseline,
-    measure_residual,
+    measure_robot_case_minutes,
     monthly_volume,
+)
+from models.benefits_registration import (
+    RegistrationIndex,
+    RegistrationRate,
+    estimate_from_time_registration,
+    estimate_without_references,
+    measure_registration_index,
 )
 from models.business_case import BusinessCase
 from models.business_case_io import read_business_case
@@ -57,6 +67,14 @@ from models.realisation import (
     realise_solution,
 )
 from models.schema import CASE, TIMESTAMP
+from services.benefit_checks import Evidence, measure_checks
+from services.registration_inputs import (
+    Registration,
+    comparison_cases,
+    has_references,
+    loose_by_month,
+    prepare_registration,
+)
 
 SERVICENOW = "servicenow"
 SERVICENOW_TABLES = (
@@ -223,100 +241,194 @@ def handled_cases(data: StoredData, selector: WorkSelector) -> pl.DataFrame:
     )  # fmt: skip
 
 
-def measure_solution(data: StoredData, solution: SolutionBinding) -> list[Estimate]:
-    """Every estimate the data allows for one solution."""
+@dataclass(frozen=True)
+class SolutionMeasurement:
+    """Every estimate the data allow for one solution, and the checks of what can fool them."""
+
+    estimates: tuple[Estimate, ...]
+    checks: tuple[Check, ...]
+
+
+def measure_solution(
+    data: StoredData, solution: SolutionBinding, *, catch_all: tuple[str, ...] = ()
+) -> SolutionMeasurement:
+    """Every estimate the data allow for one solution, with its checks."""
     selector = solution.work
     has_work = selector is not None and data.has_work(selector)
     mined = selector is not None and selector.start is not None and has_work
     work = handled_cases(data, selector) if mined and selector else None
-    baseline = _baseline(solution, work)
     transactions = _transactions(data, solution)
+    opened = data.work_cases(selector).select("reference", "opened") if has_work and selector \
+        else None  # fmt: skip
+    registration = _registration(data, solution, catch_all, opened, transactions)
+    index = _index(data, solution, catch_all)
+    registered = _from_registration(registration, solution, index)
+    rate = registered[1] if registered else None
+    baseline = _baseline(solution, work, registration, rate)
+    robot_minutes = _robot_minutes(solution, work, registration, transactions)
     estimates: list[Estimate] = []
     if transactions is not None and baseline is not None:
-        residual, exception = (
-            measure_residual(work, transactions, go_live=solution.go_live)
-            if work is not None
-            else (0.0, baseline.minutes)
-        )
-        if solution.residual_minutes is not None:
-            residual = solution.residual_minutes
         estimates.append(
             estimate_from_robot_runs(
                 transactions, go_live=solution.go_live, baseline=baseline,
-                residual_minutes=residual,
-                exception_extra_minutes=max(exception - baseline.minutes, 0.0),
+                robot_minutes=robot_minutes,
             )
         )  # fmt: skip
-    volume = _volume(data, solution, transactions, has_work)
-    registered = _registered(data, solution)
-    if registered is not None and volume is not None:
-        estimate = estimate_from_time_registration(registered, volume, go_live=solution.go_live)
-        if estimate is not None:
-            estimates.append(estimate)
+    if registered is not None:
+        estimates.append(registered[0])
+    elif registration is None and solution.time_activity and data.hours is not None:
+        loose = estimate_without_references(
+            loose_by_month(data.hours, solution.time_activity), go_live=solution.go_live
+        )
+        estimates.extend([loose] if loose is not None else [])
+    handovers = False
     if work is not None and baseline is not None:
         estimates.append(
             estimate_from_handling_time(work, go_live=solution.go_live, baseline=baseline)
         )
-    elif solution.handovers and has_work and selector is not None:
-        estimate = _from_handovers(data, solution, selector, registered)
-        if estimate is not None:
-            estimates.append(estimate)
-    return estimates
+    elif solution.handovers and has_work and selector is not None and rate is not None:
+        estimate = _from_handovers(data, solution, selector, rate)
+        handovers = estimate is not None
+        estimates.extend([estimate] if estimate is not None else [])
+    volume = monthly_volume(opened["opened"]) if opened is not None else None
+    evidence = Evidence(
+        solution.go_live, baseline, work is not None, robot_minutes, registration, rate, index,
+        volume, transactions, tuple(estimates), handovers,
+    )  # fmt: skip
+    return SolutionMeasurement(tuple(estimates), measure_checks(evidence))
 
 
-def _baseline(solution: SolutionBinding, work: pl.DataFrame | None) -> Baseline | None:
+def _registration(
+    data: StoredData,
+    solution: SolutionBinding,
+    catch_all: tuple[str, ...],
+    opened: pl.DataFrame | None,
+    transactions: pl.DataFrame | None,
+) -> Registration | None:
+    if solution.time_activity is None or data.hours is None:
+        return None
+    found = prepare_registration(
+        data.hours, activity=solution.time_activity, catch_all=catch_all, opened=opened,
+        transactions=transactions,
+    )  # fmt: skip
+    return found if found is not None and has_references(found) else None
+
+
+def _index(
+    data: StoredData, solution: SolutionBinding, catch_all: tuple[str, ...]
+) -> RegistrationIndex | None:
+    """The comparison process's index, when the binding names one and the data hold it."""
+    comparison = solution.comparison
+    if comparison is None or data.hours is None:
+        return None
+    selector = comparison.work
+    opened = (
+        data.work_cases(selector).select("reference", "opened")
+        if selector is not None and data.has_work(selector)
+        else None
+    )
+    cases = comparison_cases(data.hours, comparison, catch_all=catch_all, opened=opened)
+    if cases is None:
+        return None
+    return measure_registration_index(comparison.time_activity, cases, go_live=solution.go_live)
+
+
+def _from_registration(
+    registration: Registration | None, solution: SolutionBinding, index: RegistrationIndex | None
+) -> tuple[Estimate, RegistrationRate] | None:
+    if registration is None:
+        return None
+    return estimate_from_time_registration(
+        registration.cases, go_live=solution.go_live, loose=registration.loose, index=index
+    )
+
+
+def _baseline(
+    solution: SolutionBinding,
+    work: pl.DataFrame | None,
+    registration: Registration | None,
+    rate: RegistrationRate | None,
+) -> Baseline | None:
+    """The manual minutes of a case: mined, else registered per case reference before go-live,
+    else from the binding."""
     measured = measure_baseline(work, go_live=solution.go_live) if work is not None else None
     if measured is not None:
         return measured
+    if registration is not None and rate is not None:
+        before = registration.cases.filter(
+            (pl.col("month") < solution.go_live.date()) & (pl.col("hours") > 0)
+        )
+        found = mean_baseline(before["hours"] * 60, "registered per case reference before go-live")
+        if found is not None:
+            return found
     if solution.manual_minutes is not None:
         return Baseline.fixed(solution.manual_minutes, "from the follow-up binding")
     return None
 
 
+def _robot_minutes(
+    solution: SolutionBinding,
+    work: pl.DataFrame | None,
+    registration: Registration | None,
+    transactions: pl.DataFrame | None,
+) -> RobotCaseMinutes:
+    """What the robot's cases still cost: mined, else registered on their references, else
+    the binding's residual minutes (exceptions then count as manual cases)."""
+    fixed = RobotCaseMinutes(
+        Baseline.fixed(solution.residual_minutes or 0.0, "from the follow-up binding"), None
+    )
+    if transactions is None:
+        return fixed
+    if work is not None:
+        found = measure_robot_case_minutes(work, transactions, go_live=solution.go_live)
+    elif registration is not None:
+        found = registered_robot_minutes(registration, transactions)
+    else:
+        return fixed
+    if solution.residual_minutes is not None:
+        return RobotCaseMinutes(fixed.residual, found.exception)
+    return found
+
+
+def registered_robot_minutes(
+    registration: Registration, transactions: pl.DataFrame
+) -> RobotCaseMinutes:
+    """Registered minutes on the robot's cases: a successful case's registered minutes
+    (0 when nothing is registered: the robot did it), and an exception's over the exceptions
+    somebody registered (an exception nobody registered is an unregistered case, not free)."""
+    outcome = transactions.group_by("reference").agg(
+        (pl.col("status") == SUCCESS).any().alias("succeeded")
+    )
+    minutes = registration.hours_of(outcome["reference"]).join(outcome, on="reference")
+    source = "registered on the robot's cases"
+    ok = mean_baseline(minutes.filter(pl.col("succeeded"))["hours"] * 60, source)
+    failed = mean_baseline(
+        minutes.filter(~pl.col("succeeded") & (pl.col("hours") > 0))["hours"] * 60, source
+    )
+    return RobotCaseMinutes(ok or Baseline.fixed(0.0, source), failed)
+
+
 def _transactions(data: StoredData, solution: SolutionBinding) -> pl.DataFrame | None:
     if solution.robot_process is None or data.transactions is None:
         return None
-    return data.transactions.filter(pl.col("process_name") == solution.robot_process)
-
-
-def _registered(data: StoredData, solution: SolutionBinding) -> pl.DataFrame | None:
-    if solution.time_activity is None or data.hours is None:
-        return None
-    return data.hours.filter(pl.col("activity") == solution.time_activity)
-
-
-def _volume(
-    data: StoredData,
-    solution: SolutionBinding,
-    transactions: pl.DataFrame | None,
-    has_work: bool,
-) -> pl.DataFrame | None:
-    """Cases per month: the ServiceNow work where it is there, else robot transactions."""
-    if has_work and solution.work is not None:
-        return monthly_volume(data.work_cases(solution.work)["opened"])
-    if transactions is not None:
-        return monthly_volume(transactions["start"])
-    return None
+    found = data.transactions.filter(pl.col("process_name") == solution.robot_process)
+    return None if found.is_empty() else found
 
 
 def _from_handovers(
     data: StoredData,
     solution: SolutionBinding,
     selector: WorkSelector,
-    registered: pl.DataFrame | None,
+    rate: RegistrationRate,
 ) -> Estimate | None:
-    """Coordination saved through fewer handovers between service areas on the orders."""
-    if registered is None:
-        return None
+    """Coordination saved through fewer handovers between service areas on the orders: a
+    handover is priced at the registered hours of a registered case before go-live over the
+    handovers of a case then."""
     handovers = compute_case_measure(data.work_events(selector), measure="handovers")
-    before = registered.filter(pl.col("date") < solution.go_live.date())
-    references = before["case_reference"].drop_nulls().n_unique()
-    if references == 0:
-        return None
-    per_case = float(before["hours"].sum()) / references
     return estimate_from_handovers(
-        handovers, go_live=solution.go_live, hours_per_case_before=per_case
-    )
+        handovers, go_live=solution.go_live,
+        hours_per_case_before=rate.minutes_per_registered_case / 60,
+    )  # fmt: skip
 
 
 def measure_case(
@@ -330,11 +442,11 @@ def measure_case(
     expected = expected_hours(inputs.case)
     solutions: list[SolutionRealisation] = []
     for solution in inputs.bindings.solutions:
-        estimates = measure_solution(data, solution)
+        measured = measure_solution(data, solution, catch_all=inputs.bindings.catch_all_activities)
         solutions.append(
             realise_solution(
-                solution.name, go_live=solution.go_live, estimates=estimates,
-                expected=expected[solution.name],
+                solution.name, go_live=solution.go_live, estimates=measured.estimates,
+                expected=expected[solution.name], checks=measured.checks,
             )
         )  # fmt: skip
     return realise_case(inputs.case, solutions)

@@ -11,15 +11,22 @@ import polars as pl
 import pytest
 
 from mining import compute_devops_rule_rates, compute_integration_share
+from models.benefit_checks import Check, find_disagreements
 from models.benefits import (
     Baseline,
     Estimate,
+    RobotCaseMinutes,
     estimate_from_handling_time,
     estimate_from_handovers,
     estimate_from_robot_runs,
-    estimate_from_time_registration,
+    mean_baseline,
     measure_baseline,
     measure_residual,
+)
+from models.benefits_registration import (
+    estimate_from_time_registration,
+    estimate_without_references,
+    measure_registration_index,
 )
 from models.business_case_io import read_business_case
 from models.errors import InputError
@@ -53,17 +60,22 @@ def test_robot_runs_count_successes_times_saved_minutes_from_go_live() -> None:
             "reference": ["R0", "R1", "R2", "R3", "R4"],
         }
     )  # fmt: skip
+    # Two manual cases of 50 and 70 minutes before go-live: 60 minutes a case, and a bootstrap
+    # band whose ends are the resamples of only one of them (50 or 70).
+    baseline = mean_baseline(pl.Series([50.0, 70.0]), "test")
+    assert baseline is not None
+    minutes = RobotCaseMinutes(Baseline.fixed(10, "test"), Baseline.fixed(66, "test"))
     estimate = estimate_from_robot_runs(
-        transactions, go_live=GO_LIVE, baseline=Baseline(60, 50, 70, 10, "test"),
-        residual_minutes=10, exception_extra_minutes=6,
-    )  # fmt: skip
+        transactions, go_live=GO_LIVE, baseline=baseline, robot_minutes=minutes
+    )
     rows = estimate.monthly.to_dicts()
     assert [r["month"] for r in rows] == [dt.date(2024, 10, 1), dt.date(2024, 11, 1)]
     assert [r["volume"] for r in rows] == [3, 1]
-    # October: 2 × (60 − 10) − 1 × 6 = 94 minutes; the band uses 50 and 70 minutes.
+    # October: 2 × (60 − 10) + 1 × (60 − 66) = 94 minutes: the exception cost 6 minutes more
+    # than a manual case did.
     assert rows[0]["hours_saved"] == pytest.approx(94 / 60)
-    assert rows[0]["hours_low"] == pytest.approx((2 * 40 - 6) / 60)
-    assert rows[0]["hours_high"] == pytest.approx((2 * 60 - 6) / 60)
+    assert rows[0]["hours_low"] == pytest.approx((2 * 40 - 16) / 60)
+    assert rows[0]["hours_high"] == pytest.approx((2 * 60 + 4) / 60)
     assert estimate.hours == pytest.approx(144 / 60)
 
 
@@ -118,44 +130,99 @@ def test_handling_time_saves_the_baseline_minus_the_human_minutes_of_each_case()
     ]
 
 
-def test_time_registration_normalises_by_cases_before_and_volume_after() -> None:
-    hours = pl.DataFrame(
+def _cases(rows: list[tuple[str, dt.date, float]]) -> pl.DataFrame:
+    return pl.DataFrame(
         {
-            "date": [dt.date(2024, 8, 5), dt.date(2024, 8, 6), dt.date(2024, 9, 2),
-                     dt.date(2024, 10, 7)],
-            "case_reference": ["A", "B", "C", "D"],
-            "hours": [1.0, 3.0, 2.0, 1.0],
+            "reference": [r[0] for r in rows],
+            "month": [r[1] for r in rows],
+            "hours": [r[2] for r in rows],
         }
-    )  # fmt: skip
-    volume = pl.DataFrame(
-        {"month": [dt.date(2024, 9, 1), dt.date(2024, 10, 1), dt.date(2024, 11, 1)],
-         "volume": [7, 5, 4]}
-    )  # fmt: skip
-    estimate = estimate_from_time_registration(hours, volume, go_live=GO_LIVE)
-    assert estimate is not None
-    # 6 hours over 3 cases before: 2 hours a case. October: 5 × 2 − 1; November: 4 × 2 − 0.
+    )
+
+
+AUG, SEP, OCT, NOV = (dt.date(2024, m, 1) for m in (8, 9, 10, 11))
+# Before go-live: three registered cases (6 hours) and one nobody registered. After: October
+# has five cases, one registered (a manual case, 1 hour); November four, none registered.
+CASES_REGISTERED = _cases(
+    [("A", AUG, 1.0), ("B", AUG, 3.0), ("C", SEP, 2.0), ("E", SEP, 0.0), ("D", OCT, 1.0),
+     *((f"O{i}", OCT, 0.0) for i in range(4)), *((f"N{i}", NOV, 0.0) for i in range(4))]
+)  # fmt: skip
+
+
+def test_time_registration_counts_every_case_on_both_sides_and_unregistered_cases() -> None:
+    found = estimate_from_time_registration(CASES_REGISTERED, go_live=GO_LIVE)
+    assert found is not None
+    estimate, rate = found
+    # 6 hours over 4 cases = 1,5 hours a case, but only 3 of 4 cases are registered at all:
+    # a registered case holds 2 hours. October: (5 × 1,5 − 1) / 0,75; November: 4 × 1,5 / 0,75.
+    assert (rate.hours_per_case, rate.registered_share, rate.cases) == (1.5, 0.75, 4)
+    assert rate.minutes_per_registered_case == pytest.approx(120.0)
     assert estimate.monthly.select("month", "volume", "hours_saved").rows() == [
-        (dt.date(2024, 10, 1), 5, 9.0),
-        (dt.date(2024, 11, 1), 4, 8.0),
+        (OCT, 5, pytest.approx(6.5 / 0.75)),
+        (NOV, 4, pytest.approx(8.0)),
     ]
-    # The band: the per-month ratios 2.0 (Aug: 4 h / 2 cases) and 2.0 (Sep) agree exactly.
-    assert estimate.monthly["hours_low"].to_list() == [9.0, 8.0]
+    low, high = estimate.bounds
+    assert low <= estimate.hours <= high
 
 
-def test_time_registration_without_references_compares_monthly_means() -> None:
+def test_a_comparison_process_indexes_registration_that_changed_for_all_work() -> None:
+    # The comparison registers 1 hour a case until September and 0,5 from October: people
+    # register half their time. Pooled over three months the index is 1, 5/6, 4/6 and 2/4.
+    comparison = _cases(
+        [(f"C{m.month}{i}", m, 1.0 if m < OCT else 0.5) for m in (AUG, SEP, OCT, NOV)
+         for i in range(2)]
+    )  # fmt: skip
+    index = measure_registration_index("Fællesdrev", comparison, go_live=GO_LIVE)
+    assert index is not None
+    assert index.factor.tolist() == pytest.approx([1.0, 5 / 6, 4 / 6, 2 / 4])
+    found = estimate_from_time_registration(CASES_REGISTERED, go_live=GO_LIVE, index=index)
+    assert found is not None
+    estimate, rate = found
+    # Before: (4 / 1 + 2 / (5/6)) / 4 cases = 1,6 hours a case; October's 1 hour stands for
+    # 1 / (4/6) = 1,5 hours of work.
+    assert rate.hours_per_case == pytest.approx(1.6)
+    assert estimate.monthly["hours_saved"].to_list() == pytest.approx(
+        [(5 * 1.6 - 1.5) / 0.75, 4 * 1.6 / 0.75]
+    )
+    assert "indexed by the comparison process Fællesdrev" in estimate.basis
+
+
+def test_time_registration_without_references_compares_the_same_month_a_year_before() -> None:
     hours = pl.DataFrame(
         {
-            "date": [dt.date(2024, 8, 5), dt.date(2024, 9, 2), dt.date(2024, 10, 7)],
-            "case_reference": [None, None, None],
-            "hours": [10.0, 20.0, 4.0],
-        },
-        schema_overrides={"case_reference": pl.String},
+            "month": [dt.date(2023, 10, 1), AUG, SEP, OCT, NOV],
+            "hours": [30.0, 10.0, 20.0, 4.0, 5.0],
+        }
     )
-    volume = pl.DataFrame(schema={"month": pl.Date, "volume": pl.Int64})
-    estimate = estimate_from_time_registration(hours, volume, go_live=GO_LIVE)
+    estimate = estimate_without_references(hours, go_live=GO_LIVE)
     assert estimate is not None
-    assert estimate.monthly["hours_saved"].to_list() == [11.0]  # 15 − 4
-    assert "not normalised" in estimate.basis
+    # October against October 2023 (30 − 4); November has no November before: the mean month
+    # before (20) − 5.
+    assert estimate.monthly["hours_saved"].to_list() == [26.0, 15.0]
+    assert "not normalised by volume" in estimate.basis
+
+
+def test_a_disagreement_names_the_uncorrected_check_closest_to_the_gap() -> None:
+    months = {dt.date(2024, 10, 1): 100.0}
+    robot = _flat(months)
+    registered = Estimate("time_registration", _flat({dt.date(2024, 10, 1): 480.0}).monthly,
+                          "test")  # fmt: skip
+    mined = Estimate("process_mining", _flat({dt.date(2024, 10, 1): 110.0}).monthly, "test")
+    rounded = Check("registration_rounded", ("time_registration",), False,
+                    {"gap_pct": 400.0}, 400.0)  # fmt: skip
+    unregistered = Check("unregistered_cases", ("time_registration",), True, {}, -12.0)
+    shift = Check("no_comparison", ("time_registration",), False)
+    found = find_disagreements([robot, registered, mined], "robot",
+                               [unregistered, shift, rounded])  # fmt: skip
+    # Mining is 10 % off: no note. Time registration is +380 %: of the two uncorrected checks
+    # the one with a known size closest to the gap names the cause.
+    assert [(d.method, round(d.gap_pct), d.cause) for d in found] == [
+        ("time_registration", 380, rounded)
+    ]
+    assert str(found[0]) == (
+        "time_registration gives 480 h against robot's 100 h (+380 %); most likely: "
+        "registration_rounded"
+    )
 
 
 def test_handovers_price_each_avoided_handover_at_the_hours_it_cost_before() -> None:

@@ -281,10 +281,12 @@ def test_a_deadline_before_the_end_of_the_measured_year_is_not_missed_before_it_
     task_management: Callable[[str], FollowUpReport],
 ) -> None:
     # Row 3, Primo 2024, with the savings of 2024: on track or at risk until 2024 has ended.
+    # Measured on January and February: the 23 orders opened then × the planted 1,5 hours
+    # (each case's hours count in the month it was opened, whenever they were registered).
     assert _judged(task_management("2024-03-01"), 3) == [("Primo 2024", "at risk")]
     assert _values(
         task_management("2024-03-01").targets[2].evidence, "evidence.savings", "year", "measured"
-    ) == [("2024", pytest.approx(32.43, abs=0.005))]
+    ) == [("2024", pytest.approx(23 * 1.5, abs=0.005))]
     assert _judged(task_management("2024-12-31"), 3) == [("Primo 2024", "at risk")]
     assert _judged(task_management("2025-01-01"), 3) == [("Primo 2024", "missed")]
 

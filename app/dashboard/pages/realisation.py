@@ -38,6 +38,7 @@ from app.dashboard.data import current_store
 from app.dashboard.pages import register_page
 from app.dashboard.routes import OLD_BENEFITS_PATH, REALISATION_PATH
 from app.dashboard.usage import load_usage
+from app.evidence import describe_disagreement
 from app.figures.cockpit_charts import build_cumulative_figure, build_yearly_figure
 from app.figures.cockpit_tables import (
     AreaUsage,
@@ -191,12 +192,10 @@ def _solution_block(
         date=format_day(solution.go_live.date(), language),
         method=method,
     )
-    disagreements = (
-        [note(translate("benefits.disagree", language, name=solution.name,
-                        notes="; ".join(solution.disagreements)), kind="warning", compact=True)]
-        if solution.disagreements
-        else []
-    )  # fmt: skip
+    disagreements = [
+        note(describe_disagreement(d, language), kind="warning", compact=True)
+        for d in solution.disagreements
+    ]
     return html.Div(
         [
             html.H4(solution.name),
