@@ -11,11 +11,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from app.cli_demo_landscape import SCENARIO_HELP
 from app.console import err, out, progress
 from app.formatting import format_int
 from models.errors import KitflowError
 from models.store import LogStore
 from services import ImportReport, LandscapeDemoReport, load_demo_landscape, load_demo_logs
+from services.demo import Scenario
 from services.ingestion import describe_links
 
 DEFAULT_PUBLIC = Path("../shared/data")
@@ -41,6 +43,7 @@ def demo_command(
     replace: Annotated[
         bool, typer.Option(help="Load again what is stored already (landscape and public logs).")
     ] = False,
+    scenario: Annotated[Scenario, typer.Option(help=SCENARIO_HELP)] = "clean",
 ) -> None:
     """Load the demo data: the simulated KIT landscape, then the real public logs."""
     if not 0 < scale <= 100:
@@ -52,7 +55,9 @@ def demo_command(
         )
     store = LogStore()
     if landscape:
-        _load_landscape(store, seed=seed, scale=scale, start=start, end=end, replace=replace)
+        _load_landscape(
+            store, seed=seed, scale=scale, start=start, end=end, scenario=scenario, replace=replace
+        )
     if not public:
         return
     folder = source or (DEFAULT_PUBLIC if DEFAULT_PUBLIC.is_dir() else None)
@@ -63,7 +68,14 @@ def demo_command(
 
 
 def _load_landscape(
-    store: LogStore, *, seed: int, scale: float, start: str, end: str, replace: bool
+    store: LogStore,
+    *,
+    seed: int,
+    scale: float,
+    start: str,
+    end: str,
+    scenario: Scenario,
+    replace: bool,
 ) -> None:
     # The manifest is written last: a load that was interrupted is done again.
     if store.data.manifest().exists() and not replace:
@@ -71,7 +83,14 @@ def _load_landscape(
         return
     with progress("Loading the simulated KIT landscape") as step:
         report = load_demo_landscape(
-            store, seed=seed, scale=scale, start=start, end=end, say=err.print, step=step
+            store,
+            seed=seed,
+            scale=scale,
+            start=start,
+            end=end,
+            scenario=scenario,
+            say=err.print,
+            step=step,
         )
     _print_landscape(report)
 

@@ -20,6 +20,13 @@ from services import (
     write_output_folder,
     write_simulated_landscape,
 )
+from services.demo import Scenario
+
+SCENARIO_HELP = (
+    "clean: every automation's savings are recovered exactly; confounded: demand trends, "
+    "adoption ramp, costly exceptions, registration noise and a never-automated comparison "
+    "process (see the manifest's 'scenario' and each effect's 'truth')."
+)
 
 
 def _check_date(value: str, option: str) -> str:
@@ -66,6 +73,7 @@ def simulate_command(
     force: Annotated[
         bool, typer.Option(help="Write into a folder that holds files already (ours overwritten).")
     ] = False,
+    scenario: Annotated[Scenario, typer.Option(help=SCENARIO_HELP)] = "clean",
 ) -> None:
     """Write ServiceNow pages, Azure DevOps batches, time registration, robot runs and manifest."""
     _check_date(start, "--start")
@@ -88,7 +96,13 @@ def simulate_command(
             data,
             out,
             lambda folder: write_simulated_landscape(
-                folder, seed=seed, scale=scale, start=start, end=end, progress=report
+                folder,
+                seed=seed,
+                scale=scale,
+                start=start,
+                end=end,
+                scenario=scenario,
+                progress=report,
             ),
             force=force,
         )

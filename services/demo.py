@@ -24,11 +24,12 @@ from models.errors import InputError
 from models.store import LogStore
 from services.imports import ImportReport, import_log
 from services.ingestion.landscape import SERVICENOW, LandscapeReport, build_landscape
-from simulator import SimulationSummary, simulate
+from simulator import Scenario, SimulationSummary, simulate
 
 __all__ = [
     "DemoLog",
     "LandscapeDemoReport",
+    "Scenario",
     "SimulationSummary",
     "load_demo_landscape",
     "load_demo_logs",
@@ -122,19 +123,22 @@ def load_demo_landscape(
     scale: float = 1.0,
     start: str = "2023-01-01",
     end: str = "2025-12-31",
+    scenario: Scenario = "clean",
     say: Callable[[str], None] = _say_nothing,
     step: Callable[[str], None] = _say_nothing,
 ) -> LandscapeDemoReport:
     """Simulate KIT outside the data folder, extract every source into ``store``, keep the
     manifest, delete the simulated exports. ``step`` names each step, ``say`` gives messages."""
-    _check_same_landscape(store.data, seed=seed, scale=scale, start=start, end=end)
+    _check_same_landscape(
+        store.data, seed=seed, scale=scale, start=start, end=end, scenario=scenario
+    )
     seconds: dict[str, float] = {}
     folder = Path(tempfile.mkdtemp(prefix="kitflow-landscape-"))
     try:
         _check_outside(folder, store.data)
         began = time.perf_counter()
-        step(f"Simulating KIT (seed {seed}, scale {scale}, {start} to {end})")
-        simulate(folder, seed=seed, scale=scale, start=start, end=end)
+        step(f"Simulating KIT (seed {seed}, scale {scale}, {start} to {end}, {scenario})")
+        simulate(folder, seed=seed, scale=scale, start=start, end=end, scenario=scenario)
         seconds["simulate"] = time.perf_counter() - began
         landscape = build_landscape(store, folder, say=say, step=step)
         seconds.update(landscape.seconds)
@@ -149,7 +153,7 @@ def load_demo_landscape(
 
 
 def _check_same_landscape(
-    data: DataFolder, *, seed: int, scale: float, start: str, end: str
+    data: DataFolder, *, seed: int, scale: float, start: str, end: str, scenario: Scenario
 ) -> None:
     """Refuse to extract a different landscape on top of one extracted already.
 
@@ -159,19 +163,24 @@ def _check_same_landscape(
     if not data.raw(SERVICENOW).is_dir():
         return
     stored = data.manifest()
-    generator = json.loads(stored.read_text("utf-8"))["generator"] if stored.exists() else None
+    document = json.loads(stored.read_text("utf-8")) if stored.exists() else None
+    generator = None if document is None else document["generator"]
+    # Manifests written before the scenarios existed are clean ones.
+    held_scenario = "clean" if document is None else document.get("scenario", {}).get("name")
     wanted = {
         "seed": seed,
         "scale": scale,
         "start": f"{start}T00:00:00Z",
         "end_exclusive": f"{dt.date.fromisoformat(end) + dt.timedelta(days=1)}T00:00:00Z",
     }
-    if generator is not None and all(generator.get(k) == v for k, v in wanted.items()):
+    same = generator is not None and all(generator.get(k) == v for k, v in wanted.items())
+    if same and held_scenario == scenario:
         return
     held = (
         "a landscape whose load did not finish"
         if generator is None
         else f"the landscape of seed {generator['seed']}, scale {generator['scale']}"
+        + ("" if held_scenario == "clean" else f" ({held_scenario} scenario)")
     )
     raise InputError(
         f"the data folder {data.root} holds {held}; extracting another one on top would mix "
@@ -196,8 +205,11 @@ def write_simulated_landscape(
     scale: float,
     start: str,
     end: str,
+    scenario: Scenario = "clean",
     progress: Callable[[str, float], None] | None = None,
 ) -> SimulationSummary:
     """``kitflow simulate``: the simulated KIT's source-system files (and manifest) in ``out``,
     which must lie outside the data folder: the files hold employee names in clear."""
-    return simulate(out, seed=seed, scale=scale, start=start, end=end, progress=progress)
+    return simulate(
+        out, seed=seed, scale=scale, start=start, end=end, progress=progress, scenario=scenario
+    )

@@ -4,6 +4,7 @@ would give, with planted effects written to a ground-truth manifest.
 This package plays the source systems, so it imports neither ``extractors`` nor ``mining``.
 """
 
+from simulator.effects import Scenario
 from simulator.generate import SimulationSummary, simulate
 
-__all__ = ["SimulationSummary", "simulate"]
+__all__ = ["Scenario", "SimulationSummary", "simulate"]

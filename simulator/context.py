@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 
 from simulator.cases import AuditSequence
-from simulator.effects import Automation
+from simulator.effects import Automation, Confounders
 from simulator.ids import IntArray, StrArray
 from simulator.world import World
 from simulator.writer import Spill
@@ -45,6 +45,8 @@ class Context:
     facts: dict[str, object] = field(default_factory=dict)  # realised values for the manifest
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # records written per stream
     sla_seq: int = 0  # task_sla rows handed out so far (their sys_id sequence)
+    confounders: Confounders | None = None  # None: the clean scenario
+    moved_time: list[pl.DataFrame] = field(default_factory=list)  # freed hours, per automation
 
     def count(self, source: str, stream: str, records: int) -> None:
         """Note how many records a stream got (for the summary and the manifest)."""
@@ -63,8 +65,13 @@ class Context:
         category: str,
         hours: np.ndarray,
         task_sys_id: StrArray,
+        moved_from: str = "",
     ) -> None:
-        """Collect time-registration entries (dropped when after the extraction time)."""
+        """Collect time-registration entries (dropped when after the extraction time).
+
+        ``moved_from`` names the automation whose freed hours these are: they are kept apart so
+        the manifest can tell each automation's moved hours after the registration noise.
+        """
         keep = when_s < self.world.end_s
         people = self.world.people
         frame = pl.DataFrame(
@@ -78,4 +85,7 @@ class Context:
                 "area": people.area[user[keep]],
             }
         )
-        self.time_entries.append(frame)
+        if moved_from:
+            self.moved_time.append(frame.with_columns(pl.lit(moved_from).alias("source")))
+        else:
+            self.time_entries.append(frame)

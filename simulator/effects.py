@@ -189,3 +189,84 @@ class Volumes:
     incidents_per_year: float = 14_000.0
     incident_handover_rate: float = 0.3
     internal_features_per_area_year: float = 40.0
+
+
+Scenario = Literal["clean", "confounded"]
+
+# A comparable catalog item that is never automated: the difference-in-differences control.
+COMPARISON = Automation(
+    "comparison",
+    "Oprettelse af fællesdrev (aldrig automatiseret)",
+    "uipath",
+    "",
+    "9999-12-31",  # never live: every case is handled by a person
+    200.0,
+    120,
+    0,
+    0.0,
+    0.0,
+    (1, 1),
+    0.0,
+    "sc_req_item",
+    ("Oprettelse af fællesdrev",),
+    "Opret fællesdrev",
+    ("DI", "APP"),
+    "Fællesdrev",
+)
+
+
+@dataclass(frozen=True)
+class Confounders:
+    """What the 'confounded' scenario plants so that naive before/after savings go wrong.
+
+    - ``trend_per_year``: demand trend per process (compounding monthly from the start), on top
+      of the monthly SEASON profile; "orders" are the integration's, "comparison" the control.
+    - adoption: after go-live the robot takes a case with a share that ramps linearly from
+      ``ramp_start_share`` (go-live month) to the final share over ``ramp_months`` months; the
+      other cases stay fully manual.
+    - ``exception_cost_factor``: a robot exception costs a person this many times the manual time.
+    - time-registration noise, in this order: ``unregistered_case_share`` of case references get
+      no entries; ``catch_all_share`` of the rest are booked on ``catch_all_activity``; from
+      ``missing_days_from`` ``missing_day_share`` of (employee, day) pairs register nothing;
+      every entry is rounded up to ``rounding_hours``.
+    - ``moved_share`` of the time a robot frees per successful case is registered on
+      ``moved_activity`` without a case reference (the freed hours went to other work).
+    """
+
+    trend_per_year: tuple[tuple[str, float], ...] = (
+        ("ledelsestilsyn", 0.0),
+        ("indsigtsanmodninger", 0.30),
+        ("journalisering", -0.25),
+        ("standard_requests", -0.10),
+        ("simple_sager", 0.15),
+        ("orders", -0.15),
+        ("comparison", 0.0),
+    )
+    ramp_start_share: float = 0.3
+    ramp_months: int = 6
+    final_share: float = 0.9
+    final_share_by_key: tuple[tuple[str, float], ...] = (("standard_requests", 0.6),)
+    exception_cost_factor: float = 1.5
+    unregistered_case_share: float = 0.12
+    catch_all_share: float = 0.10
+    catch_all_activity: str = "Diverse"
+    missing_days_from: str = "2024-09-01"
+    missing_day_share: float = 0.15
+    rounding_hours: float = 0.25
+    moved_share: float = 0.5
+    moved_activity: str = "Udvikling og forbedring"
+
+    def trend(self, key: str) -> float:
+        """Yearly demand trend of a process (0 when not listed)."""
+        return dict(self.trend_per_year).get(key, 0.0)
+
+    def final(self, key: str) -> float:
+        """The share of cases the robot takes once adoption has ramped up."""
+        return dict(self.final_share_by_key).get(key, self.final_share)
+
+    def as_json(self) -> dict[str, object]:
+        """The parameters as plain JSON (pairs as objects) for the manifest."""
+        out: dict[str, object] = {}
+        for name, value in self.__dict__.items():
+            out[name] = dict(value) if isinstance(value, tuple) else value
+        return out

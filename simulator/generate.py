@@ -12,8 +12,17 @@ import numpy as np
 
 from simulator.azure_devops import build_devops
 from simulator.cases import AuditSequence
+from simulator.confounders import registration_noise
 from simulator.context import Context
-from simulator.effects import AUTOMATIONS, Bottleneck, Integration, Volumes
+from simulator.effects import (
+    AUTOMATIONS,
+    COMPARISON,
+    Bottleneck,
+    Confounders,
+    Integration,
+    Scenario,
+    Volumes,
+)
 from simulator.ids import IntArray
 from simulator.manifest import build_manifest
 from simulator.orders import build_orders, plan_orders
@@ -37,6 +46,7 @@ ROBOT_STREAMS = (
 )
 OUTPUTS = ("servicenow", "azure-devops", "robots", "time-registration", "manifest.json")
 Progress = Callable[[str, float], None]
+COMPARISON_STREAM = 40  # rng streams of the never-automated comparison process (arrivals, cases)
 
 
 @dataclass(frozen=True)
@@ -73,12 +83,22 @@ def _arrivals(ctx: Context) -> tuple[dict[str, IntArray], dict[str, IntArray]]:
     per_year = Volumes().incidents_per_year * s
     incidents = {"incidents": arrivals(rng, lo, hi, per_year / 12, seasonal=True, exact=False)}
     items: dict[str, IntArray] = {}
+    conf = ctx.confounders
     for auto in AUTOMATIONS:
         target = incidents if auto.source_table == "incident" else items
         volume = auto.monthly_volume * s
-        target[auto.key] = arrivals(rng, lo, hi, volume, seasonal=False, exact=True)
+        # Confounded: automations follow the season too, and each its own demand trend.
+        seasonal, trend = (False, 0.0) if conf is None else (True, conf.trend(auto.key))
+        target[auto.key] = arrivals(rng, lo, hi, volume, seasonal=seasonal, exact=True, trend=trend)
     orders = Integration().orders_per_year * s / 12
-    items["orders"] = arrivals(rng, lo, hi, orders, seasonal=True, exact=True)
+    trend = 0.0 if conf is None else conf.trend("orders")
+    items["orders"] = arrivals(rng, lo, hi, orders, seasonal=True, exact=True, trend=trend)
+    if conf is not None:
+        volume = COMPARISON.monthly_volume * s
+        trend = conf.trend(COMPARISON.key)
+        items[COMPARISON.key] = arrivals(
+            ctx.rng(COMPARISON_STREAM), lo, hi, volume, seasonal=True, exact=True, trend=trend
+        )
     return incidents, items
 
 
@@ -100,11 +120,14 @@ def simulate(
     start: str = "2023-01-01",
     end: str = "2025-12-31",
     progress: Progress | None = None,
+    scenario: Scenario = "clean",
 ) -> SimulationSummary:
     """Write the simulated KIT landscape and its manifest into ``out``.
 
     ``end`` is the last simulated day (inclusive): the export is taken at midnight after it, so
-    cases still open then appear open.
+    cases still open then appear open. ``scenario='confounded'`` plants the ``Confounders``
+    (trends, adoption ramp, costly exceptions, registration noise, a comparison process);
+    'clean' writes exactly what it always did.
     """
     began = time.perf_counter()
     report = progress or (lambda _label, _done: None)
@@ -112,6 +135,7 @@ def simulate(
     _clear(out)
     world = build_world(seed, iso_s(start), iso_s(end) + DAY_S)
     ctx = Context(world, scale, Spill(out / ".spill"), AuditSequence(seed))
+    ctx.confounders = Confounders() if scenario == "confounded" else None
     report("planning arrivals", 0.02)
     incidents, items = _arrivals(ctx)
     inc_seq, item_seq = _ranks(incidents), _ranks(items)
@@ -126,7 +150,7 @@ def simulate(
     report("robot run data", 0.5)
     write_robots(ctx, out)
     report("time registration", 0.6)
-    entries = collect_entries(ctx)
+    entries = registration_noise(ctx, collect_entries(ctx))
     write_csv(ctx, entries, out)
     ctx.spill.add("time_card", time_cards(ctx, entries))
     sn_counts = _write_servicenow(ctx, out, report)
@@ -167,6 +191,13 @@ def _build_automations(
         build_catalog_automation(
             ctx, auto, items[auto.key], item_seq[auto.key], stream=stream, bottleneck=bottleneck
         )
+    if COMPARISON.key in items:
+        key = COMPARISON.key
+        build_catalog_automation(
+            ctx, COMPARISON, items[key], item_seq[key], stream=COMPARISON_STREAM + 1
+        )
+        # Never live, so the robot saw nothing: no queue, no flow for it.
+        ctx.transactions = [tx for tx in ctx.transactions if tx.automation.key != key]
 
 
 SYS_AUDIT_KEY = {"sys_audit": "sys_created_on"}

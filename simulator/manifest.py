@@ -7,6 +7,7 @@ compared with them exactly, and with the planted values within sampling noise.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict
 from typing import Any
 
@@ -17,6 +18,7 @@ from simulator.azure_devops import OrderPlan
 from simulator.context import Context, Transactions
 from simulator.effects import (
     AUTOMATIONS,
+    COMPARISON,
     HOURS_PER_AAV,
     Automation,
     Bottleneck,
@@ -178,7 +180,45 @@ def integration_effect(ctx: Context, plan: OrderPlan, entries: pl.DataFrame) -> 
             ),
             "hours_by_month": _hours_by(entries, "Koordinering"),
         },
+        "truth": _integration_truth(ctx, plan),
     }
+
+
+def _integration_truth(ctx: Context, plan: OrderPlan) -> dict[str, Any]:
+    """Coordination hours the integration really saved, by the orders' opening year."""
+    integ = Integration()
+    saved = integ.coordination_hours_before - integ.coordination_hours_after
+    after = (plan.opened >= iso_s(integ.go_live)) & (plan.opened < ctx.world.end_s)
+    years = [month_label(int(t))[:4] for t in plan.opened[after]]
+    return {
+        "definition": "orders opened from go-live x (hours before - hours after), before noise",
+        "coordination_hours_saved": _r(int(after.sum()) * saved, 2),
+        "by_year": {y: _r(c * saved, 2) for y, c in sorted(Counter(years).items())},
+    }
+
+
+def comparison_effect(ctx: Context, entries: pl.DataFrame) -> dict[str, Any]:
+    """The never-automated comparison process (confounded scenario only)."""
+    cases = _opened_cases(ctx, COMPARISON.key)
+    return {
+        "name": COMPARISON.name,
+        "selector": {"table": "sc_req_item", "cat_item_name": COMPARISON.catalog_items[0]},
+        "handling_task": COMPARISON.task_description,
+        "owner_service_areas": [a.name for a in SERVICE_AREAS if a.code in COMPARISON.owner_areas],
+        "aktivitet": COMPARISON.time_category,
+        "manual_minutes_per_case": COMPARISON.manual_minutes,
+        "monthly_volume": _r(COMPARISON.monthly_volume * ctx.scale, 3),
+        "cases_by_month": dict(sorted(Counter(cases["month"].to_list()).items())),
+        "hours_by_month": _hours_by(entries, COMPARISON.time_category),
+    }
+
+
+def scenario_block(ctx: Context) -> dict[str, Any]:
+    """Which scenario was simulated, and the confounders' parameters when confounded."""
+    conf = ctx.confounders
+    if conf is None:
+        return {"name": "clean", "confounders": {}}
+    return {"name": "confounded", "confounders": conf.as_json()}
 
 
 def _coordination(entries: pl.DataFrame, plan: OrderPlan) -> dict[str, float]:
@@ -275,8 +315,74 @@ def automation_effect(
         },
         "time_registration": _time_before_after(ctx, auto, _hours_by(entries, auto.time_category)),
         "robot": _realised(auto, tx),
+        "truth": automation_truth(ctx, auto, tx),
     }
     return out
+
+
+def _opened_cases(ctx: Context, key: str) -> pl.DataFrame:
+    """The cases of a process opened before the cut-off: reference and opening month."""
+    pair = ctx.facts[f"cases:{key}"]
+    assert isinstance(pair, tuple)
+    number, opened = pair
+    seen = opened < ctx.world.end_s
+    months = np.array([month_label(int(t)) for t in opened[seen]], dtype="U7")
+    return pl.DataFrame({"reference": number[seen], "month": months})
+
+
+def _sum_by(labels: list[str], values: np.ndarray) -> dict[str, float]:
+    """Values summed per label, sorted, rounded to two decimals."""
+    frame = pl.DataFrame({"k": labels, "v": values}, schema={"k": pl.String, "v": pl.Float64})
+    summed = frame.group_by("k").agg(pl.col("v").sum()).sort("k")
+    return {str(k): _r(v, 2) for k, v in summed.iter_rows()}
+
+
+def _robot_share(
+    auto: Automation, cases: pl.DataFrame, tx: Transactions | None
+) -> dict[str, float]:
+    """Robot transactions per case opened, by the case's opening month, from go-live."""
+    all_by = cases.group_by("month").len("cases")
+    refs = pl.DataFrame(
+        {"reference": [] if tx is None else tx.reference}, schema={"reference": pl.String}
+    )
+    robot_by = cases.join(refs, on="reference").group_by("month").len("robot")
+    joined = all_by.join(robot_by, on="month", how="left").fill_null(0).sort("month")
+    live = auto.go_live[:7]
+    return {m: _r(r / c) for m, c, r in joined.iter_rows() if m >= live}
+
+
+def automation_truth(ctx: Context, auto: Automation, tx: Transactions | None) -> dict[str, Any]:
+    """The real saving, from the transactions written: what each case cost a person.
+
+    A successful case costs the residual minutes, an exception the manual minutes times the
+    scenario's exception factor (1 when clean); the freed hours some handlers register on other
+    work are subtracted for the budget view.
+    """
+    conf = ctx.confounders
+    factor = 1.0 if conf is None else conf.exception_cost_factor
+    outcome = np.zeros(0, dtype=np.int64) if tx is None else tx.outcome
+    start = np.zeros(0, dtype=np.int64) if tx is None else tx.start_s
+    human = np.where(outcome == 0, auto.residual_minutes, auto.manual_minutes * factor)
+    hours = (auto.manual_minutes - human) / 60
+    months = [month_label(int(t)) for t in start]
+    moved = (
+        0.0 if conf is None else conf.moved_share * (auto.manual_minutes - auto.residual_minutes)
+    )
+    moved_h = float((outcome == 0).sum()) * moved / 60
+    moved_registered = ctx.facts.get("moved_registered", {})
+    assert isinstance(moved_registered, dict)
+    registered = float(moved_registered.get(auto.key, 0.0))
+    cases = _opened_cases(ctx, auto.key)
+    return {
+        "hours_saved": _r(hours.sum(), 2),
+        "hours_saved_by_month": _sum_by(months, hours),
+        "hours_saved_by_year": _sum_by([m[:4] for m in months], hours),
+        "robot_share_by_month": _robot_share(auto, cases, tx),
+        "hours_moved_to_other_work": _r(moved_h, 2),
+        "hours_moved_registered": _r(registered, 2),
+        "budget_hours_saved": _r(hours.sum() - registered, 2),
+        "cases_by_month": dict(sorted(Counter(cases["month"].to_list()).items())),
+    }
 
 
 def _time_before_after(
@@ -343,9 +449,18 @@ def build_manifest(
     """The whole manifest."""
     by_key = {tx.automation.key: tx for tx in ctx.transactions}
     people = ctx.world.people
+    effects: dict[str, Any] = {
+        "integration": integration_effect(ctx, plan, entries),
+        "bottleneck": bottleneck_effect(ctx),
+        "devops_misuse": misuse_effect(ctx),
+        "automations": [automation_effect(ctx, a, by_key.get(a.key), entries) for a in AUTOMATIONS],
+    }
+    if ctx.confounders is not None:
+        effects["comparison"] = comparison_effect(ctx, entries)
     return {
         "schema": SCHEMA,
         "generator": {"command": "kitflow simulate", **options},
+        "scenario": scenario_block(ctx),
         "conventions": {
             "hours_per_aav": HOURS_PER_AAV,
             "servicenow_times": "UTC, 'YYYY-MM-DD HH:MM:SS'",
@@ -379,12 +494,5 @@ def build_manifest(
         },
         "layout": LAYOUT,
         "counts": counts,
-        "effects": {
-            "integration": integration_effect(ctx, plan, entries),
-            "bottleneck": bottleneck_effect(ctx),
-            "devops_misuse": misuse_effect(ctx),
-            "automations": [
-                automation_effect(ctx, a, by_key.get(a.key), entries) for a in AUTOMATIONS
-            ],
-        },
+        "effects": effects,
     }

@@ -135,7 +135,7 @@ def _choices(ctx: Context, setup: str) -> None:
 
 def _catalog(ctx: Context, setup: str) -> None:
     """sc_cat_item: the catalog items orders and requests come from."""
-    names = catalog_items()
+    names = catalog_items(with_comparison=ctx.confounders is not None)
     n = len(names)
     ctx.spill.add(
         "sc_cat_item",

@@ -22,8 +22,16 @@ from simulator.cases import (
     updated_by,
     updated_on,
 )
+from simulator.confounders import human_minutes, robot_takes
 from simulator.context import Context, Transactions
-from simulator.effects import AUTOMATIONS, Automation, Bottleneck, Integration, Volumes
+from simulator.effects import (
+    AUTOMATIONS,
+    COMPARISON,
+    Automation,
+    Bottleneck,
+    Integration,
+    Volumes,
+)
 from simulator.ids import (
     IntArray,
     StrArray,
@@ -55,20 +63,24 @@ HANDOVER_WEIGHTS = (0.35, 0.3, 0.1, 0.15, 0.1)
 SLA_TARGET_H = {"2": 8, "3": 24, "4": 72}
 
 
-def catalog_items() -> list[str]:
-    """All sc_cat_item names, in a fixed order (their index is their sys_id sequence)."""
+def catalog_items(*, with_comparison: bool = False) -> list[str]:
+    """All sc_cat_item names, in a fixed order (their index is their sys_id sequence).
+
+    The comparison item (confounded scenario only) comes last so the others keep their sys_ids.
+    """
     names = [
         name
         for auto in AUTOMATIONS
         if auto.source_table == "sc_req_item"
         for name in auto.catalog_items
     ]
-    return [*names, Integration().catalog_item]
+    extra = list(COMPARISON.catalog_items) if with_comparison else []
+    return [*names, Integration().catalog_item, *extra]
 
 
 def _catalog_ids(ctx: Context, names: StrArray) -> StrArray:
     """sys_ids of catalog items by name, vectorised."""
-    known = np.array(catalog_items())
+    known = np.array(catalog_items(with_comparison=True))
     ids = make_sys_ids(ctx.world.seed, "sc_cat_item", np.arange(len(known), dtype=np.int64))
     order = np.argsort(known)
     return ids[order[np.searchsorted(known[order], names)]]
@@ -303,13 +315,14 @@ def build_simple_incidents(ctx: Context, auto: Automation, opened: IntArray, seq
     plan = _plan("incident", make_sys_ids(ctx.world.seed, "incident", seq), 4)
     agent = rng.choice(people.members("SD"), n)
     caller = rng.choice(people.customers(), n)
-    after = opened >= iso_s(auto.go_live)
+    after = robot_takes(ctx, auto.key, auto.go_live, opened, opened >= iso_s(auto.go_live))
     outcome = _outcomes(rng, auto, after)
     minutes = np.where(after & (outcome == 0), auto.residual_minutes, auto.manual_minutes)
+    minutes = np.where(after & (outcome > 0), human_minutes(ctx, auto.manual_minutes), minutes)
     t = plan.times
     t[:, 0] = opened
     t[:, 1] = next_work_time(opened + rng.integers(300, 2 * HOUR_S, n), rng)
-    t[:, 2] = t[:, 1] + minutes * 60
+    t[:, 2] = t[:, 1] + np.round(minutes * 60).astype(np.int64)
     t[:, 3] = t[:, 2] + 3 * DAY_S
     system = np.full(n, people.account("system"))
     plan.actor[:] = np.stack([caller, agent, agent, system], axis=1)
@@ -346,8 +359,12 @@ def build_simple_incidents(ctx: Context, auto: Automation, opened: IntArray, seq
         hours=minutes / 60,
         task_sys_id=plan.sys_id,
     )
+    ctx.facts[f"cases:{auto.key}"] = (number, opened)
     robot_s = rng.integers(auto.robot_seconds[0], auto.robot_seconds[1] + 1, n)
     start = t[:, 1] + 10  # the agent starts the assistant right after taking the case
+    _moved_time(
+        ctx, auto, when_s=np.where(after & (outcome == 0), start + robot_s, NEVER), user=agent
+    )
     _collect(
         ctx,
         auto,
@@ -515,7 +532,10 @@ def build_catalog_automation(
         scale_s = bottleneck.mean_wait_h * HOUR_S / bottleneck.gamma_shape
         wait = np.round(rng.gamma(bottleneck.gamma_shape, scale_s, n)).astype(np.int64)
     task_insert = opened + wait + 5
-    after = task_insert >= iso_s(auto.go_live)
+    after = robot_takes(
+        ctx, auto.key, auto.go_live, task_insert, task_insert >= iso_s(auto.go_live)
+    )
+    ctx.facts[f"cases:{auto.key}"] = (ritm.number, opened)
     outcome = _outcomes(rng, auto, after)
     task = _catalog_task(
         ctx,
@@ -571,11 +591,14 @@ def _catalog_task_times(
     insert: IntArray,
     after: np.ndarray,
     exception: np.ndarray,
+    *,
+    exception_s: int,
 ) -> tuple[IntArray, IntArray]:
     """Planned step times (n, 5) of the handling task, and when the robot finished.
 
     Steps: 0 insert, 1 picked up (person or robot), 2 robot puts it back (exceptions only),
-    3 a person takes it (exceptions only), 4 closed. A person needs exactly the manual minutes.
+    3 a person takes it (exceptions only), 4 closed. A person needs exactly the manual minutes,
+    ``exception_s`` after a robot exception.
     """
     n = len(insert)
     robot_s = rng.integers(auto.robot_seconds[0], auto.robot_seconds[1] + 1, n)
@@ -586,7 +609,8 @@ def _catalog_task_times(
     t[:, 2] = t[:, 1] + robot_s
     t[:, 3] = next_work_time(t[:, 2] + rng.integers(600, 4 * HOUR_S, n), rng)
     manual_start = np.where(exception, t[:, 3], t[:, 1])
-    t[:, 4] = np.where(after & ~exception, t[:, 2], manual_start + auto.manual_minutes * 60)
+    human_s = np.where(exception, exception_s, auto.manual_minutes * 60)
+    t[:, 4] = np.where(after & ~exception, t[:, 2], manual_start + human_s)
     return t, t[:, 2].copy()
 
 
@@ -608,7 +632,10 @@ def _catalog_task(
     robot = people.account("svc_uipath_robot" if auto.platform == "uipath" else "svc_pad_robot")
     plan = _plan("sc_task", make_sys_ids(ctx.world.seed, "sc_task", ritm.seq), 5)
     exception = after & (outcome > 0)
-    times, robot_end = _catalog_task_times(rng, auto, insert, after, exception)
+    exception_min = human_minutes(ctx, auto.manual_minutes)
+    times, robot_end = _catalog_task_times(
+        rng, auto, insert, after, exception, exception_s=round(exception_min * 60)
+    )
     plan.times[:] = times
     plan.valid[:, 2] = exception
     plan.valid[:, 3] = exception
@@ -631,9 +658,10 @@ def _catalog_task(
         user=handler,
         reference=ritm.number,
         category=auto.time_category,
-        hours=np.full(n, auto.manual_minutes / 60),
+        hours=np.where(exception, exception_min / 60, auto.manual_minutes / 60),
         task_sys_id=plan.sys_id,
     )
+    _moved_time(ctx, auto, when_s=np.where(robot_closes, robot_end, NEVER), user=handler)
     attended = auto.platform == "power_automate" and auto.residual_minutes > 0
     _collect(
         ctx,
@@ -648,6 +676,24 @@ def _catalog_task(
         user=handler if attended else np.full(n, robot),
     )
     return TaskTimes(close=times[:, 4])
+
+
+def _moved_time(ctx: Context, auto: Automation, *, when_s: IntArray, user: IntArray) -> None:
+    """Confounded only: part of the freed time registered on other work, without a case."""
+    conf = ctx.confounders
+    if conf is None:
+        return
+    n = len(when_s)
+    freed_h = (auto.manual_minutes - auto.residual_minutes) / 60
+    ctx.add_time(
+        when_s=when_s,
+        user=user,
+        reference=np.full(n, ""),
+        category=conf.moved_activity,
+        hours=np.full(n, conf.moved_share * freed_h),
+        task_sys_id=np.full(n, ""),
+        moved_from=auto.key,
+    )
 
 
 def _emit_catalog_task(

@@ -325,12 +325,19 @@ def _month_length_s(t: int) -> int:
     return int(edges[1] - edges[0])
 
 
-def month_means(start_s: int, end_s: int, per_month: float, *, seasonal: bool) -> list[float]:
-    """Expected arrivals in each (possibly partial) month of [start, end)."""
+def month_means(
+    start_s: int, end_s: int, per_month: float, *, seasonal: bool, trend: float = 0.0
+) -> list[float]:
+    """Expected arrivals in each (possibly partial) month of [start, end).
+
+    ``trend`` is a yearly growth rate compounding monthly from the first month (0: flat).
+    """
     edges = month_starts(start_s, end_s)
     means: list[float] = []
-    for lo, hi in itertools.pairwise(edges):
+    for i, (lo, hi) in enumerate(itertools.pairwise(edges)):
         factor = float(SEASON[int(month_label(lo)[5:7]) - 1]) if seasonal else 1.0
+        if trend:
+            factor *= (1 + trend) ** (i / 12)
         means.append(per_month * factor * (hi - lo) / _month_length_s(lo))
     return means
 
@@ -343,6 +350,7 @@ def arrivals(
     *,
     seasonal: bool,
     exact: bool,
+    trend: float = 0.0,
 ) -> IntArray:
     """Arrival times in office hours, month by month.
 
@@ -350,7 +358,7 @@ def arrivals(
     (planted effects should be measurable without sampling noise in their volumes); otherwise the
     counts are Poisson, as background work is.
     """
-    means = np.array(month_means(start_s, end_s, per_month, seasonal=seasonal))
+    means = np.array(month_means(start_s, end_s, per_month, seasonal=seasonal, trend=trend))
     if exact:
         totals = np.floor(np.cumsum(means) + 0.5).astype(np.int64)
         counts = np.diff(np.concatenate([[0], totals]))
