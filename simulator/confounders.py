@@ -1,6 +1,6 @@
 """The 'confounded' scenario's planted confounders: adoption ramp and time-registration noise.
 
-Every draw comes from its own random stream (``ctx.rng`` numbers from 50 on), so the clean
+Every draw comes from its own random stream (``ctx.rng`` 50 to 54 and 60 to 62), so the clean
 scenario's draws are never shifted by these.
 """
 

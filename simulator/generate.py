@@ -46,7 +46,7 @@ ROBOT_STREAMS = (
 )
 OUTPUTS = ("servicenow", "azure-devops", "robots", "time-registration", "manifest.json")
 Progress = Callable[[str, float], None]
-COMPARISON_STREAM = 40  # rng streams of the never-automated comparison process (arrivals, cases)
+COMPARISON_STREAM = 45  # rng streams of the never-automated comparison process (45, 46)
 
 
 @dataclass(frozen=True)
