@@ -630,6 +630,17 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "{area}: {pct} % af {items} Features og Stories bryder en SAFe-regel",
         "{area}: {pct} % of {items} Features and Stories break a SAFe rule",
     ),
+    "evidence.devops_other": (
+        "Øvrige ({count} serviceområder med under 5 personer, slået sammen): {pct} % af {items} "
+        "Features og Stories bryder en SAFe-regel",
+        "Other ({count} service areas with fewer than 5 people, merged): {pct} % of {items} "
+        "Features and Stories break a SAFe rule",
+    ),
+    "evidence.devops_withheld": (
+        "{count} serviceområder med under 5 personer (også samlet) er udeladt (5-personers-reglen)",
+        "{count} service areas with fewer than 5 people (even together) are left out "
+        "(the 5-person rule)",
+    ),
     "evidence.no_links": (
         "ingen koblinger mellem bestillinger og DevOps (kør kitflow landscape link)",
         "no links between orders and DevOps (run kitflow landscape link)",

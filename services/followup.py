@@ -4,7 +4,8 @@ and its status as of a date (rules in models/followup.py).
 Metrics:
 - ``robot_usage``: the solution's robot is used: transactions in each of the
   ``USAGE_MONTHS`` months up to the deadline (or up to the as-of date before it); the
-  evidence gives transactions and the number of distinct users per month (a count only).
+  evidence gives transactions and the number of distinct users per month (a count only, of
+  people: not the robot accounts; "under 5" when fewer than 5, the 5-person rule).
 - ``realised_savings``: the primary estimate's hours in the deadline's year reach
   ``threshold`` % (default 90) of the hours the case expects; before the year is complete,
   on track when measured plus the run rate for the months left reaches it.
@@ -13,7 +14,9 @@ Metrics:
 - ``devops_practice``: in every service area at most ``threshold`` % (default 10) of the
   Features and Stories break a SAFe rule (Feature without an Epic parent, closed without ever
   being Active, iteration at the project root), read from the staged Azure DevOps tables
-  (``mining.compute_devops_rule_rates``).
+  (``mining.compute_devops_rule_rates``). Under the 5-person rule the service areas whose items
+  name fewer than 5 people are judged and shown as one, "Other"; when they hold fewer than 5
+  people together they are left out (shown and judged neither), and the evidence says so.
 - ``integration_use``: the ServiceNow-to-Azure DevOps integration carries the orders: in the
   last month up to the deadline with any order linked to a DevOps item, at least ``threshold``
   % (default 90) of the linked orders were linked by the integration (its Hyperlink by sys_id
@@ -36,10 +39,13 @@ import polars as pl
 
 from extractors.azure_devops import SOURCE as AZURE_DEVOPS
 from mining import (
+    OTHER_GROUP,
+    WITHHELD_GROUP,
     PrivacyError,
     compare_periods,
     compute_devops_rule_rates,
     compute_integration_share,
+    merge_small_groups,
 )
 from models.benefits import METHODS, month_start
 from models.business_case import FollowUpTarget
@@ -243,16 +249,25 @@ def _robot_usage(context: _Context, binding: TargetBinding, window: _Window) -> 
 
 
 def _usage_by_month(data: StoredData, process: str, mine: pl.DataFrame) -> pl.DataFrame:
-    """Transactions and distinct users (from the runs, a count only) per month."""
+    """Transactions and distinct users (from the runs, a count only) per month. The users are
+    people: the robot accounts of the bindings and runs without a user are not counted, so a
+    count of 5 is 5 people (the 5-person rule withholds fewer)."""
     by_month = mine.group_by(pl.col("start").dt.truncate("1mo").dt.date().alias("month")).agg(
         pl.len().alias("transactions")
     )
     users = pl.DataFrame(schema={"month": pl.Date, "users": pl.UInt32})
     if data.runs is not None:
+        robots = data.robot_pseudonyms
         users = (
             data.runs.filter(pl.col("process_name") == process)
             .group_by(pl.col("start").dt.truncate("1mo").dt.date().alias("month"))
-            .agg(pl.col("robot_user").n_unique().alias("users"))
+            .agg(
+                pl.col("robot_user")
+                .filter(~pl.col("robot_user").is_in(robots))
+                .drop_nulls()
+                .n_unique()
+                .alias("users")
+            )
         )
     return (
         by_month.join(users, on="month", how="left")
@@ -379,21 +394,90 @@ def _devops(context: _Context, binding: TargetBinding, window: _Window) -> Readi
     workitems, revisions = tables
     if workitems is None or revisions is None:
         return _no_data("evidence.no_devops")
-    rates = compute_devops_rule_rates(workitems, revisions, until=data.end)
-    if rates.is_empty():
+    merged = _merge_small_areas(workitems, revisions, until=data.end)
+    rates = compute_devops_rule_rates(merged.workitems, merged.revisions, until=data.end)
+    # The areas of fewer than 5 people even together are neither shown nor judged.
+    rates = rates.filter(pl.col("service_area") != WITHHELD_GROUP)
+    if rates.is_empty() and not merged.areas:
         return _no_data("evidence.no_devops_items", date=window.until)
     threshold = binding.threshold or _DEFAULTS["devops_practice"]
     above = rates.filter(pl.col("breaking_pct") > threshold)
     evidence = (
-        *(
-            Fact("evidence.devops_area", {"area": area, "pct": Number(pct, 1), "items": items})
-            for area, items, pct in rates.select(
-                "service_area", "items", "breaking_pct"
-            ).iter_rows()
-        ),
+        *(_devops_area(area, items, pct, merged) for area, items, pct in rates.iter_rows()),
+        *_devops_withheld(merged),
         *_past_data("azure-devops", _last_day(revisions, "changed_date"), window.until),
     )
+    if rates.is_empty():
+        return Reading(None, False, evidence)
     return Reading(above.is_empty(), above.is_empty(), evidence)
+
+
+DEVOPS_PEOPLE = ("created_by", "assigned_to", "changed_by")
+"""The people of a service area's Features and Stories: who created, was assigned or changed
+them."""
+_PLANNED = ("Feature", "User Story")  # the items mining.compute_devops_rule_rates judges
+_AREA = pl.col("area_path").str.split("\\").list.last()
+"""The service area of an area path, as mining.compute_devops_rule_rates reads it."""
+
+
+@dataclass(frozen=True)
+class _MergedAreas:
+    """Work items and revisions with the service areas of fewer than 5 people (``areas`` of
+    them) renamed :data:`OTHER_GROUP` or, when fewer than 5 people together,
+    :data:`WITHHELD_GROUP` (``withheld``)."""
+
+    workitems: pl.DataFrame
+    revisions: pl.DataFrame
+    areas: int = 0
+    withheld: bool = False
+
+
+def _merge_small_areas(
+    workitems: pl.DataFrame, revisions: pl.DataFrame, *, until: dt.datetime | None
+) -> _MergedAreas:
+    """The 5-person rule on the service areas (the last segment of the area path): the people
+    of an area are those its Features' and Stories' revisions up to ``until`` name
+    (:data:`DEVOPS_PEOPLE`). Revisions that name no one: nothing to count, nothing merged."""
+    named = [c for c in DEVOPS_PEOPLE if c in revisions.columns]
+    if not named:
+        return _MergedAreas(workitems, revisions)
+    seen = revisions.filter(pl.col("work_item_type").is_in(_PLANNED))
+    if until is not None:
+        seen = seen.filter(pl.col("changed_date") < until)
+    people = seen.select(
+        _AREA.alias("service_area"), _AREA.alias("_area"), pl.concat_list(named).alias("_person")
+    ).explode("_person")
+    merged = merge_small_groups(people, by="service_area", people_column="_person")
+    if not merged.people_known or merged.merged == 0:
+        return _MergedAreas(workitems, revisions)
+    label = WITHHELD_GROUP if merged.withheld else OTHER_GROUP
+    small = merged.frame.filter(pl.col("service_area") == label).select("_area").unique()
+    renamed = (
+        pl.when(_AREA.is_in(small.collect()["_area"].implode()))
+        .then(pl.lit(label))
+        .otherwise(pl.col("area_path"))
+    )
+    return _MergedAreas(
+        workitems.with_columns(renamed.alias("area_path")),
+        revisions.with_columns(renamed.alias("area_path")),
+        areas=merged.merged,
+        withheld=merged.withheld,
+    )
+
+
+def _devops_area(area: str, items: int, pct: float, merged: _MergedAreas) -> Fact:
+    """One service area's share, the merged areas' under their own words."""
+    values: dict[str, FactValue] = {"pct": Number(pct, 1), "items": items}
+    if area == OTHER_GROUP:
+        return Fact("evidence.devops_other", {**values, "count": merged.areas})
+    return Fact("evidence.devops_area", {**values, "area": area})
+
+
+def _devops_withheld(merged: _MergedAreas) -> tuple[Fact, ...]:
+    """That the areas of fewer than 5 people even together are left out, if any."""
+    if not merged.withheld:
+        return ()
+    return (Fact("evidence.devops_withheld", {"count": merged.areas}),)
 
 
 def _integration(context: _Context, binding: TargetBinding, window: _Window) -> Reading:
