@@ -27,6 +27,7 @@ DISAGREEMENT_PCT = 20.0
 Cause = Literal[
     "registration_rounded",
     "registration_differs",
+    "registration_floor",
     "registration_shift",
     "no_comparison",
     "unregistered_cases",
@@ -38,7 +39,8 @@ Cause = Literal[
     "manual_minutes_assumed",
 ]
 CAUSES: tuple[Cause, ...] = (
-    "registration_rounded", "registration_differs", "registration_shift", "no_comparison",
+    "registration_rounded", "registration_differs", "registration_floor", "registration_shift",
+    "no_comparison",
     "unregistered_cases", "catch_all", "demand_change", "partial_takeover", "costly_exceptions",
     "handover_model", "manual_minutes_assumed",
 )  # fmt: skip

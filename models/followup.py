@@ -129,6 +129,7 @@ class FollowUpBindings:
     solutions: tuple[SolutionBinding, ...]
     targets: tuple[TargetBinding, ...]
     catch_all_activities: tuple[str, ...] = ()
+    freed_time_activities: tuple[str, ...] = ()
 
     def solution(self, name: str) -> SolutionBinding:
         """The solution called ``name``."""
@@ -283,8 +284,9 @@ def read_bindings(path: Path) -> FollowUpBindings:
     )
     accounts = tuple(str(a) for a in doc.get("robot_accounts") or ())
     catch_all = tuple(str(a) for a in doc.get("catch_all_activities") or ())
+    freed = tuple(str(a) for a in doc.get("freed_time_activities") or ())
     return FollowUpBindings(
-        path, path.parent / str(doc["case"]), accounts, solutions, targets, catch_all
+        path, path.parent / str(doc["case"]), accounts, solutions, targets, catch_all, freed
     )
 
 
@@ -324,7 +326,7 @@ class _Where:
 
 
 _FILE_KEYS = {"case", "robot_accounts", "solutions", "targets", "comparison",
-              "catch_all_activities"}  # fmt: skip
+              "catch_all_activities", "freed_time_activities"}  # fmt: skip
 _SOLUTION_KEYS = {
     "name", "go_live", "robot_process", "time_activity", "work", "handovers",
     "manual_minutes", "residual_minutes", "comparison",

@@ -101,6 +101,21 @@ class CaseRealisation:
     expected_payback_years: int | None
     forecast_payback_years: int | None
     first_effect_year: int | None = None
+    moved_hours: Mapping[int, float] | None = None
+
+    def capacity_hours(self, year: int) -> float | None:
+        """Hours freed in ``year`` by the primary methods (measured months only)."""
+        found = [y.primary_hours for s in self.solutions for y in s.years if y.year == year]
+        measured = [h for h in found if h is not None]
+        return sum(measured) if measured else None
+
+    def budget_hours(self, year: int) -> float | None:
+        """Hours freed in ``year`` less those that moved to other work (the activities the
+        binding names): what no longer has to be paid for. None without the moved hours."""
+        capacity = self.capacity_hours(year)
+        if capacity is None or self.moved_hours is None:
+            return None
+        return capacity - self.moved_hours.get(year, 0.0)
 
     @property
     def forecast_payback_year(self) -> int | None:
@@ -173,7 +188,11 @@ def _run_rate(estimate: Estimate | None) -> tuple[float | None, dt.date | None]:
     return float(tail["hours_saved"].mean()), tail["month"].max()  # type: ignore[arg-type,return-value]
 
 
-def realise_case(case: BusinessCase, solutions: Sequence[SolutionRealisation]) -> CaseRealisation:
+def realise_case(
+    case: BusinessCase,
+    solutions: Sequence[SolutionRealisation],
+    moved_hours: Mapping[int, float] | None = None,
+) -> CaseRealisation:
     """The case's forecast per budget year and the expected and forecast payback."""
     per_aav_hours = Decimal(case.aarsvaerk.hours_per_aarsvaerk)
     per_aav_tkr = Decimal(case.aarsvaerk.kroner_per_aarsvaerk) / 1000
@@ -200,7 +219,7 @@ def realise_case(case: BusinessCase, solutions: Sequence[SolutionRealisation]) -
     )
     return CaseRealisation(
         case.title, case.price_level_year, tuple(solutions), tuple(forecast), expected, measured,
-        first_year,
+        first_year, moved_hours,
     )  # fmt: skip
 
 

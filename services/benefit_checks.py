@@ -8,13 +8,14 @@ from dataclasses import dataclass
 import polars as pl
 
 from models.benefit_checks import Cause, Check
-from models.benefits import Baseline, Estimate, RobotCaseMinutes, month_start
+from models.benefits import Baseline, Estimate, Method, RobotCaseMinutes, month_start
 from models.benefits_registration import RegistrationIndex, RegistrationRate
 from services.registration_inputs import Registration
 
 # Below these, a confounder is too small to name.
 REGISTRATION_GAP_PCT = 10.0
 ROUNDED_SHARE = 0.95
+FLOOR_SHARE = 0.5
 QUARTER_HOUR = 0.25
 UNREGISTERED_SHARE = 0.05
 CATCH_ALL_SHARE = 0.02
@@ -46,6 +47,7 @@ def measure_checks(evidence: Evidence) -> tuple[Check, ...]:
     """Every check that applies to the solution's data."""
     found = [
         _registration_gap(evidence),
+        _registration_floor(evidence),
         _unregistered(evidence),
         _catch_all(evidence),
         _comparison(evidence),
@@ -81,6 +83,31 @@ def _registration_gap(evidence: Evidence) -> Check | None:
     values = {"registered_minutes": registered, "mined_minutes": mined, "gap_pct": gap}
     cause: Cause = "registration_rounded" if rounded else "registration_differs"
     return Check(cause, ("time_registration",), False, values, gap)
+
+
+def _rounded(entries: pl.Series) -> bool:
+    """Whether nearly every entry is a whole number of quarter hours."""
+    if entries.len() == 0:
+        return False
+    whole = (entries / QUARTER_HOUR).round(6) % 1 == 0
+    return float(whole.mean()) >= ROUNDED_SHARE  # type: ignore[arg-type]
+
+
+def _registration_floor(evidence: Evidence) -> Check | None:
+    """Without mined handling time to compare with: most cases registered at exactly the
+    smallest unit (a quarter hour) suggest the real time is shorter than what is registered."""
+    registration = evidence.registration
+    if registration is None or evidence.mined or not _rounded(registration.entries):
+        return None
+    first = month_start(evidence.go_live)
+    before = registration.cases.filter((pl.col("month") < first) & (pl.col("hours") > 0))
+    if before.is_empty():
+        return None
+    share = float((before["hours"] == QUARTER_HOUR).mean())  # type: ignore[arg-type]
+    if share < FLOOR_SHARE:
+        return None
+    methods: tuple[Method, ...] = ("robot", "time_registration")
+    return Check("registration_floor", methods, False, {"share_pct": share * 100})
 
 
 def _unregistered(evidence: Evidence) -> Check | None:

@@ -39,6 +39,7 @@ from models.benefits import (
     mean_baseline,
     measure_baseline,
     measure_robot_case_minutes,
+    month_start,
     monthly_volume,
 )
 from models.benefits_registration import (
@@ -449,4 +450,37 @@ def measure_case(
                 expected=expected[solution.name], checks=measured.checks,
             )
         )  # fmt: skip
-    return realise_case(inputs.case, solutions)
+    moved = _moved_hours(data, inputs.bindings)
+    return realise_case(inputs.case, solutions, moved)
+
+
+def _moved_hours(data: StoredData, bindings: FollowUpBindings) -> dict[int, float] | None:
+    """Hours per year on the activities freed time moves to, above their mean month before the
+    first go-live (a capacity saving that does not lower the budget); None when the binding
+    names none or the data hold no time registration."""
+    hours = data.hours
+    if not bindings.freed_time_activities or hours is None or hours.is_empty():
+        return None
+    first = month_start(min(s.go_live for s in bindings.solutions))
+    monthly = (
+        hours.filter(pl.col("activity").is_in(list(bindings.freed_time_activities)))
+        .group_by(pl.col("date").dt.truncate("1mo").alias("month"), maintain_order=True)
+        .agg(pl.col("hours").sum())
+    )
+    months = month_range(hours["date"].min(), hours["date"].max())  # type: ignore[arg-type]
+    by_month = dict(monthly.iter_rows())
+    before = [by_month.get(m, 0.0) for m in months if m < first]
+    level = sum(before) / len(before) if before else 0.0
+    moved: dict[int, float] = {}
+    for month in (m for m in months if m >= first):
+        moved[month.year] = moved.get(month.year, 0.0) + by_month.get(month, 0.0) - level
+    return moved
+
+
+def month_range(first: dt.date, last: dt.date) -> list[dt.date]:
+    """The first days of every month from ``first``'s to ``last``'s."""
+    months, month = [], month_start(first)
+    while month <= last:
+        months.append(month)
+        month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return months

@@ -129,26 +129,46 @@ def build_orders(ctx: Context, plan: OrderPlan, ritm: Ritm, features: OrderFeatu
     record["correlation_id"] = np.where(linked, features.feature_id.astype(str), "")
     emit(ctx, settled, record)
     _request_frame(ctx, ritm, settled, requester, cat_item)
-    _coordination_time(ctx, plan, ritm, times[:, 1], coordinator)
+    _coordination_time(ctx, plan, ritm, times[:, 1], coordinator, handovers=count)
     ctx.facts["order_handovers"] = settled.changed["assignment_group"].sum(axis=1)
 
 
+def coordination_hours(ctx: Context, handovers: IntArray) -> tuple[np.ndarray, np.ndarray]:
+    """Hours of each of the two sittings before the go-live, and of the one sitting after.
+
+    Clean: 2 hours in two halves before, 0,5 after. Confounded: every handover costs the same
+    (Confounders.coordination_hours_per_handover), so an order's hours follow its handovers."""
+    integ = Integration()
+    n = len(handovers)
+    conf = ctx.confounders
+    if conf is None:
+        half = np.full(n, integ.coordination_hours_before / 2)
+        return half, np.full(n, integ.coordination_hours_after)
+    per = conf.coordination_hours_per_handover
+    return per * handovers / 2, per * handovers
+
+
 def _coordination_time(
-    ctx: Context, plan: OrderPlan, ritm: Ritm, second_handover: IntArray, coordinator: IntArray
+    ctx: Context,
+    plan: OrderPlan,
+    ritm: Ritm,
+    second_handover: IntArray,
+    coordinator: IntArray,
+    *,
+    handovers: IntArray,
 ) -> None:
     """'Koordinering' hours on the order: two sittings before the go-live, one short after."""
-    integ = Integration()
-    half = integ.coordination_hours_before / 2
+    half, after = coordination_hours(ctx, handovers)
     first_sitting = np.where(plan.integrated, NEVER, second_handover)
     ctx.add_time(
         when_s=first_sitting,
         user=coordinator,
         reference=ritm.number,
         category="Koordinering",
-        hours=np.full(len(ritm.seq), half),
+        hours=half,
         task_sys_id=ritm.sys_id,
     )
-    hours = np.where(plan.integrated, integ.coordination_hours_after, half)
+    hours = np.where(plan.integrated, after, half)
     ctx.add_time(
         when_s=plan.ado_created,
         user=coordinator,

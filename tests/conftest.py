@@ -21,7 +21,7 @@ import pytest
 
 from models.store import LogStore
 from services.ingestion.landscape import build_landscape
-from simulator import simulate
+from simulator import Scenario, simulate
 
 CHROMIUM = Path(os.environ.get("KITFLOW_CHROMIUM", "/usr/bin/chromium"))
 CHROMEDRIVER = Path(os.environ.get("KITFLOW_CHROMEDRIVER", "/usr/bin/chromedriver"))
@@ -146,10 +146,39 @@ def kit_landscape(
     patch.undo()
 
 
-def _build_landscape(root: Path) -> None:
+def _build_landscape(root: Path, *, seed: int = 42, scenario: Scenario = "clean") -> None:
     folder = root / "sim"
-    simulate(folder, seed=42, scale=0.1, start="2023-01-01", end="2025-12-31")
+    simulate(folder, seed=seed, scale=0.1, start="2023-01-01", end="2025-12-31", scenario=scenario)
     build_landscape(LogStore(root / "data"), folder)
+
+
+@pytest.fixture(scope="session")
+def confounded_landscape(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> Iterator[Callable[[int], KitLandscape]]:
+    """``confounded_landscape(seed)``: the landscape of ``kit_landscape`` in the 'confounded'
+    scenario (demand trends, adoption ramps, registration noise, a comparison process),
+    extracted the same way; each seed built once per session and shared by the workers."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("KITFLOW_PSEUDONYM_KEY", LANDSCAPE_KEY)
+    patch.delenv("KITFLOW_DATABASE_URL", raising=False)
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent
+
+    def landscape(seed: int) -> KitLandscape:
+        root = shared / f"confounded-landscape-{seed}"
+        root.mkdir(exist_ok=True)
+        with (root / "build.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (root / "built").exists():
+                _build_landscape(root, seed=seed, scenario="confounded")
+                (root / "built").touch()
+            fcntl.flock(lock, fcntl.LOCK_UN)
+        manifest = json.loads((root / "sim" / "manifest.json").read_text("utf-8"))
+        return KitLandscape(root / "data", manifest)
+
+    yield landscape
+    patch.undo()
 
 
 @pytest.fixture
