@@ -119,6 +119,7 @@ def savings_json(realisation: CaseRealisation, inputs: CaseInputs) -> dict[str, 
         "hours_per_aarsvaerk": float(assumptions.hours_per_aarsvaerk),
         "kroner_per_aarsvaerk": float(assumptions.kroner_per_aarsvaerk),
         "solutions": [_solution_json(s, inputs) for s in realisation.solutions],
+        "capacity_and_budget": _capacity_json(realisation),
         "forecast": [
             {
                 "year": f.year,
@@ -163,6 +164,23 @@ def _solution_json(solution: SolutionRealisation, inputs: CaseInputs) -> dict[st
             for y in solution.years
         ],
     }
+
+
+def _capacity_json(realisation: CaseRealisation) -> list[dict[str, Any]] | None:
+    """Per measured year: hours freed, moved to other work, and the budget saving; None when
+    the binding names no activity freed time moves to."""
+    if realisation.moved_hours is None:
+        return None
+    return [
+        {
+            "year": year,
+            "capacity_hours": _round(realisation.capacity_hours(year)),
+            "moved_hours": round(moved, 1),
+            "budget_hours": _round(realisation.budget_hours(year)),
+        }
+        for year, moved in sorted(realisation.moved_hours.items())
+        if realisation.capacity_hours(year) is not None
+    ]
 
 
 def _check_json(check: Check) -> dict[str, Any]:
@@ -286,6 +304,13 @@ def _print_savings(realisation: CaseRealisation, inputs: CaseInputs) -> None:
         for disagreement in solution.disagreements:
             out.print(f"  [yellow]Metoderne er uenige:[/yellow] "
                       f"{describe_disagreement(disagreement, 'da')}")  # fmt: skip
+    capacity = _capacity_json(realisation)
+    for row in capacity or []:
+        out.print(
+            f"{row['year']}: frigjort kapacitet {format_number(row['capacity_hours'], 0)} t, "
+            f"heraf flyttet til andet arbejde {format_number(row['moved_hours'], 0)} t, "
+            f"budgetgevinst {format_number(row['budget_hours'], 0)} t"
+        )
     out.print(_forecast_table(realisation))
     out.print(
         f"Tilbagebetalingstid: {realisation.expected_payback_years or '-'} år i casen, "
