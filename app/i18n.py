@@ -766,6 +766,326 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     ),
     "auth.front_page": ("Til forsiden", "To the front page"),
     "auth.logout": ("Log ud", "Sign out"),
+    # The method page "Sådan måles gevinsterne" (app/dashboard/pages/method.py) and the report's
+    # method notes (app/reports/content.py, "Metodenoter"). Issue #14.
+    "nav.method": ("Metode", "Method"),
+    "method.title": ("Sådan måles gevinsterne", "How the savings are measured"),
+    "method.intro": (
+        "KIT Flow måler hver løsnings gevinst i timer på op til tre måder. Siden forklarer, hvad "
+        "hvert tal er, hvordan det måles, hvad der kan snyde målingen, og hvad KIT Flow gør ved "
+        "det. Nederst står, hvad KIT Flow har fundet i data for hver løsning.",
+        "KIT Flow measures each solution's savings in hours in up to three ways. This page "
+        "explains what each figure is, how it is measured, what can fool the measurement and "
+        "what KIT Flow does about it. At the bottom is what KIT Flow has found in the data for "
+        "each solution.",
+    ),
+    "method.methods": ("De tre målemetoder", "The three methods"),
+    "method.label.how": ("Sådan måles det", "How it is measured"),
+    "method.label.data": ("Data", "Data"),
+    "method.about.robot": (
+        "For hver sag, robotten har gennemført, spares den tid, en medarbejder "
+        "brugte på en sag før idriftsættelsen, minus den tid, en medarbejder stadig bruger på "
+        "sagen. Giver robotten op på en sag (en undtagelse), tæller kun det, den nåede; koster "
+        "en undtagelse mere end en manuel sag, trækkes forskellen fra gevinsten.",
+        "For each case the robot completes, the saving is the time a member of "
+        "staff spent on a case before the go-live, minus the time staff still spend on it. When "
+        "the robot gives up on a case (an exception), only what it did counts; when an exception "
+        "costs more than a manual case, the difference is subtracted from the savings.",
+    ),
+    "method.data.robot": (
+        "Robottens kørselsdata (gennemførte sager og undtagelser) og den manuelle tid pr. sag "
+        "før idriftsættelsen: målt i ServiceNow, ellers i tidsregistreringen, ellers som "
+        "angivet i bindingsfilen.",
+        "The robot's run data (completed cases and exceptions) and the manual time per case "
+        "before the go-live: measured in ServiceNow, else in the time registration, else as "
+        "stated in the binding file.",
+    ),
+    "method.about.time_registration": (
+        "De timer, medarbejderne registrerede pr. sag før idriftsættelsen, "
+        "ganges med månedens antal sager, og de timer, der faktisk er registreret på sagerne, "
+        "trækkes fra. Alle sager tæller på begge sider, også dem robotten tog.",
+        "The hours staff registered per case before the go-live are "
+        "multiplied by the month's number of cases, and the hours actually registered on the "
+        "cases are subtracted. Every case counts on both sides, including those the robot took.",
+    ),
+    "method.data.time_registration": (
+        "Tidsregistreringen (timer pr. sagsnummer, også på opsamlingsaktiviteter), antallet af "
+        "sager pr. måned i ServiceNow og, hvis løsningen har en, sammenligningsprocessens timer.",
+        "The time registration (hours per case number, catch-all activities included), the "
+        "number of cases per month in ServiceNow and, where the solution has one, the hours of "
+        "the comparison process.",
+    ),
+    "method.about.process_mining": (
+        "For hver sag efter idriftsættelsen sammenlignes den menneskelige "
+        "behandlingstid, aflæst i sagens forløb, med tiden pr. sag før. Robottens egne trin "
+        "tæller ikke med. For koordineringsarbejde uden egentlige behandlingstrin måles i stedet "
+        "faldet i overdragelser pr. sag.",
+        "For each case after the go-live, the human handling time read from the "
+        "case's history is compared with the time per case before. The robot's own steps do not "
+        "count. For coordination work without real handling steps, the fall in handovers per "
+        "case is measured instead.",
+    ),
+    "method.data.process_mining": (
+        "Sagernes forløb i ServiceNow: hvornår hvert trin begyndte og sluttede, og hvem der "
+        "udførte det.",
+        "The cases' history in ServiceNow: when each step started and ended, and who did it.",
+    ),
+    "method.primary_title": ("Hvilket tal der gælder", "Which figure counts"),
+    "method.primary": (
+        "Har løsningen en robot, er kørselsdata den primære metode: forslagene siger, at "
+        "gevinsten »aflæses i kørselsdata«, og kørselsdata tæller hver sag, robotten faktisk "
+        "har klaret. Uden robot er tidsregistreringen primær, ellers process mining. Kun den "
+        "primære metode indgår i realisering, prognose og tilbagebetaling; de andre er "
+        "kontrolmålinger. Afviger en kontrolmåling mere end {pct} % fra den primære, står det "
+        "ved løsningen sammen med den mest sandsynlige årsag.",
+        "Where the solution has a robot, robot run data is the primary method: the proposals "
+        'say the savings are "read from the run data", and the run data count every case the '
+        "robot actually handled. Without a robot, time registration is primary, else process "
+        "mining. Only the primary method goes into realisation, forecast and payback; the "
+        "others are cross-checks. When a cross-check differs from the primary by more than "
+        "{pct} %, it is shown with the solution together with the most likely cause.",
+    ),
+    "method.band_title": ("Tallene i parentes", "The figures in brackets"),
+    "method.band": (
+        "Tallene i parentes efter en gevinst (på siden Gevinstrealisering) er et 95 %-interval. "
+        "KIT Flow regner gevinsten om "
+        "{replicates} gange, hver gang på en ny tilfældig udtrækning af sagerne bag tiden pr. "
+        "sag (og af sammenligningsprocessens sager), og intervallet rummer de midterste 95 % af "
+        "resultaterne. Antallet af sager og transaktioner er talt præcist; usikkerheden ligger i "
+        "tiden pr. sag. Et bredt interval betyder, at tallet hviler på få eller meget "
+        "forskellige sager.",
+        "The figures in brackets after a saving (on the Benefit realisation page) are a 95 % "
+        "band. KIT Flow recomputes the "
+        "savings {replicates} times, each time on a new random draw of the cases behind the time "
+        "per case (and of the comparison process's cases), and the band holds the middle 95 % "
+        "of the results. The numbers of cases and transactions are counted exactly; the "
+        "uncertainty lies in the time per case. A wide band means the figure rests on few or "
+        "very different cases.",
+    ),
+    "method.fools": ("Hvad kan snyde målingen", "What can fool the measurement"),
+    "method.fools_intro": (
+        "Forhold i data kan trække en metode væk fra den sande gevinst. KIT Flow leder efter "
+        "hvert af dem i data. Nogle korrigeres i beregningen; andre kan ikke korrigeres og "
+        "markeres i stedet, så det er tydeligt, hvilke tal der skal læses med forsigtighed.",
+        "Things in the data can pull a method away from the true savings. KIT Flow looks for "
+        "each of them in the data. Some are corrected in the calculation; others cannot be "
+        "corrected and are flagged instead, so it is clear which figures to read with care.",
+    ),
+    "method.col.cause": ("Forhold", "What"),
+    "method.col.explain": ("Hvad det betyder", "What it means"),
+    "method.col.fools": ("Kan snyde", "Can fool"),
+    "method.col.action": ("Hvad KIT Flow gør", "What KIT Flow does"),
+    "method.fools_none": ("ingen af metoderne", "none of the methods"),
+    "method.cause.registration_rounded": ("Tid rundet op", "Time rounded up"),
+    "method.cause.registration_rounded.what": (
+        "Medarbejderne registrerer i hele kvarter, så en sag på 6 minutter står som 15. Tiden "
+        "pr. sag i tidsregistreringen bliver for stor, og gevinsten målt der kan blive for stor "
+        "eller for lille.",
+        "Staff register in whole quarter hours, so a case of 6 minutes shows as 15. The time per "
+        "case in the time registration is too large, and the savings measured there can come "
+        "out too large or too small.",
+    ),
+    "method.cause.registration_rounded.action": (
+        "Markeres, ikke korrigeret. KIT Flow sammenligner den registrerede tid pr. sag med "
+        "behandlingstiden i ServiceNow før idriftsættelsen og viser det, når forskellen er over "
+        "{gap} %, og næsten alle registreringer er hele kvarter.",
+        "Flagged, not corrected. KIT Flow compares the registered time per case with the "
+        "handling time in ServiceNow before the go-live and shows it when the difference is "
+        "above {gap} % and nearly every entry is whole quarter hours.",
+    ),
+    "method.cause.registration_differs": ("Registreret tid afviger", "Registered time differs"),
+    "method.cause.registration_differs.what": (
+        "Den tid, der registreres pr. sag, svarer ikke til den tid, sagerne tager i ServiceNow, "
+        "fx fordi noget af arbejdet registreres et andet sted eller slet ikke.",
+        "The time registered per case does not match the time the cases take in ServiceNow, "
+        "for instance because some of the work is registered elsewhere or not at all.",
+    ),
+    "method.cause.registration_differs.action": (
+        "Markeres, ikke korrigeret, når forskellen er over {gap} %: tidsregistreringens tal skal "
+        "da læses med forsigtighed.",
+        "Flagged, not corrected, when the difference is above {gap} %: the time registration's "
+        "figure should then be read with care.",
+    ),
+    "method.cause.registration_floor": ("Mange sager på ét kvarter", "Many cases at one quarter"),
+    "method.cause.registration_floor.what": (
+        "Tidsregistreringen kan ikke vise mindre end et kvarter. Står de fleste sager før "
+        "idriftsættelsen til præcis et kvarter, tog de sandsynligvis kortere tid, og den tid, "
+        "løsningen sparer pr. sag, overvurderes.",
+        "The time registration cannot show less than a quarter hour. When most cases before the "
+        "go-live stand at exactly a quarter hour, they probably took less time, and the time the "
+        "solution saves per case is overstated.",
+    ),
+    "method.cause.registration_floor.action": (
+        "Markeres, ikke korrigeret. Nævnes, når ServiceNow ikke kan vise den reelle "
+        "behandlingstid, og mindst halvdelen af sagerne før idriftsættelsen står til præcis et "
+        "kvarter.",
+        "Flagged, not corrected. Shown when ServiceNow cannot show the real handling time and "
+        "at least half of the cases before the go-live stand at exactly a quarter hour.",
+    ),
+    "method.cause.registration_shift": (
+        "Ændring for alt arbejde",
+        "A change for all work",
+    ),
+    "method.cause.registration_shift.what": (
+        "Noget ændrer sig for alt arbejde på samme tid, fx et nyt tidsregistreringssystem, "
+        "glemte dage eller en ny arbejdsgang. Så stiger eller falder timerne, uden at "
+        "løsningen har noget med det at gøre.",
+        "Something changes for all work at the same time, such as a new time registration "
+        "system, forgotten days or a new way of working. The hours then rise or fall without "
+        "the solution having anything to do with it.",
+    ),
+    "method.cause.registration_shift.action": (
+        "Korrigeres. En sammenligningsproces, der aldrig automatiseres, viser ændringen for alt "
+        "arbejde, og løsningens timer justeres med den, før gevinsten beregnes. Nævnes, når "
+        "ændringen er over {shift} %.",
+        "Corrected. A comparison process that is never automated shows the change for all "
+        "work, and the solution's hours are adjusted by it before the savings are computed. "
+        "Shown when the change is above {shift} %.",
+    ),
+    "method.cause.no_comparison": ("Ingen sammenligningsproces", "No comparison process"),
+    "method.cause.no_comparison.what": (
+        "Uden en proces at sammenligne med kan en ændring, der rammer alt arbejde, ikke skilles "
+        "fra løsningens effekt.",
+        "Without a process to compare with, a change that hits all work cannot be told apart "
+        "from the solution's effect.",
+    ),
+    "method.cause.no_comparison.action": (
+        "Markeres, ikke korrigeret. Det afhjælpes ved at udpege en sammenligningsproces i "
+        "løsningens bindingsfil.",
+        "Flagged, not corrected. The remedy is to name a comparison process in the solution's "
+        "binding file.",
+    ),
+    "method.cause.unregistered_cases": ("Sager uden tidsregistrering", "Cases without time"),
+    "method.cause.unregistered_cases.what": (
+        "Nogle sager får aldrig registreret tid. Tæller man kun de registrerede timer, ser "
+        "arbejdet både før og efter mindre ud, end det er.",
+        "Some cases never have time registered. Counting only the registered hours makes the "
+        "work look smaller than it is, both before and after.",
+    ),
+    "method.cause.unregistered_cases.action": (
+        "Korrigeres, når sagerne kendes fra ServiceNow: timerne skaleres op med andelen af "
+        "sager, der havde registreret tid før idriftsættelsen. Ellers markeres det. Nævnes, når "
+        "over {share} % af sagerne mangler tid.",
+        "Corrected when the cases are known from ServiceNow: the hours are scaled up by the "
+        "share of cases that had time registered before the go-live. Otherwise flagged. Shown "
+        "when more than {share} % of the cases have no time.",
+    ),
+    "method.cause.catch_all": ("Timer på opsamlingsaktivitet", "Hours on a catch-all activity"),
+    "method.cause.catch_all.what": (
+        "Noget tid føres på en fælles opsamlingsaktivitet i stedet for løsningens egen, men med "
+        "sagsnummeret. Ser man kun på løsningens aktivitet, mangler de timer.",
+        "Some time is booked on a shared catch-all activity instead of the solution's own, but "
+        "with the case number. Looking only at the solution's activity misses those hours.",
+    ),
+    "method.cause.catch_all.action": (
+        "Korrigeres: timer med sagsnummeret tælles med, uanset aktivitet. Nævnes, når de udgør "
+        "over {share} % af timerne.",
+        "Corrected: hours with the case number are counted, whatever the activity. Shown when "
+        "they make up more than {share} % of the hours.",
+    ),
+    "method.cause.demand_change": ("Efterspørgslen ændrede sig", "Demand changed"),
+    "method.cause.demand_change.what": (
+        "Kommer der flere eller færre sager efter idriftsættelsen, stiger eller falder timerne "
+        "alene af den grund. En simpel sammenligning af timer før og efter tager det for "
+        "løsningens effekt.",
+        "When more or fewer cases arrive after the go-live, the hours rise or fall for that "
+        "reason alone. A simple comparison of hours before and after mistakes it for the "
+        "solution's effect.",
+    ),
+    "method.cause.demand_change.action": (
+        "Korrigeres, når sagerne kan tælles: gevinsten måles pr. sag, så det samme antal sager "
+        "står på begge sider. Uden sagsnumre markeres det. Nævnes ved en ændring over {change} % "
+        "året efter idriftsættelsen.",
+        "Corrected when the cases can be counted: the savings are measured per case, so the "
+        "same number of cases stands on both sides. Without case numbers it is flagged. Shown "
+        "for a change above {change} % in the year after the go-live.",
+    ),
+    "method.cause.partial_takeover": (
+        "Robotten tager kun en del af sagerne",
+        "The robot takes only part of the cases",
+    ),
+    "method.cause.partial_takeover.what": (
+        "Robotten behandler kun en del af sagerne; resten klares stadig manuelt. Gevinsten "
+        "bliver mindre end i en case, der regnede med alle sager.",
+        "The robot handles only part of the cases; the rest are still done by hand. The "
+        "savings are smaller than in a case that counted on all of them.",
+    ),
+    "method.cause.partial_takeover.action": (
+        "Der tages højde for det i alle tre metoder: kun de sager, robotten faktisk tog, tæller "
+        "som sparet. Nævnes, når robotten tog under {share} % af sagerne de seneste {months} "
+        "måneder, fordi det forklarer en lavere gevinst end forventet.",
+        "All three methods allow for it: only the cases the robot actually took count as "
+        "saved. Shown when the robot took less than {share} % of the cases in the last "
+        "{months} months, since it explains savings lower than expected.",
+    ),
+    "method.cause.costly_exceptions": ("Dyre undtagelser", "Costly exceptions"),
+    "method.cause.costly_exceptions.what": (
+        "Når robotten giver op på en sag, overtager en medarbejder den, og det kan tage længere "
+        "tid end at have gjort sagen manuelt fra start.",
+        "When the robot gives up on a case, a member of staff takes it over, which can take "
+        "longer than doing the case by hand from the start.",
+    ),
+    "method.cause.costly_exceptions.action": (
+        "Korrigeres: merprisen trækkes fra robottens gevinst. Nævnes, når en undtagelse koster "
+        "mere end en manuel sag.",
+        "Corrected: the extra cost is subtracted from the robot's savings. Shown when an "
+        "exception costs more than a manual case.",
+    ),
+    "method.cause.handover_model": (
+        "Overdragelser prissat ens",
+        "Handovers priced alike",
+    ),
+    "method.cause.handover_model.what": (
+        "For koordineringsarbejde uden behandlingstrin måler process mining faldet i "
+        "overdragelser. Hver undgået overdragelse prissættes som en lige stor del af "
+        "koordineringstiden før, selv om nogle overdragelser koster mere end andre.",
+        "For coordination work without handling steps, process mining measures the fall in "
+        "handovers. Each avoided handover is priced at an equal share of the coordination time "
+        "before, although some handovers cost more than others.",
+    ),
+    "method.cause.handover_model.action": (
+        "Markeres, ikke korrigeret: tallet er et skøn og bør læses som en størrelsesorden.",
+        "Flagged, not corrected: the figure is an estimate and should be read as an order of "
+        "magnitude.",
+    ),
+    "method.cause.manual_minutes_assumed": ("Manuel tid antaget", "Manual time assumed"),
+    "method.cause.manual_minutes_assumed.what": (
+        "Kan den manuelle tid pr. sag før idriftsættelsen ikke måles, bruges det tal, der står "
+        "i bindingsfilen. Er det tal for højt eller for lavt, er gevinsten det også.",
+        "When the manual time per case before the go-live cannot be measured, the figure in "
+        "the binding file is used. If that figure is too high or too low, so are the savings.",
+    ),
+    "method.cause.manual_minutes_assumed.action": (
+        "Markeres, ikke korrigeret: tallet bør erstattes af en måling, når data findes.",
+        "Flagged, not corrected: the figure should be replaced by a measurement once data exist.",
+    ),
+    "method.found": ("Fundet i data pr. løsning", "Found in the data per solution"),
+    "method.found_intro": (
+        "For hver løsning: de forhold i data til og med opgørelsesdatoen, der kan snyde "
+        "målingen, om der er korrigeret for dem, og hvor metoderne er uenige.",
+        "For each solution: what in the data up to the as-of date can fool the measurement, "
+        "whether it is corrected for, and where the methods disagree.",
+    ),
+    "method.corrected": ("korrigeret", "corrected"),
+    "method.not_corrected": ("ikke korrigeret", "not corrected"),
+    "method.no_checks": (
+        "KIT Flow har ikke fundet forhold i data, der kan snyde målingen af denne løsning.",
+        "KIT Flow has found nothing in the data that can fool the measurement of this solution.",
+    ),
+    "method.disagreements": ("Uenighed mellem metoderne", "Where the methods disagree"),
+    "method.agree": (
+        "Ingen kontrolmåling afviger mere end {pct} % fra den primære metode.",
+        "No cross-check differs from the primary method by more than {pct} %.",
+    ),
+    "report.method_notes": ("Metodenoter", "Method notes"),
+    "report.method_notes.checks": (
+        "Forhold i data pr. løsning, der kan snyde målingen",
+        "What in each solution's data can fool the measurement",
+    ),
+    "report.col.solution": ("Løsning", "Solution"),
+    "report.col.note": ("Note", "Note"),
+    "report.col.handled": ("Håndtering", "Handling"),
+    "report.method_notes.disagreement": ("uenighed mellem metoderne", "methods disagree"),
 }
 
 

@@ -10,6 +10,7 @@ from app.i18n import DEFAULT_LANGUAGE
 
 OVERVIEW_PATH: Final = "/"
 REALISATION_PATH: Final = "/realisation"
+METHOD_PATH: Final = "/method"
 FOLLOWUP_PATH: Final = "/followup"
 LOGS_PATH: Final = "/logs"
 PROCESS_MAP_PATH: Final = "/process-map"

@@ -11,10 +11,12 @@ from dash import Input, Output, dcc, html
 from dash.development.base_component import Component
 
 from app.dashboard import ids
+from app.dashboard.pages import method
 from app.dashboard.routes import (
     ANALYSIS_PATH,
     FOLLOWUP_PATH,
     LOGS_PATH,
+    METHOD_PATH,
     OVERVIEW_PATH,
     PROCESS_MAP_PATH,
     REALISATION_PATH,
@@ -28,6 +30,7 @@ from app.i18n import LANGUAGES, parse_language, translate
 _NAV: tuple[tuple[str, str], ...] = (
     (OVERVIEW_PATH, "nav.overview"),
     (REALISATION_PATH, "nav.realisation"),
+    (METHOD_PATH, "nav.method"),
     (FOLLOWUP_PATH, "nav.followup"),
     (LOGS_PATH, "nav.logs"),
     (PROCESS_MAP_PATH, "nav.process_map"),
@@ -100,7 +103,9 @@ def _language_links(path: str, params: dict[str, str], language: Language) -> li
 
 
 def register_shell_callbacks(app: dash.Dash) -> None:
-    """Re-draw the header whenever the URL changes (page or language)."""
+    """Re-draw the header whenever the URL changes (page or language); and register the Metode
+    page its navigation link leads to (the app factory's page list does not name it yet)."""
+    method.register(app)
     app.callback(
         Output(ids.SHELL_NAV, "children"),
         Output(ids.SHELL_LANGUAGE, "children"),

@@ -1,7 +1,9 @@
 """The KIT DIR follow-up report's content, in the order every face shows it: the cover (the
 cases with their price level and ÅV, the as-of date, the status counts, how far each source's
 data reach, warnings), then per case its key figures, Tabel 1, the payback chart and the
-follow-up targets, then the method notes.
+follow-up targets, then the method notes: how the savings are measured, a paragraph per
+method, and per solution what in its data can fool the measurement (corrected or not) and where
+the methods disagree (``Metodenoter``; the dashboard's Metode page shows the same notes).
 
 Cells keep their values (Decimal, int, date) and say what they are (``CellKind``): the PDF and
 HTML faces write them the Danish way with :func:`cell_text`, the XLSX face stores numbers as
@@ -16,10 +18,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal, get_args
 
-from app.evidence import describe
+from app.evidence import describe, describe_check, describe_disagreement
 from app.figures.dates import format_day
 from app.formatting import DISPLAY_ZONE, Language, format_int, format_number
 from app.i18n import translate
+from models.benefit_checks import Check
+from models.benefits import METHODS, Method
 from models.business_case import CaseTable, TableRow
 from models.followup import Status, TargetStatus
 from services import CaseOverview, SourceCoverage
@@ -124,6 +128,34 @@ class ReportContent:
     cases: tuple[CaseSection, ...]
     method_title: str
     method_notes: tuple[str, ...]
+    method_notes_title: str
+    """"Metodenoter": a paragraph per method, then ``solution_notes_table``."""
+    method_paragraphs: tuple[str, ...]
+    solution_notes_table: ReportTable
+
+
+@dataclass(frozen=True)
+class CheckNote:
+    """One thing in a solution's data that can fool a method, as a sentence, and whether the
+    estimate corrects for it (``handled``: "korrigeret" or "ikke korrigeret")."""
+
+    text: str
+    corrected: bool
+    handled: str
+
+
+@dataclass(frozen=True)
+class SolutionNotes:
+    """A solution's method notes: its checks and the methods' disagreements, in sentences."""
+
+    case: str
+    solution: str
+    facts: str
+    """Go-live and primary method: "Idriftsat 1.10.2023 · primær metode: kørselsdata"."""
+    checks: tuple[CheckNote, ...]
+    disagreements: tuple[str, ...]
+    compared: bool
+    """True when more than one method measured the solution (so they could disagree)."""
 
 
 def build_report_content(
@@ -147,6 +179,9 @@ def build_report_content(
         cases=tuple(_case_section(o, language, overviews) for o in overviews),
         method_title=t("report.method"),
         method_notes=tuple(t(key) for key in METHOD_NOTE_KEYS),
+        method_notes_title=t("report.method_notes"),
+        method_paragraphs=tuple(method_paragraph(m, language) for m in METHODS),
+        solution_notes_table=solution_notes_table(solution_notes(overviews, language), language),
     )
 
 
@@ -473,3 +508,73 @@ def targets_table(section: CaseSection, language: Language) -> ReportTable:
         for t in section.targets
     )
     return _table("report.targets", keys, rows, language)
+
+
+# --- Method notes ------------------------------------------------------------------------------
+
+
+def method_name(method: Method, language: Language) -> str:
+    """The method's name as a heading: "Kørselsdata", "Process mining"."""
+    return capitalised(translate(f"method.{method}", language))
+
+
+def method_paragraph(method: Method, language: Language) -> str:
+    """The fixed paragraph on ``method``: what its figure is and how it is measured."""
+    return f"{method_name(method, language)}: {translate(f'method.about.{method}', language)}"
+
+
+def solution_notes(
+    overviews: Sequence[CaseOverview], language: Language
+) -> tuple[SolutionNotes, ...]:
+    """Every case's solutions, in order, with their checks and disagreements in sentences."""
+    return tuple(
+        SolutionNotes(
+            case=overview.title,
+            solution=solution.name,
+            facts=translate(
+                "realisation.go_live",
+                language,
+                date=format_day(solution.go_live.date(), language),
+                method=translate(
+                    f"method.{solution.primary}" if solution.primary else "realisation.no_method",
+                    language,
+                ),
+            ),
+            checks=tuple(check_note(c, language) for c in solution.checks),
+            disagreements=tuple(
+                capitalised(describe_disagreement(d, language)) for d in solution.disagreements
+            ),
+            compared=sum(not e.monthly.is_empty() for e in solution.estimates) > 1,
+        )
+        for overview in overviews
+        for solution in overview.followup.realisation.solutions
+    )
+
+
+def check_note(check: Check, language: Language) -> CheckNote:
+    """The check's sentence (``describe_check``) and whether it is corrected for."""
+    handled = translate("method.corrected" if check.corrected else "method.not_corrected", language)
+    return CheckNote(capitalised(describe_check(check, language)), check.corrected, handled)
+
+
+def capitalised(text: str) -> str:
+    """A sentence from app/evidence.py (written to stand inside another) as a sentence."""
+    return text[:1].upper() + text[1:]
+
+
+def solution_notes_table(notes: Sequence[SolutionNotes], language: Language) -> ReportTable:
+    """One row per check and per disagreement of each solution (a solution with neither: one
+    row saying so)."""
+    disagreement = translate("report.method_notes.disagreement", language)
+    rows: list[ReportRow] = []
+    for note in notes:
+
+        def row(text: str, handled: str | None, note: SolutionNotes = note) -> ReportRow:
+            return ReportRow((Cell(note.case), Cell(note.solution), Cell(text), Cell(handled)))
+
+        rows += [row(c.text, c.handled) for c in note.checks]
+        rows += [row(text, disagreement) for text in note.disagreements]
+        if not note.checks and not note.disagreements:
+            rows.append(row(translate("method.no_checks", language), None))
+    keys = ("report.col.case", "report.col.solution", "report.col.note", "report.col.handled")
+    return _table("report.method_notes.checks", keys, tuple(rows), language)

@@ -77,6 +77,9 @@ def render_html(content: ReportContent) -> bytes:
             *(_case(section, content) for section in content.cases),
             f"<h2>{escape(content.method_title)}</h2>",
             *(f"<p>{escape(note)}</p>" for note in content.method_notes),
+            f"<h2>{escape(content.method_notes_title)}</h2>",
+            *(f"<p>{escape(text)}</p>" for text in content.method_paragraphs),
+            _table(content.solution_notes_table, content),
         )
     )
     title = f"{content.title}: {format_day(content.as_of, content.language)}"

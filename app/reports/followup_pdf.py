@@ -79,6 +79,7 @@ def render_pdf(content: ReportContent) -> bytes:
     for section in content.cases:
         _case(pdf, section, content)
     _method(pdf, content)
+    _method_notes(pdf, content)
     return bytes(pdf.output())
 
 
@@ -134,6 +135,18 @@ def _method(pdf: _ReportPdf, content: ReportContent) -> None:
     for note in content.method_notes:
         _paragraph(pdf, _LINE_MM + 0.4, note)
         pdf.ln(2)
+
+
+def _method_notes(pdf: _ReportPdf, content: ReportContent) -> None:
+    """Metodenoter: a paragraph per method, then each solution's checks and disagreements."""
+    pdf.ln(2)
+    _heading(pdf, content.method_notes_title, size=13)
+    _font(pdf, 9.5, colour=INK)
+    for text in content.method_paragraphs:
+        _paragraph(pdf, _LINE_MM + 0.4, text)
+        pdf.ln(2)
+    if content.solution_notes_table.rows:
+        _table(pdf, content.solution_notes_table, content.language, widths=(42, 38, 76, 24))
 
 
 # --- Tables ------------------------------------------------------------------------------------

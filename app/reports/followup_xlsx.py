@@ -161,6 +161,15 @@ def _set_widths(sheet: Worksheet, tables: Sequence[ReportTable]) -> None:
 
 def _write_notes(sheet: Worksheet, content: ReportContent) -> None:
     _text(sheet, 1, 1, content.method_title).font = Font(bold=True, size=13)
-    for row, note in enumerate((*content.method_notes, *content.warnings), start=3):
+    texts = (*content.method_notes, *content.warnings)
+    for row, note in enumerate(texts, start=3):
         _text(sheet, row, 1, note)
+    # Metodenoter below: a paragraph per method, then each solution's checks.
+    top = len(texts) + 4
+    _text(sheet, top, 1, content.method_notes_title).font = Font(bold=True, size=13)
+    for offset, text in enumerate(content.method_paragraphs, start=2):
+        _text(sheet, top + offset, 1, text)
+    _write_table(sheet, content.solution_notes_table, top + len(content.method_paragraphs) + 3)
     sheet.column_dimensions["A"].width = 120
+    for column, width in (("B", 36), ("C", 90), ("D", 18)):
+        sheet.column_dimensions[column].width = width
