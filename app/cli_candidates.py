@@ -10,24 +10,22 @@ import typer
 from rich.table import Table
 
 from app.console import out, print_json
-from models.business_case_io import parse_business_case
-from models.candidates import (
-    CandidateScore,
-    DraftCase,
-    build_draft_bindings_yaml,
-    build_draft_case_yaml,
-)
+from app.formatting import format_date_only, format_number
+from models.candidates import CandidateScore
 from models.datafolder import DataFolder
-from models.errors import InputError
-from models.followup import binding_path_for, read_bindings
+from models.followup import binding_path_for
 from models.store import LogStore
 from services import (
     DEFAULT_CASE,
     CandidateOptions,
     CandidateReport,
+    build_candidate_draft,
+    check_draft_bindings,
     check_output_file,
     find_candidates,
+    parse_criticality,
     read_parameters,
+    write_criticality,
     write_output_files,
 )
 
@@ -79,9 +77,23 @@ def candidates_command(
     first_year: Annotated[
         int | None, typer.Option(help="The draft's development year; default: after the period.")
     ] = None,
+    criticality: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--criticality",
+            help="PROCESS=WEIGHT (repeatable): set a process's criticality (above 0, at most 10; "
+            "1 removes it), kept in the data folder's candidates/criticality.json; the ranking "
+            "weighs the net saving by it.",
+        ),
+    ] = None,
 ) -> None:
-    """Rank processes and activities by the net yearly saving automating them would bring."""
+    """Rank processes by the net yearly saving automating them would bring, weighed by the
+    criticality an analyst set; each source over its own period, one row per process."""
     store = LogStore()
+    for text in criticality or ():
+        name, weight = parse_criticality(text)
+        write_criticality(store.data, name, weight)
+        out.print(f"Criticality of {name!r} set to {format_number(weight, 1)}.")
     if draft_case is None and (out_file is not None or force):
         raise typer.BadParameter(
             "--out and --force belong to --draft-case ID (the draft's YAML file); the ranking "
@@ -110,22 +122,13 @@ def candidates_command(
         print_json(build_candidates_json(report))
         return
     out.print(_table(report, top))
+    periods = "; ".join(
+        f"{name} {format_date_only(first)}–{format_date_only(last)}"
+        for name, first, last in report.periods
+    )
+    out.print(f"Each source over its own period: {periods}.")
     for note in report.notes:
         out.print(f"Note: {note}")
-
-
-def find_score(report: CandidateReport, wanted: str) -> CandidateScore:
-    """The candidate with this id, or at this rank; an error lists the ids near the top."""
-    for score in report.scores:
-        if score.measures.candidate_id == wanted or (
-            wanted.isdigit() and score.rank == int(wanted) and score.rank > 0
-        ):
-            return score
-    known = ", ".join(s.measures.candidate_id for s in report.scores[:10])
-    raise InputError(
-        f"no candidate is called {wanted!r}: give an id from 'kitflow candidates --json' "
-        f"or a rank number (the first: {known})."
-    )
 
 
 def _write_draft(
@@ -137,46 +140,47 @@ def _write_draft(
     first_year: int | None,
     force: bool,
 ) -> None:
-    score = find_score(report, wanted)
+    draft = build_candidate_draft(report, wanted, case_file=path.name, first_year=first_year)
     bindings = binding_path_for(path)
-    draft = DraftCase(first_year=first_year or report.period_end.year + 1)
-    text = build_draft_case_yaml(score, report.parameters, draft)
-    parse_business_case(text, source=str(path))  # refuse to write what the reader rejects
-    bindings_text = build_draft_bindings_yaml(score, draft, path.name)
 
     def write_bindings(temporary: Path) -> None:
-        temporary.write_text(bindings_text, "utf-8")
-        read_bindings(temporary)  # the draft bindings must read back
+        temporary.write_text(draft.bindings_text, "utf-8")
+        check_draft_bindings(temporary)  # the draft bindings must read back
 
     writers = {
-        path: lambda temporary: temporary.write_text(text, "utf-8"),
+        path: lambda temporary: temporary.write_text(draft.case_text, "utf-8"),
         bindings: write_bindings,
     }
     write_output_files(data, writers, force=force)
     out.print(
-        f"Wrote a business-case draft for {score.measures.candidate_id!r} to {path} and its "
-        f"follow-up bindings to {bindings}; check it with 'kitflow case evaluate {path}', "
+        f"Wrote a business-case draft for {draft.score.measures.candidate_id!r} to {path} and "
+        f"its follow-up bindings to {bindings}; check it with 'kitflow case evaluate {path}', "
         f"follow it up with 'kitflow followup --case {path}'."
     )
 
 
 def _table(report: CandidateReport, top: int) -> Table:
     table = Table(
-        title=f"Automation candidates {report.period_start} to {report.period_end} "
-        "(t.kr. a year; payback in years)"
+        title=f"Automation candidates {format_date_only(report.period_start)} to "
+        f"{format_date_only(report.period_end)} (t.kr. a year; payback in years; Danish "
+        "numbers: 2.890 h, 0,77)"
     )
-    for column in ("rank", "candidate", "source", "hours/yr", "suit.", "ÅV", "net", "payback"):
-        table.add_column(column, justify="left" if column in ("candidate", "source") else "right")
+    columns = (
+        "rank", "candidate", "sources", "hours/yr", "suit.", "crit.", "ÅV", "net", "payback",
+    )  # fmt: skip
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("candidate", "sources") else "right")
     for score in report.scores[:top]:
         table.add_row(
             str(score.rank) if score.rank else "auto",
             score.measures.label,
             score.measures.source,
-            f"{score.hours_per_year:,.0f}",
-            f"{score.suitability:.2f}",
-            f"{score.aarsvaerk:.2f}",
-            f"{score.net_savings_tkr:,.0f}",
-            "-" if score.payback_years is None else f"{score.payback_years:.1f}",
+            format_number(score.hours_per_year, 0),
+            format_number(score.suitability, 2),
+            format_number(score.measures.criticality, 1),
+            format_number(score.aarsvaerk, 2),
+            format_number(score.net_savings_tkr, 0),
+            "-" if score.payback_years is None else format_number(score.payback_years, 1),
         )
     return table
 
@@ -194,6 +198,10 @@ def build_candidates_json(report: CandidateReport) -> dict[str, Any]:
             "operating_cost_tkr": p.operating_cost_tkr,
         },
         "inputs": list(report.inputs),
+        "periods": {
+            name: {"start": first.isoformat(), "end": last.isoformat()}
+            for name, first, last in report.periods
+        },
         "notes": list(report.notes),
         "candidates": [_row(s) for s in report.scores if s.status == "candidate"],
         "already_automated": [_row(s) for s in report.scores if s.status != "candidate"],
@@ -209,6 +217,11 @@ def _row(score: CandidateScore) -> dict[str, Any]:
         "label": m.label,
         "level": m.level,
         "source": m.source,
+        "members": list(m.members) or [m.candidate_id],
+        "factor_sources": dict(m.factor_sources),
+        "period": list(m.period) if m.period else None,
+        "criticality": m.criticality,
+        "priority_tkr": round(score.priority_tkr, 1),
         "status": score.status,
         "cases_per_year": round(score.cases_per_year, 1),
         "hours_per_year": round(score.hours_per_year, 1),
@@ -235,6 +248,7 @@ def _row(score: CandidateScore) -> dict[str, Any]:
             "go_live": automated.go_live,
             "realised_share": _r(automated.realised_share),
             "robot_transactions": automated.robot_transactions,
+            "run_mode": automated.run_mode,
         },
         "explanation": score.explanation,
     }

@@ -43,6 +43,13 @@ def format_date(value: dt.datetime | None, language: Language = "da") -> str:
     return value.astimezone(DISPLAY_ZONE).strftime("%d.%m.%Y" if language == "da" else "%Y-%m-%d")
 
 
+def format_date_only(value: dt.date | None, language: Language = "da") -> str:
+    """A calendar day: 30.12.2010 (da) or 2010-12-30 (en)."""
+    if value is None:
+        return "–"
+    return value.strftime("%d.%m.%Y" if language == "da" else "%Y-%m-%d")
+
+
 def format_duration(seconds: float | None, language: Language = "da") -> str:
     """A duration in the largest sensible unit: 45 s, 12,5 min, 3,2 t, 4,1 d (da)."""
     if seconds is None:

@@ -15,6 +15,9 @@ estimate of what automating it would save, with the reasoning spelled out:
 * **ÅV** = automatable hours / hours per ÅV; **savings** in 1.000 kr. = ÅV x kroner per ÅV / 1000.
 * **net** = savings - operating cost a year; **payback** = development cost / net (years), also
   at the low and high ends of the development-cost range; none when net is not positive.
+* **criticality** (a weight the analyst sets per process, 1 when not set; seed 2 ranks by
+  "effekt og kritikalitet"): candidates are ranked by the **priority** = net x criticality when
+  the net is positive; a net loss stays the loss (a weight never turns a loss into a gain).
 
 Defaults come from the automation proposal (``seeds/investment-proposal-automation-
 solutions.txt``): development 900-1,100 t.kr. per solution (1,000 mid), operating 60 t.kr. a year
@@ -79,6 +82,9 @@ class Automated:
     go_live: str
     realised_share: float
     robot_transactions: int
+    run_mode: str | None = None
+    """``unattended`` (RPA), ``attended`` (RDA, a person starts it and finishes the case: residual
+    human minutes), ``mixed``, or None when the robot data does not say."""
 
 
 @dataclass(frozen=True)
@@ -103,10 +109,24 @@ class ProcessMeasures:
     monthly_cv: float | None = None
     automated: Automated | None = None
     related: tuple[str, ...] = field(default_factory=tuple)
+    members: tuple[str, ...] = field(default_factory=tuple)
+    """The ids of the sources' rows merged into this process (empty: the row is its own)."""
+    factor_sources: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    """(factor, source) pairs: which source each factor was measured in (volume, hours, shape,
+    automated)."""
+    criticality: float = 1.0
+    case_years: float | None = None
+    """The years the cases were counted over, when not ``years`` (the hours' source's)."""
+    period: tuple[str, str] | None = None
+    """The period measured (ISO first and last day), when known."""
 
     def __post_init__(self) -> None:
-        if self.years <= 0:
+        if self.years <= 0 or (self.case_years is not None and self.case_years <= 0):
             raise InputError(f"{self.candidate_id}: the period must be longer than 0 years.")
+        if not self.criticality > 0:
+            raise InputError(
+                f"{self.candidate_id}: the criticality must be above 0, got {self.criticality}."
+            )
         for name in ("standardisation", "variant_entropy", "exception_rate", "rework_rate"):
             value = getattr(self, name)
             if value is not None and not 0 <= value <= 1:
@@ -138,6 +158,8 @@ class CandidateScore:
     explanation: str
     status: Literal["candidate", "already automated"] = "candidate"
     rank: int = 0
+    priority_tkr: float = 0.0
+    """What the candidates are ranked by: net x criticality when the net is positive, else net."""
 
 
 def compute_rule_likeness(branching: float | None, variant_entropy: float | None) -> float:
@@ -187,7 +209,7 @@ def score_candidate(measures: ProcessMeasures, parameters: CandidateParameters) 
     net = savings - parameters.operating_cost_tkr
     score = CandidateScore(
         measures=measures,
-        cases_per_year=measures.cases / measures.years,
+        cases_per_year=measures.cases / (measures.case_years or measures.years),
         hours_per_year=hours_per_year,
         rule_likeness=compute_rule_likeness(measures.branching, measures.variant_entropy),
         stability=compute_stability(measures.monthly_cv),
@@ -201,8 +223,14 @@ def score_candidate(measures: ProcessMeasures, parameters: CandidateParameters) 
         payback_years_high=_payback(parameters.development_cost_high_tkr, net),
         explanation="",
         status="already automated" if measures.automated else "candidate",
+        priority_tkr=compute_priority(net, measures.criticality),
     )
     return replace(score, explanation=explain(score, parameters))
+
+
+def compute_priority(net_savings_tkr: float, criticality: float) -> float:
+    """Net x criticality for a positive net; a net loss (or none) stays as it is."""
+    return net_savings_tkr * criticality if net_savings_tkr > 0 else net_savings_tkr
 
 
 def _payback(cost_tkr: float, net_tkr: float) -> float | None:
@@ -212,8 +240,9 @@ def _payback(cost_tkr: float, net_tkr: float) -> float | None:
 def rank_candidates(
     measures: Sequence[ProcessMeasures], parameters: CandidateParameters
 ) -> tuple[CandidateScore, ...]:
-    """Every process scored; candidates ranked by net saving a year (then label), best first,
-    followed by the already automated ones (rank 0), by realised share."""
+    """Every process scored; candidates ranked by priority (net saving a year x criticality,
+    then net, then label), best first, followed by the already automated ones (rank 0), by
+    realised share."""
     ids = [m.candidate_id for m in measures]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
@@ -221,7 +250,12 @@ def rank_candidates(
     scores = [score_candidate(m, parameters) for m in measures]
     open_ = sorted(
         (s for s in scores if s.status == "candidate"),
-        key=lambda s: (-s.net_savings_tkr, s.measures.label, s.measures.candidate_id),
+        key=lambda s: (
+            -s.priority_tkr,
+            -s.net_savings_tkr,
+            s.measures.label,
+            s.measures.candidate_id,
+        ),
     )
     done = sorted(
         (s for s in scores if s.status == "already automated"),
@@ -259,14 +293,44 @@ def explain(score: CandidateScore, parameters: CandidateParameters) -> str:
         f"{_n(parameters.operating_cost_tkr)} t.kr. operating cost"
     )
     text = "; ".join(parts) + ". " + money + ". " + _payback_words(score, parameters)
+    text += " " + _criticality_words(score)
+    if m.factor_sources:
+        merged = ", ".join(f"{factor} from {source}" for factor, source in m.factor_sources)
+        text += f" Sources merged into this process: {merged}."
     if m.automated:
         a = m.automated
         text += (
             f" Already automated: robot process {a.robot_process!r} live since {a.go_live}, "
             f"{a.robot_transactions} transactions, handling {_pct(a.realised_share)} of the "
-            "cases since."
+            f"cases since{_run_mode_words(a.run_mode)}."
         )
     return text
+
+
+RUN_MODE_WORDS = {
+    "unattended": "unattended (RPA: the robot finishes the case alone)",
+    "attended": "attended (RDA: an assistant a person starts; residual human minutes remain)",
+    "mixed": "both attended and unattended runs",
+}
+
+
+def _run_mode_words(run_mode: str | None) -> str:
+    return f"; it runs {RUN_MODE_WORDS[run_mode]}" if run_mode in RUN_MODE_WORDS else ""
+
+
+def _criticality_words(score: CandidateScore) -> str:
+    weight = score.measures.criticality
+    if weight == 1:
+        return "Criticality 1 (not set by an analyst): ranked by the net saving."
+    if score.net_savings_tkr <= 0:
+        return (
+            f"Criticality {_fixed(weight, 1)} (set by an analyst) does not weigh a net loss: "
+            "ranked by the net."
+        )
+    return (
+        f"Criticality {_fixed(weight, 1)} (set by an analyst): ranked by net x criticality = "
+        f"{_n(score.priority_tkr)} t.kr."
+    )
 
 
 def _basis(basis: HoursBasis) -> str:

@@ -12,6 +12,7 @@ Layout (``<data>`` is ``KITFLOW_DATA_DIR`` or ``./data``)::
     <data>/07_model_output/conformance/                   cached conformance results
     <data>/landscape/manifest.json                        the simulated landscape's planted effects
     <data>/business_cases/<case>.yaml                     investment cases and their bindings
+    <data>/candidates/criticality.json                    the analysts' criticality per process
     <data>/.locks/<kind>-<name>.lock                      one writer per log name / per source
     <data>/kitflow.db                                     catalogs (SQLite by default)
 
@@ -238,6 +239,10 @@ class DataFolder:
     def business_cases(self) -> Path:
         """``business_cases``: investment cases and their binding files."""
         return self.root / BUSINESS_CASES
+
+    def candidate_criticality(self) -> Path:
+        """``candidates/criticality.json``: the criticality weight an analyst set per process."""
+        return self.root / "candidates" / "criticality.json"
 
     def contains(self, path: Path) -> bool:
         """True when ``path`` lies inside the data folder (links resolved)."""

@@ -14,14 +14,48 @@ Inputs, all optional except at least one of the first two:
   reference (a RITM or INC number links an hour to a case of a log);
 * ``03_primary/robots/transactions.parquet``: robot transactions, whose ``reference`` names the
   case a robot handled. A process with robot transactions in the period is *already
-  automated* (go-live = its first transaction) and is reported apart, with the realised share.
+  automated* (go-live = its first transaction) and is reported apart, with the realised share
+  and the robot's run mode (``run_mode``: unattended RPA or attended RDA).
+
+**The period.** Each source is measured over its own period: the options' dates, and where one
+is not given, the source's own first or last day (a log's first and last case start, the time
+registration's first and last booking). So a public log from 2010 stored beside the KIT data
+does not stretch the KIT processes' period (and dilute their hours a year); hours and robot
+transactions are linked to a log's cases only inside that log's period.
+
+**One row per process.** The sources' rows (a catalog item or incident category of each log, an
+activity of the time registration) are merged into one process when
+
+1. their names are the same once normalised (case folded, "&" read as "og", punctuation and
+   repeated spaces dropped: :func:`normalise_process_name`), e.g. a catalog item in both
+   ``servicenow-orders`` and ``kit-orders``;
+2. more than half of an activity's case-linked registered hours were booked on one row's cases,
+   or more than half of the hours linked to a row's cases were booked on one activity (the
+   hours say which process the work was for: Ledelsestilsyn's hours reference the
+   Ledelsestilsyn orders; the incident categories' hours are all Incidenthåndtering); or
+3. the same robot process handles their cases (Standard requests: three catalog items and one
+   activity).
+
+The merged row takes its volume, shape (variants, branching, rework, exceptions) and monthly
+variation from the log with the most cases a year, over the union of that log's merged rows'
+cases; its hours from the time-registration activities when one is merged (everything booked on
+them; else the hours linked to the cases; else mined); and the robot that handles the most of
+its transactions. ``ProcessMeasures.factor_sources`` names the source of each factor. The
+label is the activity's name (the name the people doing the work book it under), else the
+largest row's.
+
+**Criticality.** A weight per process the analyst sets (``kitflow candidates --criticality
+NAME=WEIGHT``, or the page), kept in ``candidates/criticality.json`` of the data folder and
+matched by the normalised name of the process or of any row merged into it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
@@ -37,17 +71,21 @@ from mining import (
     find_case_groups,
     merge_small_groups,
 )
-from models.business_case_io import read_business_case
+from models.business_case_io import parse_business_case, read_business_case
 from models.candidates import (
     Automated,
     CandidateParameters,
     CandidateScore,
+    DraftCase,
     HoursBasis,
     ProcessMeasures,
+    build_draft_bindings_yaml,
+    build_draft_case_yaml,
     rank_candidates,
 )
 from models.datafolder import DataFolder
 from models.errors import InputError
+from models.followup import binding_path_for, read_bindings
 from models.schema import CASE
 from models.store import LogStore
 
@@ -79,6 +117,8 @@ class CandidateReport:
     period_end: dt.date
     inputs: tuple[str, ...]
     notes: tuple[str, ...]
+    periods: tuple[tuple[str, dt.date, dt.date], ...] = ()
+    """Each source measured, with its own period (first and last day)."""
 
 
 def read_parameters(case_path: Path = DEFAULT_CASE, **overrides: float) -> CandidateParameters:
@@ -96,7 +136,8 @@ def read_parameters(case_path: Path = DEFAULT_CASE, **overrides: float) -> Candi
 def find_candidates(
     store: LogStore, options: CandidateOptions, parameters: CandidateParameters
 ) -> CandidateReport:
-    """Measure every process in the stored data and rank them."""
+    """Measure every process in the stored data, each source over its own period, merge the
+    sources' rows of one process, weigh by criticality and rank them."""
     logs = _log_names(store, options.logs)
     hours = _read_optional(store.data.hours())
     robots = _read_optional(store.data.robot_transactions())
@@ -106,26 +147,83 @@ def find_candidates(
             f"{HOURS_FILE}. Import a log ('kitflow import' or 'kitflow extract') or build the "
             "landscape ('kitflow demo') first."
         )
+    _window(options)  # refuses --until before --since
     events = {name: _events_in(store, name, options) for name in logs}
     hours = _hours_in(hours, options) if hours is not None else None
     robots = _robots_in(robots, options) if robots is not None else None
-    start, end = _period(options, events.values(), hours)
-    years = ((end - start).days + 1) / DAYS_PER_YEAR
-    context = _Context(hours, robots, years, start, end, _read_catalog(store.data))
-    measures = [m for name, frame in events.items() for m in _log_measures(context, name, frame)]
+    catalog = _read_catalog(store.data)
+    periods: list[tuple[str, dt.date, dt.date]] = []
+    rows: list[_Row] = []
+    for name, frame in events.items():
+        period = _source_period(options, _case_days(frame))
+        if period is None:
+            continue
+        periods.append((name, *period))
+        context = _context(period, hours, robots, catalog)
+        rows += _log_measures(context, name, frame)
     notes: tuple[str, ...] = ()
-    if hours is not None:
+    hours_period = (
+        _source_period(options, hours["date"] if hours.height else None)
+        if hours is not None
+        else None
+    )
+    if hours is not None and hours_period is not None:
+        periods.append(("time registration", *hours_period))
+        context = _context(hours_period, hours, robots, catalog)
         all_events = pl.concat(list(events.values()), how="diagonal") if events else None
-        shown, notes = _merge_small_activities(hours)
-        measures += _activity_measures(context, shown, all_events)
+        shown, notes = _merge_small_activities(
+            context.hours if context.hours is not None else hours
+        )
+        rows += _activity_measures(context, shown, all_events)
+    if not periods:
+        raise InputError(
+            "no case and no registered hour lies in the period: widen --since/--until."
+        )
     inputs = (
         *(f"log {name}" for name in logs),
         *((str(HOURS_FILE),) if hours is not None else ()),
         *((str(TRANSACTIONS_FILE),) if robots is not None else ()),
     )
     notes = _notes(hours is not None, robots is not None) + notes
+    measures = merge_processes(rows, read_criticality(store.data))
     scores = rank_candidates(measures, parameters)
-    return CandidateReport(parameters, scores, start, end, inputs, notes)
+    start = min(p[1] for p in periods)
+    end = max(p[2] for p in periods)
+    return CandidateReport(parameters, scores, start, end, inputs, notes, tuple(periods))
+
+
+def _context(
+    period: tuple[dt.date, dt.date],
+    hours: pl.DataFrame | None,
+    robots: pl.DataFrame | None,
+    catalog: _Catalog,
+) -> _Context:
+    """A source's context: its period, and the hours and robot transactions inside it."""
+    start, end = period
+    inside = hours.filter(pl.col("date").is_between(start, end)) if hours is not None else None
+    if robots is not None:
+        day = pl.col("start").dt.date()
+        robots = robots.filter(day.is_between(start, end))
+    years = ((end - start).days + 1) / DAYS_PER_YEAR
+    return _Context(inside, robots, years, start, end, catalog)
+
+
+def _case_days(frame: pl.DataFrame) -> pl.Series | None:
+    return compute_case_starts(frame)["day"] if frame.height else None
+
+
+def _source_period(
+    options: CandidateOptions, days: pl.Series | None
+) -> tuple[dt.date, dt.date] | None:
+    """The source's own first to last day inside the options' dates (a date not given: the
+    source's own). None when the source has nothing in the period."""
+    if days is None or not days.len():
+        return None
+    first: dt.date = days.min()  # type: ignore[assignment]
+    last: dt.date = days.max()  # type: ignore[assignment]
+    start = max(options.since, first) if options.since else first
+    end = min(options.until, last) if options.until else last
+    return start, end
 
 
 @dataclass(frozen=True)
@@ -135,6 +233,19 @@ class _Catalog:
 
     items: pl.DataFrame | None
     orders: pl.DataFrame | None
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One source's row before merging: its measures and the case ids it holds (a log's)."""
+
+    measures: ProcessMeasures
+    log: str | None
+    cases: pl.Series
+    linked_hours: pl.DataFrame | None = None
+    """For an activity: its case-linked hours (``case_reference``, ``date``, ``hours``)."""
+    events: pl.DataFrame | None = None
+    context: _Context | None = None
 
 
 @dataclass(frozen=True)
@@ -207,29 +318,6 @@ def _robots_in(robots: pl.DataFrame, options: CandidateOptions) -> pl.DataFrame:
     ).with_columns(pl.col("reference").cast(pl.String))
 
 
-def _period(
-    options: CandidateOptions, events: Iterable[pl.DataFrame], hours: pl.DataFrame | None
-) -> tuple[dt.date, dt.date]:
-    """The period measured: the options' dates, else the span of the data."""
-    firsts: list[dt.date] = []
-    lasts: list[dt.date] = []
-    for frame in events:
-        if frame.height:
-            starts = compute_case_starts(frame)["day"]
-            firsts.append(starts.min())  # type: ignore[arg-type]
-            lasts.append(starts.max())  # type: ignore[arg-type]
-    if hours is not None and hours.height:
-        firsts.append(hours["date"].min())  # type: ignore[arg-type]
-        lasts.append(hours["date"].max())  # type: ignore[arg-type]
-    if not firsts and (options.since is None or options.until is None):
-        raise InputError(
-            "no case and no registered hour lies in the period: widen --since/--until."
-        )
-    start = options.since or min(firsts)
-    end = options.until or max(lasts)
-    return start, end
-
-
 # -- processes of the event logs -------------------------------------------------------------------
 
 
@@ -256,7 +344,7 @@ def _read_staged_everywhere(
     return pl.concat(frames).unique(key, keep="first", maintain_order=True)
 
 
-def _log_measures(context: _Context, name: str, events: pl.DataFrame) -> list[ProcessMeasures]:
+def _log_measures(context: _Context, name: str, events: pl.DataFrame) -> list[_Row]:
     if not events.height:
         return []
     groups = find_case_groups(
@@ -266,17 +354,16 @@ def _log_measures(context: _Context, name: str, events: pl.DataFrame) -> list[Pr
     for (group,), members in groups.cases.group_by("group", maintain_order=True):
         ids = members[CASE]
         part = events.filter(pl.col(CASE).is_in(ids.implode()))
-        measures.append(
-            _measure_cases(
-                context,
-                candidate_id=f"{name}:{group}",
-                label=str(group) if groups.found_by != "log" else name,
-                source=name,
-                level="process",
-                events=part,
-                references=ids,
-            )
+        measured = _measure_cases(
+            context,
+            candidate_id=f"{name}:{group}",
+            label=str(group) if groups.found_by != "log" else name,
+            source=name,
+            level="process",
+            events=part,
+            references=ids,
         )
+        measures.append(_Row(measured, name, ids, events=part, context=context))
     return measures
 
 
@@ -309,6 +396,7 @@ def _measure_cases(
         years=context.years,
         handling_hours=hours,
         hours_basis=basis if hours > 0 else "none",
+        period=(context.start.isoformat(), context.end.isoformat()),
         monthly_cv=compute_monthly_cv(firsts["day"], start=context.start, end=context.end),
         automated=_automated(context.robots, firsts.rename({CASE: "reference"})),
         standardisation=shape.standardisation,
@@ -347,6 +435,12 @@ def _automated(
     if not all_runs:
         runs = runs.filter(pl.col("reference").is_in(references.implode()))
     go_live = runs["start"].min()
+    modes = (
+        sorted(runs["run_mode"].drop_nulls().unique().to_list())
+        if "run_mode" in runs.columns
+        else []
+    )
+    run_mode = modes[0] if len(modes) == 1 else "mixed" if modes else None
     successful = runs.filter(pl.col("status").str.to_lowercase().is_in(SUCCESS))
     manual_since = first_days.filter(pl.col("day") >= go_live.date())["reference"]  # type: ignore[union-attr]
     handled = pl.concat([runs["reference"], manual_since]).n_unique()
@@ -356,6 +450,7 @@ def _automated(
         go_live=go_live.date().isoformat(),  # type: ignore[union-attr]
         realised_share=share,
         robot_transactions=runs.height,
+        run_mode=run_mode,
     )
 
 
@@ -377,7 +472,7 @@ def _merge_small_activities(hours: pl.DataFrame) -> tuple[pl.DataFrame, tuple[st
 
 def _activity_measures(
     context: _Context, hours: pl.DataFrame, events: pl.DataFrame | None
-) -> list[ProcessMeasures]:
+) -> list[_Row]:
     measures = []
     for (activity,), rows in hours.group_by("activity", maintain_order=True):
         references = rows["case_reference"].drop_nulls().unique()
@@ -388,30 +483,33 @@ def _activity_measures(
         )
         shape = compute_process_shape(linked)
         volume = references.len() if references.len() else rows.height
-        measures.append(
-            ProcessMeasures(
-                candidate_id=f"time-registration:{activity}",
-                label=str(activity),
-                level="activity",
-                source="time registration",
-                cases=volume,
-                years=context.years,
-                handling_hours=float(rows["hours"].sum()),
-                hours_basis="registered",
-                monthly_cv=compute_monthly_cv(
-                    rows["date"],
-                    start=context.start,
-                    end=context.end,
-                    weights=rows["hours"].cast(pl.Float64),
-                ),
-                automated=_automated(context.robots, _first_days(rows), all_runs=True),
-                standardisation=shape.standardisation,
-                variant_entropy=shape.variant_entropy,
-                branching=shape.branching,
-                exception_rate=shape.exception_rate,
-                rework_rate=shape.rework_rate,
-            )
+        measured = ProcessMeasures(
+            candidate_id=f"time-registration:{activity}",
+            label=str(activity),
+            level="activity",
+            source="time registration",
+            cases=volume,
+            years=context.years,
+            handling_hours=float(rows["hours"].sum()),
+            hours_basis="registered",
+            monthly_cv=compute_monthly_cv(
+                rows["date"],
+                start=context.start,
+                end=context.end,
+                weights=rows["hours"].cast(pl.Float64),
+            ),
+            automated=_automated(context.robots, _first_days(rows), all_runs=True),
+            standardisation=shape.standardisation,
+            variant_entropy=shape.variant_entropy,
+            branching=shape.branching,
+            exception_rate=shape.exception_rate,
+            rework_rate=shape.rework_rate,
+            period=(context.start.isoformat(), context.end.isoformat()),
         )
+        linked = rows.filter(pl.col("case_reference").is_not_null()).select(
+            "case_reference", "date", "hours"
+        )
+        measures.append(_Row(measured, None, pl.Series(CASE, [], pl.String), linked))
     return measures
 
 
@@ -435,3 +533,291 @@ def _notes(has_hours: bool, has_robots: bool) -> tuple[str, ...]:
     if not has_robots:
         notes.append(f"No {TRANSACTIONS_FILE}: nothing can be recognised as already automated.")
     return tuple(notes)
+
+
+# -- one row per process -------------------------------------------------------------------------
+
+MAJORITY = 0.5
+"""An activity joins a row when more than this share of its case-linked hours lie on its cases."""
+
+
+def normalise_process_name(name: str) -> str:
+    """Case folded, "&" read as "og", punctuation dropped, spaces collapsed: the key two
+    sources' names of one process share ("Drift & Infrastruktur" = "drift og infrastruktur")."""
+    text = name.casefold().replace("&", " og ")
+    text = re.sub(r"[^\w]+", " ", text)
+    return " ".join(text.split())
+
+
+def merge_processes(
+    rows: Sequence[_Row], criticality: Mapping[str, float]
+) -> list[ProcessMeasures]:
+    """The sources' rows merged into one per process (the module's rules), each with its
+    criticality (``criticality``: normalised name -> weight)."""
+    parent = list(range(len(rows)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def join(i: int, j: int) -> None:
+        parent[find(i)] = find(j)
+
+    by_name: dict[str, int] = {}
+    by_robot: dict[str, int] = {}
+    for i, row in enumerate(rows):
+        m = row.measures
+        if not (row.log is not None and m.label == row.log):  # a whole log has no process name
+            key = normalise_process_name(m.label)
+            if key in by_name:
+                join(i, by_name[key])
+            by_name.setdefault(key, i)
+        if m.automated is not None:
+            robot = m.automated.robot_process
+            if robot in by_robot:
+                join(i, by_robot[robot])
+            by_robot.setdefault(robot, i)
+    for i, j in _hour_links(rows):
+        join(i, j)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(rows)):
+        groups.setdefault(find(i), []).append(i)
+    merged = [_merge([rows[i] for i in members]) for members in groups.values()]
+    return [_weigh(m, criticality) for m in merged]
+
+
+def _hour_links(rows: Sequence[_Row]) -> list[tuple[int, int]]:
+    """(activity, log row) pairs where more than half the activity's case-linked hours lie on
+    the row's cases, or more than half the hours on the row's cases are the activity's (hours
+    booked inside the row's period)."""
+    cases = [
+        pl.DataFrame(
+            {
+                "case_reference": row.cases.cast(pl.String),
+                "row": i,
+                "first": dt.date.fromisoformat(row.measures.period[0]),
+                "last": dt.date.fromisoformat(row.measures.period[1]),
+            }
+        )
+        for i, row in enumerate(rows)
+        if row.log is not None and row.cases.len() and row.measures.period is not None
+    ]
+    booked = [
+        row.linked_hours.with_columns(pl.lit(i).alias("activity"))
+        for i, row in enumerate(rows)
+        if row.linked_hours is not None and row.linked_hours.height
+    ]
+    if not cases or not booked:
+        return []
+    hours = pl.concat(booked)
+    shared = (
+        hours.join(pl.concat(cases), on="case_reference")
+        .filter(pl.col("date").is_between(pl.col("first"), pl.col("last")))
+        .group_by("activity", "row")
+        .agg(pl.col("hours").sum())
+    )
+    of_activity = hours.group_by("activity").agg(pl.col("hours").sum().alias("activity_total"))
+    of_row = shared.group_by("row").agg(pl.col("hours").sum().alias("row_total"))
+    shares = shared.join(of_activity, on="activity").join(of_row, on="row")
+    linked = shares.filter(
+        (pl.col("hours") > MAJORITY * pl.col("activity_total"))
+        | (pl.col("hours") > MAJORITY * pl.col("row_total"))
+    )
+    return [(int(a), int(r)) for a, r in linked.select("activity", "row").iter_rows()]
+
+
+def _merge(members: list[_Row]) -> ProcessMeasures:
+    if len(members) == 1:
+        return members[0].measures
+    logged = [r for r in members if r.log is not None and r.events is not None]
+    activities = [r for r in members if r.log is None]
+    factors: list[tuple[str, str]] = []
+    if logged:
+        volumes: dict[str, list[_Row]] = {}
+        for row in logged:
+            volumes.setdefault(str(row.log), []).append(row)
+        log, chosen = max(
+            volumes.items(), key=lambda item: (sum(r.measures.cases for r in item[1]), item[0])
+        )
+        context = chosen[0].context
+        assert context is not None
+        ids = pl.concat([r.cases for r in chosen]).unique()
+        events = pl.concat([r.events for r in chosen if r.events is not None])
+        base = _measure_cases(
+            context,
+            candidate_id=chosen[0].measures.candidate_id,
+            label=chosen[0].measures.label,
+            source=log,
+            level="process",
+            events=events,
+            references=ids,
+        )
+        factors += [("volume", log), ("shape", log)]
+    else:
+        base = activities[0].measures
+        factors += [("volume", "time registration"), ("shape", "time registration")]
+    if activities:
+        first = activities[0].measures
+        base = replace(
+            base,
+            handling_hours=sum(r.measures.handling_hours for r in activities),
+            hours_basis="registered",
+            case_years=base.years if logged else None,
+            years=first.years,
+            period=first.period if not logged else base.period,
+        )
+        factors.append(("hours", "time registration"))
+    else:
+        factors.append(("hours", base.source if base.hours_basis != "none" else "none"))
+    robots = [r.measures for r in members if r.measures.automated is not None]
+    if robots:
+        best = max(robots, key=lambda m: m.automated.robot_transactions if m.automated else 0)
+        base = replace(base, automated=best.automated)
+        factors.append(("automated", best.source))
+    else:
+        base = replace(base, automated=None)
+    lead = activities[0].measures if activities else base
+    sources = sorted(
+        {r.measures.source for r in members}, key=lambda s: (s == "time registration", s)
+    )
+    return replace(
+        base,
+        candidate_id=lead.candidate_id,
+        label=lead.label,
+        level="process",
+        source=" + ".join(sources),
+        members=tuple(r.measures.candidate_id for r in members),
+        factor_sources=tuple(factors),
+    )
+
+
+def _weigh(measures: ProcessMeasures, criticality: Mapping[str, float]) -> ProcessMeasures:
+    names = [measures.label, measures.candidate_id, *measures.members]
+    names += [m.partition(":")[2] for m in measures.members]
+    for name in names:
+        weight = criticality.get(normalise_process_name(name))
+        if weight is not None:
+            return replace(measures, criticality=weight)
+    return measures
+
+
+# -- criticality ---------------------------------------------------------------------------------
+
+
+def read_criticality(data: DataFolder) -> dict[str, float]:
+    """The weights the analysts set: normalised process name -> weight (none set: empty)."""
+    path = data.candidate_criticality()
+    if not path.exists():
+        return {}
+    try:
+        raw = json.loads(path.read_text("utf-8"))
+    except ValueError as error:
+        raise InputError(f"{path} is not JSON ({error}): fix or delete it.") from None
+    if not isinstance(raw, dict):
+        raise InputError(f"{path} must hold an object of process name -> weight.")
+    return {normalise_process_name(str(k)): float(v) for k, v in raw.items()}
+
+
+def parse_criticality(text: str) -> tuple[str, float]:
+    """``NAME=WEIGHT`` (a weight above 0, at most 10; a decimal comma is read too)."""
+    name, sep, value = text.rpartition("=")
+    try:
+        weight = float(value.strip().replace(",", "."))
+    except ValueError:
+        weight = -1.0
+    if not sep or not name.strip() or not 0 < weight <= MAX_CRITICALITY:
+        raise InputError(
+            f"{text!r} is not PROCESS=WEIGHT with a weight above 0 and at most "
+            f"{MAX_CRITICALITY:g} (e.g. 'Ledelsestilsyn=2')."
+        )
+    return name.strip(), weight
+
+
+MAX_CRITICALITY = 10.0
+
+
+def write_criticality(data: DataFolder, name: str, weight: float) -> dict[str, float]:
+    """Set ``name``'s weight (1 removes it) in the data folder's file; the weights after."""
+    if not 0 < weight <= MAX_CRITICALITY:
+        raise InputError(
+            f"the criticality of {name!r} must be above 0 and at most {MAX_CRITICALITY:g}, "
+            f"got {weight}."
+        )
+    path = data.candidate_criticality()
+    current: dict[str, float] = {}
+    if path.exists():
+        loaded = json.loads(path.read_text("utf-8"))
+        current = {str(k): float(v) for k, v in loaded.items()}
+    key = normalise_process_name(name)
+    current = {k: v for k, v in current.items() if normalise_process_name(k) != key}
+    if weight != 1:
+        current[name.strip()] = weight
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".json.partial")
+    temporary.write_text(json.dumps(current, ensure_ascii=False, indent=2, sort_keys=True), "utf-8")
+    temporary.replace(path)
+    return current
+
+
+# -- a business-case draft -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CandidateDraft:
+    """A candidate's business-case draft and its follow-up bindings, both checked by the
+    readers; ``case_file`` is the file name the bindings name."""
+
+    score: CandidateScore
+    case_file: str
+    case_text: str
+    bindings_file: str
+    bindings_text: str
+
+
+def find_score(report: CandidateReport, wanted: str) -> CandidateScore:
+    """The candidate with this id, or at this rank; an error lists the ids near the top."""
+    for score in report.scores:
+        if score.measures.candidate_id == wanted or (
+            wanted.isdigit() and score.rank == int(wanted) and score.rank > 0
+        ):
+            return score
+    known = ", ".join(s.measures.candidate_id for s in report.scores[:10])
+    raise InputError(
+        f"no candidate is called {wanted!r}: give an id from 'kitflow candidates --json' "
+        f"or a rank number (the first: {known})."
+    )
+
+
+def draft_file_name(score: CandidateScore) -> str:
+    """``automatisering-<process>.yaml``: the draft's file name from the process's name."""
+    slug = "-".join(normalise_process_name(score.measures.label).split()) or "kandidat"
+    return f"automatisering-{slug}.yaml"
+
+
+def build_candidate_draft(
+    report: CandidateReport,
+    wanted: str,
+    *,
+    case_file: str | None = None,
+    first_year: int | None = None,
+) -> CandidateDraft:
+    """The draft case and bindings of candidate ``wanted`` (id or rank): development in the
+    year after the candidate's period (or ``first_year``), read back by the case and bindings
+    readers before they are handed out."""
+    score = find_score(report, wanted)
+    period = score.measures.period
+    end_year = int(period[1][:4]) if period else report.period_end.year
+    draft = DraftCase(first_year=first_year or end_year + 1)
+    name = case_file or draft_file_name(score)
+    text = build_draft_case_yaml(score, report.parameters, draft)
+    parse_business_case(text, source=name)  # refuse what the reader rejects
+    bindings_name = binding_path_for(Path(name)).name
+    bindings_text = build_draft_bindings_yaml(score, draft, name)
+    return CandidateDraft(score, name, text, bindings_name, bindings_text)
+
+
+def check_draft_bindings(path: Path) -> None:
+    """Read back a written bindings file (raises what the reader finds)."""
+    read_bindings(path)

@@ -88,7 +88,8 @@ def test_score_turns_hours_into_aarsvaerk_kroner_and_payback() -> None:
         "stable monthly volume (variation coefficient 0.25). suitability 0.64 gives 512 "
         "automatable hours a year = 0.32 ÅV (at 1,600 h per ÅV) = 256 t.kr. a year, 196 t.kr. "
         "net of 60 t.kr. operating cost. Payback 5.1 years on 1,000 t.kr. development (4.6-5.6 "
-        "years at 900-1,100 t.kr.)."
+        "years at 900-1,100 t.kr.). Criticality 1 (not set by an analyst): ranked by the net "
+        "saving."
     )
 
 
@@ -113,7 +114,8 @@ def test_a_small_process_does_not_pay_back() -> None:
     assert score.payback_years is None
     assert score.explanation.endswith(
         "It does not pay back: the saving does not cover the operating cost "
-        "(development 1,000 t.kr.)."
+        "(development 1,000 t.kr.). Criticality 1 (not set by an analyst): ranked by the net "
+        "saving."
     )
 
 

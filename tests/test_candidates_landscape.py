@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
+from rich.console import Console
 
+from app.cli_candidates import _table
 from models.store import LogStore
 from services.candidates import (
     CandidateOptions,
@@ -51,25 +54,32 @@ def _planted(manifest: dict[str, Any]) -> dict[str, set[str]]:
     return ids
 
 
-def test_planted_targets_rank_in_the_top_ten_before_their_go_lives(
+def _row_of(report: CandidateReport, member: str) -> Any:
+    """The ranked row (a process, its sources merged) that holds the source row ``member``."""
+    return next(
+        s for s in report.scores if member in (s.measures.members or (s.measures.candidate_id,))
+    )
+
+
+def test_planted_targets_rank_first_each_one_row_before_their_go_lives(
     landscape: tuple[Path, dict[str, Any]],
 ) -> None:
     data, manifest = landscape
     report = _rank(data, until=BEFORE_GO_LIVES)
     assert report.period_end == BEFORE_GO_LIVES
-    ranked = [s.measures.candidate_id for s in report.scores if s.status == "candidate"]
     assert all(s.status == "candidate" for s in report.scores)
     planted = _planted(manifest)
-    for key, rows in planted.items():
-        activity = next(r for r in rows if r.startswith("time-registration:"))
-        assert ranked.index(activity) < 10, (key, ranked)
-    # Every planted row outranks every other process (incident categories, development orders).
-    planted_rows = set().union(*planted.values())
-    last_planted = max(ranked.index(r) for r in planted_rows)
-    first_other = min(i for i, r in enumerate(ranked) if r not in planted_rows)
-    assert last_planted < first_other, ranked
+    ranked = [s.measures.candidate_id for s in report.scores]
+    # Each planted automation is one process: its activity, catalog items or incident category
+    # merged into one row (no source row of it is listed twice), and the five rank first.
+    rows = {key: _row_of(report, next(iter(ids))) for key, ids in planted.items()}
+    for key, ids in planted.items():
+        assert set(rows[key].measures.members) == ids, key
+    assert {r.rank for r in rows.values()} == {1, 2, 3, 4, 5}
+    assert len(ranked) == len(set(ranked))
     # Ledelsestilsyn, the proposal's biggest share (50 %), is the top candidate.
-    assert ranked[0] in planted["ledelsestilsyn"]
+    assert ranked[0] == "time-registration:Ledelsestilsyn"
+    assert rows["ledelsestilsyn"].net_savings_tkr > 0
 
 
 def test_registered_hours_of_a_planted_target_match_the_manifest(
@@ -84,9 +94,14 @@ def test_registered_hours_of_a_planted_target_match_the_manifest(
     row = by_id["time-registration:Ledelsestilsyn"]
     assert row.measures.handling_hours == pytest.approx(expected)
     assert row.measures.hours_basis == "registered"
-    years = 273 / 365.25  # 2023-01-01 to 2023-09-30
+    # The period is the data's own inside --since/--until: the first booking is 2023-01-02.
+    assert dict((n, (f, t)) for n, f, t in report.periods)["time registration"] == (
+        dt.date(2023, 1, 2),
+        BEFORE_GO_LIVES,
+    )
+    years = 272 / 365.25  # 2023-01-02 to 2023-09-30
     assert row.hours_per_year == pytest.approx(expected / years)
-    assert "Ledelsestilsyn (time registration)" in row.explanation
+    assert "Ledelsestilsyn (servicenow-orders + time registration)" in row.explanation
 
 
 def test_robot_transactions_mark_a_process_as_already_automated(
@@ -94,7 +109,12 @@ def test_robot_transactions_mark_a_process_as_already_automated(
 ) -> None:
     data, manifest = landscape
     report = _rank(data, since=dt.date(2024, 1, 1), until=dt.date(2024, 6, 30))
-    done = {s.measures.candidate_id: s for s in report.scores if s.status == "already automated"}
+    done = {
+        member: s
+        for s in report.scores
+        if s.status == "already automated"
+        for member in (s.measures.members or (s.measures.candidate_id,))
+    }
     months = [f"2024-{m:02d}" for m in range(1, 7)]
     live = [a for a in manifest["effects"]["automations"] if a["go_live"] < "2024-07"]
     assert [a["key"] for a in live] == ["ledelsestilsyn", "indsigtsanmodninger", "journalisering"]
@@ -119,16 +139,11 @@ def test_robot_transactions_mark_a_process_as_already_automated(
             ranked = {s.measures.candidate_id for s in report.scores}
             assert not any(i.startswith("time-registration:") and "Ledelse" in i for i in ranked)
             continue
-        booked = done[f"time-registration:{aktivitet}"].measures.automated
-        assert booked is not None
-        assert (booked.robot_process, booked.go_live, booked.robot_transactions) == (
-            automated.robot_process,
-            automated.go_live,
-            automated.robot_transactions,
-        )
-        manual = _manual_cases_since(data, aktivitet, dt.date.fromisoformat(booked.go_live))
-        refs = _robot_references(data, auto["process_name"])
-        assert booked.realised_share == pytest.approx(successful / len(refs | manual))
+        # The activity is merged into the orders' row (its hours, the orders' volume).
+        row = done[f"time-registration:{aktivitet}"]
+        assert row is done[f"servicenow-orders:{item}"]
+        assert dict(row.measures.factor_sources)["hours"] == "time registration"
+        assert row.measures.automated.run_mode == "unattended"
     assert all(s.rank == 0 for s in done.values())
     assert not any("Standard requests" in i or "Simple sager" in i for i in done)
 
@@ -139,26 +154,6 @@ def _employees_in_first_half(data: Path, aktivitet: str) -> int:
     half = pl.col("date").is_between(dt.date(2024, 1, 1), dt.date(2024, 6, 30))
     booked = hours.filter(pl.col("activity") == aktivitet, half)
     return int(booked["employee"].n_unique())
-
-
-def _manual_cases_since(data: Path, aktivitet: str, go_live: dt.date) -> set[str]:
-    """Cases booked on the activity in the first half of 2024, first booked on or after go-live."""
-    hours = pl.read_parquet(data / "03_primary" / "time-registration" / "hours.parquet")
-    firsts = (
-        hours.filter(pl.col("activity") == aktivitet, pl.col("case_reference").is_not_null())
-        .filter(pl.col("date").is_between(dt.date(2024, 1, 1), dt.date(2024, 6, 30)))
-        .group_by("case_reference")
-        .agg(pl.col("date").min())
-    )
-    return set(firsts.filter(pl.col("date") >= go_live)["case_reference"].to_list())
-
-
-def _robot_references(data: Path, process: str) -> set[str]:
-    """The references of the process's robot transactions in the first half of 2024."""
-    robots = pl.read_parquet(data / "03_primary" / "robots" / "transactions.parquet")
-    when = pl.col("start").dt.replace_time_zone(None)
-    period = (when >= dt.datetime(2024, 1, 1)) & (when < dt.datetime(2024, 7, 1))
-    return set(robots.filter(period, pl.col("process_name") == process)["reference"].to_list())
 
 
 def _indsigt_cases(data: Path) -> pl.Series:
@@ -217,3 +212,98 @@ def test_a_robot_on_other_cases_does_not_make_a_process_automated() -> None:
     every = _automated(robots, cases, all_runs=True)
     assert every is not None
     assert (every.robot_transactions, every.realised_share) == (10, 9 / 19)
+
+
+@pytest.fixture(scope="module")
+def with_public_log(
+    landscape: tuple[Path, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A copy of the landscape with a small public-style log from 2010 stored beside it."""
+    data, _ = landscape
+    root = tmp_path_factory.mktemp("candidates") / "data"
+    shutil.copytree(data, root, ignore=shutil.ignore_patterns("01_raw"))
+    old = root.parent / "old.csv"
+    old.write_text(
+        "case_id,activity,timestamp\n"
+        + "".join(
+            f"c{i},Register,2010-0{1 + i % 9}-04T09:00:00\n"
+            f"c{i},Close,2010-0{1 + i % 9}-05T09:00:00\n"
+            for i in range(20)
+        ),
+        "utf-8",
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KITFLOW_DATA_DIR", str(root))
+        patch.delenv("KITFLOW_DATABASE_URL", raising=False)
+        run("import", str(old), "--name", "public-2010")
+    return root
+
+
+def test_the_default_period_is_each_sources_own_not_the_union_with_a_public_log(
+    with_public_log: Path, landscape: tuple[Path, dict[str, Any]]
+) -> None:
+    _, manifest = landscape
+    report = _rank(with_public_log, until=BEFORE_GO_LIVES)
+    periods = {name: (first, last) for name, first, last in report.periods}
+    assert periods["public-2010"] == (dt.date(2010, 1, 4), dt.date(2010, 9, 4))
+    assert periods["time registration"] == (dt.date(2023, 1, 2), BEFORE_GO_LIVES)
+    assert report.period_start == dt.date(2010, 1, 4)
+    top = report.scores[0]
+    assert top.measures.candidate_id == "time-registration:Ledelsestilsyn"
+    auto = next(a for a in manifest["effects"]["automations"] if a["key"] == "ledelsestilsyn")
+    booked = sum(
+        hours
+        for month, hours in auto["time_registration"]["hours_by_month"].items()
+        if month <= "2023-09"
+    )
+    # All its hours before go-live, over 2023-01-02 to 2023-09-30 (not from 2010).
+    assert top.hours_per_year == pytest.approx(booked / (272 / 365.25))
+    assert round(top.hours_per_year) == 290
+    assert top.net_savings_tkr > 0
+    assert dict(top.measures.factor_sources) == {
+        "volume": "servicenow-orders", "shape": "servicenow-orders", "hours": "time registration",
+    }  # fmt: skip
+    public = next(s for s in report.scores if s.measures.candidate_id.startswith("public-2010"))
+    assert public.measures.period == ("2010-01-04", "2010-09-04")
+    assert public.cases_per_year == pytest.approx(20 / (244 / 365.25))
+
+
+def test_criticality_weighs_the_ranking_and_is_kept_in_the_data_folder(
+    with_public_log: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KITFLOW_DATA_DIR", str(with_public_log))
+    monkeypatch.delenv("KITFLOW_DATABASE_URL", raising=False)
+    before = _rank(with_public_log, until=BEFORE_GO_LIVES)
+    assert [s.measures.label for s in before.scores[:2]] == [
+        "Ledelsestilsyn", "Indsigtsanmodninger",
+    ]  # fmt: skip
+    second = before.scores[1]
+    assert second.net_savings_tkr < 0  # a loss is not lifted by a weight
+    printed = run(
+        "candidates", "--until", "2023-09-30", "--criticality", "ledelsestilsyn=2,5", "--top", "3"
+    )
+    assert "Criticality of 'ledelsestilsyn' set to 2,5." in printed
+    stored = json.loads((with_public_log / "candidates" / "criticality.json").read_text("utf-8"))
+    assert stored == {"ledelsestilsyn": 2.5}
+    after = _rank(with_public_log, until=BEFORE_GO_LIVES)
+    top = after.scores[0]
+    assert top.measures.criticality == 2.5
+    assert top.priority_tkr == pytest.approx(top.net_savings_tkr * 2.5)
+    assert f"ranked by net x criticality = {round(top.priority_tkr)} t.kr." in top.explanation
+    # Danish numbers in the table: decimals with a comma, thousands with a point.
+    console = Console(width=250, record=True)
+    console.print(_table(after, 6))
+    lines = {line.split("│")[2].strip(): line for line in console.export_text().splitlines()
+             if line.count("│") > 3}  # fmt: skip
+    cells = [c.strip() for c in lines["Ledelsestilsyn"].split("│")[1:-1]]
+    assert cells == [
+        "1", "Ledelsestilsyn", "servicenow-orders + time registration", "290",
+        f"{top.suitability:.2f}".replace(".", ","), "2,5", f"{top.aarsvaerk:.2f}".replace(".", ","),
+        f"{top.net_savings_tkr:.0f}", f"{top.payback_years:.1f}".replace(".", ","),
+    ]  # fmt: skip
+    incidents = [c.strip() for c in lines["Incidenthåndtering"].split("│")[1:-1]]
+    hours = round(next(s for s in after.scores if s.measures.label == "Incidenthåndtering")
+                  .hours_per_year)  # fmt: skip
+    assert hours > 1000 and incidents[3] == f"{hours:,}".replace(",", ".")
+    run("candidates", "--until", "2023-09-30", "--criticality", "Ledelsestilsyn=1")
+    assert json.loads((with_public_log / "candidates" / "criticality.json").read_text()) == {}

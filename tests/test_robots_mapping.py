@@ -125,7 +125,8 @@ def test_power_automate_status_codes_and_unknown_workflow() -> None:
         return n, {"flowsessionid": f"s{n}", "name": f"RITM{n}", "_regardingobjectid_value": flow,
                    "statuscode": code, "startedon": "2024-06-03T07:02:37Z",
                    "completedon": "2024-06-03T07:04:11Z", "sessionusername": "p-1",
-                   "errormessage": None if code == 4 else "Flow stoppet"}  # fmt: skip
+                   "errormessage": None if code == 4 else "Flow stoppet",
+                   "runmode": n % 3}  # fmt: skip
 
     codes = [4, 8, 9, 10, 7, 11, 14, 5, 2, 3]
     sessions = [session(i, c) for i, c in enumerate(codes, start=1)]
@@ -143,8 +144,15 @@ def test_power_automate_status_codes_and_unknown_workflow() -> None:
         "process_name": "KIT Journal", "queue_name": None, "reference": "RITM1",
         "start": utc(3, 7, 2, 37, month=6), "end": utc(3, 7, 4, 11, month=6),
         "status": "success", "exception_reason": None, "retry_number": 0,
+        "run_mode": "attended",
     }  # fmt: skip
     assert tables.runs["items"].to_list() == [1] * 10
+    # runmode 0 Local and 1 Attended: attended (RDA); 2 Unattended: unattended (RPA).
+    assert tables.runs["run_mode"].to_list() == [
+        "attended", "unattended", "attended", "attended", "unattended", "attended", "attended",
+        "unattended", "attended", "attended",
+    ]  # fmt: skip
+    assert tables.transactions["run_mode"].to_list() == tables.runs["run_mode"].to_list()
     assert tables.quarantine.select("record_number", "reason").rows() == [
         (11, "statuscode 99 is not a flowsession status code (0-14)"),
         (12, "_regardingobjectid_value wf-unknown is not among the extracted workflows: "
@@ -163,10 +171,10 @@ def test_generic_csv_runs_transactions_and_quarantine(
     assert runs.to_dicts() == [
         {"platform": "csv", "run_id": "r1", "process_name": "KIT_Fakturering", "machine": "VM-1",
          "robot_user": bot, "start": utc(4, 8), "end": utc(4, 8, 7, 30),
-         "status": "business exception", "items": 2},
+         "status": "business exception", "items": 2, "run_mode": None},
         {"platform": "csv", "run_id": "r2", "process_name": "KIT_Fakturering", "machine": "VM-2",
          "robot_user": bot, "start": utc(1, 10, month=7), "end": None, "status": "running",
-         "items": 1},
+         "items": 1, "run_mode": None},
     ]  # fmt: skip
     transactions = pl.read_parquet(store.data.robot_transactions())
     columns = ("transaction_id", "reference", "status", "exception_reason")
@@ -215,3 +223,30 @@ def test_the_packages_export_exactly_their_public_names(name: str) -> None:
     public = {n for n in dir(package) if not n.startswith("_")}
     modules = {"client", "export", "mapping", "streams"}
     assert set(package.__all__) == public - modules
+
+
+def test_uipath_run_mode_from_the_jobs_type_and_the_items_from_their_job() -> None:
+    jobs = [
+        (1, {**job(10, "Proc_A", "2024-03-04T08:00:00Z", "2024-03-04T12:00:00Z"),
+             "Type": "Unattended"}),
+        (2, {**job(11, "Proc_B", "2024-03-05T08:00:00Z", "2024-03-05T12:00:00Z"),
+             "Type": "Attended"}),
+        (3, {**job(12, "Proc_C", "2024-03-06T08:00:00Z", "2024-03-06T12:00:00Z"),
+             "RuntimeType": "StudioX"}),
+        (4, job(13, "Proc_D", "2024-03-07T08:00:00Z", "2024-03-07T12:00:00Z")),
+    ]  # fmt: skip
+    items = [
+        (1, item(100, 1, "Successful", "2024-03-04T08:30:00Z")),
+        (2, item(101, 2, "Successful", "2024-03-05T08:30:00Z")),
+        (3, item(102, 3, "Successful", "2024-03-07T08:30:00Z")),
+        (4, item(103, 3, "Successful", "2024-03-09T08:30:00Z")),
+    ]
+    tables = map_uipath(jobs=jobs, queue_items=items, queue_definitions=QUEUES)
+    assert tables.runs.select("run_id", "run_mode").rows() == [
+        ("job-10", "unattended"), ("job-11", "attended"), ("job-12", "attended"),
+        ("job-13", None),
+    ]  # fmt: skip
+    # An item takes its job's run mode; one no job covers has none.
+    assert tables.transactions.select("transaction_id", "run_mode").rows() == [
+        ("100", "unattended"), ("101", "attended"), ("102", None), ("103", None),
+    ]  # fmt: skip

@@ -3,13 +3,14 @@
 ``runs``: one row per robot run (a UiPath Job, a Power Automate flow session, a CSV row)::
 
     platform (uipath | power-automate | csv) · run_id · process_name · machine · robot_user
-    (pseudonym) · start, end (UTC) · status · items
+    (pseudonym) · start, end (UTC) · status · items · run_mode
 
 ``transactions``: one row per handled item (a UiPath QueueItem, a flow session, a CSV row with a
 reference)::
 
     platform · transaction_id · run_id (null when unknown) · process_name · queue_name (null for
-    Power Automate) · reference · start, end (UTC) · status · exception_reason · retry_number
+    Power Automate) · reference · start, end (UTC) · status · exception_reason · retry_number ·
+    run_mode
 
 **Status** is one of ``success``, ``business exception``, ``system exception``, ``cancelled`` and
 ``running`` (not finished when extracted: kept, so the run is visible, but it is not a handled
@@ -25,6 +26,16 @@ transaction and must not count as a saving):
   flows end Failed when a business rule stops them); 9 Faulted and 10 TimedOut → system
   exception; 5 Skipped, 7 Cancelled, 11 Aborted, 12 Ignored, 13 Deleted, 14 Terminated →
   cancelled; 0 NotSpecified, 1 Paused, 2 Running, 3 Waiting, 6 Suspended → running.
+
+**Run mode** (``run_mode``): ``unattended`` (RPA: a robot runs alone, from a schedule or a
+queue) or ``attended`` (RDA: a person starts the robot on their own machine and finishes the case;
+residual human minutes remain); null when the data does not say.
+
+- UiPath Job ``Type`` (else ``RuntimeType``): Attended, StudioX, Studio, StudioPro,
+  Development → attended; Unattended, NonProduction, Headless, TestAutomation → unattended. A
+  queue item takes the run mode of the job that worked it.
+- Power Automate ``runmode``: 0 Local and 1 Attended → attended; 2 Unattended → unattended.
+- CSV: an optional ``run_mode`` column (attended / unattended).
 
 **Which process worked a UiPath queue item.** Orchestrator's QueueItems carry the queue, not the
 process. The rule: a job *covers* an item when the job's ``StartTime``–``EndTime`` window (open
@@ -68,6 +79,7 @@ RUNS_SCHEMA: Mapping[str, pl.DataType] = {
     "end": UTC_US,
     "status": pl.String(),
     "items": pl.Int64(),
+    "run_mode": pl.String(),
 }
 TRANSACTIONS_SCHEMA: Mapping[str, pl.DataType] = {
     "platform": pl.String(),
@@ -81,6 +93,7 @@ TRANSACTIONS_SCHEMA: Mapping[str, pl.DataType] = {
     "status": pl.String(),
     "exception_reason": pl.String(),
     "retry_number": pl.Int64(),
+    "run_mode": pl.String(),
 }
 QUARANTINE_SCHEMA: Mapping[str, pl.DataType] = {
     "platform": pl.String(),
@@ -99,6 +112,14 @@ _ITEM_STATUSES: Mapping[str, Status] = {
     "Successful": "success", "Abandoned": "system exception", "Retried": "system exception",
     "Deleted": "cancelled", "New": "running", "InProgress": "running",
 }  # fmt: skip
+RunMode = Literal["attended", "unattended"]
+UIPATH_RUN_MODES: Mapping[str, RunMode] = {
+    "attended": "attended", "studiox": "attended", "studio": "attended",
+    "studiopro": "attended", "development": "attended", "unattended": "unattended",
+    "nonproduction": "unattended", "headless": "unattended", "testautomation": "unattended",
+}  # fmt: skip
+FLOW_RUN_MODES: Mapping[int, RunMode] = {0: "attended", 1: "attended", 2: "unattended"}
+CSV_RUN_MODES: Mapping[str, RunMode] = {"attended": "attended", "unattended": "unattended"}
 FLOW_STATUS_CODES: Mapping[int, Status] = {
     4: "success", 8: "business exception", 9: "system exception", 10: "system exception",
     5: "cancelled", 7: "cancelled", 11: "cancelled", 12: "cancelled", 13: "cancelled",
@@ -211,11 +232,12 @@ def map_uipath(
         worked_by = by_process.get(process)
         job = worked_by.covering(item["start"]) if worked_by else None
         run_id = job.run_id if job else None
+        run_mode = job.row["run_mode"] if job else None
         if run_id is not None:
             counts[run_id] = counts.get(run_id, 0) + 1
         transactions.append(
             {**{k: v for k, v in item.items() if not k.startswith("_")},
-             "run_id": run_id, "process_name": process}
+             "run_id": run_id, "process_name": process, "run_mode": run_mode}
         )  # fmt: skip
     runs = [{**j.row, "items": counts.get(j.run_id, 0)} for j in mapped_jobs]
     return RobotTables(
@@ -268,9 +290,17 @@ def _uipath_job(record: Any) -> _Job:
     row = {
         "platform": "uipath", "run_id": run_id, "process_name": process,
         "machine": _text(record.get("HostMachineName")), "robot_user": _text(user),
-        "start": start, "end": end, "status": status,
+        "start": start, "end": end, "status": status, "run_mode": _uipath_run_mode(record),
     }  # fmt: skip
     return _Job(run_id, process, start, end, row)
+
+
+def _uipath_run_mode(record: dict[str, Any]) -> RunMode | None:
+    for field in ("Type", "RuntimeType"):
+        value = record.get(field)
+        if isinstance(value, str) and value.casefold() in UIPATH_RUN_MODES:
+            return UIPATH_RUN_MODES[value.casefold()]
+    return None
 
 
 def _uipath_items(
@@ -437,17 +467,19 @@ def _flow_session(
     start = parse_utc(record.get("startedon"), "startedon")
     end = parse_utc(record.get("completedon"), "completedon")
     reason = record.get("errormessage") or record.get("errorcode")
+    mode = record.get("runmode")
+    run_mode = FLOW_RUN_MODES.get(mode) if isinstance(mode, int) else None
     run = {
         "platform": "power-automate", "run_id": session_id, "process_name": process,
         "machine": _text(record.get("_machineid_value")),
         "robot_user": _text(record.get("sessionusername")),
-        "start": start, "end": end, "status": status, "items": 1,
+        "start": start, "end": end, "status": status, "items": 1, "run_mode": run_mode,
     }  # fmt: skip
     transaction = {
         "platform": "power-automate", "transaction_id": session_id, "run_id": session_id,
         "process_name": process, "queue_name": None, "reference": _text(record.get("name")),
         "start": start, "end": end, "status": status, "exception_reason": _text(reason),
-        "retry_number": 0,
+        "retry_number": 0, "run_mode": run_mode,
     }  # fmt: skip
     return run, transaction
 
@@ -456,7 +488,7 @@ def _flow_session(
 
 CSV_COLUMNS = (
     "process", "run_id", "start", "end", "status", "machine", "items", "reference",
-    "transaction_id", "robot_user", "queue", "exception_reason", "retry_number",
+    "transaction_id", "robot_user", "queue", "exception_reason", "retry_number", "run_mode",
 )  # fmt: skip
 CSV_REQUIRED = ("process", "run_id", "start", "status")
 CSV_STATUS_WORDS: Mapping[str, Status] = {
@@ -520,11 +552,13 @@ def _csv_row(
     items_text = str(row.get("items") or "").strip()
     if items_text and not items_text.isdigit():
         raise SkippableRecord(f"items {items_text!r} is not a whole number")
+    mode_text = str(row.get("run_mode") or "").strip().casefold()
+    run_mode = CSV_RUN_MODES.get(mode_text)
     run = {
         "platform": "csv", "run_id": str(row["run_id"]), "process_name": str(row["process"]),
         "machine": _text(row.get("machine")), "robot_user": _text(row.get("robot_user")),
         "start": start, "end": end, "status": status,
-        "items": int(items_text) if items_text else 1,
+        "items": int(items_text) if items_text else 1, "run_mode": run_mode,
     }  # fmt: skip
     reference = _text(row.get("reference"))
     if reference is None:
@@ -535,7 +569,7 @@ def _csv_row(
         "run_id": str(row["run_id"]), "process_name": str(row["process"]),
         "queue_name": _text(row.get("queue")), "reference": reference, "start": start,
         "end": end, "status": status, "exception_reason": _text(row.get("exception_reason")),
-        "retry_number": int(retry) if retry.isdigit() else 0,
+        "retry_number": int(retry) if retry.isdigit() else 0, "run_mode": run_mode,
     }  # fmt: skip
     return run, transaction
 
