@@ -85,6 +85,11 @@ def describe_disagreement(disagreement: Disagreement, language: Language) -> str
         "gap": _signed(disagreement.gap_pct, language),
     }
     if disagreement.cause is None:
-        return translate("benefits.gap_unknown", language, **values)
+        return _capitalised(translate("benefits.gap_unknown", language, **values))
     cause = describe_check(disagreement.cause, language)
-    return translate("benefits.gap", language, cause=cause, **values)
+    return _capitalised(translate("benefits.gap", language, cause=cause, **values))
+
+
+def _capitalised(sentence: str) -> str:
+    """The sentence with a capital first letter (method names are lower case in Danish)."""
+    return sentence[:1].upper() + sentence[1:]

@@ -377,6 +377,19 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "Metoderne er uenige om {name}: {notes}",
         "The methods disagree on {name}: {notes}",
     ),
+    "capacity.title": ("Kapacitet og budget", "Capacity and budget"),
+    "capacity.note": (
+        "Frigjort kapacitet er de timer, løsningerne sparer (den primære metode). Timer, der "
+        "efter idriftsættelse er registreret på de aktiviteter, frigjort tid flytter til, ud "
+        "over niveauet før, er kapacitet brugt på andet arbejde: de sparer ikke budget.",
+        "Capacity freed is the hours the solutions save (the primary method). Hours registered "
+        "after go-live on the activities freed time moves to, above the level before, are "
+        "capacity spent on other work: they do not save budget.",
+    ),
+    "capacity.col.year": ("År", "Year"),
+    "capacity.col.capacity": ("Frigjort kapacitet, timer", "Capacity freed, hours"),
+    "capacity.col.moved": ("Flyttet til andet arbejde, timer", "Moved to other work, hours"),
+    "capacity.col.budget": ("Budgetgevinst, timer", "Budget saving, hours"),
     "benefits.gap": (
         "{method} giver {hours} t mod {primary}s {primary_hours} t ({gap} %). Mest sandsynlig "
         "årsag: {cause}",
@@ -402,6 +415,18 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "the time registration differs from the measured handling time: {registered_minutes} "
         "min per case against {mined_minutes} min in ServiceNow before go-live",
     ),
+    "cause.registration_floor": (
+        "{share} % af sagerne er registreret med den mindste enhed, et kvarter: den reelle tid "
+        "er sandsynligvis kortere, og besparelsen overvurderes",
+        "{share} % of the cases are registered at the smallest unit, a quarter hour: the real "
+        "time is likely shorter, and the saving is overstated",
+    ),
+    "cause.few_people": (
+        "tidsregistreringens tal er udeladt: færre end {limit} personer registrerede på "
+        "arbejdet i et år efter idriftsættelse (5-personsreglen)",
+        "the time-registration figures are withheld: fewer than {limit} people registered the "
+        "work in a year after go-live (the 5-person rule)",
+    ),
     "cause.registration_shift": (
         "registreringen ændrede sig for alt arbejde ({shift} % i sammenligningsprocessen); "
         "der er korrigeret for det",
@@ -409,9 +434,9 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     ),
     "cause.no_comparison": (
         "ingen sammenligningsproces: en ændring, der rammer alt arbejde (registreringsvaner, "
-        "arbejdsgange), kan ikke skilles fra robottens effekt",
+        "arbejdsgange), kan ikke skilles fra løsningens effekt",
         "no comparison process: a change that hits all work (registration habits, ways of "
-        "working) cannot be told apart from the robot's effect",
+        "working) cannot be told apart from the solution's effect",
     ),
     "cause.unregistered_cases": (
         "{share} % af sagerne har ingen tidsregistrering; der er korrigeret for andelen",
@@ -1058,6 +1083,19 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "method.cause.manual_minutes_assumed.action": (
         "Markeres, ikke korrigeret: tallet bør erstattes af en måling, når data findes.",
         "Flagged, not corrected: the figure should be replaced by a measurement once data exist.",
+    ),
+    "method.cause.few_people": ("Færre end 5 personer", "Fewer than 5 people"),
+    "method.cause.few_people.what": (
+        "Højst fire personer har registreret tid på arbejdet i et af årene efter "
+        "idriftsættelse. Et tal fra deres tidsregistrering ville beskrive deres arbejde.",
+        "At most four people registered time on the work in one of the years after go-live. A "
+        "figure from their time registration would describe their work.",
+    ),
+    "method.cause.few_people.action": (
+        "Udeladt efter 5-personsreglen: tidsregistreringens estimat og dets kontroller vises "
+        "ikke; kørselsdata og process mining gælder.",
+        "Withheld by the 5-person rule: the time-registration estimate and its checks are not "
+        "shown; robot run data and process mining stand.",
     ),
     "method.found": ("Fundet i data pr. løsning", "Found in the data per solution"),
     "method.found_intro": (

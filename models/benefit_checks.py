@@ -37,13 +37,30 @@ Cause = Literal[
     "costly_exceptions",
     "handover_model",
     "manual_minutes_assumed",
+    "few_people",
 ]
 CAUSES: tuple[Cause, ...] = (
     "registration_rounded", "registration_differs", "registration_floor", "registration_shift",
     "no_comparison",
     "unregistered_cases", "catch_all", "demand_change", "partial_takeover", "costly_exceptions",
-    "handover_model", "manual_minutes_assumed",
+    "handover_model", "manual_minutes_assumed", "few_people",
 )  # fmt: skip
+CAUSE_METHODS: Mapping[Cause, tuple[Method, ...]] = {
+    "registration_rounded": ("time_registration",),
+    "registration_differs": ("time_registration",),
+    "registration_floor": ("robot", "time_registration"),
+    "registration_shift": ("time_registration",),
+    "no_comparison": ("time_registration",),
+    "unregistered_cases": ("time_registration",),
+    "catch_all": ("time_registration",),
+    "demand_change": ("time_registration",),
+    "partial_takeover": (),
+    "costly_exceptions": ("robot",),
+    "handover_model": ("process_mining",),
+    "manual_minutes_assumed": ("robot", "process_mining"),
+    "few_people": ("time_registration",),
+}
+"""The methods each cause can fool (services/benefit_checks.py measures them)."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +73,17 @@ class Check:
     corrected: bool
     values: Mapping[str, float] = field(default_factory=dict)
     implied_gap_pct: float | None = None
+
+
+def make_check(
+    cause: Cause,
+    *,
+    corrected: bool,
+    values: Mapping[str, float] | None = None,
+    implied_gap_pct: float | None = None,
+) -> Check:
+    """A check of ``cause`` on the methods it can fool (CAUSE_METHODS)."""
+    return Check(cause, CAUSE_METHODS[cause], corrected, values or {}, implied_gap_pct)
 
 
 @dataclass(frozen=True)

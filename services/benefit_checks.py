@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from models.benefit_checks import Cause, Check
-from models.benefits import Baseline, Estimate, Method, RobotCaseMinutes, month_start
+from models.benefit_checks import Cause, Check, make_check
+from models.benefits import Baseline, Estimate, RobotCaseMinutes, month_start
 from models.benefits_registration import RegistrationIndex, RegistrationRate
 from services.registration_inputs import Registration
 
@@ -57,7 +57,7 @@ def measure_checks(evidence: Evidence) -> tuple[Check, ...]:
         _assumed_minutes(evidence),
     ]
     if evidence.from_handovers:
-        found.append(Check("handover_model", ("process_mining",), False))
+        found.append(make_check("handover_model", corrected=False))
     return tuple(c for c in found if c is not None)
 
 
@@ -82,7 +82,7 @@ def _registration_gap(evidence: Evidence) -> Check | None:
     )
     values = {"registered_minutes": registered, "mined_minutes": mined, "gap_pct": gap}
     cause: Cause = "registration_rounded" if rounded else "registration_differs"
-    return Check(cause, ("time_registration",), False, values, gap)
+    return make_check(cause, corrected=False, values=values, implied_gap_pct=gap)
 
 
 def _rounded(entries: pl.Series) -> bool:
@@ -106,8 +106,7 @@ def _registration_floor(evidence: Evidence) -> Check | None:
     share = float((before["hours"] == QUARTER_HOUR).mean())  # type: ignore[arg-type]
     if share < FLOOR_SHARE:
         return None
-    methods: tuple[Method, ...] = ("robot", "time_registration")
-    return Check("registration_floor", methods, False, {"share_pct": share * 100})
+    return make_check("registration_floor", corrected=False, values={"share_pct": share * 100})
 
 
 def _unregistered(evidence: Evidence) -> Check | None:
@@ -116,8 +115,8 @@ def _unregistered(evidence: Evidence) -> Check | None:
         return None
     seen = evidence.registration is not None and evidence.registration.cases_from_servicenow
     share = (1 - rate.registered_share) * 100
-    return Check("unregistered_cases", ("time_registration",), seen,
-                 {"share_pct": share}, -share)  # fmt: skip
+    return make_check("unregistered_cases", corrected=seen, values={"share_pct": share},
+                      implied_gap_pct=-share)  # fmt: skip
 
 
 def _catch_all(evidence: Evidence) -> Check | None:
@@ -128,18 +127,20 @@ def _catch_all(evidence: Evidence) -> Check | None:
     if total <= 0 or registration.catch_all_hours / total <= CATCH_ALL_SHARE:
         return None
     share = registration.catch_all_hours / total * 100
-    return Check("catch_all", ("time_registration",), True, {"share_pct": share}, -share)
+    return make_check(
+        "catch_all", corrected=True, values={"share_pct": share}, implied_gap_pct=-share
+    )
 
 
 def _comparison(evidence: Evidence) -> Check | None:
     if not any(e.method == "time_registration" for e in evidence.estimates):
         return None
     if evidence.index is None:
-        return Check("no_comparison", ("time_registration",), False)
+        return make_check("no_comparison", corrected=False)
     shift = evidence.index.shift_pct(month_start(evidence.go_live))
     if shift is None or abs(shift) <= INDEX_SHIFT_PCT:
         return None
-    return Check("registration_shift", ("time_registration",), True, {"shift_pct": shift})
+    return make_check("registration_shift", corrected=True, values={"shift_pct": shift})
 
 
 def _demand(evidence: Evidence) -> Check | None:
@@ -164,8 +165,8 @@ def _demand(evidence: Evidence) -> Check | None:
         e.method == "time_registration" and e.monthly["volume"].null_count() == 0
         for e in evidence.estimates
     )
-    return Check("demand_change", ("time_registration",), normalised,
-                 {"change_pct": change}, -change)  # fmt: skip
+    return make_check("demand_change", corrected=normalised, values={"change_pct": change},
+                      implied_gap_pct=-change)  # fmt: skip
 
 
 def _takeover(evidence: Evidence) -> Check | None:
@@ -179,7 +180,7 @@ def _takeover(evidence: Evidence) -> Check | None:
     )["reference"].n_unique()
     if cases == 0 or robot / cases >= FULL_TAKEOVER:
         return None
-    return Check("partial_takeover", (), True, {"share_pct": robot / cases * 100})
+    return make_check("partial_takeover", corrected=True, values={"share_pct": robot / cases * 100})
 
 
 def _exceptions(evidence: Evidence) -> Check | None:
@@ -189,12 +190,12 @@ def _exceptions(evidence: Evidence) -> Check | None:
     if minutes.exception.minutes <= baseline.minutes * COSTLY_EXCEPTION:
         return None
     values = {"exception_minutes": minutes.exception.minutes, "manual_minutes": baseline.minutes}
-    return Check("costly_exceptions", ("robot",), True, values)
+    return make_check("costly_exceptions", corrected=True, values=values)
 
 
 def _assumed_minutes(evidence: Evidence) -> Check | None:
     baseline = evidence.baseline
     if baseline is None or baseline.observations > 0:
         return None
-    return Check("manual_minutes_assumed", ("robot", "process_mining"), False,
-                 {"manual_minutes": baseline.minutes})  # fmt: skip
+    return make_check("manual_minutes_assumed", corrected=False,
+                      values={"manual_minutes": baseline.minutes})  # fmt: skip

@@ -27,7 +27,7 @@ import polars as pl
 from extractors import Pseudonymiser, load_key
 from extractors.servicenow import build_events
 from mining import compute_case_measure, compute_human_handling, find_work_cases
-from models.benefit_checks import Check
+from models.benefit_checks import Check, make_check
 from models.benefits import (
     SUCCESS,
     Baseline,
@@ -54,6 +54,7 @@ from models.business_case_io import read_business_case
 from models.datafolder import DataFolder, default_database_url
 from models.errors import InputError
 from models.followup import (
+    MIN_PEOPLE,
     FollowUpBindings,
     SolutionBinding,
     WorkSelector,
@@ -266,6 +267,10 @@ def measure_solution(
     registered = _from_registration(registration, solution, index)
     rate = registered[1] if registered else None
     baseline = _baseline(solution, work, registration, rate)
+    few = _few_people(registration, solution)
+    if few is not None:
+        # The 5-person rule: hours of fewer people are not shown, nor what they reveal.
+        registered, registration, rate = None, None, rate if solution.handovers else None
     robot_minutes = _robot_minutes(solution, work, registration, transactions)
     estimates: list[Estimate] = []
     if transactions is not None and baseline is not None:
@@ -277,7 +282,7 @@ def measure_solution(
         )  # fmt: skip
     if registered is not None:
         estimates.append(registered[0])
-    elif registration is None and solution.time_activity and data.hours is not None:
+    elif registration is None and few is None and solution.time_activity and data.hours is not None:
         loose = estimate_without_references(
             loose_by_month(data.hours, solution.time_activity), go_live=solution.go_live
         )
@@ -296,7 +301,19 @@ def measure_solution(
         solution.go_live, baseline, work is not None, robot_minutes, registration, rate, index,
         volume, transactions, tuple(estimates), handovers,
     )  # fmt: skip
-    return SolutionMeasurement(tuple(estimates), measure_checks(evidence))
+    checks = measure_checks(evidence) + ((few,) if few is not None else ())
+    return SolutionMeasurement(tuple(estimates), checks)
+
+
+def _few_people(registration: Registration | None, solution: SolutionBinding) -> Check | None:
+    """A check withholding the time-registration estimate when fewer than MIN_PEOPLE people
+    registered the work in a year from go-live on; None when the rule lets it be shown."""
+    if registration is None or not registration.people_by_year:
+        return None
+    fewest = registration.fewest_people(solution.go_live.year)
+    if fewest >= MIN_PEOPLE:
+        return None
+    return make_check("few_people", corrected=False, values={"limit": float(MIN_PEOPLE)})
 
 
 def _registration(

@@ -28,6 +28,13 @@ class Registration:
     entries: pl.Series
     catch_all_hours: float
     cases_from_servicenow: bool
+    people_by_year: dict[int, int]
+
+    def fewest_people(self, first_year: int) -> int:
+        """The fewest distinct people behind the hours of any year from ``first_year`` on (the
+        5-person rule: an estimate resting on fewer describes their work)."""
+        counts = [n for year, n in self.people_by_year.items() if year >= first_year]
+        return min(counts) if counts else 0
 
     def hours_of(self, references: pl.Series) -> pl.DataFrame:
         """reference, hours (0 when nothing is registered) for ``references``."""
@@ -74,7 +81,20 @@ def prepare_registration(
         | ~pl.col("case_reference").is_in(cases["reference"].implode())
     ).select(pl.col("date").dt.truncate("1mo").alias("month"), "hours")
     catch_all_hours = float(on_work.filter(pl.col("activity") != activity)["hours"].sum())
-    return Registration(with_hours, loose, on_work["hours"], catch_all_hours, opened is not None)
+    people = _people_by_year(pl.concat([on_work, own.filter(pl.col("case_reference").is_null())]))
+    return Registration(
+        with_hours, loose, on_work["hours"], catch_all_hours, opened is not None, people
+    )
+
+
+def _people_by_year(rows: pl.DataFrame) -> dict[int, int]:
+    """Distinct employees registering per calendar year (none counted without the column)."""
+    if "employee" not in rows.columns:
+        return {}
+    counted = rows.group_by(pl.col("date").dt.year().alias("year")).agg(
+        pl.col("employee").drop_nulls().n_unique()
+    )
+    return {int(y): int(n) for y, n in counted.iter_rows()}
 
 
 def _seen_cases(own: pl.DataFrame, transactions: pl.DataFrame | None) -> pl.DataFrame:

@@ -11,7 +11,6 @@ methods' disagreements. The per-solution notes are the report's (app/reports/con
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from typing import Final
 
 import dash
@@ -27,8 +26,8 @@ from app.dashboard.routes import METHOD_PATH
 from app.formatting import Language, format_int, format_number
 from app.i18n import parse_language, translate
 from app.reports.content import SolutionNotes, method_name, solution_notes
-from models.benefit_checks import CAUSES, DISAGREEMENT_PCT, Cause
-from models.benefits import BOOTSTRAP_REPLICATES, METHODS, Method
+from models.benefit_checks import CAUSE_METHODS, CAUSES, DISAGREEMENT_PCT, Cause
+from models.benefits import BOOTSTRAP_REPLICATES, METHODS
 from models.store import LogStore
 from services.benefit_checks import (
     CATCH_ALL_SHARE,
@@ -51,22 +50,6 @@ AS_OF: Final = "method-as-of"
 COVERAGE: Final = "method-coverage"
 SOLUTION: Final = "method-solution"
 """A solution's block: ``{"type": SOLUTION, "key": "<case stem>-<n>"}``."""
-
-CAUSE_METHODS: Final[Mapping[str, tuple[Method, ...]]] = {
-    "registration_rounded": ("time_registration",),
-    "registration_differs": ("time_registration",),
-    "registration_floor": ("robot", "time_registration"),
-    "registration_shift": ("time_registration",),
-    "no_comparison": ("time_registration",),
-    "unregistered_cases": ("time_registration",),
-    "catch_all": ("time_registration",),
-    "demand_change": ("time_registration",),
-    "partial_takeover": (),
-    "costly_exceptions": ("robot",),
-    "handover_model": ("process_mining",),
-    "manual_minutes_assumed": ("robot", "process_mining"),
-}
-"""The methods each cause can fool, as services/benefit_checks.py measures them."""
 
 
 def _thresholds(language: Language) -> dict[Cause, dict[str, str]]:

@@ -39,6 +39,7 @@ from app.dashboard.pages import register_page
 from app.dashboard.routes import OLD_BENEFITS_PATH, REALISATION_PATH
 from app.dashboard.usage import load_usage
 from app.evidence import describe_disagreement
+from app.figures.capacity_table import build_capacity_table
 from app.figures.cockpit_charts import build_cumulative_figure, build_yearly_figure
 from app.figures.cockpit_tables import (
     AreaUsage,
@@ -56,6 +57,7 @@ from services import CaseOverview
 PATH = REALISATION_PATH
 EXPORTS = ExportIds(ids.REALISATION_XLSX, ids.REALISATION_XLSX_DOWNLOAD)
 USAGE_TABLE = "brugere"
+CAPACITY_TABLE = "kapacitet"
 
 
 def build_layout(
@@ -148,6 +150,7 @@ def _case_sections(
              *[_solution_block(s, i, tables, language) for i, s in enumerate(solutions, start=1)]],
             className="kf-card",
         ),
+        *_capacity_section(tables, language),
         html.Section(
             [html.H3(translate("realisation.usage", language)),
              html.P(translate("realisation.usage_note", language), className="kf-muted"),
@@ -155,6 +158,21 @@ def _case_sections(
                          table_id=ids.REALISATION_USAGE)],
             className="kf-card",
         ),
+    ]  # fmt: skip
+
+
+def _capacity_section(tables: Mapping[str, PageTable], language: Language) -> list[Component]:
+    """Capacity and budget apart, when the binding names where freed time goes."""
+    if CAPACITY_TABLE not in tables:
+        return []
+    return [
+        html.Section(
+            [html.H3(translate("capacity.title", language)),
+             html.P(translate("capacity.note", language), className="kf-muted"),
+             table_block(tables[CAPACITY_TABLE], EXPORTS, language, heading=False,
+                         table_id=ids.REALISATION_CAPACITY)],
+            className="kf-card",
+        )
     ]  # fmt: skip
 
 
@@ -225,6 +243,11 @@ def page_tables_of(
         found[f"metoder-{i}"] = PageTable(
             f"metoder-{i}", solution.name, table, f"{stem}-metoder-{i}"
         )
+    capacity = build_capacity_table(overview.followup.realisation, language)
+    if capacity is not None:
+        title = translate("capacity.title", language)
+        found[CAPACITY_TABLE] = PageTable(CAPACITY_TABLE, title, capacity,
+                                          f"{stem}-{CAPACITY_TABLE}")  # fmt: skip
     names = [s.name for s in overview.followup.realisation.solutions]
     users = build_usage_table(names, usage, language)
     title = translate("realisation.col.users", language)
