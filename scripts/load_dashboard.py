@@ -12,7 +12,11 @@ dependencies, the page router) and then, until ``--seconds`` have passed or ``--
 were sent, presses the callbacks the browser sends when a filter changes: the analysis page's
 period and org units (``POST /_dash-update-component`` with the body the browser sends, its
 shapes read from ``/_dash-dependencies``) and the follow-up page's as-of date, with a pause of
-about ``--think`` seconds between presses (a person reading). Only 127.0.0.1 is contacted. Any
+about ``--think`` seconds between presses (a person reading). The as-of dates are the month ends
+of the span (``--any-day``: any day of it). ``--settle`` seconds pass between the server
+answering and the sessions starting: with ``KITFLOW_WARM_OVERVIEWS=1`` in the environment the
+server builds the directors' overviews of the data's month ends ahead in the background, and a
+settled server is one started a while before its users arrive. Only 127.0.0.1 is contacted. Any
 answer other than 200 (or a transport error) is an error. The server is stopped at the end.
 """
 
@@ -233,6 +237,16 @@ class Plan:
     followup: Callback
     as_of_dates: list[str]
 
+    def as_of(self, rng: random.Random, *, any_day: bool) -> str:
+        """A month end of the span, or (``any_day``) any day from its first to its last."""
+        if not any_day:
+            return rng.choice(self.as_of_dates)
+        import datetime as dt  # noqa: PLC0415
+
+        first = dt.date.fromisoformat(self.as_of_dates[0]).replace(day=1)
+        last = dt.date.fromisoformat(self.as_of_dates[-1])
+        return (first + dt.timedelta(days=rng.randrange((last - first).days + 1))).isoformat()
+
 
 def discover(port: int, user: str, password: str, wanted_log: str | None) -> Plan:
     """Sign in once and read what the pages offer (logs, period, org units, callbacks)."""
@@ -351,7 +365,7 @@ def run_session(
             body = plan.analysis.body(analysis, "analysis-org-units.value")
             session.post_json("analysis: org units", CALLBACK, body)
         else:
-            followup["followup-as-of.date"] = rng.choice(plan.as_of_dates)
+            followup["followup-as-of.date"] = plan.as_of(rng, any_day=args.any_day)
             body = plan.followup.body(followup, "followup-as-of.date")
             status, raw = session.post_json("follow-up: as-of date", CALLBACK, body)
             if status == 200:
@@ -455,6 +469,12 @@ def main() -> None:
     parser.add_argument(
         "--no-followup", action="store_true", help="press only the analysis page's filters"
     )
+    parser.add_argument(
+        "--any-day", action="store_true", help="as-of dates: any day, not only month ends"
+    )
+    parser.add_argument(
+        "--settle", type=float, default=0.0, help="seconds between the server up and the load"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if not args.data:
@@ -506,6 +526,7 @@ def serve_and_load(
     try:
         wait_until_up(port, server)
         plan = discover(port, args.user, args.password, args.log)
+        time.sleep(args.settle)
         load_before = os.getloadavg()[0]
         started = time.monotonic()
         deadline = started + args.seconds
@@ -541,13 +562,15 @@ def report(
     load_before, load_after = load
     rows = summary(results)
     overall = rows["all filter presses"]
+    warm = os.environ.get("KITFLOW_WARM_OVERVIEWS") == "1"
     if args.json:
         print(json.dumps({
             "sessions": args.sessions, "seconds": args.seconds, "elapsed_s": elapsed,
             "think_s": args.think, "followup": not args.no_followup,
             "server_threads": args.threads, "log": plan.log,
             "period": [plan.first_day, plan.last_day], "org_units": len(plan.org_units),
-            "as_of_dates": len(plan.as_of_dates), "kinds": rows,
+            "as_of_dates": len(plan.as_of_dates), "any_day": args.any_day,
+            "settle_s": args.settle, "warm_overviews": warm, "kinds": rows,
             "error_samples": results.error_samples,
             "load_average_1min": {"start": load_before, "end": load_after},
             "cpus": os.cpu_count(), "server_log": server_log,
@@ -556,7 +579,9 @@ def report(
     print(
         f"{args.sessions} sessions, {elapsed:.0f} s, think {args.think:g} s, "
         f"{args.threads} server threads, log {plan.log!r} ({plan.first_day}–{plan.last_day}, "
-        f"{len(plan.org_units)} org units), {len(plan.as_of_dates)} as-of dates"
+        f"{len(plan.org_units)} org units), "
+        + ("any day as of" if args.any_day else f"{len(plan.as_of_dates)} as-of dates")
+        + f", overviews built ahead: {'yes' if warm else 'no'}, settle {args.settle:g} s"
     )
     print("| request | requests | errors | p50 | p95 | p99 | max |")
     print("|---|---|---|---|---|---|---|")

@@ -11,12 +11,14 @@ are as directors read them, **savings positive**; the cumulative effect keeps KK
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
-from typing import get_args
+from typing import Generic, TypeVar, get_args
 
 from models.actual_costs import (
     ActualCosts,
@@ -64,6 +66,9 @@ ATTENTION: frozenset[Status] = frozenset({"missed", "at risk", "no data"})
 """The follow-up statuses that need action."""
 
 _ZERO = Decimal(0)
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -164,19 +169,127 @@ def build_overviews(
     as_of: dt.date,
     price_index: PriceIndex | None = None,
     cases: Sequence[Path] | None = None,
+    coverage: tuple[SourceCoverage, ...] | None = None,
+    version: Hashable | None = None,
 ) -> tuple[CaseOverview, ...]:
     """Every case of :func:`find_business_cases` (or the ``cases`` given) as of ``as_of``,
-    each with its actual costs when it has a costs file beside it."""
-    coverage = _find_coverage(data)
-    overviews = []
-    for path in find_business_cases(data) if cases is None else cases:
-        costs = read_case_costs(path)
-        inputs = load_case_inputs(path, data)
-        overview = build_case_overview(
+    each with its actual costs when it has a costs file beside it; ``coverage`` (the data's
+    reach) is read from the data folder when not given.
+
+    With ``version`` (anything that changes whenever a file the overviews read changes, as the
+    dashboard's name, size and modification time of each), the result is kept per date and
+    version (the last ``OVERVIEW_DATES`` dates asked for), shared by every thread: concurrent
+    requests for one date wait for one build. The cases' files (cases, bindings, actual
+    costs), which do not depend on the date, are read once per version.
+    """
+    if version is None:
+        return _build_overviews(data, _read_cases(data, cases), as_of, price_index, coverage)
+    key = (data, tuple(cases) if cases is not None else None, version)
+    index = None if price_index is None else tuple(sorted(price_index.index_by_year.items()))
+    return OVERVIEWS.get(
+        (*key, index, as_of),
+        lambda: _build_overviews(
+            data,
+            CASE_FILES.get(key, lambda: _read_cases(data, cases)),
+            as_of,
+            price_index,
+            coverage,
+        ),
+    )
+
+
+def _read_cases(
+    data: DataFolder, cases: Sequence[Path] | None
+) -> tuple[tuple[CaseInputs, ActualCosts | None], ...]:
+    """Each case with its bindings, and its actual costs (None without a costs file)."""
+    paths = find_business_cases(data) if cases is None else cases
+    return tuple((load_case_inputs(path, data), read_case_costs(path)) for path in paths)
+
+
+def _build_overviews(
+    data: DataFolder,
+    cases: tuple[tuple[CaseInputs, ActualCosts | None], ...],
+    as_of: dt.date,
+    price_index: PriceIndex | None,
+    coverage: tuple[SourceCoverage, ...] | None,
+) -> tuple[CaseOverview, ...]:
+    coverage = _find_coverage(data) if coverage is None else coverage
+    return tuple(
+        build_case_overview(
             inputs, as_of=as_of, costs=costs, price_index=price_index, coverage=coverage
         )
-        overviews.append(overview)
-    return tuple(overviews)
+        for inputs, costs in cases
+    )
+
+
+class BuildCache(Generic[K, V]):
+    """Values built once per key and kept; beyond ``max_entries`` the least recently used is
+    forgotten. Safe to share between threads: a key asked for by several threads at once is
+    built by the first while the others wait for its value, so a key is never built twice at
+    the same time (``builds`` counts the builds). A build that fails is not kept (the next
+    request builds again)."""
+
+    def __init__(self, max_entries: int) -> None:
+        if max_entries < 1:
+            raise ValueError(f"max_entries must be at least 1, not {max_entries}")
+        self.max_entries = max_entries
+        self.builds = 0
+        self._values: OrderedDict[K, V] = OrderedDict()
+        self._building: dict[K, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: K, build: Callable[[], V]) -> V:
+        """The value of ``key``, built with ``build`` unless kept (or being built)."""
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+            building = self._building.setdefault(key, threading.Lock())
+        with building:
+            with self._lock:
+                if key in self._values:  # built by the thread this one waited for
+                    self._values.move_to_end(key)
+                    return self._values[key]
+                self.builds += 1
+            try:
+                value = build()
+            except BaseException:
+                with self._lock:
+                    self._building.pop(key, None)
+                raise
+            with self._lock:
+                self._values[key] = value
+                while len(self._values) > self.max_entries:
+                    self._values.popitem(last=False)
+                self._building.pop(key, None)
+            return value
+
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            return key in self._values
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._values)
+
+    def clear(self) -> None:
+        """Forget every value (builds under way finish and are kept)."""
+        with self._lock:
+            self._values.clear()
+
+
+OVERVIEW_DATES = 64
+"""As-of dates whose overviews :func:`build_overviews` keeps (with a ``version``)."""
+OVERVIEWS: BuildCache[Hashable, tuple[CaseOverview, ...]] = BuildCache(OVERVIEW_DATES)
+"""The overviews kept per folder, cases, version, p/l index and date."""
+CASE_FILES: BuildCache[Hashable, tuple[tuple[CaseInputs, ActualCosts | None], ...]] = BuildCache(4)
+"""The cases' files read, per folder, cases and version."""
+
+
+def clear_overview_cache() -> None:
+    """Forget every kept overview and case (to measure a first request)."""
+    OVERVIEWS.clear()
+    CASE_FILES.clear()
 
 
 def _find_coverage(data: DataFolder) -> tuple[SourceCoverage, ...]:
