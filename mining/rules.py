@@ -30,7 +30,7 @@ from typing import Any, Literal, cast, get_args
 import polars as pl
 import yaml
 
-from mining.privacy import drop_withheld, merge_small_groups
+from mining.privacy import WITHHELD_GROUP, drop_withheld, find_small_months, merge_small_groups
 from models.errors import InputError
 from models.schema import ACTIVITY, CASE, ORG_UNIT, RESOURCE, TIMESTAMP
 
@@ -223,7 +223,19 @@ def _case_frame(events: pl.DataFrame) -> pl.DataFrame:
         else pl.lit(NO_ORG_UNIT)
     )
     month = pl.col(TIMESTAMP).min().dt.convert_time_zone(DISPLAY_TIME_ZONE).dt.strftime("%Y-%m")
-    return events.group_by(CASE, maintain_order=True).agg(org.alias(ORG_UNIT), month.alias("month"))
+    cases = events.group_by(CASE, maintain_order=True).agg(
+        org.alias(ORG_UNIT), month.alias("month")
+    )
+    # A month whose cases show fewer than 5 people is a figure about them: withheld.
+    small = [day.strftime("%Y-%m") for day in find_small_months(events, of="case")]
+    if not small:
+        return cases
+    return cases.with_columns(
+        pl.when(pl.col("month").is_in(small))
+        .then(pl.lit(WITHHELD_GROUP))
+        .otherwise(pl.col("month"))
+        .alias("month")
+    )
 
 
 def _check_one(events: pl.DataFrame, cases: pl.DataFrame, rule: Rule) -> pl.DataFrame:
@@ -363,7 +375,8 @@ def summarize_rule_results(results: pl.DataFrame, *, level: SummaryLevel = "rule
     One row per rule (``level="rule"``), per (rule, org unit) or per (rule, month), with
     ``cases`` (the rule applies), ``violating_cases``, ``violations`` (total breaches) and
     ``compliance_pct`` (share of applicable cases that pass; null when none applies). Per org
-    unit, the units withheld by the 5-person rule (see :func:`check_rules`) are left out.
+    unit, the units withheld by the 5-person rule (see :func:`check_rules`) are left out; per
+    month, the months whose cases show fewer than 5 people.
     """
     keys = ["rule"] + ([] if level == "rule" else [ORG_UNIT if level == "org_unit" else "month"])
     applicable = results.filter(pl.col("applies"))
@@ -384,4 +397,5 @@ def summarize_rule_results(results: pl.DataFrame, *, level: SummaryLevel = "rule
         )
         .sort(keys)
     )
-    return drop_withheld(summary, (ORG_UNIT,) if level == "org_unit" else ())
+    hidden = {"rule": (), "org_unit": (ORG_UNIT,), "month": ("month",)}[level]
+    return drop_withheld(summary, hidden)

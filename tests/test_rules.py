@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from app.cli_conformance import register
 from extractors.files import ReadOptions
+from mining import WITHHELD_GROUP
 from mining.rules import Rule, build_rule, check_rules, read_rules, summarize_rule_results
 from models.errors import InputError
 from models.store import LogStore
@@ -225,6 +226,21 @@ def test_summaries_per_rule_org_unit_and_month() -> None:
         ("2024-01", 1, 1, 1, 0.0),
         ("2024-02", 2, 1, 1, 50.0),
     ]
+
+
+def test_a_month_whose_cases_show_fewer_than_5_people_is_withheld() -> None:
+    """January's cases name 5 people, February's 4: February's figures would describe them."""
+    rows: list[tuple[str, str, str, dict[str, Any]]] = []
+    for month, people in (("01", 5), ("02", 4)):
+        for i in range(people):
+            extra = {"org_unit": "Drift", "resource": f"p{month}{i}"}
+            rows += [(f"c{month}{i}", "New", f"2024-{month}-10 08:00", extra)]
+            rows += [(f"c{month}{i}", "Closed", f"2024-{month}-11 08:00", extra)]
+    the_rule = rule(kind="required_between", source="New", target="Closed", via="Active")
+    results = check_rules(make_log(rows), (the_rule,))
+    assert sorted(set(results["month"].to_list())) == ["2024-01", WITHHELD_GROUP]
+    by_month = summarize_rule_results(results, level="month")
+    assert by_month.select("month", "cases", "violating_cases").rows() == [("2024-01", 5, 5)]
 
 
 def test_org_units_of_fewer_than_5_people_are_merged_or_withheld() -> None:
