@@ -74,7 +74,12 @@ from mining.privacy import (
     find_small_months,
     merge_small_groups,
 )
-from mining.process_map import ProcessMap, discover_process_map
+from mining.process_map import (
+    ProcessMap,
+    discover_process_map,
+    find_case_events,
+    find_cases_through,
+)
 from mining.process_shape import (
     ProcessShape,
     compute_branching,
@@ -166,7 +171,9 @@ __all__ = [
     "filter_variants",
     "filter_view",
     "find_bottlenecks",
+    "find_case_events",
     "find_case_groups",
+    "find_cases_through",
     "find_danish_holidays",
     "find_deviations",
     "find_ping_pong",

@@ -24,10 +24,10 @@ import polars as pl
 
 from mining.calendar_dk import DEFAULT_CALENDAR, WorkingCalendar
 from mining.dfg import PAIR_BASE, activity_code, find_activity_names, name_codes
-from mining.durations import TimeMode, compute_event_durations
-from mining.filters import filter_activities
+from mining.durations import TimeMode, compute_case_durations, compute_event_durations
+from mining.filters import filter_activities, filter_cases_with_activity, filter_follows
 from models.errors import InputError
-from models.schema import ACTIVITY, CASE
+from models.schema import ACTIVITY, CASE, ORG_UNIT, TIMESTAMP
 
 Log = pl.LazyFrame | pl.DataFrame
 
@@ -238,3 +238,39 @@ def _reached(arcs: set[tuple[str, str]], root: str, *, forward: bool) -> set[str
                 seen.add(nxt)
                 todo.append(nxt)
     return seen
+
+
+def find_cases_through(
+    events: Log,
+    *,
+    activity: str | None = None,
+    arc: tuple[str, str] | None = None,
+) -> pl.DataFrame:
+    """The cases that pass ``activity`` (at least one of its events) or ``arc`` (the source
+    directly followed by the target, a self-loop included): one row per case, earliest start
+    first: ``case_id``, ``start``, ``end`` (first and last timestamps, UTC), ``events`` (the
+    length of its variant) and ``duration_s`` (throughput). Give exactly one of the two."""
+    if (activity is None) == (arc is None):
+        raise InputError("give exactly one of activity (a name) or arc (a source and a target).")
+    lazy = events.lazy()
+    if activity is not None:
+        chosen = filter_cases_with_activity(lazy, [activity])
+    else:
+        assert arc is not None  # for mypy: checked above
+        chosen = filter_follows(lazy, arc[0], arc[1], relation="directly")
+    return compute_case_durations(chosen).sort(["start", CASE])
+
+
+def find_case_events(events: Log, case_id: str) -> pl.DataFrame:
+    """The events of one case in stored order: one row per event, ``activity``, ``timestamp``
+    and, when the log has it, ``org_unit``. The performer is left out: a case's timeline names
+    no person."""
+    lazy = events.lazy()
+    columns = [ACTIVITY, TIMESTAMP]
+    if ORG_UNIT in lazy.collect_schema():
+        columns.append(ORG_UNIT)
+    return (
+        lazy.filter(pl.col(CASE) == case_id)
+        .select(pl.col(ACTIVITY).cast(pl.String), *columns[1:])
+        .collect()
+    )

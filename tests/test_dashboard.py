@@ -224,13 +224,14 @@ def test_process_map_elements_of_the_tiny_log() -> None:
         ("b", "b\n2", 2),
     ]
     assert [n["fill"] for n in nodes] == ["#1d4f8a", "#1d4f8a", "#3f7fc4"]
+    # The frequency view: arcs labelled with their counts, in the frequency view's grey.
     assert edges == [
         {"id": "arc-0", "source": "a", "target": "b", "frequency": 2, "mean_duration_s": 90.0,
-         "label": "2 · 1,5 min", "width": 8.0},
+         "median_duration_s": 90.0, "label": "2", "width": 8.0, "colour": "#8797ab"},
         {"id": "arc-1", "source": "b", "target": "c", "frequency": 2, "mean_duration_s": 120.0,
-         "label": "2 · 2,0 min", "width": 8.0},
+         "median_duration_s": 120.0, "label": "2", "width": 8.0, "colour": "#8797ab"},
         {"id": "arc-2", "source": "a", "target": "c", "frequency": 1, "mean_duration_s": 600.0,
-         "label": "1 · 10,0 min", "width": 4.5},
+         "median_duration_s": 600.0, "label": "1", "width": 4.5, "colour": "#8797ab"},
     ]  # fmt: skip
 
 
@@ -238,7 +239,11 @@ def test_process_map_labels_follow_the_language() -> None:
     elements = build_process_map_elements(tiny_dfg(), {"a": 1234, "b": 2, "c": 3}, "en")
     labels = {e["data"]["id"]: e["data"]["label"] for e in elements}
     assert labels["a"] == "a\n1,234"
-    assert labels["arc-0"] == "2 · 1.5 min"
+    assert labels["arc-0"] == "2"
+    performance = build_process_map_elements(
+        tiny_dfg(), {"a": 1234, "b": 2, "c": 3}, "en", mode="performance"
+    )
+    assert {e["data"]["id"]: e["data"]["label"] for e in performance}["arc-0"] == "1.5 min"
 
 
 def test_an_activity_without_shown_arcs_is_left_out() -> None:
@@ -406,9 +411,9 @@ def test_render_map_of_the_tiny_log(store: LogStore) -> None:
     assert view.summary == "Viser 3 af 3 aktiviteter og 3 af 3 overgange"
     edges = [e["data"] for e in view.elements if "source" in e["data"]]
     assert [(e["source"], e["target"], e["label"]) for e in edges] == [
-        ("a", "b", "2 · 1,5 min"),
-        ("b", "c", "2 · 2,0 min"),
-        ("a", "c", "1 · 10,0 min"),
+        ("a", "b", "2"),
+        ("b", "c", "2"),
+        ("a", "c", "1"),
     ]
     result = process_map.build_result(view, "da")
     graph = by_id(result, ids.MAP_GRAPH)
@@ -468,6 +473,67 @@ def test_header_follows_the_url() -> None:
 # --- the app ----------------------------------------------------------------------------------
 
 
+MAP_INPUTS: tuple[tuple[str, str, str], ...] = (
+    ("log", ids.MAP_LOG, "value"),
+    ("percent", ids.MAP_TOP_PERCENT, "value"),
+    ("mode", ids.MAP_MODE, "value"),
+    ("statistic", ids.MAP_STATISTIC, "value"),
+    ("activities", ids.MAP_ACTIVITY_PERCENT, "value"),
+    ("start", ids.MAP_PERIOD, "start_date"),
+    ("end", ids.MAP_PERIOD, "end_date"),
+    ("attribute", ids.MAP_ATTRIBUTE, "value"),
+    ("values", ids.MAP_VALUES, "value"),
+    ("variants", ids.MAP_VARIANTS, "value"),
+    ("units", ids.MAP_UNITS, "value"),
+    ("min_days", ids.MAP_MIN_DAYS, "value"),
+    ("max_days", ids.MAP_MAX_DAYS, "value"),
+    ("with_activity", ids.MAP_WITH, "value"),
+    ("without_activity", ids.MAP_WITHOUT, "value"),
+    ("excluded_activities", ids.MAP_EXCLUDE_ACTIVITIES, "value"),
+    ("excluded_arcs", ids.MAP_EXCLUDE_ARCS, "value"),
+)
+"""The map callback's inputs in the order the page declares them (name, id, property)."""
+MAP_OUTPUTS = (ids.MAP_RESULT, ids.MAP_SUMMARY, ids.MAP_MESSAGE, ids.MAP_SEARCH)
+
+
+def map_request(values: dict[str, Any], *, language: str = "da") -> dict[str, Any]:
+    """The body the browser posts for Procesoverblik's map callback: ``values`` by input name
+    (defaults: the tiny log, all arcs and activities, the frequency view, no filter)."""
+    chosen = {"log": "tiny", "percent": 100, "mode": "frequency", "statistic": "median",
+              "activities": 100} | values  # fmt: skip
+    properties = ("children", "children", "children", "data")
+    return {
+        "output": "".join(f"..{o}.{p}." for o, p in zip(MAP_OUTPUTS, properties, strict=True))
+        + ".",
+        "outputs": [{"id": o, "property": p} for o, p in zip(MAP_OUTPUTS, properties, strict=True)],
+        "inputs": [
+            {"id": cid, "property": prop, "value": chosen.get(name)}
+            for name, cid, prop in MAP_INPUTS
+        ],
+        "state": [{"id": ids.MAP_LANGUAGE, "property": "data", "value": language}],
+        "changedPropIds": [f"{ids.MAP_LOG}.value"],
+    }
+
+
+def log_chosen_request(log: str) -> dict[str, Any]:
+    """The body the browser posts when a log is chosen (the slider and the filter options)."""
+    outputs = [
+        (ids.MAP_TOP_PERCENT, "value"),
+        (ids.MAP_ATTRIBUTE, "options"),
+        (ids.MAP_UNITS, "options"),
+        (ids.MAP_WITH, "options"),
+        (ids.MAP_WITHOUT, "options"),
+        (ids.MAP_EXCLUDE_ACTIVITIES, "options"),
+        (ids.MAP_EXCLUDE_ARCS, "options"),
+    ]
+    return {
+        "output": "".join(f"..{o}.{p}." for o, p in outputs) + ".",
+        "outputs": [{"id": o, "property": p} for o, p in outputs],
+        "inputs": [{"id": ids.MAP_LOG, "property": "value", "value": log}],
+        "changedPropIds": [f"{ids.MAP_LOG}.value"],
+    }
+
+
 def test_create_app_serves_pages_and_the_map_callback(
     store: LogStore, sign_in: Callable[..., Any]
 ) -> None:
@@ -480,40 +546,16 @@ def test_create_app_serves_pages_and_the_map_callback(
         assert current_store() is store
 
     # The map callback, called the way the browser calls it.
-    outputs = [
-        {"id": ids.MAP_RESULT, "property": "children"},
-        {"id": ids.MAP_SUMMARY, "property": "children"},
-        {"id": ids.MAP_MESSAGE, "property": "children"},
-    ]
-    response = client.post(
-        "/_dash-update-component",
-        json={
-            "output": "..map-result.children...map-summary.children...map-message.children..",
-            "outputs": outputs,
-            "inputs": [
-                {"id": ids.MAP_LOG, "property": "value", "value": "tiny"},
-                {"id": ids.MAP_TOP_PERCENT, "property": "value", "value": 100},
-            ],
-            "state": [{"id": ids.MAP_LANGUAGE, "property": "data", "value": "en"}],
-            "changedPropIds": [f"{ids.MAP_LOG}.value"],
-        },
-    )
+    response = client.post("/_dash-update-component", json=map_request({}, language="en"))
     assert response.status_code == 200, response.data
     body = json.loads(response.data)["response"]
     assert body[ids.MAP_SUMMARY]["children"] == "Showing 3 of 3 activities and 3 of 3 arcs"
     assert body[ids.MAP_MESSAGE]["children"] is None
     assert '"source":"a","target":"b"' in json.dumps(body[ids.MAP_RESULT], separators=(",", ":"))
+    assert body[ids.MAP_SEARCH]["data"] == "?log=tiny&paths=100&lang=en"
 
     # Choosing a log moves the slider to where its map is readable (all 3 arcs of the tiny log).
-    response = client.post(
-        "/_dash-update-component",
-        json={
-            "output": f"{ids.MAP_TOP_PERCENT}.value",
-            "outputs": {"id": ids.MAP_TOP_PERCENT, "property": "value"},
-            "inputs": [{"id": ids.MAP_LOG, "property": "value", "value": "tiny"}],
-            "changedPropIds": [f"{ids.MAP_LOG}.value"],
-        },
-    )
+    response = client.post("/_dash-update-component", json=log_chosen_request("tiny"))
     assert response.status_code == 200, response.data
     assert json.loads(response.data)["response"][ids.MAP_TOP_PERCENT]["value"] == 100
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Final, Literal
 
 import polars as pl
 
@@ -25,6 +26,25 @@ _NODE_FILLS: tuple[tuple[str, str], ...] = (
     ("#3f7fc4", "#ffffff"),
     ("#1d4f8a", "#ffffff"),
 )
+MapMode = Literal["frequency", "performance"]
+"""Frequency: arcs as thick as they are frequent, labelled with counts; performance: arcs
+coloured by the time between their activities, labelled with it."""
+Statistic = Literal["median", "mean"]
+"""Which time between two activities the performance view shows."""
+_STAT_COLUMNS: Final[Mapping[str, str]] = {
+    "median": "median_duration_s",
+    "mean": "mean_duration_s",
+}
+# Arc colours of the performance view, from quick (grey) to slow (dark red), by fifths of the
+# slowest shown arc's time: one slow arc stands out against the rest.
+PERFORMANCE_COLOURS: Final[tuple[str, ...]] = (
+    "#9aa8b8",
+    "#f2c14e",
+    "#f08a3c",
+    "#d9492f",
+    "#8e1b1b",
+)
+_FREQUENCY_COLOUR: Final = "#8797ab"
 _EDGE_MIN_WIDTH_PX = 1.0
 _EDGE_MAX_WIDTH_PX = 8.0
 # Rough glyph width of the node font, used to size a box to its label (cytoscape cannot).
@@ -62,15 +82,35 @@ def _by_frequency(dfg: pl.DataFrame) -> pl.DataFrame:
     return dfg.sort(["frequency", "source", "target"], descending=[True, False, False])
 
 
+def select_top_activities(activity_counts: Mapping[str, int], percent: float) -> list[str]:
+    """The most frequent ``percent`` % of the activities (at least one), most events first.
+
+    Keeps ceil(percent % of the activities), and every activity exactly as frequent as the last
+    one kept (as :func:`select_top_arcs` keeps ties together).
+    """
+    ranked = sorted(activity_counts, key=lambda name: (-activity_counts[name], name))
+    if not ranked or percent >= 100:
+        return ranked
+    keep = max(1, math.ceil(len(ranked) * max(percent, 0.0) / 100))
+    threshold = activity_counts[ranked[keep - 1]]
+    return [name for name in ranked if activity_counts[name] >= threshold]
+
+
 def build_process_map_elements(
     dfg: pl.DataFrame,
     activity_counts: Mapping[str, int],
     language: Language,
+    *,
+    mode: MapMode = "frequency",
+    statistic: Statistic = "median",
 ) -> list[dict[str, Any]]:
-    """Cytoscape elements: one node per activity on a shown arc, one edge per arc of ``dfg``.
+    """Cytoscape elements: one node per activity on a shown arc, one edge per arc of ``dfg``
+    (a self-loop, an activity followed by itself, is an edge from the node to itself).
 
-    A node's label is the activity and its number of events; an edge's label is its frequency and
-    mean duration, its width grows with frequency. Activities left without any shown arc are
+    A node's label is the activity and its number of events. An edge's width grows with its
+    frequency; in the ``frequency`` view its label is its frequency, in the ``performance`` view
+    its label is its ``statistic`` time (median or mean) and its colour that time's fifth of the
+    slowest shown arc's (:data:`PERFORMANCE_COLOURS`). Activities left without any shown arc are
     left out (scattered loose boxes would shrink the map); with no arcs at all, every activity
     is shown.
     """
@@ -78,11 +118,55 @@ def build_process_map_elements(
     top_count = max((activity_counts.get(n, 0) for n in names), default=0)
     nodes = [_node(name, activity_counts.get(name, 0), top_count, language) for name in names]
     top_frequency = int(dfg.select(pl.col("frequency").max()).item() or 0) if dfg.height else 0
+    slowest = _slowest(dfg, statistic)
     edges = [
-        _edge(index, row, top_frequency, language)
+        _edge(index, row, top_frequency, language, mode=mode, statistic=statistic, slowest=slowest)
         for index, row in enumerate(_by_frequency(dfg).iter_rows(named=True))
     ]
     return nodes + edges
+
+
+def _slowest(dfg: pl.DataFrame, statistic: Statistic) -> float:
+    if dfg.height == 0:
+        return 0.0
+    return float(dfg.select(pl.col(_STAT_COLUMNS[statistic]).max()).item() or 0.0)
+
+
+def _colour_step(seconds: float | None, slowest: float) -> int:
+    if seconds is None or slowest <= 0:
+        return 0
+    steps = len(PERFORMANCE_COLOURS)
+    return min(steps - 1, int(seconds / slowest * steps))
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    """One colour of the performance view's legend and the times it stands for."""
+
+    colour: str
+    label: str
+
+
+def build_performance_legend(
+    dfg: pl.DataFrame, statistic: Statistic, language: Language
+) -> list[LegendItem]:
+    """The performance view's colours with the range of times each stands for (fifths of the
+    slowest shown arc's ``statistic`` time); empty when no arc has a time."""
+    slowest = _slowest(dfg, statistic)
+    if slowest <= 0:
+        return []
+    steps = len(PERFORMANCE_COLOURS)
+    bounds = [slowest * i / steps for i in range(steps + 1)]
+    items = []
+    for i, colour in enumerate(PERFORMANCE_COLOURS):
+        low, high = format_duration(bounds[i], language), format_duration(bounds[i + 1], language)
+        label = (
+            translate("map.legend_under", language, high=high)
+            if i == 0
+            else translate("map.legend_range", language, low=low, high=high)
+        )
+        items.append(LegendItem(colour, label))
+    return items
 
 
 def shown_activities(dfg: pl.DataFrame, activity_counts: Mapping[str, int]) -> list[str]:
@@ -117,12 +201,20 @@ def _shade(count: int, top_count: int) -> int:
 
 
 def _edge(
-    index: int, row: dict[str, Any], top_frequency: int, language: Language
+    index: int,
+    row: dict[str, Any],
+    top_frequency: int,
+    language: Language,
+    *,
+    mode: MapMode,
+    statistic: Statistic,
+    slowest: float,
 ) -> dict[str, Any]:
     frequency = int(row["frequency"])
     share = frequency / top_frequency if top_frequency else 0.0
     width = _EDGE_MIN_WIDTH_PX + (_EDGE_MAX_WIDTH_PX - _EDGE_MIN_WIDTH_PX) * share
-    mean = format_duration(row["mean_duration_s"], language)
+    seconds = row[_STAT_COLUMNS[statistic]]
+    performance = mode == "performance"
     return {
         "data": {
             # Index ids: activity names may contain any character, so no name-built id is safe.
@@ -131,10 +223,16 @@ def _edge(
             "target": row["target"],
             "frequency": frequency,
             "mean_duration_s": row["mean_duration_s"],
-            "label": f"{format_int(frequency, language)} · {mean}",
+            "median_duration_s": row["median_duration_s"],
+            "label": format_duration(seconds, language)
+            if performance
+            else format_int(frequency, language),
             "width": round(width, 2),
+            "colour": PERFORMANCE_COLOURS[_colour_step(seconds, slowest)]
+            if performance
+            else _FREQUENCY_COLOUR,
         },
-        "classes": "arc",
+        "classes": "arc" + (" loop" if row["source"] == row["target"] else ""),
     }
 
 
@@ -165,8 +263,8 @@ def build_process_map_stylesheet() -> list[dict[str, Any]]:
             "style": {
                 "curve-style": "bezier",
                 "width": "data(width)",
-                "line-color": "#8797ab",
-                "target-arrow-color": "#8797ab",
+                "line-color": "data(colour)",
+                "target-arrow-color": "data(colour)",
                 "target-arrow-shape": "triangle",
                 "arrow-scale": 1.1,
                 "label": "data(label)",
@@ -178,8 +276,16 @@ def build_process_map_stylesheet() -> list[dict[str, Any]]:
                 "text-background-opacity": 0.9,
                 "text-background-padding": 2,
                 "text-background-shape": "round-rectangle",
-                "loop-direction": "-45deg",
-                "loop-sweep": "-60deg",
+            },
+        },
+        {
+            # A self-loop: drawn on the node's right, clear of its box and of the arcs below.
+            "selector": "edge.loop",
+            "style": {
+                "loop-direction": "90deg",
+                "loop-sweep": "-50deg",
+                "control-point-step-size": 90,
+                "text-margin-x": 12,
             },
         },
         {

@@ -1,49 +1,91 @@
-"""The process-map page ("Procesoverblik"): the directly-follows graph of one stored flat log."""
+"""The process-map page ("Procesoverblik"): the directly-follows graph of one stored flat log,
+in a frequency or a performance view, thinned by an activity and a path slider, of the cases a
+filter panel keeps; a click on an activity or an arc lists its cases and a case's timeline.
+The whole view is in the URL (``?log=...&mode=...``), so a copied link reproduces it."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any
+from typing import Any, Final
 
 import dash
 import dash_cytoscape as cyto
-from dash import Input, Output, State, dcc, html
+import polars as pl
+from dash import Input, Output, State, ctx, dcc, html
 from dash.development.base_component import Component
 
 from app.dashboard import ids
 from app.dashboard.components import empty_store_message, note, render_table
-from app.dashboard.data import current_store, load_process_map
+from app.dashboard.data import (
+    ProcessMapData,
+    count_activities,
+    current_store,
+    load_process_map,
+)
 from app.dashboard.pages import register_page
-from app.dashboard.routes import PROCESS_MAP_PATH
+from app.dashboard.process_map_view import (
+    ARC_SEPARATOR,
+    MapFilters,
+    MapState,
+    apply_filters,
+    as_text,
+    as_tuple,
+    group_org_units,
+    read_day,
+    read_state,
+    write_query,
+)
+from app.dashboard.routes import PROCESS_MAP_PATH, query_params
 from app.figures import (
+    Column,
+    MapMode,
+    Statistic,
     TableData,
     build_arc_table,
+    build_performance_legend,
     build_process_map_elements,
     build_process_map_layout,
     build_process_map_stylesheet,
+    select_top_activities,
     select_top_arcs,
     shown_activities,
     suggest_top_percent,
 )
-from app.formatting import Language, format_int
+from app.formatting import Language, format_datetime, format_duration, format_int
 from app.i18n import parse_language, translate
-from mining import check_group_size
+from mining import (
+    MIN_PEOPLE,
+    check_group_size,
+    discover_dfg,
+    filter_activities,
+    find_case_events,
+    find_cases_through,
+)
 from models.errors import KitflowError
+from models.schema import CASE, ORG_UNIT, RESOURCE
 from models.store import LogStore
 
 PATH = PROCESS_MAP_PATH
 DEFAULT_TOP_PERCENT = 100
+MAX_CASES_LISTED: Final = 200
+"""A click lists at most this many cases (the earliest first), with a note saying so."""
 _SLIDER_MARKS = (10, 25, 50, 75, 100)
 
 
-def build_layout(store: LogStore, language: Language, log: str | None = None) -> html.Div:
-    """The page in ``language``; ``log`` (from the URL) preselects a stored flat log."""
+def build_layout(
+    store: LogStore,
+    language: Language,
+    log: str | None = None,
+    params: dict[str, str] | None = None,
+) -> html.Div:
+    """The page in ``language``; ``log`` and ``params`` (the URL's query) set the view."""
+    state = read_state({**(params or {}), **({"log": log} if log else {})})
     entries = store.list()
     flat = [e.name for e in entries if e.kind == "flat"]
     others = [e.name for e in entries if e.kind != "flat"]
-    chosen = log if log in flat else None
+    chosen = state.log if state.log in flat else None
     notes: list[Component] = []
     if not entries:
         notes.append(empty_store_message(language, message_id=ids.MAP_EMPTY))
@@ -51,6 +93,10 @@ def build_layout(store: LogStore, language: Language, log: str | None = None) ->
         notes.append(note(translate("map.only_object_centric", language), kind="warning"))
     if others:
         notes.append(note(translate("map.object_centric", language, names=", ".join(others))))
+    state, bad = _checked_dates(replace(state, log=chosen), language)
+    if bad:
+        notes.append(note(translate("map.bad_input", language, error=bad), kind="error"))
+    percent = state.paths if state.paths is not None else _start_percent(store, chosen)
     return html.Div(
         [
             html.H1(translate("map.title", language), id=ids.MAP_TITLE),
@@ -59,17 +105,38 @@ def build_layout(store: LogStore, language: Language, log: str | None = None) ->
             # The workspace stays in the page even when hidden (no flat log), so the callback
             # always finds its components.
             html.Div(
-                [_controls(flat, chosen, _start_percent(store, chosen), language), *_result()],
+                [
+                    _controls(flat, replace(state, paths=percent), language),
+                    _filter_panel(store, state, language),
+                    *_result(),
+                    _cases_section(language),
+                ],
                 id=ids.MAP_WORKSPACE,
                 hidden=not flat,
             ),
             dcc.Store(id=ids.MAP_LANGUAGE, data=language),
+            dcc.Store(id=ids.MAP_SEARCH),
         ]
     )
 
 
+def _checked_dates(state: MapState, language: Language) -> tuple[MapState, str]:
+    """The state without a period date that cannot be read, and the message saying so."""
+    for name in ("start", "end"):
+        value = getattr(state.filters, name)
+        if value:
+            try:
+                read_day(value, language)
+            except KitflowError as error:
+                cleared = replace(state.filters, start=None) if name == "start" else None
+                cleared = cleared or replace(state.filters, end=None)
+                return replace(state, filters=cleared), str(error)
+    return state, ""
+
+
 def _start_percent(store: LogStore, log: str | None) -> int:
-    """Where the slider starts: a readable map of ``log``, or all arcs when none is chosen."""
+    """Where the path slider starts: a readable map of ``log``, or all arcs when none is
+    chosen."""
     if log is None:
         return DEFAULT_TOP_PERCENT
     try:
@@ -78,42 +145,290 @@ def _start_percent(store: LogStore, log: str | None) -> int:
         return DEFAULT_TOP_PERCENT  # the map callback reports the problem
 
 
-def _controls(
-    flat: list[str], chosen: str | None, percent: int, language: Language
-) -> html.Section:
-    log_picker = html.Div(
+def _field(label: str, control_id: str, control: Component, wide: bool = False) -> html.Div:
+    return html.Div(
+        [html.Label(label, htmlFor=control_id), control],
+        className="kf-field" + (" kf-field--wide" if wide else ""),
+    )
+
+
+def _slider(control_id: str, value: int) -> dcc.Slider:
+    return dcc.Slider(
+        id=control_id,
+        min=5,
+        max=100,
+        step=5,
+        value=value,
+        marks={m: f"{m} %" for m in _SLIDER_MARKS},
+    )
+
+
+def _controls(flat: list[str], state: MapState, language: Language) -> html.Section:
+    log_picker = dcc.Dropdown(
+        id=ids.MAP_LOG,
+        options=[{"label": name, "value": name} for name in flat],
+        value=state.log,
+        placeholder=translate("map.log_placeholder", language),
+        clearable=False,
+        labels=dropdown_labels(language),
+    )
+    mode = _radio(ids.MAP_MODE, "map.mode", ("frequency", "performance"), state.mode, language)
+    statistic = _radio(
+        ids.MAP_STATISTIC, "map.statistic", ("median", "mean"), state.statistic, language
+    )
+    return html.Section(
         [
-            html.Label(translate("map.log", language), htmlFor=ids.MAP_LOG),
-            dcc.Dropdown(
-                id=ids.MAP_LOG,
-                options=[{"label": name, "value": name} for name in flat],
-                value=chosen,
-                placeholder=translate("map.log_placeholder", language),
-                clearable=False,
-                # Keeps the choice when the page is re-drawn, e.g. on a language switch.
-                persistence=True,
-                persistence_type="session",
+            html.Div(
+                [
+                    _field(translate("map.log", language), ids.MAP_LOG, log_picker),
+                    _field(translate("map.mode", language), ids.MAP_MODE, mode),
+                    _field(translate("map.statistic", language), ids.MAP_STATISTIC, statistic),
+                ]
+            ),
+            html.Div(
+                [
+                    _field(
+                        translate("map.top_activities", language),
+                        ids.MAP_ACTIVITY_PERCENT,
+                        _slider(ids.MAP_ACTIVITY_PERCENT, state.activities),
+                    ),
+                    _field(
+                        translate("map.top_arcs", language),
+                        ids.MAP_TOP_PERCENT,
+                        _slider(ids.MAP_TOP_PERCENT, state.paths or DEFAULT_TOP_PERCENT),
+                    ),
+                ]
             ),
         ],
-        className="kf-field kf-field--log",
+        id=ids.MAP_CONTROLS,
+        className="kf-card kf-controls",
     )
-    slider = html.Div(
+
+
+def _radio(
+    control_id: str, key: str, values: tuple[str, ...], value: str, language: Language
+) -> dcc.RadioItems:
+    return dcc.RadioItems(
+        id=control_id,
+        options=[{"label": translate(f"{key}.{v}", language), "value": v} for v in values],
+        value=value,
+        inline=True,
+        className="kf-radio",
+    )
+
+
+@dataclass(frozen=True)
+class LogChoices:
+    """What the filter panel offers for one log: its case attributes, org units (normalised
+    name -> the log's spellings), activities and arcs."""
+
+    attributes: tuple[str, ...] = ()
+    units: dict[str, list[str]] = field(default_factory=dict)
+    activities: tuple[str, ...] = ()
+    arcs: tuple[str, ...] = ()
+
+
+def find_choices(store: LogStore, log: str | None) -> LogChoices:
+    """The filter panel's choices for stored flat log ``log`` (none without a log)."""
+    if not log:
+        return LogChoices()
+    try:
+        return _find_choices(store, log, store.entry(log).imported_at)
+    except KitflowError:
+        return LogChoices()
+
+
+@lru_cache(maxsize=16)
+def _find_choices(store: LogStore, log: str, imported_at: dt.datetime) -> LogChoices:
+    del imported_at  # part of the cache key only
+    data = load_process_map(store, log)
+    schema = store.scan(log).collect_schema()
+    arcs = data.dfg.sort(["source", "target"])
+    return LogChoices(
+        attributes=tuple(sorted(c for c in schema.names() if c.startswith("case:"))),
+        units=_units_of_5_people(store, log),
+        activities=tuple(sorted(data.activity_counts)),
+        arcs=tuple(f"{s}{ARC_SEPARATOR}{t}" for s, t in arcs.select("source", "target").rows()),
+    )
+
+
+def _units_of_5_people(store: LogStore, log: str) -> dict[str, list[str]]:
+    """The log's org units by normalised name, only those naming 5 people or more together
+    (all when the log names no one): the 5-person rule on the units offered as filters."""
+    events = store.scan(log)
+    schema = events.collect_schema()
+    if ORG_UNIT not in schema:
+        return {}
+    units = group_org_units(sorted(events.select(pl.col(ORG_UNIT).drop_nulls().unique())
+                                   .collect()[ORG_UNIT].to_list()))  # fmt: skip
+    if RESOURCE not in schema:
+        return units
+    people = events.select(ORG_UNIT, RESOURCE).drop_nulls().unique().collect()
+    if people.height == 0:
+        return units
+    kept = {}
+    for key, names in units.items():
+        count = people.filter(pl.col(ORG_UNIT).is_in(names))[RESOURCE].n_unique()
+        if count >= MIN_PEOPLE:
+            kept[key] = names
+    return kept
+
+
+def find_attribute_values(store: LogStore, log: str | None, attribute: str | None) -> list[str]:
+    """The values of case attribute ``attribute`` in ``log``, most cases first (at most 200)."""
+    if not log or not attribute:
+        return []
+    try:
+        return list(_attribute_values(store, log, store.entry(log).imported_at, attribute))
+    except (KitflowError, pl.exceptions.PolarsError):
+        return []
+
+
+@lru_cache(maxsize=32)
+def _attribute_values(
+    store: LogStore, log: str, imported_at: dt.datetime, attribute: str
+) -> tuple[str, ...]:
+    del imported_at  # part of the cache key only
+    if attribute not in store.scan(log).collect_schema():
+        return ()
+    counts = (
+        store.scan(log)
+        .select(CASE, pl.col(attribute).cast(pl.String).alias("value"))
+        .drop_nulls("value")
+        .unique()
+        .group_by("value")
+        .agg(pl.len().alias("cases"))
+        .sort(["cases", "value"], descending=[True, False])
+        .head(200)
+        .collect()
+    )
+    return tuple(counts["value"].to_list())
+
+
+def _options(values: tuple[str, ...] | list[str]) -> list[dict[str, str]]:
+    return [{"label": v, "value": v} for v in values]
+
+
+def _unit_options(units: dict[str, list[str]]) -> list[dict[str, str]]:
+    return sorted(
+        ({"label": names[0], "value": key} for key, names in units.items()),
+        key=lambda option: option["label"].casefold(),
+    )
+
+
+def _filter_panel(store: LogStore, state: MapState, language: Language) -> html.Details:
+    choices = find_choices(store, state.log)
+    filters = state.filters
+    danish = language == "da"
+    period = dcc.DatePickerRange(
+        id=ids.MAP_PERIOD,
+        start_date=_iso(filters.start, language),
+        end_date=_iso(filters.end, language),
+        display_format="DD.MM.YYYY" if danish else "YYYY-MM-DD",
+        # Numbers only: the calendar's month names would be English.
+        month_format="MM.YYYY" if danish else "MMMM YYYY",
+        first_day_of_week=1,
+        start_date_placeholder_text=translate("map.period_start", language),
+        end_date_placeholder_text=translate("map.period_end", language),
+        clearable=True,
+        className="kf-date-da" if danish else "",
+    )
+    none, all_ = (
+        translate("map.none_placeholder", language),
+        translate("map.all_placeholder", language),
+    )
+    activity = translate("map.activity_placeholder", language)
+
+    def dropdown(
+        control_id: str,
+        options: list[dict[str, str]],
+        value: Any,
+        placeholder: str,
+        multi: bool = False,
+    ) -> dcc.Dropdown:
+        return dcc.Dropdown(
+            id=control_id,
+            options=options,
+            value=value,
+            placeholder=placeholder,
+            multi=multi,
+            labels=dropdown_labels(language),
+        )
+
+    def number(control_id: str, value: str | None, placeholder: str) -> dcc.Input:
+        return dcc.Input(
+            id=control_id,
+            type="number",
+            min=0,
+            value=value,
+            placeholder=placeholder,
+            debounce=True,
+            className="kf-number",
+        )
+
+    fields_ = [
+        _field(translate("map.period", language), ids.MAP_PERIOD, period, wide=True),
+        _field(translate("map.attribute", language), ids.MAP_ATTRIBUTE, dropdown(
+            ids.MAP_ATTRIBUTE, _options(choices.attributes), filters.attribute,
+            translate("map.attribute_placeholder", language))),
+        _field(translate("map.values", language), ids.MAP_VALUES, dropdown(
+            ids.MAP_VALUES, _options(find_attribute_values(store, state.log, filters.attribute)),
+            list(filters.values), translate("map.values_placeholder", language), multi=True)),
+        _field(translate("map.org_units", language), ids.MAP_UNITS, dropdown(
+            ids.MAP_UNITS, _unit_options(choices.units), list(filters.units),
+            translate("map.org_units_placeholder", language), multi=True)),
+        _field(translate("map.variants", language), ids.MAP_VARIANTS,
+               number(ids.MAP_VARIANTS, filters.variants, all_)),
+        _field(translate("map.duration", language), ids.MAP_MIN_DAYS, html.Div([
+            number(ids.MAP_MIN_DAYS, filters.min_days, "0"),
+            html.Span(" – "),
+            number(ids.MAP_MAX_DAYS, filters.max_days, "∞"),
+        ], className="kf-range")),
+        _field(translate("map.with_activity", language), ids.MAP_WITH, dropdown(
+            ids.MAP_WITH, _options(choices.activities), filters.with_activity, activity)),
+        _field(translate("map.without_activity", language), ids.MAP_WITHOUT, dropdown(
+            ids.MAP_WITHOUT, _options(choices.activities), filters.without_activity, activity)),
+        _field(translate("map.exclude_activities", language), ids.MAP_EXCLUDE_ACTIVITIES, dropdown(
+            ids.MAP_EXCLUDE_ACTIVITIES, _options(choices.activities),
+            list(filters.excluded_activities), none, multi=True)),
+        _field(translate("map.exclude_arcs", language), ids.MAP_EXCLUDE_ARCS, dropdown(
+            ids.MAP_EXCLUDE_ARCS, _options(choices.arcs), list(filters.excluded_arcs), none,
+            multi=True)),
+    ]  # fmt: skip
+    return html.Details(
         [
-            html.Label(translate("map.top_arcs", language), htmlFor=ids.MAP_TOP_PERCENT),
-            dcc.Slider(
-                id=ids.MAP_TOP_PERCENT,
-                min=5,
-                max=100,
-                step=5,
-                value=percent,
-                marks={m: f"{m} %" for m in _SLIDER_MARKS},
-                persistence=True,
-                persistence_type="session",
-            ),
+            html.Summary(translate("map.filters", language)),
+            html.Div(fields_, className="kf-filter-grid"),
         ],
-        className="kf-field kf-field--slider",
+        id=ids.MAP_FILTERS,
+        open=filters.any(),
+        className="kf-card kf-filters",
     )
-    return html.Section([log_picker, slider], id=ids.MAP_CONTROLS, className="kf-card kf-controls")
+
+
+_DROPDOWN_LABELS: Final = (
+    "select_all",
+    "deselect_all",
+    "selected_count",
+    "search",
+    "clear_search",
+    "clear_selection",
+    "no_options_found",
+)
+
+
+def dropdown_labels(language: Language) -> Any:  # dcc.Dropdown.Labels, a TypedDict
+    """A dropdown's own texts ("3 selected", "Search", ...) in ``language``."""
+    return {key: translate(f"map.dropdown.{key}", language) for key in _DROPDOWN_LABELS}
+
+
+def _iso(value: str | None, language: Language) -> str | None:
+    if not value:
+        return None
+    try:
+        return read_day(value, language).isoformat()
+    except KitflowError:
+        return None
 
 
 def _result() -> list[Component]:
@@ -126,14 +441,42 @@ def _result() -> list[Component]:
     ]
 
 
+def _cases_section(language: Language) -> html.Section:
+    return html.Section(
+        [
+            html.Div(note(translate("map.cases_hint", language), compact=True), id=ids.MAP_CASES),
+            html.Div(
+                _field(
+                    translate("map.case", language),
+                    ids.MAP_CASE,
+                    dcc.Dropdown(
+                        id=ids.MAP_CASE,
+                        options=[],
+                        placeholder=translate("map.case_placeholder", language),
+                        labels=dropdown_labels(language),
+                    ),
+                ),
+                className="kf-case-picker",
+            ),
+            html.Div(id=ids.MAP_TIMELINE),
+        ],
+        className="kf-card kf-cases",
+    )
+
+
 @dataclass(frozen=True)
 class MapView:
-    """What the map callback shows: the graph's elements, the arc table, a summary or a note."""
+    """What the map callback shows: the graph's elements, the arc table, the performance
+    legend, a summary or a note."""
 
     elements: list[dict[str, Any]] = field(default_factory=list)
     arcs: TableData | None = None
     summary: str = ""
     message: Component | None = None
+    mode: MapMode = "frequency"
+    statistic: Statistic = "median"
+    legend: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def has_enough_people(store: LogStore, log: str) -> bool:
@@ -147,24 +490,98 @@ def _has_enough_people(store: LogStore, log: str, imported_at: dt.datetime) -> b
     return check_group_size(store.scan(log)).enough
 
 
+@dataclass(frozen=True)
+class FilteredMap:
+    """The map data of a filtered view: its DFG and events per activity, its cases, the log's
+    cases, and whether it shows 5 people or more (or names none)."""
+
+    data: ProcessMapData
+    cases: int
+    total_cases: int
+    enough: bool
+
+
+def filtered_view(
+    store: LogStore, log: str, filters: MapFilters, activities: int, language: Language
+) -> pl.LazyFrame:
+    """The events the map of ``log`` with ``filters`` draws: the kept cases, without the
+    left-out activities, projected on the most frequent ``activities`` % of the activities."""
+    choices = find_choices(store, log)
+    view = apply_filters(store.scan(log), filters, language, units=choices.units)
+    if activities < 100:
+        counts = count_activities(view)
+        view = filter_activities(view, select_top_activities(counts, activities))
+    return view
+
+
+def load_filtered_map(
+    store: LogStore, log: str, filters: MapFilters, activities: int, language: Language
+) -> FilteredMap:
+    """The data of the map of ``log`` under ``filters`` and the activity slider: cached per
+    log version, filters and slider (moving the path slider or switching the view reuses it)."""
+    return _load_filtered_map(
+        store,
+        log,
+        store.entry(log).imported_at,
+        filters=filters,
+        activities=activities,
+        language=language,
+    )
+
+
+@lru_cache(maxsize=32)
+def _load_filtered_map(
+    store: LogStore,
+    log: str,
+    imported_at: dt.datetime,
+    *,
+    filters: MapFilters,
+    activities: int,
+    language: Language,
+) -> FilteredMap:
+    whole = load_process_map(store, log)
+    total = _count_cases(store, log, imported_at)
+    if not filters.any() and activities >= 100:
+        return FilteredMap(whole, total, total, has_enough_people(store, log))
+    view = filtered_view(store, log, filters, activities, language).collect()
+    data = ProcessMapData(discover_dfg(view), count_activities(view.lazy()))
+    cases = view.select(pl.col(CASE).n_unique()).item() if view.height else 0
+    return FilteredMap(data, int(cases), total, check_group_size(view).enough)
+
+
+@lru_cache(maxsize=16)
+def _count_cases(store: LogStore, log: str, imported_at: dt.datetime) -> int:
+    del imported_at  # part of the cache key only
+    return int(store.scan(log).select(pl.col(CASE).n_unique()).collect().item())
+
+
 def render_map(
-    store: LogStore, log: str | None, percent: float | None, language: Language
+    store: LogStore,
+    log: str | None,
+    percent: float | None,
+    language: Language,
+    *,
+    state: MapState | None = None,
 ) -> MapView:
-    """The map of ``log`` with the top ``percent`` % of its arcs, or a note saying why not."""
-    if not log:
-        return MapView(message=note(translate("map.choose", language)))
-    try:
-        if store.entry(log).kind != "flat":
-            text = translate("map.not_flat", language, name=log)
-            return MapView(message=note(text, kind="warning"))
-        data = load_process_map(store, log)
-        enough = has_enough_people(store, log)
-    except KitflowError as error:
-        text = translate("map.error", language, error=str(error))
-        return MapView(message=note(text, kind="error"))
-    if not enough:
-        text = translate("map.withheld", language, name=log)
-        return MapView(message=note(text, kind="warning"))
+    """The map of ``log`` with the top ``percent`` % of its arcs, in the view, activity slider
+    and filters of ``state`` (defaults: frequency, all activities, no filter), or a note saying
+    why not."""
+    state = state or MapState()
+    loaded = _load_for_map(store, log, state, language)
+    if isinstance(loaded, MapView):
+        return loaded
+    found = loaded
+    filtered = state.filters.any()
+    notes = []
+    if filtered:
+        cases, total = format_int(found.cases, language), format_int(found.total_cases, language)
+        notes.append(translate("map.filtered", language, cases=cases, total=total))
+    if not found.enough:
+        key = "map.filtered_withheld" if filtered else "map.withheld"
+        return MapView(message=note(translate(key, language, name=log), kind="warning"))
+    data = found.data
+    if filtered and found.cases == 0:
+        return MapView(message=note(translate("map.filtered_empty", language)), notes=notes)
     if data.dfg.height == 0:
         return MapView(message=note(translate("map.empty_log", language, name=log)))
     shown = select_top_arcs(data.dfg, percent if percent is not None else DEFAULT_TOP_PERCENT)
@@ -175,13 +592,36 @@ def render_map(
         "shown": shown.height,
         "total": data.dfg.height,
     }
-    return MapView(
-        elements=build_process_map_elements(shown, data.activity_counts, language),
-        arcs=build_arc_table(shown, language),
-        summary=translate(
-            "map.summary", language, **{k: format_int(v, language) for k, v in counts.items()}
-        ),
+    summary = translate(
+        "map.summary", language, **{k: format_int(v, language) for k, v in counts.items()}
     )
+    legend = build_performance_legend(shown, state.statistic, language)
+    return MapView(
+        elements=build_process_map_elements(
+            shown, data.activity_counts, language, mode=state.mode, statistic=state.statistic
+        ),
+        arcs=build_arc_table(shown, language),
+        summary=" · ".join([summary, *notes]),
+        mode=state.mode,
+        statistic=state.statistic,
+        legend=[(item.colour, item.label) for item in legend],
+    )
+
+
+def _load_for_map(
+    store: LogStore, log: str | None, state: MapState, language: Language
+) -> FilteredMap | MapView:
+    """The data of the map, or a view with the note saying why there is none."""
+    if not log:
+        return MapView(message=note(translate("map.choose", language)))
+    try:
+        if store.entry(log).kind != "flat":
+            text = translate("map.not_flat", language, name=log)
+            return MapView(message=note(text, kind="warning"))
+        return load_filtered_map(store, log, state.filters, state.activities, language)
+    except KitflowError as error:
+        key = "map.bad_input" if state.filters.any() else "map.error"
+        return MapView(message=note(translate(key, language, error=str(error)), kind="error"))
 
 
 def build_result(view: MapView, language: Language) -> list[Component]:
@@ -198,10 +638,7 @@ def build_result(view: MapView, language: Language) -> list[Component]:
         style={"width": "100%", "height": "760px"},
     )
     return [
-        html.Div(
-            [graph, html.P(translate("map.legend", language), className="kf-legend")],
-            className="kf-card kf-graph",
-        ),
+        html.Div([graph, _legend(view, language)], className="kf-card kf-graph"),
         html.Div(
             [
                 html.H2(translate("map.arcs", language)),
@@ -212,36 +649,315 @@ def build_result(view: MapView, language: Language) -> list[Component]:
     ]
 
 
-def page_layout(lang: str | None = None, log: str | None = None, **_query: str) -> html.Div:
+def _legend(view: MapView, language: Language) -> html.Div:
+    if view.mode != "performance":
+        return html.Div(
+            html.P(translate("map.legend_frequency", language)),
+            id=ids.MAP_LEGEND,
+            className="kf-legend",
+        )
+    statistic = translate(f"map.statistic.{view.statistic}", language).lower()
+    swatches = [
+        html.Span(
+            [html.Span(className="kf-swatch", style={"background": colour}), label],
+            className="kf-legend-item",
+        )
+        for colour, label in view.legend
+    ]
+    return html.Div(
+        [html.P(translate("map.legend_performance", language, statistic=statistic)), *swatches],
+        id=ids.MAP_LEGEND,
+        className="kf-legend",
+    )
+
+
+def build_cases(
+    store: LogStore, state: MapState, tapped: dict[str, Any] | None, language: Language
+) -> tuple[list[Component], list[dict[str, str]]]:
+    """The list of the cases through a tapped activity (node data) or arc (edge data), and the
+    case picker's options; the hint when nothing is tapped or the view is withheld."""
+    hint: list[Component] = [note(translate("map.cases_hint", language), compact=True)]
+    if not tapped or not state.log:
+        return hint, []
+    try:
+        found = load_filtered_map(store, state.log, state.filters, state.activities, language)
+        if not found.enough:
+            return hint, []
+        view = filtered_view(store, state.log, state.filters, state.activities, language)
+        if "source" in tapped:
+            source, target = str(tapped["source"]), str(tapped["target"])
+            cases = find_cases_through(view, arc=(source, target))
+            what = f"{source}{ARC_SEPARATOR}{target}"
+        else:
+            what = str(tapped.get("id", ""))
+            cases = find_cases_through(view, activity=what)
+    except KitflowError as error:
+        return [note(translate("map.bad_input", language, error=str(error)), kind="error")], []
+    total = cases.height
+    listed = cases.head(MAX_CASES_LISTED)
+    if total > MAX_CASES_LISTED:
+        shown = format_int(MAX_CASES_LISTED, language)
+        count = translate(
+            "map.cases_capped", language, shown=shown, total=format_int(total, language)
+        )
+    else:
+        count = translate("map.cases_count", language, total=format_int(total, language))
+    table = TableData(
+        (
+            Column("case", translate("map.col.case", language)),
+            Column("start", translate("map.col.start", language)),
+            Column("end", translate("map.col.end", language)),
+            Column("duration", translate("map.col.duration", language), numeric=True),
+            Column("events", translate("map.col.events", language), numeric=True),
+        ),
+        tuple(
+            {
+                "case": str(row[CASE]),
+                "start": format_datetime(row["start"], language),
+                "end": format_datetime(row["end"], language),
+                "duration": format_duration(row["duration_s"], language),
+                "events": format_int(int(row["events"]), language),
+            }
+            for row in listed.iter_rows(named=True)
+        ),
+    )
+    return [
+        html.H2(translate("map.cases_title", language, what=what)),
+        html.P(count, id=ids.MAP_CASES_NOTE, className="kf-muted"),
+        html.Div(render_table(table, table_id=ids.MAP_CASES_TABLE, compact=True),
+                 className="kf-cases-scroll"),
+    ], _options([str(c) for c in listed[CASE].to_list()])  # fmt: skip
+
+
+def build_timeline(
+    store: LogStore, state: MapState, case_id: str | None, language: Language
+) -> list[Component]:
+    """The events of case ``case_id`` in the shown view, in order, with Danish times (no
+    person named)."""
+    if not case_id or not state.log:
+        return []
+    try:
+        found = load_filtered_map(store, state.log, state.filters, state.activities, language)
+        if not found.enough:
+            return []
+        view = filtered_view(store, state.log, state.filters, state.activities, language)
+        events = find_case_events(view, case_id)
+    except KitflowError as error:
+        return [note(translate("map.bad_input", language, error=str(error)), kind="error")]
+    has_unit = "org_unit" in events.columns
+    columns = [
+        Column("activity", translate("map.col.activity", language)),
+        Column("time", translate("map.col.time", language)),
+        Column("since", translate("map.col.duration", language), numeric=True),
+    ]
+    if has_unit:
+        columns.append(Column("org_unit", translate("map.col.org_unit", language)))
+    rows = []
+    previous: dt.datetime | None = None
+    for row in events.iter_rows(named=True):
+        moment = row["timestamp"]
+        since = (moment - previous).total_seconds() if previous is not None else None
+        previous = moment
+        cells: dict[str, Any] = {
+            "activity": row["activity"],
+            "time": format_datetime(moment, language),
+            "since": format_duration(since, language) if since is not None else "",
+        }
+        if has_unit:
+            cells["org_unit"] = row["org_unit"] or "–"
+        rows.append(cells)
+    return [
+        html.H3(translate("map.timeline_title", language, case=case_id)),
+        render_table(TableData(tuple(columns), tuple(rows)), table_id=ids.MAP_TIMELINE_TABLE,
+                     compact=True),
+    ]  # fmt: skip
+
+
+def state_from_controls(
+    log: str | None,
+    *,
+    mode: str | None,
+    statistic: str | None,
+    activities: float | None,
+    paths: float | None,
+    filters: MapFilters,
+) -> MapState:
+    """The state the controls hold (unknown values fall back to the defaults)."""
+    params = {
+        "log": log or "",
+        "mode": mode or "",
+        "stat": statistic or "",
+        "acts": as_text(activities) or "",
+        "paths": as_text(paths) or "",
+    }
+    return replace(read_state(params), filters=filters)
+
+
+def page_layout(lang: str | None = None, log: str | None = None, **query: str) -> html.Div:
     """What Dash Pages calls with the URL's query parameters."""
-    return build_layout(current_store(), parse_language(lang), log)
+    return build_layout(current_store(), parse_language(lang), log, dict(query))
 
 
 def register(app: dash.Dash, store: LogStore) -> None:
-    """Register the page and wire its callbacks: log and slider in, map and table out; and a
-    newly chosen log moves the slider to where its map is readable."""
+    """Register the page and wire its callbacks: the controls in, the map, its summary and the
+    URL out; a newly chosen log fills the filter panel and moves the path slider to where its
+    map is readable; a tap lists cases; a chosen case shows its timeline."""
     register_page(__name__, path=PATH, name="Procesoverblik", order=4, layout=page_layout)
 
     @app.callback(
-        Output(ids.MAP_RESULT, "children"),
-        Output(ids.MAP_SUMMARY, "children"),
-        Output(ids.MAP_MESSAGE, "children"),
-        Input(ids.MAP_LOG, "value"),
-        Input(ids.MAP_TOP_PERCENT, "value"),
-        State(ids.MAP_LANGUAGE, "data"),
+        output=[
+            Output(ids.MAP_RESULT, "children"),
+            Output(ids.MAP_SUMMARY, "children"),
+            Output(ids.MAP_MESSAGE, "children"),
+            Output(ids.MAP_SEARCH, "data"),
+        ],
+        inputs={
+            "log": Input(ids.MAP_LOG, "value"),
+            "percent": Input(ids.MAP_TOP_PERCENT, "value"),
+            "mode": Input(ids.MAP_MODE, "value"),
+            "statistic": Input(ids.MAP_STATISTIC, "value"),
+            "activities": Input(ids.MAP_ACTIVITY_PERCENT, "value"),
+            "start": Input(ids.MAP_PERIOD, "start_date"),
+            "end": Input(ids.MAP_PERIOD, "end_date"),
+            "attribute": Input(ids.MAP_ATTRIBUTE, "value"),
+            "values": Input(ids.MAP_VALUES, "value"),
+            "variants": Input(ids.MAP_VARIANTS, "value"),
+            "units": Input(ids.MAP_UNITS, "value"),
+            "min_days": Input(ids.MAP_MIN_DAYS, "value"),
+            "max_days": Input(ids.MAP_MAX_DAYS, "value"),
+            "with_activity": Input(ids.MAP_WITH, "value"),
+            "without_activity": Input(ids.MAP_WITHOUT, "value"),
+            "excluded_activities": Input(ids.MAP_EXCLUDE_ACTIVITIES, "value"),
+            "excluded_arcs": Input(ids.MAP_EXCLUDE_ARCS, "value"),
+            "language": State(ids.MAP_LANGUAGE, "data"),
+        },
     )
     def update_map(
-        log: str | None, percent: float | None, language: str | None
-    ) -> tuple[list[Component], str, Component | None]:
+        *,
+        log: str | None,
+        percent: float | None,
+        mode: str | None,
+        statistic: str | None,
+        activities: float | None,
+        start: str | None,
+        end: str | None,
+        attribute: str | None,
+        values: list[str] | None,
+        variants: float | None,
+        units: list[str] | None,
+        min_days: float | None,
+        max_days: float | None,
+        with_activity: str | None,
+        without_activity: str | None,
+        excluded_activities: list[str] | None,
+        excluded_arcs: list[str] | None,
+        language: str | None,
+    ) -> tuple[list[Component], str, Component | None, str]:
         chosen = parse_language(language)
-        view = render_map(store, log, percent, chosen)
-        return build_result(view, chosen), view.summary, view.message
+        filters = MapFilters(
+            start=as_text(start),
+            end=as_text(end),
+            attribute=as_text(attribute),
+            values=as_tuple(values) if attribute else (),
+            variants=as_text(variants),
+            units=as_tuple(units),
+            min_days=as_text(min_days),
+            max_days=as_text(max_days),
+            with_activity=as_text(with_activity),
+            without_activity=as_text(without_activity),
+            excluded_activities=as_tuple(excluded_activities),
+            excluded_arcs=as_tuple(excluded_arcs),
+        )
+        state = state_from_controls(
+            log,
+            mode=mode,
+            statistic=statistic,
+            activities=activities,
+            paths=percent,
+            filters=filters,
+        )
+        view = render_map(store, state.log, state.paths, chosen, state=state)
+        search = write_query(state, chosen)
+        return build_result(view, chosen), view.summary, view.message, search
+
+    # The browser's address follows the view (no page reload, no new page render), and the
+    # header's language links with it, so switching language keeps the view.
+    app.clientside_callback(  # type: ignore[no-untyped-call]
+        "function(search) { return search === undefined || search === null ? "
+        "window.dash_clientside.no_update : search; }",
+        Output(ids.SHELL_URL, "search", allow_duplicate=True),
+        Input(ids.MAP_SEARCH, "data"),
+        prevent_initial_call=True,
+    )
 
     @app.callback(
         Output(ids.MAP_TOP_PERCENT, "value"),
+        Output(ids.MAP_ATTRIBUTE, "options"),
+        Output(ids.MAP_UNITS, "options"),
+        Output(ids.MAP_WITH, "options"),
+        Output(ids.MAP_WITHOUT, "options"),
+        Output(ids.MAP_EXCLUDE_ACTIVITIES, "options"),
+        Output(ids.MAP_EXCLUDE_ARCS, "options"),
         Input(ids.MAP_LOG, "value"),
-        # Not on page load: then the slider shows what the layout or the user's last choice set.
+        # Not on page load: then the controls show what the layout (the URL) set.
         prevent_initial_call=True,
     )
-    def start_slider_for_log(log: str | None) -> int:
-        return _start_percent(store, log)
+    def start_for_log(log: str | None) -> tuple[Any, ...]:
+        choices = find_choices(store, log)
+        activities = _options(choices.activities)
+        return (
+            _start_percent(store, log),
+            _options(choices.attributes),
+            _unit_options(choices.units),
+            activities,
+            activities,
+            activities,
+            _options(choices.arcs),
+        )
+
+    @app.callback(
+        Output(ids.MAP_VALUES, "options"),
+        Input(ids.MAP_ATTRIBUTE, "value"),
+        State(ids.MAP_LOG, "value"),
+        prevent_initial_call=True,
+    )
+    def values_for_attribute(attribute: str | None, log: str | None) -> list[dict[str, str]]:
+        return _options(find_attribute_values(store, log, attribute))
+
+    @app.callback(
+        Output(ids.MAP_CASES, "children"),
+        Output(ids.MAP_CASE, "options"),
+        Output(ids.MAP_CASE, "value"),
+        Input(ids.MAP_GRAPH, "tapNodeData"),
+        Input(ids.MAP_GRAPH, "tapEdgeData"),
+        State(ids.MAP_SEARCH, "data"),
+        State(ids.MAP_LANGUAGE, "data"),
+        prevent_initial_call=True,
+    )
+    def list_cases(
+        node: dict[str, Any] | None,
+        edge: dict[str, Any] | None,
+        search: str | None,
+        language: str | None,
+    ) -> tuple[list[Component], list[dict[str, str]], None]:
+        tapped = edge if ctx.triggered_id and _edge_tapped() else node
+        state = read_state(query_params(search))
+        children, options = build_cases(store, state, tapped, parse_language(language))
+        return children, options, None
+
+    @app.callback(
+        Output(ids.MAP_TIMELINE, "children"),
+        Input(ids.MAP_CASE, "value"),
+        State(ids.MAP_SEARCH, "data"),
+        State(ids.MAP_LANGUAGE, "data"),
+        prevent_initial_call=True,
+    )
+    def show_timeline(
+        case_id: str | None, search: str | None, language: str | None
+    ) -> list[Component]:
+        state = read_state(query_params(search))
+        return build_timeline(store, state, case_id, parse_language(language))
+
+
+def _edge_tapped() -> bool:
+    return any(t["prop_id"].endswith(".tapEdgeData") for t in ctx.triggered)
