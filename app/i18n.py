@@ -204,6 +204,136 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "map.dropdown.no_options_found": ("Ingen valgmuligheder", "No options found"),
     # The process-analysis page (variants, bottlenecks, handovers between org units).
     "nav.analysis": ("Procesanalyse", "Process analysis"),
+    "nav.governance": ("Governance", "Governance"),
+    "nav.stuck": ("Fastlåste sager", "Stuck cases"),
+    "governance.title": (
+        "Governance: SAFe-regler pr. serviceområde",
+        "Governance: SAFe rules per service area",
+    ),
+    "governance.intro": (
+        "Andelen af arbejdsemner (Features og User Stories), der bryder mindst én af de aftalte "
+        "regler, pr. serviceområde og måned (oprettelsesmåned), mod tærsklen. Vælg et område for "
+        "at se de emner, der bryder reglerne. Ingen personer vises.",
+        "The share of work items (Features and User Stories) breaking at least one of the agreed "
+        "rules, per service area and month (month created), against the threshold. Choose an "
+        "area to see the items that break the rules. No person is shown.",
+    ),
+    "governance.threshold": ("Tærskel (% brud)", "Threshold (% breaking)"),
+    "governance.area": ("Serviceområde (emner)", "Service area (items)"),
+    "governance.area_placeholder": ("Alle områder", "All areas"),
+    "governance.rule": ("Regel", "Rule"),
+    "governance.rule_placeholder": ("Alle regler", "All rules"),
+    "governance.choose": (
+        "Vælg en log med regler at tjekke.",
+        "Choose a log to check the rules on.",
+    ),
+    "governance.bad_threshold": (
+        "Tærsklen skal være et tal mellem 0 og 100 (fx 10).",
+        "The threshold must be a number from 0 to 100 (e.g. 10).",
+    ),
+    "governance.error": (
+        "Reglerne kunne ikke tjekkes: {error}",
+        "The rules could not be checked: {error}",
+    ),
+    "governance.no_rules": (
+        "Ingen af reglerne i {file} gælder for nogen sag i {name}.",
+        "None of the rules in {file} applies to any case of {name}.",
+    ),
+    "governance.summary": (
+        "{items} emner i {areas} områder; {over} over tærsklen på {threshold} %. "
+        "Regler fra {file}.",
+        "{items} items in {areas} areas; {over} above the threshold of {threshold} %. "
+        "Rules from {file}.",
+    ),
+    "governance.small_rows": (
+        "{count} måneder i et område vises ikke, fordi emnerne nævner færre end 5 personer "
+        "(5-personers-reglen).",
+        "{count} months of an area are not shown, as their items name fewer than 5 people "
+        "(the 5-person rule).",
+    ),
+    "governance.trend_title": (
+        "Andel emner med brud pr. måned",
+        "Share of items breaking a rule per month",
+    ),
+    "governance.trend_y": ("Andel med brud (%)", "Breaking (%)"),
+    "governance.threshold_line": ("Tærskel {value} %", "Threshold {value} %"),
+    "governance.areas_title": (
+        "Pr. serviceområde, hele perioden",
+        "Per service area, the whole period",
+    ),
+    "governance.items_title": ("Emner, der bryder reglerne", "Items breaking the rules"),
+    "governance.items_shown": (
+        "Viser de første {shown} af {total} brud; eksporten har dem alle.",
+        "Showing the first {shown} of {total} breaches; the export holds them all.",
+    ),
+    "governance.items_none": ("Ingen brud i det valgte.", "No breaches in the selection."),
+    "governance.over": ("over tærskel", "above threshold"),
+    "governance.under": ("under tærskel", "within threshold"),
+    "governance.col.area": ("Serviceområde", "Service area"),
+    "governance.col.items": ("Emner", "Items"),
+    "governance.col.breaking": ("Med brud", "Breaking"),
+    "governance.col.pct": ("Andel (%)", "Share (%)"),
+    "governance.col.status": ("Status", "Status"),
+    "governance.col.id": ("Id", "Id"),
+    "governance.col.type": ("Type", "Type"),
+    "governance.col.rule": ("Regel", "Rule"),
+    "governance.col.iteration": ("Iteration", "Iteration"),
+    "governance.col.month": ("Måned", "Month"),
+    "governance.file_stem": ("governance-brud", "governance-breaches"),
+    "governance.rule.feature-has-epic": ("Feature har en Epic", "Feature has an Epic"),
+    "governance.rule.story-has-parent": ("User Story har en forælder", "User Story has a parent"),
+    "governance.rule.new-closed-via-active": (
+        "Lukket via Aktiv",
+        "Closed via Active",
+    ),
+    "governance.rule.no-work-at-project-root": (
+        "Ikke i projektets rod-iteration",
+        "Not in the project root iteration",
+    ),
+    "governance.rule.four-eyes-approval": ("Fire øjne ved godkendelse", "Four eyes on approval"),
+    "governance.rule.resolved-then-closed": (
+        "Løst lukkes inden 5 dage",
+        "Resolved closed within 5 days",
+    ),
+    "export.csv": ("Hent CSV", "Download CSV"),
+    "export.xlsx": ("Hent Excel", "Download Excel"),
+    "stuck.title": ("Fastlåste sager", "Stuck cases"),
+    "stuck.intro": (
+        "Åbne bestillinger og emner, hvor intet er sket i mindst det valgte antal arbejdsdage "
+        "(dansk kalender, kontortid 8–16): hvor de ligger (enheden for deres seneste hændelse), "
+        "siden hvornår og hvor længe. Ældste først. Ingen personer vises.",
+        "Open orders and items where nothing has happened for at least the chosen number of "
+        "working days (Danish calendar, office hours 8–16): where they lie (the unit of their "
+        "last event), since when and for how long. Oldest first. No person is shown.",
+    ),
+    "stuck.as_of": ("Opgjort pr. dato (dd.mm.åååå)", "As of date (yyyy-mm-dd)"),
+    "stuck.as_of_placeholder": ("logens slutning", "the log's end"),
+    "stuck.days": ("Mindst arbejdsdage uden hændelser", "At least working days without events"),
+    "stuck.choose": ("Vælg en log med bestillinger.", "Choose a log of orders."),
+    "stuck.bad_days": (
+        "Antal arbejdsdage skal være et tal fra 0 og op (fx 5).",
+        "The number of working days must be a number from 0 up (e.g. 5).",
+    ),
+    "stuck.bad_date": (
+        "Datoen {value} kan ikke læses: skriv den som dd.mm.åååå, fx 30.06.2025.",
+        "The date {value} cannot be read: write it as yyyy-mm-dd, e.g. 2025-06-30.",
+    ),
+    "stuck.error": ("Sagerne kunne ikke findes: {error}", "The cases could not be found: {error}"),
+    "stuck.summary": (
+        "{stuck} af {open} åbne sager har ventet mindst {days} arbejdsdage pr. {as_of}.",
+        "{stuck} of {open} open cases have waited at least {days} working days as of {as_of}.",
+    ),
+    "stuck.none": ("Ingen sager venter så længe.", "No case waits that long."),
+    "stuck.areas_title": ("Hvor de venter", "Where they wait"),
+    "stuck.list_title": ("Sagerne, ældste først", "The cases, oldest first"),
+    "stuck.col.case": ("Sag", "Case"),
+    "stuck.col.unit": ("Venter hos", "Waiting at"),
+    "stuck.col.in_unit_since": ("Hos enheden siden", "At the unit since"),
+    "stuck.col.last_activity": ("Seneste hændelse", "Last event"),
+    "stuck.col.waiting_since": ("Venter siden", "Waiting since"),
+    "stuck.col.days": ("Arbejdsdage", "Working days"),
+    "stuck.col.cases": ("Sager", "Cases"),
+    "stuck.file_stem": ("fastlaaste-sager", "stuck-cases"),
     "analysis.title": ("Procesanalyse", "Process analysis"),
     "analysis.intro": (
         "Varianter, flaskehalse og overleveringer mellem enheder for en hændelseslog, i en "

@@ -89,8 +89,10 @@ from mining.process_shape import (
     compute_process_shape,
 )
 from mining.rework import compute_rework
+from mining.rule_trends import find_breaking_cases, summarize_breaking_cases
 from mining.rules import Rule, SummaryLevel, check_rules, read_rules, summarize_rule_results
 from mining.stats import LogStats, compute_log_stats
+from mining.stuck import find_stuck_cases
 from mining.variants import (
     compare_variants,
     compute_variants,
@@ -171,6 +173,7 @@ __all__ = [
     "filter_variants",
     "filter_view",
     "find_bottlenecks",
+    "find_breaking_cases",
     "find_case_events",
     "find_case_groups",
     "find_cases_through",
@@ -178,6 +181,7 @@ __all__ = [
     "find_deviations",
     "find_ping_pong",
     "find_small_months",
+    "find_stuck_cases",
     "find_work_cases",
     "merge_small_groups",
     "pm4py_adapter",
@@ -185,6 +189,7 @@ __all__ = [
     "read_process_model",
     "read_rules",
     "store_log_aggregates",
+    "summarize_breaking_cases",
     "summarize_deviations",
     "summarize_rule_results",
     "write_process_model",

@@ -37,6 +37,14 @@ from services.demo import (
     write_simulated_landscape,
 )
 from services.followup import FollowUpReport, evaluate_followup, followup_input_files
+from services.governance import (
+    DEFAULT_STUCK_DAYS,
+    GovernanceReport,
+    StuckReport,
+    compute_governance,
+    find_rule_threshold,
+    find_stuck,
+)
 from services.imports import (
     ColumnMapping,
     ExportFormat,
@@ -74,6 +82,7 @@ from services.privacy import (
 __all__ = [
     "ALL_OPERATIONS",
     "DEFAULT_CASE",
+    "DEFAULT_STUCK_DAYS",
     "SOURCE_NAMES",
     "BenchReport",
     "CandidateDraft",
@@ -84,6 +93,7 @@ __all__ = [
     "ColumnMapping",
     "ExportFormat",
     "FollowUpReport",
+    "GovernanceReport",
     "ImportReport",
     "LandscapeDemoReport",
     "Operation",
@@ -94,6 +104,7 @@ __all__ = [
     "ReadOptions",
     "SimulationSummary",
     "SourceCoverage",
+    "StuckReport",
     "YearFigures",
     "build_candidate_draft",
     "build_case_overview",
@@ -102,6 +113,7 @@ __all__ = [
     "check_output_file",
     "check_output_folder",
     "check_privacy_reason",
+    "compute_governance",
     "compute_ocel_log_stats",
     "current_key_fingerprint",
     "erase_person",
@@ -111,8 +123,10 @@ __all__ = [
     "find_business_cases",
     "find_candidates",
     "find_person_data",
+    "find_rule_threshold",
     "find_score",
     "find_source_coverage",
+    "find_stuck",
     "followup_input_files",
     "import_log",
     "load_case_inputs",

@@ -30,6 +30,8 @@ ALLOWED = {
     "logs": set(ROLES),
     "map": set(ROLES),
     "analysis": {"analyst", "administrator"},
+    "governance": {"analyst", "administrator"},
+    "stuck": {"analyst", "administrator"},
 }
 
 

@@ -459,6 +459,8 @@ def test_header_follows_the_url() -> None:
         ("Event logs", "/logs?lang=en"),
         ("Process map", "/process-map?lang=en"),
         ("Process analysis", "/analysis?lang=en"),
+        ("Governance", "/governance?lang=en"),
+        ("Stuck cases", "/stuck?lang=en"),
     ]
     assert "is-active" in nav[4].className
     links = [n for n in switch if type(n).__name__ == "Link"]

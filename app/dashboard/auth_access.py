@@ -29,6 +29,8 @@ PAGE_ROLES: Final[Mapping[str, frozenset[Role]]] = {
     routes.LOGS_PATH: _EVERYONE,
     routes.PROCESS_MAP_PATH: _EVERYONE,
     routes.ANALYSIS_PATH: frozenset({"analyst", "administrator"}),
+    routes.GOVERNANCE_PATH: frozenset({"analyst", "administrator"}),
+    routes.STUCK_PATH: frozenset({"analyst", "administrator"}),
 }
 """Page address -> the roles that may open it."""
 
@@ -41,6 +43,8 @@ NAMESPACE_PAGES: Final[Mapping[str, str]] = {
     "logs": routes.LOGS_PATH,
     "map": routes.PROCESS_MAP_PATH,
     "analysis": routes.ANALYSIS_PATH,
+    "governance": routes.GOVERNANCE_PATH,
+    "stuck": routes.STUCK_PATH,
 }
 """Component-id namespace (the prefix before the first ``-``) -> its page."""
 

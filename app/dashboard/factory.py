@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import ModuleType
+
 import dash
 import dash_cytoscape as cyto
 
@@ -9,11 +11,21 @@ from app.dashboard.auth import install_auth
 from app.dashboard.auth_headers import install_headers
 from app.dashboard.auth_settings import AuthSettings, settings_from_env
 from app.dashboard.data import STORE_CONFIG_KEY
-from app.dashboard.pages import analysis, followup, logs, overview, process_map, realisation
+from app.dashboard.pages import (
+    analysis,
+    followup,
+    governance,
+    logs,
+    overview,
+    process_map,
+    realisation,
+    stuck,
+)
 from app.dashboard.shell import build_shell_layout, register_shell_callbacks
 from models.store import LogStore
 
-_PAGES = (overview, realisation, followup, logs, process_map, analysis)
+_PAGES: tuple[ModuleType, ...] = (overview, realisation, followup, logs, process_map, analysis)
+_PAGES += (governance, stuck)  # the analysts' workbench (issue #15)
 # Dash's page around the app, with a sign-out link outside the app (the same on every page).
 _INDEX = """<!DOCTYPE html>
 <html lang="da"><head>{%metas%}<title>{%title%}</title>{%favicon%}{%css%}</head>

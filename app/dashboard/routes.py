@@ -15,6 +15,8 @@ FOLLOWUP_PATH: Final = "/followup"
 LOGS_PATH: Final = "/logs"
 PROCESS_MAP_PATH: Final = "/process-map"
 ANALYSIS_PATH: Final = "/analysis"
+GOVERNANCE_PATH: Final = "/governance"
+STUCK_PATH: Final = "/stuck"
 OLD_BENEFITS_PATH: Final = "/benefits"
 """The Gevinster page's address before the directors' pages: it leads to Gevinstrealisering."""
 

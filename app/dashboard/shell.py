@@ -15,11 +15,13 @@ from app.dashboard.pages import method
 from app.dashboard.routes import (
     ANALYSIS_PATH,
     FOLLOWUP_PATH,
+    GOVERNANCE_PATH,
     LOGS_PATH,
     METHOD_PATH,
     OVERVIEW_PATH,
     PROCESS_MAP_PATH,
     REALISATION_PATH,
+    STUCK_PATH,
     page_href,
     query_params,
 )
@@ -35,6 +37,8 @@ _NAV: tuple[tuple[str, str], ...] = (
     (LOGS_PATH, "nav.logs"),
     (PROCESS_MAP_PATH, "nav.process_map"),
     (ANALYSIS_PATH, "nav.analysis"),
+    (GOVERNANCE_PATH, "nav.governance"),
+    (STUCK_PATH, "nav.stuck"),
 )
 
 

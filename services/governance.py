@@ -1,0 +1,196 @@
+"""Governance: the SAFe rules per service area and month, the breaking work items, and the
+orders that lie still between service areas (*Fastlåste sager*).
+
+The rules are those of ``kitflow rules`` (a YAML rules file, :mod:`mining.rules`): the data
+folder's own ``rules.yaml`` when there is one, else the shipped example
+``docs/examples/rules.yaml``. The threshold is the ``devops_practice`` target's of the business
+cases' binding files (10 % in the shipped task-management case), 10 when none names one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import polars as pl
+
+from mining import (
+    check_rules,
+    find_breaking_cases,
+    find_stuck_cases,
+    read_rules,
+    summarize_breaking_cases,
+)
+from models.errors import KitflowError
+from models.followup import read_bindings
+from models.schema import CASE, TIMESTAMP
+from models.store import LogStore
+
+SHIPPED_RULES: Final = Path(__file__).resolve().parents[1] / "docs" / "examples" / "rules.yaml"
+DEFAULT_THRESHOLD_PCT: Final = 10.0
+TYPE_COLUMN: Final = "case:work_item_type"
+ITERATION_COLUMN: Final = "iteration_path"
+CLOSING_PREFIX: Final = "State: Closed"
+"""A ServiceNow order ends with a state ``Closed Complete``/``Incomplete``/``Skipped``."""
+CLOSING_ACTIVITIES: Final = ("State: Cancelled", "State: Removed", "Closed", "Canceled")
+
+
+@dataclass(frozen=True)
+class GovernanceReport:
+    """The rules of one log per service area.
+
+    ``by_month``: one row per (org unit, month) (see :func:`mining.summarize_breaking_cases`);
+    ``by_area``: one row per org unit over the whole log, plus one column per rule with the
+    number of its breaking cases; ``breaches``: one row per (rule, case) broken, with
+    ``work_item_type`` and ``iteration_path`` (the case's last); ``small_rows``: the
+    (org unit, month) rows left out under the 5-person rule.
+    """
+
+    log: str
+    rules_file: Path
+    rules: tuple[str, ...]
+    threshold_pct: float
+    by_month: pl.DataFrame
+    by_area: pl.DataFrame
+    breaches: pl.DataFrame
+    small_rows: int
+
+
+def find_rules_file(store: LogStore) -> Path:
+    """The data folder's ``rules.yaml``, else the shipped example."""
+    own = store.data.root / "rules.yaml"
+    return own if own.is_file() else SHIPPED_RULES
+
+
+def find_rule_threshold(store: LogStore) -> float:
+    """The ``devops_practice`` threshold of the first binding file naming one, else 10."""
+    folder = store.data.business_cases()
+    for path in sorted(folder.glob("*.followup.yaml")) if folder.is_dir() else []:
+        try:
+            bindings = read_bindings(path)
+        except KitflowError:
+            continue
+        for target in bindings.targets:
+            if target.metric == "devops_practice" and target.threshold is not None:
+                return float(target.threshold)
+    return DEFAULT_THRESHOLD_PCT
+
+
+def compute_governance(
+    store: LogStore, log: str, *, threshold_pct: float | None = None
+) -> GovernanceReport:
+    """The rules of :func:`find_rules_file` checked on the stored log ``log``."""
+    rules_file = find_rules_file(store)
+    rules = read_rules(rules_file)
+    events = store.read(log)
+    schema = events.collect_schema() if isinstance(events, pl.LazyFrame) else events.schema
+    # Only the rules this log can be checked against (the rules file serves several logs).
+    usable = tuple(
+        r
+        for r in rules
+        if all(c in schema for c in (r.column, r.when.column if r.when else None) if c)
+    )
+    results = check_rules(events, usable)
+    by_month, small = summarize_breaking_cases(results, events)
+    by_area, _ = summarize_breaking_cases(results, events, by_month=False)
+    breaches = find_breaking_cases(results)
+    per_rule = (
+        breaches.group_by("org_unit").agg(
+            pl.col("rule").filter(pl.col("rule") == r.id).len().alias(r.id) for r in usable
+        )
+        if usable
+        else breaches.select("org_unit").unique()
+    )
+    by_area = (
+        by_area.drop("month")
+        .join(per_rule, on="org_unit", how="left")
+        .with_columns(pl.col(r.id).fill_null(0).cast(pl.Int64) for r in usable)
+    )
+    applied = {r for r in results.filter(pl.col("applies"))["rule"].unique().to_list()}
+    return GovernanceReport(
+        log=log,
+        rules_file=rules_file,
+        rules=tuple(r.id for r in usable if r.id in applied),
+        threshold_pct=threshold_pct if threshold_pct is not None else find_rule_threshold(store),
+        by_month=by_month,
+        by_area=by_area.select(
+            "org_unit",
+            "cases",
+            "breaking_cases",
+            "breaking_pct",
+            *(r.id for r in usable if r.id in applied),
+        ),
+        breaches=_with_item_fields(breaches, events),
+        small_rows=small,
+    )
+
+
+def _with_item_fields(breaches: pl.DataFrame, events: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
+    """``breaches`` with each case's work-item type and last iteration path (null if the log
+    has no such column)."""
+    lazy = events.lazy()
+    schema = lazy.collect_schema()
+    fields = [
+        (
+            pl.col(c).cast(pl.String).drop_nulls().last()
+            if c in schema
+            else pl.lit(None, pl.String)
+        ).alias(name)
+        for c, name in ((TYPE_COLUMN, "work_item_type"), (ITERATION_COLUMN, "iteration_path"))
+    ]
+    wanted = breaches[CASE].unique().to_list()
+    items = (
+        lazy.filter(pl.col(CASE).cast(pl.String).is_in(wanted))
+        .group_by(pl.col(CASE).cast(pl.String))
+        .agg(fields)
+        .collect()
+    )
+    return breaches.join(items, on=CASE, how="left").select(
+        CASE, "work_item_type", "rule", "org_unit", "iteration_path", "month"
+    )
+
+
+# ------------------------------------------------------------------------------ stuck cases
+
+DEFAULT_STUCK_DAYS: Final = 5.0
+
+
+@dataclass(frozen=True)
+class StuckReport:
+    """The cases of one log waiting at ``as_of`` (see :func:`mining.find_stuck_cases`);
+    ``open_cases`` counts every case open then, stuck or not."""
+
+    log: str
+    as_of: dt.datetime
+    min_working_days: float
+    cases: pl.DataFrame
+    open_cases: int
+
+
+def find_log_end(store: LogStore, log: str) -> dt.datetime | None:
+    """The moment just after the last event of ``log`` (None for an empty log)."""
+    last = store.read(log).lazy().select(pl.col(TIMESTAMP).max()).collect().item()
+    return None if last is None else last + dt.timedelta(microseconds=1)
+
+
+def find_stuck(
+    store: LogStore,
+    log: str,
+    *,
+    as_of: dt.datetime | None = None,
+    min_working_days: float = DEFAULT_STUCK_DAYS,
+) -> StuckReport:
+    """The cases of ``log`` open at ``as_of`` (default: the end of the log) and untouched for
+    ``min_working_days`` working days or more, oldest first. A case has ended with an activity
+    starting ``State: Closed`` or one of :data:`CLOSING_ACTIVITIES`."""
+    events = store.read(log).lazy()
+    moment = as_of or find_log_end(store, log) or dt.datetime.now(dt.UTC)
+    activities = (
+        events.select(pl.col("activity").cast(pl.String).unique()).collect().to_series().to_list()
+    )
+    closing = [a for a in activities if a.startswith(CLOSING_PREFIX) or a in CLOSING_ACTIVITIES]
+    everyone = find_stuck_cases(events, as_of=moment, min_working_days=0.0, closing=closing)
+    stuck = everyone.filter(pl.col("waiting_working_days") >= min_working_days)
+    return StuckReport(log, moment, min_working_days, stuck, everyone.height)
