@@ -1344,6 +1344,160 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "report.col.note": ("Note", "Note"),
     "report.col.handled": ("Håndtering", "Handling"),
     "report.method_notes.disagreement": ("uenighed mellem metoderne", "methods disagree"),
+    # Ressourcestyring (resource management) and Datakilder (data sources).
+    "nav.resources": ("Ressourcestyring", "Resource management"),
+    "nav.sources": ("Datakilder", "Data sources"),
+    "resources.title": ("Ressourcestyring", "Resource management"),
+    "resources.intro": (
+        "Belastning pr. serviceområde og måned: modtaget og afsluttet arbejde, åbent arbejde ved "
+        "månedens udgang, gennemløbstid, overdragelser ind og ud, hvem der venter på hvem, "
+        "registrerede timer pr. aktivitet og en prognose for næste kvartal. Ingen tal beskriver "
+        "færre end 5 personer.",
+        "Load per service area and month: work received and finished, open work at the month's "
+        "end, throughput time, handovers in and out, who waits on whom, registered hours per "
+        "activity and a forecast of next quarter. No figure describes fewer than 5 people.",
+    ),
+    "resources.log": ("Log", "Log"),
+    "resources.item": ("Katalogvare", "Catalogue item"),
+    "resources.item_all": ("Alle katalogvarer", "All catalogue items"),
+    "resources.month": ("Måned", "Month"),
+    "resources.no_logs": (
+        "Der er ingen gemt log med serviceområder. Hent ServiceNow-data med 'kitflow extract "
+        "servicenow'.",
+        "No stored log names service areas. Fetch ServiceNow data with 'kitflow extract "
+        "servicenow'.",
+    ),
+    "resources.error": (
+        "Visningen kunne ikke laves: {error}",
+        "The view could not be made: {error}",
+    ),
+    "resources.bad_month": (
+        "Måneden {month} findes ikke i loggen; den seneste hele måned vises.",
+        "The month {month} is not in the log; the latest whole month is shown.",
+    ),
+    "resources.nothing": (
+        "Ingen måned i denne visning viser mindst 5 personer, så intet tal kan vises.",
+        "No month in this view shows at least 5 people, so no figure can be shown.",
+    ),
+    "resources.partial": (
+        "{month} er en delvis måned (loggen slutter før månedens udgang) og er udeladt.",
+        "{month} is a partial month (the log ends before the month does) and is left out.",
+    ),
+    "resources.merged": (
+        "{count} serviceområder med færre end 5 personer er slået sammen til '{other}'.",
+        "{count} service areas with fewer than 5 people are merged into '{other}'.",
+    ),
+    "resources.months_withheld": (
+        "{count} måneder for et serviceområde med færre end 5 personer er udeladt.",
+        "{count} months of a service area with fewer than 5 people are left out.",
+    ),
+    "resources.load": ("Belastning i {month}", "Load in {month}"),
+    "resources.load_chart": (
+        "Modtaget arbejde pr. måned og prognose (stiplet)",
+        "Work received per month and forecast (dashed)",
+    ),
+    "resources.col.area": ("Serviceområde", "Service area"),
+    "resources.col.arrivals": ("Modtaget", "Received"),
+    "resources.col.completions": ("Afsluttet", "Finished"),
+    "resources.col.open": ("Åbent ved månedens udgang", "Open at month end"),
+    "resources.col.throughput": ("Gennemløbstid, median (timer)", "Throughput, median (hours)"),
+    "resources.col.in": ("Overdragelser ind", "Handovers in"),
+    "resources.col.out": ("Overdragelser ud", "Handovers out"),
+    "resources.handovers": ("Overdragelser pr. sag pr. måned", "Handovers per case per month"),
+    "resources.handovers_note": (
+        "Efter den måned sagen blev oprettet. En overdragelse er et skift af serviceområde.",
+        "By the month the case was created. A handover is a change of service area.",
+    ),
+    "resources.col.month": ("Måned", "Month"),
+    "resources.col.cases": ("Sager", "Cases"),
+    "resources.col.handovers": ("Overdragelser", "Handovers"),
+    "resources.col.per_case": ("Overdragelser pr. sag", "Handovers per case"),
+    "resources.waits": ("Hvem venter på hvem", "Who waits on whom"),
+    "resources.waits_note": (
+        "Tiden en sag ligger i et serviceområde efter en overdragelse, efter det område der "
+        "overdrog den (hele perioden).",
+        "The time a case spends in a service area after a handover, by the area that handed it "
+        "over (the whole period).",
+    ),
+    "resources.col.from": ("Overdraget fra", "Handed over by"),
+    "resources.col.waiting_in": ("Venter i", "Waiting in"),
+    "resources.col.visits": ("Overdragelser", "Handovers"),
+    "resources.col.mean_wait": ("Gns. tid (timer)", "Mean time (hours)"),
+    "resources.col.median_wait": ("Median (timer)", "Median (hours)"),
+    "resources.col.total_wait": ("Samlet tid (timer)", "Total time (hours)"),
+    "resources.hours": ("Registrerede timer i {month}", "Registered hours in {month}"),
+    "resources.no_hours": (
+        "Der er ingen tidsregistrering. Indlæs den med 'kitflow extract time'.",
+        "There is no time registration. Load it with 'kitflow extract time'.",
+    ),
+    "resources.hours_withheld": (
+        "{count} serviceområde-måneder med færre end 5 registrerende personer er udeladt; "
+        "aktiviteter med færre end 5 personer er lagt sammen i 'Øvrige aktiviteter'.",
+        "{count} service-area months with fewer than 5 people registering are left out; "
+        "activities with fewer than 5 people are summed in 'Other activities'.",
+    ),
+    "resources.col.activity": ("Aktivitet", "Activity"),
+    "resources.col.hours": ("Timer", "Hours"),
+    "resources.other_activities": ("Øvrige aktiviteter", "Other activities"),
+    "resources.other_areas": ("Øvrige serviceområder", "Other service areas"),
+    "resources.forecast": ("Prognose for næste kvartal", "Forecast of next quarter"),
+    "resources.forecast_note": (
+        "Modtaget arbejde pr. serviceområde. Model: en lineær tendens plus et niveau pr. "
+        "kalendermåned (mindst 24 måneders historik), ellers gennemsnittet af de seneste 3 "
+        "måneder. Prøveberegningen forudsiger de seneste 3 kendte måneder ud fra månederne før.",
+        "Work received per service area. Model: a linear trend plus one level per calendar "
+        "month (at least 24 months of history), otherwise the mean of the last 3 months. The "
+        "back-test predicts the last 3 known months from the months before them.",
+    ),
+    "resources.col.quarter": ("Næste kvartal ({months})", "Next quarter ({months})"),
+    "resources.col.model": ("Model", "Model"),
+    "resources.col.history": ("Måneders historik", "Months of history"),
+    "resources.col.mae": ("Prøvefejl, gns. (sager/md.)", "Back-test error, mean (cases/mo.)"),
+    "resources.col.mape": ("Prøvefejl (%)", "Back-test error (%)"),
+    "resources.model.trend+season": ("tendens + sæson", "trend + season"),
+    "resources.model.level": ("niveau", "level"),
+    "sources.title": ("Datakilder", "Data sources"),
+    "sources.intro": (
+        "Hver kildes strømme: seneste kørsel, poster, bogmærke og friskhed, og de poster der er "
+        "sat til side i karantæne, talt pr. årsag. En hentet kilde er forældet efter {fetched} "
+        "dage, en eksport efter {export} dage.",
+        "Each source's streams: last run, records, bookmark and freshness, and the records set "
+        "aside in quarantine, counted per reason. A fetched source is stale after {fetched} "
+        "days, an export after {export} days.",
+    ),
+    "sources.empty": (
+        "Ingen kilder er hentet endnu. Kør 'kitflow extract servicenow --config FIL'.",
+        "No source has been fetched yet. Run 'kitflow extract servicenow --config FILE'.",
+    ),
+    "sources.col.source": ("Kilde", "Source"),
+    "sources.col.stream": ("Strøm", "Stream"),
+    "sources.col.kind": ("Type", "Kind"),
+    "sources.col.status": ("Seneste kørsel", "Last run"),
+    "sources.col.finished": ("Afsluttet", "Finished"),
+    "sources.col.records": ("Poster", "Records"),
+    "sources.col.quarantined": ("Karantæne", "Quarantined"),
+    "sources.col.bookmark": ("Bogmærke", "Bookmark"),
+    "sources.col.age": ("Alder", "Age"),
+    "sources.col.fresh": ("Friskhed", "Freshness"),
+    "sources.col.reason": ("Årsag", "Reason"),
+    "sources.kind.fetched": ("hentet", "fetched"),
+    "sources.kind.export": ("eksport", "export"),
+    "sources.status.finished": ("gennemført", "finished"),
+    "sources.status.failed": ("fejlet", "failed"),
+    "sources.status.running": ("i gang", "running"),
+    "sources.status.never": ("aldrig kørt", "never run"),
+    "sources.fresh": ("frisk", "fresh"),
+    "sources.stale": ("forældet", "stale"),
+    "sources.reasons": ("Karantæne pr. årsag", "Quarantine per reason"),
+    "sources.no_reasons": ("Ingen poster er sat i karantæne.", "No record is quarantined."),
+    "sources.days": ("{days} dage", "{days} days"),
+    "sources.hours": ("{hours} timer", "{hours} hours"),
+    "stale.banner": (
+        "Forældede datakilder: {sources}. Tallene kan mangle de seneste data.",
+        "Stale data sources: {sources}. The figures may lack the latest data.",
+    ),
+    "stale.item": ("{name} (hentet {when})", "{name} (read {when})"),
+    "stale.never": ("{name} (aldrig gennemført)", "{name} (never finished)"),
 }
 
 

@@ -88,6 +88,16 @@ from mining.process_shape import (
     compute_pickup_to_close_hours,
     compute_process_shape,
 )
+from mining.resources import (
+    OTHER_ACTIVITIES,
+    AreaHours,
+    AreaLoad,
+    LoadForecast,
+    compute_area_hours,
+    compute_area_load,
+    compute_area_visits,
+    forecast_load,
+)
 from mining.rework import compute_rework
 from mining.rule_trends import find_breaking_cases, summarize_breaking_cases
 from mining.rules import Rule, SummaryLevel, check_rules, read_rules, summarize_rule_results
@@ -105,12 +115,16 @@ __all__ = [
     "DEFAULT_CALENDAR",
     "MIN_GROUP_SIZE",
     "MIN_PEOPLE",
+    "OTHER_ACTIVITIES",
     "OTHER_GROUP",
     "WITHHELD_GROUP",
+    "AreaHours",
+    "AreaLoad",
     "CaseGroups",
     "Comparison",
     "FitnessResult",
     "GroupSize",
+    "LoadForecast",
     "LogStats",
     "MergedGroups",
     "Performer",
@@ -131,6 +145,9 @@ __all__ = [
     "compare_periods",
     "compare_variants",
     "compute_activity_durations",
+    "compute_area_hours",
+    "compute_area_load",
+    "compute_area_visits",
     "compute_branching",
     "compute_case_durations",
     "compute_case_measure",
@@ -183,6 +200,7 @@ __all__ = [
     "find_small_months",
     "find_stuck_cases",
     "find_work_cases",
+    "forecast_load",
     "merge_small_groups",
     "pm4py_adapter",
     "read_cache_stats",

@@ -30,6 +30,7 @@ ALLOWED = {
     "logs": set(ROLES),
     "map": set(ROLES),
     "analysis": {"analyst", "administrator"},
+    "resources": {"analyst", "administrator"},
     "governance": {"analyst", "administrator"},
     "stuck": {"analyst", "administrator"},
 }

@@ -455,14 +455,17 @@ def test_header_follows_the_url() -> None:
     assert [(link.children, link.href) for link in nav] == [
         ("Overview", "/?lang=en"),
         ("Benefit realisation", "/realisation?lang=en"),
+        ("Method", "/method?lang=en"),
         ("Follow-up", "/followup?lang=en"),
         ("Event logs", "/logs?lang=en"),
         ("Process map", "/process-map?lang=en"),
         ("Process analysis", "/analysis?lang=en"),
         ("Governance", "/governance?lang=en"),
         ("Stuck cases", "/stuck?lang=en"),
+        ("Resource management", "/resources?lang=en"),
+        ("Data sources", "/sources?lang=en"),
     ]
-    assert "is-active" in nav[4].className
+    assert "is-active" in nav[5].className
     links = [n for n in switch if type(n).__name__ == "Link"]
     # Switching language keeps the page and the chosen log.
     assert [(link.children, link.href) for link in links] == [

@@ -29,6 +29,8 @@ PAGE_ROLES: Final[Mapping[str, frozenset[Role]]] = {
     routes.LOGS_PATH: _EVERYONE,
     routes.PROCESS_MAP_PATH: _EVERYONE,
     routes.ANALYSIS_PATH: frozenset({"analyst", "administrator"}),
+    routes.RESOURCES_PATH: frozenset({"analyst", "administrator"}),
+    routes.SOURCES_PATH: frozenset({"administrator"}),
     routes.GOVERNANCE_PATH: frozenset({"analyst", "administrator"}),
     routes.STUCK_PATH: frozenset({"analyst", "administrator"}),
 }
@@ -43,6 +45,8 @@ NAMESPACE_PAGES: Final[Mapping[str, str]] = {
     "logs": routes.LOGS_PATH,
     "map": routes.PROCESS_MAP_PATH,
     "analysis": routes.ANALYSIS_PATH,
+    "resources": routes.RESOURCES_PATH,
+    "sources": routes.SOURCES_PATH,
     "governance": routes.GOVERNANCE_PATH,
     "stuck": routes.STUCK_PATH,
 }

@@ -7,9 +7,12 @@ from typing import Literal
 from dash import dcc, html
 from dash.development.base_component import Component
 
+from app.dashboard import ids
 from app.figures.tables import Amount, Badge, Cell, Column, Judged, Link, TableData
-from app.formatting import Language
+from app.formatting import Language, format_date
 from app.i18n import translate
+from models.datafolder import DataFolder
+from services import check_sources
 
 NoteKind = Literal["info", "warning", "error"]
 
@@ -83,3 +86,35 @@ def empty_store_message(language: Language, *, message_id: str) -> html.Div:
         id=message_id,
         className="kf-empty",
     )
+
+
+def stale_sources_banner(data: DataFolder, language: Language) -> html.Div | None:
+    """A warning naming each stale data source (see :mod:`services.sources`), or None when all
+    are fresh or none is recorded. Every page whose figures come from the sources includes it."""
+    stale = check_sources(data).stale
+    if not stale:
+        return None
+    names = []
+    for health in stale:
+        name = f"{health.status.source}/{health.status.stream}"
+        finished = health.status.last_run_finished_at
+        if finished is None:
+            names.append(translate("stale.never", language, name=name))
+        else:
+            when = format_date(finished, language)
+            names.append(translate("stale.item", language, name=name, when=when))
+    text = translate("stale.banner", language, sources="; ".join(names))
+    return note(text, kind="warning", note_id=ids.STALE_BANNER, compact=True)
+
+
+def stale_notes(data: DataFolder, language: Language) -> list[Component]:
+    """The stale-source banner as a list: empty when every source is fresh."""
+    banner = stale_sources_banner(data, language)
+    return [] if banner is None else [banner]
+
+
+def with_stale_banner(page: html.Div, data: DataFolder, language: Language) -> html.Div:
+    """``page`` with the stale-source banner above its content (unchanged when none is stale)."""
+    children = page.children if isinstance(page.children, list) else [page.children]
+    page.children = [*stale_notes(data, language), *children]
+    return page

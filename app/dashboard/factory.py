@@ -19,6 +19,8 @@ from app.dashboard.pages import (
     overview,
     process_map,
     realisation,
+    resources,
+    sources,
     stuck,
 )
 from app.dashboard.shell import build_shell_layout, register_shell_callbacks
@@ -26,6 +28,7 @@ from models.store import LogStore
 
 _PAGES: tuple[ModuleType, ...] = (overview, realisation, followup, logs, process_map, analysis)
 _PAGES += (governance, stuck)  # the analysts' workbench (issue #15)
+_PAGES += (resources, sources)  # Ressourcestyring, Datakilder (issue #15)
 # Dash's page around the app, with a sign-out link outside the app (the same on every page).
 _INDEX = """<!DOCTYPE html>
 <html lang="da"><head>{%metas%}<title>{%title%}</title>{%favicon%}{%css%}</head>

@@ -21,6 +21,8 @@ from app.dashboard.routes import (
     OVERVIEW_PATH,
     PROCESS_MAP_PATH,
     REALISATION_PATH,
+    RESOURCES_PATH,
+    SOURCES_PATH,
     STUCK_PATH,
     page_href,
     query_params,
@@ -39,6 +41,8 @@ _NAV: tuple[tuple[str, str], ...] = (
     (ANALYSIS_PATH, "nav.analysis"),
     (GOVERNANCE_PATH, "nav.governance"),
     (STUCK_PATH, "nav.stuck"),
+    (RESOURCES_PATH, "nav.resources"),
+    (SOURCES_PATH, "nav.sources"),
 )
 
 

@@ -24,7 +24,7 @@ from app.dashboard.analysis_data import (
     log_period,
 )
 from app.dashboard.analysis_sections import build_sections
-from app.dashboard.components import empty_store_message, note
+from app.dashboard.components import empty_store_message, note, stale_notes
 from app.dashboard.data import current_store
 from app.dashboard.pages import register_page
 from app.dashboard.routes import ANALYSIS_PATH
@@ -49,6 +49,7 @@ def build_layout(store: LogStore, language: Language, log: str | None = None) ->
         notes.append(note(translate("map.only_object_centric", language), kind="warning"))
     if others:
         notes.append(note(translate("map.object_centric", language, names=", ".join(others))))
+    notes += stale_notes(store.data, language)
     return html.Div(
         [
             html.H1(translate("analysis.title", language), id=ids.ANALYSIS_TITLE),

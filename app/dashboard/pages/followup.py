@@ -29,6 +29,7 @@ from app.dashboard.cockpit_components import (
     table_block,
 )
 from app.dashboard.cockpit_data import CockpitView, load_view, parse_as_of
+from app.dashboard.components import with_stale_banner
 from app.dashboard.data import current_store
 from app.dashboard.pages import register_page
 from app.dashboard.routes import FOLLOWUP_PATH, page_href
@@ -76,7 +77,7 @@ class Choice:
 
 def build_layout(store: LogStore, choice: Choice) -> html.Div:
     """The page for the cases in ``store``'s data folder, as ``choice`` says."""
-    return build_page(_load(store, choice), choice)
+    return with_stale_banner(build_page(_load(store, choice), choice), store.data, choice.language)
 
 
 def _load(store: LogStore, choice: Choice) -> CockpitView:

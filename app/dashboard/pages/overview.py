@@ -32,7 +32,7 @@ from app.dashboard.cockpit_components import (
     shared_notes,
 )
 from app.dashboard.cockpit_data import CockpitView, load_state_view, load_view, parse_as_of
-from app.dashboard.components import render_table
+from app.dashboard.components import render_table, with_stale_banner
 from app.dashboard.data import current_store
 from app.dashboard.pages import register_page
 from app.dashboard.routes import FOLLOWUP_PATH, OVERVIEW_PATH, REALISATION_PATH, page_href
@@ -58,7 +58,7 @@ ATTENTION_SHOWN = 3
 def build_layout(store: LogStore, language: Language, as_of: dt.date | None = None) -> html.Div:
     """The page for every case in ``store``'s data folder as of ``as_of``."""
     view = load_view(store.data, language, as_of, message_id=ids.OVERVIEW_MESSAGE)
-    return build_page(view, language)
+    return with_stale_banner(build_page(view, language), store.data, language)
 
 
 def build_page(view: CockpitView, language: Language) -> html.Div:

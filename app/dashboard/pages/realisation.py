@@ -33,7 +33,7 @@ from app.dashboard.cockpit_components import (
     table_block,
 )
 from app.dashboard.cockpit_data import CockpitView, load_state_view, load_view, parse_as_of
-from app.dashboard.components import note
+from app.dashboard.components import note, with_stale_banner
 from app.dashboard.data import current_store
 from app.dashboard.pages import register_page
 from app.dashboard.routes import OLD_BENEFITS_PATH, REALISATION_PATH
@@ -65,7 +65,8 @@ def build_layout(
 ) -> html.Div:
     """The page for the case ``case`` (a file stem) as of ``as_of``."""
     view = load_view(store.data, language, as_of, message_id=ids.REALISATION_MESSAGE)
-    return build_page(view, language, case, _usage(store, view, case))
+    page = build_page(view, language, case, _usage(store, view, case))
+    return with_stale_banner(page, store.data, language)
 
 
 def _usage(store: LogStore, view: CockpitView, case: str | None) -> tuple[AreaUsage, ...]:
