@@ -36,6 +36,7 @@ from mining.filters import (
     filter_time_window,
     filter_variants,
     filter_view,
+    org_unit_key,
 )
 from mining.handovers import (
     MIN_GROUP_SIZE,
@@ -46,6 +47,7 @@ from mining.handovers import (
     find_ping_pong,
 )
 from mining.integration import compute_integration_share
+from mining.log_index import clear_log_indexes, find_log_index
 from mining.pm4py_adapter import (
     FitnessResult,
     ProcessModel,
@@ -142,6 +144,7 @@ __all__ = [
     "check_rules",
     "check_view_size",
     "clear_aggregate_cache",
+    "clear_log_indexes",
     "compare_periods",
     "compare_variants",
     "compute_activity_durations",
@@ -196,12 +199,14 @@ __all__ = [
     "find_cases_through",
     "find_danish_holidays",
     "find_deviations",
+    "find_log_index",
     "find_ping_pong",
     "find_small_months",
     "find_stuck_cases",
     "find_work_cases",
     "forecast_load",
     "merge_small_groups",
+    "org_unit_key",
     "pm4py_adapter",
     "read_cache_stats",
     "read_process_model",

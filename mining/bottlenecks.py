@@ -17,6 +17,7 @@ import polars as pl
 
 from mining.calendar_dk import DEFAULT_CALENDAR, WorkingCalendar, compute_local_us
 from mining.durations import TimeMode, compute_event_durations
+from mining.log_index import find_view, name_keys, view_waits
 from mining.privacy import drop_withheld, merge_small_groups
 from models.errors import InputError
 from models.schema import ACTIVITY, CASE, ORG_UNIT, TIMESTAMP
@@ -44,6 +45,13 @@ def find_bottlenecks(
     event has no wait, so start activities count only where they occur later in a case.
     ``top`` keeps the first ``top`` ranks of each group.
     """
+    keys = ["source", "target"] if level == "arc" else ["activity"]
+    view = find_view(events, bare=False)
+    if view is not None and by == "none" and time == "calendar" and not view.index.has_start:
+        grouped = _group(view_waits(view, level), keys, []).collect()
+        named = name_keys(grouped, keys, view.index.names).lazy()
+        fast = _order(named, keys, [])
+        return (fast if top is None else fast.filter(pl.col("rank") <= top)).collect()
     lazy = events.lazy()
     if by == "org_unit" and ORG_UNIT not in lazy.collect_schema():
         raise InputError(
@@ -54,7 +62,6 @@ def find_bottlenecks(
         lazy = merge_small_groups(lazy, by=ORG_UNIT).frame
     timed = compute_event_durations(lazy, time=time, calendar=calendar)
     same_case = pl.col(CASE).shift(1) == pl.col(CASE)
-    keys = ["source", "target"] if level == "arc" else ["activity"]
     split: list[str] = [] if by == "none" else [by]
     waits = timed.select(
         pl.when(same_case).then(pl.col(ACTIVITY).cast(pl.String).shift(1)).alias("source"),
@@ -73,12 +80,20 @@ def find_bottlenecks(
 
 
 def _rank(waits: pl.LazyFrame, keys: list[str], split: list[str]) -> pl.LazyFrame:
-    grouped = waits.group_by(*split, *keys).agg(
+    return _order(_group(waits, keys, split), keys, split)
+
+
+def _group(waits: pl.LazyFrame, keys: list[str], split: list[str]) -> pl.LazyFrame:
+    return waits.group_by(*split, *keys).agg(
         pl.len().cast(pl.Int64).alias("frequency"),
         pl.col("wait_s").mean().alias("mean_wait_s"),
         pl.col("wait_s").median().alias("median_wait_s"),
         pl.col("wait_s").sum().alias("total_wait_s"),
     )
+
+
+def _order(grouped: pl.LazyFrame, keys: list[str], split: list[str]) -> pl.LazyFrame:
+    """Ranked by total waiting within each split group, with each row's share of it."""
     total = pl.col("total_wait_s").sum()
     share = pl.col("total_wait_s") / (total.over(split) if split else total)
     descending = [False] * len(split) + [True] + [False] * len(keys)

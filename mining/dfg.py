@@ -25,6 +25,7 @@ from mining.aggregates import (
     find_or_compute_aggregate,
     find_stored_events_file,
 )
+from mining.log_index import find_view, view_dfg
 from models.schema import ACTIVITY, CASE, TIMESTAMP
 
 PAIR_BASE = 2**32
@@ -74,6 +75,9 @@ def discover_dfg(events: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
     A bare scan of a stored log is served from its stored aggregate (``mining.aggregates``);
     anything else is computed.
     """
+    view = find_view(events, bare=False)
+    if view is not None:
+        return view_dfg(view, DFG_SCHEMA)
     return find_or_compute_aggregate(events, "dfg", _discover_dfg)
 
 

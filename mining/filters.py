@@ -15,11 +15,24 @@ import datetime as dt
 from collections.abc import Collection
 from typing import Literal
 
+import numpy as np
 import polars as pl
 
 from mining.dfg import find_activity_names, same_case_as_next, time_us
+from mining.log_index import (
+    View,
+    as_frame,
+    case_any,
+    case_first_last_us,
+    find_view,
+    keep_cases,
+    keep_rows,
+    micros,
+    rank_view_variants,
+)
 from mining.variants import compute_case_sequences, rank_variants
 from models.errors import InputError
+from models.landscape_links import service_area_key
 from models.schema import ACTIVITY, CASE, ORG_UNIT, TIMESTAMP
 
 Log = pl.LazyFrame | pl.DataFrame
@@ -39,6 +52,9 @@ def filter_time_window(
     """
     _check_aware(start, "start")
     _check_aware(end, "end")
+    view = find_view(events)
+    if view is not None:
+        return as_frame(_window_view(view, micros(start), micros(end), mode))
     time = pl.col(TIMESTAMP)
     # Each literal of a zoned datetime costs polars a third of a millisecond to build: made
     # once, not once per comparison (that was 4 ms of a 30 ms filtered map).
@@ -52,6 +68,20 @@ def filter_time_window(
         "trim": (time >= start_at) & (time < end_at),
     }
     return events.lazy().filter(inside[mode])
+
+
+def _window_view(view: View, start_us: int, end_us: int, mode: WindowMode) -> View:
+    if mode == "trim":
+        at = view.index.time_us
+        return keep_rows(view, (at >= start_us) & (at < end_us))
+    present, first, last = case_first_last_us(view)
+    inside = {
+        "contained": (first >= start_us) & (last < end_us),
+        "intersecting": (first < end_us) & (last >= start_us),
+        "started": (first >= start_us) & (first < end_us),
+        "completed": (last >= start_us) & (last < end_us),
+    }
+    return keep_cases(view, present & inside[mode])
 
 
 def _check_aware(moment: dt.datetime, name: str) -> None:
@@ -78,6 +108,12 @@ def filter_attribute(
         raise InputError(f"the log has no column {column!r}; its columns are: {known}.")
     # Compared as text, the way polars writes values (booleans as true/false).
     texts = [str(v).lower() if isinstance(v, bool) else str(v) for v in values]
+    view = find_view(events)
+    if view is not None:
+        hits = view.index.column_matches(column, texts)
+        if level == "event":
+            return as_frame(keep_rows(view, hits == keep))
+        return as_frame(keep_cases(view, case_any(view, hits) == keep))
     matches = _as_text(lazy, column).is_in(texts).fill_null(False)
     return lazy.filter(_at_level(matches, level) == keep)
 
@@ -98,8 +134,36 @@ def _at_level(matches: pl.Expr, level: Level) -> pl.Expr:
 def filter_org_unit(
     events: Log, units: Collection[str], *, level: Level = "case", keep: bool = True
 ) -> pl.LazyFrame:
-    """Cases touched by (or events of) the given org units (service areas, assignment groups)."""
-    return filter_attribute(events, ORG_UNIT, units, level=level, keep=keep)
+    """Cases touched by (or events of) the given org units (service areas, assignment groups).
+
+    Spellings of one unit are one unit (``org_unit_key``): "Drift og Infrastruktur" also keeps
+    the events of "Drift & Infrastruktur"."""
+    return filter_attribute(events, ORG_UNIT, same_units(events, units), level=level, keep=keep)
+
+
+def org_unit_key(name: str) -> str:
+    """The form every spelling of one org unit shares ("Drift & Infrastruktur" and "Drift og
+    Infrastruktur" are both "drift og infrastruktur"): the one normaliser of unit names."""
+    return service_area_key(name)
+
+
+def same_units(events: Log, units: Collection[str]) -> list[str]:
+    """``units`` and every other spelling of them found in the log's org unit column."""
+    wanted = {org_unit_key(u) for u in units}
+    lazy = events.lazy()
+    if ORG_UNIT not in lazy.collect_schema():
+        return list(units)
+    view = find_view(events)
+    if view is not None:
+        present = view.index.column_values(ORG_UNIT)
+    else:
+        present = (
+            lazy.select(pl.col(ORG_UNIT).cast(pl.String).drop_nulls().unique())
+            .collect()
+            .to_series()
+            .to_list()
+        )
+    return sorted({*units, *(p for p in present if org_unit_key(p) in wanted)})
 
 
 def filter_activities(
@@ -187,6 +251,9 @@ def filter_variants(
         raise InputError("give exactly one of top_k (a count) or coverage (a share from 0 to 1).")
     if coverage is not None and not 0.0 <= coverage <= 1.0:
         raise InputError(f"coverage {coverage} is not a share: give a number from 0 to 1.")
+    view = find_view(events)
+    if view is not None:
+        return as_frame(_variants_view(view, top_k, coverage))
     lazy = events.lazy()
     cases = compute_case_sequences(lazy)
     ranked = rank_variants(cases, find_activity_names(lazy))
@@ -198,6 +265,18 @@ def filter_variants(
         kept = ranked.filter(before < pl.col("cases").sum() * coverage)
     kept_cases = cases.join(kept.select("_sequence"), on="_sequence", how="semi")
     return lazy.join(kept_cases.select(CASE), on=CASE, how="semi", maintain_order="left")
+
+
+def _variants_view(view: View, top_k: int | None, coverage: float | None) -> View:
+    cases, variant, ranked = rank_view_variants(view)
+    if top_k is not None:
+        kept = ranked.filter(pl.col("variant_rank") <= top_k)
+    else:
+        before = pl.col("cases").cum_sum() - pl.col("cases")
+        kept = ranked.filter(before < pl.col("cases").sum() * coverage)
+    chosen = np.zeros(view.index.cases, dtype=bool)
+    chosen[cases[np.isin(variant, kept.get_column("_v").to_numpy())]] = True
+    return keep_cases(view, chosen)
 
 
 def filter_view(

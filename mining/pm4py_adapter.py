@@ -766,6 +766,7 @@ _XES_COLUMNS = {
     "activity": "concept:name",
     "timestamp": "time:timestamp",
     "resource": "org:resource",
+    "org_unit": "org:group",
 }
 Pm4pyOperation = Literal["dfg", "filter_dfg", "variants", "discover", "token_replay", "alignments"]
 
@@ -845,6 +846,62 @@ def run_pm4py_operation(
             else pm4py.fitness_alignments
         )
         return replay(frame, model.net, model.initial_marking, model.final_marking)
+
+
+def as_object_columns(frame: Any) -> Any:
+    """``frame`` with the case and activity columns as Python objects: pm4py's variant filters
+    cannot compare the Arrow-backed strings ``format_for_pm4py`` leaves (no ``is_in`` kernel for
+    lists of them)."""
+    return frame.astype({"case:concept:name": object, "concept:name": object})
+
+
+FilterKind = Literal["filter", "period", "attribute", "org_unit", "variant"]
+FilteredResult = Literal["dfg", "variants", "bottlenecks"]
+
+
+def run_pm4py_filtered(
+    frame: Any,
+    kind: FilterKind,
+    result: FilteredResult,
+    *,
+    window: tuple[dt.datetime, dt.datetime],
+    resources: tuple[str, ...] = (),
+    case_resources: tuple[str, ...] = (),
+    units: tuple[str, ...] = (),
+    top_k: int = 10,
+) -> Any:
+    """pm4py's filter of one kind on a ``format_for_pm4py`` frame, then its performance DFG
+    (``dfg``; also ``bottlenecks``: the waits between consecutive events are the arcs'
+    durations) or ``get_variants``.
+
+    ``filter``: events in ``window`` (end excluded) of ``resources``; ``period``: cases
+    intersecting ``window``; ``attribute``: cases with an event of ``case_resources``;
+    ``org_unit``: cases with an event of ``units`` (``org:group``); ``variant``: the ``top_k``
+    most frequent variants (pm4py breaks ties the other way round: choose a ``top_k`` after which
+    the count drops; give it a frame through ``as_object_columns``)."""
+    # pm4py keeps both ends; one microsecond less keeps the window half-open as ours.
+    start, end = window[0], window[1] - dt.timedelta(microseconds=1)
+    with _quiet_pm4py() as pm4py:
+        if kind == "filter":
+            kept = pm4py.filter_time_range(frame, start, end, mode="events")
+            kept = pm4py.filter_event_attribute_values(
+                kept, "org:resource", list(resources), level="event", retain=True
+            )
+        elif kind == "period":
+            kept = pm4py.filter_time_range(frame, start, end, mode="traces_intersecting")
+        elif kind == "attribute":
+            kept = pm4py.filter_event_attribute_values(
+                frame, "org:resource", list(case_resources), level="case", retain=True
+            )
+        elif kind == "org_unit":
+            kept = pm4py.filter_event_attribute_values(
+                frame, "org:group", list(units), level="case", retain=True
+            )
+        else:
+            kept = pm4py.filter_variants_top_k(frame, top_k)
+        if result == "variants":
+            return pm4py.get_variants(kept)
+        return pm4py.discover_performance_dfg(kept)[0]
 
 
 def run_pm4py_load_and_mine(path: Path) -> list[int]:

@@ -14,6 +14,7 @@ import polars as pl
 
 from mining.aggregates import AggregateKind, Compute, find_or_compute_aggregate
 from mining.dfg import activity_code, discover_dfg, find_activity_names, name_codes, time_us
+from mining.log_index import find_view, rank_variant_table, view_variants
 from models.schema import ACTIVITY, CASE
 
 Log = pl.LazyFrame | pl.DataFrame
@@ -51,19 +52,7 @@ def rank_variants(cases: pl.LazyFrame, names: dict[int, str]) -> pl.LazyFrame:
         pl.col("_sequence").list.eval(name_codes(pl.element(), names)).alias("variant"),
         (pl.col("cases") / pl.col("cases").sum()).alias("share"),
     )
-    ranked = named.sort(["cases", "variant"], descending=[True, False]).with_columns(
-        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("variant_rank")
-    )
-    return ranked.select(
-        "variant_rank",
-        "variant",
-        "_sequence",
-        pl.col("cases").cast(pl.Int64),
-        "share",
-        pl.col("events").cast(pl.Int64),
-        "mean_throughput_s",
-        "median_throughput_s",
-    )
+    return rank_variant_table(named, "_sequence")
 
 
 def compute_variants(events: Log) -> pl.DataFrame:
@@ -76,6 +65,9 @@ def compute_variants(events: Log) -> pl.DataFrame:
     A bare scan of a stored log is served from its stored aggregate (``mining.aggregates``);
     anything else is computed.
     """
+    view = find_view(events, bare=False)
+    if view is not None:
+        return view_variants(view)
     return find_or_compute_aggregate(events, "variants", _compute_variants)
 
 
