@@ -204,6 +204,123 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "map.dropdown.no_options_found": ("Ingen valgmuligheder", "No options found"),
     # The process-analysis page (variants, bottlenecks, handovers between org units).
     "nav.analysis": ("Procesanalyse", "Process analysis"),
+    "nav.candidates": ("Automatiseringskandidater", "Automation candidates"),
+    # The candidates page (issue #15).
+    "cand.title": ("Automatiseringskandidater", "Automation candidates"),
+    "cand.intro": (
+        "Processerne rangeret efter effekt og kritikalitet: nettobesparelse om året gange den "
+        "kritikalitet, en analytiker har sat. Hver proces er én række med sine kilder samlet; "
+        "hver kilde måles i sin egen periode.",
+        "The processes ranked by effect and criticality: the net saving a year times the "
+        "criticality an analyst set. Each process is one row with its sources merged; each "
+        "source is measured over its own period.",
+    ),
+    "cand.logs": ("Logs (tom: alle)", "Logs (empty: all)"),
+    "cand.logs_placeholder": ("Alle logs", "All logs"),
+    "cand.period": ("Periode (tom: dataenes egen)", "Period (empty: the data\x27s own)"),
+    "cand.bad_period": (
+        "Perioden kan ikke bruges: {error}",
+        "The period cannot be used: {error}",
+    ),
+    "cand.error": (
+        "Kandidaterne kan ikke beregnes: {error}",
+        "The candidates cannot be ranked: {error}",
+    ),
+    "cand.periods": (
+        "Hver kilde i sin egen periode: {periods}",
+        "Each source over its own period: {periods}",
+    ),
+    "cand.candidates": ("Kandidater", "Candidates"),
+    "cand.automated": ("Allerede automatiseret", "Already automated"),
+    "cand.col.rank": ("Nr.", "Rank"),
+    "cand.col.process": ("Proces", "Process"),
+    "cand.col.sources": ("Kilder", "Sources"),
+    "cand.col.cases": ("Sager/år", "Cases/yr"),
+    "cand.col.hours": ("Timer/år", "Hours/yr"),
+    "cand.col.standard": ("Gentagelse", "Repetitiveness"),
+    "cand.col.entropy": ("Spredning", "Spread"),
+    "cand.col.suitability": ("Egnethed", "Suitability"),
+    "cand.explanation": ("Forklaring", "Explanation"),
+    "cand.col.criticality": ("Kritikalitet", "Criticality"),
+    "cand.col.aav": ("ÅV", "FTE"),
+    "cand.col.net": ("Netto t.kr./år", "Net t.kr./yr"),
+    "cand.col.priority": ("Prioritet", "Priority"),
+    "cand.col.payback": ("Tilbagebetaling, år", "Payback, years"),
+    "cand.col.robot": ("Robot", "Robot"),
+    "cand.col.run_mode": ("Kørselsform", "Run mode"),
+    "cand.col.realised": ("Andel af sagerne", "Share of cases"),
+    "cand.run_mode.unattended": ("RPA (uden bruger)", "RPA (unattended)"),
+    "cand.run_mode.attended": ("RDA (med bruger)", "RDA (attended)"),
+    "cand.run_mode.mixed": ("begge", "both"),
+    "cand.run_mode.none": ("ukendt", "unknown"),
+    "cand.basis.registered": ("registrerede", "registered"),
+    "cand.basis.mined": ("målte (øvre grænse)", "mined (an upper bound)"),
+    "cand.basis.none": ("registrerede (ingen koblet)", "registered (none linked)"),
+    "cand.factor.volume": ("volumen", "volume"),
+    "cand.factor.shape": ("varianter", "variants"),
+    "cand.factor.hours": ("timer", "hours"),
+    "cand.factor.automated": ("robot", "robot"),
+    "cand.explain": (
+        "{cases} sager og {hours} {basis} timer om året; {standard} af sagerne i de 3 hyppigste "
+        "varianter, variantspredning {entropy}, {rework} med omarbejde, {exceptions} afsluttet "
+        "manuelt. Egnethed {suitability} giver {auto} automatiserbare timer = {aav} ÅV = "
+        "{savings} t.kr. om året, netto {net} t.kr. efter {operating} t.kr. i drift.",
+        "{cases} cases and {hours} {basis} hours a year; {standard} of cases in the top 3 "
+        "variants, variant spread {entropy}, {rework} with rework, {exceptions} finished by "
+        "hand. Suitability {suitability} gives {auto} automatable hours = {aav} FTE = {savings} "
+        "t.kr. a year, net {net} t.kr. after {operating} t.kr. operating cost.",
+    ),
+    "cand.explain.criticality": (
+        "Kritikalitet {weight} (sat af en analytiker): prioritet = netto × kritikalitet = "
+        "{priority} t.kr.",
+        "Criticality {weight} (set by an analyst): priority = net × criticality = {priority} t.kr.",
+    ),
+    "cand.explain.no_criticality": (
+        "Kritikalitet 1 (ikke sat): rangeret efter nettobesparelsen.",
+        "Criticality 1 (not set): ranked by the net saving.",
+    ),
+    "cand.explain.loss": (
+        "Kritikalitet {weight} vægter ikke et nettotab: rangeret efter nettoen.",
+        "Criticality {weight} does not weigh a net loss: ranked by the net.",
+    ),
+    "cand.explain.sources": ("Kilder: {sources}.", "Sources: {sources}."),
+    "cand.explain.automated": (
+        "Allerede automatiseret: {robot} i drift siden {go_live}, {transactions} transaktioner, "
+        "{share} af sagerne siden; kørselsform {mode}.",
+        "Already automated: {robot} live since {go_live}, {transactions} transactions, "
+        "{share} of the cases since; run mode {mode}.",
+    ),
+    "cand.unknown": ("ukendt", "unknown"),
+    "cand.criticality_title": ("Kritikalitet", "Criticality"),
+    "cand.criticality_intro": (
+        "Sæt en vægt pr. proces (over 0, højst 10; 1 fjerner den). Den gemmes i datamappen og "
+        "bruges af rangeringen og kommandolinjen.",
+        "Set a weight per process (above 0, at most 10; 1 removes it). It is kept in the data "
+        "folder and used by the ranking and the command line.",
+    ),
+    "cand.process": ("Proces", "Process"),
+    "cand.weight": ("Vægt", "Weight"),
+    "cand.save": ("Gem kritikalitet", "Save criticality"),
+    "cand.saved": (
+        "Kritikaliteten af {name} er sat til {weight}.",
+        "The criticality of {name} is set to {weight}.",
+    ),
+    "cand.bad_weight": (
+        "Vælg en proces og en vægt over 0 og højst 10.",
+        "Choose a process and a weight above 0 and at most 10.",
+    ),
+    "cand.case_title": ("Lav business case", "Make a business case"),
+    "cand.case_intro": (
+        "Et udkast til business casen og dens opfølgningsfil for den valgte kandidat; Tabel 1 "
+        "vises her, før du henter filerne.",
+        "A draft business case and its follow-up file for the chosen candidate; Tabel 1 is shown "
+        "here before you download the files.",
+    ),
+    "cand.make": ("Lav business case", "Make business case"),
+    "cand.choose": ("Vælg en kandidat.", "Choose a candidate."),
+    "cand.tabel1": ("Tabel 1 for {title} (1.000 kr.)", "Tabel 1 of {title} (1,000 kr.)"),
+    "cand.download_case": ("Hent business case (YAML)", "Download business case (YAML)"),
+    "cand.download_bindings": ("Hent opfølgningsfil (YAML)", "Download follow-up file (YAML)"),
     "nav.governance": ("Governance", "Governance"),
     "nav.stuck": ("Fastlåste sager", "Stuck cases"),
     "governance.title": (

@@ -30,6 +30,7 @@ ALLOWED = {
     "logs": set(ROLES),
     "map": set(ROLES),
     "analysis": {"analyst", "administrator"},
+    "candidates": {"analyst", "administrator"},
     "resources": {"analyst", "administrator"},
     "governance": {"analyst", "administrator"},
     "stuck": {"analyst", "administrator"},

@@ -460,6 +460,7 @@ def test_header_follows_the_url() -> None:
         ("Event logs", "/logs?lang=en"),
         ("Process map", "/process-map?lang=en"),
         ("Process analysis", "/analysis?lang=en"),
+        ("Automation candidates", "/candidates?lang=en"),
         ("Governance", "/governance?lang=en"),
         ("Stuck cases", "/stuck?lang=en"),
         ("Resource management", "/resources?lang=en"),

@@ -13,6 +13,7 @@ from app.dashboard.auth_settings import AuthSettings, settings_from_env
 from app.dashboard.data import STORE_CONFIG_KEY
 from app.dashboard.pages import (
     analysis,
+    candidates,
     followup,
     governance,
     logs,
@@ -29,6 +30,7 @@ from models.store import LogStore
 _PAGES: tuple[ModuleType, ...] = (overview, realisation, followup, logs, process_map, analysis)
 _PAGES += (governance, stuck)  # the analysts' workbench (issue #15)
 _PAGES += (resources, sources)  # Ressourcestyring, Datakilder (issue #15)
+_PAGES += (candidates,)  # Automatiseringskandidater (issue #15)
 # Dash's page around the app, with a sign-out link outside the app (the same on every page).
 _INDEX = """<!DOCTYPE html>
 <html lang="da"><head>{%metas%}<title>{%title%}</title>{%favicon%}{%css%}</head>

@@ -14,6 +14,7 @@ from app.dashboard import ids
 from app.dashboard.pages import method
 from app.dashboard.routes import (
     ANALYSIS_PATH,
+    CANDIDATES_PATH,
     FOLLOWUP_PATH,
     GOVERNANCE_PATH,
     LOGS_PATH,
@@ -39,6 +40,7 @@ _NAV: tuple[tuple[str, str], ...] = (
     (LOGS_PATH, "nav.logs"),
     (PROCESS_MAP_PATH, "nav.process_map"),
     (ANALYSIS_PATH, "nav.analysis"),
+    (CANDIDATES_PATH, "nav.candidates"),
     (GOVERNANCE_PATH, "nav.governance"),
     (STUCK_PATH, "nav.stuck"),
     (RESOURCES_PATH, "nav.resources"),
