@@ -397,6 +397,66 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "governance.col.iteration": ("Iteration", "Iteration"),
     "governance.col.month": ("Måned", "Month"),
     "governance.file_stem": ("governance-brud", "governance-breaches"),
+    "governance.conf_title": ("Konformitet mod en procesmodel", "Conformance to a process model"),
+    "governance.conf_intro": (
+        "Hvor godt følger sagerne i en log en procesmodel (BPMN eller PNML)? Uden en modelfil "
+        "bruges en model opdaget fra loggen selv (induktiv miner, støjtærskel 20 %). Token "
+        "replay giver fitness pr. variant; afvigelserne er de aktiviteter, sagerne sprang over "
+        "eller indsatte (optimale alignments).",
+        "How well do the cases of a log follow a process model (BPMN or PNML)? Without a model "
+        "file, a model discovered from the log itself is used (inductive miner, noise threshold "
+        "20 %). Token replay gives the fitness per variant; the deviations are the activities "
+        "the cases skipped or inserted (optimal alignments).",
+    ),
+    "governance.conf_upload": (
+        "Træk en BPMN- eller PNML-fil hertil, eller klik for at vælge en",
+        "Drop a BPMN or PNML file here, or click to choose one",
+    ),
+    "governance.conf_discovered": (
+        "Model: opdaget fra {log} (induktiv miner, støjtærskel 20 %).",
+        "Model: discovered from {log} (inductive miner, noise threshold 20 %).",
+    ),
+    "governance.conf_model_file": ("Model: {file}.", "Model: {file}."),
+    "governance.conf_summary": (
+        "Fitness (token replay) {fitness}; {fitting} % af {cases} sager passer helt til "
+        "modellen; {variants} varianter.",
+        "Fitness (token replay) {fitness}; {fitting} % of {cases} cases fit the model "
+        "completely; {variants} variants.",
+    ),
+    "governance.conf_withheld": (
+        "Loggen {name} viser færre end 5 personer, så dens konformitet vises ikke "
+        "(5-personers-reglen).",
+        "The log {name} shows fewer than 5 people, so its conformance is not shown "
+        "(the 5-person rule).",
+    ),
+    "governance.conf_error": (
+        "Konformiteten kunne ikke beregnes: {error}",
+        "The conformance could not be computed: {error}",
+    ),
+    "governance.conf_choose": (
+        "Vælg en log for at tjekke den mod en model.",
+        "Choose a log to check it against a model.",
+    ),
+    "governance.conf_variants": (
+        "Fitness pr. variant (de 10 hyppigste)",
+        "Fitness per variant (the 10 most frequent)",
+    ),
+    "governance.conf_deviations": ("Afvigelser", "Deviations"),
+    "governance.conf_no_deviations": (
+        "Ingen afvigelser: hver sag følger modellen.",
+        "No deviations: every case follows the model.",
+    ),
+    "governance.conf_net": ("Modellen (Petri-net)", "The model (Petri net)"),
+    "governance.conf_other_variants": ("Øvrige varianter ({count})", "Other variants ({count})"),
+    "governance.col.variant": ("Variant", "Variant"),
+    "governance.col.activities": ("Aktiviteter", "Activities"),
+    "governance.col.cases": ("Sager", "Cases"),
+    "governance.col.fitness": ("Fitness", "Fitness"),
+    "governance.col.activity": ("Aktivitet", "Activity"),
+    "governance.col.kind": ("Afvigelse", "Deviation"),
+    "governance.col.occurrences": ("Forekomster", "Occurrences"),
+    "governance.kind.skipped": ("sprunget over", "skipped"),
+    "governance.kind.inserted": ("indsat", "inserted"),
     "governance.rule.feature-has-epic": ("Feature har en Epic", "Feature has an Epic"),
     "governance.rule.story-has-parent": ("User Story har en forælder", "User Story has a parent"),
     "governance.rule.new-closed-via-active": (

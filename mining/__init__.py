@@ -48,12 +48,14 @@ from mining.handovers import (
 )
 from mining.integration import compute_integration_share
 from mining.log_index import clear_log_indexes, find_log_index
+from mining.model_view import NetGraph, NetNode, describe_net
 from mining.pm4py_adapter import (
     FitnessResult,
     ProcessModel,
     ReplayMethod,
     compute_fitness,
     compute_precision,
+    compute_variant_fitness,
     discover_process_model,
     find_deviations,
     read_cache_stats,
@@ -129,6 +131,8 @@ __all__ = [
     "LoadForecast",
     "LogStats",
     "MergedGroups",
+    "NetGraph",
+    "NetNode",
     "Performer",
     "PrivacyError",
     "ProcessMap",
@@ -170,11 +174,13 @@ __all__ = [
     "compute_process_shape",
     "compute_rework",
     "compute_time_between",
+    "compute_variant_fitness",
     "compute_variant_table",
     "compute_variants",
     "compute_variants_from_events",
     "compute_working_duration_s",
     "count_people_per_group",
+    "describe_net",
     "discover_dfg",
     "discover_dfg_from_events",
     "discover_process_map",

@@ -39,11 +39,14 @@ from services.demo import (
 from services.followup import FollowUpReport, evaluate_followup, followup_input_files
 from services.governance import (
     DEFAULT_STUCK_DAYS,
+    ConformanceReport,
     GovernanceReport,
     StuckReport,
+    check_log_conformance,
     compute_governance,
     find_rule_threshold,
     find_stuck,
+    read_model_upload,
 )
 from services.imports import (
     ColumnMapping,
@@ -99,6 +102,7 @@ __all__ = [
     "CaseInputs",
     "CaseOverview",
     "ColumnMapping",
+    "ConformanceReport",
     "ExportFormat",
     "FollowUpReport",
     "GovernanceReport",
@@ -123,6 +127,7 @@ __all__ = [
     "build_overviews",
     "build_resource_view",
     "check_draft_bindings",
+    "check_log_conformance",
     "check_output_file",
     "check_output_folder",
     "check_privacy_reason",
@@ -155,6 +160,7 @@ __all__ = [
     "purge_older_than",
     "read_criticality",
     "read_identifier_file",
+    "read_model_upload",
     "read_parameters",
     "read_stored_ocel",
     "record_privacy_request",

@@ -10,6 +10,7 @@ cases' binding files (10 % in the shipped task-management case), 10 when none na
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -17,13 +18,24 @@ from typing import Final
 import polars as pl
 
 from mining import (
+    FitnessResult,
+    NetGraph,
+    ProcessModel,
+    check_group_size,
     check_rules,
+    compute_fitness,
+    compute_variant_fitness,
+    describe_net,
+    discover_process_model,
     find_breaking_cases,
+    find_deviations,
     find_stuck_cases,
+    read_process_model,
     read_rules,
     summarize_breaking_cases,
+    summarize_deviations,
 )
-from models.errors import KitflowError
+from models.errors import InputError, KitflowError
 from models.followup import read_bindings
 from models.schema import CASE, TIMESTAMP
 from models.store import LogStore
@@ -194,3 +206,73 @@ def find_stuck(
     everyone = find_stuck_cases(events, as_of=moment, min_working_days=0.0, closing=closing)
     stuck = everyone.filter(pl.col("waiting_working_days") >= min_working_days)
     return StuckReport(log, moment, min_working_days, stuck, everyone.height)
+
+
+# ------------------------------------------------------------------------------- conformance
+
+DEFAULT_NOISE: Final = 0.2
+"""The inductive miner's noise threshold for a model discovered from the log itself."""
+MAX_MODEL_BYTES: Final = 5_000_000
+
+
+@dataclass(frozen=True)
+class ConformanceReport:
+    """A stored log against a process model (token replay, as ``kitflow conformance``).
+
+    ``variants``: one row per variant, the most frequent first (``variant_id``, ``activities``,
+    ``case_count``, ``fitness``, ``fits``); ``deviations``: the skipped and inserted activities
+    from the alignments (:func:`mining.summarize_deviations`); ``net``: the model to draw;
+    ``model_name``: the file's name, or empty for a model discovered from the log. ``withheld``:
+    the log shows fewer than 5 people, so nothing of it is shown (the frames are empty).
+    """
+
+    log: str
+    model_name: str
+    fitness: FitnessResult | None
+    variants: pl.DataFrame
+    deviations: pl.DataFrame
+    net: NetGraph
+    withheld: bool = False
+
+
+def read_model_upload(content: bytes, filename: str) -> ProcessModel:
+    """A model sent as a file (``.bpmn`` or ``.pnml``, at most 5 MB)."""
+    suffix = Path(filename).suffix.lower()
+    if suffix not in (".bpmn", ".pnml"):
+        raise InputError(f"the model file {filename} must end in .bpmn or .pnml.")
+    if len(content) > MAX_MODEL_BYTES:
+        raise InputError(f"the model file {filename} is larger than 5 MB.")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"model{suffix}"
+        path.write_bytes(content)
+        return read_process_model(path)
+
+
+def check_log_conformance(
+    store: LogStore,
+    log: str,
+    *,
+    model: ProcessModel | None = None,
+    model_name: str = "",
+    noise_threshold: float = DEFAULT_NOISE,
+) -> ConformanceReport:
+    """``log`` against ``model`` (None: a model discovered from the log with the inductive
+    miner at ``noise_threshold``)."""
+    events = store.read(log)
+    chosen = model or discover_process_model(events, noise_threshold=noise_threshold)
+    net = describe_net(chosen)
+    if not check_group_size(events).enough:
+        empty = pl.DataFrame()
+        return ConformanceReport(log, model_name, None, empty, empty, net, withheld=True)
+    cache = store.data.conformance_cache()
+    variants = compute_variant_fitness(events, chosen, cache_dir=cache).sort(
+        "case_count", "variant_id", descending=[True, False]
+    )
+    return ConformanceReport(
+        log=log,
+        model_name=model_name,
+        fitness=compute_fitness(events, chosen, cache_dir=cache),
+        variants=variants,
+        deviations=summarize_deviations(find_deviations(events, chosen, cache_dir=cache)),
+        net=net,
+    )

@@ -14,9 +14,9 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from app.dashboard import create_app, ids
-from app.formatting import format_datetime, format_number
+from app.formatting import format_datetime, format_int, format_number
 from models.store import LogStore
-from services import compute_governance, find_stuck
+from services import check_log_conformance, compute_governance, find_stuck
 from tests.conftest import KitLandscape
 from tests.test_dashboard_cockpit_landscape import full_page, rows_of, severe_errors
 from tests.test_dashboard_e2e import text_of, wait_for
@@ -85,7 +85,20 @@ def test_governance_shows_the_misuse_in_drift_og_infrastruktur(
     )
     assert PLANTED in legend and "Tærskel 10 %" in legend
     items = wait_for(browser, lambda b: rows_of(b, f"{ids.GOVERNANCE_ITEMS}-table"))
-    assert len(items) == min(200, report.breaches.height)
+    assert len(items) == min(50, report.breaches.height)
+    # Conformance of the orders against a model discovered from them, the net drawn.
+    fitness = check_log_conformance(LogStore(data_dir), "servicenow-orders").fitness
+    assert fitness is not None
+    expected = (
+        f"Fitness (token replay) {format_number(fitness.log_fitness, 3, 'da')}; "
+        f"{format_number(fitness.fitting_cases_pct, 1, 'da')} % af "
+        f"{format_int(fitness.cases, 'da')} sager passer helt til modellen; "
+        f"{fitness.variants} varianter."
+    )
+    assert wait_for(browser, lambda b: text_of(b, ids.GOVERNANCE_CONF_SUMMARY) == expected)
+    assert wait_for(
+        browser, lambda b: b.find_elements(By.CSS_SELECTOR, f"#{ids.GOVERNANCE_CONF_NET} canvas")
+    )
     full_page(browser)
     browser.save_screenshot(str(screenshots / "governance.png"))
     assert severe_errors(browser) == []

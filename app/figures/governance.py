@@ -4,6 +4,7 @@ the threshold as a dashed line."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import plotly.graph_objects as go
 import polars as pl
@@ -12,6 +13,7 @@ from app.figures.chart_style import ONE_DECIMAL, style_chart
 from app.figures.dates import format_month
 from app.formatting import Language, format_number
 from app.i18n import translate
+from mining import NetGraph
 
 
 def month_label(month: str, language: Language) -> str:
@@ -77,3 +79,86 @@ def build_rule_trend(by_month: pl.DataFrame, threshold_pct: float, language: Lan
     )
     figure.update_layout(hovermode="closest")
     return figure
+
+
+def build_net_elements(net: NetGraph) -> list[dict[str, Any]]:
+    """Cytoscape elements of a Petri net: places as circles (the start one green, the end one
+    dark), visible transitions as boxes with their activity, silent ones as slim black bars."""
+    elements: list[dict[str, Any]] = []
+    for node in net.nodes:
+        if node.kind == "place":
+            classes = "place" + (f" {node.marking}" if node.marking else "")
+            elements.append({"data": {"id": node.id, "label": ""}, "classes": classes})
+        else:
+            silent = node.label is None
+            elements.append(
+                {
+                    "data": {"id": node.id, "label": "" if silent else node.label},
+                    "classes": "silent" if silent else "transition",
+                }
+            )
+    elements += [
+        {"data": {"id": f"{source}-{target}", "source": source, "target": target}}
+        for source, target in net.arcs
+    ]
+    return elements
+
+
+def build_net_stylesheet() -> list[dict[str, Any]]:
+    """How a Petri net's places, transitions and arcs look."""
+    return [
+        {
+            "selector": ".transition",
+            "style": {
+                "shape": "round-rectangle",
+                "label": "data(label)",
+                "width": 150,
+                "height": 44,
+                "background-color": "#e8f0fa",
+                "border-width": 1,
+                "border-color": "#1d4f8a",
+                "font-size": 12,
+                "text-wrap": "wrap",
+                "text-max-width": 140,
+                "text-valign": "center",
+                "text-halign": "center",
+            },
+        },
+        {
+            "selector": ".silent",
+            "style": {
+                "shape": "rectangle",
+                "width": 10,
+                "height": 36,
+                "background-color": "#26323f",
+            },
+        },
+        {
+            "selector": ".place",
+            "style": {
+                "shape": "ellipse",
+                "width": 26,
+                "height": 26,
+                "background-color": "#ffffff",
+                "border-width": 2,
+                "border-color": "#26323f",
+            },
+        },
+        {"selector": ".start", "style": {"background-color": "#2e7d32"}},
+        {"selector": ".end", "style": {"background-color": "#26323f"}},
+        {
+            "selector": "edge",
+            "style": {
+                "curve-style": "bezier",
+                "width": 1.5,
+                "line-color": "#7a8899",
+                "target-arrow-color": "#7a8899",
+                "target-arrow-shape": "triangle",
+            },
+        },
+    ]
+
+
+def build_net_layout() -> dict[str, Any]:
+    """Left to right in layers (dagre, served by dash-cytoscape itself)."""
+    return {"name": "dagre", "rankDir": "LR", "nodeSep": 18, "rankSep": 40}

@@ -17,6 +17,11 @@ from dash.development.base_component import Component
 from app.dashboard import ids
 from app.dashboard.components import empty_store_message, note, render_table
 from app.dashboard.data import current_store
+from app.dashboard.governance_conformance import (
+    build_conformance_section,
+    conformance_outputs,
+    render_conformance,
+)
 from app.dashboard.pages import register_page
 from app.dashboard.routes import GOVERNANCE_PATH
 from app.dashboard.workbench import (
@@ -37,7 +42,7 @@ from services import GovernanceReport, compute_governance, find_rule_threshold
 
 PATH = GOVERNANCE_PATH
 DEFAULT_LOG = "azure-devops"
-SHOWN_ITEMS = 200
+SHOWN_ITEMS = 50
 """The drill-down shows this many breaches; the export holds all."""
 
 
@@ -85,6 +90,7 @@ def build_layout(store: LogStore, language: Language, log: str | None = None) ->
                             language,
                         ),
                     ),
+                    build_conformance_section(flat, language),
                 ],
                 hidden=not flat,
             ),
@@ -334,6 +340,24 @@ def register(app: dash.Dash, store: LogStore) -> None:
             view.area_options,
             view.rule_options,
         )
+
+    @app.callback(
+        Output(ids.GOVERNANCE_CONF_MODEL, "children"),
+        Output(ids.GOVERNANCE_CONF_SUMMARY, "children"),
+        Output(ids.GOVERNANCE_CONF_MESSAGE, "children"),
+        Output(ids.GOVERNANCE_CONF_RESULT, "children"),
+        Input(ids.GOVERNANCE_CONF_LOG, "value"),
+        Input(ids.GOVERNANCE_CONF_UPLOAD, "contents"),
+        State(ids.GOVERNANCE_CONF_UPLOAD, "filename"),
+        State(ids.GOVERNANCE_LANGUAGE, "data"),
+    )
+    def update_conformance(
+        log: str | None, upload: str | None, filename: str | None, language: str | None
+    ) -> tuple[Any, ...]:
+        view = render_conformance(
+            store, log=log, upload=upload, filename=filename, language=parse_language(language)
+        )
+        return conformance_outputs(view)
 
     @app.callback(
         Output(ids.GOVERNANCE_DOWNLOAD, "data"),
