@@ -5,8 +5,9 @@ service area. A case counts as of ``as_of``: it had begun (an event before it) a
 (no closing activity before it). It waits since its last event before ``as_of``, in the org unit
 of its last event that names one; it has been in that org unit since the first event of the run
 of events in that unit that the last one ends (events without an org unit do not break a run).
-Waiting is measured in working time on the Danish calendar (:mod:`mining.calendar_dk`), in
-working days of the calendar's office hours.
+Spellings of one org unit ("Drift & Infrastruktur", "Drift og Infrastruktur") are one unit,
+named as the log spells it most often. Waiting is measured in working time on the Danish
+calendar (:mod:`mining.calendar_dk`), in working days of the calendar's office hours.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from mining.calendar_dk import DEFAULT_CALENDAR, WorkingCalendar, compute_working_duration_s
+from models.landscape_links import service_area_key
 from models.schema import ACTIVITY, CASE, ORG_UNIT, TIMESTAMP
 
 NO_ORG_UNIT = "(none)"
@@ -55,6 +57,7 @@ def find_stuck_cases(
         pl.col(TIMESTAMP),
         unit.alias(ORG_UNIT),
     ).collect()
+    frame = frame.with_columns(pl.col(ORG_UNIT).replace(_one_spelling(frame[ORG_UNIT])))
     ended = frame.group_by(CASE).agg(pl.col(ACTIVITY).is_in(list(closing)).any().alias("_ended"))
     # The org unit each event belongs to: its own, or the last one named before it in the case.
     filled = frame.with_columns(pl.col(ORG_UNIT).forward_fill().over(CASE).alias("_unit"))
@@ -87,3 +90,15 @@ def find_stuck_cases(
         .sort("waiting_since", CASE)
         .select(STUCK_COLUMNS)
     )
+
+
+def _one_spelling(units: pl.Series) -> dict[str, str]:
+    """Each spelling of an org unit -> the spelling of its unit the log uses most (ties: the
+    first in sort order)."""
+    counts = (
+        units.drop_nulls().value_counts(name="n").sort(["n", units.name], descending=[True, False])
+    )
+    most: dict[str, str] = {}
+    for name, _ in counts.iter_rows():
+        most.setdefault(service_area_key(name), name)
+    return {name: most[service_area_key(name)] for name, _ in counts.iter_rows()}

@@ -239,3 +239,27 @@ def test_the_navigation_names_the_page() -> None:
     assert translate("nav.stuck", "da") == "Fastlåste sager"
     assert translate("nav.stuck", "en") == "Stuck cases"
     assert stuck.PATH == "/stuck"
+
+
+def test_two_spellings_of_one_unit_are_one_unit() -> None:
+    events = pl.DataFrame(
+        {
+            "case_id": ["x", "x", "y"],
+            "activity": ["Created", "Assigned to group", "Created"],
+            "timestamp": [
+                utc("2025-06-10T06:00"),
+                utc("2025-06-11T06:00"),
+                utc("2025-06-11T06:00"),
+            ],
+            "org_unit": [
+                "Drift & Infrastruktur",
+                "Drift og Infrastruktur",
+                "Drift og Infrastruktur",
+            ],
+        }
+    )
+    found = find_stuck_cases(events, as_of=AS_OF, min_working_days=0, closing=[])
+    assert found.select("case_id", "org_unit", "in_unit_since").rows() == [
+        ("x", "Drift og Infrastruktur", utc("2025-06-10T06:00")),
+        ("y", "Drift og Infrastruktur", utc("2025-06-11T06:00")),
+    ]
