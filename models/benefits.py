@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -168,29 +169,51 @@ def mean_baseline(values: pl.Series, source: str) -> Baseline | None:
 class RobotCaseMinutes:
     """What the robot's cases still cost a person, in minutes per case: after a successful
     transaction (attended assistants leave some) and after an exception (None when unknown:
-    an exception then counts as a manual case)."""
+    an exception then counts as a manual case). ``by_mode``: the residual of successful
+    transactions per run mode (``attended``/``unattended``) where the run data say it; a
+    transaction without a mode takes ``residual``."""
 
     residual: Baseline
     exception: Baseline | None
+    by_mode: Mapping[str, Baseline] = field(default_factory=dict)
 
 
 def measure_robot_case_minutes(
     work: pl.DataFrame, transactions: pl.DataFrame, *, go_live: dt.datetime
 ) -> RobotCaseMinutes:
     """Human minutes of the robot's cases after go-live, mined (``work``: reference, opened,
-    reached_end, human_minutes), split by the transaction's outcome."""
+    reached_end, human_minutes), split by the transaction's outcome and run mode."""
     after = work.filter((pl.col("opened") >= go_live) & pl.col("reached_end"))
-    joined = after.join(_outcomes(transactions), on="reference", how="inner")
-    source = "mined from the robot's cases after go-live"
-    ok = mean_baseline(joined.filter(pl.col("succeeded"))["human_minutes"], source)
-    failed = mean_baseline(joined.filter(~pl.col("succeeded"))["human_minutes"], source)
-    return RobotCaseMinutes(ok or Baseline.fixed(0.0, source), failed)
+    joined = after.join(outcomes(transactions), on="reference", how="inner")
+    return split_case_minutes(
+        joined.rename({"human_minutes": "minutes"}), "mined from the robot's cases after go-live"
+    )
 
 
-def _outcomes(transactions: pl.DataFrame) -> pl.DataFrame:
-    """Per reference whether any of its transactions succeeded."""
+def split_case_minutes(cases: pl.DataFrame, source: str) -> RobotCaseMinutes:
+    """The minutes of the robot's cases (``cases``: minutes, succeeded, run_mode) by outcome
+    and, for the successful ones, by run mode."""
+    succeeded = cases.filter(pl.col("succeeded"))
+    ok = mean_baseline(succeeded["minutes"], source)
+    failed = mean_baseline(cases.filter(~pl.col("succeeded"))["minutes"], source)
+    by_mode: dict[str, Baseline] = {}
+    for mode in sorted(succeeded["run_mode"].drop_nulls().unique().to_list()):
+        found = mean_baseline(succeeded.filter(pl.col("run_mode") == mode)["minutes"], source)
+        if found is not None:
+            by_mode[str(mode)] = found
+    return RobotCaseMinutes(ok or Baseline.fixed(0.0, source), failed, by_mode)
+
+
+def outcomes(transactions: pl.DataFrame) -> pl.DataFrame:
+    """Per reference whether any of its transactions succeeded, and its run mode (the last
+    transaction's; null when the run data do not say)."""
+    mode = (
+        pl.col("run_mode").sort_by("start").last()
+        if "run_mode" in transactions.columns
+        else pl.lit(None, dtype=pl.String)
+    )
     return transactions.group_by("reference").agg(
-        (pl.col("status") == SUCCESS).any().alias("succeeded")
+        (pl.col("status") == SUCCESS).any().alias("succeeded"), mode.alias("run_mode")
     )
 
 
@@ -211,38 +234,62 @@ def estimate_from_robot_runs(
     baseline: Baseline,
     robot_minutes: RobotCaseMinutes,
 ) -> Estimate:
-    """Hours saved per month from the solution's transactions (start, status, reference)."""
+    """Hours saved per month from the solution's transactions (start, status, reference, and
+    run_mode where known: attended and unattended successes each save the manual minutes less
+    their own residual)."""
+    modes = list(robot_minutes.by_mode) if "run_mode" in transactions.columns else []
+    success = pl.col("status") == SUCCESS
     monthly = (
         transactions.filter(pl.col("start") >= go_live)
         .group_by(pl.col("start").dt.truncate("1mo").dt.date().alias("month"))
         .agg(
             pl.len().alias("volume"),
-            (pl.col("status") == SUCCESS).sum().alias("successful"),
-            (pl.col("status") != SUCCESS).sum().alias("exceptions"),
+            success.sum().alias("successful"),
+            (~success).sum().alias("exceptions"),
+            *[(success & (pl.col("run_mode") == m)).sum().alias(f"ok_{m}") for m in modes],
         )
         .sort("month")
     )
     exception = robot_minutes.exception or baseline
-    successful = monthly["successful"].to_numpy().astype(np.float64)
-    exceptions = monthly["exceptions"].to_numpy().astype(np.float64)
 
-    def hours(manual: FloatArray, residual: FloatArray, failed: FloatArray) -> FloatArray:
-        per_success = (manual - residual)[..., None]
-        per_exception = (manual - failed)[..., None]
-        return np.asarray((successful * per_success + exceptions * per_exception) / 60)
+    def count(column: str) -> FloatArray:
+        return monthly[column].to_numpy().astype(np.float64)
 
-    point = hours(*(np.array(b.minutes) for b in (baseline, robot_minutes.residual, exception)))
+    by_mode = {m: count(f"ok_{m}") for m in modes}
+    groups = [(count("successful") - sum(by_mode.values(), np.zeros(monthly.height)),
+               robot_minutes.residual)]  # fmt: skip
+    groups += [(by_mode[m], robot_minutes.by_mode[m]) for m in modes]
+    exceptions = count("exceptions")
+
+    def hours(manual: FloatArray, failed: FloatArray, residuals: list[FloatArray]) -> FloatArray:
+        saved = exceptions * (manual - failed)[..., None]
+        for (successes, _), residual in zip(groups, residuals, strict=True):
+            saved = saved + successes * (manual - residual)[..., None]
+        return np.asarray(saved / 60)
+
+    point = hours(np.array(baseline.minutes), np.array(exception.minutes),
+                  [np.array(b.minutes) for _, b in groups])  # fmt: skip
     rng = bootstrap_rng()
-    replicates = hours(*(b.replicates(rng) for b in (baseline, robot_minutes.residual, exception)))
+    replicates = hours(baseline.replicates(rng), exception.replicates(rng),
+                       [b.replicates(rng) for _, b in groups])  # fmt: skip
     frame = monthly_frame(monthly["month"].to_list(), monthly["volume"].to_numpy(), point,
                           replicates)  # fmt: skip
-    basis = (
-        f"successful transactions × ({baseline.minutes:.1f} min manual − "
-        f"{robot_minutes.residual.minutes:.1f} min residual) + exceptions × "
-        f"({baseline.minutes:.1f} − {exception.minutes:.1f} min an exception cost); manual "
-        f"minutes {baseline.source}"
+    return Estimate("robot", frame, _robot_basis(baseline, robot_minutes, exception, modes))
+
+
+def _robot_basis(
+    baseline: Baseline, minutes: RobotCaseMinutes, exception: Baseline, modes: list[str]
+) -> str:
+    residual = (
+        ", ".join(f"{minutes.by_mode[m].minutes:.1f} min {m}" for m in modes)
+        if modes
+        else f"{minutes.residual.minutes:.1f} min"
     )
-    return Estimate("robot", frame, basis)
+    return (
+        f"successful transactions × ({baseline.minutes:.1f} min manual − residual {residual}) "
+        f"+ exceptions × ({baseline.minutes:.1f} − {exception.minutes:.1f} min an exception "
+        f"cost); manual minutes {baseline.source}"
+    )
 
 
 def estimate_from_handling_time(

@@ -29,7 +29,6 @@ from extractors.servicenow import build_events
 from mining import compute_case_measure, compute_human_handling, find_work_cases
 from models.benefit_checks import Check, make_check
 from models.benefits import (
-    SUCCESS,
     Baseline,
     Estimate,
     RobotCaseMinutes,
@@ -41,6 +40,8 @@ from models.benefits import (
     measure_robot_case_minutes,
     month_start,
     monthly_volume,
+    outcomes,
+    split_case_minutes,
 )
 from models.benefits_registration import (
     RegistrationIndex,
@@ -414,16 +415,14 @@ def registered_robot_minutes(
     """Registered minutes on the robot's cases: a successful case's registered minutes
     (0 when nothing is registered: the robot did it), and an exception's over the exceptions
     somebody registered (an exception nobody registered is an unregistered case, not free)."""
-    outcome = transactions.group_by("reference").agg(
-        (pl.col("status") == SUCCESS).any().alias("succeeded")
+    found = outcomes(transactions)
+    minutes = (
+        registration.hours_of(found["reference"])
+        .join(found, on="reference")
+        .with_columns((pl.col("hours") * 60).alias("minutes"))
+        .filter(pl.col("succeeded") | (pl.col("minutes") > 0))
     )
-    minutes = registration.hours_of(outcome["reference"]).join(outcome, on="reference")
-    source = "registered on the robot's cases"
-    ok = mean_baseline(minutes.filter(pl.col("succeeded"))["hours"] * 60, source)
-    failed = mean_baseline(
-        minutes.filter(~pl.col("succeeded") & (pl.col("hours") > 0))["hours"] * 60, source
-    )
-    return RobotCaseMinutes(ok or Baseline.fixed(0.0, source), failed)
+    return split_case_minutes(minutes, "registered on the robot's cases")
 
 
 def _transactions(data: StoredData, solution: SolutionBinding) -> pl.DataFrame | None:

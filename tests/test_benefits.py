@@ -79,6 +79,28 @@ def test_robot_runs_count_successes_times_saved_minutes_from_go_live() -> None:
     assert estimate.hours == pytest.approx(144 / 60)
 
 
+def test_attended_and_unattended_successes_each_save_less_their_own_residual() -> None:
+    transactions = pl.DataFrame(
+        {
+            "start": [utc("2024-10-02 08:00"), utc("2024-10-03 08:00"), utc("2024-10-04 08:00"),
+                      utc("2024-10-05 08:00")],
+            "status": ["success", "success", "success", "business exception"],
+            "reference": ["R1", "R2", "R3", "R4"],
+            "run_mode": ["attended", "unattended", "unattended", "attended"],
+        }
+    )  # fmt: skip
+    minutes = RobotCaseMinutes(
+        Baseline.fixed(5, "test"), Baseline.fixed(60, "test"),
+        {"attended": Baseline.fixed(15, "test"), "unattended": Baseline.fixed(0, "test")},
+    )  # fmt: skip
+    estimate = estimate_from_robot_runs(
+        transactions, go_live=GO_LIVE, baseline=Baseline.fixed(60, "test"), robot_minutes=minutes
+    )
+    # The attended success saves 60 − 15, each unattended one 60 − 0; the exception nothing.
+    assert estimate.hours == pytest.approx((45 + 60 + 60) / 60)
+    assert "residual 15.0 min attended, 0.0 min unattended" in estimate.basis
+
+
 def _work(rows: list[tuple[str, str, bool, float]]) -> pl.DataFrame:
     return pl.DataFrame(
         {
