@@ -222,6 +222,7 @@ def _row(score: CandidateScore) -> dict[str, Any]:
         "period": list(m.period) if m.period else None,
         "criticality": m.criticality,
         "priority_tkr": round(score.priority_tkr, 1),
+        "suggested_run_mode": score.suggested_run_mode,
         "status": score.status,
         "cases_per_year": round(score.cases_per_year, 1),
         "hours_per_year": round(score.hours_per_year, 1),

@@ -246,6 +246,21 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "cand.col.net": ("Netto t.kr./år", "Net t.kr./yr"),
     "cand.col.priority": ("Prioritet", "Priority"),
     "cand.col.payback": ("Tilbagebetaling, år", "Payback, years"),
+    "cand.col.suggested": ("Foreslået form", "Suggested form"),
+    "cand.explain.suggested.unattended": (
+        "Forslag: RPA (uden bruger), da {exceptions} af sagerne forlader det sædvanlige forløb og "
+        "{standard} følger de hyppigste varianter.",
+        "Suggested: RPA (unattended), as {exceptions} of the cases leave the usual path and "
+        "{standard} follow the top variants.",
+    ),
+    "cand.explain.suggested.attended": (
+        "Forslag: RDA (en assistent for medarbejderen, der vurderer sagen), da {exceptions} af "
+        "sagerne forlader det sædvanlige forløb og {standard} følger de hyppigste varianter (RPA "
+        "kræver højst 20 % og mindst 60 %).",
+        "Suggested: RDA (an assistant for the person who judges the case), as {exceptions} of "
+        "the cases leave the usual path and {standard} follow the top variants (RPA needs at "
+        "most 20 % and at least 60 %).",
+    ),
     "cand.col.robot": ("Robot", "Robot"),
     "cand.col.run_mode": ("Kørselsform", "Run mode"),
     "cand.col.realised": ("Andel af sagerne", "Share of cases"),

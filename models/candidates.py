@@ -15,6 +15,11 @@ estimate of what automating it would save, with the reasoning spelled out:
 * **ÅV** = automatable hours / hours per ÅV; **savings** in 1.000 kr. = ÅV x kroner per ÅV / 1000.
 * **net** = savings - operating cost a year; **payback** = development cost / net (years), also
   at the low and high ends of the development-cost range; none when net is not positive.
+* **suggested run mode**: seed 2 uses RPA (unattended, full automation) for rule-bound work and
+  RDA (an attended assistant) where a person's judgement is needed. A process is suggested for
+  RPA when at most ``RPA_MAX_EXCEPTIONS`` of its cases leave the usual path and at least
+  ``RPA_MIN_STANDARDISATION`` follow its top variants; else for RDA (an unknown measure: RDA, as
+  judgement cannot be ruled out).
 * **criticality** (a weight the analyst sets per process, 1 when not set; seed 2 ranks by
   "effekt og kritikalitet"): candidates are ranked by the **priority** = net x criticality when
   the net is positive; a net loss stays the loss (a weight never turns a loss into a gain).
@@ -39,6 +44,9 @@ HoursBasis = Literal["registered", "mined", "none"]
 Level = Literal["process", "activity"]
 
 NEUTRAL = 0.5
+RPA_MAX_EXCEPTIONS = 0.2
+RPA_MIN_STANDARDISATION = 0.6
+RunMode = Literal["unattended", "attended"]
 
 
 @dataclass(frozen=True)
@@ -160,6 +168,8 @@ class CandidateScore:
     rank: int = 0
     priority_tkr: float = 0.0
     """What the candidates are ranked by: net x criticality when the net is positive, else net."""
+    suggested_run_mode: RunMode = "attended"
+    """RPA (``unattended``) for rule-bound work, RDA (``attended``) where judgement is needed."""
 
 
 def compute_rule_likeness(branching: float | None, variant_entropy: float | None) -> float:
@@ -224,8 +234,20 @@ def score_candidate(measures: ProcessMeasures, parameters: CandidateParameters) 
         explanation="",
         status="already automated" if measures.automated else "candidate",
         priority_tkr=compute_priority(net, measures.criticality),
+        suggested_run_mode=suggest_run_mode(measures),
     )
     return replace(score, explanation=explain(score, parameters))
+
+
+def suggest_run_mode(measures: ProcessMeasures) -> RunMode:
+    """``unattended`` (RPA) when few cases leave the usual path and most follow the top
+    variants; else ``attended`` (RDA, an assistant to the person who judges the case)."""
+    exceptions, standard = measures.exception_rate, measures.standardisation
+    if exceptions is None or standard is None:
+        return "attended"
+    if exceptions <= RPA_MAX_EXCEPTIONS and standard >= RPA_MIN_STANDARDISATION:
+        return "unattended"
+    return "attended"
 
 
 def compute_priority(net_savings_tkr: float, criticality: float) -> float:
@@ -293,7 +315,7 @@ def explain(score: CandidateScore, parameters: CandidateParameters) -> str:
         f"{_n(parameters.operating_cost_tkr)} t.kr. operating cost"
     )
     text = "; ".join(parts) + ". " + money + ". " + _payback_words(score, parameters)
-    text += " " + _criticality_words(score)
+    text += " " + _criticality_words(score) + " " + _suggestion_words(score)
     if m.factor_sources:
         merged = ", ".join(f"{factor} from {source}" for factor, source in m.factor_sources)
         text += f" Sources merged into this process: {merged}."
@@ -316,6 +338,22 @@ RUN_MODE_WORDS = {
 
 def _run_mode_words(run_mode: str | None) -> str:
     return f"; it runs {RUN_MODE_WORDS[run_mode]}" if run_mode in RUN_MODE_WORDS else ""
+
+
+def _suggestion_words(score: CandidateScore) -> str:
+    m = score.measures
+    if score.suggested_run_mode == "unattended":
+        return (
+            f"Suggested: RPA (unattended), {_pct(m.exception_rate)} of cases off the usual path "
+            f"and {_pct(m.standardisation)} in the top variants."
+        )
+    if m.exception_rate is None or m.standardisation is None:
+        return "Suggested: RDA (an attended assistant), as the path of the cases is unknown."
+    return (
+        f"Suggested: RDA (an attended assistant), as {_pct(m.exception_rate)} of cases leave the "
+        f"usual path and {_pct(m.standardisation)} follow the top variants (RPA needs at most "
+        f"{_pct(RPA_MAX_EXCEPTIONS)} and at least {_pct(RPA_MIN_STANDARDISATION)})."
+    )
 
 
 def _criticality_words(score: CandidateScore) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -89,7 +90,8 @@ def test_score_turns_hours_into_aarsvaerk_kroner_and_payback() -> None:
         "automatable hours a year = 0.32 ÅV (at 1,600 h per ÅV) = 256 t.kr. a year, 196 t.kr. "
         "net of 60 t.kr. operating cost. Payback 5.1 years on 1,000 t.kr. development (4.6-5.6 "
         "years at 900-1,100 t.kr.). Criticality 1 (not set by an analyst): ranked by the net "
-        "saving."
+        "saving. Suggested: RPA (unattended), 20% of cases off the usual path and 80% in the "
+        "top variants."
     )
 
 
@@ -115,7 +117,8 @@ def test_a_small_process_does_not_pay_back() -> None:
     assert score.explanation.endswith(
         "It does not pay back: the saving does not cover the operating cost "
         "(development 1,000 t.kr.). Criticality 1 (not set by an analyst): ranked by the net "
-        "saving."
+        "saving. Suggested: RPA (unattended), 20% of cases off the usual path and 80% in the "
+        "top variants."
     )
 
 
@@ -178,3 +181,41 @@ def test_draft_case_round_trips_through_the_business_case_reader() -> None:
     (target,) = case.follow_up_targets
     assert target.deadline == "Udgangen af 2027"
     assert target.measure.startswith("Metric realised_savings:")
+
+
+def test_criticality_weighs_a_positive_net_and_leaves_a_loss_as_it_is() -> None:
+    big = _measures(candidate_id="big", label="Big", handling_hours=2000.0)  # net 196 t.kr.
+    small = _measures(candidate_id="small", label="Small", handling_hours=1000.0)  # net 68
+    loss = _measures(candidate_id="loss", label="Loss", handling_hours=100.0)  # net -47.2
+    ranked = rank_candidates([big, small, loss], EASY)
+    assert [s.measures.candidate_id for s in ranked] == ["big", "small", "loss"]
+    weighted = rank_candidates(
+        [big, replace(small, criticality=3.0), replace(loss, criticality=10.0)], EASY
+    )
+    assert [s.measures.candidate_id for s in weighted] == ["small", "big", "loss"]
+    assert [round(s.priority_tkr, 1) for s in weighted] == [204.0, 196.0, -47.2]
+    assert (
+        weighted[0].explanation.count(
+            "Criticality 3.0 (set by an analyst): ranked by net x criticality = 204 t.kr."
+        )
+        == 1
+    )
+    assert (
+        "Criticality 10.0 (set by an analyst) does not weigh a net loss" in weighted[2].explanation
+    )
+    with pytest.raises(InputError, match="criticality must be above 0"):
+        replace(big, criticality=0.0)
+
+
+def test_rpa_for_rule_bound_work_rda_where_judgement_is_needed() -> None:
+    assert score_candidate(_measures(), EASY).suggested_run_mode == "unattended"
+    judged = score_candidate(_measures(exception_rate=0.35), EASY)
+    assert judged.suggested_run_mode == "attended"
+    assert (
+        "Suggested: RDA (an attended assistant), as 35% of cases leave the usual path and 80% "
+        "follow the top variants (RPA needs at most 20% and at least 60%)."
+    ) in judged.explanation
+    spread = score_candidate(_measures(standardisation=0.5), EASY)
+    assert spread.suggested_run_mode == "attended"
+    unknown = score_candidate(_measures(exception_rate=None), EASY)
+    assert unknown.suggested_run_mode == "attended"

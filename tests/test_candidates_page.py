@@ -6,6 +6,7 @@ page, and "Lav business case": the draft's Tabel 1 on the page and its downloads
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -282,3 +283,39 @@ def test_the_draft_and_its_bindings_download_for_analysts_only(
     follow = base64.b64decode(sent["content"]).decode("utf-8")
     assert 'case: "automatisering-koordinering.yaml"' in follow
     assert '    time_activity: "Koordinering"' in follow
+
+
+def test_an_analyst_sets_a_criticality_on_the_page_and_the_ranking_uses_it(
+    tmp_path: Path, sign_in: Callable[..., Any]
+) -> None:
+    store = LogStore(tmp_path / "data")
+    store.data.hours().parent.mkdir(parents=True)
+    pl.DataFrame(
+        {
+            "date": [dt.date(2024, 1, 1) + dt.timedelta(days=36 * i) for i in range(10)] * 2,
+            "activity": ["Ledelsestilsyn"] * 10 + ["Journalisering"] * 10,
+            "case_reference": [None] * 20,
+            "hours": [100.0] * 10 + [120.0] * 10,
+            "employee": [f"p-{i % 5}" for i in range(20)],
+        },
+        schema_overrides={"case_reference": pl.String},
+    ).write_parquet(store.data.hours())
+    app = create_app(store, auth=AuthSettings(secret_key=SECRET))
+    client = sign_in(app.server.test_client(), "analyst")
+    client.get("/")
+    body = _update_body(app, logs=[], save=1, process="Ledelsestilsyn")
+    body["inputs"][2]["value"] = None  # no end date: the data's own
+    body["state"][1]["value"] = "4,5"
+    answer = client.post("/_dash-update-component", json=body).json["response"]
+    shown = json.dumps(answer, ensure_ascii=False)
+    assert "Kritikaliteten af Ledelsestilsyn er sat til 4,5." in shown
+    stored = json.loads(store.data.candidate_criticality().read_text("utf-8"))
+    assert stored == {"Ledelsestilsyn": 4.5}
+    # 1.000 h over 2024-01-01..2024-11-21 (326 days) against 1.200 h: Journalisering saves more
+    # a year, but Ledelsestilsyn's priority (net x 4,5) puts it first.
+    report = find_candidates(store, CandidateOptions(), read_parameters())
+    first, second = report.scores[:2]
+    assert (first.measures.label, second.measures.label) == ("Ledelsestilsyn", "Journalisering")
+    assert first.net_savings_tkr < second.net_savings_tkr
+    assert first.priority_tkr == pytest.approx(first.net_savings_tkr * 4.5)
+    assert f'"{_danish(first.priority_tkr)}"' in shown

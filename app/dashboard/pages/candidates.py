@@ -194,6 +194,11 @@ def explain(score: CandidateScore, report: CandidateReport, language: Language) 
         text += " " + translate(
             "cand.explain.criticality", language, weight=weight, priority=priority
         )
+    if m.automated is None:
+        exceptions = _pct(m.exception_rate, language) if m.exception_rate is not None else unknown
+        standard = _pct(m.standardisation, language) if m.standardisation is not None else unknown
+        key = f"cand.explain.suggested.{score.suggested_run_mode}"
+        text += " " + translate(key, language, exceptions=exceptions, standard=standard)
     if m.factor_sources:
         sources = ", ".join(
             f"{translate(f'cand.factor.{factor}', language)}: {source}"
@@ -217,7 +222,7 @@ def _run_mode(mode: str | None, language: Language) -> str:
 
 _CANDIDATE_COLUMNS = (
     "rank", "process", "sources", "cases", "hours", "standard", "entropy", "suitability",
-    "criticality", "aav", "net", "priority", "payback",
+    "criticality", "aav", "net", "priority", "payback", "suggested",
 )  # fmt: skip
 _AUTOMATED_COLUMNS = (
     "process", "sources", "cases", "hours", "robot", "run_mode", "realised", "criticality",
@@ -241,6 +246,7 @@ def _cells(score: CandidateScore, language: Language) -> dict[str, str]:
         "net": _n(score.net_savings_tkr, 0, language),
         "priority": _n(score.priority_tkr, 0, language),
         "payback": "–" if score.payback_years is None else _n(score.payback_years, 1, language),
+        "suggested": _run_mode(score.suggested_run_mode, language),
         "robot": a.robot_process if a else "–",
         "run_mode": _run_mode(a.run_mode if a else None, language),
         "realised": _pct(a.realised_share if a else None, language),
