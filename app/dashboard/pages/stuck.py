@@ -165,7 +165,7 @@ def render_stuck(
         open=format_int(report.open_cases, language),
         days=format_number(report.min_working_days, 0 if report.min_working_days.is_integer()
                            else 1, language),
-        as_of=format_datetime(report.as_of, language),
+        as_of=_moment_text(report.as_of, as_of_text, language),
     )  # fmt: skip
     if report.cases.is_empty():
         return StuckView(summary=summary, message=note(translate("stuck.none", language)))
@@ -174,6 +174,13 @@ def render_stuck(
         table=render_table(table, table_id=f"{ids.STUCK_TABLE}-table", compact=True),
         summary=summary,
     )
+
+
+def _moment_text(moment: dt.datetime, typed: str | None, language: Language) -> str:
+    """A typed date as that day (the list is as of its end); the log's end as its time."""
+    if typed and typed.strip():
+        return format_date(moment - dt.timedelta(microseconds=1), language)
+    return format_datetime(moment, language)
 
 
 def unit_table(report: StuckReport, language: Language) -> TableData:
@@ -280,7 +287,8 @@ def export_stuck(
     report = compute_view_report(store, log, as_of, days, language)
     if not isinstance(report, StuckReport):
         return None
-    stem = f"{translate('stuck.file_stem', language)}-{report.log}-{format_date(report.as_of)}"
+    day = format_date(report.as_of - dt.timedelta(microseconds=1), language)
+    stem = f"{translate('stuck.file_stem', language)}-{report.log}-{day}"
     return export_table(
         stuck_table(report, language),
         title=translate("stuck.title", language),
