@@ -190,6 +190,7 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "map.col.duration": ("Varighed", "Duration"),
     "map.col.events": ("Hændelser", "Events"),
     "map.col.activity": ("Aktivitet", "Activity"),
+    "map.col.since": ("Tid siden forrige", "Since the previous"),
     "map.col.time": ("Tidspunkt", "Time"),
     "map.col.org_unit": ("Enhed", "Org unit"),
     "map.case": ("Vis en sags forløb", "Show a case's timeline"),

@@ -460,8 +460,64 @@ def test_the_performance_view_shows_the_bottleneck_in_the_browser(  # noqa: PLR0
     assert summary.endswith("Filtrene beholder 1.728 af 5.799 sager.")
     legend = browser.find_element(By.ID, ids.MAP_LEGEND).text
     assert "gennemsnitlig" in legend.lower() or "gennemsnit" in legend.lower()
-    # The view is in the address: the language link keeps it.
+    # The calendar speaks Danish: weekdays from Monday, months as numbers.
+    browser.find_element(By.CSS_SELECTOR, "input[placeholder='Fra dato']").click()
+    weekdays = wait_for(browser, lambda b: b.execute_script(_WEEKDAYS_JS))
+    assert weekdays == ["ma", "ti", "on", "to", "fr", "lø", "sø"]
+    browser.find_element(By.ID, ids.MAP_TITLE).click()  # closes the calendar
+    # A tap on the bottleneck arc lists its cases; a chosen case shows its timeline.
+    browser.execute_script(_TAP_JS, ids.MAP_GRAPH, "Created", "Approved")
+    note = wait_for(browser, lambda b: _text(b, ids.MAP_CASES_NOTE))
+    assert note == "Viser de 200 første af 1.725 sager (efter start)."
+    first = wait_for(
+        browser, lambda b: b.find_elements(By.CSS_SELECTOR, f"#{ids.MAP_CASES_TABLE} tbody tr")
+    )
+    case_id = first[0].find_elements(By.TAG_NAME, "td")[0].text
+    browser.find_element(By.ID, ids.MAP_CASE).click()
+    option = wait_for(
+        browser,
+        lambda b: next(
+            (o for o in b.find_elements(By.CSS_SELECTOR, ".dash-dropdown-option")
+             if o.text == case_id),
+            None,
+        ),
+    )  # fmt: skip
+    option.click()
+    title = wait_for(browser, lambda b: _text(b, ids.MAP_TIMELINE).split("\n")[0])
+    assert title == f"Forløbet af sag {case_id}"
+    rows = browser.find_elements(By.CSS_SELECTOR, f"#{ids.MAP_TIMELINE_TABLE} tbody tr")
+    assert [r.find_elements(By.TAG_NAME, "td")[0].text for r in rows][:2] == ["Created", "Approved"]
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    browser.set_window_size(1440, height)  # the whole page in the picture
+    browser.save_screenshot(str(screenshots / "procesoverblik-performance.png"))
+    # The view is in the address: switching language keeps it.
     english = wait_for(browser, lambda b: b.find_elements(By.ID, f"{ids.SHELL_LANGUAGE}-en"))
     href = english[0].get_attribute("href")
     assert "mode=performance" in href and "attr=case%3Acat_item" in href and "lang=en" in href
-    browser.save_screenshot(str(screenshots / "procesoverblik-performance.png"))
+    english[0].click()
+    assert wait_for(browser, lambda b: _text(b, ids.MAP_TITLE) == "Process map" or None)
+    edges = wait_for(browser, lambda b: b.execute_script(_EDGE_LABELS_JS, ids.MAP_GRAPH))
+    assert {(s, t): label for s, t, label, _ in edges}["Created", "Approved"] == "1.3 d"
+    assert _text(browser, ids.MAP_SUMMARY).endswith("The filters keep 1,728 of 5,799 cases.")
+
+
+_WEEKDAYS_JS = """
+const spans = document.querySelectorAll(
+  'table.dash-datepicker-calendar thead tr:nth-child(2) th span');
+const days = [...spans].slice(0, 7).map(
+  s => getComputedStyle(s, '::after').content.replaceAll('"', ''));
+return days.length === 7 ? days : null;
+"""
+
+_TAP_JS = """
+const cy = document.getElementById(arguments[0])._cyreg.cy;
+cy.edges().filter(e => e.data('source') === arguments[1] && e.data('target') === arguments[2])
+  .emit('tap');
+"""
+
+
+def _text(browser: Any, element_id: str) -> str:
+    from selenium.webdriver.common.by import By  # noqa: PLC0415 - only e2e needs it
+
+    found = browser.find_elements(By.ID, element_id)
+    return str(found[0].text) if found else ""

@@ -748,7 +748,7 @@ def build_timeline(
     columns = [
         Column("activity", translate("map.col.activity", language)),
         Column("time", translate("map.col.time", language)),
-        Column("since", translate("map.col.duration", language), numeric=True),
+        Column("since", translate("map.col.since", language), numeric=True),
     ]
     if has_unit:
         columns.append(Column("org_unit", translate("map.col.org_unit", language)))
