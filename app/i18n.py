@@ -435,9 +435,9 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "governance.conf_model_file": ("Model: {file}.", "Model: {file}."),
     "governance.conf_summary": (
         "Fitness (token replay) {fitness}; {fitting} % af {cases} sager passer helt til "
-        "modellen; {variants} varianter.",
+        "modellen; varianter: {variants}.",
         "Fitness (token replay) {fitness}; {fitting} % of {cases} cases fit the model "
-        "completely; {variants} variants.",
+        "completely; variants: {variants}.",
     ),
     "governance.conf_withheld": (
         "Loggen {name} viser færre end 5 personer, så dens konformitet vises ikke "

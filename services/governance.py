@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final
 
@@ -93,8 +95,37 @@ def find_rule_threshold(store: LogStore) -> float:
 def compute_governance(
     store: LogStore, log: str, *, threshold_pct: float | None = None
 ) -> GovernanceReport:
-    """The rules of :func:`find_rules_file` checked on the stored log ``log``."""
+    """The rules of :func:`find_rules_file` checked on the stored log ``log``; the check is
+    kept per (log as stored, rules file as it stands), so a changed threshold, area or rule on
+    the page costs nothing, and a new import or edited rules file is checked afresh."""
     rules_file = find_rules_file(store)
+    key = (
+        str(store.data.root),
+        log,
+        store.entry(log).imported_at,
+        str(rules_file),
+        rules_file.stat().st_mtime_ns,
+    )
+    threshold = threshold_pct if threshold_pct is not None else find_rule_threshold(store)
+    with _CACHE_LOCK:
+        kept = _CACHE.get(key)
+        if kept is not None:
+            _CACHE.move_to_end(key)
+    if kept is None:
+        kept = _check_governance(store, log, rules_file)
+        with _CACHE_LOCK:
+            _CACHE[key] = kept
+            while len(_CACHE) > _CACHE_ENTRIES:
+                _CACHE.popitem(last=False)
+    return replace(kept, threshold_pct=threshold)
+
+
+_CACHE_ENTRIES: Final = 16
+_CACHE: OrderedDict[tuple[object, ...], GovernanceReport] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+
+
+def _check_governance(store: LogStore, log: str, rules_file: Path) -> GovernanceReport:
     rules = read_rules(rules_file)
     events = store.read(log)
     schema = events.collect_schema() if isinstance(events, pl.LazyFrame) else events.schema
@@ -125,7 +156,7 @@ def compute_governance(
         log=log,
         rules_file=rules_file,
         rules=tuple(r.id for r in usable if r.id in applied),
-        threshold_pct=threshold_pct if threshold_pct is not None else find_rule_threshold(store),
+        threshold_pct=DEFAULT_THRESHOLD_PCT,
         by_month=by_month,
         by_area=by_area.select(
             "org_unit",

@@ -93,7 +93,7 @@ def test_governance_shows_the_misuse_in_drift_og_infrastruktur(
         f"Fitness (token replay) {format_number(fitness.log_fitness, 3, 'da')}; "
         f"{format_number(fitness.fitting_cases_pct, 1, 'da')} % af "
         f"{format_int(fitness.cases, 'da')} sager passer helt til modellen; "
-        f"{fitness.variants} varianter."
+        f"varianter: {fitness.variants}."
     )
     assert wait_for(browser, lambda b: text_of(b, ids.GOVERNANCE_CONF_SUMMARY) == expected)
     assert wait_for(

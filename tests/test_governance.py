@@ -252,3 +252,32 @@ def test_the_exports_per_role_hold_every_breach(
 def test_the_navigation_names_the_page() -> None:
     assert translate("nav.governance", "da") == "Governance"
     assert governance.PATH == "/governance"
+
+
+def test_the_check_is_kept_until_the_log_or_the_rules_change(tmp_path: Path) -> None:
+    import os  # noqa: PLC0415
+
+    from tests.test_dashboard_analysis import import_csv  # noqa: PLC0415
+
+    store = LogStore(tmp_path / "data")
+    csv = "case_id,activity,timestamp,org_unit\n"
+    csv += "1,a,2025-01-06T08:00:00Z,A\n2,b,2025-01-06T09:00:00Z,A\n3,b,2025-01-07T08:00:00Z,B\n"
+    import_csv(store, tmp_path, "items", csv)
+    rules = store.data.root / "rules.yaml"
+    rules.write_text(
+        "rules:\n  - {id: only-a, kind: attribute_in, column: activity, values: [a]}\n", "utf-8"
+    )
+    first = compute_governance(store, "items", threshold_pct=10)
+    assert first.by_area.select("org_unit", "cases", "breaking_cases").rows() == [
+        ("A", 2, 1),
+        ("B", 1, 1),
+    ]
+    again = compute_governance(store, "items", threshold_pct=50)
+    assert again.by_area is first.by_area and again.threshold_pct == 50
+    rules.write_text(
+        "rules:\n  - {id: only-b, kind: attribute_in, column: activity, values: [b]}\n", "utf-8"
+    )
+    os.utime(rules, ns=(1, rules.stat().st_mtime_ns + 1_000_000_000))
+    changed = compute_governance(store, "items", threshold_pct=10)
+    assert changed.rules == ("only-b",)
+    assert changed.by_area.select("org_unit", "breaking_cases").rows() == [("A", 1), ("B", 0)]

@@ -87,7 +87,7 @@ def test_the_section_against_a_sent_model(store: LogStore, tmp_path: Path, suffi
     )
     assert view.model == f"Model: sekvens{suffix}."
     assert view.summary == (
-        "Fitness (token replay) 0,933; 75,0 % af 4 sager passer helt til modellen; 2 varianter."
+        "Fitness (token replay) 0,933; 75,0 % af 4 sager passer helt til modellen; varianter: 2."
     )
     variants, deviations = (
         table_rows(view.result[i]) for i in (3, 5)
@@ -100,7 +100,7 @@ def test_a_discovered_model_and_the_messages(store: LogStore) -> None:
     view = render_conformance(store, log="sequence", upload=None, filename=None, language="en")
     assert view.model == "Model: discovered from sequence (inductive miner, noise threshold 20 %)."
     assert view.summary == (
-        "Fitness (token replay) 1.000; 100.0 % of 3 cases fit the model completely; 1 variants."
+        "Fitness (token replay) 1.000; 100.0 % of 3 cases fit the model completely; variants: 1."
     )
     assert text(view.result[5]) == "No deviations: every case follows the model."
     wrong = render_conformance(
