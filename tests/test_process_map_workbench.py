@@ -38,6 +38,7 @@ from app.dashboard.process_map_view import (
 from app.dashboard.routes import query_params
 from app.figures import (
     PERFORMANCE_COLOURS,
+    build_arc_table,
     build_performance_legend,
     build_process_map_elements,
     select_top_activities,
@@ -149,6 +150,13 @@ def test_the_performance_view_labels_and_colours_arcs_by_time() -> None:
     assert [e["data"]["label"] for e in mean if e["data"].get("source") == "a"] == [
         "11.7 min",
         "10.0 h",
+    ]
+    slowest_first = build_arc_table(dfg, "da", slowest_first="median")
+    assert [(r["source"], r["target"], r["median"]) for r in slowest_first.rows] == [
+        ("a", "c", "10,0 t"),
+        ("b", "c", "1,0 t"),
+        ("b", "b", "30,0 min"),
+        ("a", "b", "10,0 min"),
     ]
     legend = build_performance_legend(dfg, "median", "da")
     assert [(i.colour, i.label) for i in legend] == [
@@ -405,6 +413,10 @@ def test_the_approval_bottleneck_is_the_slowest_arc(kit_landscape: KitLandscape)
         and e["data"].get("target") == "Approved"
     )  # fmt: skip
     assert (arc["label"], arc["colour"]) == ("1,3 d", PERFORMANCE_COLOURS[-1])
+    # The activity slider: the 6 most frequent of the log's 11 activities (ceil(50 % of 11)).
+    half = read_state({"log": "servicenow-orders", "acts": "50"})
+    summary = process_map.render_map(store, "servicenow-orders", 100, "da", state=half).summary
+    assert summary == "Viser 6 af 11 aktiviteter og 12 af 12 overgange"
     store.catalog.dispose()
 
 

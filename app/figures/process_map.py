@@ -313,8 +313,11 @@ def build_process_map_layout() -> dict[str, Any]:
     }
 
 
-def build_arc_table(dfg: pl.DataFrame, language: Language) -> TableData:
-    """One row per arc, most frequent first: from, to, frequency, mean and median time."""
+def build_arc_table(
+    dfg: pl.DataFrame, language: Language, *, slowest_first: Statistic | None = None
+) -> TableData:
+    """One row per arc: from, to, frequency, mean and median time; most frequent first, or
+    with ``slowest_first`` the slowest by that time first (the performance view's order)."""
     columns = (
         Column("source", translate("map.col.source", language)),
         Column("target", translate("map.col.target", language)),
@@ -322,7 +325,16 @@ def build_arc_table(dfg: pl.DataFrame, language: Language) -> TableData:
         Column("mean", translate("map.col.mean", language), numeric=True),
         Column("median", translate("map.col.median", language), numeric=True),
     )
-    rows = tuple(_arc_row(row, language) for row in _by_frequency(dfg).iter_rows(named=True))
+    ordered = (
+        _by_frequency(dfg)
+        if slowest_first is None
+        else dfg.sort(
+            [_STAT_COLUMNS[slowest_first], "frequency", "source", "target"],
+            descending=[True, True, False, False],
+            nulls_last=True,
+        )
+    )
+    rows = tuple(_arc_row(row, language) for row in ordered.iter_rows(named=True))
     return TableData(columns, rows)
 
 

@@ -493,12 +493,14 @@ def _has_enough_people(store: LogStore, log: str, imported_at: dt.datetime) -> b
 @dataclass(frozen=True)
 class FilteredMap:
     """The map data of a filtered view: its DFG and events per activity, its cases, the log's
-    cases, and whether it shows 5 people or more (or names none)."""
+    cases, whether it shows 5 people or more (or names none), and its activities before the
+    activity slider."""
 
     data: ProcessMapData
     cases: int
     total_cases: int
     enough: bool
+    activities: int
 
 
 def filtered_view(
@@ -508,10 +510,16 @@ def filtered_view(
     left-out activities, projected on the most frequent ``activities`` % of the activities."""
     choices = find_choices(store, log)
     view = apply_filters(store.scan(log), filters, language, units=choices.units)
-    if activities < 100:
-        counts = count_activities(view)
-        view = filter_activities(view, select_top_activities(counts, activities))
-    return view
+    return _project(view, activities)[0]
+
+
+def _project(view: pl.LazyFrame, activities: int) -> tuple[pl.LazyFrame, int]:
+    """``view`` projected on its most frequent ``activities`` %, and its number of
+    activities before."""
+    counts = count_activities(view)
+    if activities >= 100:
+        return view, len(counts)
+    return filter_activities(view, select_top_activities(counts, activities)), len(counts)
 
 
 def load_filtered_map(
@@ -542,11 +550,15 @@ def _load_filtered_map(
     whole = load_process_map(store, log)
     total = _count_cases(store, log, imported_at)
     if not filters.any() and activities >= 100:
-        return FilteredMap(whole, total, total, has_enough_people(store, log))
-    view = filtered_view(store, log, filters, activities, language).collect()
+        enough = has_enough_people(store, log)
+        return FilteredMap(whole, total, total, enough, len(whole.activity_counts))
+    units = find_choices(store, log).units
+    kept = apply_filters(store.scan(log), filters, language, units=units).collect()
+    projected, before = _project(kept.lazy(), activities)
+    view = projected.collect()
     data = ProcessMapData(discover_dfg(view), count_activities(view.lazy()))
     cases = view.select(pl.col(CASE).n_unique()).item() if view.height else 0
-    return FilteredMap(data, int(cases), total, check_group_size(view).enough)
+    return FilteredMap(data, int(cases), total, check_group_size(view).enough, before)
 
 
 @lru_cache(maxsize=16)
@@ -588,7 +600,7 @@ def render_map(
     drawn = shown_activities(shown, data.activity_counts)
     counts = {
         "shown_activities": len(drawn),
-        "activities": len(data.activity_counts),
+        "activities": found.activities,
         "shown": shown.height,
         "total": data.dfg.height,
     }
@@ -600,7 +612,11 @@ def render_map(
         elements=build_process_map_elements(
             shown, data.activity_counts, language, mode=state.mode, statistic=state.statistic
         ),
-        arcs=build_arc_table(shown, language),
+        arcs=build_arc_table(
+            shown,
+            language,
+            slowest_first=state.statistic if state.mode == "performance" else None,
+        ),
         summary=" · ".join([summary, *notes]),
         mode=state.mode,
         statistic=state.statistic,
