@@ -11,14 +11,12 @@ are as directors read them, **savings positive**; the cumulative effect keeps KK
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
-from typing import Generic, TypeVar, get_args
+from typing import get_args
 
 from models.actual_costs import (
     ActualCosts,
@@ -57,7 +55,8 @@ from models.realisation import (
     realise_as_of,
 )
 from services.benefits import CaseInputs, load_case_inputs
-from services.followup import FollowUpReport, evaluate_followup
+from services.build_cache import BuildCache
+from services.followup import MEASUREMENTS, SHARED_DATA, FollowUpReport, evaluate_followup
 
 SOURCE_NAMES = ("servicenow", "azure-devops", "time-registration", "robots")
 """The sources whose data reach is shown on every page and the report's cover."""
@@ -66,9 +65,6 @@ ATTENTION: frozenset[Status] = frozenset({"missed", "at risk", "no data"})
 """The follow-up statuses that need action."""
 
 _ZERO = Decimal(0)
-
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -194,6 +190,7 @@ def build_overviews(
             as_of,
             price_index,
             coverage,
+            version=version,
         ),
     )
 
@@ -212,70 +209,17 @@ def _build_overviews(
     as_of: dt.date,
     price_index: PriceIndex | None,
     coverage: tuple[SourceCoverage, ...] | None,
+    *,
+    version: Hashable | None = None,
 ) -> tuple[CaseOverview, ...]:
     coverage = _find_coverage(data) if coverage is None else coverage
     return tuple(
         build_case_overview(
-            inputs, as_of=as_of, costs=costs, price_index=price_index, coverage=coverage
+            inputs, as_of=as_of, costs=costs, price_index=price_index, coverage=coverage,
+            version=version,
         )
         for inputs, costs in cases
-    )
-
-
-class BuildCache(Generic[K, V]):
-    """Values built once per key and kept; beyond ``max_entries`` the least recently used is
-    forgotten. Safe to share between threads: a key asked for by several threads at once is
-    built by the first while the others wait for its value, so a key is never built twice at
-    the same time (``builds`` counts the builds). A build that fails is not kept (the next
-    request builds again)."""
-
-    def __init__(self, max_entries: int) -> None:
-        if max_entries < 1:
-            raise ValueError(f"max_entries must be at least 1, not {max_entries}")
-        self.max_entries = max_entries
-        self.builds = 0
-        self._values: OrderedDict[K, V] = OrderedDict()
-        self._building: dict[K, threading.Lock] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: K, build: Callable[[], V]) -> V:
-        """The value of ``key``, built with ``build`` unless kept (or being built)."""
-        with self._lock:
-            if key in self._values:
-                self._values.move_to_end(key)
-                return self._values[key]
-            building = self._building.setdefault(key, threading.Lock())
-        with building:
-            with self._lock:
-                if key in self._values:  # built by the thread this one waited for
-                    self._values.move_to_end(key)
-                    return self._values[key]
-                self.builds += 1
-            try:
-                value = build()
-            except BaseException:
-                with self._lock:
-                    self._building.pop(key, None)
-                raise
-            with self._lock:
-                self._values[key] = value
-                while len(self._values) > self.max_entries:
-                    self._values.popitem(last=False)
-                self._building.pop(key, None)
-            return value
-
-    def __contains__(self, key: object) -> bool:
-        with self._lock:
-            return key in self._values
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._values)
-
-    def clear(self) -> None:
-        """Forget every value (builds under way finish and are kept)."""
-        with self._lock:
-            self._values.clear()
+    )  # fmt: skip
 
 
 OVERVIEW_DATES = 64
@@ -287,9 +231,12 @@ CASE_FILES: BuildCache[Hashable, tuple[tuple[CaseInputs, ActualCosts | None], ..
 
 
 def clear_overview_cache() -> None:
-    """Forget every kept overview and case (to measure a first request)."""
+    """Forget every kept overview, case, measurement and table read (to measure a first
+    request)."""
     OVERVIEWS.clear()
     CASE_FILES.clear()
+    MEASUREMENTS.clear()
+    SHARED_DATA.clear()
 
 
 def _find_coverage(data: DataFolder) -> tuple[SourceCoverage, ...]:
@@ -307,9 +254,12 @@ def build_case_overview(
     costs: ActualCosts | None = None,
     price_index: PriceIndex | None = None,
     coverage: tuple[SourceCoverage, ...] | None = None,
+    version: Hashable | None = None,
 ) -> CaseOverview:
-    """One case as of ``as_of``: its follow-up, its savings measured in the complete months up
-    to the date and forecast at the run rate after, against its budget; ``costs`` are the
+    """One case as of ``as_of`` (``version``: of the files read, to share the measurement of
+    a month between dates, see :func:`services.followup.evaluate_followup`): its follow-up,
+    its savings measured in the complete months up to the date and forecast at the run rate
+    after, against its budget; ``costs`` are the
     actual costs (None: not stated), converted to the case's p/l with ``price_index`` when
     given; ``coverage`` is read from the data folder when not given.
 
@@ -320,7 +270,7 @@ def build_case_overview(
     case = inputs.case
     if costs is not None:
         check_cost_years(costs, case.budget_years)
-    followup = evaluate_followup(inputs, as_of=as_of)
+    followup = evaluate_followup(inputs, as_of=as_of, version=version)
     realisation = realise_as_of(case, followup.realisation.solutions, as_of=as_of)
     evaluation = evaluate_case(case)
     actual = _actual_costs(case, costs, as_of=as_of, price_index=price_index)

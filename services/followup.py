@@ -31,7 +31,7 @@ Every input file is where the data folder (models/datafolder.py) says it is.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,6 +72,7 @@ from models.followup import (
 from models.realisation import CaseRealisation, SolutionRealisation
 from models.schema import TIMESTAMP
 from services.benefits import CaseInputs, StoredData, last_complete_month, measure_case
+from services.build_cache import BuildCache
 
 USAGE_MONTHS = 3
 METHOD_KEYS: frozenset[str] = frozenset(METHODS)
@@ -95,14 +96,22 @@ class FollowUpReport:
     as_of: dt.date
 
 
+MEASUREMENTS: BuildCache[Hashable, CaseRealisation] = BuildCache(128)
+"""Cases measured per case, data folder, version of its files and last complete month: every
+as-of date in a month shares the measurement (it reads only the complete months)."""
+SHARED_DATA: BuildCache[Hashable, StoredData] = BuildCache(2)
+"""The stored tables read per data folder, robot accounts and version of its files."""
+
+
 @dataclass
 class _Context:
     """One follow-up's inputs, with the data and the measured case per cut date, each made
-    once."""
+    once (and with a ``version`` of the files, shared between follow-ups)."""
 
     inputs: CaseInputs
     data: StoredData
     as_of: dt.date
+    version: Hashable | None = None
     _cuts: dict[dt.date, StoredData] = field(default_factory=dict)
     _realisations: dict[dt.date, CaseRealisation] = field(default_factory=dict)
 
@@ -116,8 +125,15 @@ class _Context:
         """The case measured on the months complete by ``until``."""
         months = last_complete_month(until)
         if months not in self._realisations:
-            self._realisations[months] = measure_case(self.inputs, data=self.cut(months))
+            self._realisations[months] = self._measure(months)
         return self._realisations[months]
+
+    def _measure(self, months: dt.date) -> CaseRealisation:
+        if self.version is None:
+            return measure_case(self.inputs, data=self.cut(months))
+        bindings = self.inputs.bindings
+        key = (bindings.path, bindings.case_path, self.inputs.data.root, self.version, months)
+        return MEASUREMENTS.get(key, lambda: measure_case(self.inputs, data=self.cut(months)))
 
 
 @dataclass(frozen=True)
@@ -130,10 +146,22 @@ class _Window:
     period: Period | None
 
 
-def evaluate_followup(inputs: CaseInputs, *, as_of: dt.date) -> FollowUpReport:
+def evaluate_followup(
+    inputs: CaseInputs, *, as_of: dt.date, version: Hashable | None = None
+) -> FollowUpReport:
     """Measure the case and read every follow-up row's metric at each of its deadlines, with
-    only the data up to ``as_of``."""
-    context = _Context(inputs, StoredData(inputs.data, inputs.bindings.robot_accounts), as_of)
+    only the data up to ``as_of``. With ``version`` (anything that changes whenever a file the
+    case or its data read changes), the stored tables are read once and the measurement of a
+    month is made once per version, shared by every as-of date in the month and every thread."""
+    accounts = inputs.bindings.robot_accounts
+    data = (
+        StoredData(inputs.data, accounts)
+        if version is None
+        else SHARED_DATA.get(
+            (inputs.data.root, accounts, version), lambda: StoredData(inputs.data, accounts)
+        )
+    )
+    context = _Context(inputs, data, as_of, version)
     statuses = tuple(
         _status(context, number, row)
         for number, row in enumerate(inputs.case.follow_up_targets, start=1)

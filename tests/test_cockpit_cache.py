@@ -1,6 +1,6 @@
 """The directors' overviews are kept per as-of date and version of the files they read, shared
 by the server's threads: a kept overview is exactly what a fresh build gives, a changed file
-builds afresh, and twenty requests for one new date build it once (services.cockpit.BuildCache,
+builds afresh, and twenty requests for one new date build it once (services.build_cache.BuildCache,
 app.dashboard.cockpit_data). No timing is asserted: builds are counted."""
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ from app.dashboard.cockpit_data import (
 )
 from app.dashboard.pages import followup, overview, realisation
 from models.datafolder import DataFolder
-from services.cockpit import OVERVIEWS, BuildCache, build_overviews, clear_overview_cache
+from services.build_cache import BuildCache
+from services.cockpit import OVERVIEWS, build_overviews, clear_overview_cache
+from services.followup import MEASUREMENTS
 from tests.conftest import KitLandscape
 from tests.test_benefits_cache import _copy as copy_landscape
 
@@ -137,6 +139,19 @@ def test_twenty_requests_for_one_new_date_build_it_once(data: DataFolder) -> Non
     assert OVERVIEWS.builds == before + 1
     assert all(o is found[0] for o in found)
     assert same(found[0], build_overviews(data, as_of=day))
+
+
+def test_every_day_of_a_month_shares_its_measurement(data: DataFolder) -> None:
+    """A new as-of day inside a month measured before builds its overviews (the judgements
+    read the day) but not the measurement, which reads only the complete months."""
+    clear_overview_cache()
+    load_cockpit(data, dt.date(2025, 5, 14))
+    measured = MEASUREMENTS.builds
+    later = load_cockpit(data, dt.date(2025, 5, 20))
+    assert MEASUREMENTS.builds == measured
+    clear_overview_cache()
+    fresh = build_overviews(data, as_of=dt.date(2025, 5, 20))
+    assert same(later.overviews, fresh)
 
 
 def test_the_month_ends_are_built_ahead(data: DataFolder) -> None:
