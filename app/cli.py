@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -309,6 +310,13 @@ def serve_command(
         bool, typer.Option(help="Flask's development server with Dash's developer tools.")
     ] = False,
     threads: Annotated[int, typer.Option(help="Requests served at the same time.")] = 8,
+    warm: Annotated[
+        bool,
+        typer.Option(
+            help="Build the directors' overviews of the data's month ends in the background "
+            "from the first request (KITFLOW_WARM_OVERVIEWS)."
+        ),
+    ] = True,
 ) -> None:
     """Serve the dashboard (waitress, sign-in required); Ctrl-C stops it."""
     # Imported here: Dash takes a while to load and no other command needs it.
@@ -316,6 +324,10 @@ def serve_command(
 
     from app.dashboard import create_app  # noqa: PLC0415
     from app.dashboard.auth_settings import is_loopback, settings_from_env  # noqa: PLC0415
+    from app.dashboard.cockpit_data import WARM_ENV  # noqa: PLC0415
+
+    # A served dashboard answers a month end at once; an explicit variable wins.
+    os.environ.setdefault(WARM_ENV, "1" if warm else "0")
 
     if debug and not is_loopback(host):
         raise KitflowError(
