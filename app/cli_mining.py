@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -92,7 +93,11 @@ def _time_mode(working: bool) -> TimeMode:
 
 
 def _percent(share: float | None) -> str:
-    return "–" if share is None else f"{format_number(share * 100, 1)} %"
+    """A share as "12,5 %"; "–" where there is none (nothing to share, e.g. a month without
+    waiting), never "nan %"."""
+    if share is None or math.isnan(share):
+        return "–"
+    return f"{format_number(share * 100, 1)} %"
 
 
 def variants_command(

@@ -602,6 +602,25 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     ),
     "analysis.wait_hours": ("Ventetid (timer)", "Waiting (hours)"),
     "analysis.month": ("Måned", "Month"),
+    "analysis.bad_period": (
+        "Perioden slutter ({end}) før den begynder ({start}): vælg en slutdato efter "
+        "startdatoen.",
+        "The period ends ({end}) before it begins ({start}): choose an end after the start.",
+    ),
+    "analysis.month_cases": ("{cases} sager", "{cases} cases"),
+    "analysis.partial_month": ("delvis", "partial"),
+    "analysis.partial_months": (
+        "Åbne punkter er delvise måneder: data (eller den valgte periode) dækker ikke hele "
+        "måneden. Under hver måned står antallet af sager med hændelser i måneden.",
+        "Open points are partial months: the data (or the chosen period) does not cover the "
+        "whole month. Under each month is the number of cases with events in it.",
+    ),
+    "analysis.started_cases_note": (
+        "Åbne punkter er delvise måneder: data (eller den valgte periode) dækker ikke hele "
+        "måneden. Under hver måned står antallet af sager, der begyndte i måneden.",
+        "Open points are partial months: the data (or the chosen period) does not cover the "
+        "whole month. Under each month is the number of cases that started in it.",
+    ),
     "analysis.handovers": ("Overleveringer mellem enheder", "Handovers between units"),
     "analysis.handovers_intro": (
         "Kun på enhedsniveau (serviceområder, tildelingsgrupper); ingen visning pr. medarbejder.",

@@ -41,7 +41,8 @@ def find_bottlenecks(
 
     Columns after the keys: ``rank`` (1 = most waiting, within the month or org unit),
     ``frequency`` (waits counted), ``mean_wait_s``, ``median_wait_s``, ``total_wait_s`` and
-    ``wait_share`` (of all waiting in the log, or in that month or org unit). A case's first
+    ``wait_share`` (of all waiting in the log, or in that month or org unit; null where there was
+    no waiting at all). A case's first
     event has no wait, so start activities count only where they occur later in a case.
     ``top`` keeps the first ``top`` ranks of each group.
     """
@@ -95,7 +96,9 @@ def _group(waits: pl.LazyFrame, keys: list[str], split: list[str]) -> pl.LazyFra
 def _order(grouped: pl.LazyFrame, keys: list[str], split: list[str]) -> pl.LazyFrame:
     """Ranked by total waiting within each split group, with each row's share of it."""
     total = pl.col("total_wait_s").sum()
-    share = pl.col("total_wait_s") / (total.over(split) if split else total)
+    # A group without any waiting (every wait 0 s) has no shares: null, never 0/0 = NaN.
+    whole = total.over(split) if split else total
+    share = pl.when(whole > 0).then(pl.col("total_wait_s") / whole)
     descending = [False] * len(split) + [True] + [False] * len(keys)
     ordered = grouped.sort([*split, "total_wait_s", *keys], descending=descending)
     rank = pl.int_range(1, pl.len() + 1, dtype=pl.Int64)

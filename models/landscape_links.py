@@ -205,7 +205,8 @@ def build_order_case_view(
 
     DevOps activities are prefixed with the work item type ("Feature: Created", "User Story:
     State: Active"); ``work_item_id`` and ``work_item_type`` say which item an event belongs
-    to. Grain: one row per event, ``event_order`` renumbered in (case, time, source order)."""
+    to; their org units are spelt as the orders' (``unify_area_names``). Grain: one row per
+    event, ``event_order`` renumbered in (case, time, source order)."""
     linked = links.select("item_number", "work_item_id", pl.col("linked_by").alias("_by"))
     children = workitems.filter(pl.col("parent").is_not_null()).select(
         pl.col("parent").alias("work_item_id"), pl.col("id").alias("child_id")
@@ -241,7 +242,7 @@ def build_order_case_view(
     devops = devops.select(
         [c for c in devops.columns if not c.startswith("case:") and c in _DEVOPS_KEPT]
     )
-    merged = pl.concat([orders, devops], how="diagonal_relaxed")
+    merged = pl.concat([orders, unify_area_names(devops, orders)], how="diagonal_relaxed")
     firsts = linked.group_by("item_number").agg(
         pl.col("work_item_id").min().alias("case:work_item_id"),
         pl.col("_by").unique().sort().str.join("+").alias("case:linked_by"),
@@ -278,6 +279,19 @@ def _fill_case_columns(order_events: pl.DataFrame) -> list[pl.Expr]:
         for c in order_events.columns
         if c.startswith("case:")
     ]
+
+
+def unify_area_names(events: pl.DataFrame, named_by: pl.DataFrame) -> pl.DataFrame:
+    """``events`` with each org unit spelt as ``named_by`` spells it (by ``service_area_key``):
+    DevOps' "Drift og Infrastruktur" becomes ServiceNow's "Drift & Infrastruktur", so one unit
+    in the case view is one unit for its handovers, ping-pong and filters."""
+    if ORG_UNIT not in events.columns or ORG_UNIT not in named_by.columns:
+        return events
+    names = named_by.get_column(ORG_UNIT).cast(pl.String).drop_nulls().unique().sort()
+    by_key = {service_area_key(n): n for n in names.to_list()}
+    spellings = events.get_column(ORG_UNIT).cast(pl.String).drop_nulls().unique().to_list()
+    renamed = {s: by_key[service_area_key(s)] for s in spellings if service_area_key(s) in by_key}
+    return events.with_columns(pl.col(ORG_UNIT).cast(pl.String).replace(renamed))
 
 
 def service_area_key(name: str) -> str:

@@ -444,12 +444,13 @@ def test_app_serves_the_page_and_its_callbacks(
         {"id": ids.ANALYSIS_RESULT, "property": "children"},
         {"id": ids.ANALYSIS_SUMMARY, "property": "children"},
         {"id": ids.ANALYSIS_MESSAGE, "property": "children"},
+        {"id": ids.ANALYSIS_SEARCH, "property": "data"},
     ]
     body = post_callback(
         client,
         {
             "output": "..analysis-result.children...analysis-summary.children"
-            "...analysis-message.children..",
+            "...analysis-message.children...analysis-search.data..",
             "outputs": outputs,
             "inputs": [
                 {"id": ids.ANALYSIS_LOG, "property": "value", "value": "tiny"},
@@ -465,6 +466,8 @@ def test_app_serves_the_page_and_its_callbacks(
         "Cases: 2 · variants: 1 · period: 2024-04-01 – 2024-04-30"
     )
     assert body[ids.ANALYSIS_MESSAGE]["children"] is None
+    # The view in the address, so the language links and a copied link keep it.
+    assert body[ids.ANALYSIS_SEARCH]["data"] == "?log=tiny&start=2024-04-01&end=2024-04-30&lang=en"
 
     reset_outputs = [
         (ids.ANALYSIS_PERIOD, "start_date"),

@@ -8,6 +8,7 @@ scan the log again, and a re-imported log is read afresh.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,7 +35,7 @@ from mining import (
     find_small_months,
     merge_small_groups,
 )
-from models.schema import CASE, ORG_UNIT
+from models.schema import CASE, ORG_UNIT, TIMESTAMP
 from models.store import LogStore
 
 TOP_VARIANTS: Final = 10
@@ -87,7 +88,7 @@ class AnalysisData:
     ``withheld``: the view shows fewer than 5 people, so nothing else is filled in (the 5-person
     rule); ``people_known`` is False when the log names no people (nothing can be counted).
     ``bottleneck_months_withheld``: the months left out of the bottleneck trend, as their
-    events show fewer than 5 people."""
+    events show fewer than 5 people. ``months``: see the field."""
 
     cases: int
     variant_count: int
@@ -99,6 +100,12 @@ class AnalysisData:
     withheld: bool = False
     people_known: bool = True
     bottleneck_months_withheld: int = 0
+    months: pl.DataFrame = dataclasses.field(default_factory=pl.DataFrame)
+    """Per Copenhagen month of the view's events: ``month`` (its first day), ``cases`` (with
+    an event in it) and ``partial`` (the data, cut by the chosen period, covers it only in
+    part: the first or last month)."""
+    span: tuple[dt.date, dt.date] | None = None
+    """The Copenhagen dates the figures cover (``data_span``)."""
 
 
 def window_bounds(filters: AnalysisFilters) -> tuple[dt.datetime, dt.datetime] | None:
@@ -133,6 +140,7 @@ def _load_analysis(
 ) -> AnalysisData:
     del imported_at  # part of the cache key only
     events = store.scan(name)
+    entry = store.entry(name)
     view = filtered_view(events, filters)
     size = check_view_size(view, org_units=filters.org_units)
     if not size.enough:
@@ -143,6 +151,7 @@ def _load_analysis(
         return _nothing(variants)
     bottlenecks = find_bottlenecks(view, level="arc", top=TOP_BOTTLENECKS)
     has_org_unit = ORG_UNIT in events.collect_schema()
+    span = data_span(entry.first_event, entry.last_event, filters)
     small_months = find_small_months(view, of="event")
     return AnalysisData(
         cases=cases,
@@ -154,7 +163,48 @@ def _load_analysis(
         handovers=_handovers(view) if has_org_unit else None,
         people_known=size.people_known,
         bottleneck_months_withheld=len(small_months),
+        months=_months(view, span),
+        span=span,
     )
+
+
+def data_span(
+    first: dt.datetime | None, last: dt.datetime | None, filters: AnalysisFilters
+) -> tuple[dt.date, dt.date] | None:
+    """The Copenhagen dates the figures cover: the log's first to last event, cut by the
+    chosen period; None when the log has no events."""
+    if first is None or last is None:
+        return None
+    begin, end = first.astimezone(DISPLAY_ZONE).date(), last.astimezone(DISPLAY_ZONE).date()
+    if filters.start is not None:
+        begin = max(begin, filters.start)
+    if filters.end is not None:
+        end = min(end, filters.end)
+    return begin, end
+
+
+def _months(view: pl.LazyFrame, span: tuple[dt.date, dt.date] | None) -> pl.DataFrame:
+    """``month``, ``cases`` (with an event in the Copenhagen month) and ``partial``."""
+    local = pl.col(TIMESTAMP).dt.convert_time_zone(str(DISPLAY_ZONE))
+    per_month = (
+        view.group_by(local.dt.truncate("1mo").dt.date().alias("month"))
+        .agg(pl.col(CASE).n_unique().cast(pl.Int64).alias("cases"))
+        .sort("month")
+        .collect()
+    )
+    return per_month.with_columns(
+        pl.Series("partial", [is_partial_month(m, span) for m in per_month["month"]])
+    )
+
+
+def is_partial_month(month: dt.date, span: tuple[dt.date, dt.date] | None) -> bool:
+    """Whether the dates ``span`` (first and last day of the data) leave out part of
+    ``month``: it starts after the month's first day or ends before its last."""
+    if span is None:
+        return False
+    last_day = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(1)
+    begin, end = span
+    return begin <= last_day and end >= month and (begin > month or end < last_day)
 
 
 def _withheld() -> AnalysisData:

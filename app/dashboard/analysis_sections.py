@@ -80,8 +80,10 @@ def _bottlenecks_section(data: AnalysisData, language: Language) -> Component:
             ),
             html.H3(translate("analysis.bottleneck_chart", language)),
             *_months_note(data.bottleneck_months_withheld, language),
+            html.P(translate("analysis.partial_months", language), className="kf-muted"),
             _graph(
-                ids.ANALYSIS_BOTTLENECK_CHART, bottleneck_figure(data.bottleneck_trend, language)
+                ids.ANALYSIS_BOTTLENECK_CHART,
+                bottleneck_figure(data.bottleneck_trend, language, data.months),
             ),
         ]
     return _section(ids.ANALYSIS_BOTTLENECKS, "analysis.bottlenecks", language, body)
@@ -113,7 +115,11 @@ def _handovers_section(data: AnalysisData, log: str, language: Language) -> Comp
             ),
             html.H3(translate("analysis.handover_trend", language)),
             *_months_note(handovers.months_withheld, language),
-            _graph(ids.ANALYSIS_HANDOVER_TREND, handover_trend_figure(handovers.trend, language)),
+            html.P(translate("analysis.started_cases_note", language), className="kf-muted"),
+            _graph(
+                ids.ANALYSIS_HANDOVER_TREND,
+                handover_trend_figure(handovers.trend, language, data.span),
+            ),
         ]
     return _section(ids.ANALYSIS_HANDOVERS, "analysis.handovers", language, body)
 

@@ -8,11 +8,13 @@ comes from app.i18n.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import plotly.graph_objects as go
 import polars as pl
 
-from app.dashboard.analysis_data import HandoverData, OtherVariants
+from app.dashboard.analysis_data import HandoverData, OtherVariants, is_partial_month
+from app.figures.chart_style import ONE_DECIMAL, apply_number_format
 from app.figures.tables import Cell, Column, TableData
 from app.formatting import Language, format_int, format_number
 from app.i18n import translate
@@ -35,8 +37,11 @@ def format_span(seconds: float | None, language: Language) -> str:
     return translate("analysis.unit.seconds", language, value=format_number(seconds, 0, language))
 
 
-def format_share(share: float, language: Language) -> str:
-    """A 0-1 share as a percentage with one decimal: "62,5 %"."""
+def format_share(share: float | None, language: Language) -> str:
+    """A 0-1 share as a percentage with one decimal: "62,5 %"; an en dash for none (a share of
+    no waiting at all)."""
+    if share is None:
+        return "–"
     return f"{format_number(share * 100, 1, language)} %"
 
 
@@ -116,11 +121,19 @@ def bottleneck_table(bottlenecks: pl.DataFrame, language: Language) -> TableData
     return TableData(columns, rows)
 
 
-def _month_axis(figure: go.Figure, y_title: str, language: Language) -> go.Figure:
-    """Months on x in the language's date style, its decimal separators, a shared look."""
+def _month_axis(
+    figure: go.Figure,
+    y_title: str,
+    language: Language,
+    months: pl.DataFrame | None = None,
+    *,
+    value_format: str = ONE_DECIMAL,
+) -> go.Figure:
+    """Months on x in the language's date style, the language's numbers (app.figures.
+    chart_style), a shared look; with ``months`` (``month``, ``cases``, ``partial``) each
+    month's label carries its case count, and partial months are drawn as open points."""
     month_format = "%m.%Y" if language == "da" else "%Y-%m"
     figure.update_layout(
-        separators=",." if language == "da" else ".,",
         xaxis={
             "title": translate("analysis.month", language),
             "tickformat": month_format,
@@ -128,15 +141,43 @@ def _month_axis(figure: go.Figure, y_title: str, language: Language) -> go.Figur
             "dtick": "M1",
         },
         yaxis={"title": y_title, "rangemode": "tozero"},
-        margin=_CHART_MARGIN,
-        height=340,
-        legend={"orientation": "h", "y": -0.25},
+        margin={**_CHART_MARGIN, "b": 80},
+        height=360,
+        legend={"orientation": "h", "y": -0.35},
     )
-    return figure
+    if months is not None and months.height:
+        _label_months(figure, months, language)
+    return apply_number_format(figure, language, value_format=value_format)
 
 
-def bottleneck_figure(trend: pl.DataFrame, language: Language) -> go.Figure:
-    """Total waiting (hours) per month of the top arcs, one line each."""
+def month_labels(months: pl.DataFrame, language: Language) -> list[str]:
+    """Each month's tick label: "03.2024", its case count under it, "(delvis)" when partial."""
+    labels = []
+    for month, cases, partial in months.select("month", "cases", "partial").iter_rows():
+        name = month.strftime("%m.%Y" if language == "da" else "%Y-%m")
+        count = translate("analysis.month_cases", language, cases=format_int(cases, language))
+        part = f" ({translate('analysis.partial_month', language)})" if partial else ""
+        labels.append(f"{name}{part}<br>{count}")
+    return labels
+
+
+def _label_months(figure: go.Figure, months: pl.DataFrame, language: Language) -> None:
+    partial = dict(zip(months["month"].to_list(), months["partial"].to_list(), strict=True))
+    figure.update_xaxes(
+        tickmode="array",
+        tickvals=months["month"].to_list(),
+        ticktext=month_labels(months, language),
+    )
+    for trace in figure.data:
+        trace.marker.symbol = ["circle-open" if partial.get(x) else "circle" for x in trace.x]
+        trace.marker.size = 9
+
+
+def bottleneck_figure(
+    trend: pl.DataFrame, language: Language, months: pl.DataFrame | None = None
+) -> go.Figure:
+    """Total waiting (hours) per month of the top arcs, one line each; ``months`` marks the
+    partial ones and gives each its case count (``_month_axis``)."""
     lines = []
     for (source, target), arc in trend.group_by("source", "target", maintain_order=True):
         lines.append(
@@ -148,7 +189,8 @@ def bottleneck_figure(trend: pl.DataFrame, language: Language) -> go.Figure:
             )
         )
     y_title = translate("analysis.wait_hours", language)
-    return _month_axis(go.Figure(lines), y_title, language)
+    shown = None if months is None else months.filter(pl.col("month").is_in(trend["month"]))
+    return _month_axis(go.Figure(lines), y_title, language, shown)
 
 
 def busiest_units(matrix: pl.DataFrame, top: int) -> list[str]:
@@ -209,11 +251,10 @@ def handover_figure(matrix: pl.DataFrame, language: Language) -> go.Figure:
             "type": "category",
             "autorange": "reversed",  # the first unit at the top, as in a table
         },
-        separators=",." if language == "da" else ".,",
         margin={"l": 140, "r": 20, "t": 20, "b": 120},
         height=max(320, 60 * len(units) + 160),
     )
-    return figure
+    return apply_number_format(figure, language)
 
 
 def handover_table(matrix: pl.DataFrame, top: int, language: Language) -> TableData:
@@ -249,8 +290,11 @@ def ping_pong_text(ping_pong: pl.DataFrame, cases_with: int, language: Language)
     )
 
 
-def handover_trend_figure(trend: pl.DataFrame, language: Language) -> go.Figure:
-    """Mean handovers per case by the month the cases started."""
+def handover_trend_figure(
+    trend: pl.DataFrame, language: Language, span: tuple[dt.date, dt.date] | None = None
+) -> go.Figure:
+    """Mean handovers per case by the month the cases started, each month labelled with the
+    cases that started in it; months ``span`` covers only in part drawn as open points."""
     per_case = translate("analysis.per_case", language)
     line = go.Scatter(
         name=per_case,
@@ -258,7 +302,12 @@ def handover_trend_figure(trend: pl.DataFrame, language: Language) -> go.Figure:
         y=trend["mean_handovers_per_case"].to_list(),
         mode="lines+markers",
     )
-    return _month_axis(go.Figure(line), per_case, language)
+    months = trend.select(
+        "month",
+        "cases",
+        pl.Series("partial", [is_partial_month(m, span) for m in trend["month"]], pl.Boolean),
+    )
+    return _month_axis(go.Figure(line), per_case, language, months, value_format=",.2f")
 
 
 def localise_units(handovers: HandoverData, language: Language) -> HandoverData:

@@ -21,6 +21,74 @@ def plotly_separators(language: Language) -> str:
     return ",." if language == "da" else ".,"
 
 
+def apply_number_format(
+    figure: go.Figure, language: Language, *, value_format: str = WHOLE_NUMBERS
+) -> go.Figure:
+    """The language's number format everywhere in ``figure``, the one place every chart goes
+    through: plotly's separators (14.673 and 0,5 in Danish), and every number plotly would
+    otherwise abbreviate with an SI suffix ("14,673k", "0,5M") written out with ``value_format``:
+    the ticks and hovers of numeric axes that have no format of their own, the colour bars'
+    ticks, and bare ``%{z}``/``%{y}``/``%{x}`` of numeric values in text and hover templates.
+    Date and category axes keep theirs."""
+    figure.update_layout(separators=plotly_separators(language))
+    numeric = _numeric_axes(figure)
+    for axis in numeric:
+        settings = figure.layout[axis]
+        if not settings.tickformat:
+            settings.tickformat = value_format
+        if not settings.hoverformat:
+            settings.hoverformat = settings.tickformat
+    for trace in figure.data:
+        _format_trace(trace, numeric, value_format)
+    return figure
+
+
+_AXIS_NAMES = {"x": "xaxis", "y": "yaxis"}
+
+
+def _numeric_axes(figure: go.Figure) -> set[str]:
+    """The layout names (``yaxis``, ``xaxis2``, ...) of the axes that carry numbers: not typed
+    date or category, and showing numeric values of some trace."""
+    numeric: set[str] = set()
+    for trace in figure.data:
+        for letter in ("x", "y"):
+            values = getattr(trace, letter, None)
+            if values is None or trace.type in {"heatmap", "pie"}:
+                continue
+            anchor = getattr(trace, f"{letter}axis", None) or letter
+            name = _AXIS_NAMES[letter] + anchor[1:]
+            axis_type = figure.layout[name].type if name in figure.layout else None
+            if axis_type in {"date", "category", "multicategory"}:
+                continue
+            if any(_is_number(v) for v in values):
+                numeric.add(name)
+    return numeric
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _format_trace(trace: object, numeric: set[str], value_format: str) -> None:
+    marker = getattr(trace, "marker", None)
+    for holder in (trace, marker):
+        colorbar = getattr(holder, "colorbar", None)
+        if colorbar is not None and not colorbar.tickformat:
+            colorbar.tickformat = value_format
+    letters = ["z"] + [
+        letter
+        for letter in ("x", "y")
+        if _AXIS_NAMES[letter] + (getattr(trace, f"{letter}axis", None) or letter)[1:] in numeric
+        and any(_is_number(v) for v in getattr(trace, letter, None) or ())
+    ]
+    for template in ("texttemplate", "hovertemplate"):
+        text = getattr(trace, template, None)
+        if isinstance(text, str):
+            for letter in letters:
+                text = text.replace(f"%{{{letter}}}", f"%{{{letter}:{value_format}}}")
+            setattr(trace, template, text)
+
+
 def style_chart(
     figure: go.Figure,
     language: Language,
@@ -49,4 +117,4 @@ def style_chart(
         zerolinecolor="#9aa8b8",
     )
     figure.update_xaxes(tickformat="d", hoverformat="d", dtick=1, showgrid=False)
-    return figure
+    return apply_number_format(figure, language, value_format=y_format)

@@ -9,7 +9,10 @@ view on this page profiles a person.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
 
 import dash
 from dash import Input, Output, State, dcc, html
@@ -27,17 +30,26 @@ from app.dashboard.analysis_sections import build_sections
 from app.dashboard.components import empty_store_message, note, stale_notes
 from app.dashboard.data import current_store
 from app.dashboard.pages import register_page
+from app.dashboard.pages.process_map import dropdown_labels
+from app.dashboard.process_map_view import LIST_SEPARATOR, as_tuple, read_day
 from app.dashboard.routes import ANALYSIS_PATH
 from app.formatting import DISPLAY_ZONE, Language, format_date, format_int
-from app.i18n import parse_language, translate
-from models.errors import KitflowError
+from app.i18n import DEFAULT_LANGUAGE, parse_language, translate
+from models.errors import InputError, KitflowError
 from models.store import LogStore
 
 PATH = ANALYSIS_PATH
 
 
-def build_layout(store: LogStore, language: Language, log: str | None = None) -> html.Div:
-    """The page in ``language``; ``log`` (from the URL) preselects a stored flat log."""
+def build_layout(
+    store: LogStore,
+    language: Language,
+    log: str | None = None,
+    params: Mapping[str, str] | None = None,
+) -> html.Div:
+    """The page in ``language``; ``log`` (from the URL) preselects a stored flat log and
+    ``params`` (the URL's ``start``, ``end`` and ``units``) its period and org units, so a
+    link, a reload or a switch of language keeps the view."""
     entries = store.list()
     flat = [e.name for e in entries if e.kind == "flat"]
     others = [e.name for e in entries if e.kind != "flat"]
@@ -58,7 +70,7 @@ def build_layout(store: LogStore, language: Language, log: str | None = None) ->
             # Kept in the page even when hidden (no flat log), so the callbacks find it.
             html.Div(
                 [
-                    _controls(store, flat, chosen, language),
+                    _controls(store, flat, chosen, language, params or {}),
                     html.P(id=ids.ANALYSIS_SUMMARY, className="kf-muted"),
                     html.Div(id=ids.ANALYSIS_MESSAGE),
                     html.Div(id=ids.ANALYSIS_RESULT),
@@ -67,6 +79,7 @@ def build_layout(store: LogStore, language: Language, log: str | None = None) ->
                 hidden=not flat,
             ),
             dcc.Store(id=ids.ANALYSIS_LANGUAGE, data=language),
+            dcc.Store(id=ids.ANALYSIS_SEARCH),
         ]
     )
 
@@ -94,9 +107,20 @@ def log_controls(store: LogStore, log: str | None) -> LogControls:
 
 
 def _controls(
-    store: LogStore, flat: list[str], chosen: str | None, language: Language
+    store: LogStore,
+    flat: list[str],
+    chosen: str | None,
+    language: Language,
+    params: Mapping[str, str],
 ) -> html.Section:
     found = log_controls(store, chosen)
+    danish = language == "da"
+    start = _url_day(params.get("start"), language) or found.first_day
+    end = _url_day(params.get("end"), language) or found.last_day
+    named = (params.get("units") or "").split(LIST_SEPARATOR)
+    chosen_units = [u for u in named if u in found.org_units]
+    if chosen is None:
+        start, end, chosen_units = found.first_day, found.last_day, []
     log_picker = html.Div(
         [
             html.Label(translate("map.log", language), htmlFor=ids.ANALYSIS_LOG),
@@ -106,6 +130,7 @@ def _controls(
                 value=chosen,
                 placeholder=translate("map.log_placeholder", language),
                 clearable=False,
+                labels=dropdown_labels(language),
             ),
         ],
         className="kf-field kf-field--log",
@@ -115,13 +140,19 @@ def _controls(
             html.Label(translate("analysis.period", language), htmlFor=ids.ANALYSIS_PERIOD),
             dcc.DatePickerRange(
                 id=ids.ANALYSIS_PERIOD,
-                start_date=_iso(found.first_day),
-                end_date=_iso(found.last_day),
+                start_date=_iso(start),
+                end_date=_iso(end),
                 min_date_allowed=_iso(found.first_day),
                 max_date_allowed=_iso(found.last_day),
-                display_format="DD.MM.YYYY" if language == "da" else "YYYY-MM-DD",
+                display_format="DD.MM.YYYY" if danish else "YYYY-MM-DD",
+                # Numbers only: the calendar's month names would be English; the weekdays
+                # are Danish by the style sheet (kf-date-da).
+                month_format="MM.YYYY" if danish else "MMMM YYYY",
                 first_day_of_week=1,
+                start_date_placeholder_text=translate("map.period_start", language),
+                end_date_placeholder_text=translate("map.period_end", language),
                 clearable=True,
+                className="kf-date-da" if danish else "",
             ),
         ],
         className="kf-field",
@@ -132,9 +163,10 @@ def _controls(
             dcc.Dropdown(
                 id=ids.ANALYSIS_ORG_UNITS,
                 options=list(found.org_units),
-                value=[],
+                value=chosen_units,
                 multi=True,
                 placeholder=translate("analysis.org_units_placeholder", language),
+                labels=dropdown_labels(language),
             ),
         ],
         id=ids.ANALYSIS_ORG_UNITS_FIELD,
@@ -206,19 +238,50 @@ def _iso(day: dt.date | None) -> str | None:
 
 
 def parse_filters(
-    start: str | None, end: str | None, org_units: list[str] | None
+    start: str | None,
+    end: str | None,
+    org_units: list[str] | str | None,
+    language: Language = "da",
 ) -> AnalysisFilters:
-    """The filters from the controls' values (dates as ISO text, maybe with a time part)."""
-    return AnalysisFilters(
-        start=dt.date.fromisoformat(start[:10]) if start else None,
-        end=dt.date.fromisoformat(end[:10]) if end else None,
-        org_units=tuple(sorted(org_units or ())),
-    )
+    """The filters from the controls' values (dates as ISO text, maybe with a time part, or
+    Danish 1.3.2025). Raises InputError, in ``language``, for a value that is no date (as a
+    directly sent request may hold) or a period that ends before it begins."""
+    first = read_day(str(start), language) if start else None
+    last = read_day(str(end), language) if end else None
+    if first is not None and last is not None and last < first:
+        raise InputError(
+            translate("analysis.bad_period", language, start=_day(first, language),
+                      end=_day(last, language))
+        )  # fmt: skip
+    return AnalysisFilters(start=first, end=last, org_units=tuple(sorted(as_tuple(org_units))))
 
 
-def page_layout(lang: str | None = None, log: str | None = None, **_query: str) -> html.Div:
+def _url_day(value: str | None, language: Language) -> dt.date | None:
+    """A day from the URL, or None when absent or no date (the callback then reports it)."""
+    try:
+        return read_day(value, language) if value else None
+    except InputError:
+        return None
+
+
+def write_search(log: str | None, filters: AnalysisFilters, language: Language) -> str:
+    """The URL query (``?log=...&start=...&end=...&units=...``) that reproduces the view."""
+    query = {
+        "log": log,
+        "start": _iso(filters.start),
+        "end": _iso(filters.end),
+        "units": LIST_SEPARATOR.join(filters.org_units) or None,
+    }
+    return "?" + urlencode({k: v for k, v in query.items() if v} | _lang(language))
+
+
+def _lang(language: Language) -> dict[str, str]:
+    return {} if language == DEFAULT_LANGUAGE else {"lang": language}
+
+
+def page_layout(lang: str | None = None, log: str | None = None, **query: str) -> html.Div:
     """What Dash Pages calls with the URL's query parameters."""
-    return build_layout(current_store(), parse_language(lang), log)
+    return build_layout(current_store(), parse_language(lang), log, query)
 
 
 def register(app: dash.Dash, store: LogStore) -> None:
@@ -230,6 +293,7 @@ def register(app: dash.Dash, store: LogStore) -> None:
         Output(ids.ANALYSIS_RESULT, "children"),
         Output(ids.ANALYSIS_SUMMARY, "children"),
         Output(ids.ANALYSIS_MESSAGE, "children"),
+        Output(ids.ANALYSIS_SEARCH, "data"),
         Input(ids.ANALYSIS_LOG, "value"),
         Input(ids.ANALYSIS_PERIOD, "start_date"),
         Input(ids.ANALYSIS_PERIOD, "end_date"),
@@ -242,10 +306,24 @@ def register(app: dash.Dash, store: LogStore) -> None:
         end: str | None,
         org_units: list[str] | None,
         language: str | None,
-    ) -> tuple[list[Component], str, Component | None]:
+    ) -> tuple[list[Component], str, Component | None, Any]:
         chosen = parse_language(language)
-        view = render_analysis(store, log, parse_filters(start, end, org_units), chosen)
-        return view.sections, view.summary, view.message
+        try:
+            filters = parse_filters(start, end, org_units, chosen)
+        except InputError as error:
+            return [], "", note(str(error), kind="error"), dash.no_update
+        view = render_analysis(store, log, filters, chosen)
+        return view.sections, view.summary, view.message, write_search(log, filters, chosen)
+
+    # The browser's address follows the view (no reload), and the header's language links
+    # with it: switching language keeps the log, the period and the org units.
+    app.clientside_callback(  # type: ignore[no-untyped-call]
+        "function(search) { return search === undefined || search === null ? "
+        "window.dash_clientside.no_update : search; }",
+        Output(ids.SHELL_URL, "search", allow_duplicate=True),
+        Input(ids.ANALYSIS_SEARCH, "data"),
+        prevent_initial_call=True,
+    )
 
     @app.callback(
         Output(ids.ANALYSIS_PERIOD, "start_date"),
