@@ -1668,6 +1668,10 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "resources.col.mape": ("Prøvefejl (%)", "Back-test error (%)"),
     "resources.model.trend+season": ("tendens + sæson", "trend + season"),
     "resources.model.level": ("niveau", "level"),
+    "resources.forecast_skipped": (
+        "{count} serviceområder har færre end 12 viste måneder og får ingen prognose.",
+        "{count} service areas have fewer than 12 shown months and get no forecast.",
+    ),
     "sources.title": ("Datakilder", "Data sources"),
     "sources.intro": (
         "Hver kildes strømme: seneste kørsel, poster, bogmærke og friskhed, og de poster der er "

@@ -36,6 +36,8 @@ from models.schema import CASE, ORG_UNIT, RESOURCE, TIMESTAMP
 Log = pl.LazyFrame | pl.DataFrame
 OTHER_ACTIVITIES: Final = "Other activities (fewer than 5 people)"
 FORECAST_HORIZON: Final = 3
+MIN_FORECAST_MONTHS: Final = 12
+"""A unit with fewer months of history (shown months) gets no forecast."""
 MIN_SEASONAL_MONTHS: Final = 24
 """With fewer months of history the forecast is the mean of the last three months."""
 
@@ -260,28 +262,34 @@ class LoadForecast:
     """A forecast per org unit: ``forecast`` (one row per unit and future month: ``org_unit``,
     ``month``, ``forecast``), ``backtest`` (one row per unit: ``model`` ("trend+season" or
     "level"), ``months`` of history, ``mae`` and ``mape`` of the last ``horizon`` known months
-    predicted from the months before them, ``next_quarter`` (the forecast's sum))."""
+    predicted from the months before them, ``next_quarter`` (the forecast's sum)), and the units
+    ``skipped`` for a history shorter than :data:`MIN_FORECAST_MONTHS`."""
 
     forecast: pl.DataFrame
     backtest: pl.DataFrame
+    skipped: int = 0
 
 
 def forecast_load(
     monthly: pl.DataFrame, *, value: str = "arrivals", horizon: int = FORECAST_HORIZON
 ) -> LoadForecast:
-    """Next ``horizon`` months of ``value`` per org unit from its complete months.
+    """The ``horizon`` months after the frame's last month, of ``value`` per org unit, from the
+    unit's months in the frame (a unit with fewer than 12 is skipped).
 
     Model: with at least 24 months, a least-squares line over time plus one level per month of
     the year (trend + season); with fewer, the mean of the last three months (level). The
     back-test fits the same model without the last ``horizon`` months and predicts them."""
     rows: list[dict[str, object]] = []
     tests: list[dict[str, object]] = []
+    skipped = 0
+    seen: list[dt.date] = monthly["month"].to_list()
+    future = [_add_months(max(seen), step) for step in range(1, horizon + 1)] if seen else []
     for (unit,), group in monthly.sort("month").group_by(ORG_UNIT, maintain_order=True):
         months = group["month"].to_list()
         values = group[value].cast(pl.Float64).to_numpy()
-        if len(values) == 0:
+        if len(values) < MIN_FORECAST_MONTHS:
+            skipped += 1
             continue
-        future = [_add_months(months[-1], step) for step in range(1, horizon + 1)]
         predicted, model = _predict(months, values, future)
         rows += [
             {ORG_UNIT: unit, "month": m, "forecast": max(p, 0.0)}
@@ -304,7 +312,9 @@ def forecast_load(
         "mape": pl.Float64, "next_quarter": pl.Float64,
     }  # fmt: skip
     return LoadForecast(
-        pl.DataFrame(rows, schema=forecast_schema), pl.DataFrame(tests, schema=test_schema)
+        pl.DataFrame(rows, schema=forecast_schema),
+        pl.DataFrame(tests, schema=test_schema),
+        skipped,
     )
 
 

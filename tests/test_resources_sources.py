@@ -177,6 +177,8 @@ def test_the_forecast_fits_trend_and_season_exactly_and_back_tests_it() -> None:
     short = forecast_load(monthly.head(12))
     assert short.backtest["model"].to_list() == ["level"]
     assert short.forecast["forecast"].to_list() == pytest.approx([104 / 3] * 3)
+    too_short = forecast_load(monthly.head(11))
+    assert (too_short.backtest.height, too_short.skipped) == (0, 1)
 
 
 # --- on the simulated landscape ---------------------------------------------------------------

@@ -17,6 +17,7 @@ from mining import OTHER_ACTIVITIES, OTHER_GROUP
 
 _MONTHS_DA = ("jan.", "feb.", "mar.", "apr.", "maj", "jun.", "jul.", "aug.", "sep.", "okt.",
               "nov.", "dec.")  # fmt: skip
+_COLOURS = ("#1f5fa8", "#d1495b", "#2a9d8f", "#e9a03b", "#7b4fa0", "#5c6f82", "#8fb339")
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -169,16 +170,29 @@ def build_load_chart(
 ) -> go.Figure:
     """Work received per month, one line per service area, its forecast dashed."""
     figure = go.Figure()
-    for (area,), group in monthly.sort("month").group_by("org_unit", maintain_order=True):
+    groups = monthly.sort("month").group_by("org_unit", maintain_order=True)
+    for index, ((area,), group) in enumerate(groups):
         name = area_label(str(area), language)
         labels = [format_month(m, language) for m in group["month"]]
-        figure.add_scatter(x=labels, y=group["arrivals"].to_list(), mode="lines", name=name)
+        colour = _COLOURS[index % len(_COLOURS)]
+        figure.add_scatter(
+            x=labels,
+            y=group["arrivals"].to_list(),
+            mode="lines",
+            name=name,
+            line={"color": colour},
+        )
         ahead = forecast.filter(pl.col("org_unit") == area).sort("month")
         if ahead.height and group.height:
             x = [labels[-1], *(format_month(m, language) for m in ahead["month"])]
             y = [group["arrivals"][-1], *ahead["forecast"].to_list()]
             figure.add_scatter(
-                x=x, y=y, mode="lines", line={"dash": "dash"}, name=name, showlegend=False
+                x=x,
+                y=y,
+                mode="lines",
+                line={"dash": "dash", "color": colour},
+                name=name,
+                showlegend=False,
             )
     figure.update_layout(
         separators=plotly_separators(language),

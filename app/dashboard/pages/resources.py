@@ -185,11 +185,12 @@ def _sections(view: ResourceView, month: dt.date, language: Language) -> list[Co
         [
             html.H2(t("forecast")),
             html.P(t("forecast_note"), className="kf-muted"),
+            *_skipped(view, language),
             render_table(
                 build_forecast_table(view.forecast.backtest, future, language),
                 table_id=ids.RESOURCES_FORECAST_TABLE,
             )
-            if future
+            if view.forecast.backtest.height
             else html.P("–"),
         ],
         className="kf-card",
@@ -224,6 +225,13 @@ def _sections(view: ResourceView, month: dt.date, language: Language) -> list[Co
         waits,
         _hours_section(view, month, language),
     ]
+
+
+def _skipped(view: ResourceView, language: Language) -> list[Component]:
+    if not view.forecast.skipped:
+        return []
+    count = format_int(view.forecast.skipped, language)
+    return [note(translate("resources.forecast_skipped", language, count=count), compact=True)]
 
 
 def _hours_section(view: ResourceView, month: dt.date, language: Language) -> html.Section:
