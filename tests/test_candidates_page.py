@@ -222,7 +222,8 @@ def test_the_page_lists_the_five_automated_processes_apart_and_drafts_a_case(
     saving = round(top.savings_tkr)
     assert tabel[0] == ["Tidsbesparelse ved automatisering", "-", *[_danish(-saving)] * 5]
     assert tabel[-1][:2] == ["Samlet økonomisk påvirkning", "1.000"]
-    assert browser.find_element(By.ID, candidates.CASE_BUTTON).text == "Hent business case (YAML)"
+    button = browser.find_element(By.ID, candidates.CASE_BUTTON)
+    assert (button.text, button.is_displayed()) == ("Hent business case (YAML)", True)
     height = browser.execute_script("return document.documentElement.scrollHeight")
     browser.set_window_size(1440, min(height + 100, 8000))
     browser.save_screenshot(str(screenshots / "automatiseringskandidater.png"))
@@ -231,9 +232,12 @@ def test_the_page_lists_the_five_automated_processes_apart_and_drafts_a_case(
 def _post(
     client: Any, output: str, inputs: list[tuple[str, str, Any]], state: list[tuple[str, str, Any]]
 ) -> Any:
+    """Run the callback whose output key is ``output`` (several outputs: ``..a.x...b.y..``)."""
+    keys = output.strip(".").split("...")
+    outputs = [{"id": k.rpartition(".")[0], "property": k.rpartition(".")[2]} for k in keys]
     body = {
         "output": output,
-        "outputs": {"id": output.rpartition(".")[0], "property": output.rpartition(".")[2]},
+        "outputs": outputs if len(outputs) > 1 else outputs[0],
         "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
         "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
         "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"],
@@ -247,7 +251,7 @@ def test_the_draft_and_its_bindings_download_for_analysts_only(
     app = create_app(LogStore(kit_landscape.data_dir), auth=AuthSettings(secret_key=SECRET))
     top = report.scores[0]
     make = (
-        f"{candidates.CASE_RESULT}.children",
+        f"..{candidates.CASE_RESULT}.children...{candidates.DOWNLOADS}.hidden..",
         [(candidates.CASE_MAKE, "n_clicks", 1)],
         [(candidates.CASE_CHOICE, "value", top.measures.candidate_id),
          (candidates.LOGS, "value", []), (candidates.PERIOD, "start_date", None),
@@ -268,6 +272,7 @@ def test_the_draft_and_its_bindings_download_for_analysts_only(
     analyst = sign_in(app.server.test_client(), "analyst")
     shown = _post(analyst, *make)
     assert shown.status_code == 200
+    assert shown.json["response"][candidates.DOWNLOADS]["hidden"] is False
     assert "Tabel 1 for Automatisering af Koordinering (1.000 kr.)" in json.dumps(
         shown.json, ensure_ascii=False
     )

@@ -60,6 +60,7 @@ CASE_RESULT: Final = "candidates-case-result"
 CASE_TABLE: Final = "candidates-case-table"
 CASE_BUTTON: Final = "candidates-case-button"
 BINDINGS_BUTTON: Final = "candidates-bindings-button"
+DOWNLOADS: Final = "candidates-downloads"
 CASE_DOWNLOAD: Final = "candidates-case-download"
 BINDINGS_DOWNLOAD: Final = "candidates-bindings-download"
 
@@ -125,6 +126,16 @@ def build_layout(store: LogStore, language: Language) -> html.Div:
             dcc.Dropdown(id=CASE_CHOICE, options=[], placeholder=t("cand.choose")),
             html.Button(t("cand.make"), id=CASE_MAKE, n_clicks=0),
             html.Div(id=CASE_RESULT),
+            # In the layout from the start (Dash checks every callback's ids against the pages'
+            # layouts), shown once a draft is made.
+            html.Div(
+                [
+                    html.Button(t("cand.download_case"), id=CASE_BUTTON, n_clicks=0),
+                    html.Button(t("cand.download_bindings"), id=BINDINGS_BUTTON, n_clicks=0),
+                ],
+                id=DOWNLOADS,
+                hidden=True,
+            ),
             dcc.Download(id=CASE_DOWNLOAD),
             dcc.Download(id=BINDINGS_DOWNLOAD),
         ],
@@ -337,10 +348,6 @@ def case_preview(
         [
             html.H4(translate("cand.tabel1", language, title=case.title)),
             html.Table([head, body], id=CASE_TABLE, className="kf-table"),
-            html.Button(translate("cand.download_case", language), id=CASE_BUTTON, n_clicks=0),
-            html.Button(
-                translate("cand.download_bindings", language), id=BINDINGS_BUTTON, n_clicks=0
-            ),
         ]
     )
     texts = {
@@ -420,6 +427,7 @@ def register(app: dash.Dash, store: LogStore) -> None:
 
     @app.callback(
         Output(CASE_RESULT, "children"),
+        Output(DOWNLOADS, "hidden"),
         Input(CASE_MAKE, "n_clicks"),
         State(CASE_CHOICE, "value"),
         State(LOGS, "value"),
@@ -431,19 +439,19 @@ def register(app: dash.Dash, store: LogStore) -> None:
     def make_case(  # noqa: PLR0917 (Dash passes the inputs by position)
         clicks: int | None, wanted: str | None, logs: list[str] | None, start: str | None,
         end: str | None, language: str | None,
-    ) -> Component:  # fmt: skip
+    ) -> tuple[Component, bool]:  # fmt: skip
         chosen = parse_language(language)
         if not wanted:
-            return note(translate("cand.choose", chosen), kind="warning")
+            return note(translate("cand.choose", chosen), kind="warning"), True
         report, message = _ranked(store, logs, start, end, chosen)
         if report is None or message is not None:
-            return message or html.Div()
+            return message or html.Div(), True
         try:
             preview, texts = case_preview(report, wanted, chosen)
         except KitflowError as error:
-            return note(translate("cand.error", chosen, error=str(error)), kind="error")
+            return note(translate("cand.error", chosen, error=str(error)), kind="error"), True
         drafts[wanted] = texts
-        return preview
+        return preview, False
 
     def _send(kind: str) -> Any:
         def send(clicks: int | None, wanted: str | None) -> Any:
