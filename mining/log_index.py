@@ -89,8 +89,11 @@ class LogIndex:
         """Per event: whether ``column`` (as text) is one of ``texts`` (null never is)."""
         codes, values = self.column_codes(column)
         position = {value: i for i, value in enumerate(values)}
-        wanted = [position[t] for t in texts if t in position]
-        return np.isin(codes, np.array(wanted, dtype=np.int64))
+        # A lookup per code (the last entry, for -1, is null: never a match).
+        wanted = np.zeros(len(values) + 1, dtype=bool)
+        wanted[[position[t] for t in texts if t in position]] = True
+        hits: np.ndarray = wanted[codes]
+        return hits
 
     def case_variants(self) -> tuple[np.ndarray, pl.DataFrame]:
         """Each case's variant number, and per number ``variant`` (activity names) and
@@ -238,20 +241,14 @@ def _forget(key: int) -> None:
 
 
 def keep_rows(view: View, rows: np.ndarray) -> View:
-    """``view`` narrowed to ``rows`` (an event-level filter: cases may lose events)."""
-    mask = view.mask & rows
-    whole = view.whole_cases and bool(np.array_equal(mask, _spread(view, case_any(view, mask))))
-    return View(view.index, mask, whole)
+    """``view`` narrowed to ``rows`` (an event-level filter: cases may lose events, so the view
+    no longer counts as whole cases: its variants are computed from the kept rows)."""
+    return View(view.index, view.mask & rows, whole_cases=False)
 
 
 def keep_cases(view: View, cases: np.ndarray) -> View:
     """``view`` narrowed to the cases where ``cases`` (one flag per case) is true."""
     return View(view.index, view.mask & cases[view.index.case_of], view.whole_cases)
-
-
-def _spread(view: View, cases: np.ndarray) -> np.ndarray:
-    spread: np.ndarray = view.mask & cases[view.index.case_of]
-    return spread
 
 
 def case_any(view: View, rows: np.ndarray) -> np.ndarray:
@@ -338,16 +335,17 @@ def _sequence_variants(index: LogIndex, mask: np.ndarray) -> tuple[np.ndarray, p
     starts = np.flatnonzero(np.r_[True, cases[1:] != cases[:-1]]) if kept.size else kept
     lengths = np.diff(np.append(starts, kept.size))
     position = np.arange(kept.size) - np.repeat(starts, lengths)
-    keys = [lengths.astype(np.uint64)]
-    for multiplier in _HASH_MULTIPLIERS:
-        keys.append(
-            np.add.reduceat(codes * _powers(multiplier, position), starts)
-            if kept.size
-            else np.zeros(0, dtype=np.uint64)
-        )
-    per_case = pl.DataFrame({f"_h{i}": key for i, key in enumerate(keys)})
-    numbered = per_case.select(pl.struct(per_case.columns).rank("dense").cast(pl.Int64) - 1)
-    number = numbered.to_series().to_numpy()
+    # One 64-bit key per sequence: its length and two polynomial hashes of its codes, mixed.
+    key = lengths.astype(np.uint64)
+    with np.errstate(over="ignore"):
+        for multiplier in _HASH_MULTIPLIERS:
+            hashed = (
+                np.add.reduceat(codes * _powers(multiplier, position), starts)
+                if kept.size
+                else np.zeros(0, dtype=np.uint64)
+            )
+            key = key * np.uint64(0x9E3779B97F4A7C15) ^ hashed
+    number = np.unique(key, return_inverse=True)[1].astype(np.int64).reshape(-1)
     # The first case of each number; every case must repeat its codes exactly.
     first_of = np.full(number.max() + 1 if number.size else 0, -1, dtype=np.int64)
     first_of[number[::-1]] = np.arange(number.size)[::-1]
@@ -449,7 +447,9 @@ def rank_variant_table(named: Frame, key: str) -> Frame:
     """Variants (``variant``, ``cases``, ``share``, ``events``, ``mean_throughput_s``,
     ``median_throughput_s`` and ``key``) most frequent first, ties by the activity names, with
     ``variant_rank``: ``compute_variants``' columns, then ``key``."""
-    ranked = named.sort(["cases", "variant"], descending=[True, False]).with_columns(
+    # Ties by the names: joined with a character below any other, the texts sort as the lists.
+    by_names = pl.col("variant").list.join("\x00")
+    ranked = named.sort([pl.col("cases"), by_names], descending=[True, False]).with_columns(
         pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("variant_rank")
     )
     return ranked.select(
