@@ -140,6 +140,12 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "map.values": ("Værdier", "Values"),
     "map.values_placeholder": ("Vælg værdier", "Choose values"),
     "map.variants": ("Kun de hyppigste varianter (antal)", "Only the most frequent variants"),
+    "map.chosen_variants": ("Kun de valgte varianter", "Only the chosen variants"),
+    "map.variant_option": ("{rank}. {path} ({cases} sager)", "{rank}. {path} ({cases} cases)"),
+    "map.bad_variant": (
+        "loggen har ingen variant nr. {rank}",
+        "the log has no variant number {rank}",
+    ),
     "map.org_units": ("Organisatoriske enheder", "Org units"),
     "map.org_units_placeholder": ("Alle enheder", "All units"),
     "map.duration": ("Sagens varighed i dage (fra–til)", "Case duration in days (from–to)"),

@@ -81,6 +81,7 @@ from mining.privacy import (
 from mining.process_map import (
     ProcessMap,
     discover_process_map,
+    filter_case_variants,
     find_case_events,
     find_cases_through,
 )
@@ -191,6 +192,7 @@ __all__ = [
     "filter_attribute",
     "filter_case_duration",
     "filter_case_size",
+    "filter_case_variants",
     "filter_cases_with_activity",
     "filter_endpoints",
     "filter_follows",

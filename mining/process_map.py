@@ -17,6 +17,7 @@ Simplification (Disco's two sliders):
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -274,3 +275,20 @@ def find_case_events(events: Log, case_id: str) -> pl.DataFrame:
         .select(pl.col(ACTIVITY).cast(pl.String), *columns[1:])
         .collect()
     )
+
+
+def filter_case_variants(
+    events: Log, variants: Collection[Sequence[str]], *, keep: bool = True
+) -> pl.LazyFrame:
+    """Whole cases whose activity sequence is one of ``variants`` (each a sequence of activity
+    names), or, with ``keep=False``, the cases whose sequence is none of them."""
+    lazy = events.lazy()
+    wanted = [_VARIANT_JOIN.join(variant) for variant in variants]
+    sequences = lazy.group_by(CASE).agg(
+        pl.col(ACTIVITY).cast(pl.String).str.join(_VARIANT_JOIN).alias("_sequence")
+    )
+    chosen = sequences.filter(pl.col("_sequence").is_in(wanted) == keep).select(CASE)
+    return lazy.join(chosen, on=CASE, how="semi", maintain_order="left")
+
+
+_VARIANT_JOIN: Final = "\x1f"  # the unit separator: in no activity name

@@ -497,6 +497,7 @@ MAP_INPUTS: tuple[tuple[str, str, str], ...] = (
     ("without_activity", ids.MAP_WITHOUT, "value"),
     ("excluded_activities", ids.MAP_EXCLUDE_ACTIVITIES, "value"),
     ("excluded_arcs", ids.MAP_EXCLUDE_ARCS, "value"),
+    ("chosen_variants", ids.MAP_CHOSEN_VARIANTS, "value"),
 )
 """The map callback's inputs in the order the page declares them (name, id, property)."""
 MAP_OUTPUTS = (ids.MAP_RESULT, ids.MAP_SUMMARY, ids.MAP_MESSAGE, ids.MAP_SEARCH)
@@ -531,11 +532,13 @@ def log_chosen_request(log: str) -> dict[str, Any]:
         (ids.MAP_WITHOUT, "options"),
         (ids.MAP_EXCLUDE_ACTIVITIES, "options"),
         (ids.MAP_EXCLUDE_ARCS, "options"),
+        (ids.MAP_CHOSEN_VARIANTS, "options"),
     ]
     return {
         "output": "".join(f"..{o}.{p}." for o, p in outputs) + ".",
         "outputs": [{"id": o, "property": p} for o, p in outputs],
         "inputs": [{"id": ids.MAP_LOG, "property": "value", "value": log}],
+        "state": [{"id": ids.MAP_LANGUAGE, "property": "data", "value": "da"}],
         "changedPropIds": [f"{ids.MAP_LOG}.value"],
     }
 

@@ -44,7 +44,13 @@ from app.figures import (
     select_top_activities,
 )
 from extractors.files import ReadOptions
-from mining import discover_dfg, find_case_events, find_cases_through
+from mining import (
+    compute_variants,
+    discover_dfg,
+    filter_case_variants,
+    find_case_events,
+    find_cases_through,
+)
 from models.errors import InputError
 from models.store import LogStore
 from services.imports import import_log
@@ -113,6 +119,15 @@ def test_cases_through_an_activity_an_arc_and_a_self_loop() -> None:
     assert find_cases_through(events(), arc=("a", "c"))["case_id"].to_list() == ["3"]
     with pytest.raises(InputError, match="exactly one"):
         find_cases_through(events())
+
+
+def test_cases_of_chosen_variants() -> None:
+    kept = filter_case_variants(events(), [("a", "c"), ("a", "b", "b", "c")]).collect()
+    assert kept["case_id"].unique(maintain_order=True).to_list() == ["1", "3"]
+    assert kept.height == 6  # whole cases, every event kept
+    others = filter_case_variants(events(), [("a", "c")], keep=False).collect()
+    assert others["case_id"].unique(maintain_order=True).to_list() == ["1", "2", "4"]
+    assert compute_variants(events())["variant"].to_list() == [list(v) for v in VARIANTS.values()]
 
 
 def test_a_case_timeline_names_no_person() -> None:
@@ -192,20 +207,26 @@ def test_the_state_round_trips_through_the_url() -> None:
             values=("høj", "lav"),
             units=("service desk",),
             excluded_arcs=("a → b",),
+            chosen_variants=("1", "3"),
         ),
     )
     search = write_query(state, "en")
     assert search == (
         "?log=kit+orders&mode=performance&stat=mean&acts=50&paths=30&from=2024-03-01"
-        "&attr=case%3Apriority&val=h%C3%B8j%7Clav&units=service+desk&xarc=a+%E2%86%92+b&lang=en"
+        "&attr=case%3Apriority&val=h%C3%B8j%7Clav&units=service+desk&xarc=a+%E2%86%92+b&var=1%7C3"
+        "&lang=en"
     )
     assert read_state(query_params(search)) == state
     assert write_query(MapState(), "da") == ""
 
 
+VARIANTS = {"1": ("a", "b", "c"), "2": ("a", "b", "b", "c"), "3": ("a", "c")}
+"""The hand-made log's variants by rank (a-b-c has 2 cases; the other two 1, by name)."""
+
+
 def kept_cases(filters: MapFilters) -> list[str]:
     units = {"drift og infrastruktur": ["Drift & Infrastruktur", "Drift og Infrastruktur"]}
-    view = apply_filters(events().lazy(), filters, "da", units=units)
+    view = apply_filters(events().lazy(), filters, "da", units=units, variants=VARIANTS)
     return view.select("case_id").unique(maintain_order=True).collect()["case_id"].to_list()
 
 
@@ -222,6 +243,7 @@ def kept_cases(filters: MapFilters) -> list[str]:
         (MapFilters(without_activity="b"), ["3"]),
         (MapFilters(excluded_arcs=("b → b",)), ["2", "3", "4"]),
         (MapFilters(variants="1"), ["2", "4"]),  # a-b-c, the most frequent variant
+        (MapFilters(chosen_variants=("2", "3")), ["1", "3"]),
         (MapFilters(start="02.03.2024"), []),
         (MapFilters(start="2024-03-01", end="2024-03-01"), ["1", "2", "3", "4"]),
     ],
@@ -245,6 +267,8 @@ def test_unreadable_input_is_named_in_danish() -> None:
         kept_cases(MapFilters(start="2024-03-02", end="2024-03-01"))
     with pytest.raises(InputError, match="'-1' er ikke et tal på 0 eller derover"):
         kept_cases(MapFilters(min_days="-1"))
+    with pytest.raises(InputError, match=r"loggen har ingen variant nr\. 9"):
+        kept_cases(MapFilters(chosen_variants=("9",)))
     assert read_day("1.3.2024", "da") == dt.date(2024, 3, 1)
 
 
@@ -307,6 +331,10 @@ def test_every_role_runs_the_maps_callbacks(
     assert options[ids.MAP_ATTRIBUTE]["options"] == [
         {"label": "case:priority", "value": "case:priority"}
     ]
+    assert options[ids.MAP_CHOSEN_VARIANTS]["options"][0] == {
+        "label": "1. a → b → c (2 sager)",
+        "value": "1",
+    }
     # Two spellings, one unit.
     assert [o["value"] for o in options[ids.MAP_UNITS]["options"]] == [
         "drift og infrastruktur",

@@ -25,6 +25,7 @@ from mining import (
     filter_activities,
     filter_attribute,
     filter_case_duration,
+    filter_case_variants,
     filter_cases_with_activity,
     filter_follows,
     filter_org_unit,
@@ -55,6 +56,7 @@ _FILTER_PARAMS: Final[Mapping[str, str]] = {
     "without_activity": "without",
     "excluded_activities": "xact",
     "excluded_arcs": "xarc",
+    "chosen_variants": "var",
 }
 
 
@@ -74,6 +76,7 @@ class MapFilters:
     without_activity: str | None = None
     excluded_activities: tuple[str, ...] = ()
     excluded_arcs: tuple[str, ...] = ()
+    chosen_variants: tuple[str, ...] = ()
 
     def any(self) -> bool:
         """True when any filter is set."""
@@ -115,7 +118,7 @@ def read_state(params: Mapping[str, str]) -> MapState:
 
 
 def _read_param(value: str | None, name: str) -> str | tuple[str, ...] | None:
-    if name in ("values", "units", "excluded_activities", "excluded_arcs"):
+    if name in ("values", "units", "excluded_activities", "excluded_arcs", "chosen_variants"):
         return tuple(v for v in (value or "").split(LIST_SEPARATOR) if v)
     return value
 
@@ -205,35 +208,20 @@ def apply_filters(
     language: Language,
     *,
     units: Mapping[str, Sequence[str]],
+    variants: Mapping[str, Sequence[str]] | None = None,
 ) -> pl.LazyFrame:
     """The events of the cases ``filters`` keep (whole cases: period, attribute values, org
-    units, duration, with/without an activity, without an arc, the top variants), then without
-    the left-out activities' events. ``units`` maps a normalised org-unit name to the log's
-    spellings of it."""
-    view = events
-    start = read_day(filters.start, language) if filters.start else None
-    end = read_day(filters.end, language) if filters.end else None
-    if start and end and end < start:
-        raise InputError(translate("map.bad_period", language))
-    if start or end:
-        view = filter_view(
-            view,
-            start=_local_midnight(start) if start else None,
-            end=_local_midnight(end + dt.timedelta(days=1)) if end else None,
-        )
+    units, duration, with/without an activity, without an arc, the top or the chosen variants),
+    then without the left-out activities' events. ``units`` maps a normalised org-unit name to
+    the log's spellings of it, ``variants`` a variant's rank in the whole log to its
+    activities."""
+    view = _filter_period(events, filters, language)
     if filters.attribute and filters.values:
         view = filter_attribute(view, filters.attribute, filters.values, level="case")
     if filters.units:
         names = [name for key in filters.units for name in units.get(key, (key,))]
         view = filter_org_unit(view, names, level="case")
-    min_days = _read_days(filters.min_days, language)
-    max_days = _read_days(filters.max_days, language)
-    if min_days is not None or max_days is not None:
-        view = filter_case_duration(
-            view,
-            min_s=(min_days or 0.0) * _DAY_S,
-            max_s=max_days * _DAY_S if max_days is not None else None,
-        )
+    view = _filter_duration(view, filters, language)
     if filters.with_activity:
         view = filter_cases_with_activity(view, [filters.with_activity])
     if filters.without_activity:
@@ -244,9 +232,43 @@ def apply_filters(
     top = _read_days(filters.variants, language)
     if top is not None and top >= 1:
         view = filter_variants(view, top_k=int(top))
+    if filters.chosen_variants:
+        known = variants or {}
+        unknown = [rank for rank in filters.chosen_variants if rank not in known]
+        if unknown:
+            raise InputError(translate("map.bad_variant", language, rank=unknown[0]))
+        view = filter_case_variants(view, [known[rank] for rank in filters.chosen_variants])
     if filters.excluded_activities:
         view = filter_activities(view, filters.excluded_activities, keep=False)
     return view
+
+
+def _filter_period(events: pl.LazyFrame, filters: MapFilters, language: Language) -> pl.LazyFrame:
+    """The cases active in the period's Copenhagen days (both included)."""
+    start = read_day(filters.start, language) if filters.start else None
+    end = read_day(filters.end, language) if filters.end else None
+    if start and end and end < start:
+        raise InputError(translate("map.bad_period", language))
+    if not (start or end):
+        return events
+    return filter_view(
+        events,
+        start=_local_midnight(start) if start else None,
+        end=_local_midnight(end + dt.timedelta(days=1)) if end else None,
+    )
+
+
+def _filter_duration(view: pl.LazyFrame, filters: MapFilters, language: Language) -> pl.LazyFrame:
+    """The cases whose throughput lies in the days' range (both ends included)."""
+    min_days = _read_days(filters.min_days, language)
+    max_days = _read_days(filters.max_days, language)
+    if min_days is None and max_days is None:
+        return view
+    return filter_case_duration(
+        view,
+        min_s=(min_days or 0.0) * _DAY_S,
+        max_s=max_days * _DAY_S if max_days is not None else None,
+    )
 
 
 def group_org_units(names: Sequence[str]) -> dict[str, list[str]]:

@@ -58,6 +58,7 @@ from app.i18n import parse_language, translate
 from mining import (
     MIN_PEOPLE,
     check_group_size,
+    compute_variants,
     discover_dfg,
     filter_activities,
     find_case_events,
@@ -69,6 +70,8 @@ from models.store import LogStore
 
 PATH = PROCESS_MAP_PATH
 DEFAULT_TOP_PERCENT = 100
+MAX_VARIANTS_OFFERED: Final = 30
+"""The chosen-variants filter offers the log's most frequent variants, at most this many."""
 MAX_CASES_LISTED: Final = 200
 """A click lists at most this many cases (the earliest first), with a note saying so."""
 _SLIDER_MARKS = (10, 25, 50, 75, 100)
@@ -220,12 +223,15 @@ def _radio(
 @dataclass(frozen=True)
 class LogChoices:
     """What the filter panel offers for one log: its case attributes, org units (normalised
-    name -> the log's spellings), activities and arcs."""
+    name -> the log's spellings), activities, arcs and most frequent variants (rank -> its
+    activities, and its cases)."""
 
     attributes: tuple[str, ...] = ()
     units: dict[str, list[str]] = field(default_factory=dict)
     activities: tuple[str, ...] = ()
     arcs: tuple[str, ...] = ()
+    variants: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    variant_cases: dict[str, int] = field(default_factory=dict)
 
 
 def find_choices(store: LogStore, log: str | None) -> LogChoices:
@@ -244,7 +250,11 @@ def _find_choices(store: LogStore, log: str, imported_at: dt.datetime) -> LogCho
     data = load_process_map(store, log)
     schema = store.scan(log).collect_schema()
     arcs = data.dfg.sort(["source", "target"])
+    variants = compute_variants(store.scan(log)).head(MAX_VARIANTS_OFFERED)
+    ranks = [str(rank) for rank in variants["variant_rank"].to_list()]
     return LogChoices(
+        variants=dict(zip(ranks, map(tuple, variants["variant"].to_list()), strict=True)),
+        variant_cases=dict(zip(ranks, variants["cases"].to_list(), strict=True)),
         attributes=tuple(sorted(c for c in schema.names() if c.startswith("case:"))),
         units=_units_of_5_people(store, log),
         activities=tuple(sorted(data.activity_counts)),
@@ -307,6 +317,22 @@ def _attribute_values(
 
 def _options(values: tuple[str, ...] | list[str]) -> list[dict[str, str]]:
     return [{"label": v, "value": v} for v in values]
+
+
+def _variant_options(choices: LogChoices, language: Language) -> list[dict[str, str]]:
+    return [
+        {
+            "label": translate(
+                "map.variant_option",
+                language,
+                rank=rank,
+                path=ARC_SEPARATOR.join(activities),
+                cases=format_int(choices.variant_cases[rank], language),
+            ),
+            "value": rank,
+        }
+        for rank, activities in choices.variants.items()
+    ]
 
 
 def _unit_options(units: dict[str, list[str]]) -> list[dict[str, str]]:
@@ -379,6 +405,9 @@ def _filter_panel(store: LogStore, state: MapState, language: Language) -> html.
             translate("map.org_units_placeholder", language), multi=True)),
         _field(translate("map.variants", language), ids.MAP_VARIANTS,
                number(ids.MAP_VARIANTS, filters.variants, all_)),
+        _field(translate("map.chosen_variants", language), ids.MAP_CHOSEN_VARIANTS, dropdown(
+            ids.MAP_CHOSEN_VARIANTS, _variant_options(choices, language),
+            list(filters.chosen_variants), all_, multi=True), wide=True),
         _field(translate("map.duration", language), ids.MAP_MIN_DAYS, html.Div([
             number(ids.MAP_MIN_DAYS, filters.min_days, "0"),
             html.Span(" – "),
@@ -509,7 +538,9 @@ def filtered_view(
     """The events the map of ``log`` with ``filters`` draws: the kept cases, without the
     left-out activities, projected on the most frequent ``activities`` % of the activities."""
     choices = find_choices(store, log)
-    view = apply_filters(store.scan(log), filters, language, units=choices.units)
+    view = apply_filters(
+        store.scan(log), filters, language, units=choices.units, variants=choices.variants
+    )
     return _project(view, activities)[0]
 
 
@@ -552,8 +583,10 @@ def _load_filtered_map(
     if not filters.any() and activities >= 100:
         enough = has_enough_people(store, log)
         return FilteredMap(whole, total, total, enough, len(whole.activity_counts))
-    units = find_choices(store, log).units
-    kept = apply_filters(store.scan(log), filters, language, units=units).collect()
+    choices = find_choices(store, log)
+    kept = apply_filters(
+        store.scan(log), filters, language, units=choices.units, variants=choices.variants
+    ).collect()
     projected, before = _project(kept.lazy(), activities)
     view = projected.collect()
     data = ProcessMapData(discover_dfg(view), count_activities(view.lazy()))
@@ -845,6 +878,7 @@ def register(app: dash.Dash, store: LogStore) -> None:
             "without_activity": Input(ids.MAP_WITHOUT, "value"),
             "excluded_activities": Input(ids.MAP_EXCLUDE_ACTIVITIES, "value"),
             "excluded_arcs": Input(ids.MAP_EXCLUDE_ARCS, "value"),
+            "chosen_variants": Input(ids.MAP_CHOSEN_VARIANTS, "value"),
             "language": State(ids.MAP_LANGUAGE, "data"),
         },
     )
@@ -867,6 +901,7 @@ def register(app: dash.Dash, store: LogStore) -> None:
         without_activity: str | None,
         excluded_activities: list[str] | None,
         excluded_arcs: list[str] | None,
+        chosen_variants: list[str] | None,
         language: str | None,
     ) -> tuple[list[Component], str, Component | None, str]:
         chosen = parse_language(language)
@@ -883,6 +918,7 @@ def register(app: dash.Dash, store: LogStore) -> None:
             without_activity=as_text(without_activity),
             excluded_activities=as_tuple(excluded_activities),
             excluded_arcs=as_tuple(excluded_arcs),
+            chosen_variants=as_tuple(chosen_variants),
         )
         state = state_from_controls(
             log,
@@ -914,11 +950,13 @@ def register(app: dash.Dash, store: LogStore) -> None:
         Output(ids.MAP_WITHOUT, "options"),
         Output(ids.MAP_EXCLUDE_ACTIVITIES, "options"),
         Output(ids.MAP_EXCLUDE_ARCS, "options"),
+        Output(ids.MAP_CHOSEN_VARIANTS, "options"),
         Input(ids.MAP_LOG, "value"),
+        State(ids.MAP_LANGUAGE, "data"),
         # Not on page load: then the controls show what the layout (the URL) set.
         prevent_initial_call=True,
     )
-    def start_for_log(log: str | None) -> tuple[Any, ...]:
+    def start_for_log(log: str | None, language: str | None) -> tuple[Any, ...]:
         choices = find_choices(store, log)
         activities = _options(choices.activities)
         return (
@@ -929,6 +967,7 @@ def register(app: dash.Dash, store: LogStore) -> None:
             activities,
             activities,
             _options(choices.arcs),
+            _variant_options(choices, parse_language(language)),
         )
 
     @app.callback(
