@@ -16,6 +16,7 @@ from extractors.pseudonym import KEY_ENV, Pseudonymiser
 from extractors.robots import (
     UIPATH_STREAMS,
     map_power_automate,
+    map_robot_csv,
     map_uipath,
     uipath_params,
 )
@@ -250,3 +251,15 @@ def test_uipath_run_mode_from_the_jobs_type_and_the_items_from_their_job() -> No
     assert tables.transactions.select("transaction_id", "run_mode").rows() == [
         ("100", "unattended"), ("101", "attended"), ("102", None), ("103", None),
     ]  # fmt: skip
+
+
+def test_the_robot_csvs_run_mode_column() -> None:
+    def row(run: str, mode: str) -> dict[str, str]:
+        return {"process": "KIT_Bot", "run_id": run, "start": "2024-03-04T09:00:00Z",
+                "status": "success", "reference": f"RITM{run}", "run_mode": mode}  # fmt: skip
+
+    rows = [(1, row("a", "Attended")), (2, row("b", " unattended ")), (3, row("c", "")),
+            (4, row("d", "sometimes"))]  # fmt: skip
+    tables = map_robot_csv(rows, file="runs.csv", local_zone=dt.UTC)
+    assert tables.runs["run_mode"].to_list() == ["attended", "unattended", None, None]
+    assert tables.transactions["run_mode"].to_list() == ["attended", "unattended", None, None]

@@ -23,6 +23,7 @@ these columns (``process``, ``run_id``, ``start`` and ``status`` required):
 | items | items handled by the run (default 1 a row) |
 | reference | the handled case (RITM/INC number); a row with one is also a transaction |
 | transaction_id, queue, exception_reason, retry_number | optional transaction details |
+| run_mode | attended (RDA, a person starts the robot) or unattended (RPA); else unknown |
 """
 
 from __future__ import annotations
