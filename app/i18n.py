@@ -439,6 +439,11 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "Model: discovered from {log} (inductive miner, noise threshold 20 %).",
     ),
     "governance.conf_model_file": ("Model: {file}.", "Model: {file}."),
+    "governance.conf_run": ("Tjek konformitet", "Check conformance"),
+    "governance.conf_hint": (
+        "Vælg en log (og evt. en modelfil), og tryk «Tjek konformitet».",
+        "Choose a log (and a model file, if you have one) and press «Check conformance».",
+    ),
     "governance.conf_summary": (
         "Fitness (token replay) {fitness}; {fitting} % af {cases} sager passer helt til "
         "modellen; varianter: {variants}.",

@@ -64,11 +64,12 @@ CONFORMANCE = (
         (ids.GOVERNANCE_CONF_MESSAGE, "children"),
         (ids.GOVERNANCE_CONF_RESULT, "children"),
     ],
+    [(ids.GOVERNANCE_CONF_RUN, "n_clicks", 1), (ids.GOVERNANCE_CONF_UPLOAD, "contents", None)],
     [
         (ids.GOVERNANCE_CONF_LOG, "value", "servicenow-orders"),
-        (ids.GOVERNANCE_CONF_UPLOAD, "contents", None),
+        (ids.GOVERNANCE_CONF_UPLOAD, "filename", None),
+        (ids.GOVERNANCE_LANGUAGE, "data", "da"),
     ],
-    [(ids.GOVERNANCE_CONF_UPLOAD, "filename", None), (ids.GOVERNANCE_LANGUAGE, "data", "da")],
 )
 STUCK = (
     [

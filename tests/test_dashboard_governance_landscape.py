@@ -95,6 +95,8 @@ def test_governance_shows_the_misuse_in_drift_og_infrastruktur(
         f"{format_int(fitness.cases, 'da')} sager passer helt til modellen; "
         f"varianter: {fitness.variants}."
     )
+    assert text_of(browser, ids.GOVERNANCE_CONF_SUMMARY) == ""  # on demand only
+    browser.find_element(By.ID, ids.GOVERNANCE_CONF_RUN).click()
     assert wait_for(browser, lambda b: text_of(b, ids.GOVERNANCE_CONF_SUMMARY) == expected)
     assert wait_for(
         browser, lambda b: b.find_elements(By.CSS_SELECTOR, f"#{ids.GOVERNANCE_CONF_NET} canvas")

@@ -53,7 +53,17 @@ def build_conformance_section(flat: list[str], language: Language) -> html.Secti
                 [log_picker(ids.GOVERNANCE_CONF_LOG, flat, chosen, language), upload],
                 className="kf-controls",
             ),
-            html.P(id=ids.GOVERNANCE_CONF_MODEL, className="kf-muted"),
+            html.Button(
+                translate("governance.conf_run", language),
+                id=ids.GOVERNANCE_CONF_RUN,
+                n_clicks=0,
+                className="kf-button",
+            ),
+            html.P(
+                translate("governance.conf_hint", language),
+                id=ids.GOVERNANCE_CONF_MODEL,
+                className="kf-muted",
+            ),
             html.P(id=ids.GOVERNANCE_CONF_SUMMARY),
             html.Div(id=ids.GOVERNANCE_CONF_MESSAGE),
             html.Div(id=ids.GOVERNANCE_CONF_RESULT),

@@ -346,13 +346,20 @@ def register(app: dash.Dash, store: LogStore) -> None:
         Output(ids.GOVERNANCE_CONF_SUMMARY, "children"),
         Output(ids.GOVERNANCE_CONF_MESSAGE, "children"),
         Output(ids.GOVERNANCE_CONF_RESULT, "children"),
-        Input(ids.GOVERNANCE_CONF_LOG, "value"),
+        Input(ids.GOVERNANCE_CONF_RUN, "n_clicks"),
         Input(ids.GOVERNANCE_CONF_UPLOAD, "contents"),
+        State(ids.GOVERNANCE_CONF_LOG, "value"),
         State(ids.GOVERNANCE_CONF_UPLOAD, "filename"),
         State(ids.GOVERNANCE_LANGUAGE, "data"),
+        # On demand only: the check loads pm4py and discovers a model, seconds on a first run.
+        prevent_initial_call=True,
     )
     def update_conformance(
-        log: str | None, upload: str | None, filename: str | None, language: str | None
+        _run: int | None,
+        upload: str | None,
+        log: str | None,
+        filename: str | None,
+        language: str | None,
     ) -> tuple[Any, ...]:
         view = render_conformance(
             store, log=log, upload=upload, filename=filename, language=parse_language(language)
