@@ -142,6 +142,10 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "map.variants": ("Kun de hyppigste varianter (antal)", "Only the most frequent variants"),
     "map.chosen_variants": ("Kun de valgte varianter", "Only the chosen variants"),
     "map.variant_option": ("{rank}. {path} ({cases} sager)", "{rank}. {path} ({cases} cases)"),
+    "map.bad_attribute": (
+        "loggen har ingen sagsattribut {name!r}",
+        "the log has no case attribute {name!r}",
+    ),
     "map.bad_variant": (
         "loggen har ingen variant nr. {rank}",
         "the log has no variant number {rank}",

@@ -326,6 +326,16 @@ def test_every_role_runs_the_maps_callbacks(
     assert response.status_code == 200
     message = json.dumps(json.loads(response.data)["response"][ids.MAP_MESSAGE], ensure_ascii=False)
     assert "datoen '2024-02-30' kan ikke læses" in message
+    # Values sent by hand: no match is said so; an unknown attribute is named.
+    response = post(
+        client, map_request({"log": "loops", "attribute": "case:priority", "values": 7})
+    )
+    assert response.status_code == 200
+    answer = json.dumps(json.loads(response.data)["response"], ensure_ascii=False)
+    assert "Ingen sager passer til filtrene." in answer
+    response = post(client, map_request({"log": "loops", "attribute": "case:x", "values": ["1"]}))
+    assert response.status_code == 200
+    assert "loggen har ingen sagsattribut 'case:x'" in response.data.decode()
     response = post(client, log_chosen_request("loops"))
     options = json.loads(response.data)["response"]
     assert options[ids.MAP_ATTRIBUTE]["options"] == [

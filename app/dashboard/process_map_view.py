@@ -155,12 +155,14 @@ def write_query(state: MapState, language: Language) -> str:
     return "?" + urlencode(query) if query else ""
 
 
-def as_tuple(values: Sequence[str] | str | None) -> tuple[str, ...]:
+def as_tuple(values: object) -> tuple[str, ...]:
     """A control's value (None, one text or a list) as a tuple of texts."""
     if values is None:
         return ()
     if isinstance(values, str):
         return (values,) if values else ()
+    if not isinstance(values, list | tuple):  # a value sent by hand, not by the page
+        return (str(values),)
     return tuple(str(v) for v in values if v not in (None, ""))
 
 
@@ -217,6 +219,8 @@ def apply_filters(
     activities."""
     view = _filter_period(events, filters, language)
     if filters.attribute and filters.values:
+        if filters.attribute not in events.collect_schema():
+            raise InputError(translate("map.bad_attribute", language, name=filters.attribute))
         view = filter_attribute(view, filters.attribute, filters.values, level="case")
     if filters.units:
         names = [name for key in filters.units for name in units.get(key, (key,))]
