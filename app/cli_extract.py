@@ -20,10 +20,10 @@ import typer
 from rich.table import Table
 
 from app.console import err, out, print_json, progress_task
-from app.formatting import format_datetime, format_int
+from app.formatting import format_datetime, format_int, format_number
 from models.extraction import StreamStatus
 from models.store import LogStore
-from services import current_key_fingerprint
+from services import StreamHealth, check_sources, current_key_fingerprint
 from services.ingestion import (
     AzureDevOpsSource,
     IngestionReport,
@@ -230,20 +230,26 @@ def print_ingestion_report(report: IngestionReport, *, as_json: bool) -> None:
 
 
 def sources_command(as_json: JsonFlag = False) -> None:
-    """Each source and stream: its last run, its bookmark and what was quarantined."""
+    """Each source and stream: its last run, its bookmark, what was quarantined, and whether it
+    is stale (fetched over an API: last run over 2 days ago or failed; an export: 35 days)."""
     data = LogStore().data
-    with data.extraction_catalog() as catalog:
-        states = catalog.list()
+    report = check_sources(data)
+    states = [health.status for health in report.streams]
     fingerprint = current_key_fingerprint(data)
     if as_json:
-        print_json([{**_status_json(s), "key_fingerprint": fingerprint} for s in states])
+        print_json(
+            [
+                {**_status_json(h.status), **_health_json(h), "key_fingerprint": fingerprint}
+                for h in report.streams
+            ]
+        )
         return
     out.print(f"Pseudonymisation key: fingerprint {fingerprint or '– (no key set)'}")
     if not states:
         out.print("No extractions yet. Run 'kitflow extract servicenow --config FILE'.")
         return
     # One block per stream reads well at any terminal width, as 'kitflow logs' does.
-    for s in states:
+    for s, health in zip(states, report.streams, strict=True):
         status = s.last_run_status or "never run"
         colour = {"finished": "green", "failed": "red"}.get(status, "yellow")
         when = format_datetime(s.last_run_finished_at or s.last_run_started_at)
@@ -254,8 +260,24 @@ def sources_command(as_json: JsonFlag = False) -> None:
         )
         mark = "–" if s.bookmark_value is None else _bookmark_text(s.bookmark_value, s.bookmark_key)
         out.print(f"  bookmark {mark}")
+        fresh = "[red]stale[/]" if health.stale else "[green]fresh[/]"
+        out.print(f"  {health.kind}, {fresh} (last finished run: {_age_text(health)})")
         if s.last_run_status == "failed":
             out.print(f"  [red]last error:[/] {s.last_run_message}", highlight=False)
+
+
+def _age_text(health: StreamHealth) -> str:
+    if health.age is None:
+        return "never"
+    hours = health.age.total_seconds() / 3600
+    if hours < 48:
+        return f"{format_number(hours, 1)} hours ago"
+    return f"{format_int(int(hours // 24))} days ago"
+
+
+def _health_json(health: StreamHealth) -> dict[str, Any]:
+    age = None if health.age is None else round(health.age.total_seconds())
+    return {"kind": health.kind, "age_s": age, "stale": health.stale}
 
 
 def _bookmark_text(value: str, key: str | None) -> str:

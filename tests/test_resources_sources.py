@@ -7,6 +7,7 @@ in headless Chromium with exact values read from the page and a screenshot of ea
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from mining import (
 from models.datafolder import DataFolder
 from models.store import LogStore
 from services import build_resource_view, check_sources
+from tests.cli_support import run
 from tests.conftest import KitLandscape
 from tests.test_dashboard_e2e import wait_for
 
@@ -270,6 +272,22 @@ def test_sources_are_stale_after_2_days_when_fetched_and_35_when_exported(
     record_run(sourced, "servicenow", "sys_audit", fail=True)
     failed = check_sources(sourced.data, now=finished + dt.timedelta(hours=1)).stale
     assert [s.status.stream for s in failed] == ["sys_audit"]
+
+
+def test_kitflow_sources_says_which_stream_is_stale(
+    sourced: LogStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KITFLOW_DATA_DIR", str(sourced.data.root))
+    record_run(sourced, "servicenow", "sys_audit", fail=True)
+    listed = {(s["source"], s["stream"]): s for s in json.loads(run("sources", "--json"))}
+    assert {key: (s["kind"], s["stale"]) for key, s in listed.items()} == {
+        ("servicenow", "incident"): ("fetched", False),
+        ("servicenow", "sys_audit"): ("fetched", True),
+        ("time-registration", "tidsregistrering-2025.csv"): ("export", False),
+    }
+    human = run("sources")
+    assert "servicenow/sys_audit  failed" in human
+    assert "  fetched, stale (last finished run: 0,0 hours ago)" in human
 
 
 def test_the_sources_page_shows_each_stream_and_the_reasons(sourced: LogStore) -> None:
