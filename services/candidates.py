@@ -54,6 +54,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -137,7 +139,76 @@ def find_candidates(
     store: LogStore, options: CandidateOptions, parameters: CandidateParameters
 ) -> CandidateReport:
     """Measure every process in the stored data, each source over its own period, merge the
-    sources' rows of one process, weigh by criticality and rank them."""
+    sources' rows of one process, weigh by criticality and rank them.
+
+    The measuring (the slow part: seconds on the demo data) is kept for the same options and
+    the same files (their size and modification time: a new import, extraction or time
+    registration measures again); the criticality is read and weighed on every call."""
+    measured = _measure_cached(store, options)
+    weights = read_criticality(store.data)
+    scores = rank_candidates([_weigh(m, weights) for m in measured.measures], parameters)
+    periods = measured.periods
+    start = min(p[1] for p in periods)
+    end = max(p[2] for p in periods)
+    return CandidateReport(parameters, scores, start, end, measured.inputs, measured.notes, periods)
+
+
+@dataclass(frozen=True)
+class _Measured:
+    """The merged processes (not yet weighed) and what they rest on."""
+
+    measures: tuple[ProcessMeasures, ...]
+    periods: tuple[tuple[str, dt.date, dt.date], ...]
+    inputs: tuple[str, ...]
+    notes: tuple[str, ...]
+
+
+_KEPT = 8
+_measured: OrderedDict[tuple[object, ...], _Measured] = OrderedDict()
+_measured_lock = threading.Lock()
+
+
+def _measure_cached(store: LogStore, options: CandidateOptions) -> _Measured:
+    key = _fingerprint(store, options)
+    with _measured_lock:
+        if key in _measured:
+            _measured.move_to_end(key)
+            return _measured[key]
+    found = _measure(store, options)
+    with _measured_lock:
+        _measured[key] = found
+        while len(_measured) > _KEPT:
+            _measured.popitem(last=False)
+    return found
+
+
+def _fingerprint(store: LogStore, options: CandidateOptions) -> tuple[object, ...]:
+    """The options and every file the measuring reads, with its size and modification time."""
+    data = store.data
+    logs = _log_names(store, options.logs)
+    sources = (
+        sorted(p.name for p in data.intermediate().iterdir())
+        if data.intermediate().is_dir()
+        else []
+    )
+    paths = [
+        *(data.log_table(name) for name in logs),
+        data.hours(),
+        data.robot_transactions(),
+        *(data.staged_table(s, t) for s in sources for t in ("sc_cat_item", "sc_req_item")),
+    ]
+    stamps: list[tuple[str, int | None, int | None]] = []
+    for path in paths:
+        try:
+            stat = path.stat()
+        except OSError:
+            stamps.append((str(path), None, None))
+            continue
+        stamps.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return (str(data.root.resolve()), options, tuple(logs), tuple(stamps))
+
+
+def _measure(store: LogStore, options: CandidateOptions) -> _Measured:
     logs = _log_names(store, options.logs)
     hours = _read_optional(store.data.hours())
     robots = _read_optional(store.data.robot_transactions())
@@ -185,11 +256,7 @@ def find_candidates(
         *((str(TRANSACTIONS_FILE),) if robots is not None else ()),
     )
     notes = _notes(hours is not None, robots is not None) + notes
-    measures = merge_processes(rows, read_criticality(store.data))
-    scores = rank_candidates(measures, parameters)
-    start = min(p[1] for p in periods)
-    end = max(p[2] for p in periods)
-    return CandidateReport(parameters, scores, start, end, inputs, notes, tuple(periods))
+    return _Measured(tuple(merge_processes(rows)), tuple(periods), inputs, notes)
 
 
 def _context(
@@ -549,11 +616,8 @@ def normalise_process_name(name: str) -> str:
     return " ".join(text.split())
 
 
-def merge_processes(
-    rows: Sequence[_Row], criticality: Mapping[str, float]
-) -> list[ProcessMeasures]:
-    """The sources' rows merged into one per process (the module's rules), each with its
-    criticality (``criticality``: normalised name -> weight)."""
+def merge_processes(rows: Sequence[_Row]) -> list[ProcessMeasures]:
+    """The sources' rows merged into one per process (the module's rules)."""
     parent = list(range(len(rows)))
 
     def find(i: int) -> int:
@@ -584,8 +648,7 @@ def merge_processes(
     groups: dict[int, list[int]] = {}
     for i in range(len(rows)):
         groups.setdefault(find(i), []).append(i)
-    merged = [_merge([rows[i] for i in members]) for members in groups.values()]
-    return [_weigh(m, criticality) for m in merged]
+    return [_merge([rows[i] for i in members]) for members in groups.values()]
 
 
 def _hour_links(rows: Sequence[_Row]) -> list[tuple[int, int]]:

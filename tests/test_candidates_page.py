@@ -290,21 +290,40 @@ def test_the_draft_and_its_bindings_download_for_analysts_only(
     assert '    time_activity: "Koordinering"' in follow
 
 
-def test_an_analyst_sets_a_criticality_on_the_page_and_the_ranking_uses_it(
-    tmp_path: Path, sign_in: Callable[..., Any]
-) -> None:
-    store = LogStore(tmp_path / "data")
-    store.data.hours().parent.mkdir(parents=True)
+def _write_hours(store: LogStore, ledelsestilsyn: float, journalisering: float) -> None:
+    """Ten bookings of each activity by five employees, 2024-01-01 to 2024-11-20."""
+    store.data.hours().parent.mkdir(parents=True, exist_ok=True)
     pl.DataFrame(
         {
             "date": [dt.date(2024, 1, 1) + dt.timedelta(days=36 * i) for i in range(10)] * 2,
             "activity": ["Ledelsestilsyn"] * 10 + ["Journalisering"] * 10,
             "case_reference": [None] * 20,
-            "hours": [100.0] * 10 + [120.0] * 10,
+            "hours": [ledelsestilsyn] * 10 + [journalisering] * 10,
             "employee": [f"p-{i % 5}" for i in range(20)],
         },
         schema_overrides={"case_reference": pl.String},
     ).write_parquet(store.data.hours())
+
+
+def test_the_measuring_is_kept_until_a_file_changes(tmp_path: Path) -> None:
+    store = LogStore(tmp_path / "data")
+    _write_hours(store, 100.0, 120.0)
+    first = find_candidates(store, CandidateOptions(), read_parameters())
+    again = find_candidates(store, CandidateOptions(), read_parameters())
+    assert [s.measures for s in again.scores] == [s.measures for s in first.scores]
+    assert again.scores[0].measures is first.scores[0].measures  # not measured again
+    _write_hours(store, 200.0, 120.0)  # a new time registration: measured again
+    changed = find_candidates(store, CandidateOptions(), read_parameters())
+    hours = {s.measures.label: s.hours_per_year for s in changed.scores}
+    assert hours["Ledelsestilsyn"] == pytest.approx(2000 / (325 / 365.25))
+    assert hours["Journalisering"] == pytest.approx(1200 / (325 / 365.25))
+
+
+def test_an_analyst_sets_a_criticality_on_the_page_and_the_ranking_uses_it(
+    tmp_path: Path, sign_in: Callable[..., Any]
+) -> None:
+    store = LogStore(tmp_path / "data")
+    _write_hours(store, 100.0, 120.0)
     app = create_app(store, auth=AuthSettings(secret_key=SECRET))
     client = sign_in(app.server.test_client(), "analyst")
     client.get("/")
@@ -316,7 +335,7 @@ def test_an_analyst_sets_a_criticality_on_the_page_and_the_ranking_uses_it(
     assert "Kritikaliteten af Ledelsestilsyn er sat til 4,5." in shown
     stored = json.loads(store.data.candidate_criticality().read_text("utf-8"))
     assert stored == {"Ledelsestilsyn": 4.5}
-    # 1.000 h over 2024-01-01..2024-11-21 (326 days) against 1.200 h: Journalisering saves more
+    # 1.000 h over 2024-01-01..2024-11-20 (325 days) against 1.200 h: Journalisering saves more
     # a year, but Ledelsestilsyn's priority (net x 4,5) puts it first.
     report = find_candidates(store, CandidateOptions(), read_parameters())
     first, second = report.scores[:2]
