@@ -248,7 +248,7 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "cand.col.sources": ("Kilder", "Sources"),
     "cand.col.cases": ("Sager/år", "Cases/yr"),
     "cand.col.hours": ("Timer/år", "Hours/yr"),
-    "cand.col.standard": ("Gentagelse", "Repetitiveness"),
+    "cand.col.standard": ("Gentagelse", "Repetition"),
     "cand.col.entropy": ("Spredning", "Spread"),
     "cand.col.suitability": ("Egnethed", "Suitability"),
     "cand.explanation": ("Forklaring", "Explanation"),
