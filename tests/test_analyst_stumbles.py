@@ -95,9 +95,12 @@ def test_every_analysis_chart_writes_danish_numbers_without_si_suffixes() -> Non
     }
     for name, figure in figures.items():
         assert figure.layout.separators == ",.", name
-    assert figures["bottlenecks"].layout.yaxis.tickformat == ",.1f"
-    assert figures["bottlenecks"].layout.yaxis.hoverformat == ",.1f"
-    assert figures["handover_trend"].layout.yaxis.tickformat == ",.2f"
+    # At most one decimal (two per case), trailing zeros trimmed: 14.673 and 0,5.
+    assert figures["bottlenecks"].layout.yaxis.tickformat == ",.1~f"
+    assert figures["bottlenecks"].layout.yaxis.hoverformat == ",.1~f"
+    assert figures["handover_trend"].layout.yaxis.tickformat == ",.2~f"
+    # A line chart draws no colour bar (touching one would make plotly draw it).
+    assert "colorbar" not in figures["bottlenecks"].data[0].marker.to_plotly_json()
     heatmap = figures["handovers"].data[0]
     assert heatmap.colorbar.tickformat == ",.0f"  # was plotly's default: "10k"
     assert heatmap.texttemplate == "%{z:,.0f}"
@@ -113,7 +116,9 @@ def test_the_one_number_format_leaves_dates_and_categories_alone() -> None:
     figure = go.Figure(
         [
             go.Scatter(x=["2024-03-01", "2024-04-01"], y=[14_673, 500_000], hovertemplate="%{y}"),
-            go.Bar(x=["A", "B"], y=[1, 2], yaxis="y2", marker={"colorbar": {}, "color": [1, 2]}),
+            go.Bar(
+                x=["A", "B"], y=[1, 2], yaxis="y2", marker={"colorscale": "Blues", "color": [1, 2]}
+            ),
         ]
     )
     figure.update_layout(yaxis2={"overlaying": "y", "tickformat": ",.2f"})
@@ -158,6 +163,8 @@ def test_partial_months_are_the_ones_the_data_covers_in_part() -> None:
     assert is_partial_month(dt.date(2024, 2, 1), (dt.date(2024, 2, 1), dt.date(2024, 2, 28)))
     assert not is_partial_month(dt.date(2024, 2, 1), (dt.date(2024, 2, 1), dt.date(2024, 2, 29)))
     assert not is_partial_month(MARCH, None)
+    # Events after the chosen period (cases reaching past it): not a whole month either.
+    assert is_partial_month(dt.date(2025, 7, 1), (dt.date(2024, 1, 15), dt.date(2025, 6, 30)))
 
 
 def test_monthly_charts_mark_partial_months_and_show_each_months_cases(store: LogStore) -> None:
@@ -166,8 +173,8 @@ def test_monthly_charts_mark_partial_months_and_show_each_months_cases(store: Lo
     assert data.span == (dt.date(2024, 3, 4), dt.date(2024, 4, 5))
     assert data.months.rows() == [(MARCH, 5, True), (APRIL, 5, True)]
     assert month_labels(data.months, "da") == [
-        "03.2024 (delvis)<br>5 sager",
-        "04.2024 (delvis)<br>5 sager",
+        "03.2024<br>5 sager<br>(delvis)",
+        "04.2024<br>5 sager<br>(delvis)",
     ]
     figure = bottleneck_figure(data.bottleneck_trend, "da", data.months)
     assert list(figure.layout.xaxis.ticktext) == month_labels(data.months, "da")
@@ -182,7 +189,7 @@ def test_monthly_charts_mark_partial_months_and_show_each_months_cases(store: Lo
     )
     assert list(started.layout.xaxis.ticktext) == [
         "03.2024<br>7 sager",
-        "04.2024 (delvis)<br>8 sager",
+        "04.2024<br>8 sager<br>(delvis)",
     ]
     assert list(started.data[0].marker.symbol) == ["circle", "circle-open"]
 

@@ -198,13 +198,15 @@ def _months(view: pl.LazyFrame, span: tuple[dt.date, dt.date] | None) -> pl.Data
 
 
 def is_partial_month(month: dt.date, span: tuple[dt.date, dt.date] | None) -> bool:
-    """Whether the dates ``span`` (first and last day of the data) leave out part of
-    ``month``: it starts after the month's first day or ends before its last."""
+    """Whether the dates ``span`` (first and last day of the data, cut by the chosen period)
+    leave out part of ``month``: it starts after the month's first day or ends before its last
+    (a month outside the span altogether, too)."""
     if span is None:
         return False
     last_day = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(1)
     begin, end = span
-    return begin <= last_day and end >= month and (begin > month or end < last_day)
+    # A month outside the span (events of cases reaching past the chosen period) is partial too.
+    return begin > month or end < last_day
 
 
 def _withheld() -> AnalysisData:

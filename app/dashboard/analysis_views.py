@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from app.dashboard.analysis_data import HandoverData, OtherVariants, is_partial_month
-from app.figures.chart_style import ONE_DECIMAL, apply_number_format
+from app.figures.chart_style import apply_number_format
 from app.figures.tables import Cell, Column, TableData
 from app.formatting import Language, format_int, format_number
 from app.i18n import translate
@@ -127,7 +127,7 @@ def _month_axis(
     language: Language,
     months: pl.DataFrame | None = None,
     *,
-    value_format: str = ONE_DECIMAL,
+    value_format: str = ",.1~f",
 ) -> go.Figure:
     """Months on x in the language's date style, the language's numbers (app.figures.
     chart_style), a shared look; with ``months`` (``month``, ``cases``, ``partial``) each
@@ -141,9 +141,9 @@ def _month_axis(
             "dtick": "M1",
         },
         yaxis={"title": y_title, "rangemode": "tozero"},
-        margin={**_CHART_MARGIN, "b": 80},
-        height=360,
-        legend={"orientation": "h", "y": -0.35},
+        margin={**_CHART_MARGIN, "b": 100},
+        height=380,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
     )
     if months is not None and months.height:
         _label_months(figure, months, language)
@@ -156,8 +156,8 @@ def month_labels(months: pl.DataFrame, language: Language) -> list[str]:
     for month, cases, partial in months.select("month", "cases", "partial").iter_rows():
         name = month.strftime("%m.%Y" if language == "da" else "%Y-%m")
         count = translate("analysis.month_cases", language, cases=format_int(cases, language))
-        part = f" ({translate('analysis.partial_month', language)})" if partial else ""
-        labels.append(f"{name}{part}<br>{count}")
+        part = f"<br>({translate('analysis.partial_month', language)})" if partial else ""
+        labels.append(f"{name}<br>{count}{part}")
     return labels
 
 
@@ -167,6 +167,8 @@ def _label_months(figure: go.Figure, months: pl.DataFrame, language: Language) -
         tickmode="array",
         tickvals=months["month"].to_list(),
         ticktext=month_labels(months, language),
+        tickangle=0,
+        tickfont={"size": 10},
     )
     for trace in figure.data:
         trace.marker.symbol = ["circle-open" if partial.get(x) else "circle" for x in trace.x]
@@ -307,7 +309,7 @@ def handover_trend_figure(
         "cases",
         pl.Series("partial", [is_partial_month(m, span) for m in trend["month"]], pl.Boolean),
     )
-    return _month_axis(go.Figure(line), per_case, language, months, value_format=",.2f")
+    return _month_axis(go.Figure(line), per_case, language, months, value_format=",.2~f")
 
 
 def localise_units(handovers: HandoverData, language: Language) -> HandoverData:

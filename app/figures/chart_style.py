@@ -7,6 +7,8 @@ language's decimal and thousands marks, and a d3 format without ``s`` keeps the 
 
 from __future__ import annotations
 
+from typing import Any
+
 import plotly.graph_objects as go
 
 from app.formatting import Language
@@ -69,12 +71,24 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _format_trace(trace: object, numeric: set[str], value_format: str) -> None:
+_SCALED_TRACES = frozenset({"heatmap", "histogram2d", "contour", "choropleth", "densitymapbox"})
+
+
+def _has_colour_bar(trace: Any, holder: Any) -> bool:
+    """Whether ``holder`` (a trace or its marker) draws a colour bar."""
+    if holder is trace and trace.type in _SCALED_TRACES:
+        return True
+    drawn = holder.to_plotly_json()
+    return "colorbar" in drawn or "colorscale" in drawn
+
+
+def _format_trace(trace: Any, numeric: set[str], value_format: str) -> None:
     marker = getattr(trace, "marker", None)
     for holder in (trace, marker):
-        colorbar = getattr(holder, "colorbar", None)
-        if colorbar is not None and not colorbar.tickformat:
-            colorbar.tickformat = value_format
+        if holder is None or not _has_colour_bar(trace, holder):
+            continue  # touching ``colorbar`` would make plotly draw one
+        if not holder.colorbar.tickformat:
+            holder.colorbar.tickformat = value_format
     letters = ["z"] + [
         letter
         for letter in ("x", "y")
