@@ -21,6 +21,7 @@ from tests.conftest import KitLandscape
 from tests.test_dashboard_cockpit_landscape import full_page, rows_of, severe_errors
 from tests.test_dashboard_e2e import text_of, wait_for
 
+CASES = Path(__file__).resolve().parent.parent / "data" / "business_cases"
 PLANTED = "Drift og Infrastruktur"
 STUCK_AS_OF = "30.06.2025"
 
@@ -32,10 +33,11 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def data_dir(kit_landscape: KitLandscape, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The landscape in a folder of this module's own (signing in writes to its audit trail);
-    the rules' threshold is the default 10 %, the binding's."""
+    """The landscape and the committed cases (as in the demo) in a folder of this module's own
+    (signing in writes to its audit trail); the rules' threshold is the binding's 10 %."""
     root = tmp_path_factory.mktemp("governance") / "data"
     shutil.copytree(kit_landscape.data_dir, root)
+    shutil.copytree(CASES, root / "business_cases")
     return root
 
 
