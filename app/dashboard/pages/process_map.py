@@ -163,6 +163,9 @@ def _slider(control_id: str, value: int) -> dcc.Slider:
         step=5,
         value=value,
         marks={m: f"{m} %" for m in _SLIDER_MARKS},
+        # Kept with the persisted log when the page is opened again without them in the address.
+        persistence=True,
+        persistence_type="session",
     )
 
 
@@ -174,6 +177,9 @@ def _controls(flat: list[str], state: MapState, language: Language) -> html.Sect
         placeholder=translate("map.log_placeholder", language),
         clearable=False,
         labels=dropdown_labels(language),
+        # Keeps the last chosen log when the page is opened again without one in the address.
+        persistence=True,
+        persistence_type="session",
     )
     mode = _radio(ids.MAP_MODE, "map.mode", ("frequency", "performance"), state.mode, language)
     statistic = _radio(
