@@ -16,8 +16,13 @@ from app.console import err, out, progress
 from app.formatting import format_int
 from models.errors import KitflowError
 from models.store import LogStore
-from services import ImportReport, LandscapeDemoReport, load_demo_landscape, load_demo_logs
-from services.demo import Scenario
+from services import (
+    ImportReport,
+    LandscapeDemoReport,
+    Scenario,
+    load_demo_landscape,
+    load_demo_logs,
+)
 from services.ingestion import describe_links
 
 DEFAULT_PUBLIC = Path("../shared/data")

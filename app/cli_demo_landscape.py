@@ -15,12 +15,12 @@ from app.console import out as out_console
 from app.formatting import format_int
 from models.datafolder import DataFolder
 from services import (
+    Scenario,
     SimulationSummary,
     check_output_folder,
     write_output_folder,
     write_simulated_landscape,
 )
-from services.demo import Scenario
 
 SCENARIO_HELP = (
     "clean: every automation's savings are recovered exactly; confounded: demand trends, "

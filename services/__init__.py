@@ -3,6 +3,15 @@ exports of logs, benefits measuring, follow-up, candidates, the benchmark harnes
 ``--out`` checks. Ingestion of the source systems is ``services.ingestion``."""
 
 from services.bench import ALL_OPERATIONS, BenchReport, Operation, report_as_json, run_bench
+from services.benefit_checks import (
+    CATCH_ALL_SHARE,
+    DEMAND_CHANGE_PCT,
+    FULL_TAKEOVER,
+    INDEX_SHIFT_PCT,
+    REGISTRATION_GAP_PCT,
+    TAKEOVER_MONTHS,
+    UNREGISTERED_SHARE,
+)
 from services.benefits import CaseInputs, load_case_inputs, measure_case
 from services.candidates import (
     DEFAULT_CASE,
@@ -31,6 +40,7 @@ from services.cockpit import (
 from services.coverage import find_source_coverage
 from services.demo import (
     LandscapeDemoReport,
+    Scenario,
     SimulationSummary,
     load_demo_landscape,
     load_demo_logs,
@@ -92,9 +102,16 @@ from services.sources import (
 
 __all__ = [
     "ALL_OPERATIONS",
+    "CATCH_ALL_SHARE",
     "DEFAULT_CASE",
     "DEFAULT_STUCK_DAYS",
+    "DEMAND_CHANGE_PCT",
+    "FULL_TAKEOVER",
+    "INDEX_SHIFT_PCT",
+    "REGISTRATION_GAP_PCT",
     "SOURCE_NAMES",
+    "TAKEOVER_MONTHS",
+    "UNREGISTERED_SHARE",
     "BenchReport",
     "CandidateDraft",
     "CandidateOptions",
@@ -116,6 +133,7 @@ __all__ = [
     "QuarantineReason",
     "ReadOptions",
     "ResourceView",
+    "Scenario",
     "SimulationSummary",
     "SourceCoverage",
     "SourcesReport",

@@ -29,7 +29,7 @@ from app.reports.content import SolutionNotes, method_name, solution_notes
 from models.benefit_checks import CAUSE_METHODS, CAUSES, DISAGREEMENT_PCT, Cause
 from models.benefits import BOOTSTRAP_REPLICATES, METHODS
 from models.store import LogStore
-from services.benefit_checks import (
+from services import (
     CATCH_ALL_SHARE,
     DEMAND_CHANGE_PCT,
     FULL_TAKEOVER,
