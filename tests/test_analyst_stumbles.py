@@ -285,3 +285,51 @@ def test_switching_language_keeps_the_log_the_period_and_the_units(store: LogSto
     mistyped = analysis.build_layout(store, "da", "months", {"start": "2024-99-01"})
     assert by_id(mistyped, ids.ANALYSIS_PERIOD).start_date == "2024-03-04"  # the log's own
     assert "Procesanalyse" in text(mistyped)
+
+
+# ------------------------------------------------------------------------------ in the browser
+
+
+@pytest.mark.e2e
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:selenium.*")
+def test_the_page_keeps_its_view_across_a_language_switch_in_the_browser(
+    store: LogStore,
+    live_server: Callable[[Any], str],
+    browser: Any,
+    sign_in: Callable[..., Any],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    from selenium.webdriver.common.by import By  # noqa: PLC0415
+
+    from tests.test_dashboard_e2e import text_of, wait_for  # noqa: PLC0415
+
+    app = create_app(store)
+    base = live_server(app)
+    sign_in(browser, "analyst", base_url=base, app=app)
+    browser.set_window_size(1440, 2200)
+    browser.get(base + "/analysis?log=months&start=2024-03-01&end=2024-04-30&units=A")
+
+    def period(b: Any) -> list[str]:
+        found = b.find_elements(
+            By.CSS_SELECTOR, ".dash-datepicker-start-date, .dash-datepicker-end-date"
+        )
+        return [str(i.get_attribute("value")) for i in found]
+
+    def ticks(b: Any) -> list[str]:
+        return [str(t.text) for t in b.find_elements(By.CSS_SELECTOR, ".xtick text")]
+
+    summary = "Sager: 10 · varianter: 1 · periode: 01.03.2024 – 30.04.2024"
+    assert wait_for(browser, lambda b: text_of(b, ids.ANALYSIS_SUMMARY) == summary)
+    assert period(browser) == ["01.03.2024", "30.04.2024"]
+    # Each month with its cases; both partial (the data starts 4 March and ends 5 April).
+    assert wait_for(browser, lambda b: "03.20245 sager(delvis)" in "".join(ticks(b)))
+    folder = tmp_path_factory.mktemp("analysis-screenshots")
+    browser.save_screenshot(str(folder / "procesanalyse.png"))
+
+    browser.find_element(By.ID, f"{ids.SHELL_LANGUAGE}-en").click()
+    english = "Cases: 10 · variants: 1 · period: 2024-03-01 – 2024-04-30"
+    assert wait_for(browser, lambda b: text_of(b, ids.ANALYSIS_SUMMARY) == english)
+    assert period(browser) == ["2024-03-01", "2024-04-30"]
+    assert "units=A" in browser.current_url and "log=months" in browser.current_url
+    units = browser.find_element(By.ID, ids.ANALYSIS_ORG_UNITS_FIELD).text
+    assert "A" in units.split("\n")
