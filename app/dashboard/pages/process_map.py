@@ -472,7 +472,13 @@ def _result() -> list[Component]:
         html.Div(id=ids.MAP_MESSAGE),
         # Filled by the callback. The graph is created there, not here: cytoscape sizes itself
         # when it is mounted, and one mounted in a hidden box would fit the map to nothing.
-        html.Div(id=ids.MAP_RESULT, className="kf-map-grid"),
+        # Until then an empty graph of the same id stands in, so the click callback's input
+        # exists in the layout Dash validates every page's callbacks against.
+        html.Div(
+            cyto.Cytoscape(id=ids.MAP_GRAPH, elements=[], style={"display": "none"}),
+            id=ids.MAP_RESULT,
+            className="kf-map-grid",
+        ),
     ]
 
 
