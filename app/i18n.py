@@ -618,8 +618,7 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "analysis.wait_hours": ("Ventetid (timer)", "Waiting (hours)"),
     "analysis.month": ("Måned", "Month"),
     "analysis.bad_period": (
-        "Perioden slutter ({end}) før den begynder ({start}): vælg en slutdato efter "
-        "startdatoen.",
+        "Perioden slutter ({end}) før den begynder ({start}): vælg en slutdato efter startdatoen.",
         "The period ends ({end}) before it begins ({start}): choose an end after the start.",
     ),
     "analysis.month_cases": ("{cases} sager", "{cases} cases"),
