@@ -17,6 +17,7 @@ from app.dashboard.pages import (
     followup,
     governance,
     logs,
+    method,
     overview,
     process_map,
     realisation,
@@ -27,10 +28,12 @@ from app.dashboard.pages import (
 from app.dashboard.shell import build_shell_layout, register_shell_callbacks
 from models.store import LogStore
 
-_PAGES: tuple[ModuleType, ...] = (overview, realisation, followup, logs, process_map, analysis)
-_PAGES += (governance, stuck)  # the analysts' workbench (issue #15)
-_PAGES += (resources, sources)  # Ressourcestyring, Datakilder (issue #15)
-_PAGES += (candidates,)  # Automatiseringskandidater (issue #15)
+# In the navigation's order: the directors' pages, then the analysts' workbench (issue #15),
+# then the administrators' Datakilder.
+_PAGES: tuple[ModuleType, ...] = (
+    overview, realisation, method, followup, logs, process_map, analysis, candidates,
+    governance, stuck, resources, sources,
+)  # fmt: skip
 # Dash's page around the app, with a sign-out link outside the app (the same on every page).
 _INDEX = """<!DOCTYPE html>
 <html lang="da"><head>{%metas%}<title>{%title%}</title>{%favicon%}{%css%}</head>

@@ -11,7 +11,6 @@ from dash import Input, Output, dcc, html
 from dash.development.base_component import Component
 
 from app.dashboard import ids
-from app.dashboard.pages import method
 from app.dashboard.routes import (
     ANALYSIS_PATH,
     CANDIDATES_PATH,
@@ -113,9 +112,7 @@ def _language_links(path: str, params: dict[str, str], language: Language) -> li
 
 
 def register_shell_callbacks(app: dash.Dash) -> None:
-    """Re-draw the header whenever the URL changes (page or language); and register the Metode
-    page its navigation link leads to (the app factory's page list does not name it yet)."""
-    method.register(app)
+    """Re-draw the header whenever the URL changes (page or language)."""
     app.callback(
         Output(ids.SHELL_NAV, "children"),
         Output(ids.SHELL_LANGUAGE, "children"),
