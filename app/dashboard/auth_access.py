@@ -58,12 +58,20 @@ AUDITED_PAGES: Final = frozenset(
     {
         routes.OVERVIEW_PATH,
         routes.REALISATION_PATH,
+        routes.METHOD_PATH,
         routes.FOLLOWUP_PATH,
         routes.OLD_BENEFITS_PATH,
+        routes.PROCESS_MAP_PATH,
         routes.ANALYSIS_PATH,
+        routes.CANDIDATES_PATH,
+        routes.GOVERNANCE_PATH,
+        routes.STUCK_PATH,
+        routes.RESOURCES_PATH,
+        routes.SOURCES_PATH,
     }
 )
-"""The benefits, cockpit and analysis pages: each view is written to the audit trail."""
+"""The benefits, cockpit, analysis and administrators' pages: each view is written to the
+audit trail."""
 
 PAGES_ROUTER: Final = "_pages_content"
 _PAGES_TITLE: Final = "_pages_dummy"
