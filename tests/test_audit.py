@@ -142,3 +142,10 @@ def test_page_views_and_downloads_in_the_dashboard_are_recorded(
         ("view", "/analysis"),  # the logs page is no benefits or analysis page
         ("download", "followup-probe-download.data"),
     ]
+
+
+def test_every_page_in_the_navigation_but_the_log_list_is_audited() -> None:
+    from app.dashboard import auth_access, routes, shell  # noqa: PLC0415
+
+    shown = {path for path, _ in shell._NAV}
+    assert shown - auth_access.AUDITED_PAGES == {routes.LOGS_PATH}
