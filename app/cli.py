@@ -20,6 +20,7 @@ from app import (
     cli_extract,
     cli_landscape,
     cli_mining,
+    cli_predict,
     cli_privacy,
     cli_report,
     cli_users,
@@ -375,6 +376,7 @@ cli_benefits.register(cli)
 cli_candidates.register(cli)
 cli_report.register(cli)
 cli_cockpit.register(cli)
+cli_predict.register(cli)
 cli_users.register(cli)
 cli_audit.register(cli)  # last: it records every command that writes a file
 

@@ -232,6 +232,10 @@ class DataFolder:
         """``07_model_output/conformance``."""
         return self.root / MODEL_OUTPUT / "conformance"
 
+    def model_store(self) -> Path:
+        """``07_model_output/models``: trained models, ``<name>/<version>/`` with a card."""
+        return self.root / MODEL_OUTPUT / "models"
+
     def manifest(self) -> Path:
         """``landscape/manifest.json``: the simulated landscape's planted effects."""
         return self.root / LANDSCAPE / "manifest.json"
