@@ -152,21 +152,28 @@ def _scores_json(scores: Any) -> dict[str, Any]:
     return {k: getattr(scores, k) for k in scores.__dataclass_fields__}
 
 
+_LABELS = {
+    "model": "assistant",
+    "most_frequent": "most frequent",
+    "most_frequent_per_category": "per category",
+}
+
+
 def _print_evaluation(evaluation: AssistantEvaluation) -> None:
     table = Table(
         "",
         "top-1",
         "top-3",
         "macro F1",
-        "prec. top half",
-        "coverage",
-        "precision",
-        "threshold",
+        "top half",
+        "cover",
+        "prec.",
+        "thresh.",
         "Brier",
     )
     for label, s in vars(evaluation).items():
         table.add_row(
-            label.replace("_", " "),
+            _LABELS[label],
             f"{s.top1:.3f}",
             f"{s.top3:.3f}",
             f"{s.macro_f1:.3f}",

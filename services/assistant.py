@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 import joblib
 import numpy as np
@@ -65,6 +66,7 @@ DEFAULT_KEY_FILE: Final = Path("~/.config/kitflow/model.key")
 MODEL_FILE: Final = "model.joblib"
 SIGNATURE_FILE: Final = "model.joblib.hmac"
 CARD_FILE: Final = "card.json"
+_LOCAL: Final = ZoneInfo("Europe/Copenhagen")
 TEST_SHARE: Final = 0.2
 CALIBRATION_SHARE: Final = 0.1
 LIMITS: Final = (
@@ -284,15 +286,18 @@ def _ticket_frame(tickets: list[dict[str, Any]]) -> pl.DataFrame:
 
 
 def _opened(value: object, index: int) -> datetime:
+    """The filing time as the export's local wall-clock time (hour and weekday are features):
+    now when not given, a time with an offset converted to Copenhagen time."""
     if value is None:
-        return datetime.now(UTC).replace(tzinfo=None)
+        return datetime.now(_LOCAL).replace(tzinfo=None)
     try:
-        return datetime.fromisoformat(str(value)).replace(tzinfo=None)
+        moment = datetime.fromisoformat(str(value))
     except ValueError:
         raise AssistantError(
             f"ticket {index + 1}: opened_at {value!r} is not an ISO date-time "
             "(e.g. 2016-03-01T09:30)."
         ) from None
+    return moment.astimezone(_LOCAL).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def find_models(data: DataFolder) -> list[dict[str, Any]]:

@@ -132,6 +132,18 @@ def test_the_assistant_abstains_below_the_threshold(trained: tuple[DataFolder, P
     assert 0.0 <= always[0].confidence <= 1.0
 
 
+def test_a_filing_time_with_an_offset_is_read_as_copenhagen_time(
+    trained: tuple[DataFolder, Path],
+) -> None:
+    local, utc = (
+        {**TICKET, "opened_at": "2016-03-01T09:30"},
+        {**TICKET, "opened_at": "2016-03-01T08:30Z"},
+    )
+    other = {**TICKET, "opened_at": "2016-03-06T03:30"}  # a Sunday night
+    answers = suggest_groups(trained[0], [local, utc, other], threshold=0.0)
+    assert answers[0] == answers[1] != answers[2]
+
+
 def test_a_tampered_model_file_is_refused(trained: tuple[DataFolder, Path], tmp_path: Path) -> None:
     data, folder = trained
     copy = data.model_store() / "tampered" / "1"
