@@ -28,7 +28,6 @@ from app import (
 from app.cli_case import case_cli
 from app.console import err, out, print_json, progress
 from app.formatting import format_date, format_datetime, format_duration, format_int
-from mining import discover_dfg
 from models.catalog import LogEntry
 from models.errors import KitflowError
 from models.store import LogStore
@@ -253,14 +252,19 @@ def dfg_command(
     top: Annotated[int | None, typer.Option(help="Show only the N most frequent arcs.")] = None,
 ) -> None:
     """The directly-follows graph of a stored log: frequency and durations per arc (withheld
-    when the log shows fewer than 5 people, the 5-person rule, as Procesoverblik's map)."""
+    when the log shows fewer than 5 people, and activities of fewer than 5 people merged: the
+    5-person rule, as Procesoverblik's map)."""
     with progress("Computing the process map"):
-        graph = discover_dfg(cli_mining.scan_view(name, None, None, None))
+        graph, merged = cli_mining.merged_dfg(cli_mining.scan_view(name, None, None, None))
     if top is not None:
         graph = graph.head(top)
     if as_json:
         print_json(graph.to_dicts())
         return
+    note = cli_mining.activity_note(merged)
+    if note is not None:
+        out.print(note)
+    graph = cli_mining.danish_activities(graph)
     table = Table("From", "To", "Frequency", "Mean", "Median")
     for row in graph.iter_rows(named=True):
         table.add_row(

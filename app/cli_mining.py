@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -22,6 +22,7 @@ from app.console import out, print_json, read_day_start
 from app.formatting import format_date, format_duration, format_int, format_number
 from app.i18n import translate
 from mining import (
+    OTHER_ACTIVITIES,
     OTHER_GROUP,
     Comparison,
     LogStats,
@@ -36,12 +37,14 @@ from mining import (
     compute_handovers_per_case,
     compute_log_stats,
     compute_variants,
+    discover_dfg,
     drop_small_months,
     drop_withheld,
     filter_view,
     find_bottlenecks,
     find_ping_pong,
     find_small_months,
+    merge_small_activities,
     merge_small_groups,
 )
 from models.errors import InputError
@@ -71,6 +74,8 @@ UntilOption = Annotated[
     str | None, typer.Option("--until", help="Last day (Copenhagen date), inclusive.")
 ]
 LOCAL_ZONE = ZoneInfo("Europe/Copenhagen")
+ACTIVITY_COLUMNS = ("source", "target", "activity")
+"""The columns of a ranking that name activities (merged or withheld by the 5-person rule)."""
 
 
 def register(cli: typer.Typer) -> None:
@@ -191,6 +196,35 @@ def _merged_note(merged: MergedGroups) -> str | None:
     return f"{merged.merged} enheder med under 5 personer er slået sammen til «{OTHER_GROUP}»."
 
 
+def activity_note(merged: MergedGroups) -> str | None:
+    """What the 5-person rule did to the activities, in Danish, or None."""
+    if not merged.people_known:
+        return translate("analysis.no_people", "da")
+    if merged.merged == 0:
+        return None
+    key = "privacy.withheld_activities" if merged.withheld else "privacy.merged_activities"
+    other = translate("privacy.other_activities", "da")
+    return translate(key, "da", count=format_int(merged.merged), other=other)
+
+
+def merged_dfg(view: pl.LazyFrame) -> tuple[pl.DataFrame, MergedGroups]:
+    """The DFG of ``view`` with its activities of fewer than 5 people merged and the withheld
+    node's arcs left out (a view without a small activity keeps its stored DFG)."""
+    merged = merge_small_activities(view)
+    if merged.merged == 0:
+        return discover_dfg(view), merged
+    return drop_withheld(discover_dfg(merged.frame.collect()), ("source", "target")), merged
+
+
+def danish_activities(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with the merged activities named in Danish, for the tables."""
+    other = translate("privacy.other_activities", "da")
+    named = [c for c in ACTIVITY_COLUMNS if c in frame.columns]
+    return frame.with_columns(
+        pl.col(c).cast(pl.String).replace(OTHER_ACTIVITIES, other) for c in named
+    )
+
+
 def _merge_units(view: pl.LazyFrame, level: Performer) -> MergedGroups:
     """Org units of fewer than 5 people merged; resources are checked by mining itself."""
     if level == "org_unit":
@@ -226,20 +260,23 @@ def bottlenecks_command(
     until: UntilOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Arcs or activities ranked by the total waiting time they cause (org units of fewer
-    than 5 people merged, months whose events show fewer than 5 people left out: the 5-person
-    rule)."""
+    """Arcs or activities ranked by the total waiting time they cause (org units and, per
+    activity, activities of fewer than 5 people merged, months whose events show fewer than 5
+    people left out: the 5-person rule)."""
     _check_positive(top, "--top")
+    chosen: Literal["arc", "activity"] = _choice(level, ("arc", "activity"), "--level")
     view = scan_view(name, org_unit, since, until)
+    activities = merge_small_activities(view) if chosen == "activity" else None
     ranked = find_bottlenecks(
-        view,
-        level=_choice(level, ("arc", "activity"), "--level"),
+        view if activities is None else activities.frame,
+        level=chosen,
         by=_choice(by, ("none", "month", "org_unit"), "--by"),
         top=top,
         time=_time_mode(working_time),
     )
     small_months = find_small_months(view, of="event") if by == "month" else []
     ranked = drop_small_months(ranked, small_months)
+    ranked = drop_withheld(ranked, tuple(c for c in ACTIVITY_COLUMNS if c in ranked.columns))
     if "org_unit" in ranked.columns:
         ranked = ranked.with_columns((pl.col("org_unit") == OTHER_GROUP).alias("merged"))
     if as_json:
@@ -249,7 +286,11 @@ def bottlenecks_command(
         out.print(
             f"{len(small_months)} måneder med under 5 personer er udeladt (5-personers-reglen)."
         )
+    note = None if activities is None else activity_note(activities)
+    if note is not None:
+        out.print(note)
     ranked = _danish_other(ranked, tuple(c for c in ("org_unit",) if c in ranked.columns))
+    ranked = danish_activities(ranked)
     columns = [c for c in ("month", "org_unit") if c in ranked.columns]
     keys = ["source", "target"] if level == "arc" else ["activity"]
     table = Table(*columns, *keys, "Rang", "Antal", "Gns. ventetid", "Samlet ventetid", "Andel")

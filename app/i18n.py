@@ -588,6 +588,22 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "{count} units with fewer than 5 people (even together) are left out.",
     ),
     "privacy.other": ("Øvrige (under 5 personer)", "Other (fewer than 5 people)"),
+    "privacy.other_activities": (
+        "Øvrige aktiviteter (under 5 personer)",
+        "Other activities (fewer than 5 people)",
+    ),
+    "privacy.merged_activities": (
+        "{count} aktiviteter med under 5 personer er slået sammen til «{other}» "
+        "(5-personers-reglen; en robot eller systemkonto tæller som én person).",
+        "{count} activities with fewer than 5 people are merged into “{other}” (the 5-person "
+        "rule; a robot or a system account counts as one person).",
+    ),
+    "privacy.withheld_activities": (
+        "{count} aktiviteter med under 5 personer (også samlet) er udeladt med deres pile "
+        "(5-personers-reglen; en robot eller systemkonto tæller som én person).",
+        "{count} activities with fewer than 5 people (even together) are left out with their "
+        "arcs (the 5-person rule; a robot or a system account counts as one person).",
+    ),
     "analysis.withheld_months": (
         "{count} måneder med under 5 personer er udeladt (5-personers-reglen).",
         "{count} months with fewer than 5 people are left out (the 5-person rule).",

@@ -64,6 +64,7 @@ from mining.pm4py_adapter import (
 )
 from mining.privacy import (
     MIN_PEOPLE,
+    OTHER_ACTIVITIES,
     OTHER_GROUP,
     WITHHELD_GROUP,
     GroupSize,
@@ -76,6 +77,7 @@ from mining.privacy import (
     drop_small_months,
     drop_withheld,
     find_small_months,
+    merge_small_activities,
     merge_small_groups,
 )
 from mining.process_map import (
@@ -94,7 +96,6 @@ from mining.process_shape import (
     compute_process_shape,
 )
 from mining.resources import (
-    OTHER_ACTIVITIES,
     AreaHours,
     AreaLoad,
     LoadForecast,
@@ -213,6 +214,7 @@ __all__ = [
     "find_stuck_cases",
     "find_work_cases",
     "forecast_load",
+    "merge_small_activities",
     "merge_small_groups",
     "org_unit_key",
     "pm4py_adapter",

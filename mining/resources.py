@@ -30,11 +30,10 @@ import numpy as np
 import polars as pl
 
 from mining.calendar_dk import compute_local_us
-from mining.privacy import MIN_PEOPLE, WITHHELD_GROUP, merge_small_groups
+from mining.privacy import MIN_PEOPLE, OTHER_ACTIVITIES, WITHHELD_GROUP, merge_small_groups
 from models.schema import CASE, ORG_UNIT, RESOURCE, TIMESTAMP
 
 Log = pl.LazyFrame | pl.DataFrame
-OTHER_ACTIVITIES: Final = "Other activities (fewer than 5 people)"
 FORECAST_HORIZON: Final = 3
 MIN_FORECAST_MONTHS: Final = 12
 """A unit with fewer months of history (shown months) gets no forecast."""

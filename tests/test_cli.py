@@ -36,15 +36,13 @@ def test_import_then_stats_dfg_logs_export_delete(tmp_path: Path, data_dir: Path
         "quarantined": 0,
         "objects": None,
     }
+    # Each of the 8 activities names fewer than 5 of the 6 people: one merged activity (the
+    # 5-person rule), every directly-follows pair an arc from it to itself.
     dfg = json.loads(run("dfg", "running", "--json"))
-    assert dfg[0] == {
-        "source": "check ticket",
-        "target": "decide",
-        "frequency": 6,
-        "mean_duration_s": 181960.0,
-        "median_duration_s": 129300.0,
-    }
-    assert sum(arc["frequency"] for arc in dfg) == 42 - 6
+    other = "Other activities (fewer than 5 people)"
+    assert [(arc["source"], arc["target"], arc["frequency"]) for arc in dfg] == [
+        (other, other, 42 - 6)
+    ]
     listed = json.loads(run("logs", "--json"))
     assert [(e["name"], e["cases"], e["events"], e["variants"]) for e in listed] == [
         ("running", 6, 42, 6)

@@ -408,7 +408,9 @@ def test_process_map_page_of_an_empty_store_says_how_to_import(empty_store: LogS
 def test_render_map_of_the_tiny_log(store: LogStore) -> None:
     view = process_map.render_map(store, "tiny", 100, "da")
     assert view.message is None
-    assert view.summary == "Viser 3 af 3 aktiviteter og 3 af 3 overgange"
+    assert view.summary == "Viser 3 af 3 aktiviteter og 3 af 3 overgange" + (
+        " · Loggen har ingen kolonne med personer, så 5-personers-reglen kan ikke tælles her."
+    )
     edges = [e["data"] for e in view.elements if "source" in e["data"]]
     assert [(e["source"], e["target"], e["label"]) for e in edges] == [
         ("a", "b", "2"),
@@ -425,7 +427,9 @@ def test_render_map_of_the_tiny_log(store: LogStore) -> None:
 def test_render_map_with_the_top_arcs_only(store: LogStore) -> None:
     view = process_map.render_map(store, "tiny", 50, "en")
     # 50 % of 3 arcs is 2, and the two most frequent (a→b, b→c) touch all three activities.
-    assert view.summary == "Showing 3 of 3 activities and 2 of 3 arcs"
+    assert view.summary == "Showing 3 of 3 activities and 2 of 3 arcs" + (
+        " · The log has no people column, so the 5-person rule cannot be counted here."
+    )
 
 
 def test_render_map_explains_instead_of_drawing(store: LogStore) -> None:
@@ -558,7 +562,9 @@ def test_create_app_serves_pages_and_the_map_callback(
     response = client.post("/_dash-update-component", json=map_request({}, language="en"))
     assert response.status_code == 200, response.data
     body = json.loads(response.data)["response"]
-    assert body[ids.MAP_SUMMARY]["children"] == "Showing 3 of 3 activities and 3 of 3 arcs"
+    assert body[ids.MAP_SUMMARY]["children"] == "Showing 3 of 3 activities and 3 of 3 arcs" + (
+        " · The log has no people column, so the 5-person rule cannot be counted here."
+    )
     assert body[ids.MAP_MESSAGE]["children"] is None
     assert '"source":"a","target":"b"' in json.dumps(body[ids.MAP_RESULT], separators=(",", ":"))
     assert body[ids.MAP_SEARCH]["data"] == "?log=tiny&paths=100&lang=en"

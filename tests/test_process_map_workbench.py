@@ -58,6 +58,11 @@ from tests.conftest import KitLandscape
 from tests.test_dashboard import log_chosen_request, map_request
 
 T0 = dt.datetime(2024, 3, 1, 8, 0, tzinfo=dt.UTC)
+OTHER_DA = "Øvrige aktiviteter (under 5 personer)"
+MERGED_3 = (
+    f"3 aktiviteter med under 5 personer er slået sammen til «{OTHER_DA}» "
+    "(5-personers-reglen; en robot eller systemkonto tæller som én person)."
+)
 EVENTS = (
     ("1", "a", 0, "p1", "Drift & Infrastruktur", "høj"),
     ("1", "b", 10, "p2", "Drift & Infrastruktur", "høj"),
@@ -276,8 +281,9 @@ def test_unreadable_input_is_named_in_danish() -> None:
 
 
 def test_a_filtered_view_of_fewer_than_5_people_is_withheld(store: LogStore) -> None:
+    # a, b and c each name 4 of the 6 people: merged into one activity (the 5-person rule).
     whole = process_map.render_map(store, "loops", 100, "da")
-    assert whole.summary == "Viser 3 af 3 aktiviteter og 4 af 4 overgange"
+    assert whole.summary == f"Viser 1 af 3 aktiviteter og 1 af 1 overgange · {MERGED_3}"
     # Case 4 alone: p4, p5, p6.
     few = MapState(filters=MapFilters(max_days="0,03"))
     withheld = process_map.render_map(store, "loops", 100, "da", state=few)
@@ -288,7 +294,8 @@ def test_a_filtered_view_of_fewer_than_5_people_is_withheld(store: LogStore) -> 
     wide = MapState(filters=MapFilters(attribute="case:priority", values=("høj",)))
     shown = process_map.render_map(store, "loops", 100, "da", state=wide)
     assert shown.summary == (
-        "Viser 3 af 3 aktiviteter og 3 af 3 overgange · Filtrene beholder 2 af 4 sager."
+        f"Viser 1 af 3 aktiviteter og 1 af 1 overgange · {MERGED_3} · "
+        "Filtrene beholder 2 af 4 sager."
     )
 
 
@@ -319,8 +326,9 @@ def test_every_role_runs_the_maps_callbacks(
         for e in _elements(body[ids.MAP_RESULT]["children"])
         if "source" in e["data"]
     }
-    assert labels == {("a", "b"): "10,0 min", ("b", "b"): "30,0 min", ("b", "c"): "1,0 t",
-                      ("a", "c"): "10,0 t"}  # fmt: skip
+    # a, b and c each name 4 of the 6 people: one merged activity, its arcs to itself (median
+    # of 5, 10, 20, 30, 30, 60, 60 and 600 min).
+    assert labels == {(OTHER_DA, OTHER_DA): "30,0 min"}
     # A mistyped date sent directly: a message, not an error.
     response = post(client, map_request({"log": "loops", "start": "2024-02-30"}))
     assert response.status_code == 200
@@ -454,7 +462,12 @@ def test_the_approval_bottleneck_is_the_slowest_arc(kit_landscape: KitLandscape)
     # The activity slider: the 6 most frequent of the log's 11 activities (ceil(50 % of 11)).
     half = read_state({"log": "servicenow-orders", "acts": "50"})
     summary = process_map.render_map(store, "servicenow-orders", 100, "da", state=half).summary
-    assert summary == "Viser 6 af 11 aktiviteter og 12 af 12 overgange"
+    # Task: Created, among them, is done by 1 account: left out with its arcs (5-person rule).
+    assert summary == (
+        "Viser 5 af 11 aktiviteter og 8 af 8 overgange · 1 aktiviteter med under 5 personer "
+        "(også samlet) er udeladt med deres pile (5-personers-reglen; en robot eller "
+        "systemkonto tæller som én person)."
+    )
     store.catalog.dispose()
 
 

@@ -57,12 +57,17 @@ from app.formatting import Language, format_datetime, format_duration, format_in
 from app.i18n import parse_language, translate
 from mining import (
     MIN_PEOPLE,
+    OTHER_ACTIVITIES,
+    WITHHELD_GROUP,
+    MergedGroups,
     check_group_size,
     compute_variants,
     discover_dfg,
+    drop_withheld,
     filter_activities,
     find_case_events,
     find_cases_through,
+    merge_small_activities,
 )
 from models.errors import KitflowError
 from models.schema import CASE, ORG_UNIT, RESOURCE
@@ -535,13 +540,31 @@ def _has_enough_people(store: LogStore, log: str, imported_at: dt.datetime) -> b
 class FilteredMap:
     """The map data of a filtered view: its DFG and events per activity, its cases, the log's
     cases, whether it shows 5 people or more (or names none), and its activities before the
-    activity slider."""
+    activity slider; ``merged`` says what the 5-person rule did to its activities."""
 
     data: ProcessMapData
     cases: int
     total_cases: int
     enough: bool
     activities: int
+    merged: MergedGroups | None = None
+
+
+def merge_activity_map(
+    events: pl.LazyFrame | pl.DataFrame,
+) -> tuple[ProcessMapData, MergedGroups]:
+    """The DFG and events per activity of ``events`` with its activities of fewer than 5
+    people merged (``mining.merge_small_activities``), the withheld node and its arcs left out.
+    A log with no small activity keeps its own frame, so a bare scan of a stored log is still
+    served from its stored DFG."""
+    merged = merge_small_activities(events)
+    if merged.merged == 0:
+        return ProcessMapData(discover_dfg(events), count_activities(events.lazy())), merged
+    frame = merged.frame.collect()
+    dfg = drop_withheld(discover_dfg(frame), ("source", "target"))
+    counts = count_activities(frame.lazy())
+    counts.pop(WITHHELD_GROUP, None)
+    return ProcessMapData(dfg, counts), merged
 
 
 def filtered_view(
@@ -590,20 +613,21 @@ def _load_filtered_map(
     activities: int,
     language: Language,
 ) -> FilteredMap:
-    whole = load_process_map(store, log)
     total = _count_cases(store, log, imported_at)
     if not filters.any() and activities >= 100:
         enough = has_enough_people(store, log)
-        return FilteredMap(whole, total, total, enough, len(whole.activity_counts))
+        before = len(load_process_map(store, log).activity_counts)
+        data, merged = merge_activity_map(store.scan(log))
+        return FilteredMap(data, total, total, enough, before, merged)
     choices = find_choices(store, log)
     kept = apply_filters(
         store.scan(log), filters, language, units=choices.units, variants=choices.variants
     ).collect()
     projected, before = _project(kept.lazy(), activities)
     view = projected.collect()
-    data = ProcessMapData(discover_dfg(view), count_activities(view.lazy()))
+    data, merged = merge_activity_map(view)
     cases = view.select(pl.col(CASE).n_unique()).item() if view.height else 0
-    return FilteredMap(data, int(cases), total, check_group_size(view).enough, before)
+    return FilteredMap(data, int(cases), total, check_group_size(view).enough, before, merged)
 
 
 @lru_cache(maxsize=16)
@@ -636,11 +660,13 @@ def render_map(
     if not found.enough:
         key = "map.filtered_withheld" if filtered else "map.withheld"
         return MapView(message=note(translate(key, language, name=log), kind="warning"))
-    data = found.data
+    data = _named_other(found.data, language)
+    notes[:0] = activity_notes(found.merged, language)
     if filtered and found.cases == 0:
         return MapView(message=note(translate("map.filtered_empty", language)), notes=notes)
-    if data.dfg.height == 0:
-        return MapView(message=note(translate("map.empty_log", language, name=log)))
+    if data.dfg.height == 0:  # or every arc left out by the 5-person rule, said so
+        empty = translate("map.empty_log", language, name=log)
+        return MapView(message=note(" ".join([empty, *activity_notes(found.merged, language)])))
     shown = select_top_arcs(data.dfg, percent if percent is not None else DEFAULT_TOP_PERCENT)
     drawn = shown_activities(shown, data.activity_counts)
     counts = {
@@ -667,6 +693,31 @@ def render_map(
         statistic=state.statistic,
         legend=[(item.colour, item.label) for item in legend],
     )
+
+
+def activity_notes(merged: MergedGroups | None, language: Language) -> list[str]:
+    """What the 5-person rule did to the map's activities, or that it cannot count them."""
+    if merged is None:
+        return []
+    if not merged.people_known:
+        return [translate("analysis.no_people", language)]
+    if merged.merged == 0:
+        return []
+    key = "privacy.withheld_activities" if merged.withheld else "privacy.merged_activities"
+    other = translate("privacy.other_activities", language)
+    return [translate(key, language, count=format_int(merged.merged, language), other=other)]
+
+
+def _named_other(data: ProcessMapData, language: Language) -> ProcessMapData:
+    """``data`` with the merged activities' node named in ``language``."""
+    if OTHER_ACTIVITIES not in data.activity_counts:
+        return data
+    name = translate("privacy.other_activities", language)
+    dfg = data.dfg.with_columns(
+        pl.col(c).cast(pl.String).replace(OTHER_ACTIVITIES, name) for c in ("source", "target")
+    )
+    counts = {name if k == OTHER_ACTIVITIES else k: v for k, v in data.activity_counts.items()}
+    return ProcessMapData(dfg, counts)
 
 
 def _load_for_map(
