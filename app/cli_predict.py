@@ -15,7 +15,6 @@ from models.datafolder import DataFolder
 from models.errors import KitflowError
 from services import (
     AssistantEvaluation,
-    Suggestion,
     evaluate_assistant,
     find_models,
     suggest_groups,
@@ -95,7 +94,7 @@ def suggest_command(
         DataFolder.from_env(), given, name=name, version=version, threshold=threshold
     )
     if as_json:
-        print_json([_suggestion_json(a) for a in answers])
+        print_json([a.as_json() for a in answers])
         return
     for i, answer in enumerate(answers, start=1):
         said = answer.group or "abstain"
@@ -133,15 +132,6 @@ def _read_tickets(path: Path | None) -> list[dict[str, Any]]:
             f"the tickets are not JSON ({error}); give an object or a list."
         ) from None
     return value if isinstance(value, list) else [value]
-
-
-def _suggestion_json(answer: Suggestion) -> dict[str, Any]:
-    return {
-        "group": answer.group,
-        "abstain": answer.group is None,
-        "confidence": answer.confidence,
-        "top3": [{"group": g, "probability": p} for g, p in answer.top3],
-    }
 
 
 def _evaluation_json(evaluation: AssistantEvaluation) -> dict[str, Any]:

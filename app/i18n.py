@@ -505,6 +505,80 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     ),
     "export.csv": ("Hent CSV", "Download CSV"),
     "export.xlsx": ("Hent Excel", "Download Excel"),
+    "nav.assistant": ("Udfyldningsassistent", "Fill-in assistant"),
+    "assistant.title": ("Udfyldningsassistent", "Fill-in assistant"),
+    "assistant.intro": (
+        "Foreslår en ServiceNow-sags tildelingsgruppe ud fra det, der kendes, når sagen "
+        "oprettes, med en kalibreret sikkerhed; under tærsklen afstår assistenten. Nedenfor de "
+        "gemte modeller med deres modelkort, målt mod to simple regler på den seneste femtedel "
+        "af perioden.",
+        "Suggests a ServiceNow incident's assignment group from what is known when it is filed, "
+        "with a calibrated confidence; below the threshold the assistant abstains. Below, the "
+        "stored models with their model cards, scored against two simple rules on the latest "
+        "fifth of the period.",
+    ),
+    "assistant.empty_title": ("Ingen model er trænet endnu", "No model is trained yet"),
+    "assistant.empty_body": (
+        "Træn en model på ServiceNow-eksporten med denne kommando (ca. et minut); "
+        "genindlæs derefter siden.",
+        "Train a model on the ServiceNow export with this command (about a minute); "
+        "then reload the page.",
+    ),
+    "assistant.try_title": ("Prøv et forslag", "Try a suggestion"),
+    "assistant.try": ("Foreslå gruppe", "Suggest a group"),
+    "assistant.field.model": ("Model", "Model"),
+    "assistant.field.category": ("Kategori", "Category"),
+    "assistant.field.subcategory": ("Underkategori", "Subcategory"),
+    "assistant.field.u_symptom": ("Symptom", "Symptom"),
+    "assistant.field.contact_type": ("Kontaktform", "Contact type"),
+    "assistant.field.location": ("Lokation", "Location"),
+    "assistant.field.impact": ("Påvirkning", "Impact"),
+    "assistant.field.urgency": ("Hastende", "Urgency"),
+    "assistant.field.opened_at": ("Oprettet (dd.mm.åååå tt:mm)", "Opened (yyyy-mm-ddThh:mm)"),
+    "assistant.opened_placeholder": ("nu", "now"),
+    "assistant.need_category": ("Angiv mindst sagens kategori.", "Give at least the category."),
+    "assistant.bad_opened": (
+        "Oprettelsestidspunktet '{value}' kan ikke læses: skriv fx 01.03.2016 09:30.",
+        "The filing time '{value}' cannot be read: write e.g. 2016-03-01T09:30.",
+    ),
+    "assistant.error": ("Intet forslag: {error}", "No suggestion: {error}"),
+    "assistant.suggests": (
+        "Forslag: {group} (sikkerhed {confidence}; tærskel {threshold}).",
+        "Suggestion: {group} (confidence {confidence}; threshold {threshold}).",
+    ),
+    "assistant.abstains": (
+        "Assistenten afstår: sikkerheden {confidence} er under tærsklen {threshold}.",
+        "The assistant abstains: the confidence {confidence} is below the threshold {threshold}.",
+    ),
+    "assistant.top3": ("De tre mest sandsynlige grupper:", "The three likeliest groups:"),
+    "assistant.card.source": ("Data", "Data"),
+    "assistant.card.rows": ("Rækker læst", "Rows read"),
+    "assistant.card.incidents": ("Sager", "Incidents"),
+    "assistant.card.incidents_value": (
+        "{total} ({train} til træning, {test} til test)",
+        "{total} ({train} for training, {test} for testing)",
+    ),
+    "assistant.card.train_period": ("Træningsperiode", "Training period"),
+    "assistant.card.test_period": ("Testperiode", "Test period"),
+    "assistant.card.features": ("Felter", "Features"),
+    "assistant.card.threshold": ("Tærskel", "Threshold"),
+    "assistant.card.trained_at": ("Trænet", "Trained"),
+    "assistant.card.all_rows": ("alle", "all"),
+    "assistant.card.seed": ("Seed", "Seed"),
+    "assistant.col.who": ("Metode", "Method"),
+    "assistant.col.top1": ("Top-1", "Top-1"),
+    "assistant.col.top3": ("Top-3", "Top-3"),
+    "assistant.col.macro_f1": ("Makro-F1", "Macro F1"),
+    "assistant.col.coverage": ("Dækning", "Coverage"),
+    "assistant.col.precision": ("Præcision ved dækning", "Precision at coverage"),
+    "assistant.col.threshold": ("Tærskel", "Threshold"),
+    "assistant.col.brier": ("Brier", "Brier"),
+    "assistant.who.model": ("Assistenten", "The assistant"),
+    "assistant.who.most_frequent": ("Hyppigste gruppe", "Most frequent group"),
+    "assistant.who.most_frequent_per_category": (
+        "Hyppigste gruppe pr. kategori",
+        "Most frequent group per category",
+    ),
     "stuck.title": ("Fastlåste sager", "Stuck cases"),
     "stuck.intro": (
         "Åbne bestillinger og emner, hvor intet er sket i mindst det valgte antal arbejdsdage "

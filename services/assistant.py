@@ -99,6 +99,15 @@ class Suggestion:
     confidence: float
     top3: tuple[tuple[str, float], ...]
 
+    def as_json(self) -> dict[str, Any]:
+        """As ``kitflow predict suggest --json`` and ``POST /api/assistant/suggest`` answer it."""
+        return {
+            "group": self.group,
+            "abstain": self.group is None,
+            "confidence": self.confidence,
+            "top3": [{"group": g, "probability": p} for g, p in self.top3],
+        }
+
 
 @dataclass
 class AssistantModel:

@@ -34,6 +34,7 @@ ALLOWED = {
     "resources": {"analyst", "administrator"},
     "governance": {"analyst", "administrator"},
     "stuck": {"analyst", "administrator"},
+    "assistant": {"analyst", "administrator"},
 }
 
 

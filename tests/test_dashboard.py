@@ -468,6 +468,7 @@ def test_header_follows_the_url() -> None:
         ("Governance", "/governance?lang=en"),
         ("Stuck cases", "/stuck?lang=en"),
         ("Resource management", "/resources?lang=en"),
+        ("Fill-in assistant", "/assistant?lang=en"),
         ("Data sources", "/sources?lang=en"),
     ]
     assert "is-active" in nav[5].className

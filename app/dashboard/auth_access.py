@@ -34,6 +34,7 @@ PAGE_ROLES: Final[Mapping[str, frozenset[Role]]] = {
     routes.SOURCES_PATH: frozenset({"administrator"}),
     routes.GOVERNANCE_PATH: frozenset({"analyst", "administrator"}),
     routes.STUCK_PATH: frozenset({"analyst", "administrator"}),
+    routes.ASSISTANT_PATH: frozenset({"analyst", "administrator"}),
 }
 """Page address -> the roles that may open it."""
 
@@ -51,6 +52,7 @@ NAMESPACE_PAGES: Final[Mapping[str, str]] = {
     "sources": routes.SOURCES_PATH,
     "governance": routes.GOVERNANCE_PATH,
     "stuck": routes.STUCK_PATH,
+    "assistant": routes.ASSISTANT_PATH,
 }
 """Component-id namespace (the prefix before the first ``-``) -> its page."""
 
@@ -68,6 +70,7 @@ AUDITED_PAGES: Final = frozenset(
         routes.STUCK_PATH,
         routes.RESOURCES_PATH,
         routes.SOURCES_PATH,
+        routes.ASSISTANT_PATH,
     }
 )
 """The benefits, cockpit, analysis and administrators' pages: each view is written to the

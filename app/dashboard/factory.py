@@ -13,6 +13,7 @@ from app.dashboard.auth_settings import AuthSettings, settings_from_env
 from app.dashboard.data import STORE_CONFIG_KEY
 from app.dashboard.pages import (
     analysis,
+    assistant,
     candidates,
     followup,
     governance,
@@ -32,7 +33,7 @@ from models.store import LogStore
 # then the administrators' Datakilder.
 _PAGES: tuple[ModuleType, ...] = (
     overview, realisation, method, followup, logs, process_map, analysis, candidates,
-    governance, stuck, resources, sources,
+    governance, stuck, resources, assistant, sources,
 )  # fmt: skip
 # Dash's page around the app, with a sign-out link outside the app (the same on every page).
 _INDEX = """<!DOCTYPE html>

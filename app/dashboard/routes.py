@@ -20,6 +20,7 @@ RESOURCES_PATH: Final = "/resources"
 SOURCES_PATH: Final = "/sources"
 GOVERNANCE_PATH: Final = "/governance"
 STUCK_PATH: Final = "/stuck"
+ASSISTANT_PATH: Final = "/assistant"
 OLD_BENEFITS_PATH: Final = "/benefits"
 """The Gevinster page's address before the directors' pages: it leads to Gevinstrealisering."""
 

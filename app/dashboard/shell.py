@@ -13,6 +13,7 @@ from dash.development.base_component import Component
 from app.dashboard import ids
 from app.dashboard.routes import (
     ANALYSIS_PATH,
+    ASSISTANT_PATH,
     CANDIDATES_PATH,
     FOLLOWUP_PATH,
     GOVERNANCE_PATH,
@@ -43,6 +44,7 @@ _NAV: tuple[tuple[str, str], ...] = (
     (GOVERNANCE_PATH, "nav.governance"),
     (STUCK_PATH, "nav.stuck"),
     (RESOURCES_PATH, "nav.resources"),
+    (ASSISTANT_PATH, "nav.assistant"),
     (SOURCES_PATH, "nav.sources"),
 )
 

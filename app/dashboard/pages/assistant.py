@@ -1,0 +1,381 @@
+"""The *Udfyldningsassistent* (issue #16): the stored assignment-group models with their model
+cards, a form to try a suggestion, and the JSON endpoint ``POST /api/assistant/suggest``.
+
+For analysts and administrators only (:mod:`app.dashboard.auth_access`). The endpoint answers only
+a signed-in session of those roles (the dashboard's login; others get 401/403 as JSON), takes only
+``application/json`` (so a form on another site cannot post to it), and writes every call to the
+audit trail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Final
+
+import dash
+import flask
+from dash import Input, Output, State, dcc, html
+from dash.development.base_component import Component
+from werkzeug.wrappers import Response as BaseResponse
+
+from app.dashboard import auth_access
+from app.dashboard.auth import AUTH_KEY, Auth, signed_in_role
+from app.dashboard.components import note, render_table
+from app.dashboard.data import current_store
+from app.dashboard.pages import register_page
+from app.dashboard.routes import ASSISTANT_PATH
+from app.figures.tables import Column, TableData
+from app.formatting import (
+    Language,
+    format_date_only,
+    format_datetime,
+    format_int,
+    format_number,
+)
+from app.i18n import parse_language, translate
+from models.store import LogStore
+from services import AssistantError, Suggestion, find_models, suggest_groups
+
+PATH = ASSISTANT_PATH
+API_PATH: Final = "/api/assistant/suggest"
+TRAIN_COMMAND: Final = (
+    "kitflow predict train ../shared/data/servicenow-uci-incidents/incident_event_log.zip"
+)
+# Component ids (the page's namespace ``assistant-``).
+TITLE: Final = "assistant-title"
+MODELS: Final = "assistant-models"
+EMPTY: Final = "assistant-empty"
+MODEL: Final = "assistant-model"
+TRY: Final = "assistant-try"
+ANSWER: Final = "assistant-answer"
+LANGUAGE: Final = "assistant-language"
+FIELDS: Final = (
+    ("category", "assistant-category", "Category 26"),
+    ("subcategory", "assistant-subcategory", "Subcategory 174"),
+    ("u_symptom", "assistant-symptom", "Symptom 491"),
+    ("contact_type", "assistant-contact-type", "Phone"),
+    ("location", "assistant-location", "Location 143"),
+)
+"""The filing-time text fields: ticket key, component id, example."""
+IMPACT: Final = "assistant-impact"
+URGENCY: Final = "assistant-urgency"
+OPENED: Final = "assistant-opened"
+LEVELS: Final = ("1 - High", "2 - Medium", "3 - Low")
+_SCORES: Final = ("model", "most_frequent", "most_frequent_per_category")
+
+
+def build_layout(store: LogStore, language: Language) -> html.Div:
+    """The page: the stored models' cards and the form (or how to train a first model)."""
+    cards = sorted(find_models(store.data), key=_version_order)
+    head: list[Component] = [
+        html.H1(translate("assistant.title", language), id=TITLE),
+        html.P(translate("assistant.intro", language), className="kf-lead"),
+    ]
+    if not cards:
+        empty = html.Div(
+            [
+                html.H2(translate("assistant.empty_title", language)),
+                html.P(translate("assistant.empty_body", language)),
+                html.Pre(html.Code(TRAIN_COMMAND)),
+            ],
+            id=EMPTY,
+            className="kf-empty",
+        )
+        return html.Div([*head, empty, dcc.Store(id=LANGUAGE, data=language)])
+    latest = cards[-1]
+    options = [
+        {"label": f"{c['name']} v{c['version']}", "value": f"{c['name']}/{c['version']}"}
+        for c in cards
+    ]
+    return html.Div(
+        [
+            *head,
+            _form(options, f"{latest['name']}/{latest['version']}", language),
+            html.Div(
+                [model_card(card, language) for card in reversed(cards)],
+                id=MODELS,
+            ),
+            dcc.Store(id=LANGUAGE, data=language),
+        ]
+    )
+
+
+def _version_order(card: dict[str, Any]) -> tuple[str, int]:
+    version = str(card["version"])
+    return str(card["name"]), int(version) if version.isdigit() else 0
+
+
+def _form(options: list[dict[str, str]], chosen: str, language: Language) -> html.Section:
+    def labelled(key: str, control: Component) -> html.Label:
+        return html.Label([html.Span(translate(key, language)), control], className="kf-field")
+
+    texts = [
+        labelled(f"assistant.field.{key}", dcc.Input(id=cid, type="text", placeholder=example))
+        for key, cid, example in FIELDS
+    ]
+    levels = [{"label": level, "value": level} for level in LEVELS]
+    return html.Section(
+        [
+            html.H2(translate("assistant.try_title", language)),
+            html.Div(
+                [
+                    labelled(
+                        "assistant.field.model",
+                        dcc.Dropdown(options, chosen, id=MODEL, clearable=False),
+                    ),
+                    *texts,
+                    labelled(
+                        "assistant.field.impact",
+                        dcc.Dropdown(levels, LEVELS[1], id=IMPACT, clearable=False),
+                    ),
+                    labelled(
+                        "assistant.field.urgency",
+                        dcc.Dropdown(levels, LEVELS[1], id=URGENCY, clearable=False),
+                    ),
+                    labelled(
+                        "assistant.field.opened_at",
+                        dcc.Input(
+                            id=OPENED,
+                            type="text",
+                            placeholder=translate("assistant.opened_placeholder", language),
+                        ),
+                    ),
+                ],
+                className="kf-controls",
+            ),
+            html.Button(
+                translate("assistant.try", language), id=TRY, n_clicks=0, className="kf-button"
+            ),
+            html.Div(id=ANSWER, role="status"),
+        ],
+        className="kf-card",
+    )
+
+
+def _score(value: float | None, language: Language) -> str:
+    return format_number(value, 3, language)
+
+
+def _day(text: str | None, language: Language) -> str:
+    return format_date_only(dt.datetime.fromisoformat(text).date() if text else None, language)
+
+
+def model_card(card: dict[str, Any], language: Language) -> html.Section:
+    """One stored version's card: its data, period, features and scores beside the baselines."""
+    data = card["data"]
+    train, test = data["train_period"], data["test_period"]
+    facts = [
+        ("assistant.card.source", Path(str(data["source"])).name),
+        (
+            "assistant.card.rows",
+            format_int(data["rows"], language)
+            if data.get("rows")
+            else translate("assistant.card.all_rows", language),
+        ),
+        (
+            "assistant.card.incidents",
+            translate(
+                "assistant.card.incidents_value",
+                language,
+                total=format_int(data["incidents"], language),
+                train=format_int(data["train_incidents"], language),
+                test=format_int(data["test_incidents"], language),
+            ),
+        ),
+        ("assistant.card.train_period", f"{_day(train[0], language)}–{_day(train[1], language)}"),
+        ("assistant.card.test_period", f"{_day(test[0], language)}–{_day(test[1], language)}"),
+        ("assistant.card.features", ", ".join(card["features"])),
+        ("assistant.card.threshold", _score(card["threshold"], language)),
+        (
+            "assistant.card.trained_at",
+            format_datetime(dt.datetime.fromisoformat(str(card["trained_at"])), language),
+        ),
+        ("assistant.card.seed", str(card["seed"])),
+    ]
+    columns = (
+        Column("who", translate("assistant.col.who", language)),
+        *(
+            Column(key, translate(f"assistant.col.{key}", language), numeric=True)
+            for key in ("top1", "top3", "macro_f1", "coverage", "precision", "threshold", "brier")
+        ),
+    )
+    rows = []
+    for who in _SCORES:
+        s = card["metrics"][who]
+        rows.append(
+            {
+                "who": translate(f"assistant.who.{who}", language),
+                "top1": _score(s["top1"], language),
+                "top3": _score(s["top3"], language),
+                "macro_f1": _score(s["macro_f1"], language),
+                "coverage": _score(s["coverage"], language),
+                "precision": _score(s["precision_at_coverage"], language),
+                "threshold": _score(s["threshold"], language),
+                "brier": _score(s["brier"], language),
+            }
+        )
+    return html.Section(
+        [
+            html.H2(f"{card['name']} v{card['version']}"),
+            html.Dl([part for key, value in facts for part in _fact(key, value, language)]),
+            render_table(
+                TableData(columns, tuple(rows)),
+                table_id=f"assistant-table-{card['name']}-{card['version']}",
+                compact=True,
+            ),
+            html.P(str(card.get("limits", "")), className="kf-muted"),
+        ],
+        className="kf-card",
+        id={"type": "assistant-card", "key": f"{card['name']}-{card['version']}"},
+    )
+
+
+def _fact(key: str, value: str, language: Language) -> list[Component]:
+    return [html.Dt(translate(key, language)), html.Dd(value)]
+
+
+def parse_opened(text: object) -> str | None:
+    """The typed filing time as ISO text (31.12.2016 09:30 or 2016-12-31T09:30); None when
+    empty; ValueError when it is neither."""
+    typed = str(text or "").strip()
+    if not typed:
+        return None
+    for pattern in ("%d.%m.%Y %H:%M", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(typed, pattern).isoformat(timespec="minutes")
+        except ValueError:
+            pass
+    return dt.datetime.fromisoformat(typed).isoformat(timespec="minutes")
+
+
+def try_suggestion(
+    store: LogStore, model: str | None, values: dict[str, Any], language: Language
+) -> Component:
+    """The answer to the form: the group with its confidence and top three, an abstention, or
+    a message saying what is wrong with the input."""
+    if not values.get("category") or not str(values["category"]).strip():
+        return note(translate("assistant.need_category", language), kind="warning")
+    try:
+        opened = parse_opened(values.get("opened_at"))
+    except ValueError:
+        return note(
+            translate("assistant.bad_opened", language, value=values.get("opened_at")),
+            kind="warning",
+        )
+    name, _, version = str(model or "assignment-group").partition("/")
+    ticket = {k: str(v).strip() for k, v in values.items() if k != "opened_at" and v}
+    if opened is not None:
+        ticket["opened_at"] = opened
+    try:
+        answer = suggest_groups(store.data, [ticket], name=name, version=version or None)[0]
+        threshold = _threshold(store, name, version)
+    except AssistantError as error:
+        return note(translate("assistant.error", language, error=error), kind="error")
+    return render_answer(answer, threshold, language)
+
+
+def _threshold(store: LogStore, name: str, version: str) -> float | None:
+    found = sorted((c for c in find_models(store.data) if c["name"] == name), key=_version_order)
+    chosen = [c for c in found if c["version"] == version] or found[-1:]
+    return float(chosen[0]["threshold"]) if chosen else None
+
+
+def _percent(value: float | None, language: Language) -> str:
+    return format_number(None if value is None else value * 100, 0, language) + " %"
+
+
+def render_answer(answer: Suggestion, threshold: float | None, language: Language) -> html.Div:
+    """A suggestion (group and confidence) or an abstention, with the top three."""
+    confidence, cut = _percent(answer.confidence, language), _percent(threshold, language)
+    if answer.group is None:
+        head = note(
+            translate("assistant.abstains", language, confidence=confidence, threshold=cut),
+            kind="warning",
+        )
+    else:
+        head = note(
+            translate(
+                "assistant.suggests",
+                language,
+                group=answer.group,
+                confidence=confidence,
+                threshold=cut,
+            )
+        )
+    top = html.Ol(
+        [html.Li(f"{group} ({_percent(p, language)})") for group, p in answer.top3],
+    )
+    return html.Div([head, html.P(translate("assistant.top3", language)), top])
+
+
+def _json_error(status: int, message: str) -> BaseResponse:
+    response = flask.jsonify(error=message)
+    response.status_code = status
+    return response
+
+
+def _posted_tickets() -> list[Any] | str:
+    """The request's tickets, or what is wrong with the body."""
+    if not flask.request.is_json:
+        return "send the ticket(s) as JSON (Content-Type: application/json)"
+    body = flask.request.get_json(silent=True)
+    if body is None:
+        return "the body is not valid JSON: send one ticket object or a list of them"
+    tickets = body if isinstance(body, list) else [body]
+    return tickets or "the list holds no ticket"
+
+
+def api_suggest(store: LogStore) -> BaseResponse:
+    """``POST /api/assistant/suggest``: one ticket (a JSON object) or a list of them; answers
+    the suggestions as a JSON list. ``?name=`` and ``?version=`` choose the model."""
+    auth: Auth = flask.current_app.extensions[AUTH_KEY]
+    role = signed_in_role(auth)
+    if role is None:
+        return _json_error(401, "sign in first")
+    if not auth_access.page_allowed(ASSISTANT_PATH, role):
+        auth.record("assistant-suggest", API_PATH, outcome="refused")
+        return _json_error(403, "your role may not use the fill-in assistant")
+    tickets = _posted_tickets()
+    if isinstance(tickets, str):
+        return _json_error(400, tickets)
+    name = flask.request.args.get("name", "assignment-group")
+    version = flask.request.args.get("version") or None
+    target = f"{name} v{version or 'latest'}: {len(tickets)} ticket(s)"
+    try:
+        answers = suggest_groups(store.data, tickets, name=name, version=version)
+    except AssistantError as error:
+        auth.record("assistant-suggest", target, outcome="failed")
+        return _json_error(400, str(error))
+    auth.record("assistant-suggest", target)
+    return flask.jsonify([a.as_json() for a in answers])
+
+
+def page_layout(lang: str | None = None, **_query: str) -> html.Div:
+    """What Dash Pages calls with the URL's query parameters."""
+    return build_layout(current_store(), parse_language(lang))
+
+
+def register(app: dash.Dash, store: LogStore) -> None:
+    """Register the page, its form's callback and the JSON endpoint."""
+    register_page(__name__, path=PATH, name="Udfyldningsassistent", order=13, layout=page_layout)
+    app.server.add_url_rule(
+        API_PATH, "assistant_suggest", lambda: api_suggest(store), methods=["POST"]
+    )
+
+    @app.callback(
+        Output(ANSWER, "children"),
+        Input(TRY, "n_clicks"),
+        State(MODEL, "value"),
+        *(State(cid, "value") for _, cid, _ in FIELDS),
+        State(IMPACT, "value"),
+        State(URGENCY, "value"),
+        State(OPENED, "value"),
+        State(LANGUAGE, "data"),
+        prevent_initial_call=True,
+    )
+    def answer(_clicks: int, model: str | None, *values: Any) -> Component:
+        *fields, impact, urgency, opened, language = values
+        typed = dict(zip((key for key, _, _ in FIELDS), fields, strict=True))
+        typed.update(impact=impact, urgency=urgency, opened_at=opened)
+        return try_suggestion(store, model, typed, parse_language(language))
