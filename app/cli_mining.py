@@ -46,6 +46,7 @@ from mining import (
     find_small_months,
     merge_small_activities,
     merge_small_groups,
+    rank_shown_bottlenecks,
 )
 from models.errors import InputError
 from models.schema import ORG_UNIT
@@ -260,23 +261,26 @@ def bottlenecks_command(
     until: UntilOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Arcs or activities ranked by the total waiting time they cause (org units and, per
-    activity, activities of fewer than 5 people merged, months whose events show fewer than 5
-    people left out: the 5-person rule)."""
+    """Arcs or activities ranked by the total waiting time they cause (org units and
+    activities of fewer than 5 people merged, months whose events show fewer than 5 people left
+    out: the 5-person rule)."""
     _check_positive(top, "--top")
     chosen: Literal["arc", "activity"] = _choice(level, ("arc", "activity"), "--level")
     view = scan_view(name, org_unit, since, until)
-    activities = merge_small_activities(view) if chosen == "activity" else None
+    # Arcs and activities alike: an arc into or out of an activity of fewer than 5 people is
+    # a figure about them too. Ranked again once the withheld rows are out, so that neither a
+    # rank nor a share tells their waiting.
+    activities = merge_small_activities(view)
     ranked = find_bottlenecks(
-        view if activities is None else activities.frame,
+        activities.frame,
         level=chosen,
         by=_choice(by, ("none", "month", "org_unit"), "--by"),
-        top=top,
         time=_time_mode(working_time),
     )
     small_months = find_small_months(view, of="event") if by == "month" else []
     ranked = drop_small_months(ranked, small_months)
     ranked = drop_withheld(ranked, tuple(c for c in ACTIVITY_COLUMNS if c in ranked.columns))
+    ranked = rank_shown_bottlenecks(ranked, top=top)
     if "org_unit" in ranked.columns:
         ranked = ranked.with_columns((pl.col("org_unit") == OTHER_GROUP).alias("merged"))
     if as_json:
@@ -286,7 +290,7 @@ def bottlenecks_command(
         out.print(
             f"{len(small_months)} måneder med under 5 personer er udeladt (5-personers-reglen)."
         )
-    note = None if activities is None else activity_note(activities)
+    note = activity_note(activities)
     if note is not None:
         out.print(note)
     ranked = _danish_other(ranked, tuple(c for c in ("org_unit",) if c in ranked.columns))

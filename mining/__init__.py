@@ -5,7 +5,7 @@ The facade: notebooks, the CLI and the dashboard import from here.
 
 from mining import pm4py_adapter
 from mining.aggregates import clear_aggregate_cache
-from mining.bottlenecks import find_bottlenecks
+from mining.bottlenecks import find_bottlenecks, rank_shown_bottlenecks
 from mining.calendar_dk import (
     DEFAULT_CALENDAR,
     WorkingCalendar,
@@ -218,6 +218,7 @@ __all__ = [
     "merge_small_groups",
     "org_unit_key",
     "pm4py_adapter",
+    "rank_shown_bottlenecks",
     "read_cache_stats",
     "read_process_model",
     "read_rules",

@@ -84,6 +84,16 @@ def _rank(waits: pl.LazyFrame, keys: list[str], split: list[str]) -> pl.LazyFram
     return _order(_group(waits, keys, split), keys, split)
 
 
+def rank_shown_bottlenecks(ranked: pl.DataFrame, *, top: int | None = None) -> pl.DataFrame:
+    """``ranked`` (of :func:`find_bottlenecks`, without ``top``) ranked again over the rows left
+    after some were withheld (the 5-person rule): ranks without gaps, and each row's share of the
+    waiting shown, so a withheld row's waiting shows in no share; then ``top`` per group."""
+    keys = ["source", "target"] if "source" in ranked.columns else ["activity"]
+    split: list[str] = [c for c in ("month", "org_unit") if c in ranked.columns]
+    ordered = _order(ranked.drop("rank", "wait_share").lazy(), keys, split)
+    return (ordered if top is None else ordered.filter(pl.col("rank") <= top)).collect()
+
+
 def _group(waits: pl.LazyFrame, keys: list[str], split: list[str]) -> pl.LazyFrame:
     return waits.group_by(*split, *keys).agg(
         pl.len().cast(pl.Int64).alias("frequency"),

@@ -33,7 +33,9 @@ from mining import (
     find_bottlenecks,
     find_ping_pong,
     find_small_months,
+    merge_small_activities,
     merge_small_groups,
+    rank_shown_bottlenecks,
 )
 from models.schema import CASE, ORG_UNIT, TIMESTAMP
 from models.store import LogStore
@@ -149,7 +151,7 @@ def _load_analysis(
     cases = int(variants["cases"].sum())
     if cases == 0:
         return _nothing(variants)
-    bottlenecks = find_bottlenecks(view, level="arc", top=TOP_BOTTLENECKS)
+    bottlenecks = _shown_bottlenecks(view)
     has_org_unit = ORG_UNIT in events.collect_schema()
     span = data_span(entry.first_event, entry.last_event, filters)
     small_months = find_small_months(view, of="event")
@@ -237,6 +239,14 @@ def _other_variants(view: pl.LazyFrame, variants: pl.DataFrame) -> OtherVariants
     )
 
 
+def _shown_bottlenecks(view: pl.LazyFrame) -> pl.DataFrame:
+    """The top arcs by waiting, arcs into or out of an activity of fewer than 5 people left
+    out and the rest ranked again (mining.rank_shown_bottlenecks): the 5-person rule."""
+    merged = merge_small_activities(view).frame
+    ranked = drop_withheld(find_bottlenecks(merged, level="arc"), ("source", "target"))
+    return rank_shown_bottlenecks(ranked, top=TOP_BOTTLENECKS)
+
+
 def _bottleneck_trend(
     view: pl.LazyFrame, bottlenecks: pl.DataFrame, small_months: list[dt.date]
 ) -> pl.DataFrame:
@@ -244,7 +254,8 @@ def _bottleneck_trend(
     view's waits present for each arc (0 where the arc had no waits that month), but for the
     ``small_months`` (fewer than 5 people, left out)."""
     top = bottlenecks.head(CHARTED_BOTTLENECKS).select("source", "target", "rank")
-    by_month = drop_small_months(find_bottlenecks(view, level="arc", by="month"), small_months)
+    merged = merge_small_activities(view).frame
+    by_month = drop_small_months(find_bottlenecks(merged, level="arc", by="month"), small_months)
     months = by_month.select("month").unique()
     grid = months.join(top, how="cross")
     found = by_month.select("month", "source", "target", "total_wait_s")
