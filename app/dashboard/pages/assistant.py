@@ -82,7 +82,10 @@ def build_layout(store: LogStore, language: Language) -> html.Div:
             id=EMPTY,
             className="kf-empty",
         )
-        return html.Div([*head, empty, dcc.Store(id=LANGUAGE, data=language)])
+        # The form stays in the page, hidden: its callback's components must be in the layout
+        # Dash validates every page's callbacks against.
+        hidden = html.Div(_form([], "", language), style={"display": "none"})
+        return html.Div([*head, empty, hidden, dcc.Store(id=LANGUAGE, data=language)])
     latest = cards[-1]
     options = [
         {"label": f"{c['name']} v{c['version']}", "value": f"{c['name']}/{c['version']}"}
