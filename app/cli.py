@@ -28,6 +28,7 @@ from app import (
 from app.cli_case import case_cli
 from app.console import err, out, print_json, progress
 from app.formatting import format_date, format_datetime, format_duration, format_int
+from mining import check_group_size
 from models.catalog import LogEntry
 from models.errors import KitflowError
 from models.store import LogStore
@@ -161,16 +162,25 @@ def _opt_str(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def _entry_json(entry: LogEntry) -> dict[str, Any]:
+def _withheld(store: LogStore, entry: LogEntry) -> bool:
+    """Whether a flat log names fewer than 5 people, so its counts are not shown."""
+    return entry.kind == "flat" and not check_group_size(store.scan(entry.name)).enough
+
+
+def _entry_json(entry: LogEntry, *, withheld: bool = False) -> dict[str, Any]:
+    def count(value: int) -> int | None:
+        return None if withheld else value
+
     return {
         "name": entry.name,
         "kind": entry.kind,
         "source": entry.source_path,
         "format": entry.source_format,
-        "cases": entry.cases,
-        "events": entry.events,
-        "activities": entry.activities,
-        "variants": entry.variants,
+        "withheld": withheld,
+        "cases": count(entry.cases),
+        "events": count(entry.events),
+        "activities": count(entry.activities),
+        "variants": count(entry.variants),
         "objects": entry.objects,
         "object_types": entry.object_types,
         "quarantined": entry.quarantined,
@@ -188,9 +198,10 @@ def _iso(value: Any) -> str | None:
 @cli.command("logs")
 def logs_command(as_json: JsonFlag = False) -> None:
     """List the stored logs."""
-    entries = _store().list()
+    store = _store()
+    entries = store.list()
     if as_json:
-        print_json([_entry_json(e) for e in entries])
+        print_json([_entry_json(e, withheld=_withheld(store, e)) for e in entries])
         return
     if not entries:
         out.print("No logs stored yet. Import one with 'kitflow import PATH --name NAME'.")
@@ -198,10 +209,13 @@ def logs_command(as_json: JsonFlag = False) -> None:
     # One block per log reads well at any terminal width, unlike a nine-column table.
     for e in entries:
         out.print(f"[bold]{e.name}[/]  ({Path(e.source_path).name}, {e.source_format}, {e.kind})")
+        counts = (
+            "counts withheld: the log names fewer than 5 people (the 5-person rule)"
+            if _withheld(store, e)
+            else _entry_counts(e).replace(", ", " · ")
+        )
         out.print(
-            "  "
-            + _entry_counts(e).replace(", ", " · ")
-            + (f" · {format_int(e.quarantined)} quarantined" if e.quarantined else "")
+            "  " + counts + (f" · {format_int(e.quarantined)} quarantined" if e.quarantined else "")
         )
         out.print(
             f"  {format_date(e.first_event)} – {format_date(e.last_event)} · "

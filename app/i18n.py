@@ -23,6 +23,7 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "nav.logs": ("Hændelseslogs", "Event logs"),
     "nav.process_map": ("Procesoverblik", "Process map"),
     # The logs page.
+    "logs.withheld": ("under 5 personer", "under 5 people"),
     "logs.title": ("Hændelseslogs", "Event logs"),
     "logs.intro": (
         "De hændelseslogs, der er gemt i KIT Flow, med deres nøgletal. "

@@ -31,17 +31,31 @@ def build_log_table(
     language: Language,
     *,
     link_for: Callable[[LogEntry], str | None] | None = None,
+    withheld: Callable[[LogEntry], bool] | None = None,
 ) -> TableData:
     """One row per stored log, its figures in ``language``'s number and date formats.
 
     Times are shown in Copenhagen time. ``link_for`` may give a page address per log; the log's
-    name then becomes a link to it.
+    name then becomes a link to it. A log for which ``withheld`` is true (it names fewer than 5
+    people: the 5-person rule) shows "under 5 personer" instead of its counts.
     """
     columns = tuple(
         Column(key, translate(f"logs.col.{key}", language), numeric) for key, numeric in _COLUMNS
     )
-    rows = tuple(_row(entry, language, link_for) for entry in entries)
+    rows = tuple(
+        _withhold(row, language) if withheld is not None and withheld(entry) else row
+        for entry, row in ((e, _row(e, language, link_for)) for e in entries)
+    )
     return TableData(columns, rows)
+
+
+_COUNTS = ("cases", "events", "activities", "variants")
+
+
+def _withhold(row: dict[str, Cell], language: Language) -> dict[str, Cell]:
+    """The row with its counts replaced by the 5-person rule's note."""
+    note = translate("logs.withheld", language)
+    return {key: note if key in _COUNTS else value for key, value in row.items()}
 
 
 def _row(

@@ -9,6 +9,7 @@ from app.dashboard import ids
 from app.dashboard.components import empty_store_message, render_table
 from app.dashboard.data import current_store
 from app.dashboard.pages import register_page
+from app.dashboard.pages.process_map import has_enough_people
 from app.dashboard.routes import LOGS_PATH, PROCESS_MAP_PATH, page_href
 from app.figures import build_log_table
 from app.formatting import Language, format_int
@@ -35,7 +36,10 @@ def build_layout(store: LogStore, language: Language) -> html.Div:
             return None
         return page_href(PROCESS_MAP_PATH, language, log=entry.name)
 
-    table = build_log_table(entries, language, link_for=link_for)
+    def withheld(entry: LogEntry) -> bool:
+        return entry.kind == "flat" and not has_enough_people(store, entry.name)
+
+    table = build_log_table(entries, language, link_for=link_for, withheld=withheld)
     count_key = "logs.count_one" if len(entries) == 1 else "logs.count"
     count = translate(count_key, language, count=format_int(len(entries), language))
     return html.Div(
