@@ -118,3 +118,32 @@ def with_stale_banner(page: html.Div, data: DataFolder, language: Language) -> h
     children = page.children if isinstance(page.children, list) else [page.children]
     page.children = [*stale_notes(data, language), *children]
     return page
+
+
+def date_range_picker(
+    component_id: str,
+    language: Language,
+    *,
+    start_date: str | None = None,
+    end_date: str | None = None,
+    min_date_allowed: str | None = None,
+    max_date_allowed: str | None = None,
+) -> dcc.DatePickerRange:
+    """A period picker in the language's date format, weeks from Monday, clearable. In Danish
+    the calendar shows months as numbers (its month names would be English) and Danish
+    weekdays (the style sheet's kf-date-da). Dates are ISO."""
+    danish = language == "da"
+    return dcc.DatePickerRange(
+        id=component_id,
+        display_format="DD.MM.YYYY" if danish else "YYYY-MM-DD",
+        month_format="MM.YYYY" if danish else "MMMM YYYY",
+        first_day_of_week=1,
+        start_date_placeholder_text=translate("map.period_start", language),
+        end_date_placeholder_text=translate("map.period_end", language),
+        clearable=True,
+        className="kf-date-da" if danish else "",
+        start_date=start_date,
+        end_date=end_date,
+        min_date_allowed=min_date_allowed,
+        max_date_allowed=max_date_allowed,
+    )

@@ -27,7 +27,7 @@ from app.dashboard.analysis_data import (
     log_period,
 )
 from app.dashboard.analysis_sections import build_sections
-from app.dashboard.components import empty_store_message, note, stale_notes
+from app.dashboard.components import date_range_picker, empty_store_message, note, stale_notes
 from app.dashboard.data import current_store
 from app.dashboard.pages import register_page
 from app.dashboard.pages.process_map import dropdown_labels
@@ -114,7 +114,6 @@ def _controls(
     params: Mapping[str, str],
 ) -> html.Section:
     found = log_controls(store, chosen)
-    danish = language == "da"
     start = _url_day(params.get("start"), language) or found.first_day
     end = _url_day(params.get("end"), language) or found.last_day
     named = (params.get("units") or "").split(LIST_SEPARATOR)
@@ -138,21 +137,13 @@ def _controls(
     period = html.Div(
         [
             html.Label(translate("analysis.period", language), htmlFor=ids.ANALYSIS_PERIOD),
-            dcc.DatePickerRange(
-                id=ids.ANALYSIS_PERIOD,
+            date_range_picker(
+                ids.ANALYSIS_PERIOD,
+                language,
                 start_date=_iso(start),
                 end_date=_iso(end),
                 min_date_allowed=_iso(found.first_day),
                 max_date_allowed=_iso(found.last_day),
-                display_format="DD.MM.YYYY" if danish else "YYYY-MM-DD",
-                # Numbers only: the calendar's month names would be English; the weekdays
-                # are Danish by the style sheet (kf-date-da).
-                month_format="MM.YYYY" if danish else "MMMM YYYY",
-                first_day_of_week=1,
-                start_date_placeholder_text=translate("map.period_start", language),
-                end_date_placeholder_text=translate("map.period_end", language),
-                clearable=True,
-                className="kf-date-da" if danish else "",
             ),
         ],
         className="kf-field",

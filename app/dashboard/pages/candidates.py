@@ -19,7 +19,7 @@ from dash import Input, Output, State, dcc, html
 from dash.development.base_component import Component
 
 from app.dashboard.cockpit_components import download_data
-from app.dashboard.components import note
+from app.dashboard.components import date_range_picker, note
 from app.dashboard.data import current_store
 from app.dashboard.pages import register_page
 from app.dashboard.routes import CANDIDATES_PATH
@@ -87,14 +87,7 @@ def build_layout(store: LogStore, language: Language) -> html.Div:
             html.Div(
                 [
                     html.Label(t("cand.period"), htmlFor=PERIOD),
-                    dcc.DatePickerRange(
-                        id=PERIOD,
-                        display_format="DD.MM.YYYY" if language == "da" else "YYYY-MM-DD",
-                        first_day_of_week=1,
-                        clearable=True,
-                        start_date_placeholder_text="Fra" if language == "da" else "From",
-                        end_date_placeholder_text="Til" if language == "da" else "To",
-                    ),
+                    date_range_picker(PERIOD, language),
                 ],
                 className="kf-field",
             ),

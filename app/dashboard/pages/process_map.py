@@ -17,7 +17,7 @@ from dash import Input, Output, State, ctx, dcc, html
 from dash.development.base_component import Component
 
 from app.dashboard import ids
-from app.dashboard.components import empty_store_message, note, render_table
+from app.dashboard.components import date_range_picker, empty_store_message, note, render_table
 from app.dashboard.data import (
     ProcessMapData,
     count_activities,
@@ -356,19 +356,11 @@ def _unit_options(units: dict[str, list[str]]) -> list[dict[str, str]]:
 def _filter_panel(store: LogStore, state: MapState, language: Language) -> html.Details:
     choices = find_choices(store, state.log)
     filters = state.filters
-    danish = language == "da"
-    period = dcc.DatePickerRange(
-        id=ids.MAP_PERIOD,
+    period = date_range_picker(
+        ids.MAP_PERIOD,
+        language,
         start_date=_iso(filters.start, language),
         end_date=_iso(filters.end, language),
-        display_format="DD.MM.YYYY" if danish else "YYYY-MM-DD",
-        # Numbers only: the calendar's month names would be English.
-        month_format="MM.YYYY" if danish else "MMMM YYYY",
-        first_day_of_week=1,
-        start_date_placeholder_text=translate("map.period_start", language),
-        end_date_placeholder_text=translate("map.period_end", language),
-        clearable=True,
-        className="kf-date-da" if danish else "",
     )
     none, all_ = (
         translate("map.none_placeholder", language),
