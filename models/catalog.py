@@ -1,4 +1,5 @@
-"""The catalog of stored logs, in a relational database through SQLAlchemy 2.0.
+"""The catalog of stored logs and trained models' cards, in a relational database through
+SQLAlchemy 2.0.
 
 SQLite file under the data folder by default; any URL through ``KITFLOW_DATABASE_URL``
 (``postgresql+psycopg2://user:pw@host/db`` for PostgreSQL).
@@ -10,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import DateTime, Integer, String, create_engine, delete, select
+from sqlalchemy import DateTime, Integer, String, Text, create_engine, delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -41,6 +42,30 @@ class StoredLogRow(Base):
     last_event: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     schema_version: Mapped[int] = mapped_column(Integer)
     imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ModelCardRow(Base):
+    """One trained model version's card (table ``trained_model``): the card itself is JSON text,
+    so a new field never needs a migration; name, version, task and time are columns to list by."""
+
+    __tablename__ = "trained_model"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task: Mapped[str] = mapped_column(String(200))
+    trained_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    card: Mapped[str] = mapped_column(Text)
+
+
+@dataclass(frozen=True)
+class ModelCardEntry:
+    """What the catalog knows of one trained model version; ``card`` is the card's JSON text."""
+
+    name: str
+    version: int
+    task: str
+    trained_at: dt.datetime
+    card: str
 
 
 @dataclass(frozen=True)
@@ -95,6 +120,12 @@ def _entry(row: StoredLogRow) -> LogEntry:
     )
 
 
+def _card_entry(row: ModelCardRow) -> ModelCardEntry:
+    trained_at = as_utc(row.trained_at)
+    assert trained_at is not None
+    return ModelCardEntry(row.name, row.version, row.task, trained_at, row.card)
+
+
 class Catalog:
     """Reads and writes catalog entries."""
 
@@ -123,6 +154,18 @@ class Catalog:
         """Forget the entry named ``name``."""
         with Session(self._engine) as session, session.begin():
             session.execute(delete(StoredLogRow).where(StoredLogRow.name == name))
+
+    def put_model_card(self, entry: ModelCardEntry) -> None:
+        """Insert or replace the card of ``entry.name`` version ``entry.version``."""
+        with Session(self._engine) as session, session.begin():
+            session.merge(ModelCardRow(**entry.__dict__))
+
+    def model_cards(self) -> list[ModelCardEntry]:
+        """Every trained model version's card, by name and version."""
+        with Session(self._engine) as session:
+            order = (ModelCardRow.name, ModelCardRow.version)
+            rows = session.scalars(select(ModelCardRow).order_by(*order))
+            return [_card_entry(r) for r in rows]
 
     def dispose(self) -> None:
         """Close the connection pool."""

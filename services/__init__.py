@@ -2,16 +2,6 @@
 exports of logs, benefits measuring, follow-up, candidates, the benchmark harness, the demo and
 ``--out`` checks. Ingestion of the source systems is ``services.ingestion``."""
 
-from services.assistant import (
-    AssistantError,
-    Suggestion,
-    evaluate_assistant,
-    find_models,
-    read_model,
-    suggest_groups,
-    train_assistant,
-)
-from services.assistant import Evaluation as AssistantEvaluation
 from services.bench import ALL_OPERATIONS, BenchReport, Operation, report_as_json, run_bench
 from services.benefit_checks import (
     CATCH_ALL_SHARE,
@@ -122,8 +112,6 @@ __all__ = [
     "SOURCE_NAMES",
     "TAKEOVER_MONTHS",
     "UNREGISTERED_SHARE",
-    "AssistantError",
-    "AssistantEvaluation",
     "BenchReport",
     "CandidateDraft",
     "CandidateOptions",
@@ -151,7 +139,6 @@ __all__ = [
     "SourcesReport",
     "StreamHealth",
     "StuckReport",
-    "Suggestion",
     "YearFigures",
     "build_candidate_draft",
     "build_case_overview",
@@ -167,13 +154,11 @@ __all__ = [
     "compute_ocel_log_stats",
     "current_key_fingerprint",
     "erase_person",
-    "evaluate_assistant",
     "evaluate_followup",
     "export_log",
     "export_ocel_log",
     "find_business_cases",
     "find_candidates",
-    "find_models",
     "find_person_data",
     "find_rule_threshold",
     "find_score",
@@ -193,7 +178,6 @@ __all__ = [
     "purge_older_than",
     "read_criticality",
     "read_identifier_file",
-    "read_model",
     "read_model_upload",
     "read_parameters",
     "read_stored_ocel",
@@ -203,8 +187,6 @@ __all__ = [
     "rotate_pseudonym_key",
     "run_bench",
     "source_kind",
-    "suggest_groups",
-    "train_assistant",
     "write_criticality",
     "write_output_file",
     "write_output_files",

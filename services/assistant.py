@@ -12,12 +12,6 @@ refused before it is unpickled.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import io
-import json
-import os
-import secrets
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -25,15 +19,12 @@ from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-import joblib
 import numpy as np
 import polars as pl
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import OneHotEncoder
 
-from extractors import read_secret_file
 from models.datafolder import DataFolder
-from models.errors import KitflowError
 from models.ml_assistant import (
     FEATURES,
     OPENED,
@@ -48,6 +39,7 @@ from models.ml_assistant import (
     score_suggestions,
     split_by_time,
 )
+from services.model_store import ModelError, find_models, load_model, store_model
 
 __all__ = [
     "AssistantError",
@@ -61,11 +53,6 @@ __all__ = [
     "train_assistant",
 ]
 
-KEY_FILE_ENV: Final = "KITFLOW_MODEL_KEY_FILE"
-DEFAULT_KEY_FILE: Final = Path("~/.config/kitflow/model.key")
-MODEL_FILE: Final = "model.joblib"
-SIGNATURE_FILE: Final = "model.joblib.hmac"
-CARD_FILE: Final = "card.json"
 _LOCAL: Final = ZoneInfo("Europe/Copenhagen")
 TEST_SHARE: Final = 0.2
 CALIBRATION_SHARE: Final = 0.1
@@ -77,8 +64,8 @@ LIMITS: Final = (
 )
 
 
-class AssistantError(KitflowError):
-    """A model that is missing, unsigned, tampered with, or a ticket that cannot be read."""
+AssistantError = ModelError
+"""A model that is missing, unsigned, tampered with, or a ticket that cannot be read."""
 
 
 @dataclass(frozen=True)
@@ -169,7 +156,7 @@ def train_assistant(
     model.card = _card(source, incidents, train, test, evaluation, seed=seed, limit_rows=limit_rows)
     model.card["threshold"] = model.threshold
     model.card["training_s"] = round(time.perf_counter() - started, 1)
-    return model, evaluation, _store(data, name, model)
+    return model, evaluation, store_model(data, name, model, model.card)
 
 
 def _fit(model: AssistantModel, part: pl.DataFrame) -> None:
@@ -309,82 +296,7 @@ def _opened(value: object, index: int) -> datetime:
     return moment.astimezone(_LOCAL).replace(tzinfo=None) if moment.tzinfo else moment
 
 
-def find_models(data: DataFolder) -> list[dict[str, Any]]:
-    """The model cards of every stored version, with ``name`` and ``version`` added."""
-    root = data.model_store()
-    cards = []
-    for card in sorted(root.glob(f"*/*/{CARD_FILE}")):
-        body = json.loads(card.read_text("utf-8"))
-        cards.append({"name": card.parent.parent.name, "version": card.parent.name, **body})
-    return cards
-
-
-def _store(data: DataFolder, name: str, model: AssistantModel) -> Path:
-    folder = data.model_store() / name
-    taken = [int(p.name) for p in folder.glob("*") if p.name.isdigit()] if folder.exists() else []
-    target = folder / str(max(taken, default=0) + 1)
-    target.mkdir(parents=True)
-    buffer = io.BytesIO()
-    joblib.dump(model, buffer)
-    payload = buffer.getvalue()
-    (target / MODEL_FILE).write_bytes(payload)
-    (target / SIGNATURE_FILE).write_text(_sign(payload, _model_key(data, create=True)), "utf-8")
-    (target / CARD_FILE).write_text(json.dumps(model.card, indent=2), "utf-8")
-    return target
-
-
 def read_model(data: DataFolder, name: str, *, version: str | None = None) -> AssistantModel:
-    """The stored model ``name`` (latest version unless ``version``), once its HMAC signature
-    matches; a missing or wrong signature is refused before anything is unpickled."""
-    folder = _version_folder(data, name, version)
-    payload = (folder / MODEL_FILE).read_bytes()
-    signature = folder / SIGNATURE_FILE
-    expected = _sign(payload, _model_key(data, create=False))
-    if not signature.exists() or not hmac.compare_digest(
-        signature.read_text("utf-8").strip(), expected
-    ):
-        raise AssistantError(
-            f"the model file {folder / MODEL_FILE} does not match its signature: it was changed "
-            "after training or signed with another key, so it is not loaded. Retrain it with "
-            "'kitflow predict train'."
-        )
-    model = joblib.load(io.BytesIO(payload))
-    if not isinstance(model, AssistantModel):
-        raise AssistantError(f"{folder / MODEL_FILE} holds no assistant model.")
-    return model
-
-
-def _version_folder(data: DataFolder, name: str, version: str | None) -> Path:
-    folder = data.model_store() / name
-    versions = sorted((int(p.name) for p in folder.glob("*") if p.name.isdigit()), reverse=True)
-    chosen = version or (str(versions[0]) if versions else None)
-    if chosen is None or not (folder / chosen / MODEL_FILE).exists():
-        raise AssistantError(
-            f"there is no model {name!r}{f' version {version}' if version else ''} in {folder}; "
-            "train one with 'kitflow predict train SOURCE'."
-        )
-    return folder / chosen
-
-
-def _sign(payload: bytes, key: bytes) -> str:
-    return hmac.new(key, payload, hashlib.sha256).hexdigest()
-
-
-def _model_key(data: DataFolder, *, create: bool) -> bytes:
-    path = Path(os.environ.get(KEY_FILE_ENV) or DEFAULT_KEY_FILE).expanduser().resolve()
-    if path.is_relative_to(data.root.resolve()):
-        raise AssistantError(
-            f"the model signing key {path} lies inside the data folder: move it out and point "
-            f"{KEY_FILE_ENV} at it."
-        )
-    if not path.exists():
-        if not create:
-            raise AssistantError(
-                f"there is no model signing key at {path} ({KEY_FILE_ENV}); without it no stored "
-                "model can be verified. Retrain with 'kitflow predict train'."
-            )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return read_secret_file(path, what="model signing key").encode("utf-8")
+    """The stored assistant ``name`` (latest version unless ``version``), once its signature
+    matches (``services.model_store``)."""
+    return load_model(data, name, AssistantModel, version=version)

@@ -174,3 +174,14 @@ def test_the_cli_suggests_and_lists_in_json(
     evaluated = json.loads(run("predict", "evaluate", "--json"))
     card = json.loads((folder / "card.json").read_text("utf-8"))
     assert evaluated["metrics"]["model"]["top1"] == card["metrics"]["model"]["top1"]
+
+
+def test_each_trained_version_has_its_card_in_the_catalog(trained: tuple[DataFolder, Path]) -> None:
+    data, folder = trained
+    with data.log_catalog() as catalog:
+        cards = [c for c in catalog.model_cards() if c.name == "assignment-group"]
+    assert [c.version for c in cards] == [1]
+    stored = json.loads((folder / "card.json").read_text("utf-8"))
+    assert json.loads(cards[0].card) == stored
+    assert cards[0].task == stored["task"]
+    assert cards[0].trained_at.isoformat(timespec="seconds") == stored["trained_at"]
