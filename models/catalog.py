@@ -144,17 +144,6 @@ class Catalog:
             row = session.get(StoredLogRow, name)
             return _entry(row) if row is not None else None
 
-    def list(self) -> list[LogEntry]:
-        """All entries, by name."""
-        with Session(self._engine) as session:
-            rows = session.scalars(select(StoredLogRow).order_by(StoredLogRow.name))
-            return [_entry(r) for r in rows]
-
-    def remove(self, name: str) -> None:
-        """Forget the entry named ``name``."""
-        with Session(self._engine) as session, session.begin():
-            session.execute(delete(StoredLogRow).where(StoredLogRow.name == name))
-
     def put_model_card(self, entry: ModelCardEntry) -> None:
         """Insert or replace the card of ``entry.name`` version ``entry.version``."""
         with Session(self._engine) as session, session.begin():
@@ -166,6 +155,17 @@ class Catalog:
             order = (ModelCardRow.name, ModelCardRow.version)
             rows = session.scalars(select(ModelCardRow).order_by(*order))
             return [_card_entry(r) for r in rows]
+
+    def list(self) -> list[LogEntry]:
+        """All entries, by name."""
+        with Session(self._engine) as session:
+            rows = session.scalars(select(StoredLogRow).order_by(StoredLogRow.name))
+            return [_entry(r) for r in rows]
+
+    def remove(self, name: str) -> None:
+        """Forget the entry named ``name``."""
+        with Session(self._engine) as session, session.begin():
+            session.execute(delete(StoredLogRow).where(StoredLogRow.name == name))
 
     def dispose(self) -> None:
         """Close the connection pool."""
