@@ -343,3 +343,12 @@ def test_an_analyst_sets_a_criticality_on_the_page_and_the_ranking_uses_it(
     assert first.net_savings_tkr < second.net_savings_tkr
     assert first.priority_tkr == pytest.approx(first.net_savings_tkr * 4.5)
     assert f'"{_danish(first.priority_tkr)}"' in shown
+
+
+def test_the_time_registration_is_named_in_the_readers_language(report: CandidateReport) -> None:
+    merged = next(s for s in report.scores if s.measures.label == "Ledelsestilsyn")
+    assert merged.measures.source == "servicenow-orders + time registration"
+    assert candidates._cells(merged, "da")["sources"] == "servicenow-orders + tidsregistrering"
+    assert candidates._cells(merged, "en")["sources"] == "servicenow-orders + time registration"
+    _, periods = candidates.render(report, "da")
+    assert "tidsregistrering 02.01.2023" in periods and "time registration" not in periods

@@ -233,13 +233,21 @@ _AUTOMATED_COLUMNS = (
 )  # fmt: skip
 
 
+def _source_name(source: str, language: Language) -> str:
+    """A source as the reader's language names it: the logs by their own names, the time
+    registration (named in English by the ranking) translated."""
+    if source == "time registration":
+        return translate("evidence.source.time-registration", language)
+    return source
+
+
 def _cells(score: CandidateScore, language: Language) -> dict[str, str]:
     m = score.measures
     a = m.automated
     return {
         "rank": str(score.rank),
         "process": m.label,
-        "sources": m.source,
+        "sources": " + ".join(_source_name(s, language) for s in m.source.split(" + ")),
         "cases": _n(score.cases_per_year, 0, language),
         "hours": _n(score.hours_per_year, 0, language),
         "standard": _pct(m.standardisation, language),
@@ -301,7 +309,8 @@ def render(report: CandidateReport, language: Language) -> tuple[list[Component]
             ),
         ]
     periods = "; ".join(
-        f"{name} {format_date_only(first, language)}–{format_date_only(last, language)}"
+        f"{_source_name(name, language)} "
+        f"{format_date_only(first, language)}–{format_date_only(last, language)}"
         for name, first, last in report.periods
     )
     return sections, translate("cand.periods", language, periods=periods)
