@@ -103,6 +103,13 @@ def import_command(
         ),
     ] = False,
     replace: Annotated[bool, typer.Option(help="Replace a stored log of the same name.")] = False,
+    partitions: Annotated[
+        int | None,
+        typer.Option(
+            help="Store the events in N partitions by a stable hash of the case id (automatic "
+            "from 20 million events; for Spark and large logs, docs/spark.md)."
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Import an event-log file into the store: people pseudonymised, only the canonical
@@ -121,7 +128,15 @@ def import_command(
         keep_columns=tuple(keep_column or ()),
     )
     with progress(f"Importing {path.name}") as step:
-        report = import_log(_store(), path, name=name, options=options, replace=replace, step=step)
+        report = import_log(
+            _store(),
+            path,
+            name=name,
+            options=options,
+            replace=replace,
+            step=step,
+            partitions=partitions,
+        )
     _print_import(report, as_json)
 
 

@@ -1,6 +1,9 @@
 """The event-log store: Parquet tables under ``<data>/03_primary/<name>/`` plus the catalog.
 
-A flat log is one table, ``events.parquet``; an object-centric log keeps its OCEL tables
+A flat log is one table, ``events.parquet``, or for a large log a folder of partitions split by
+a stable hash of the case id, ``events/part-0000.parquet`` … (``models.partitions``: each
+partition sorted by (case, time, order), one case in one partition); an object-centric log keeps
+its OCEL tables
 (``events``, ``objects``, ``e2o``, ``o2o``, ``object_changes``). The quarantine of an import lies
 next to it as ``quarantine.csv``, and its catalog entry as ``entry.json``.
 
@@ -49,6 +52,7 @@ from models.datafolder import (
     is_partial_file,
 )
 from models.errors import InputError, LogNotFoundError
+from models.partitions import find_partition_files, write_partitions
 from models.spreadsheet import write_spreadsheet_csv
 
 __all__ = [
@@ -94,8 +98,10 @@ class LogStore:
         quarantine: pl.DataFrame,
         *,
         replace: bool = False,
+        partitions: int | None = None,
     ) -> LogEntry:
-        """Write the tables, the quarantine and the entry, as the one writer of ``entry.name``.
+        """Write the tables, the quarantine and the entry, as the one writer of ``entry.name``;
+        with ``partitions``, the events table as that many partitions (``models.partitions``).
 
         The new log is written whole to a hidden folder and renamed into place; a log it replaces
         stays readable until then and is removed only once the catalog names the new one. A
@@ -112,7 +118,7 @@ class LogStore:
                 )
             staging = self.data.log_aside(entry.name, "tmp")
             try:
-                _write_log_folder(staging, entry, tables, quarantine)
+                _write_log_folder(staging, entry, tables, quarantine, partitions)
                 reach("staged")
                 previous = self._put_in_place(staging, target)
             finally:
@@ -152,8 +158,14 @@ class LogStore:
         return found
 
     def table_path(self, name: str, table: str = EVENTS_TABLE) -> Path:
-        """The Parquet file of one table of a stored log."""
+        """The Parquet file of one table of a stored log (a partitioned table has several:
+        ``table_paths``)."""
         self.entry(name)
+        if table == EVENTS_TABLE and self.partition_paths(name) is not None:
+            raise InputError(
+                f"log {name!r} is stored in partitions: read its files with "
+                "LogStore.table_paths or scan it with LogStore.scan."
+            )
         path = self.folder(name) / f"{table}.parquet"
         if not path.exists():
             raise LogNotFoundError(
@@ -162,13 +174,29 @@ class LogStore:
             )
         return path
 
+    def partition_paths(self, name: str) -> list[Path] | None:
+        """The partition files of log ``name``'s events in partition order; None when the log
+        is one file (every log but a partitioned one)."""
+        return find_partition_files(self.folder(name) / EVENTS_TABLE)
+
+    def table_paths(self, name: str, table: str = EVENTS_TABLE) -> list[Path]:
+        """The Parquet files of one table: its partitions in order, or its one file."""
+        if table == EVENTS_TABLE:
+            self.entry(name)
+            parts = self.partition_paths(name)
+            if parts is not None:
+                return parts
+        return [self.table_path(name, table)]
+
     def scan(self, name: str, table: str | None = None) -> pl.LazyFrame:
-        """A lazy scan of a stored log's table; by default its flat event log, sorted as stored."""
-        return pl.scan_parquet(self.table_path(name, table or self._flat_events(name)))
+        """A lazy scan of a stored log's table; by default its flat event log, sorted as stored
+        (a partitioned log: its partitions one after the other, each sorted by case)."""
+        paths = self.table_paths(name, table or self._flat_events(name))
+        return pl.scan_parquet(paths[0] if len(paths) == 1 else paths)
 
     def read(self, name: str, table: str | None = None) -> pl.DataFrame:
         """A stored log's table read whole; by default its flat event log."""
-        return pl.read_parquet(self.table_path(name, table or self._flat_events(name)))
+        return self.scan(name, table).collect()
 
     def _flat_events(self, name: str) -> str:
         entry = self.entry(name)
@@ -264,11 +292,18 @@ _ENTRY_TIMES = ("first_event", "last_event", "imported_at")
 
 
 def _write_log_folder(
-    folder: Path, entry: LogEntry, tables: dict[str, pl.DataFrame], quarantine: pl.DataFrame
+    folder: Path,
+    entry: LogEntry,
+    tables: dict[str, pl.DataFrame],
+    quarantine: pl.DataFrame,
+    partitions: int | None = None,
 ) -> None:
     folder.mkdir(parents=True)
     for table, frame in tables.items():
-        frame.write_parquet(folder / f"{table}.parquet", statistics=True)
+        if partitions is not None and table == EVENTS_TABLE:
+            write_partitions(frame, folder / EVENTS_TABLE, partitions)
+        else:
+            frame.write_parquet(folder / f"{table}.parquet", statistics=True)
     if quarantine.height:
         write_spreadsheet_csv(quarantine, folder / QUARANTINE_FILE)
     fields = dataclasses.asdict(entry)

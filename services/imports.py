@@ -64,8 +64,11 @@ def import_log(
     options: ReadOptions,
     replace: bool = False,
     step: Step = no_step,
+    partitions: int | None = None,
 ) -> ImportReport:
-    """Read ``path``, build the canonical log, store it under ``name`` and report.
+    """Read ``path``, build the canonical log, store it under ``name`` and report; a flat log in
+    ``partitions`` partitions by a stable hash of its case ids when given (automatically for a
+    very large log, ``services.storing.store_canonical_log``).
 
     The store step runs as the one writer of ``name`` and looks again whether the name was
     taken meanwhile (``LogStore.save``); the look here only spares reading the file."""
@@ -76,6 +79,11 @@ def import_log(
         )
     options = _with_key(store, options, step)
     file_format = detect_format(path) if options.file_format == "auto" else options.file_format
+    if file_format == "ocel" and partitions is not None:
+        raise InputError(
+            "--partitions splits a flat log by case; an OCEL log has no single case notion: "
+            "leave --partitions out."
+        )
     if file_format == "ocel":
         return import_ocel_log(store, path, name=name, options=options, replace=replace, step=step)
     if file_format == "parquet":
@@ -83,7 +91,15 @@ def import_log(
         if chunks is not None:
             log = _build_in_chunks(chunks, options, step)
             if log is not None:
-                return _store_built(store, log, name=name, path=path, replace=replace, step=step)
+                return _store_built(
+                    store,
+                    log,
+                    name=name,
+                    path=path,
+                    replace=replace,
+                    step=step,
+                    partitions=partitions,
+                )
     step("reading")
     staged = protect_staged(read_flat_log(path, options), options)
     return store_flat_log(
@@ -96,6 +112,7 @@ def import_log(
         keep_numeric_activities=options.keep_numeric_activities,
         replace=replace,
         step=step,
+        partitions=partitions,
     )
 
 
@@ -147,6 +164,7 @@ def _store_built(
     path: Path,
     replace: bool,
     step: Step,
+    partitions: int | None = None,
 ) -> ImportReport:
     """Store a log built in slices exactly as ``store_flat_log`` stores a whole-file one."""
     log, notes = built
@@ -158,6 +176,7 @@ def _store_built(
         source_path=str(path.resolve()),
         source_format="parquet",
         replace=replace,
+        partitions=partitions,
     )
     late = start_after_end(log.events)
     if late:
