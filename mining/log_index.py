@@ -13,8 +13,11 @@ so every other function accepts it; ``discover_dfg``, ``compute_variants`` and
 
 - the graph: pair keys of consecutive kept rows of one case, grouped once;
 - the variants: when the view keeps whole cases, a lookup of each kept case's variant number
-  (computed once per log); otherwise the kept rows' sequences, one character per activity,
-  joined per case and grouped as strings;
+  (computed once per log); otherwise the kept rows' sequences, grouped by one polynomial hash
+  per case (``np.add.reduceat`` over the kept rows) and checked code by code against each
+  group's first case (a collision falls back to grouping the sequences themselves); counts,
+  means and medians per variant in arrays, the ranking by count and then by the activity names
+  from the names' ranks, and names only for the table returned;
 - the bottlenecks (whole log, arc or activity level, calendar time, completion timestamps only):
   the waits between consecutive kept rows of one case.
 
@@ -57,8 +60,7 @@ class LogIndex:
     """First row of each case, then the number of events."""
     has_start: bool
     _columns: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
-    _variant_of_case: np.ndarray | None = None
-    _variant_names: pl.DataFrame | None = None
+    _variants: Variants | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -95,17 +97,15 @@ class LogIndex:
         hits: np.ndarray = wanted[codes]
         return hits
 
-    def case_variants(self) -> tuple[np.ndarray, pl.DataFrame]:
-        """Each case's variant number, and per number ``variant`` (activity names) and
-        ``events`` (per case): computed once per index."""
+    def case_variants(self) -> Variants:
+        """Each case's variant (all its events): computed once per index."""
         with self._lock:
-            if self._variant_of_case is not None and self._variant_names is not None:
-                return self._variant_of_case, self._variant_names
-        every = np.ones(self.events, dtype=bool)
-        variant_of_case, table = _sequence_variants(self, every)
+            if self._variants is not None:
+                return self._variants
+        variants = _group_runs(self, _runs(self, np.ones(self.events, dtype=bool)))
         with self._lock:
-            self._variant_of_case, self._variant_names = variant_of_case, table
-        return variant_of_case, table
+            self._variants = variants
+        return variants
 
 
 def _encode(text: pl.Series) -> tuple[np.ndarray, list[str]]:
@@ -322,93 +322,120 @@ def view_dfg(view: View, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     ).sort(["frequency", "source", "target"], descending=[True, False, False])
 
 
-def _sequence_variants(index: LogIndex, mask: np.ndarray) -> tuple[np.ndarray, pl.DataFrame]:
-    """Variant number per case (-1 for a case without kept rows) of the kept rows' sequences,
-    and per number the ``variant`` (names) and ``events`` (per case).
+@dataclass(frozen=True, eq=False)
+class Variants:
+    """Sequences grouped into variants: each case's variant number (``of_case``, -1 for a case
+    without kept rows) and each variant's activity codes, those of its first case
+    (``codes[offsets[v]:offsets[v + 1]]``)."""
 
-    Sequences are grouped by two polynomial hashes of their codes and their length, then every
-    case is compared code by code with its group's first case, so a hash collision can never
-    merge two variants (it sends the computation to the slower grouping of whole sequences)."""
-    kept = np.flatnonzero(mask)
-    codes = index.codes[kept].astype(np.uint64)
-    cases = index.case_of[kept]
-    starts = np.flatnonzero(np.r_[True, cases[1:] != cases[:-1]]) if kept.size else kept
-    lengths = np.diff(np.append(starts, kept.size))
-    position = np.arange(kept.size) - np.repeat(starts, lengths)
-    # One 64-bit key per sequence: its length and two polynomial hashes of its codes, mixed.
-    key = lengths.astype(np.uint64)
+    of_case: np.ndarray
+    codes: np.ndarray
+    offsets: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class _Runs:
+    """The kept rows case by case: ``rows`` (positions in the log, stored order) and, per case
+    with kept rows, its number (``cases``), its first position in ``rows`` (``starts``) and its
+    number of kept rows (``lengths``)."""
+
+    rows: np.ndarray
+    cases: np.ndarray
+    starts: np.ndarray
+    lengths: np.ndarray
+
+
+def _runs(index: LogIndex, mask: np.ndarray) -> _Runs:
+    rows = np.flatnonzero(mask)
+    of_row = index.case_of[rows]
+    changes = np.ones(rows.size, dtype=bool)
+    np.not_equal(of_row[1:], of_row[:-1], out=changes[1:])
+    starts = np.flatnonzero(changes)
+    lengths = np.diff(np.append(starts, rows.size))
+    return _Runs(rows, of_row[starts], starts, lengths)
+
+
+def _group_runs(index: LogIndex, runs: _Runs) -> Variants:
+    """The variants of the kept rows' sequences.
+
+    Each sequence is numbered by one polynomial hash of its codes (the multiplier's powers by
+    the row's rank within its case's kept rows, summed per case with ``np.add.reduceat``) mixed
+    with its length; then every case is compared, length and code by code, with the first case
+    of its number, so a hash collision can never merge two variants: it sends the computation
+    to the slower grouping of the sequences themselves."""
+    codes = index.codes[runs.rows]
+    numbered = _number_by_hash(codes, runs)
+    number, first_of = numbered if numbered is not None else _number_exactly(codes, runs)
+    of_case = np.full(index.cases, -1, dtype=np.int64)
+    of_case[runs.cases] = number
+    sizes = runs.lengths[first_of]
+    offsets = np.zeros(sizes.size + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    picked = np.repeat(runs.starts[first_of] - offsets[:-1], sizes) + np.arange(offsets[-1])
+    return Variants(of_case, codes[picked], offsets)
+
+
+_HASH_MULTIPLIER = np.uint64(0x100000001B3)
+_LENGTH_MIXER = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _number_by_hash(codes: np.ndarray, runs: _Runs) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each run's variant number and each number's first run, grouped by hash; None when two
+    different sequences share a hash."""
+    if codes.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    position = np.arange(codes.size) - np.repeat(runs.starts, runs.lengths)
+    powers = _powers(_HASH_MULTIPLIER, int(runs.lengths.max()))
     with np.errstate(over="ignore"):
-        for multiplier in _HASH_MULTIPLIERS:
-            hashed = (
-                np.add.reduceat(codes * _powers(multiplier, position), starts)
-                if kept.size
-                else np.zeros(0, dtype=np.uint64)
-            )
-            key = key * np.uint64(0x9E3779B97F4A7C15) ^ hashed
+        terms = (codes.astype(np.uint64) + np.uint64(1)) * powers[position]
+        key = np.add.reduceat(terms, runs.starts) + runs.lengths.astype(np.uint64) * _LENGTH_MIXER
     number = np.unique(key, return_inverse=True)[1].astype(np.int64).reshape(-1)
-    # The first case of each number; every case must repeat its codes exactly.
-    first_of = np.full(number.max() + 1 if number.size else 0, -1, dtype=np.int64)
-    first_of[number[::-1]] = np.arange(number.size)[::-1]
+    first_of = _first_of(number)
     representative = first_of[number]
-    same = codes == codes[np.repeat(starts[representative], lengths) + position]
-    if not bool(same.all()):
-        return _grouped_sequence_variants(index, kept, cases, starts)
-    variant_of_case = np.full(index.cases, -1, dtype=np.int64)
-    variant_of_case[cases[starts]] = number
-    return variant_of_case, _variant_names(index, kept, starts, lengths, first_of)
+    if not bool((runs.lengths[representative] == runs.lengths).all()):
+        return None
+    theirs = np.repeat(runs.starts[representative], runs.lengths) + position
+    if not bool((codes[theirs] == codes).all()):
+        return None
+    return number, first_of
 
 
-_HASH_MULTIPLIERS = (np.uint64(1_000_003), np.uint64(2_147_483_659))
-
-
-def _powers(multiplier: np.uint64, position: np.ndarray) -> np.ndarray:
-    """``multiplier ** position`` modulo 2**64."""
-    longest = int(position.max()) + 1 if position.size else 1
-    table = np.empty(longest, dtype=np.uint64)
+def _powers(multiplier: np.uint64, longest: int) -> np.ndarray:
+    """``multiplier ** k`` modulo 2**64 for k = 0 .. longest - 1."""
+    table = np.full(longest, multiplier, dtype=np.uint64)
     table[0] = 1
-    with np.errstate(over="ignore"):
-        for step in range(1, longest):
-            table[step] = table[step - 1] * multiplier
-    powers: np.ndarray = table[position]
-    return powers
+    np.multiply.accumulate(table, out=table)  # wraps modulo 2**64
+    return table
 
 
-def _variant_names(
-    index: LogIndex,
-    kept: np.ndarray,
-    starts: np.ndarray,
-    lengths: np.ndarray,
-    first_of: np.ndarray,
-) -> pl.DataFrame:
-    """Per variant number its ``variant`` (activity names of its first case) and ``events``."""
-    sizes = lengths[first_of]
-    offsets = np.repeat(np.cumsum(sizes) - sizes, sizes)
-    rows = np.repeat(starts[first_of], sizes) + np.arange(int(sizes.sum())) - offsets
-    variant = np.repeat(np.arange(first_of.size), lengths[first_of])
-    frame = pl.DataFrame(
-        {"_v": variant, "_code": index.codes[kept[rows]]},
-        schema={"_v": pl.Int64, "_code": pl.UInt32},
+def _first_of(number: np.ndarray) -> np.ndarray:
+    """For each number (0 .. max) the first position holding it."""
+    first_of = np.zeros(int(number.max()) + 1 if number.size else 0, dtype=np.int64)
+    first_of[number[::-1]] = np.arange(number.size - 1, -1, -1)
+    return first_of
+
+
+def _number_exactly(codes: np.ndarray, runs: _Runs) -> tuple[np.ndarray, np.ndarray]:
+    """``_number_by_hash`` by grouping the sequences themselves (after a hash collision)."""
+    owner = pl.Series("_run", np.repeat(np.arange(runs.starts.size), runs.lengths)).set_sorted()
+    sequences = (
+        pl.DataFrame({"_run": owner, "_code": codes})
+        .group_by("_run", maintain_order=True)
+        .agg("_code")
+        .get_column("_code")
     )
-    return (
-        frame.with_columns(index.names.gather(frame.get_column("_code")).alias("_name"))
-        .group_by("_v", maintain_order=True)
-        .agg(pl.col("_name").alias("variant"), pl.len().cast(pl.Int64).alias("events"))
+    number = (sequences.rank("dense").cast(pl.Int64) - 1).to_numpy()
+    return number, _first_of(number)
+
+
+def _picked(variants: Variants, which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The codes of the variants ``which``, one after the other, and each one's length."""
+    sizes = np.diff(variants.offsets)[which]
+    ends = np.cumsum(sizes)
+    rows = np.repeat(variants.offsets[which] - (ends - sizes), sizes) + np.arange(
+        int(ends[-1]) if ends.size else 0
     )
-
-
-def _grouped_sequence_variants(
-    index: LogIndex, kept: np.ndarray, cases: np.ndarray, starts: np.ndarray
-) -> tuple[np.ndarray, pl.DataFrame]:
-    """``_sequence_variants`` by grouping the sequences themselves (after a hash collision)."""
-    rows = pl.DataFrame({"_case": cases, "_code": index.codes[kept]})
-    per_case = rows.group_by("_case", maintain_order=True).agg(pl.col("_code").alias("_seq"))
-    numbered = per_case.with_columns((pl.col("_seq").rank("dense").cast(pl.Int64) - 1).alias("_v"))
-    variant_of_case = np.full(index.cases, -1, dtype=np.int64)
-    variant_of_case[numbered.get_column("_case").to_numpy()] = numbered.get_column("_v").to_numpy()
-    first = numbered.group_by("_v").agg(pl.col("_case").first()).sort("_v")
-    position = np.searchsorted(cases[starts], first.get_column("_case").to_numpy())
-    lengths = np.diff(np.append(starts, kept.size))
-    return variant_of_case, _variant_names(index, kept, starts, lengths, position)
+    return variants.codes[rows], sizes
 
 
 def view_variants(view: View) -> pl.DataFrame:
@@ -418,29 +445,143 @@ def view_variants(view: View) -> pl.DataFrame:
 
 def rank_view_variants(view: View) -> tuple[np.ndarray, np.ndarray, pl.DataFrame]:
     """The view's cases (numbers), each one's variant number, and the ranked variant table
-    (``compute_variants``' columns and ``_v``, the number)."""
+    (``compute_variants``' columns and ``_v``, the number).
+
+    When the view keeps whole cases, each case's variant is looked up (computed once per log);
+    otherwise the kept rows' sequences are grouped (``_group_runs``)."""
     index = view.index
     if view.whole_cases:
-        variant_of_case, table = index.case_variants()
+        variants = index.case_variants()
         cases = np.flatnonzero(np.logical_or.reduceat(view.mask, index.bounds[:-1]))
-        first = index.time_us[index.bounds[cases]]
-        last = index.time_us[index.bounds[cases + 1] - 1]
+        first, last = index.bounds[cases], index.bounds[cases + 1] - 1
     else:
-        variant_of_case, table = _sequence_variants(index, view.mask)
-        present, first_all, last_all = case_first_last_us(view)
-        cases = np.flatnonzero(present)
-        first, last = first_all[cases], last_all[cases]
-    variant = variant_of_case[cases]
-    per_case = pl.DataFrame({"_v": variant, "throughput_s": (last - first) / 1e6})
-    grouped = per_case.group_by("_v").agg(
-        pl.len().alias("cases"),
-        pl.col("throughput_s").mean().alias("mean_throughput_s"),
-        pl.col("throughput_s").median().alias("median_throughput_s"),
+        runs = _runs(index, view.mask)
+        variants = _group_runs(index, runs)
+        cases = runs.cases
+        first, last = runs.rows[runs.starts], runs.rows[runs.starts + runs.lengths - 1]
+    variant = variants.of_case[cases]
+    throughput_us = index.time_us[last] - index.time_us[first]
+    return cases, variant, _rank_variants(index, variants, variant, throughput_us)
+
+
+_RANKED_SCHEMA: dict[str, pl.DataType] = {
+    "variant_rank": pl.Int64(),
+    "variant": pl.List(pl.String),
+    "cases": pl.Int64(),
+    "share": pl.Float64(),
+    "events": pl.Int64(),
+    "mean_throughput_s": pl.Float64(),
+    "median_throughput_s": pl.Float64(),
+    "_v": pl.Int64(),
+}
+
+
+def _rank_variants(
+    index: LogIndex, variants: Variants, variant: np.ndarray, throughput_us: np.ndarray
+) -> pl.DataFrame:
+    """The ranked variant table of cases with these variant numbers and throughputs (µs):
+    counts, means and medians per variant in arrays, the order by count and then by the
+    activity names (``rank_variant_table``'s) from the names' ranks, and names only for the
+    variants shown."""
+    counts_all = np.bincount(variant, minlength=variants.offsets.size - 1)
+    present = np.flatnonzero(counts_all)
+    counts = counts_all[present]
+    starts = np.cumsum(counts) - counts
+    ordered = _sorted_by_group(variant, throughput_us)
+    low = ordered[starts + (counts - 1) // 2] / 1e6
+    high = ordered[starts + counts // 2] / 1e6
+    columns = {
+        "cases": counts,
+        "share": counts / max(1, int(counts.sum())),
+        "events": np.diff(variants.offsets)[present],
+        "mean_throughput_s": _group_sums(ordered, starts, counts) / 1e6 / np.maximum(counts, 1),
+        # As polars interpolates the median of an even count.
+        "median_throughput_s": low + (high - low) / 2,
+        "_v": present,
+    }
+    order = _by_count_then_names(index, variants, present, counts)
+    if order is None:
+        named = pl.DataFrame(
+            {"variant": _variant_names(index, variants, present), **columns},
+            schema={k: v for k, v in _RANKED_SCHEMA.items() if k != "variant_rank"},
+        )
+        return rank_variant_table(named, "_v")
+    return pl.DataFrame(
+        {
+            "variant_rank": np.arange(1, present.size + 1),
+            "variant": _variant_names(index, variants, present[order]),
+            **{name: values[order] for name, values in columns.items()},
+        },
+        schema=_RANKED_SCHEMA,
     )
-    named = grouped.join(table, on="_v", how="left").with_columns(
-        (pl.col("cases") / pl.col("cases").sum()).alias("share")
-    )
-    return cases, variant, rank_variant_table(named, "_v")
+
+
+def _sorted_by_group(group: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``values`` (non-negative integers) sorted by ``group``, then by value: one sort of both
+    packed in one integer when they fit in 63 bits."""
+    if values.size == 0:
+        return values
+    bits = int(values.max()).bit_length()
+    if int(values.min()) >= 0 and bits + int(group.max()).bit_length() <= 63:
+        packed = np.sort((group.astype(np.int64) << bits) | values)
+        ordered: np.ndarray = packed & ((1 << bits) - 1)
+        return ordered
+    ordered = values[np.lexsort((values, group))]
+    return ordered
+
+
+def _group_sums(ordered: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Per group of ``ordered`` (integers) its sum, as floats: exact in integers unless the
+    sums could overflow."""
+    if starts.size == 0:
+        return np.zeros(0)
+    if int(ordered.max()) * int(counts.max()) < 2**63:
+        sums: np.ndarray = np.add.reduceat(ordered, starts).astype(np.float64)
+        return sums
+    sums = np.add.reduceat(ordered.astype(np.float64), starts)
+    return sums
+
+
+_RANK_WORDS_LIMIT = 16_000_000
+"""At most this many 64-bit words (128 MB) to order the variants by name as arrays; beyond,
+the names are sorted as text."""
+
+
+def _by_count_then_names(
+    index: LogIndex, variants: Variants, present: np.ndarray, counts: np.ndarray
+) -> np.ndarray | None:
+    """The order of the variants ``present`` (with ``counts``): most cases first, ties by the
+    activity names (as lists, as ``rank_variant_table`` orders them). Each name is replaced by
+    its rank among the log's names, each sequence of ranks packed big-endian into 64-bit words
+    (padded with zeros, below any rank, so a prefix comes first), and the words sorted; None
+    when that would take too much memory (or more than 65,535 names)."""
+    ranks = index.names.rank("dense").fill_null(0).cast(pl.UInt32).to_numpy()
+    widest = int(ranks.max()) if ranks.size else 0
+    if widest >= 2**16:
+        return None
+    width = 1 if widest < 2**8 else 2
+    codes, sizes = _picked(variants, present)
+    longest = int(sizes.max()) if sizes.size else 0
+    words = -(-longest * width // 8)
+    if present.size * words > _RANK_WORDS_LIMIT:
+        return None
+    padded = np.zeros((present.size, words * 8 // width), dtype=f">u{width}")
+    # Each code's place in the flattened rows: its variant's row, then its rank in the variant.
+    ends = np.cumsum(sizes)
+    place = np.repeat(np.arange(present.size) * padded.shape[1] - (ends - sizes), sizes)
+    padded.reshape(-1)[place + np.arange(codes.size)] = ranks[codes]
+    packed = padded.view(">u8").astype(np.uint64)
+    keys = [packed[:, word] for word in range(words - 1, -1, -1)]
+    order: np.ndarray = np.lexsort([*keys, -counts])
+    return order
+
+
+def _variant_names(index: LogIndex, variants: Variants, which: np.ndarray) -> pl.Series:
+    """The activity names of the variants ``which`` (a list per variant, in that order)."""
+    codes, sizes = _picked(variants, which)
+    owner = pl.Series("_i", np.repeat(np.arange(which.size), sizes)).set_sorted()
+    frame = pl.DataFrame({"_i": owner, "variant": index.names.gather(pl.Series(codes))})
+    return frame.group_by("_i", maintain_order=True).agg("variant").get_column("variant")
 
 
 def rank_variant_table(named: Frame, key: str) -> Frame:
