@@ -3,6 +3,10 @@
 Passwords are hashed with scrypt (``hashlib.scrypt``, memory-hard): N=2**15, r=8, p=1, a 16-byte
 random salt and a 32-byte key, so one hash takes 32 MiB of memory. The parameters are stored with
 each hash, so they can be raised later without invalidating the old ones.
+
+API tokens (table ``api_token``) let a program, such as a ServiceNow client script, call one
+JSON endpoint of one scope: the secret is shown once when made and stored only as its SHA-256,
+with who made it, when, when it was last used and when it was revoked.
 """
 
 from __future__ import annotations
@@ -192,3 +196,136 @@ def _account(row: UserRow) -> Account:
     created = as_utc(row.created_at)
     assert created is not None
     return Account(row.username, check_role(row.role), created)
+
+
+# API tokens: for a program (a ServiceNow client script) calling one JSON endpoint.
+TokenScope = Literal["assistant"]
+TOKEN_SCOPES: Final[tuple[TokenScope, ...]] = ("assistant",)
+TOKEN_PREFIX: Final = "kft_"
+
+
+class ApiTokenRow(Base):
+    """One API token (table ``api_token``): only the SHA-256 of its secret is stored."""
+
+    __tablename__ = "api_token"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(50))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    creator: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    """An API token as the dashboard and the CLI see it (never the secret nor its hash)."""
+
+    name: str
+    scope: TokenScope
+    creator: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+    @property
+    def actor(self) -> str:
+        """Who the audit trail names for a call with this token: ``token:<name>``."""
+        return f"token:{self.name}"
+
+
+def check_scope(scope: str) -> TokenScope:
+    """``scope`` if it is one of :data:`TOKEN_SCOPES`."""
+    if scope not in TOKEN_SCOPES:
+        raise AccountError(f"the scope {scope!r} is not one of {', '.join(TOKEN_SCOPES)}.")
+    return scope
+
+
+def hash_token(secret: str) -> str:
+    """The SHA-256 (hex) a token's secret is stored and looked up as (the secret is 32 random
+    bytes, so a fast hash is enough: there is nothing to guess)."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+class ApiTokenStore:
+    """The API tokens in the database at ``database_url``."""
+
+    def __init__(self, database_url: str) -> None:
+        self._engine: Engine = create_engine(database_url)
+        Base.metadata.create_all(self._engine, tables=[ApiTokenRow.__table__])  # type: ignore[list-item]
+
+    def create(self, name: str, scope: str, creator: str) -> tuple[ApiToken, str]:
+        """A new token and its secret (``kft_`` and 32 random bytes, URL-safe): the secret is
+        returned only here. A name in use (also by a revoked token) is refused."""
+        check_username(name)
+        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        row = ApiTokenRow(
+            name=name,
+            scope=check_scope(scope),
+            token_sha256=hash_token(secret),
+            creator=creator,
+            created_at=dt.datetime.now(dt.UTC),
+            last_used_at=None,
+            revoked_at=None,
+        )
+        with Session(self._engine) as session, session.begin():
+            if session.get(ApiTokenRow, name) is not None:
+                raise AccountError(
+                    f"a token named {name!r} exists already (perhaps revoked): choose another "
+                    "name; 'kitflow users token list' shows them."
+                )
+            session.add(row)
+            return _token(row), secret
+
+    def list(self) -> list[ApiToken]:
+        """Every token, revoked ones too, by name."""
+        with Session(self._engine) as session:
+            return [
+                _token(r) for r in session.scalars(select(ApiTokenRow).order_by(ApiTokenRow.name))
+            ]
+
+    def revoke(self, name: str) -> ApiToken:
+        """Revoke the token ``name`` (from its next call on); an unknown name is reported."""
+        with Session(self._engine) as session, session.begin():
+            row = session.get(ApiTokenRow, name)
+            if row is None:
+                raise AccountError(
+                    f"there is no token {name!r}: 'kitflow users token list' shows them."
+                )
+            if row.revoked_at is None:
+                row.revoked_at = dt.datetime.now(dt.UTC)
+            return _token(row)
+
+    def authenticate(self, secret: str, scope: str) -> ApiToken | None:
+        """The live token of ``scope`` whose secret is ``secret`` (its last use set to now),
+        else None. Every live token's hash is compared, in constant time, without stopping at
+        a match."""
+        sent = hash_token(secret).encode("ascii")
+        with Session(self._engine) as session, session.begin():
+            live = session.scalars(select(ApiTokenRow).where(ApiTokenRow.revoked_at.is_(None)))
+            found = None
+            for row in live:
+                if hmac.compare_digest(sent, row.token_sha256.encode("ascii")):
+                    found = row
+            if found is None or found.scope != scope:
+                return None
+            found.last_used_at = dt.datetime.now(dt.UTC)
+            return _token(found)
+
+    def dispose(self) -> None:
+        """Close the database connections."""
+        self._engine.dispose()
+
+
+def _token(row: ApiTokenRow) -> ApiToken:
+    created = as_utc(row.created_at)
+    assert created is not None
+    return ApiToken(
+        name=row.name,
+        scope=check_scope(row.scope),
+        creator=row.creator,
+        created_at=created,
+        last_used_at=as_utc(row.last_used_at),
+        revoked_at=as_utc(row.revoked_at),
+    )

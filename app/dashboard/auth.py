@@ -1,11 +1,12 @@
 """Sign-in on every request, checked on the server: one Flask ``before_request`` for all routes.
 
 Every page, Dash's layout, dependencies and callbacks (downloads are callbacks), its scripts and
-assets need a signed-in session; only the sign-in and sign-out routes do not. A callback runs only
-when the session's role may open the page it belongs to (:mod:`app.dashboard.auth_access`). A
-request without a session gets 401 (callbacks, Dash's routes, assets) or a redirect to the sign-in
-page (pages). Sessions are Flask's signed cookie and end after ``idle_timeout_s`` without a
-request or ``absolute_timeout_s`` after signing in.
+assets need a signed-in session; only the sign-in and sign-out routes do not, and the JSON
+endpoints of :mod:`app.dashboard.api_tokens` also take an API token (which opens nothing else).
+A callback runs only when the session's role may open the page it belongs to
+(:mod:`app.dashboard.auth_access`). A request without a session gets 401 (callbacks, Dash's
+routes, assets) or a redirect to the sign-in page (pages). Sessions are Flask's signed cookie and
+end after ``idle_timeout_s`` without a request or ``absolute_timeout_s`` after signing in.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import dash
 import flask
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.dashboard import auth_access
+from app.dashboard import api_tokens, auth_access
 from app.dashboard.auth_settings import AuthSettings
 from app.dashboard.login import (
     LOGIN_PATH,
@@ -33,7 +34,7 @@ from app.dashboard.login import (
 )
 from app.formatting import Language
 from app.i18n import parse_language, translate
-from models.accounts import AccountError, AccountStore, Role, check_role
+from models.accounts import AccountError, AccountStore, ApiTokenStore, Role, check_role
 from models.audit import AuditTrail
 
 CALLBACK_PATH: Final = "/_dash-update-component"
@@ -79,6 +80,7 @@ class Auth:
     def __init__(self, settings: AuthSettings, database_url: str) -> None:
         self.settings = settings
         self.accounts = AccountStore(database_url)
+        self.tokens = ApiTokenStore(database_url)
         self.audit = AuditTrail(database_url)
         self.limiter = FailureLimiter(settings.max_failures, settings.failure_window_s)
         # Sessions signed out before their cookie expires (the cookie itself cannot be taken
@@ -93,8 +95,9 @@ class Auth:
     def record(
         self, action: str, target: str = "", outcome: str = "ok", *, actor: str | None = None
     ) -> None:
-        """Append one audit entry for the current request's user (or ``actor``) and address."""
-        user = actor or flask.session.get("user") or "-"
+        """Append one audit entry for the current request's user or API token (or ``actor``)
+        and address."""
+        user = actor or api_tokens.token_actor() or flask.session.get("user") or "-"
         address = flask.request.remote_addr or ""
         self.audit.append(
             actor=user, action=action, target=target, outcome=outcome, address=address
@@ -166,6 +169,13 @@ def start_session(username: str, role: Role, source: str) -> None:
 
 
 def _guard(app: dash.Dash, auth: Auth) -> BaseResponse | None:
+    if api_tokens.bearer_secret() is not None:
+        # A bearer request is judged by its token alone, at the endpoint (see api_tokens).
+        return api_tokens.guard_bearer(flask.request.path)
+    return _guard_session(app, auth)
+
+
+def _guard_session(app: dash.Dash, auth: Auth) -> BaseResponse | None:
     path = flask.request.path
     if path in PUBLIC_PATHS:
         return None

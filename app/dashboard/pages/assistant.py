@@ -1,10 +1,11 @@
 """The *Udfyldningsassistent* (issue #16): the stored assignment-group models with their model
 cards, a form to try a suggestion, and the JSON endpoint ``POST /api/assistant/suggest``.
 
-For analysts and administrators only (:mod:`app.dashboard.auth_access`). The endpoint answers only
-a signed-in session of those roles (the dashboard's login; others get 401/403 as JSON), takes only
-``application/json`` (so a form on another site cannot post to it), and writes every call to the
-audit trail.
+For analysts and administrators only (:mod:`app.dashboard.auth_access`). The endpoint answers a
+signed-in session of those roles (the dashboard's login; others get 401/403 as JSON) or an API
+token of scope ``assistant`` (``Authorization: Bearer``, :mod:`app.dashboard.api_tokens`), takes
+only ``application/json`` (so a form on another site cannot post to it), and writes every call to
+the audit trail.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dash.development.base_component import Component
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.dashboard import auth_access
+from app.dashboard.api_tokens import authenticate_bearer, bearer_secret
 from app.dashboard.auth import AUTH_KEY, Auth, signed_in_role
 from app.dashboard.components import note, render_table
 from app.dashboard.data import current_store
@@ -333,10 +335,13 @@ def api_suggest(store: LogStore) -> BaseResponse:
     """``POST /api/assistant/suggest``: one ticket (a JSON object) or a list of them; answers
     the suggestions as a JSON list. ``?name=`` and ``?version=`` choose the model."""
     auth: Auth = flask.current_app.extensions[AUTH_KEY]
-    role = signed_in_role(auth)
-    if role is None:
+    if bearer_secret() is not None:  # an API token of scope assistant (a client script)
+        refused = authenticate_bearer(auth, "assistant", "assistant-suggest")
+        if refused is not None:
+            return refused
+    elif (role := signed_in_role(auth)) is None:
         return _json_error(401, "sign in first")
-    if not auth_access.page_allowed(ASSISTANT_PATH, role):
+    elif not auth_access.page_allowed(ASSISTANT_PATH, role):
         auth.record("assistant-suggest", API_PATH, outcome="refused")
         return _json_error(403, "your role may not use the fill-in assistant")
     tickets = _posted_tickets()
