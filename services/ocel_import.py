@@ -1,5 +1,9 @@
 """Import and export of OCEL 2.0 logs: read (extractors), validate and flatten (models), store.
 
+An OCEL 1.0 file is converted to OCEL 2.0 by the reader (as pm4py reads it) and from then on
+imported, protected and exported exactly as an OCEL 2.0 one; its source format is ``ocel1-json``
+or ``ocel1-xml`` and the import's notes say it was converted.
+
 An OCEL file is stored object-centric (its six tables) unless the user names an object type to
 flatten on; then the flattened flat log is stored like any flat import. A flat stored log can be
 exported as OCEL, each case becoming an object of type ``case``.
@@ -74,7 +78,7 @@ def import_ocel_log(
     replace: bool = False,
     step: Step = no_step,
 ) -> ImportReport:
-    """Read an OCEL 2.0 file and store it under ``name``.
+    """Read an OCEL file (2.0, or 1.0 converted to 2.0) and store it under ``name``.
 
     Stored object-centric, or, when ``options.object_type`` is given, flattened on that object
     type and stored as a flat log. Naive times are read in ``options.timezone``. Protected as a

@@ -478,9 +478,10 @@ def test_not_json(tmp_path: Path) -> None:
 
 
 def test_json_but_not_ocel(tmp_path: Path) -> None:
-    path = tmp_path / "old.json"
-    path.write_text(json.dumps({"ocel:global-log": {}, "ocel:events": {}}), encoding="utf-8")
-    with pytest.raises(InputError, match=r"not an OCEL 2.0 log.*looks like OCEL 1.0"):
+    path = tmp_path / "other.json"
+    path.write_text(json.dumps({"traces": []}), encoding="utf-8")
+    # OCEL 1.0 ('ocel:events') is read and converted: tests/test_ocel1.py.
+    with pytest.raises(InputError, match=r"not an OCEL log: it has neither .* \(OCEL 1.0\)"):
         read_ocel(path)
 
 

@@ -1,5 +1,8 @@
 """OCEL 2.0 reading and writing in its three exchange formats: JSON, XML and SQLite.
 
+OCEL 1.0 files (JSON and XML) are told apart by their content and converted to OCEL 2.0 on
+reading, as pm4py reads them (``extractors.files.ocel1``); writing is always OCEL 2.0.
+
 Each reader turns its format into one neutral shape (``_Raw``: declarations and items in file
 order, times and values as written), and ``_assemble`` turns that into typed UTC frames, which
 ``models.ocel.build_object_centric_log`` validates. Times with an offset are converted to UTC;
@@ -16,12 +19,20 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from dataclasses import replace as replaced
 from pathlib import Path
 from typing import Any, Final, Literal
 
 import polars as pl
 from lxml import etree
 
+from extractors.files.ocel1 import (
+    CONVERSION_NOTE,
+    is_ocel1_json,
+    is_ocel1_xml,
+    read_ocel1_json,
+    read_ocel1_xml,
+)
 from extractors.files.sqlite_checks import (
     CORE_TABLES,
     check_nothing_computed,
@@ -107,6 +118,7 @@ class _Raw:
     changes: list[tuple[Any, Any, Any, Any]] = field(default_factory=list)  # id, time, field, value
     e2o: list[tuple[Any, Any, Any]] = field(default_factory=list)
     o2o: list[tuple[Any, Any, Any]] = field(default_factory=list)
+    version: str = "2"  # "1" for an OCEL 1.0 file, converted on reading
 
 
 @dataclass(frozen=True)
@@ -160,8 +172,11 @@ def _format_for_writing(path: Path) -> OcelFormat:
 def read_ocel(path: Path, *, timezone: str = "UTC") -> StagedOcel:
     """Read an OCEL 2.0 file (JSON, XML or SQLite) into a validated object-centric log.
 
-    Times without a UTC offset are read as local times in ``timezone``. Items that cannot be
-    kept (a relation to an object the file does not list, say) are quarantined with the reason.
+    An OCEL 1.0 file (JSON or XML) is converted to OCEL 2.0 as pm4py reads it
+    (``extractors.files.ocel1``); its source format is ``ocel1-json`` or ``ocel1-xml`` and a
+    note says so. Times without a UTC offset are read as local times in ``timezone``. Items that
+    cannot be kept (a relation to an object the file does not list, say) are quarantined with
+    the reason.
     """
     if not path.is_file():
         raise InputError(f"there is no file at {path}: check the path.")
@@ -172,7 +187,10 @@ def read_ocel(path: Path, *, timezone: str = "UTC") -> StagedOcel:
         "sqlite": _read_sqlite,
     }
     raw = readers[file_format](path)
-    return _assemble(raw, timezone=timezone, source_format=f"ocel2-{file_format}")
+    staged = _assemble(raw, timezone=timezone, source_format=f"ocel{raw.version}-{file_format}")
+    if raw.version == "1":
+        return replaced(staged, notes=(CONVERSION_NOTE, *staged.notes))
+    return staged
 
 
 def _value_type(declared: Any, where: str) -> str:
@@ -197,6 +215,10 @@ def _read_json(path: Path) -> _Raw:
             f"{path.name} is not valid JSON ({error}); an OCEL 2.0 JSON file is one JSON object "
             "with eventTypes, objectTypes, events and objects."
         ) from error
+    if is_ocel1_json(doc):
+        raw = _Raw(version="1")
+        read_ocel1_json(doc, path, raw)
+        return raw
     _check_json_shape(doc, path)
     raw = _Raw(
         event_types=_json_types(doc.get("eventTypes"), "eventTypes"),
@@ -221,12 +243,9 @@ def _read_json(path: Path) -> _Raw:
 def _check_json_shape(doc: Any, path: Path) -> None:
     if isinstance(doc, dict) and ({"events", "objects"} & doc.keys()):
         return
-    hint = ""
-    if isinstance(doc, dict) and "ocel:events" in doc:
-        hint = " It looks like OCEL 1.0 (keys 'ocel:events'); convert it to OCEL 2.0 first."
     raise InputError(
-        f"{path.name} is JSON but not an OCEL 2.0 log: it has no 'events' or 'objects' at the "
-        f"top level.{hint}"
+        f"{path.name} is JSON but not an OCEL log: it has neither 'events' and 'objects' "
+        "(OCEL 2.0) nor 'ocel:events' and 'ocel:objects' (OCEL 1.0) at the top level."
     )
 
 
@@ -267,6 +286,10 @@ def _children(element: Any, *path: str) -> list[Any]:
 
 
 def _read_xml(path: Path) -> _Raw:
+    if is_ocel1_xml(path):
+        raw = _Raw(version="1")
+        read_ocel1_xml(path, raw)
+        return raw
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
     try:
         root = etree.parse(str(path), parser).getroot()
