@@ -41,6 +41,8 @@ from models.schema import (
 
 SNOW_TIME = "%Y-%m-%d %H:%M:%S"
 _SNOW_TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+# The same in polars' regex syntax, whose ``$`` does not match before a final newline.
+_SNOW_TIME_PATTERN = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\n?$"
 SOURCE = "servicenow"
 
 
@@ -57,6 +59,53 @@ class StagedTable:
 
 def stage_records(spec: StreamSpec, records: Iterable[Any]) -> StagedTable:
     """Stage the records of ``spec``'s stream, read in page order (later reads win)."""
+    listed = records if isinstance(records, list) else list(records)
+    staged = _stage_plain(spec, listed)
+    return staged if staged is not None else _stage_each(spec, listed)
+
+
+def _stage_plain(spec: StreamSpec, records: list[Any]) -> StagedTable | None:
+    """``stage_records`` in polars for the usual page: objects whose values are all text or
+    null (as stored pages hold them). None for anything else (references sent as objects,
+    numbers, a record that is no object), which ``_stage_each`` stages record by record."""
+    needed = {"sys_id", spec.replication_key, *spec.datetime_fields}
+    if not records or not needed <= set(spec.fields) or spec.primary_key != "sys_id":
+        return None
+    if not all(type(r) is dict for r in records):
+        return None
+    if not {type(v) for r in records for v in r.values()} <= {str, type(None)}:
+        return None
+    frame = pl.from_dicts(records, schema=dict.fromkeys(spec.fields, pl.String))
+    sys_id, key = pl.col("sys_id"), pl.col(spec.replication_key)
+    has_id = sys_id.is_not_null() & (sys_id != "")
+    times_ok = [
+        pl.col(n).is_null() | (pl.col(n) == "") | pl.col(n).str.contains(_SNOW_TIME_PATTERN)
+        for n in spec.datetime_fields
+    ]
+    valid = pl.all_horizontal(has_id, *times_ok, key.is_not_null() & (key != ""))
+    checked = frame.select(has_id.alias("has_id"), valid.alias("valid"))
+    identity = frame["sys_id"].to_list()
+    for position in checked["has_id"].not_().arg_true().to_list():
+        identity[position] = json.dumps(records[position], sort_keys=True)
+    kept = (
+        checked.with_columns(pl.Series("identity", identity, dtype=pl.String))
+        .with_row_index("position")
+        .filter(pl.col("position") == pl.col("position").max().over("identity"))
+    )
+    good = kept.filter(pl.col("valid"))["position"]
+    bad: list[tuple[int, str, Any]] = []
+    for position in kept.filter(~pl.col("valid"))["position"].sort().to_list():
+        record = records[position]
+        try:
+            check_record(spec, record)
+        except SkippableRecord as skipped:
+            bad.append((position + 1, skipped.reason, record))
+            continue
+        return None  # the two checks disagree: stage record by record
+    return StagedTable(spec.name, _typed(spec, frame[good]), _quarantine(bad))
+
+
+def _stage_each(spec: StreamSpec, records: list[Any]) -> StagedTable:
     latest: dict[str, tuple[int, Any, str | None]] = {}
     for position, record in enumerate(records, start=1):
         flat = _flatten(record) if isinstance(record, dict) else record
@@ -107,7 +156,11 @@ def _typed_frame(spec: StreamSpec, records: list[dict[str, Any]]) -> pl.DataFram
         name: pl.Series(name, [_text(r.get(name)) for r in records], dtype=pl.String)
         for name in spec.fields
     }
-    frame = pl.DataFrame(columns, schema=dict.fromkeys(spec.fields, pl.String))
+    return _typed(spec, pl.DataFrame(columns, schema=dict.fromkeys(spec.fields, pl.String)))
+
+
+def _typed(spec: StreamSpec, frame: pl.DataFrame) -> pl.DataFrame:
+    """The staged table from its fields as text: datetimes parsed, sorted by the keyset."""
     frame = frame.with_columns(
         pl.col(name)
         .replace("", None)

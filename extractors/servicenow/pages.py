@@ -15,7 +15,7 @@ is dropped) and its people are pseudonymised before the page is stored, as on th
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from extractors.servicenow.streams import (
     STREAMS,
     StreamSpec,
     bookmark_after,
-    pseudonymise_record,
+    pseudonymise_in_place,
     stream_spec,
 )
 
@@ -36,6 +36,10 @@ from extractors.servicenow.streams import (
 # requested item holds the Azure DevOps Feature id the integration created, the link from
 # ServiceNow's side (sources.md 1 and 6). Kept here until the declared stream asks for it too.
 EXTRA_FIELDS: dict[str, tuple[str, ...]] = {"sc_req_item": ("correlation_id",)}
+
+# Records per stored page when saved pages are read: no API limits a page here, and every
+# stored page costs a durable write and a bookmark commit, so a page is ten saved files.
+SAVED_PAGE_SIZE = 10_000
 
 # Tables whose saved pages are never copied: they hold people in clear (names, e-mails) and the
 # event logs need nothing from them (people are pseudonymised where they are referenced).
@@ -117,7 +121,7 @@ class SavedPagesStream:
     folder: Path
     spec: StreamSpec
     pseudonym: Pseudonymiser
-    page_size: int = 1000
+    page_size: int = SAVED_PAGE_SIZE
     _files: list[Path] = field(init=False, repr=False)
     _start: int = field(default=0, init=False, repr=False)
     _keyless_handed: set[tuple[int, int]] = field(default_factory=set, init=False, repr=False)
@@ -127,8 +131,11 @@ class SavedPagesStream:
         default=None, init=False, repr=False
     )
 
+    _clean: Callable[[Any], Any] = field(init=False, repr=False)
+
     def __post_init__(self) -> None:
         self._files = sorted(self.folder.glob("page-*.json"))
+        self._clean = _cleaner(self.spec, self.pseudonym)
 
     @property
     def name(self) -> str:
@@ -138,15 +145,19 @@ class SavedPagesStream:
     def fetch_page(self, cursor: Cursor) -> Page:
         """The saved records after ``cursor``, at most ``page_size`` of them."""
         picked: list[Record] = []
-        for position, record, keyset in self._records(first_page=cursor.bookmark is None):
+        clean, size, handed = self._clean, self.page_size, self._keyless_handed
+        mark, resume = cursor.bookmark, cursor.resume
+        # _after(cursor, keyset), unrolled: this loop sees every saved record.
+        since = ("", "") if mark is None else (mark.value, mark.key)
+        for position, record, keyset in self._records(first_page=mark is None):
             if keyset is None:
-                if position in self._keyless_handed:
+                if position in handed:
                     continue
-                self._keyless_handed.add(position)
-            elif not _after(cursor, keyset):
+                handed.add(position)
+            elif mark is not None and (keyset <= since if resume else keyset[0] < since[0]):
                 continue
-            picked.append(self._cleaned(record))
-            if len(picked) == self.page_size:
+            picked.append(clean(record))
+            if len(picked) == size:
                 self._start = position[0]
                 break
         records = tuple(picked)
@@ -180,11 +191,18 @@ class SavedPagesStream:
             self._parsed = (index, [(r, _keyset(self.spec, r)) for r in records])
         return self._parsed[1]
 
-    def _cleaned(self, record: Any) -> Any:
+
+def _cleaner(spec: StreamSpec, pseudonym: Pseudonymiser) -> Callable[[Any], Any]:
+    """A record's stream fields only, its people pseudonymised (``pseudonymise_record``)."""
+    fields = spec.fields
+
+    def cleaned(record: Any) -> Any:
         if not isinstance(record, dict):
             return record
-        kept = {name: record[name] for name in self.spec.fields if name in record}
-        return pseudonymise_record(self.spec, kept, self.pseudonym)
+        kept = {name: record[name] for name in fields if name in record}
+        return pseudonymise_in_place(spec, kept, pseudonym)
+
+    return cleaned
 
 
 def _describe(cursor: Cursor) -> str:

@@ -191,17 +191,21 @@ def build_params(spec: StreamSpec, cursor: Cursor, *, page_size: int) -> dict[st
 def pseudonymise_record(spec: StreamSpec, record: Record, pseudonym: Pseudonymiser) -> Record:
     """A copy of ``record`` with its people replaced by pseudonyms (sys_audit: also the old
     and new values of person fields)."""
-    out = dict(record)
+    return pseudonymise_in_place(spec, dict(record), pseudonym)
+
+
+def pseudonymise_in_place(spec: StreamSpec, record: Record, pseudonym: Pseudonymiser) -> Record:
+    """``pseudonymise_record`` on ``record`` itself (a copy the caller made), returned."""
     for name in spec.person_fields:
-        value = out.get(name)
+        value = record.get(name)
         if isinstance(value, str):
-            out[name] = pseudonym(value)
-    if spec.name == "sys_audit" and out.get("fieldname") in AUDIT_PERSON_FIELDNAMES:
+            record[name] = pseudonym(value)
+    if spec.name == "sys_audit" and record.get("fieldname") in AUDIT_PERSON_FIELDNAMES:
         for name in ("oldvalue", "newvalue"):
-            value = out.get(name)
+            value = record.get(name)
             if isinstance(value, str):
-                out[name] = pseudonym(value)
-    return out
+                record[name] = pseudonym(value)
+    return record
 
 
 def bookmark_after(spec: StreamSpec, records: tuple[Record, ...]) -> Bookmark | None:
