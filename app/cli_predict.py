@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from app.cli_predict_cases import register_cases
 from app.console import out, print_json
 from models.datafolder import DataFolder
 from models.errors import KitflowError
@@ -31,6 +32,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 def register(cli: typer.Typer) -> None:
     """Add ``predict train|evaluate|suggest|list`` to ``cli``."""
     cli.add_typer(predict_cli, name="predict")
+    register_cases(predict_cli)  # cases-train|cases-evaluate|cases: open cases (issue #16)
 
 
 @predict_cli.command("train")

@@ -67,6 +67,14 @@ from services.imports import (
     import_log,
 )
 from services.ocel_import import compute_ocel_log_stats, export_ocel_log, read_stored_ocel
+from services.open_case_predictions import (
+    OpenCaseEvaluation,
+    OpenCasePredictions,
+    evaluate_open_case_model,
+    find_open_case_card,
+    predict_open_cases,
+    train_open_case_model,
+)
 from services.outputs import (
     check_output_file,
     check_output_folder,
@@ -125,6 +133,8 @@ __all__ = [
     "GovernanceReport",
     "ImportReport",
     "LandscapeDemoReport",
+    "OpenCaseEvaluation",
+    "OpenCasePredictions",
     "Operation",
     "PrivacyFileChange",
     "PrivacyFinding",
@@ -155,10 +165,12 @@ __all__ = [
     "current_key_fingerprint",
     "erase_person",
     "evaluate_followup",
+    "evaluate_open_case_model",
     "export_log",
     "export_ocel_log",
     "find_business_cases",
     "find_candidates",
+    "find_open_case_card",
     "find_person_data",
     "find_rule_threshold",
     "find_score",
@@ -175,6 +187,7 @@ __all__ = [
     "parse_criticality",
     "parse_retention_cutoff",
     "person_from_identifiers",
+    "predict_open_cases",
     "purge_older_than",
     "read_criticality",
     "read_identifier_file",
@@ -187,6 +200,7 @@ __all__ = [
     "rotate_pseudonym_key",
     "run_bench",
     "source_kind",
+    "train_open_case_model",
     "write_criticality",
     "write_output_file",
     "write_output_files",
