@@ -636,3 +636,19 @@ def test_deep_json_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
         "this can exhaust the server's memory, so it is refused; if it is genuine, raise the "
         "limit with the environment variable KITFLOW_MAX_JSON_DEPTH and import it again."
     )
+
+
+def test_xml_entity_expansion_is_refused(tmp_path: Path) -> None:
+    entities = ['<!ENTITY a "' + "a" * 60 + '">'] + [
+        f'<!ENTITY {n} "{("&" + p + ";") * 20}">' for p, n in zip("abcdef", "bcdefg", strict=True)
+    ]
+    laughs = (
+        '<?xml version="1.0"?>\n<!DOCTYPE log [\n' + "\n".join(entities) + "\n]>\n"
+        '<log><global scope="log"/><events><event><string key="id" value="e1"/>'
+        '<date key="timestamp" value="2024-01-01T00:00:00Z"/>'
+        '<string key="activity" value="&g;"/></event></events><objects/></log>\n'
+    )
+    message = refusal(write(tmp_path / "laughs.xmlocel", laughs))
+    assert message.startswith(
+        "laughs.xmlocel is not well-formed XML (Maximum entity amplification factor exceeded"
+    )
