@@ -279,12 +279,17 @@ def dfg_command(
     name: NameArg,
     as_json: JsonFlag = False,
     top: Annotated[int | None, typer.Option(help="Show only the N most frequent arcs.")] = None,
+    engine: cli_mining.EngineOption = "polars",
 ) -> None:
     """The directly-follows graph of a stored log: frequency and durations per arc (withheld
     when the log shows fewer than 5 people, and activities of fewer than 5 people merged: the
     5-person rule, as Procesoverblik's map)."""
     with progress("Computing the process map"):
-        graph, merged = cli_mining.merged_dfg(cli_mining.scan_view(name, None, None, None))
+        if cli_mining.choose_engine(engine) == "spark":
+            view = cli_mining.spark_view(name, None, None, None)
+            graph, merged = cli_mining.spark_merged_dfg(view)
+        else:
+            graph, merged = cli_mining.merged_dfg(cli_mining.scan_view(name, None, None, None))
     if top is not None:
         graph = graph.head(top)
     if as_json:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import os
 from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,7 @@ from app.console import out, print_json, read_day_start
 from app.formatting import format_date, format_duration, format_int, format_number
 from app.i18n import translate
 from mining import (
+    MIN_PEOPLE,
     OTHER_ACTIVITIES,
     OTHER_GROUP,
     Comparison,
@@ -47,6 +49,7 @@ from mining import (
     merge_small_activities,
     merge_small_groups,
     rank_shown_bottlenecks,
+    spark_engine,
 )
 from models.errors import InputError
 from models.schema import ORG_UNIT
@@ -74,6 +77,16 @@ SinceOption = Annotated[
 UntilOption = Annotated[
     str | None, typer.Option("--until", help="Last day (Copenhagen date), inclusive.")
 ]
+Engine = Literal["polars", "spark"]
+EngineOption = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="polars|spark: where the scan runs. spark: Apache Spark at KITFLOW_SPARK_MASTER "
+        "(unset: spark-submit's master, else local[*]); see docs/spark.md.",
+    ),
+]
+SPARK_MASTER_ENV = "KITFLOW_SPARK_MASTER"
 LOCAL_ZONE = ZoneInfo("Europe/Copenhagen")
 ACTIVITY_COLUMNS = ("source", "target", "activity")
 """The columns of a ranking that name activities (merged or withheld by the 5-person rule)."""
@@ -112,11 +125,15 @@ def variants_command(
     org_unit: OrgUnitOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
+    engine: EngineOption = "polars",
     as_json: JsonFlag = False,
 ) -> None:
     """Variants of a stored log: cases, share and throughput per activity sequence."""
     _check_positive(top, "--top")
-    table = compute_variants(scan_view(name, org_unit, since, until))
+    if choose_engine(engine) == "spark":
+        table = spark_engine.spark_compute_variants(spark_view(name, org_unit, since, until))
+    else:
+        table = compute_variants(scan_view(name, org_unit, since, until))
     shown = table.head(top)
     if as_json:
         print_json({"variants": table.height, "shown": shown.to_dicts()})
@@ -148,12 +165,38 @@ def scan_view(
     view = filter_view(LogStore().scan(name), start=start, end=end, org_units=units)
     if check_view_size(view, org_units=units).enough:
         return view
-    if units or start is not None or end is not None:
-        raise PrivacyError(
+    raise _withheld(name, filtered=bool(units) or start is not None or end is not None)
+
+
+def choose_engine(value: str) -> Engine:
+    """``--engine``: polars (this machine) or spark."""
+    return _choice(value, ("polars", "spark"), "--engine")
+
+
+def spark_view(name: str, org_units: list[str] | None, since: str | None, until: str | None) -> Any:
+    """:func:`scan_view` on Spark: the stored log's Parquet (its one file or its partitions)
+    read by a Spark session at ``KITFLOW_SPARK_MASTER``, filtered and checked alike (a Spark
+    DataFrame)."""
+    units = tuple(org_units or ())
+    start = read_day_start(since, "--since")
+    end = read_day_start(until, "--until", after=True)
+    session = spark_engine.start_spark_session(os.environ.get(SPARK_MASTER_ENV) or None)
+    paths = [str(path) for path in LogStore().table_paths(name)]
+    events = spark_engine.read_spark_log(session, paths)
+    view = spark_engine.spark_filter_view(events, start=start, end=end, org_units=units)
+    people = spark_engine.spark_check_view_size(view, org_units=units)
+    if people is None or people >= MIN_PEOPLE:
+        return view
+    raise _withheld(name, filtered=bool(units) or start is not None or end is not None)
+
+
+def _withheld(name: str, *, filtered: bool) -> PrivacyError:
+    if filtered:
+        return PrivacyError(
             f"this view of {name} (period and org units) shows fewer than 5 people, so it is "
             "withheld (the 5-person rule): widen the period or choose more or larger org units."
         )
-    raise PrivacyError(
+    return PrivacyError(
         f"the log {name} shows fewer than 5 people, so its figures are withheld (the 5-person "
         "rule): import a log of more people."
     )
@@ -217,6 +260,13 @@ def merged_dfg(view: pl.LazyFrame) -> tuple[pl.DataFrame, MergedGroups]:
     return drop_withheld(discover_dfg(merged.frame.collect()), ("source", "target")), merged
 
 
+def spark_merged_dfg(view: Any) -> tuple[pl.DataFrame, MergedGroups]:
+    """:func:`merged_dfg` on Spark, of a :func:`spark_view`."""
+    frame, merged = spark_engine.spark_merge_small_activities(view)
+    graph = spark_engine.spark_discover_dfg(frame)
+    return (graph if merged.merged == 0 else drop_withheld(graph, ("source", "target"))), merged
+
+
 def danish_activities(frame: pl.DataFrame) -> pl.DataFrame:
     """``frame`` with the merged activities named in Danish, for the tables."""
     other = translate("privacy.other_activities", "da")
@@ -259,6 +309,7 @@ def bottlenecks_command(
     org_unit: OrgUnitOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
+    engine: EngineOption = "polars",
     as_json: JsonFlag = False,
 ) -> None:
     """Arcs or activities ranked by the total waiting time they cause (org units and
@@ -266,18 +317,26 @@ def bottlenecks_command(
     out: the 5-person rule)."""
     _check_positive(top, "--top")
     chosen: Literal["arc", "activity"] = _choice(level, ("arc", "activity"), "--level")
-    view = scan_view(name, org_unit, since, until)
+    split: Literal["none", "month", "org_unit"] = _choice(by, ("none", "month", "org_unit"), "--by")
     # Arcs and activities alike: an arc into or out of an activity of fewer than 5 people is
     # a figure about them too. Ranked again once the withheld rows are out, so that neither a
     # rank nor a share tells their waiting.
-    activities = merge_small_activities(view)
-    ranked = find_bottlenecks(
-        activities.frame,
-        level=chosen,
-        by=_choice(by, ("none", "month", "org_unit"), "--by"),
-        time=_time_mode(working_time),
-    )
-    small_months = find_small_months(view, of="event") if by == "month" else []
+    if choose_engine(engine) == "spark":
+        if working_time:
+            raise InputError("--working-time is measured by the polars engine: leave out --engine.")
+        spark = spark_view(name, org_unit, since, until)
+        frame, activities = spark_engine.spark_merge_small_activities(spark)
+        ranked = spark_engine.spark_find_bottlenecks(frame, level=chosen, by=split)
+        small_months = (
+            spark_engine.spark_find_small_months(spark, of="event") if by == "month" else []
+        )
+    else:
+        view = scan_view(name, org_unit, since, until)
+        activities = merge_small_activities(view)
+        ranked = find_bottlenecks(
+            activities.frame, level=chosen, by=split, time=_time_mode(working_time)
+        )
+        small_months = find_small_months(view, of="event") if by == "month" else []
     ranked = drop_small_months(ranked, small_months)
     ranked = drop_withheld(ranked, tuple(c for c in ACTIVITY_COLUMNS if c in ranked.columns))
     ranked = rank_shown_bottlenecks(ranked, top=top)
@@ -325,25 +384,34 @@ def handovers_command(
     org_unit: OrgUnitOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
+    engine: EngineOption = "polars",
     as_json: JsonFlag = False,
 ) -> None:
     """Handovers of work between org units (those of fewer than 5 people merged) or, in
     groups of 5 or more, resources."""
     _check_positive(top, "--top")
     chosen: Performer = _choice(level, ("org_unit", "resource"), "--level")
-    merged = _merge_units(scan_view(name, org_unit, since, until), chosen)
-    events = merged.frame
     pairs = ("source", "target")
-    matrix = _mark_merged(drop_withheld(compute_handovers(events, level=chosen), pairs))
-    ping_pong = _mark_merged(drop_withheld(find_ping_pong(events, level=chosen), pairs))
-    per_case = compute_handovers_per_case(events, level=chosen)
-    total, bounces = int(per_case["handovers"].sum()), int(per_case["ping_pongs"].sum())
-    per_case_mean = total / per_case.height if per_case.height else None
+    if choose_engine(engine) == "spark":
+        matrix, ping_pong, merged, (cases, total, bounces) = _spark_handovers(
+            name, org_unit, since, until, chosen
+        )
+    else:
+        merged = _merge_units(scan_view(name, org_unit, since, until), chosen)
+        events = merged.frame
+        matrix = compute_handovers(events, level=chosen)
+        ping_pong = find_ping_pong(events, level=chosen)
+        per_case = compute_handovers_per_case(events, level=chosen)
+        cases = per_case.height
+        total, bounces = int(per_case["handovers"].sum()), int(per_case["ping_pongs"].sum())
+    matrix = _mark_merged(drop_withheld(matrix, pairs))
+    ping_pong = _mark_merged(drop_withheld(ping_pong, pairs))
+    per_case_mean = total / cases if cases else None
     if as_json:
         print_json(
             {
                 "level": chosen,
-                "cases": per_case.height,
+                "cases": cases,
                 "handovers": total,
                 "mean_handovers_per_case": per_case_mean,
                 "ping_pongs": bounces,
@@ -356,7 +424,7 @@ def handovers_command(
         )
         return
     out.print(
-        f"{format_int(total)} overdragelser i {format_int(per_case.height)} sager "
+        f"{format_int(total)} overdragelser i {format_int(cases)} sager "
         f"({format_number(per_case_mean, 2)} pr. sag), {format_int(bounces)} ping-pong."
     )
     note = _merged_note(merged) if chosen == "org_unit" else None
@@ -373,6 +441,29 @@ def handovers_command(
             _percent(row["share"]),
         )
     out.print(view)
+
+
+def _spark_handovers(
+    name: str, org_unit: list[str] | None, since: str | None, until: str | None, level: Performer
+) -> tuple[pl.DataFrame, pl.DataFrame, MergedGroups, tuple[int, int, int]]:
+    """The handover matrix, the ping-pong table, the merged units and (cases, handovers,
+    ping-pongs) of a view, on Spark (between org units: no figures per person there)."""
+    if level != "org_unit":
+        raise InputError(
+            "--engine spark counts handovers between org units: use --level org_unit, or leave "
+            "out --engine for handovers between people."
+        )
+    frame, merged = spark_engine.spark_merge_small_groups(
+        spark_view(name, org_unit, since, until), by=ORG_UNIT
+    )
+    matrix = spark_engine.spark_compute_handovers(frame)
+    ping_pong = spark_engine.spark_find_ping_pong(frame)
+    totals = (
+        spark_engine.spark_count_cases(frame),
+        int(matrix["handovers"].sum()),
+        int(ping_pong["occurrences"].sum()),
+    )
+    return matrix, ping_pong, merged, totals
 
 
 def compare_command(

@@ -3,7 +3,7 @@
 The facade: notebooks, the CLI and the dashboard import from here.
 """
 
-from mining import pm4py_adapter
+from mining import pm4py_adapter, spark_engine
 from mining.aggregates import clear_aggregate_cache
 from mining.bottlenecks import find_bottlenecks, rank_shown_bottlenecks
 from mining.calendar_dk import (
@@ -222,6 +222,7 @@ __all__ = [
     "read_cache_stats",
     "read_process_model",
     "read_rules",
+    "spark_engine",
     "store_log_aggregates",
     "summarize_breaking_cases",
     "summarize_deviations",
