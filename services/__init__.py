@@ -2,6 +2,16 @@
 exports of logs, benefits measuring, follow-up, candidates, the benchmark harness, the demo and
 ``--out`` checks. Ingestion of the source systems is ``services.ingestion``."""
 
+from services.assistant import (
+    AssistantError,
+    Suggestion,
+    evaluate_assistant,
+    find_models,
+    read_model,
+    suggest_groups,
+    train_assistant,
+)
+from services.assistant import Evaluation as AssistantEvaluation
 from services.bench import ALL_OPERATIONS, BenchReport, Operation, report_as_json, run_bench
 from services.benefit_checks import (
     CATCH_ALL_SHARE,
@@ -66,6 +76,7 @@ from services.imports import (
     export_log,
     import_log,
 )
+from services.model_store import ModelError, load_model, store_model
 from services.ocel_import import compute_ocel_log_stats, export_ocel_log, read_stored_ocel
 from services.open_case_predictions import (
     OpenCaseEvaluation,
@@ -120,6 +131,8 @@ __all__ = [
     "SOURCE_NAMES",
     "TAKEOVER_MONTHS",
     "UNREGISTERED_SHARE",
+    "AssistantError",
+    "AssistantEvaluation",
     "BenchReport",
     "CandidateDraft",
     "CandidateOptions",
@@ -133,6 +146,7 @@ __all__ = [
     "GovernanceReport",
     "ImportReport",
     "LandscapeDemoReport",
+    "ModelError",
     "OpenCaseEvaluation",
     "OpenCasePredictions",
     "Operation",
@@ -149,6 +163,7 @@ __all__ = [
     "SourcesReport",
     "StreamHealth",
     "StuckReport",
+    "Suggestion",
     "YearFigures",
     "build_candidate_draft",
     "build_case_overview",
@@ -164,12 +179,14 @@ __all__ = [
     "compute_ocel_log_stats",
     "current_key_fingerprint",
     "erase_person",
+    "evaluate_assistant",
     "evaluate_followup",
     "evaluate_open_case_model",
     "export_log",
     "export_ocel_log",
     "find_business_cases",
     "find_candidates",
+    "find_models",
     "find_open_case_card",
     "find_person_data",
     "find_rule_threshold",
@@ -182,6 +199,7 @@ __all__ = [
     "load_case_inputs",
     "load_demo_landscape",
     "load_demo_logs",
+    "load_model",
     "measure_case",
     "normalise_process_name",
     "parse_criticality",
@@ -191,6 +209,7 @@ __all__ = [
     "purge_older_than",
     "read_criticality",
     "read_identifier_file",
+    "read_model",
     "read_model_upload",
     "read_parameters",
     "read_stored_ocel",
@@ -200,6 +219,9 @@ __all__ = [
     "rotate_pseudonym_key",
     "run_bench",
     "source_kind",
+    "store_model",
+    "suggest_groups",
+    "train_assistant",
     "train_open_case_model",
     "write_criticality",
     "write_output_file",
