@@ -17,7 +17,7 @@ import polars as pl
 
 from mining.calendar_dk import DEFAULT_CALENDAR, WorkingCalendar, compute_local_us
 from mining.durations import TimeMode, compute_event_durations
-from mining.log_index import find_view, name_keys, view_waits
+from mining.log_index import find_view, name_keys, view_wait_groups
 from mining.privacy import drop_withheld, merge_small_groups
 from models.errors import InputError
 from models.schema import ACTIVITY, CASE, ORG_UNIT, TIMESTAMP
@@ -49,7 +49,7 @@ def find_bottlenecks(
     keys = ["source", "target"] if level == "arc" else ["activity"]
     view = find_view(events, bare=False)
     if view is not None and by == "none" and time == "calendar" and not view.index.has_start:
-        grouped = _group(view_waits(view, level), keys, []).collect()
+        grouped = view_wait_groups(view, level)
         named = name_keys(grouped, keys, view.index.names).lazy()
         fast = _order(named, keys, [])
         return (fast if top is None else fast.filter(pl.col("rank") <= top)).collect()

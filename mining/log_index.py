@@ -19,7 +19,8 @@ so every other function accepts it; ``discover_dfg``, ``compute_variants`` and
   means and medians per variant in arrays, the ranking by count and then by the activity names
   from the names' ranks, and names only for the table returned;
 - the bottlenecks (whole log, arc or activity level, calendar time, completion timestamps only):
-  the waits between consecutive kept rows of one case.
+  the waits between consecutive kept rows of one case, grouped by one sort as the graph's
+  durations are.
 
 Results equal the computation on the same rows through polars (tests/test_log_index.py).
 """
@@ -61,6 +62,7 @@ class LogIndex:
     has_start: bool
     _columns: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
     _variants: Variants | None = None
+    _followed: np.ndarray | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -96,6 +98,17 @@ class LogIndex:
         wanted[[position[t] for t in texts if t in position]] = True
         hits: np.ndarray = wanted[codes]
         return hits
+
+    def followed(self) -> np.ndarray:
+        """Per row: whether the next row belongs to the same case (computed once)."""
+        with self._lock:
+            if self._followed is not None:
+                return self._followed
+        followed = np.ones(self.events, dtype=bool)
+        followed[self.bounds[1:] - 1] = False
+        with self._lock:
+            self._followed = followed
+        return followed
 
     def case_variants(self) -> Variants:
         """Each case's variant (all its events): computed once per index."""
@@ -259,8 +272,14 @@ def case_any(view: View, rows: np.ndarray) -> np.ndarray:
 
 def case_first_last_us(view: View) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per case: whether it has kept rows, and the first and last kept time (µs; rows are
-    sorted by time within a case)."""
+    sorted by time within a case; 0 for a case without kept rows)."""
     index = view.index
+    if view.whole_cases:
+        # Each case kept whole or not at all: per case, not per event.
+        present = view.mask[index.bounds[:-1]]
+        first = np.where(present, index.time_us[index.bounds[:-1]], 0)
+        last = np.where(present, index.time_us[index.bounds[1:] - 1], 0)
+        return present, first, last
     kept = np.flatnonzero(view.mask)
     present = np.zeros(index.cases, dtype=bool)
     first = np.zeros(index.cases, dtype=np.int64)
@@ -284,42 +303,56 @@ def micros(moment: dt.datetime) -> int:
 # ---------------------------------------------------------------------------- computations
 
 
-def _consecutive(view: View) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Kept rows (positions), and for each pair of consecutive kept rows of one case: the
-    position in ``kept`` of the first."""
+def _pairs(view: View) -> tuple[np.ndarray, np.ndarray]:
+    """Each pair of consecutive kept rows of one case: the first's row and the next's."""
     index = view.index
+    if view.whole_cases:
+        # Each case kept whole or not at all: a kept row and the next one of its case.
+        first = np.flatnonzero(view.mask & index.followed())
+        return first, first + 1
     kept = np.flatnonzero(view.mask)
     cases = index.case_of[kept]
     same = np.flatnonzero(cases[1:] == cases[:-1])
-    return kept, cases, same
+    return kept[same], kept[same + 1]
 
 
 def view_dfg(view: View, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """``discover_dfg`` of the view (same columns, order and values)."""
+    """``discover_dfg`` of the view (same columns, order and values): each arc's count, mean
+    and median from one sort of the pairs' arcs and durations."""
     index = view.index
-    kept, _, same = _consecutive(view)
-    base = np.uint64(2**32)
-    codes = index.codes[kept]
-    source = codes[same].astype(np.uint64)
-    target = codes[same + 1].astype(np.uint64)
-    times = index.time_us[kept]
-    pairs = pl.DataFrame({"_key": source * base + target, "_us": times[same + 1] - times[same]})
-    graph = pairs.group_by("_key").agg(
-        pl.len().cast(pl.Int64).alias("frequency"),
-        pl.col("_us").mean().alias("mean_duration_s"),
-        pl.col("_us").median().alias("median_duration_s"),
+    first, following = _pairs(view)
+    width = max(1, index.names.len())
+    arc = index.codes[first].astype(np.int64) * width + index.codes[following]
+    arcs, counts, sums, low, high = _group_stats(
+        arc, index.time_us[following] - index.time_us[first]
     )
-    keys = graph.get_column("_key")
     return pl.DataFrame(
         {
-            "source": index.names.gather((keys // 2**32).cast(pl.UInt32)),
-            "target": index.names.gather((keys % 2**32).cast(pl.UInt32)),
-            "frequency": graph.get_column("frequency"),
-            "mean_duration_s": graph.get_column("mean_duration_s") / 1e6,
-            "median_duration_s": graph.get_column("median_duration_s") / 1e6,
+            "source": index.names.gather(pl.Series(arcs // width, dtype=pl.UInt32)),
+            "target": index.names.gather(pl.Series(arcs % width, dtype=pl.UInt32)),
+            "frequency": counts,
+            "mean_duration_s": sums / np.maximum(counts, 1) / 1e6,
+            # As polars interpolates the median of an even count.
+            "median_duration_s": (low + (high - low) / 2) / 1e6,
         },
         schema=schema,
     ).sort(["frequency", "source", "target"], descending=[True, False, False])
+
+
+def _group_stats(
+    group: np.ndarray, values: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per group (non-negative integers) that occurs, ascending: the group, its count, the sum
+    of its ``values`` (non-negative integers; as floats) and its two middle values once sorted
+    (equal for an odd count)."""
+    every = np.bincount(group) if group.size else np.zeros(0, dtype=np.int64)
+    present = np.flatnonzero(every)
+    counts = every[present]
+    starts = np.cumsum(counts) - counts
+    ordered = _sorted_by_group(group, values)
+    low = ordered[starts + (counts - 1) // 2]
+    high = ordered[starts + counts // 2]
+    return present, counts, _group_sums(ordered, starts, counts), low, high
 
 
 @dataclass(frozen=True, eq=False)
@@ -483,18 +516,13 @@ def _rank_variants(
     counts, means and medians per variant in arrays, the order by count and then by the
     activity names (``rank_variant_table``'s) from the names' ranks, and names only for the
     variants shown."""
-    counts_all = np.bincount(variant, minlength=variants.offsets.size - 1)
-    present = np.flatnonzero(counts_all)
-    counts = counts_all[present]
-    starts = np.cumsum(counts) - counts
-    ordered = _sorted_by_group(variant, throughput_us)
-    low = ordered[starts + (counts - 1) // 2] / 1e6
-    high = ordered[starts + counts // 2] / 1e6
+    present, counts, sums, low_us, high_us = _group_stats(variant, throughput_us)
+    low, high = low_us / 1e6, high_us / 1e6
     columns = {
         "cases": counts,
         "share": counts / max(1, int(counts.sum())),
         "events": np.diff(variants.offsets)[present],
-        "mean_throughput_s": _group_sums(ordered, starts, counts) / 1e6 / np.maximum(counts, 1),
+        "mean_throughput_s": sums / 1e6 / np.maximum(counts, 1),
         # As polars interpolates the median of an even count.
         "median_throughput_s": low + (high - low) / 2,
         "_v": present,
@@ -535,7 +563,7 @@ def _group_sums(ordered: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> 
     sums could overflow."""
     if starts.size == 0:
         return np.zeros(0)
-    if int(ordered.max()) * int(counts.max()) < 2**63:
+    if max(int(ordered.max()), -int(ordered.min())) * int(counts.max()) < 2**63:
         sums: np.ndarray = np.add.reduceat(ordered, starts).astype(np.float64)
         return sums
     sums = np.add.reduceat(ordered.astype(np.float64), starts)
@@ -605,19 +633,33 @@ def rank_variant_table(named: Frame, key: str) -> Frame:
     )
 
 
-def view_waits(view: View, level: str) -> pl.LazyFrame:
-    """The waits of the view's events as ``find_bottlenecks`` groups them, with the arc's (or
-    activity's) codes as keys: ``source``, ``target`` (or ``activity``), ``wait_s``."""
+def view_wait_groups(view: View, level: str) -> pl.DataFrame:
+    """The waits of the view's events grouped as ``find_bottlenecks`` groups them, with the
+    arc's (or activity's) codes as keys: ``source``, ``target`` (or ``activity``),
+    ``frequency``, ``mean_wait_s``, ``median_wait_s`` and ``total_wait_s``, from one sort of
+    the keys and waits."""
     index = view.index
-    kept, _, same = _consecutive(view)
-    times = index.time_us[kept]
-    waits = (times[same + 1] - times[same]) / 1e6
-    target = index.codes[kept[same + 1]]
-    if level == "arc":
-        columns = {"source": index.codes[kept[same]], "target": target, "wait_s": waits}
-    else:
-        columns = {"activity": target, "wait_s": waits}
-    return pl.LazyFrame(columns)
+    first, following = _pairs(view)
+    target = index.codes[following].astype(np.int64)
+    width = max(1, index.names.len())
+    key = index.codes[first].astype(np.int64) * width + target if level == "arc" else target
+    keys, counts, sums, low, high = _group_stats(
+        key, index.time_us[following] - index.time_us[first]
+    )
+    codes = (
+        {"source": keys // width, "target": keys % width} if level == "arc" else {"activity": keys}
+    )
+    low_s, high_s = low / 1e6, high / 1e6
+    return pl.DataFrame(
+        {
+            **{name: pl.Series(name, values, dtype=pl.UInt32) for name, values in codes.items()},
+            "frequency": pl.Series(counts, dtype=pl.Int64),
+            "mean_wait_s": sums / 1e6 / np.maximum(counts, 1),
+            # As polars interpolates the median of an even count.
+            "median_wait_s": low_s + (high_s - low_s) / 2,
+            "total_wait_s": sums / 1e6,
+        }
+    )
 
 
 def name_keys(frame: pl.DataFrame, keys: list[str], names: pl.Series) -> pl.DataFrame:

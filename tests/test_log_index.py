@@ -194,10 +194,13 @@ def _hand_made_view() -> View:
         codes += sequence
         mask += kept
         case_of += [number] * len(sequence)
-        # The first and last kept events at the given times, the others between them.
-        spread = np.linspace(first, last, sum(kept)) if any(kept) else [first] * len(sequence)
-        moments = iter(spread)
-        times += [next(moments) if keep else first for keep in kept]
+        # The first and last kept events at the given times, the others between them; a
+        # dropped event at its predecessor's time (rows are sorted by time within a case).
+        moments = iter(np.linspace(first, last, sum(kept)))
+        moment = first
+        for keep in kept:
+            moment = next(moments) if keep else moment
+            times.append(moment)
     index = LogIndex(
         path=Path("hand-made.parquet"),
         codes=np.array(codes, dtype=np.uint32),
