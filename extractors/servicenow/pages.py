@@ -15,7 +15,7 @@ is dropped) and its people are pseudonymised before the page is stored, as on th
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -98,16 +98,6 @@ def _keyset(spec: StreamSpec, record: Any) -> tuple[str, str] | None:
     return None
 
 
-def _after(cursor: Cursor, keyset: tuple[str, str]) -> bool:
-    """Whether a record with ``keyset`` belongs to the page after ``cursor``."""
-    mark = cursor.bookmark
-    if mark is None:
-        return True
-    if not cursor.resume:
-        return keyset[0] >= mark.value
-    return keyset > (mark.value, mark.key)
-
-
 @dataclass
 class SavedPagesStream:
     """A ``Stream`` over one table's saved pages, pseudonymising each page it hands out.
@@ -131,11 +121,8 @@ class SavedPagesStream:
         default=None, init=False, repr=False
     )
 
-    _clean: Callable[[Any], Any] = field(init=False, repr=False)
-
     def __post_init__(self) -> None:
         self._files = sorted(self.folder.glob("page-*.json"))
-        self._clean = _cleaner(self.spec, self.pseudonym)
 
     @property
     def name(self) -> str:
@@ -144,46 +131,45 @@ class SavedPagesStream:
 
     def fetch_page(self, cursor: Cursor) -> Page:
         """The saved records after ``cursor``, at most ``page_size`` of them."""
-        picked: list[Record] = []
-        clean, size, handed = self._clean, self.page_size, self._keyless_handed
-        mark, resume = cursor.bookmark, cursor.resume
-        # _after(cursor, keyset), unrolled: this loop sees every saved record.
-        since = ("", "") if mark is None else (mark.value, mark.key)
-        for position, record, keyset in self._records(first_page=mark is None):
-            if keyset is None:
-                if position in handed:
-                    continue
-                handed.add(position)
-            elif mark is not None and (keyset <= since if resume else keyset[0] < since[0]):
-                continue
-            picked.append(clean(record))
-            if len(picked) == size:
-                self._start = position[0]
-                break
-        records = tuple(picked)
+        records = tuple(self._pick(cursor, _cleaner(self.spec, self.pseudonym)))
         request = {"saved_pages": str(self.folder), "after": _describe(cursor)}
         return Page(records, request, bookmark_after(self.spec, records))
 
-    def _records(
-        self, *, first_page: bool
-    ) -> Iterator[tuple[tuple[int, int], Any, tuple[str, str] | None]]:
-        """(file index, position in file), record and its keyset, from the file the last page
-        ended in."""
-        # Pages are read from the file where the previous page ended: a page never starts
-        # before it, because the files are in keyset order (checked below).
+    def _pick(self, cursor: Cursor, clean: Callable[[Any], Any]) -> list[Record]:
+        """The cleaned records of the page after ``cursor``, from the file the last page ended
+        in: a page never starts before it, because the files are in keyset order (checked
+        here). One loop, no generator: it sees every saved record."""
+        picked: list[Record] = []
+        size, handed = self.page_size, self._keyless_handed
+        mark, resume = cursor.bookmark, cursor.resume
+        # The keyset rule: >= the bookmark's time on a run's first page, after it later on.
+        since = ("", "") if mark is None else (mark.value, mark.key)
         previous: tuple[str, str] | None = None
-        for index in range(0 if first_page else self._start, len(self._files)):
-            path = self._files[index]
+        for index in range(0 if mark is None else self._start, len(self._files)):
             for offset, (record, keyset) in enumerate(self._parse(index)):
-                if keyset is not None and previous is not None and keyset < previous:
-                    raise FatalError(
-                        f"{path}: record {keyset[1]} ({self.spec.replication_key} {keyset[0]}) "
-                        f"comes after one at {previous[0]}: saved pages must be in "
-                        f"({self.spec.replication_key}, sys_id) order, as the Table API returns "
-                        "them with ORDERBY; save them again in that order."
-                    )
-                previous = keyset or previous
-                yield (index, offset), record, keyset
+                if keyset is None:
+                    if (index, offset) in handed:
+                        continue
+                    handed.add((index, offset))
+                else:
+                    if previous is not None and keyset < previous:
+                        self._out_of_order(self._files[index], keyset, previous)
+                    previous = keyset
+                    if mark is not None and (keyset <= since if resume else keyset[0] < since[0]):
+                        continue
+                picked.append(clean(record))
+                if len(picked) == size:
+                    self._start = index
+                    return picked
+        return picked
+
+    def _out_of_order(self, path: Path, keyset: tuple[str, str], previous: tuple[str, str]) -> None:
+        raise FatalError(
+            f"{path}: record {keyset[1]} ({self.spec.replication_key} {keyset[0]}) "
+            f"comes after one at {previous[0]}: saved pages must be in "
+            f"({self.spec.replication_key}, sys_id) order, as the Table API returns "
+            "them with ORDERBY; save them again in that order."
+        )
 
     def _parse(self, index: int) -> list[tuple[Any, tuple[str, str] | None]]:
         if self._parsed is None or self._parsed[0] != index:
@@ -193,14 +179,21 @@ class SavedPagesStream:
 
 
 def _cleaner(spec: StreamSpec, pseudonym: Pseudonymiser) -> Callable[[Any], Any]:
-    """A record's stream fields only, its people pseudonymised (``pseudonymise_record``)."""
+    """A record's stream fields only, its people pseudonymised, as ``pseudonymise_record``
+    does it; each person is looked up once a page."""
     fields = spec.fields
+    known: dict[str, str | None] = {}
+
+    def lookup(value: str) -> str | None:
+        if value not in known:
+            known[value] = pseudonym(value)
+        return known[value]
 
     def cleaned(record: Any) -> Any:
         if not isinstance(record, dict):
             return record
         kept = {name: record[name] for name in fields if name in record}
-        return pseudonymise_in_place(spec, kept, pseudonym)
+        return pseudonymise_in_place(spec, kept, lookup)
 
     return cleaned
 

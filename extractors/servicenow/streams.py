@@ -13,7 +13,7 @@ Times in a query are plain ``YYYY-MM-DD HH:MM:SS`` UTC. Only declared fields are
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -194,8 +194,11 @@ def pseudonymise_record(spec: StreamSpec, record: Record, pseudonym: Pseudonymis
     return pseudonymise_in_place(spec, dict(record), pseudonym)
 
 
-def pseudonymise_in_place(spec: StreamSpec, record: Record, pseudonym: Pseudonymiser) -> Record:
-    """``pseudonymise_record`` on ``record`` itself (a copy the caller made), returned."""
+def pseudonymise_in_place(
+    spec: StreamSpec, record: Record, pseudonym: Callable[[str], str | None]
+) -> Record:
+    """``pseudonymise_record`` on ``record`` itself (a copy the caller made), returned;
+    ``pseudonym`` is the ``Pseudonymiser`` or a cache in front of it."""
     for name in spec.person_fields:
         value = record.get(name)
         if isinstance(value, str):

@@ -32,8 +32,10 @@ without day fields (a stream that fetched only ``total``) is booked as one row o
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -69,6 +71,7 @@ QUARANTINE_SCHEMA: Mapping[str, pl.DataType] = {
     "reason": pl.String(),
     "record": pl.String(),
 }
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S")
 _CLOCK_FORMATS = ("%H:%M", "%H:%M:%S", "%H.%M")
 
@@ -109,6 +112,11 @@ class TaskInfo:
 def parse_date(text: str) -> dt.date:
     """A local working day from ``YYYY-MM-DD`` (also ``DD-MM-YYYY``, ``DD.MM.YYYY``)."""
     value = text.strip()
+    if len(value) == 10 and value.isascii() and _ISO_DAY.match(value):
+        try:
+            return dt.date.fromisoformat(value)  # the first form, without strptime's cost
+        except ValueError:
+            pass  # 2024-02-30: the forms below say why
     for form in _DATE_FORMATS:
         try:
             return dt.datetime.strptime(value, form).date()
@@ -149,12 +157,21 @@ def parse_clock(text: str, column: str) -> dt.time:
 
 def local_to_utc(day: dt.date, clock: dt.time) -> dt.datetime:
     """A local Copenhagen clock time on ``day`` in UTC; a time in the spring gap is refused."""
-    local = dt.datetime.combine(day, clock, tzinfo=LOCAL_ZONE)
-    utc = local.astimezone(dt.UTC)
-    if utc.astimezone(LOCAL_ZONE).replace(tzinfo=None) != local.replace(tzinfo=None):
+    utc = _local_to_utc(day, clock)
+    if utc is None:
         raise SkippableRecord(
             f"{day} {clock} does not exist in Europe/Copenhagen (the daylight-saving gap)"
         )
+    return utc
+
+
+@functools.lru_cache(maxsize=65_536)
+def _local_to_utc(day: dt.date, clock: dt.time) -> dt.datetime | None:
+    # Most bookings of a day start at the same clock time: each pair is converted once.
+    local = dt.datetime.combine(day, clock, tzinfo=LOCAL_ZONE)
+    utc = local.astimezone(dt.UTC)
+    if utc.astimezone(LOCAL_ZONE).replace(tzinfo=None) != local.replace(tzinfo=None):
+        return None
     return utc
 
 
