@@ -320,12 +320,7 @@ def view_dfg(view: View, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """``discover_dfg`` of the view (same columns, order and values): each arc's count, mean
     and median from one sort of the pairs' arcs and durations."""
     index = view.index
-    first, following = _pairs(view)
-    width = max(1, index.names.len())
-    arc = index.codes[first].astype(np.int64) * width + index.codes[following]
-    arcs, counts, sums, low, high = _group_stats(
-        arc, index.time_us[following] - index.time_us[first]
-    )
+    width, arcs, counts, sums, low, high = _pair_groups(view, "arc")
     return pl.DataFrame(
         {
             "source": index.names.gather(pl.Series(arcs // width, dtype=pl.UInt32)),
@@ -337,6 +332,25 @@ def view_dfg(view: View, schema: dict[str, pl.DataType]) -> pl.DataFrame:
         },
         schema=schema,
     ).sort(["frequency", "source", "target"], descending=[True, False, False])
+
+
+def _pair_groups(
+    view: View, level: str
+) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The view's pairs of consecutive kept rows of one case grouped by arc (``level`` "arc":
+    the first's code times ``width`` plus the next's) or by the next's activity: ``width``, and
+    ``_group_stats`` of the durations (µs) per key."""
+    index = view.index
+    first, following = _pairs(view)
+    width = max(1, index.names.len())
+    key = index.codes[following].astype(np.int64)
+    if level == "arc":
+        source = index.codes[first].astype(np.int64)
+        source *= width
+        key += source
+    durations = index.time_us[following]
+    durations -= index.time_us[first]
+    return width, *_group_stats(key, durations)
 
 
 def _group_stats(
@@ -551,9 +565,11 @@ def _sorted_by_group(group: np.ndarray, values: np.ndarray) -> np.ndarray:
         return values
     bits = int(values.max()).bit_length()
     if int(values.min()) >= 0 and bits + int(group.max()).bit_length() <= 63:
-        packed = np.sort((group.astype(np.int64) << bits) | values)
-        ordered: np.ndarray = packed & ((1 << bits) - 1)
-        return ordered
+        packed: np.ndarray = np.left_shift(group, bits, dtype=np.int64)
+        packed |= values
+        packed.sort()
+        packed &= (1 << bits) - 1
+        return packed
     ordered = values[np.lexsort((values, group))]
     return ordered
 
@@ -638,14 +654,7 @@ def view_wait_groups(view: View, level: str) -> pl.DataFrame:
     arc's (or activity's) codes as keys: ``source``, ``target`` (or ``activity``),
     ``frequency``, ``mean_wait_s``, ``median_wait_s`` and ``total_wait_s``, from one sort of
     the keys and waits."""
-    index = view.index
-    first, following = _pairs(view)
-    target = index.codes[following].astype(np.int64)
-    width = max(1, index.names.len())
-    key = index.codes[first].astype(np.int64) * width + target if level == "arc" else target
-    keys, counts, sums, low, high = _group_stats(
-        key, index.time_us[following] - index.time_us[first]
-    )
+    width, keys, counts, sums, low, high = _pair_groups(view, level)
     codes = (
         {"source": keys // width, "target": keys % width} if level == "arc" else {"activity": keys}
     )
