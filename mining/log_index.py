@@ -190,7 +190,7 @@ def build_log_index(path: Path) -> LogIndex:
     changes = (case != case.shift(1)).fill_null(True).to_numpy()
     bounds = np.append(np.flatnonzero(changes), frame.height).astype(np.int64)
     codes = frame.get_column(ACTIVITY).to_physical().cast(pl.UInt32).to_numpy()
-    return LogIndex(
+    index = LogIndex(
         path=path,
         codes=codes,
         names=_activity_names(frame.get_column(ACTIVITY), codes),
@@ -199,6 +199,8 @@ def build_log_index(path: Path) -> LogIndex:
         bounds=bounds,
         has_start=START_TIMESTAMP in schema,
     )
+    index.followed()  # built with the index: one byte per event
+    return index
 
 
 # ---------------------------------------------------------------------------------- views
