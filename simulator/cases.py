@@ -125,23 +125,27 @@ def audit_rows(settled: Settled, user_names: StrArray, seq: AuditSequence) -> pl
     plan = settled.plan
     update_no = np.cumsum(np.any(np.stack(list(settled.changed.values())), axis=0), axis=1)
     frames: list[pl.DataFrame] = []
+    # Text columns are gathered in polars: numpy text arrays convert to polars string by string.
+    names = pl.Series(user_names)
+    sys_ids = pl.Series(plan.sys_id)
     for name, changed in settled.changed.items():
         rows, steps = np.nonzero(changed)
         if len(rows) == 0:
             continue
-        values = plan.fields[name]
-        users = user_names[plan.actor[rows, steps]]
+        values = pl.Series(plan.fields[name].ravel())
+        width = plan.fields[name].shape[1]
+        users = names.gather(plan.actor[rows, steps])
         when = format_servicenow_time(plan.times[rows, steps])
         frame = pl.DataFrame(
             {
-                "tablename": np.full(len(rows), plan.table),
-                "documentkey": plan.sys_id[rows],
-                "fieldname": np.full(len(rows), name),
-                "oldvalue": values[rows, steps - 1],
-                "newvalue": values[rows, steps],
+                "tablename": pl.repeat(plan.table, len(rows), eager=True),
+                "documentkey": sys_ids.gather(rows),
+                "fieldname": pl.repeat(name, len(rows), eager=True),
+                "oldvalue": values.gather(rows * width + (steps - 1) % width),
+                "newvalue": values.gather(rows * width + steps),
                 "user": users,
-                "reason": np.full(len(rows), ""),
-                "record_checkpoint": update_no[rows, steps].astype(str),
+                "reason": pl.repeat("", len(rows), eager=True),
+                "record_checkpoint": pl.Series(update_no[rows, steps]).cast(pl.String),
                 "sys_created_on": when,
                 "sys_created_by": users,
             }
