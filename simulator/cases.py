@@ -127,7 +127,7 @@ def audit_rows(settled: Settled, user_names: StrArray, seq: AuditSequence) -> pl
     frames: list[pl.DataFrame] = []
     # Text columns are gathered in polars: numpy text arrays convert to polars string by string.
     names = pl.Series(user_names)
-    sys_ids = pl.Series(plan.sys_id)
+    documents = pl.Series(plan.sys_id)
     for name, changed in settled.changed.items():
         rows, steps = np.nonzero(changed)
         if len(rows) == 0:
@@ -139,7 +139,7 @@ def audit_rows(settled: Settled, user_names: StrArray, seq: AuditSequence) -> pl
         frame = pl.DataFrame(
             {
                 "tablename": pl.repeat(plan.table, len(rows), eager=True),
-                "documentkey": sys_ids.gather(rows),
+                "documentkey": documents.gather(rows),
                 "fieldname": pl.repeat(name, len(rows), eager=True),
                 "oldvalue": values.gather(rows * width + (steps - 1) % width),
                 "newvalue": values.gather(rows * width + steps),
