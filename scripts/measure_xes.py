@@ -1,7 +1,7 @@
 """Events per second of the XES reader (``extractors.files.read_flat_log`` on an XES file), on
 the standard workload written as XES (not a test; results go in docs/performance.md).
 
-    .venv/bin/python scripts/measure_xes.py --events 1000000 [--gz] [--repeat 3]
+    .venv/bin/python scripts/measure_xes.py --events 1000000 [--gz] [--repeat 3] [--checkout DIR]
 
 The standard workload (``../shared/bench/gen_o2c_log.py N PREFIX 42``) is generated into
 ``--workspace`` (default /tmp/kitflow-xes-bench, never the repository) unless it is there
@@ -9,7 +9,9 @@ already, and written as XES the way OpenXES writes a log: one ``<trace>`` per ca
 ``concept:name``, each ``<event>`` with ``concept:name``, ``org:resource``,
 ``lifecycle:transition`` and ``time:timestamp`` (milliseconds, with an offset). Each run reads
 the file in a fresh process; the script prints the events, the median seconds, events per
-second and the peak memory (VmHWM) of the reading process.
+second and the peak memory (VmHWM) of the reading process. ``--checkout`` reads with the code
+of another checkout (an earlier commit exported with ``git archive``), for a before/after pair
+measured under the same load.
 """
 
 from __future__ import annotations
@@ -41,11 +43,11 @@ HEADER = """<?xml version="1.0" encoding="UTF-8" ?>
 READ = """import sys, time
 from pathlib import Path
 from extractors.files import ReadOptions, read_flat_log
-started = time.perf_counter()
+started, cpu = time.perf_counter(), time.process_time()
 staged = read_flat_log(Path(sys.argv[1]), ReadOptions())
-seconds = time.perf_counter() - started
+seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
 status = Path("/proc/self/status").read_text()
-print(staged.frame.height, seconds, int(status.split("VmHWM:")[1].split()[0]) / 1024)
+print(staged.frame.height, seconds, cpu, int(status.split("VmHWM:")[1].split()[0]) / 1024)
 """
 
 
@@ -97,17 +99,18 @@ def _traces(block: pl.DataFrame) -> pl.Series:
     ).to_series()
 
 
-def read_once(path: Path) -> tuple[int, float, float]:
-    """Events read, seconds and peak MB of one read in a fresh process."""
+def read_once(path: Path, checkout: Path) -> tuple[int, float, float, float]:
+    """Events read, seconds, CPU seconds (all threads) and peak MB of one read in a fresh
+    process."""
     done = subprocess.run(
         [sys.executable, "-c", READ, str(path)],
-        cwd=ROOT,
+        cwd=checkout,
         capture_output=True,
         text=True,
         check=True,
     )
-    rows, seconds, peak = done.stdout.split()
-    return int(rows), float(seconds), float(peak)
+    rows, seconds, cpu, peak = done.stdout.split()
+    return int(rows), float(seconds), float(cpu), float(peak)
 
 
 def main() -> None:
@@ -116,16 +119,21 @@ def main() -> None:
     parser.add_argument("--gz", action="store_true", help="write and read the file gzipped")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workspace", type=Path, default=Path("/tmp/kitflow-xes-bench"))
+    parser.add_argument("--checkout", type=Path, default=ROOT, help="read with this code")
     arguments = parser.parse_args()
     path = workload_as_xes(arguments.events, arguments.workspace, gz=arguments.gz)
-    runs = [read_once(path) for _ in range(arguments.repeat)]
+    runs = [read_once(path, arguments.checkout) for _ in range(arguments.repeat)]
     rows = runs[0][0]
     seconds = statistics.median(run[1] for run in runs)
-    peak = max(run[2] for run in runs)
+    cpu = statistics.median(run[2] for run in runs)
+    peak = max(run[3] for run in runs)
+    load = Path("/proc/loadavg").read_text().split()[0]
     print(
-        f"{path.name}: {path.stat().st_size / 2**20:,.0f} MB, {rows:,} events; "
-        f"median {seconds:.2f} s of {arguments.repeat} ({', '.join(f'{r[1]:.2f}' for r in runs)}); "
-        f"{rows / seconds:,.0f} events/s; peak {peak:,.0f} MB"
+        f"{arguments.checkout.name}: {path.name}: {path.stat().st_size / 2**20:,.0f} MB, "
+        f"{rows:,} events; median {seconds:.2f} s of {arguments.repeat} "
+        f"({', '.join(f'{r[1]:.2f}' for r in runs)}): {rows / seconds:,.0f} events/s; "
+        f"CPU {cpu:.2f} s (all threads): {rows / cpu:,.0f} events per CPU second; "
+        f"peak {peak:,.0f} MB; load {load}"
     )
 
 

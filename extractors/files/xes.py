@@ -25,7 +25,9 @@ import gzip
 import queue
 import re
 import threading
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -240,6 +242,7 @@ class _NotFlat(Exception):  # noqa: N818 - a signal, not an error: the general r
 
 
 _READ_BYTES: Final = 8 << 20
+_PIECES_AT_ONCE: Final = 2
 # Real headers (extensions, globals, classifiers, log attributes) take kilobytes and nest 3 deep;
 # beyond these the general reader, with libxml2's own limits, reads the file.
 _HEADER_BYTES: Final = 64 << 20
@@ -282,10 +285,20 @@ class _Column:
 def _read_fast(path: Path) -> _RawLog:
     """The log read by the fast reader; raises ``_NotFlat`` when the general one must read it,
     and ``InputError`` for a file the limits refuse."""
-    with _Validator() as validator, _opened(path) as stream:
-        builder = _Builder(str(path))
+    builder = _Builder(str(path))
+    with (
+        _Validator() as validator,
+        _opened(path) as stream,
+        ThreadPoolExecutor(_PIECES_AT_ONCE, thread_name_prefix="xes-piece") as pool,
+    ):
+        # Pieces are read on two threads (numpy and polars release the GIL), in file order.
+        pending: deque[Future[_Piece]] = deque()
         for piece, last in _pieces(stream, validator):
-            builder.add(_tags(piece, last=last))
+            pending.append(pool.submit(_read_piece, piece, last))
+            if len(pending) > _PIECES_AT_ONCE:
+                builder.add(pending.popleft().result())
+        while pending:
+            builder.add(pending.popleft().result())
         if validator.finish() is not None:
             raise _NotFlat  # the general reader refuses it with lxml's own message
     return builder.result()
@@ -437,8 +450,6 @@ class _Validator:
 def _tags(piece: bytes, *, last: bool) -> _Tags:
     """The tags of ``piece`` (which starts at a depth of 0, a child of the root): refuses
     (``_NotFlat``) anything but traces, events, flat attributes and, last, the root's end."""
-    if b"<!" in piece or b"<?" in piece:
-        raise _NotFlat
     ascii = piece.isascii()
     if not ascii:
         try:
@@ -449,8 +460,10 @@ def _tags(piece: bytes, *, last: bool) -> _Tags:
     # Every 8 bytes from each position, as one number: tags are told apart a word at a time.
     words = np.ndarray(shape=(len(piece),), dtype="<u8", buffer=piece + bytes(8), strides=(1,))
     opening, closing = np.flatnonzero(a == ord("<")), np.flatnonzero(a == ord(">"))
+    after = (words[opening] >> np.uint64(8)).astype(np.uint8)  # the byte after each '<'
     if (
-        opening.size != closing.size
+        np.any((after == ord("!")) | (after == ord("?")))  # a comment, CDATA, DTD or PI
+        or opening.size != closing.size
         or not np.all(opening < closing)
         or not np.all(closing[:-1] < opening[1:])
         or not _only_space_between_tags(piece)
@@ -591,18 +604,63 @@ def _referenced(match: re.Match[str]) -> str:
 
 @dataclass(frozen=True)
 class _Found:
-    """The values of one key among some attributes, one per owner (event or trace)."""
+    """The values of one key among some attributes, one per event."""
 
     key: str
-    first: int
-    """Index (into the attributes) of the key's first occurrence."""
+    rank: tuple[int, int, int]
+    """Where the key first occurs: its first event in the piece, 0 for a trace attribute and 1
+    for an event one, and its tag in the piece: the columns' order is the order of their ranks."""
     types: set[str]
     values: pl.Series
 
 
+@dataclass(frozen=True)
+class _Piece:
+    """The events of one piece, as columns of text."""
+
+    events: int
+    event_columns: list[_Found]
+    case_columns: list[_Found]
+
+
+def _read_piece(piece: bytes, last: bool) -> _Piece:
+    """The columns of one piece (the same work for every piece, so pieces are read in parallel;
+    ``_Builder`` puts them together)."""
+    tags = _tags(piece, last=last)
+    event_starts = np.flatnonzero(tags.kind == _EVENT_START)
+    events = event_starts.size
+    if not events:
+        return _Piece(0, [], [])
+    event_number = np.cumsum(tags.kind == _EVENT_START) - 1
+    trace_number = np.cumsum(tags.kind == _TRACE_START) - 1
+    event_trace = trace_number[event_starts]
+    traces = int(trace_number[-1]) + 1
+    has_events = np.zeros(traces, dtype=bool)
+    has_events[event_trace] = True
+    attribute = tags.kind == _ATTRIBUTE
+    at = np.flatnonzero(attribute & (tags.depth == 2))
+    event_columns = [
+        _Found(key, (int(event_number[at[first]]), 1, int(at[first])), types, values)
+        for key, first, types, values in _found(tags, at, event_number[at], events)
+    ]
+    at = np.flatnonzero(attribute & (tags.depth == 1))
+    at = at[has_events[trace_number[at]]]
+    first_event = np.searchsorted(event_trace, np.arange(traces))
+    case_columns = [
+        _Found(
+            key,
+            (int(first_event[trace_number[at[first]]]), 0, int(at[first])),
+            types,
+            values.gather(event_trace),
+        )
+        for key, first, types, values in _found(tags, at, trace_number[at], traces)
+    ]
+    return _Piece(events, event_columns, case_columns)
+
+
 class _Builder:
     """The columns of the log, built piece by piece: each piece's values are appended to its
-    columns (nulls for columns a piece lacks), so only one piece is held as text at a time."""
+    columns (nulls for columns a piece lacks), so only a few pieces are held as text at once."""
 
     def __init__(self, where: str) -> None:
         self._where = where
@@ -611,41 +669,22 @@ class _Builder:
         self._event_keys: dict[str, str] = {}
         self._rows = 0
 
-    def add(self, tags: _Tags) -> None:
+    def add(self, piece: _Piece) -> None:
         """Append the events of one piece."""
-        event_starts = np.flatnonzero(tags.kind == _EVENT_START)
-        events = event_starts.size
-        if not events:
+        if not piece.events:
             return
-        if self._rows + events > self._limit:
-            check_rows(self._rows + events, where=self._where, what="events")
-        event_number = np.cumsum(tags.kind == _EVENT_START) - 1
-        trace_number = np.cumsum(tags.kind == _TRACE_START) - 1
-        event_trace = trace_number[event_starts]
-        traces = int(trace_number[-1]) + 1
-        first_event = np.searchsorted(event_trace, np.arange(traces))
-        has_events = np.zeros(traces, dtype=bool)
-        has_events[event_trace] = True
-        attribute = tags.kind == _ATTRIBUTE
-        at = np.flatnonzero(attribute & (tags.depth == 2))
+        if self._rows + piece.events > self._limit:
+            check_rows(self._rows + piece.events, where=self._where, what="events")
         seen: set[str] = set()
-        for found in _found(tags, at, event_number[at], events):
-            name = self._event_column(found.key)
-            rank = (self._rows + int(event_number[at[found.first]]), 1, int(at[found.first]))
-            self._append(name, found, rank, found.values)
-            seen.add(name)
-        at = np.flatnonzero(attribute & (tags.depth == 1))
-        at = at[has_events[trace_number[at]]]
-        for found in _found(tags, at, trace_number[at], traces):
+        for found in piece.event_columns:
+            seen.add(self._append(self._event_column(found.key), found))
+        for found in piece.case_columns:
             name = CASE if found.key == "concept:name" else f"case:{found.key}"
-            trace = int(trace_number[at[found.first]])
-            rank = (self._rows + int(first_event[trace]), 0, int(at[found.first]))
-            self._append(name, found, rank, found.values.gather(event_trace))
-            seen.add(name)
+            seen.add(self._append(name, found))
         for name, column in self._columns.items():
             if name not in seen:
-                column.parts.append(_nulls(events))
-        self._rows += events
+                column.parts.append(_nulls(piece.events))
+        self._rows += piece.events
 
     def _event_column(self, key: str) -> str:
         name = _EVENT_KEYS.get(key, key)
@@ -655,16 +694,16 @@ class _Builder:
             raise _NotFlat  # two keys for one column ('activity' and 'concept:name')
         return name
 
-    def _append(
-        self, name: str, found: _Found, rank: tuple[int, int, int], values: pl.Series
-    ) -> None:
+    def _append(self, name: str, found: _Found) -> str:
         column = self._columns.get(name)
         if column is None:
-            column = self._columns[name] = _Column(first=rank)
+            event, group, tag = found.rank
+            column = self._columns[name] = _Column(first=(self._rows + event, group, tag))
             if self._rows:
                 column.parts.append(_nulls(self._rows))
-        column.parts.append(values)
+        column.parts.append(found.values)
         column.types |= found.types
+        return name
 
     def result(self) -> _RawLog:
         """The columns in the order they first occur (per event: case columns first)."""
@@ -680,9 +719,12 @@ def _nulls(rows: int) -> pl.Series:
     return pl.repeat(None, rows, dtype=pl.String, eager=True)
 
 
-def _found(tags: _Tags, at: Ints, owner: Ints, owners: int) -> Iterator[_Found]:
+def _found(
+    tags: _Tags, at: Ints, owner: Ints, owners: int
+) -> Iterator[tuple[str, int, set[str], pl.Series]]:
     """Per key among the attributes at tag indices ``at`` (of owners ``owner``, in file order):
-    its values per owner, the last one where an owner repeats a key, null where it has none."""
+    the key, the index (into ``at``) of its first occurrence, the XES types of its values and
+    its values per owner: the last one where an owner repeats a key, null where it has none."""
     if not at.size:
         return
     keys = _texts(tags, tags.key_span[0][at], tags.key_span[1][at])
@@ -699,7 +741,7 @@ def _found(tags: _Tags, at: Ints, owner: Ints, owners: int) -> Iterator[_Found]:
         if mine.size < owners:
             texts = _nulls(owners).scatter(mine, texts)
         types = {_TYPES[code] for code in np.unique(tags.xes_type[at[group]])}
-        yield _Found(str(keys[first]), first, types, texts)
+        yield str(keys[first]), first, types, texts
 
 
 def write_xes(events: pl.DataFrame, path: Path) -> None:
