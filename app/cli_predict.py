@@ -1,4 +1,5 @@
-"""``kitflow predict``: the fill-in assistant (issue #16): train, evaluate, suggest, list."""
+"""``kitflow predict``: the fill-in assistant (issue #16): train, evaluate, suggest, list,
+threshold."""
 
 from __future__ import annotations
 
@@ -18,11 +19,17 @@ from services import (
     AssistantEvaluation,
     evaluate_assistant,
     find_models,
+    set_threshold,
+    suggest_all,
     suggest_groups,
-    train_assistant,
+    train_targets,
 )
 
-predict_cli = typer.Typer(help="The fill-in assistant: suggest an incident's assignment group.")
+predict_cli = typer.Typer(
+    help="The fill-in assistant: suggest a case's assignment group, category and priority."
+)
+TARGET_CHOICES = ("group", "category", "priority", "all")
+SOURCE_CHOICES = ("uci", "landscape", "xes")
 
 NameOption = Annotated[str, typer.Option("--name", help="The model's name.")]
 VersionOption = Annotated[str | None, typer.Option("--version", help="Default: the latest.")]
@@ -37,30 +44,58 @@ def register(cli: typer.Typer) -> None:
 
 @predict_cli.command("train")
 def train_command(
-    source: Annotated[Path, typer.Argument(help="The ServiceNow incident export (CSV or zip).")],
-    name: NameOption = "assignment-group",
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="A ServiceNow incident export (CSV or zip), an XES log, or a data folder "
+            "with staged ServiceNow tables."
+        ),
+    ],
+    target: Annotated[
+        str, typer.Option(help="group, category, priority or all (those the source has).")
+    ] = "all",
+    kind: Annotated[
+        str | None,
+        typer.Option("--source", help="uci, landscape or xes; default: told by SOURCE."),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="The model's name (one target only).")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Random seed, recorded in the card.")] = 0,
     rows: Annotated[int | None, typer.Option(help="Read only the first ROWS rows.")] = None,
     precision: Annotated[float, typer.Option(help="Precision the threshold aims at.")] = 0.8,
     coverage: Annotated[float, typer.Option(help="Least share of cases suggested.")] = 0.5,
     as_json: JsonOption = False,
 ) -> None:
-    """Train on the first 80 % of incidents by opening time, test on the rest, store a version."""
-    data = DataFolder.from_env()
-    model, evaluation, folder = train_assistant(
-        data,
+    """Train on the first 80 % of cases by opening time, test on the rest, store a version per
+    target."""
+    if target not in TARGET_CHOICES:
+        raise KitflowError(f"--target {target!r}: choose one of {', '.join(TARGET_CHOICES)}.")
+    if kind is not None and kind not in SOURCE_CHOICES:
+        raise KitflowError(f"--source {kind!r}: choose one of {', '.join(SOURCE_CHOICES)}.")
+    if name is not None and target == "all":
+        raise KitflowError("--name names one model: give --target group, category or priority.")
+    trained = train_targets(
+        DataFolder.from_env(),
         source,
+        targets=("group", "category", "priority") if target == "all" else (target,),
+        kind=kind,
         name=name,
         seed=seed,
         limit_rows=rows,
         target_precision=precision,
         min_coverage=coverage,
     )
+    if not trained:
+        raise KitflowError(f"{source} has no {target} to suggest.")
     if as_json:
-        print_json({"folder": str(folder), "card": model.card})
+        print_json([{"folder": str(folder), "card": model.card} for model, _, folder in trained])
         return
-    out.print(f"Stored {folder} (trained in {model.card['training_s']} s).")
-    _print_evaluation(evaluation)
+    for model, evaluation, folder in trained:
+        out.print(
+            f"{model.card['target']}: stored {folder} (trained in {model.card['training_s']} s)."
+        )
+        _print_evaluation(evaluation, str(model.card.get("baseline_by", "category")))
 
 
 @predict_cli.command("evaluate")
@@ -77,7 +112,7 @@ def evaluate_command(
     if as_json:
         print_json({"data": card["data"], "metrics": _evaluation_json(evaluation)})
         return
-    _print_evaluation(evaluation)
+    _print_evaluation(evaluation, str(card.get("baseline_by", "category")))
 
 
 @predict_cli.command("suggest")
@@ -85,23 +120,55 @@ def suggest_command(
     tickets: Annotated[
         Path | None, typer.Argument(help="JSON file of ticket(s); default stdin.")
     ] = None,
-    name: NameOption = "assignment-group",
+    name: Annotated[
+        str | None, typer.Option("--name", help="One model only; default: every target's.")
+    ] = None,
     version: VersionOption = None,
-    threshold: Annotated[float | None, typer.Option(help="Abstain below this confidence.")] = None,
+    threshold: Annotated[
+        float | None, typer.Option(help="Abstain below this confidence (this call only).")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Suggest the group of one ticket or a list of tickets, or abstain."""
+    """Suggest every stored target (assignment group, category, priority) of one ticket or a
+    list of tickets, or abstain below the threshold."""
     given = _read_tickets(tickets)
-    answers = suggest_groups(
-        DataFolder.from_env(), given, name=name, version=version, threshold=threshold
-    )
-    if as_json:
-        print_json([a.as_json() for a in answers])
+    data = DataFolder.from_env()
+    if name is not None:
+        answers = suggest_groups(data, given, name=name, version=version, threshold=threshold)
+        if as_json:
+            print_json([a.as_json() for a in answers])
+            return
+        for i, one in enumerate(answers, start=1):
+            out.print(f"{i}: {_said(one.group, one.confidence, one.top3)}")
         return
-    for i, answer in enumerate(answers, start=1):
-        said = answer.group or "abstain"
-        others = ", ".join(f"{g} ({p:.2f})" for g, p in answer.top3)
-        out.print(f"{i}: {said} (confidence {answer.confidence:.2f}); top 3: {others}")
+    every = suggest_all(data, given, threshold=threshold)
+    if as_json:
+        print_json(every)
+        return
+    for i, answer in enumerate(every, start=1):
+        for target, said in answer["targets"].items():
+            top = tuple((t["value"], t["probability"]) for t in said["top3"])
+            out.print(f"{i} {target}: {_said(said['value'], said['confidence'], top)}")
+
+
+def _said(value: str | None, confidence: float, top3: tuple[tuple[str, float], ...]) -> str:
+    others = ", ".join(f"{g} ({p:.2f})" for g, p in top3)
+    return f"{value or 'abstain'} (confidence {confidence:.2f}); top 3: {others}"
+
+
+@predict_cli.command("threshold")
+def threshold_command(
+    name: Annotated[str, typer.Argument(help="The model, e.g. assignment-group.")],
+    value: Annotated[float, typer.Argument(help="Abstain below this confidence (0..1).")],
+    version: VersionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Set a stored model's abstention threshold (used by suggest, the API and the page)."""
+    written = set_threshold(DataFolder.from_env(), name, value, version=version)
+    if as_json:
+        print_json(written)
+        return
+    out.print(f"{name} v{written['version']}: threshold {value:.3f} from now on.")
 
 
 @predict_cli.command("list")
@@ -111,16 +178,18 @@ def list_command(as_json: JsonOption = False) -> None:
     if as_json:
         print_json(cards)
         return
-    table = Table("name", "version", "trained at", "incidents", "top-1", "top-3")
+    table = Table("name", "version", "target", "trained at", "cases", "top-1", "top-3", "threshold")
     for card in cards:
         model = card["metrics"]["model"]
         table.add_row(
             card["name"],
             card["version"],
+            str(card.get("target", "group")),
             card["trained_at"],
             str(card["data"]["incidents"]),
             f"{model['top1']:.3f}",
             f"{model['top3']:.3f}",
+            f"{card['threshold']:.3f}" + (" (set)" if "threshold_set_at" in card else ""),
         )
     out.print(table)
 
@@ -144,14 +213,12 @@ def _scores_json(scores: Any) -> dict[str, Any]:
     return {k: getattr(scores, k) for k in scores.__dataclass_fields__}
 
 
-_LABELS = {
-    "model": "assistant",
-    "most_frequent": "most frequent",
-    "most_frequent_per_category": "per category",
-}
-
-
-def _print_evaluation(evaluation: AssistantEvaluation) -> None:
+def _print_evaluation(evaluation: AssistantEvaluation, by: str) -> None:
+    labels = {
+        "model": "assistant",
+        "most_frequent": "most frequent",
+        "most_frequent_per_category": f"per {by}",
+    }
     table = Table(
         "",
         "top-1",
@@ -165,7 +232,7 @@ def _print_evaluation(evaluation: AssistantEvaluation) -> None:
     )
     for label, s in vars(evaluation).items():
         table.add_row(
-            _LABELS[label],
+            labels[label],
             f"{s.top1:.3f}",
             f"{s.top3:.3f}",
             f"{s.macro_f1:.3f}",

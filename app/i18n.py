@@ -509,14 +509,14 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "nav.assistant": ("Udfyldningsassistent", "Fill-in assistant"),
     "assistant.title": ("Udfyldningsassistent", "Fill-in assistant"),
     "assistant.intro": (
-        "Foreslår en ServiceNow-sags tildelingsgruppe ud fra det, der kendes, når sagen "
-        "oprettes, med en kalibreret sikkerhed; under tærsklen afstår assistenten. Nedenfor de "
-        "gemte modeller med deres modelkort, målt mod to simple regler på den seneste femtedel "
-        "af perioden.",
-        "Suggests a ServiceNow incident's assignment group from what is known when it is filed, "
-        "with a calibrated confidence; below the threshold the assistant abstains. Below, the "
-        "stored models with their model cards, scored against two simple rules on the latest "
-        "fifth of the period.",
+        "Foreslår en ny ServiceNow-sags tildelingsgruppe, kategori og prioritet ud fra det, der "
+        "kendes, når sagen oprettes, hver med en kalibreret sikkerhed; under tærsklen afstår "
+        "assistenten. Ingen person indgår. Nedenfor de gemte modeller med deres modelkort, målt "
+        "mod to simple regler på den seneste femtedel af perioden.",
+        "Suggests a new ServiceNow case's assignment group, category and priority from what is "
+        "known when it is filed, each with a calibrated confidence; below the threshold the "
+        "assistant abstains. No person is a feature. Below, the stored models with their model "
+        "cards, scored against two simple rules on the latest fifth of the period.",
     ),
     "assistant.empty_title": ("Ingen model er trænet endnu", "No model is trained yet"),
     "assistant.empty_body": (
@@ -526,8 +526,24 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "then reload the page.",
     ),
     "assistant.try_title": ("Prøv et forslag", "Try a suggestion"),
-    "assistant.try": ("Foreslå gruppe", "Suggest a group"),
-    "assistant.field.model": ("Model", "Model"),
+    "assistant.try": ("Foreslå", "Suggest"),
+    "assistant.try_body": (
+        "Udfyld det, der kendes, når sagen oprettes; et tomt felt regnes som ukendt.",
+        "Fill in what is known when the case is filed; an empty field counts as unknown.",
+    ),
+    "assistant.choose": ("vælg eller skriv", "choose or type"),
+    "assistant.target.group": ("Tildelingsgruppe", "Assignment group"),
+    "assistant.target.category": ("Kategori", "Category"),
+    "assistant.target.priority": ("Prioritet", "Priority"),
+    "assistant.field.type": ("Sagstype", "Case type"),
+    "assistant.field.product": ("Produkt", "Product"),
+    "assistant.field.organization country": ("Organisationens land", "Organisation country"),
+    "assistant.field.organization involved": ("Involveret organisation", "Organisation involved"),
+    "assistant.field.org:role": ("Rolle (første hændelse)", "Role (first event)"),
+    "assistant.field.resource country": (
+        "Behandlerens land (første hændelse)",
+        "Handler's country (first event)",
+    ),
     "assistant.field.category": ("Kategori", "Category"),
     "assistant.field.subcategory": ("Underkategori", "Subcategory"),
     "assistant.field.u_symptom": ("Symptom", "Symptom"),
@@ -537,21 +553,33 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "assistant.field.urgency": ("Hastende", "Urgency"),
     "assistant.field.opened_at": ("Oprettet (dd.mm.åååå tt:mm)", "Opened (yyyy-mm-ddThh:mm)"),
     "assistant.opened_placeholder": ("nu", "now"),
-    "assistant.need_category": ("Angiv mindst sagens kategori.", "Give at least the category."),
+    "assistant.need_field": ("Udfyld mindst ét felt.", "Fill in at least one field."),
     "assistant.bad_opened": (
         "Oprettelsestidspunktet '{value}' kan ikke læses: skriv fx 01.03.2016 09:30.",
         "The filing time '{value}' cannot be read: write e.g. 2016-03-01T09:30.",
     ),
     "assistant.error": ("Intet forslag: {error}", "No suggestion: {error}"),
     "assistant.suggests": (
-        "Forslag: {group} (sikkerhed {confidence}; tærskel {threshold}).",
-        "Suggestion: {group} (confidence {confidence}; threshold {threshold}).",
+        "{what}: {value} (sikkerhed {confidence}; tærskel {threshold}).",
+        "{what}: {value} (confidence {confidence}; threshold {threshold}).",
     ),
     "assistant.abstains": (
-        "Assistenten afstår: sikkerheden {confidence} er under tærsklen {threshold}.",
-        "The assistant abstains: the confidence {confidence} is below the threshold {threshold}.",
+        "{what}: assistenten afstår, sikkerheden {confidence} er under tærsklen {threshold}.",
+        "{what}: the assistant abstains, the confidence {confidence} is below the threshold "
+        "{threshold}.",
     ),
-    "assistant.top3": ("De tre mest sandsynlige grupper:", "The three likeliest groups:"),
+    "assistant.top3": ("De tre mest sandsynlige ({what}):", "The three likeliest ({what}):"),
+    "assistant.card.target": ("Foreslår", "Suggests"),
+    "assistant.card.threshold_set": (
+        "{threshold} (sat af en administrator {when}; trænet: {trained})",
+        "{threshold} (set by an administrator {when}; trained: {trained})",
+    ),
+    "assistant.card.table_note": (
+        "Målt på testperioden. Dækning: andelen af sagerne, hvor der foreslås ved tærsklen; "
+        "præcision: andelen af dem, hvor forslaget var det endelige.",
+        "Measured on the test period. Coverage: the share of cases with a suggestion at the "
+        "threshold; precision: the share of those where the suggestion was the final value.",
+    ),
     "assistant.card.source": ("Data", "Data"),
     "assistant.card.rows": ("Rækker læst", "Rows read"),
     "assistant.card.incidents": ("Sager", "Incidents"),
@@ -575,11 +603,8 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "assistant.col.threshold": ("Tærskel", "Threshold"),
     "assistant.col.brier": ("Brier", "Brier"),
     "assistant.who.model": ("Assistenten", "The assistant"),
-    "assistant.who.most_frequent": ("Hyppigste gruppe", "Most frequent group"),
-    "assistant.who.most_frequent_per_category": (
-        "Hyppigste gruppe pr. kategori",
-        "Most frequent group per category",
-    ),
+    "assistant.who.most_frequent": ("Hyppigste værdi", "Most frequent value"),
+    "assistant.who.most_frequent_by": ("Hyppigste værdi pr. {by}", "Most frequent value per {by}"),
     "stuck.title": ("Fastlåste sager", "Stuck cases"),
     "stuck.intro": (
         "Åbne bestillinger og emner, hvor intet er sket i mindst det valgte antal arbejdsdage "

@@ -1,9 +1,13 @@
 """The fill-in assistant (issue #16) on a sample of the real UCI ServiceNow export (the first
-8,000 rows: time-split, seeded, exact figures) and on hand-made logs: features as filed, no person
-as a feature, the abstain rule, signed model files and the CLI."""
+8,000 rows: time-split, seeded, exact figures for the assignment group, category and priority
+models) and on hand-made logs: features as filed, no person as a feature, the threshold rule on
+rolling windows, the administrator's threshold, the landscape and XES sources, signed model
+files and the CLI."""
 
 from __future__ import annotations
 
+import datetime as dt
+import fcntl
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,20 +20,42 @@ from extractors.servicenow import CsvExportOptions
 from models.datafolder import DataFolder
 from models.ml_assistant import (
     FEATURES,
+    LANDSCAPE_SPEC,
+    UCI_SPEC,
     build_incidents,
+    build_landscape_cases,
+    build_xes_cases,
     choose_threshold,
     decide,
+    for_target,
     macro_f1,
     read_incident_events,
     split_by_time,
+    time_windows,
     top_k_accuracy,
+    window_threshold,
 )
-from services import AssistantError, read_model, suggest_groups, train_assistant
+from services import (
+    AssistantError,
+    find_models,
+    read_model,
+    set_threshold,
+    suggest_all,
+    suggest_groups,
+    train_targets,
+)
+from services.assistant import detect_source, fit_and_score, read_cases
 from tests.cli_support import run
+from tests.conftest import KitLandscape
 from tests.shared_data import shared_file
 
 UCI = "servicenow-uci-incidents/incident_event_log.zip"
 ROWS = 8000
+CATEGORY_FIGURES = (1164, 0.1034, 0.0948, 0.1013)  # cases, top-1, most frequent, threshold
+PRIORITY_FIGURES = (1170, 0.8069, 0.8026, 0.6497)
+LANDSCAPE_CASES = 11651
+LANDSCAPE_SPLIT = (9321, 2330)
+LANDSCAPE_TOP1 = (0.5009, 0.3489, 0.5013)  # model, most frequent, per category
 TICKET = {
     "category": "Category 26",
     "subcategory": "Subcategory 174",
@@ -42,15 +68,36 @@ TICKET = {
 }
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DataFolder, Path]]:
-    root = tmp_path_factory.mktemp("assistant")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("KITFLOW_MODEL_KEY_FILE", str(root / "keys" / "model.key"))
-        patch.setenv("KITFLOW_DATA_DIR", str(root / "data"))
-        data = DataFolder.from_env()
-        _, _, folder = train_assistant(data, shared_file(UCI), limit_rows=ROWS, seed=0)
-        yield data, folder
+@pytest.fixture(scope="session")
+def trained_sample(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The three models trained on the sample once per test session (shared by this module,
+    tests/test_assistant_page.py and the xdist workers: the first to take the lock trains);
+    the folder holding ``keys/`` and ``data/``."""
+    base = tmp_path_factory.getbasetemp()
+    root = (base if worker_id == "master" else base.parent) / "assistant-uci-sample"
+    root.mkdir(exist_ok=True)
+    with (root / "train.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (root / "trained").exists():
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv("KITFLOW_MODEL_KEY_FILE", str(root / "keys" / "model.key"))
+                data = DataFolder.from_env(root / "data")
+                train_targets(data, shared_file(UCI), limit_rows=ROWS, seed=0)
+            (root / "trained").touch()
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    return root
+
+
+@pytest.fixture
+def trained(
+    trained_sample: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[DataFolder, Path]]:
+    """The sample's data folder (its key and folder in the environment) and the assignment
+    group's version folder."""
+    monkeypatch.setenv("KITFLOW_MODEL_KEY_FILE", str(trained_sample / "keys" / "model.key"))
+    monkeypatch.setenv("KITFLOW_DATA_DIR", str(trained_sample / "data"))
+    data = DataFolder.from_env()
+    yield data, data.model_store() / "assignment-group" / "1"
 
 
 def test_the_sample_gives_exact_seeded_figures(trained: tuple[DataFolder, Path]) -> None:
@@ -75,7 +122,9 @@ def test_no_person_is_a_feature(trained: tuple[DataFolder, Path]) -> None:
 
 
 def test_the_split_is_by_opening_time() -> None:
-    incidents = build_incidents(read_incident_events(shared_file(UCI), limit_rows=ROWS))
+    incidents = for_target(
+        build_incidents(read_incident_events(shared_file(UCI), limit_rows=ROWS)), "group"
+    )
     train, test = split_by_time(incidents, test_share=0.2)
     assert train.height + test.height == incidents.height
     assert test["opened_at"].min() > train["opened_at"].max()  # type: ignore[operator]
@@ -83,7 +132,8 @@ def test_the_split_is_by_opening_time() -> None:
 
 def _event(number: str, updated: str, category: str, group: str, row: int) -> dict[str, object]:
     values: dict[str, object] = dict.fromkeys(
-        ("subcategory", "u_symptom", "contact_type", "location", "impact", "urgency"), "x"
+        ("subcategory", "u_symptom", "contact_type", "location", "impact", "urgency", "priority"),
+        "x",
     )
     return {
         **values,
@@ -105,9 +155,10 @@ def test_features_are_the_values_as_filed_and_the_target_the_final_group() -> No
             _event("INC2", "1/3/2016 10:00", "Category 9", "Group 3", 2),  # the final group
         ]
     ).with_columns(pl.col("row").cast(pl.UInt32))
-    incident = build_incidents(events).row(0, named=True)
+    incident = for_target(build_incidents(events), "group").row(0, named=True)
     assert (incident["category"], incident["target"]) == ("Category 1", "Group 3")
     assert incident["category_subcategory"] == "Category 1|x"
+    assert incident["target_category"] == "Category 9|x"  # the final category|subcategory
 
 
 def test_measures_on_hand_checked_cases() -> None:
@@ -185,3 +236,206 @@ def test_each_trained_version_has_its_card_in_the_catalog(trained: tuple[DataFol
     assert json.loads(cards[0].card) == stored
     assert cards[0].task == stored["task"]
     assert cards[0].trained_at.isoformat(timespec="seconds") == stored["trained_at"]
+
+
+def _card(data: DataFolder, name: str) -> dict[str, object]:
+    return next(c for c in find_models(data) if c["name"] == name and c["version"] == "1")
+
+
+def test_each_target_is_its_own_model_with_exact_figures(trained: tuple[DataFolder, Path]) -> None:
+    data = trained[0]
+    category, priority = _card(data, "category"), _card(data, "priority")
+    assert category["target"] == "category" and priority["target"] == "priority"
+    assert category["features"] == [
+        "u_symptom",
+        "contact_type",
+        "location",
+        "impact",
+        "urgency",
+        "opened_hour",
+        "opened_weekday",
+    ]
+    assert priority["features"] == [
+        "category",
+        "subcategory",
+        "u_symptom",
+        "contact_type",
+        "location",
+        "opened_hour",
+        "opened_weekday",
+        "category_subcategory",
+        "category_subcategory_symptom",
+        "location_category",
+    ]
+    assert (category["baseline_by"], priority["baseline_by"]) == ("u_symptom", "category")
+    figures = {
+        name: (
+            c["data"]["incidents"],  # type: ignore[index]
+            round(c["metrics"]["model"]["top1"], 4),  # type: ignore[index]
+            round(c["metrics"]["most_frequent"]["top1"], 4),  # type: ignore[index]
+            round(c["threshold"], 4),  # type: ignore[arg-type]
+        )
+        for name, c in (("category", category), ("priority", priority))
+    }
+    assert figures == {"category": CATEGORY_FIGURES, "priority": PRIORITY_FIGURES}
+
+
+def test_priority_is_the_lookup_of_impact_and_urgency() -> None:
+    events = read_incident_events(shared_file(UCI), limit_rows=ROWS)
+    per_pair = events.group_by("impact", "urgency").agg(pl.col("priority").n_unique())
+    assert per_pair["priority"].max() == 1  # so neither is a feature of the priority model
+    assert not {"impact", "urgency"} & set(UCI_SPEC.features("priority").columns)
+
+
+def test_rolling_windows_and_the_threshold_they_give() -> None:
+    frame = pl.DataFrame(
+        {"opened_at": [dt.datetime(2016, 3, d) for d in range(1, 11)], "number": list("abcdefghij")}
+    )
+    pairs = time_windows(frame, (0.5, 0.8))
+    assert [(b.height, w.height) for b, w in pairs] == [(5, 3), (8, 2)]
+    assert pairs[0][1]["number"].to_list() == ["f", "g", "h"]
+    confidence = np.array([0.9, 0.8, 0.7, 0.6])
+    correct = np.array([True, False, True, True])
+    windows = np.array([0, 0, 1, 1])
+    # window 0 reaches 80 % only at 0.9, half its cases at 0.8; window 1 at 0.6: the lowest
+    assert window_threshold(confidence, correct, windows, precision=0.8, coverage=0.5) == 0.6
+    pooled = np.zeros(4, dtype=np.int64)
+    assert window_threshold(confidence, correct, pooled, precision=0.8, coverage=0.5) == 0.7
+
+
+def test_an_administrator_sets_the_threshold(
+    trained: tuple[DataFolder, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data, folder = trained
+    copy = data.model_store() / "priority-copy" / "1"
+    copy.mkdir(parents=True)
+    for name in ("model.joblib", "model.joblib.hmac", "card.json"):
+        (copy / name).write_bytes((folder.parents[1] / "priority" / "1" / name).read_bytes())
+    with pytest.raises(AssistantError, match=r"between 0 and 1, not 1\.5"):
+        set_threshold(data, "priority-copy", 1.5)
+    written = set_threshold(data, "priority-copy", 0.99)
+    assert (written["version"], written["threshold"]) == ("1", 0.99)
+    card = _card(data, "priority-copy")
+    assert round(card["trained_threshold"], 4) == PRIORITY_FIGURES[3]  # type: ignore[arg-type]
+    assert card["threshold"] == 0.99 and "threshold_set_at" in card
+    said = suggest_groups(data, [TICKET], name="priority-copy")[0]
+    assert (said.group, said.threshold) == (None, 0.99)  # abstains below the set threshold
+    monkeypatch.setenv("KITFLOW_DATA_DIR", str(data.root))
+    monkeypatch.setenv("KITFLOW_MODEL_KEY_FILE", str(folder.parents[4] / "keys" / "model.key"))
+    shown = json.loads(run("predict", "threshold", "priority-copy", "0.25", "--json"))
+    assert shown["threshold"] == 0.25
+    assert suggest_groups(data, [TICKET], name="priority-copy")[0].threshold == 0.25
+
+
+def test_suggest_answers_every_target(trained: tuple[DataFolder, Path]) -> None:
+    answer = suggest_all(trained[0], [TICKET], threshold=0.0)[0]
+    assert list(answer) == ["group", "abstain", "confidence", "top3", "targets"]
+    assert list(answer["targets"]) == ["group", "category", "priority"]
+    assert answer["group"] == answer["targets"]["group"]["value"]
+    for said in answer["targets"].values():
+        assert said["abstain"] is False and len(said["top3"]) == 3 and said["threshold"] == 0.0
+    assert answer["targets"]["category"]["model"] == "category v1"
+
+
+def test_the_sources_are_told_apart(tmp_path: Path) -> None:
+    assert detect_source(Path("x/incident_event_log.zip")) == "uci"
+    assert detect_source(Path("BPI_Challenge_2013_incidents.xes.gz")) == "xes"
+    staged = tmp_path / "02_intermediate" / "servicenow"
+    staged.mkdir(parents=True)
+    (staged / "incident.parquet").write_bytes(b"")
+    assert detect_source(tmp_path) == "landscape"
+    with pytest.raises(AssistantError, match="cannot tell what"):
+        detect_source(tmp_path / "nothing")
+
+
+def test_landscape_cases_take_the_filed_fields_and_the_final_group() -> None:
+    at = dt.datetime(2023, 1, 2, 8, 0, tzinfo=dt.UTC)
+    incidents = pl.DataFrame(
+        {
+            "number": ["INC1"],
+            "opened_at": [at],
+            "category": ["adgang"],
+            "contact_type": ["phone"],
+            "impact": ["2"],
+            "urgency": ["3"],
+            "priority": ["3"],
+            "assignment_group": ["g2"],
+            "caller_id": ["p-1"],
+        }
+    )
+    orders = pl.DataFrame(
+        {
+            "number": ["RITM1"],
+            "opened_at": [at + dt.timedelta(hours=1)],
+            "cat_item": ["i1"],
+            "contact_type": [None],
+            "impact": [None],
+            "urgency": [None],
+            "assignment_group": ["g1"],
+        },
+        schema_overrides={"contact_type": pl.Utf8, "impact": pl.Utf8, "urgency": pl.Utf8},
+    )
+    groups = pl.DataFrame({"sys_id": ["g1", "g2"], "name": ["Applikationer", "Servicedesk"]})
+    items = pl.DataFrame({"sys_id": ["i1"], "name": ["Journalisering i eDoc"]})
+    cases = build_landscape_cases(incidents, orders, groups, items)
+    assert cases.select(
+        "number", "opened_at", "type", "category", "target_group", "target_priority"
+    ).rows() == [
+        (
+            "INC1",
+            dt.datetime(2023, 1, 2, 9, 0),
+            "incident",
+            "adgang",
+            "Servicedesk",
+            "3 - Moderate",
+        ),
+        (
+            "RITM1",
+            dt.datetime(2023, 1, 2, 10, 0),
+            "order",
+            "Journalisering i eDoc",
+            "Applikationer",
+            None,
+        ),
+    ]
+    assert "caller_id" not in cases.columns
+    assert for_target(cases, "priority", LANDSCAPE_SPEC)["number"].to_list() == ["INC1"]
+
+
+def test_xes_cases_are_known_at_the_first_event_with_the_final_group() -> None:
+    at = dt.datetime(2012, 5, 1, 8, 0, tzinfo=dt.UTC)
+    events = pl.DataFrame(
+        {
+            "case_id": ["1", "1", "1"],
+            "event_order": [2, 0, 1],
+            "timestamp": [at + dt.timedelta(hours=2), at, at + dt.timedelta(hours=1)],
+            "org_unit": ["G3 2nd", "G1", "G2"],
+            "resource": ["Siebel", "Anna", "Bo"],
+            "impact": ["Low", "Medium", "High"],
+            "product": ["PROD1", "PROD1", "PROD1"],
+            "organization country": ["se", "se", "se"],
+            "organization involved": ["Org A", "Org A", "Org B"],
+            "org:role": ["A2_4", "A2_1", "A2_2"],
+            "resource country": ["India", "Sweden", "Brazil"],
+        }
+    )
+    case = build_xes_cases(events).row(0, named=True)
+    assert (case["impact"], case["org:role"], case["resource country"]) == (
+        "Medium",
+        "A2_1",
+        "Sweden",
+    )
+    assert case["target_group"] == "G3 2nd" and case["opened_at"] == at.replace(tzinfo=None)
+    assert "resource" not in case
+
+
+def test_the_landscape_source_beside_its_baselines(kit_landscape: KitLandscape) -> None:
+    cases = read_cases(kit_landscape.data_dir, "landscape")
+    assert cases.height == LANDSCAPE_CASES
+    _, evaluation, train, test = fit_and_score(cases, LANDSCAPE_SPEC, "group")
+    assert (train.height, test.height) == LANDSCAPE_SPLIT
+    assert (
+        round(evaluation.model.top1, 4),
+        round(evaluation.most_frequent.top1, 4),
+        round(evaluation.most_frequent_per_category.top1, 4),
+    ) == LANDSCAPE_TOP1

@@ -1,6 +1,7 @@
 """The *Udfyldningsassistent* page and ``POST /api/assistant/suggest`` (issue #16): per role,
-with bad input, a suggestion through the endpoint by the small model tests/test_assistant.py
-trains, and the page showing that model's card exactly."""
+with bad input, suggestions of every target through the endpoint by the small models
+tests/test_assistant.py trains (assignment group, category, priority), and the page showing
+their cards exactly."""
 
 from __future__ import annotations
 
@@ -20,11 +21,13 @@ from models.accounts import ROLES
 from models.audit import AuditTrail
 from models.datafolder import DataFolder
 from models.store import LogStore
-from services import suggest_groups
-from tests.test_assistant import TICKET, trained
+from services import set_threshold, suggest_all, suggest_groups
+from tests.test_assistant import TICKET, trained, trained_sample
 from tests.test_method_page import router_body
 
-__all__ = ["trained"]  # the module's trained model (the fixture), shared
+FORM_ANSWER = "Tildelingsgruppe: "
+
+__all__ = ["trained", "trained_sample"]  # the sample's trained models (fixtures), shared
 
 SECRET = "test-secret-0123456789abcdef0123456789"
 Trained = tuple[DataFolder, Path]
@@ -37,21 +40,18 @@ def app(trained: Trained, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     yield create_app(LogStore(data.root), auth=AuthSettings(secret_key=SECRET))
 
 
-def _form_body(app: Any, opened: str | None, category: str = "Category 26") -> dict[str, Any]:
+def _form_body(
+    app: Any, opened: str | None, category: str | None = "Category 26"
+) -> dict[str, Any]:
     output = next(o for o in app.callback_map if assistant.ANSWER in o)
-    typed = {
-        "assistant-category": category,
-        "assistant-subcategory": TICKET["subcategory"],
-        "assistant-symptom": TICKET["u_symptom"],
-        "assistant-contact-type": TICKET["contact_type"],
-        "assistant-location": TICKET["location"],
-        assistant.IMPACT: "2 - Medium",
-        assistant.URGENCY: "2 - Medium",
-        assistant.OPENED: opened,
-    }
-    state = [{"id": assistant.MODEL, "property": "value", "value": "assignment-group/1"}]
-    state += [{"id": i, "property": "value", "value": v} for i, v in typed.items()]
-    state.append({"id": assistant.LANGUAGE, "property": "data", "value": "da"})
+    typed = {**{k: v for k, v in TICKET.items() if k != "opened_at"}, "category": category}
+    fields = [{"key": k, "type": assistant.FIELD} for k in typed]
+    state: list[Any] = [
+        [{"id": f, "property": "value", "value": typed[f["key"]]} for f in fields],
+        [{"id": f, "property": "id", "value": f} for f in fields],
+        {"id": assistant.OPENED, "property": "value", "value": opened},
+        {"id": assistant.LANGUAGE, "property": "data", "value": "da"},
+    ]
     return {
         "output": output,
         "outputs": {"id": assistant.ANSWER, "property": "children"},
@@ -80,13 +80,18 @@ def test_the_page_and_its_form_are_for_analysts_and_administrators(
         page = client.post("/_dash-update-component", json=router)
         assert "Udfyldningsassistent" in _text(page) and "Prøv et forslag" in _text(page)
         answer = _text(client.post("/_dash-update-component", json=form))
-        assert "De tre mest sandsynlige grupper:" in answer
-        assert "Forslag: " in answer or "Assistenten afstår" in answer
+        for what in ("tildelingsgruppe", "kategori", "prioritet"):
+            assert f"De tre mest sandsynlige ({what}):" in answer
+        assert FORM_ANSWER in answer
         refused = client.post("/_dash-update-component", json=bad_time)
         assert refused.status_code == 200
         assert "Oprettelsestidspunktet 'i morgen' kan ikke læses" in _text(refused)
-        empty = _text(client.post("/_dash-update-component", json=_form_body(app, None, "")))
-        assert "Angiv mindst sagens kategori." in empty
+        nothing = _form_body(app, None, None)
+        for item in nothing["state"][0]:
+            item["value"] = None
+        assert "Udfyld mindst ét felt." in _text(
+            client.post("/_dash-update-component", json=nothing)
+        )
     director = sign_in(app.server.test_client(), "director")
     assert director.get(ASSISTANT_PATH).status_code == 403
     assert director.post("/_dash-update-component", json=router).status_code == 403
@@ -134,21 +139,23 @@ def test_a_suggestion_through_the_endpoint(
     app: Any, trained: Trained, sign_in: Callable[..., Any]
 ) -> None:
     data = trained[0]
-    expected = [a.as_json() for a in suggest_groups(data, [TICKET, TICKET])]
+    expected = suggest_all(data, [TICKET, TICKET])
     client = sign_in(app.server.test_client(), "administrator")
     listed = client.post(assistant.API_PATH, json=[TICKET, TICKET])
     one = client.post(assistant.API_PATH, json=TICKET)
     assert listed.status_code == 200 and listed.json == expected
     assert one.json == expected[:1]
-    assert len(expected[0]["top3"]) == 3
+    assert list(expected[0]["targets"]) == ["group", "category", "priority"]
     assert expected[0]["abstain"] == (expected[0]["group"] is None)
+    group_only = client.post(f"{assistant.API_PATH}?name=assignment-group", json=TICKET)
+    assert group_only.json == [suggest_groups(data, [TICKET])[0].as_json()]
     trail = AuditTrail(data.database_url)
     entries = [(e.actor, e.action, e.target, e.outcome) for e in trail.list()]
     trail.dispose()
     assert (
         "test-administrator",
         "assistant-suggest",
-        "assignment-group vlatest: 2 ticket(s)",
+        "every target vlatest: 2 ticket(s)",
         "ok",
     ) in entries
 
@@ -166,8 +173,11 @@ def test_the_page_shows_the_stored_card_exactly(app: Any, trained: Trained) -> N
     assert f"{card['threshold']:.3f}".replace(".", ",") in da
     brier = card["metrics"]["model"]["brier"]
     assert f"{brier:.3f}".replace(".", ",") in da
-    assert "Hyppigste gruppe pr. kategori" in da and "assignment-group v1" in da
+    assert "Hyppigste værdi pr. kategori" in da and "assignment-group v1" in da
+    assert "Hyppigste værdi pr. symptom" in da and "category v1" in da and "priority v1" in da
+    assert "Most frequent value per symptom" in en
     assert ", ".join(card["features"]) in da
+    assert "Prioritet" in da and "Foreslår" in da and "Priority" in en
 
 
 def test_without_a_model_the_page_says_how_to_train_one(tmp_path: Path) -> None:
@@ -177,3 +187,20 @@ def test_without_a_model_the_page_says_how_to_train_one(tmp_path: Path) -> None:
         "kitflow predict train ../shared/data/servicenow-uci-incidents/incident_event_log.zip"
         in page
     )
+
+
+def test_an_administrators_threshold_is_shown_and_used(
+    tmp_path: Path, trained: Trained, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = trained[1]
+    monkeypatch.setenv("KITFLOW_MODEL_KEY_FILE", str(folder.parents[4] / "keys" / "model.key"))
+    copy = DataFolder.from_env(tmp_path / "data")
+    target = copy.model_store() / "assignment-group" / "1"
+    target.mkdir(parents=True)
+    for name in ("model.joblib", "model.joblib.hmac", "card.json"):
+        (target / name).write_bytes((folder / name).read_bytes())
+    set_threshold(copy, "assignment-group", 0.95)
+    da = str(assistant.build_layout(LogStore(copy.root), "da"))
+    assert "0,950 (sat af en administrator " in da
+    said = suggest_all(copy, [TICKET])[0]["targets"]["group"]
+    assert (said["threshold"], said["abstain"]) == (0.95, True)

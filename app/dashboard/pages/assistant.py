@@ -1,5 +1,6 @@
-"""The *Udfyldningsassistent* (issue #16): the stored assignment-group models with their model
-cards, a form to try a suggestion, and the JSON endpoint ``POST /api/assistant/suggest``.
+"""The *Udfyldningsassistent* (issue #16): the stored models (assignment group, category,
+priority) with their model cards, a form to try a suggestion of every target, and the JSON
+endpoint ``POST /api/assistant/suggest``.
 
 For analysts and administrators only (:mod:`app.dashboard.auth_access`). The endpoint answers a
 signed-in session of those roles (the dashboard's login; others get 401/403 as JSON) or an API
@@ -16,7 +17,7 @@ from typing import Any, Final
 
 import dash
 import flask
-from dash import Input, Output, State, dcc, html
+from dash import ALL, Input, Output, State, dcc, html
 from dash.development.base_component import Component
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -37,7 +38,13 @@ from app.formatting import (
 )
 from app.i18n import parse_language, translate
 from models.store import LogStore
-from services import AssistantError, Suggestion, find_models, suggest_groups
+from services import (
+    AssistantError,
+    find_models,
+    form_fields,
+    suggest_all,
+    suggest_groups,
+)
 
 PATH = ASSISTANT_PATH
 API_PATH: Final = "/api/assistant/suggest"
@@ -48,28 +55,22 @@ TRAIN_COMMAND: Final = (
 TITLE: Final = "assistant-title"
 MODELS: Final = "assistant-models"
 EMPTY: Final = "assistant-empty"
-MODEL: Final = "assistant-model"
+FIELD: Final = "assistant-field"
+"""The type of the form's field ids (``{"type": FIELD, "key": <ticket key>}``)."""
 TRY: Final = "assistant-try"
 ANSWER: Final = "assistant-answer"
 LANGUAGE: Final = "assistant-language"
-FIELDS: Final = (
-    ("category", "assistant-category", "Category 26"),
-    ("subcategory", "assistant-subcategory", "Subcategory 174"),
-    ("u_symptom", "assistant-symptom", "Symptom 491"),
-    ("contact_type", "assistant-contact-type", "Phone"),
-    ("location", "assistant-location", "Location 143"),
-)
-"""The filing-time text fields: ticket key, component id, example."""
-IMPACT: Final = "assistant-impact"
-URGENCY: Final = "assistant-urgency"
 OPENED: Final = "assistant-opened"
-LEVELS: Final = ("1 - High", "2 - Medium", "3 - Low")
+TARGET_ORDER: Final = ("group", "category", "priority")
 _SCORES: Final = ("model", "most_frequent", "most_frequent_per_category")
 
 
 def build_layout(store: LogStore, language: Language) -> html.Div:
-    """The page: the stored models' cards and the form (or how to train a first model)."""
-    cards = sorted(find_models(store.data), key=_version_order)
+    """The page: the form over the latest model of every target, and every stored version's
+    card (or how to train a first model)."""
+    # the open-case prediction models (open-cases-<log>) are shown on their own pages
+    mine = (c for c in find_models(store.data) if not c["name"].startswith("open-cases-"))
+    cards = sorted(mine, key=_card_order)
     head: list[Component] = [
         html.H1(translate("assistant.title", language), id=TITLE),
         html.P(translate("assistant.intro", language), className="kf-lead"),
@@ -86,67 +87,67 @@ def build_layout(store: LogStore, language: Language) -> html.Div:
         )
         # The form stays in the page, hidden: its callback's components must be in the layout
         # Dash validates every page's callbacks against.
-        hidden = html.Div(_form([], "", language), style={"display": "none"})
+        hidden = html.Div(_form([], language), style={"display": "none"})
         return html.Div([*head, empty, hidden, dcc.Store(id=LANGUAGE, data=language)])
-    latest = cards[-1]
-    options = [
-        {"label": f"{c['name']} v{c['version']}", "value": f"{c['name']}/{c['version']}"}
-        for c in cards
-    ]
+    try:
+        fields = form_fields(store.data)
+    except AssistantError as error:
+        fields = []
+        head.append(note(translate("assistant.error", language, error=error), kind="error"))
     return html.Div(
         [
             *head,
-            _form(options, f"{latest['name']}/{latest['version']}", language),
-            html.Div(
-                [model_card(card, language) for card in reversed(cards)],
-                id=MODELS,
-            ),
+            _form(fields, language),
+            html.Div([model_card(card, language) for card in cards], id=MODELS),
             dcc.Store(id=LANGUAGE, data=language),
         ]
     )
 
 
-def _version_order(card: dict[str, Any]) -> tuple[str, int]:
+def _card_order(card: dict[str, Any]) -> tuple[int, str, int]:
+    """Targets in the page's order, then name, then the newest version first."""
+    target = str(card.get("target", "group"))
+    rank = TARGET_ORDER.index(target) if target in TARGET_ORDER else len(TARGET_ORDER)
     version = str(card["version"])
-    return str(card["name"]), int(version) if version.isdigit() else 0
+    return rank, str(card["name"]), -(int(version) if version.isdigit() else 0)
 
 
-def _form(options: list[dict[str, str]], chosen: str, language: Language) -> html.Section:
-    def labelled(key: str, control: Component) -> html.Label:
-        return html.Label([html.Span(translate(key, language)), control], className="kf-field")
+def field_label(key: str, language: Language) -> str:
+    """A ticket field's label (the field's own name when the page has no label for it)."""
+    try:
+        return translate(f"assistant.field.{key}", language)
+    except KeyError:
+        return key
 
-    texts = [
-        labelled(f"assistant.field.{key}", dcc.Input(id=cid, type="text", placeholder=example))
-        for key, cid, example in FIELDS
+
+def _form(fields: list[tuple[str, tuple[str, ...]]], language: Language) -> html.Section:
+    def labelled(text: str, control: Component) -> html.Label:
+        return html.Label([html.Span(text), control], className="kf-field")
+
+    controls = [
+        labelled(
+            field_label(key, language),
+            dcc.Dropdown(
+                [{"label": v, "value": v} for v in values],
+                None,
+                id={"type": FIELD, "key": key},
+                placeholder=translate("assistant.choose", language),
+                searchable=True,
+            ),
+        )
+        for key, values in fields
     ]
-    levels = [{"label": level, "value": level} for level in LEVELS]
+    opened = dcc.Input(
+        id=OPENED,
+        type="text",
+        placeholder=translate("assistant.opened_placeholder", language),
+    )
     return html.Section(
         [
             html.H2(translate("assistant.try_title", language)),
+            html.P(translate("assistant.try_body", language), className="kf-muted"),
             html.Div(
-                [
-                    labelled(
-                        "assistant.field.model",
-                        dcc.Dropdown(options, chosen, id=MODEL, clearable=False),
-                    ),
-                    *texts,
-                    labelled(
-                        "assistant.field.impact",
-                        dcc.Dropdown(levels, LEVELS[1], id=IMPACT, clearable=False),
-                    ),
-                    labelled(
-                        "assistant.field.urgency",
-                        dcc.Dropdown(levels, LEVELS[1], id=URGENCY, clearable=False),
-                    ),
-                    labelled(
-                        "assistant.field.opened_at",
-                        dcc.Input(
-                            id=OPENED,
-                            type="text",
-                            placeholder=translate("assistant.opened_placeholder", language),
-                        ),
-                    ),
-                ],
+                [*controls, labelled(translate("assistant.field.opened_at", language), opened)],
                 className="kf-controls",
             ),
             html.Button(
@@ -166,11 +167,27 @@ def _day(text: str | None, language: Language) -> str:
     return format_date_only(dt.datetime.fromisoformat(text).date() if text else None, language)
 
 
+def _threshold_fact(card: dict[str, Any], language: Language) -> str:
+    shown = _score(card["threshold"], language)
+    if not card.get("threshold_set_at"):
+        return shown
+    moment = dt.datetime.fromisoformat(str(card["threshold_set_at"]))
+    return translate(
+        "assistant.card.threshold_set",
+        language,
+        threshold=shown,
+        trained=_score(card.get("trained_threshold"), language),
+        when=format_datetime(moment, language),
+    )
+
+
 def model_card(card: dict[str, Any], language: Language) -> html.Section:
     """One stored version's card: its data, period, features and scores beside the baselines."""
     data = card["data"]
+    target = str(card.get("target", "group"))
     train, test = data["train_period"], data["test_period"]
     facts = [
+        ("assistant.card.target", translate(f"assistant.target.{target}", language)),
         ("assistant.card.source", Path(str(data["source"])).name),
         (
             "assistant.card.rows",
@@ -191,7 +208,7 @@ def model_card(card: dict[str, Any], language: Language) -> html.Section:
         ("assistant.card.train_period", f"{_day(train[0], language)}–{_day(train[1], language)}"),
         ("assistant.card.test_period", f"{_day(test[0], language)}–{_day(test[1], language)}"),
         ("assistant.card.features", ", ".join(card["features"])),
-        ("assistant.card.threshold", _score(card["threshold"], language)),
+        ("assistant.card.threshold", _threshold_fact(card, language)),
         (
             "assistant.card.trained_at",
             format_datetime(dt.datetime.fromisoformat(str(card["trained_at"])), language),
@@ -205,12 +222,18 @@ def model_card(card: dict[str, Any], language: Language) -> html.Section:
             for key in ("top1", "top3", "macro_f1", "coverage", "precision", "threshold", "brier")
         ),
     )
+    by = field_label(str(card.get("baseline_by", "category")), language).lower()
+    names = {
+        "model": translate("assistant.who.model", language),
+        "most_frequent": translate("assistant.who.most_frequent", language),
+        "most_frequent_per_category": translate("assistant.who.most_frequent_by", language, by=by),
+    }
     rows = []
     for who in _SCORES:
         s = card["metrics"][who]
         rows.append(
             {
-                "who": translate(f"assistant.who.{who}", language),
+                "who": names[who],
                 "top1": _score(s["top1"], language),
                 "top3": _score(s["top3"], language),
                 "macro_f1": _score(s["macro_f1"], language),
@@ -229,6 +252,7 @@ def model_card(card: dict[str, Any], language: Language) -> html.Section:
                 table_id=f"assistant-table-{card['name']}-{card['version']}",
                 compact=True,
             ),
+            html.P(translate("assistant.card.table_note", language), className="kf-muted"),
             html.P(str(card.get("limits", "")), className="kf-muted"),
         ],
         className="kf-card",
@@ -254,13 +278,12 @@ def parse_opened(text: object) -> str | None:
     return dt.datetime.fromisoformat(typed).isoformat(timespec="minutes")
 
 
-def try_suggestion(
-    store: LogStore, model: str | None, values: dict[str, Any], language: Language
-) -> Component:
-    """The answer to the form: the group with its confidence and top three, an abstention, or
-    a message saying what is wrong with the input."""
-    if not values.get("category") or not str(values["category"]).strip():
-        return note(translate("assistant.need_category", language), kind="warning")
+def try_suggestion(store: LogStore, values: dict[str, Any], language: Language) -> Component:
+    """The answer to the form: per target the value with its confidence and top three, or an
+    abstention, or a message saying what is wrong with the input."""
+    ticket = {k: str(v).strip() for k, v in values.items() if k != "opened_at" and v}
+    if not ticket:
+        return note(translate("assistant.need_field", language), kind="warning")
     try:
         opened = parse_opened(values.get("opened_at"))
     except ValueError:
@@ -268,34 +291,31 @@ def try_suggestion(
             translate("assistant.bad_opened", language, value=values.get("opened_at")),
             kind="warning",
         )
-    name, _, version = str(model or "assignment-group").partition("/")
-    ticket = {k: str(v).strip() for k, v in values.items() if k != "opened_at" and v}
     if opened is not None:
         ticket["opened_at"] = opened
     try:
-        answer = suggest_groups(store.data, [ticket], name=name, version=version or None)[0]
-        threshold = _threshold(store, name, version)
+        answer = suggest_all(store.data, [ticket])[0]
     except AssistantError as error:
         return note(translate("assistant.error", language, error=error), kind="error")
-    return render_answer(answer, threshold, language)
-
-
-def _threshold(store: LogStore, name: str, version: str) -> float | None:
-    found = sorted((c for c in find_models(store.data) if c["name"] == name), key=_version_order)
-    chosen = [c for c in found if c["version"] == version] or found[-1:]
-    return float(chosen[0]["threshold"]) if chosen else None
+    return html.Div(
+        [render_answer(target, said, language) for target, said in answer["targets"].items()]
+    )
 
 
 def _percent(value: float | None, language: Language) -> str:
     return format_number(None if value is None else value * 100, 0, language) + " %"
 
 
-def render_answer(answer: Suggestion, threshold: float | None, language: Language) -> html.Div:
-    """A suggestion (group and confidence) or an abstention, with the top three."""
-    confidence, cut = _percent(answer.confidence, language), _percent(threshold, language)
-    if answer.group is None:
+def render_answer(target: str, said: dict[str, Any], language: Language) -> html.Div:
+    """One target's suggestion (value and confidence) or abstention, with the top three."""
+    what = translate(f"assistant.target.{target}", language)
+    confidence = _percent(said["confidence"], language)
+    cut = _percent(said["threshold"], language)
+    if said["value"] is None:
         head = note(
-            translate("assistant.abstains", language, confidence=confidence, threshold=cut),
+            translate(
+                "assistant.abstains", language, what=what, confidence=confidence, threshold=cut
+            ),
             kind="warning",
         )
     else:
@@ -303,15 +323,20 @@ def render_answer(answer: Suggestion, threshold: float | None, language: Languag
             translate(
                 "assistant.suggests",
                 language,
-                group=answer.group,
+                what=what,
+                value=said["value"],
                 confidence=confidence,
                 threshold=cut,
             )
         )
     top = html.Ol(
-        [html.Li(f"{group} ({_percent(p, language)})") for group, p in answer.top3],
+        [html.Li(f"{t['value']} ({_percent(t['probability'], language)})") for t in said["top3"]],
     )
-    return html.Div([head, html.P(translate("assistant.top3", language)), top])
+    return html.Div(
+        [head, html.P(translate("assistant.top3", language, what=what.lower())), top],
+        className="kf-answer",
+        id={"type": "assistant-target", "key": target},
+    )
 
 
 def _json_error(status: int, message: str) -> BaseResponse:
@@ -333,7 +358,9 @@ def _posted_tickets() -> list[Any] | str:
 
 def api_suggest(store: LogStore) -> BaseResponse:
     """``POST /api/assistant/suggest``: one ticket (a JSON object) or a list of them; answers
-    the suggestions as a JSON list. ``?name=`` and ``?version=`` choose the model."""
+    per ticket every stored target (``suggest_all``: the assignment group under the first
+    keys, every target under ``targets``), as a JSON list. ``?name=`` (and ``?version=``)
+    asks one model only, answered as the assignment group first was."""
     auth: Auth = flask.current_app.extensions[AUTH_KEY]
     if bearer_secret() is not None:  # an API token of scope assistant (a client script)
         refused = authenticate_bearer(auth, "assistant", "assistant-suggest")
@@ -347,16 +374,22 @@ def api_suggest(store: LogStore) -> BaseResponse:
     tickets = _posted_tickets()
     if isinstance(tickets, str):
         return _json_error(400, tickets)
-    name = flask.request.args.get("name", "assignment-group")
+    name = flask.request.args.get("name")
     version = flask.request.args.get("version") or None
-    target = f"{name} v{version or 'latest'}: {len(tickets)} ticket(s)"
+    target = f"{name or 'every target'} v{version or 'latest'}: {len(tickets)} ticket(s)"
     try:
-        answers = suggest_groups(store.data, tickets, name=name, version=version)
+        answers = (
+            suggest_all(store.data, tickets)
+            if name is None
+            else [
+                a.as_json() for a in suggest_groups(store.data, tickets, name=name, version=version)
+            ]
+        )
     except AssistantError as error:
         auth.record("assistant-suggest", target, outcome="failed")
         return _json_error(400, str(error))
     auth.record("assistant-suggest", target)
-    return flask.jsonify([a.as_json() for a in answers])
+    return flask.jsonify(answers)
 
 
 def page_layout(lang: str | None = None, **_query: str) -> html.Div:
@@ -374,16 +407,15 @@ def register(app: dash.Dash, store: LogStore) -> None:
     @app.callback(
         Output(ANSWER, "children"),
         Input(TRY, "n_clicks"),
-        State(MODEL, "value"),
-        *(State(cid, "value") for _, cid, _ in FIELDS),
-        State(IMPACT, "value"),
-        State(URGENCY, "value"),
+        State({"type": FIELD, "key": ALL}, "value"),
+        State({"type": FIELD, "key": ALL}, "id"),
         State(OPENED, "value"),
         State(LANGUAGE, "data"),
         prevent_initial_call=True,
     )
-    def answer(_clicks: int, model: str | None, *values: Any) -> Component:
-        *fields, impact, urgency, opened, language = values
-        typed = dict(zip((key for key, _, _ in FIELDS), fields, strict=True))
-        typed.update(impact=impact, urgency=urgency, opened_at=opened)
-        return try_suggestion(store, model, typed, parse_language(language))
+    def answer(
+        _clicks: int, values: list[Any], ids: list[dict[str, str]], opened: Any, language: Any
+    ) -> Component:
+        typed: dict[str, Any] = {i["key"]: v for i, v in zip(ids, values, strict=True)}
+        typed["opened_at"] = opened
+        return try_suggestion(store, typed, parse_language(language))
