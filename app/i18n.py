@@ -642,6 +642,71 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "stuck.col.days": ("Arbejdsdage", "Working days"),
     "stuck.col.cases": ("Sager", "Cases"),
     "stuck.file_stem": ("fastlaaste-sager", "stuck-cases"),
+    "stuck.no_model": (
+        "Ingen forudsigelser: der er ingen model for {log}. Træn en med "
+        "'kitflow predict cases-train {log}'.",
+        "No predictions: there is no model for {log}. Train one with "
+        "'kitflow predict cases-train {log}'.",
+    ),
+    "open.title": ("Åbne sager", "Open cases"),
+    "open.choose": (
+        "Vælg en log for at se dens åbne sager.",
+        "Choose a log to see its open cases.",
+    ),
+    "open.error": (
+        "De åbne sager kunne ikke forudsiges: {error}",
+        "The open cases could not be predicted: {error}",
+    ),
+    "open.no_model": (
+        "Ingen forudsigelsesmodel for {log} endnu. En analytiker træner en med "
+        "'kitflow predict cases-train {log}' (tilføj --sla-hours H for en SLA i timer).",
+        "No prediction model for {log} yet. An analyst trains one with "
+        "'kitflow predict cases-train {log}' (add --sla-hours H for an SLA in hours).",
+    ),
+    "open.withheld": (
+        "Loggen nævner færre end 5 personer, så dens åbne sager vises ikke.",
+        "The log names fewer than 5 people, so its open cases are not shown.",
+    ),
+    "open.none": ("Ingen sager er åbne ved logens slutning.", "No case is open at the log's end."),
+    "open.summary": (
+        "{count} åbne sager pr. {as_of} (uden afsluttende hændelse); de {shown} med længst "
+        "forventet restid vises. Ingen personer vises.",
+        "{count} open cases as of {as_of} (no closing event); the {shown} with the longest "
+        "expected remaining time are shown. No person is shown.",
+    ),
+    "open.model": (
+        "Forudsigelser fra model version {version} (trænet {trained}). Prøvet på senere sager: "
+        "restid i gennemsnit {mae} dage forkert (gennemsnit pr. seneste hændelse: {base} dage); "
+        "næste hændelse rigtig i {top1} % (hyppigste efter seneste hændelse: {base_top1} %).",
+        "Predictions from model version {version} (trained {trained}). Tested on later cases: "
+        "remaining time off by {mae} days on average (mean per last event: {base} days); next "
+        "event right in {top1} % (most frequent after the last event: {base_top1} %).",
+    ),
+    "open.brier": (
+        "SLA-risikoens Brier-score {brier} (fast andel: {base}).",
+        "The SLA risk's Brier score {brier} (constant rate: {base}).",
+    ),
+    "open.sla_rule.task_sla": ("SLA fra ServiceNows task_sla.", "SLA from ServiceNow's task_sla."),
+    "open.sla_rule.hours": (
+        "SLA: sagen afsluttet inden {hours} timer.",
+        "SLA: the case closed within {hours} hours.",
+    ),
+    "open.sla_rule.none": (
+        "Ingen SLA (loggen har ingen task_sla; træn med --sla-hours H).",
+        "No SLA (the log has no task_sla; train with --sla-hours H).",
+    ),
+    "open.col.case": ("Sag", "Case"),
+    "open.col.last_activity": ("Seneste hændelse", "Last event"),
+    "open.col.unit": ("Hos enheden", "At the unit"),
+    "open.col.elapsed": ("Åben (dage)", "Open (days)"),
+    "open.col.remaining": ("Forventet restid (dage)", "Expected remaining (days)"),
+    "open.col.sla_risk": ("Risiko for SLA-brud", "Risk of SLA breach"),
+    "open.col.next": ("Forventet næste hændelse", "Expected next event"),
+    "open.col.expected_end": ("Forventet afsluttet", "Expected end"),
+    "open.next": ("{activity} ({share} %)", "{activity} ({share} %)"),
+    "open.sla.breached": ("brudt", "breached"),
+    "open.sla.met": ("overholdt", "met"),
+    "open.sla.none": ("ingen SLA", "no SLA"),
     "analysis.title": ("Procesanalyse", "Process analysis"),
     "analysis.intro": (
         "Varianter, flaskehalse og overleveringer mellem enheder for en hændelseslog, i en "

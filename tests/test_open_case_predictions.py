@@ -7,14 +7,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
 import pytest
+from selenium.webdriver.common.by import By
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.dashboard import create_app, ids
+from app.dashboard.open_cases import render_open_cases
 from models.ml_open_cases import (
     PrefixSpec,
     build_event_states,
@@ -31,9 +37,19 @@ from models.ml_open_cases import (
     split_by_time,
 )
 from models.store import LogStore
-from services import ReadOptions, import_log, predict_open_cases, train_open_case_model
+from services import (
+    ReadOptions,
+    find_stuck,
+    import_log,
+    predict_open_cases,
+    train_open_case_model,
+)
+from tests.conftest import KitLandscape
+from tests.test_dashboard_e2e import wait_for
 
 UTC = dt.UTC
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:selenium.*")
 
 
 def at(text: str) -> dt.datetime:
@@ -318,3 +334,126 @@ def test_bad_input_is_refused_with_a_message(
     assert "no stored log is named 'nosuchlog'" in str(result.exception)
     result = CliRunner().invoke(cli, ["predict", "cases-train", "synthetic", "--sla-hours", "0"])
     assert "must be a number of hours above 0" in str(result.exception)
+
+
+def test_a_log_of_fewer_than_5_people_lists_no_open_case(tmp_path: Path) -> None:
+    patch = pytest.MonkeyPatch()
+    patch.setenv("KITFLOW_MODEL_KEY_FILE", str(tmp_path / "keys" / "model.key"))
+    try:
+        store = LogStore(tmp_path / "data")
+        csv = tmp_path / "few.csv"
+        synthetic_log(120, open_cases=2).with_columns(
+            pl.col("timestamp").dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            pl.format("p{}", pl.col("case_id").str.slice(-1).cast(pl.Int64) % 3).alias("resource"),
+        ).drop("event_order").write_csv(csv)
+        import_log(store, csv, name="few", options=ReadOptions())
+        train_open_case_model(store, "few")
+        answer = predict_open_cases(store, "few")
+        assert answer.withheld and answer.cases.is_empty()
+        panel = render_open_cases(store, "few", "da")
+        assert [p.children for p in panel] == [
+            "Loggen nævner færre end 5 personer, så dens åbne sager vises ikke."
+        ]
+        assert [p.children for p in render_open_cases(store, "other", "en")] == [
+            "No prediction model for other yet. An analyst trains one with "
+            "'kitflow predict cases-train other' (add --sla-hours H for an SLA in hours)."
+        ]
+        store.catalog.dispose()
+    finally:
+        patch.undo()
+
+
+# ------------------------------------------------------------------------------ the pages
+
+ORDERS = "servicenow-orders"
+CASES = Path(__file__).resolve().parent.parent / "data" / "business_cases"
+
+
+@pytest.fixture(scope="module")
+def landscape_dir(
+    kit_landscape: KitLandscape, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
+    """The landscape's data folder, copied, with the committed business cases (as the demo
+    has them) and a model for the orders (SLA: 72 hours)."""
+    root = tmp_path_factory.mktemp("open-cases-landscape")
+    shutil.copytree(kit_landscape.data_dir, root / "data")
+    shutil.copytree(CASES, root / "data" / "business_cases")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("KITFLOW_MODEL_KEY_FILE", str(root / "keys" / "model.key"))
+    store = LogStore(root / "data")
+    train_open_case_model(store, ORDERS, sla_hours=72.0)
+    store.catalog.dispose()
+    yield root / "data"
+    patch.undo()
+
+
+def danish(value: float, decimals: int) -> str:
+    return f"{value:,.{decimals}f}".replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def expected_cells(row: dict[str, object]) -> list[str]:
+    """The prediction cells as a Danish reader writes them."""
+    state, risk = row["sla_state"], row["sla_risk"]
+    sla = {"breached": "brudt", "met": "overholdt", "none": "ingen SLA"}.get(str(state))
+    return [
+        danish(float(row["remaining_h"]) / 24, 1),  # type: ignore[arg-type]
+        sla or f"{danish(100 * float(risk), 0)} %",  # type: ignore[arg-type]
+        f"{row['next_activity']} ({danish(100 * float(row['next_probability']), 0)} %)",  # type: ignore[arg-type]
+    ]
+
+
+def rows_of(browser: Any, table_id: str) -> list[list[str]]:
+    rows = browser.find_elements(By.CSS_SELECTOR, f"#{table_id} tbody tr")
+    return [[str(td.text) for td in row.find_elements(By.TAG_NAME, "td")] for row in rows]
+
+
+@pytest.mark.e2e
+def test_the_pages_show_the_predictions_of_open_cases(
+    landscape_dir: Path,
+    live_server: Callable[[Any], str],
+    browser: Any,
+    sign_in: Callable[..., Any],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    shots = tmp_path_factory.mktemp("open-cases-screenshots")
+    store = LogStore(landscape_dir)
+    app = create_app(store)
+    base = live_server(app)
+    sign_in(browser, "analyst", base_url=base, app=app)
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 1440, "height": 2400, "deviceScaleFactor": 1, "mobile": False},
+    )
+    expected = predict_open_cases(store, ORDERS)
+    assert not expected.withheld and expected.cases.height > 0
+    # Procesoverblik: the panel lists the open cases, the longest expected remaining time first
+    browser.get(f"{base}/process-map?log={ORDERS}")
+    rows = wait_for(browser, lambda b: rows_of(b, ids.MAP_OPEN_CASES_TABLE))
+    first = expected.cases.head(len(rows)).to_dicts()
+    assert [r[0] for r in rows] == [r["case_id"] for r in first]
+    assert [r[4:7] for r in rows] == [expected_cells(r) for r in first]
+    assert [r[1] for r in rows] == [r["last_activity"] for r in first]
+    summary = browser.find_element(By.ID, ids.MAP_OPEN_CASES_NOTE).text
+    assert summary.startswith(f"{expected.cases.height} åbne sager pr. ")
+    browser.execute_script(
+        "document.getElementById(arguments[0]).scrollIntoView()", ids.MAP_OPEN_CASES
+    )
+    browser.save_screenshot(str(shots / "procesoverblik-aabne-sager.png"))
+    # Fastlåste sager: the waiting cases with their predictions as of the list's moment
+    browser.get(f"{base}/stuck?log={ORDERS}")
+    rows = wait_for(browser, lambda b: rows_of(b, f"{ids.STUCK_TABLE}-table"))
+    report = find_stuck(store, ORDERS)
+    stuck = predict_open_cases(
+        store, ORDERS, as_of=report.as_of, cases=report.cases["case_id"].to_list()
+    )
+    by_id = {r["case_id"]: r for r in stuck.cases.to_dicts()}
+    assert [r[0] for r in rows] == report.cases["case_id"].to_list()
+    assert [r[6:9] for r in rows] == [expected_cells(by_id[r[0]]) for r in rows]
+    headings = browser.find_elements(By.CSS_SELECTOR, f"#{ids.STUCK_TABLE}-table th")
+    assert [h.text for h in headings][6:] == [
+        "FORVENTET RESTID (DAGE)", "RISIKO FOR SLA-BRUD", "FORVENTET NÆSTE HÆNDELSE",
+    ]  # fmt: skip
+    browser.save_screenshot(str(shots / "fastlaaste-sager.png"))
+    severe = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert severe == []
+    store.catalog.dispose()

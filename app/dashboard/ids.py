@@ -107,6 +107,9 @@ MAP_CASES_NOTE: Final = "map-cases-note"
 MAP_CASE: Final = "map-case"
 MAP_TIMELINE: Final = "map-timeline"
 MAP_TIMELINE_TABLE: Final = "map-timeline-table"
+MAP_OPEN_CASES: Final = "map-open-cases"
+MAP_OPEN_CASES_NOTE: Final = "map-open-cases-note"
+MAP_OPEN_CASES_TABLE: Final = "map-open-cases-table"
 
 # The process-analysis page.
 ANALYSIS_TITLE: Final = "analysis-title"

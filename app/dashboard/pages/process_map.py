@@ -24,6 +24,7 @@ from app.dashboard.data import (
     current_store,
     load_process_map,
 )
+from app.dashboard.open_cases import open_cases_section, register_open_cases
 from app.dashboard.pages import register_page
 from app.dashboard.process_map_view import (
     ARC_SEPARATOR,
@@ -118,6 +119,7 @@ def build_layout(
                     _filter_panel(store, state, language),
                     *_result(),
                     _cases_section(language),
+                    open_cases_section(language),
                 ],
                 id=ids.MAP_WORKSPACE,
                 hidden=not flat,
@@ -907,6 +909,7 @@ def register(app: dash.Dash, store: LogStore) -> None:
     URL out; a newly chosen log fills the filter panel and moves the path slider to where its
     map is readable; a tap lists cases; a chosen case shows its timeline."""
     register_page(__name__, path=PATH, name="Procesoverblik", order=4, layout=page_layout)
+    register_open_cases(app, store)  # the panel Åbne sager (issue #16)
 
     @app.callback(
         output=[

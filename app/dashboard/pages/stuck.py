@@ -2,7 +2,9 @@
 working days, where they wait and since when, oldest first, exportable.
 
 A list of cases, not a figure about people: the 5-person rule does not apply, and no person is
-shown (:func:`services.find_stuck`).
+shown (:func:`services.find_stuck`). When the log has a stored prediction model (``kitflow
+predict cases-train LOG``), each case shows its expected remaining time, its risk of breaching
+the SLA and its expected next event as of the list's moment (:mod:`app.dashboard.open_cases`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,12 @@ from dash.development.base_component import Component
 from app.dashboard import ids
 from app.dashboard.components import empty_store_message, note, render_table
 from app.dashboard.data import current_store
+from app.dashboard.open_cases import (
+    find_predictions,
+    model_text,
+    prediction_cells,
+    prediction_columns,
+)
 from app.dashboard.pages import register_page
 from app.dashboard.routes import STUCK_PATH
 from app.dashboard.workbench import export_buttons, export_table, log_picker, table_card, text_field
@@ -35,7 +43,7 @@ from app.formatting import (
 from app.i18n import parse_language, translate
 from models.errors import KitflowError
 from models.store import LogStore
-from services import DEFAULT_STUCK_DAYS, StuckReport, find_stuck
+from services import DEFAULT_STUCK_DAYS, OpenCasePredictions, StuckReport, find_stuck
 
 PATH = STUCK_PATH
 PREFERRED_LOGS = ("servicenow-orders", "kit-orders")
@@ -157,7 +165,6 @@ def render_stuck(
     report = compute_view_report(store, log, as_of_text, days_text, language)
     if not isinstance(report, StuckReport):
         return StuckView(message=report)
-    table = stuck_table(report, language)
     summary = translate(
         "stuck.summary",
         language,
@@ -169,11 +176,29 @@ def render_stuck(
     )  # fmt: skip
     if report.cases.is_empty():
         return StuckView(summary=summary, message=note(translate("stuck.none", language)))
+    found = find_stuck_predictions(store, report)
+    table = stuck_table(report, language, None if found is None else by_case(found))
+    if found is None:
+        message = note(translate("stuck.no_model", language, log=report.log), compact=True)
+    else:
+        message = note(model_text(found.card, language), compact=True)
     return StuckView(
         areas=render_table(unit_table(report, language), table_id=f"{ids.STUCK_AREAS}-table"),
         table=render_table(table, table_id=f"{ids.STUCK_TABLE}-table", compact=True),
         summary=summary,
+        message=message,
     )
+
+
+def find_stuck_predictions(store: LogStore, report: StuckReport) -> OpenCasePredictions | None:
+    """The waiting cases' predictions as of the list's moment; None without a model."""
+    cases = report.cases["case_id"].to_list()
+    return find_predictions(store, report.log, as_of=report.as_of, cases=cases)
+
+
+def by_case(found: OpenCasePredictions) -> dict[str, dict[str, Any]]:
+    """Each case's prediction row by its id."""
+    return {row["case_id"]: row for row in found.cases.iter_rows(named=True)}
 
 
 def _moment_text(moment: dt.datetime, typed: str | None, language: Language) -> str:
@@ -197,8 +222,13 @@ def unit_table(report: StuckReport, language: Language) -> TableData:
     return TableData(columns, rows)
 
 
-def stuck_table(report: StuckReport, language: Language) -> TableData:
-    """One row per waiting case, oldest wait first."""
+def stuck_table(
+    report: StuckReport,
+    language: Language,
+    predicted: dict[str, dict[str, Any]] | None = None,
+) -> TableData:
+    """One row per waiting case, oldest wait first; with ``predicted`` (per case) the
+    prediction columns too."""
     columns = (
         Column("case", translate("stuck.col.case", language)),
         Column("unit", translate("stuck.col.unit", language)),
@@ -206,6 +236,7 @@ def stuck_table(report: StuckReport, language: Language) -> TableData:
         Column("last_activity", translate("stuck.col.last_activity", language)),
         Column("waiting_since", translate("stuck.col.waiting_since", language)),
         Column("days", translate("stuck.col.days", language), numeric=True),
+        *(prediction_columns(language) if predicted is not None else ()),
     )
     rows: list[dict[str, Cell]] = [
         {
@@ -218,6 +249,11 @@ def stuck_table(report: StuckReport, language: Language) -> TableData:
                 round(row["waiting_working_days"], 1),
                 format_number(row["waiting_working_days"], 1, language),
                 1,
+            ),
+            **(
+                prediction_cells(predicted.get(row["case_id"]), language)
+                if predicted is not None
+                else {}
             ),
         }
         for row in report.cases.iter_rows(named=True)
@@ -290,8 +326,13 @@ def export_stuck(
     day = format_date(report.as_of - dt.timedelta(microseconds=1), language)
     stem = f"{translate('stuck.file_stem', language)}-{report.log}-{day}"
     return export_table(
-        stuck_table(report, language),
+        stuck_table(report, language, _predicted(store, report)),
         title=translate("stuck.title", language),
         stem=stem,
         kind="xlsx" if kind == "xlsx" else "csv",
     )
+
+
+def _predicted(store: LogStore, report: StuckReport) -> dict[str, dict[str, Any]] | None:
+    found = find_stuck_predictions(store, report)
+    return None if found is None else by_case(found)
