@@ -294,6 +294,8 @@ def _read_fast(path: Path) -> _RawLog:
         # Pieces are read on two threads (numpy and polars release the GIL), in file order.
         pending: deque[Future[_Piece]] = deque()
         for piece, last in _pieces(stream, validator):
+            if validator.error is not None:
+                raise _NotFlat  # not well-formed: no need to read the rest first
             pending.append(pool.submit(_read_piece, piece, last))
             if len(pending) > _PIECES_AT_ONCE:
                 builder.add(pending.popleft().result())
