@@ -13,6 +13,7 @@ import polars as pl
 import typer
 from rich.table import Table
 
+from app.cli_mining import EngineOption, choose_engine, spark_log
 from app.console import out, print_json, progress
 from app.formatting import format_int, format_number
 from app.i18n import translate
@@ -28,6 +29,7 @@ from mining import (
     read_cache_stats,
     read_process_model,
     read_rules,
+    spark_engine,
     summarize_deviations,
     summarize_rule_results,
     write_process_model,
@@ -206,6 +208,7 @@ def rules_command(
     rules_path: Annotated[Path, typer.Option("--rules", help="Rules YAML file.")],
     by: Annotated[str, typer.Option(help="Summarise per rule|org_unit|month.")] = "rule",
     cases: Annotated[bool, typer.Option(help="Also list each case that breaks a rule.")] = False,
+    engine: EngineOption = "polars",
     as_json: JsonFlag = False,
 ) -> None:
     """Check declarative rules (YAML) on a stored log: results per case, org unit or month
@@ -213,7 +216,10 @@ def rules_command(
     level = cast(SummaryLevel, _choice(by, get_args(SummaryLevel), "--by"))
     rules = read_rules(rules_path)
     with progress(f"Checking {len(rules)} rules on {name}"):
-        results = check_rules(LogStore().scan(name), rules)
+        if choose_engine(engine) == "spark":
+            results = spark_engine.spark_check_rules(spark_log(name), rules)
+        else:
+            results = check_rules(LogStore().scan(name), rules)
     summary = summarize_rule_results(results, level=level)
     broken = results.filter(pl.col("passed").not_() & pl.col("applies")).drop("applies", "passed")
     if as_json:

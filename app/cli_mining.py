@@ -180,14 +180,19 @@ def spark_view(name: str, org_units: list[str] | None, since: str | None, until:
     units = tuple(org_units or ())
     start = read_day_start(since, "--since")
     end = read_day_start(until, "--until", after=True)
-    session = spark_engine.start_spark_session(os.environ.get(SPARK_MASTER_ENV) or None)
-    paths = [str(path) for path in LogStore().table_paths(name)]
-    events = spark_engine.read_spark_log(session, paths)
-    view = spark_engine.spark_filter_view(events, start=start, end=end, org_units=units)
+    view = spark_engine.spark_filter_view(spark_log(name), start=start, end=end, org_units=units)
     people = spark_engine.spark_check_view_size(view, org_units=units)
     if people is None or people >= MIN_PEOPLE:
         return view
     raise _withheld(name, filtered=bool(units) or start is not None or end is not None)
+
+
+def spark_log(name: str) -> Any:
+    """The stored log ``name`` (its one Parquet file or its partitions) as a Spark DataFrame,
+    read by a Spark session at ``KITFLOW_SPARK_MASTER``."""
+    session = spark_engine.start_spark_session(os.environ.get(SPARK_MASTER_ENV) or None)
+    paths = [str(path) for path in LogStore().table_paths(name)]
+    return spark_engine.read_spark_log(session, paths)
 
 
 def _withheld(name: str, *, filtered: bool) -> PrivacyError:

@@ -135,7 +135,8 @@ RULES = (
     build_rule({"id": "four-eyes", "kind": "four_eyes", "first": "Accepted",
                 "second": "Completed"}),
     build_rule({"id": "impact-known", "kind": "attribute_in", "column": "impact",
-                "values": ["Low", "Medium", "High"]}),
+                "values": ["Low", "Medium", "High"], "when": {"column": "lifecycle",
+                "values": ["In Progress"]}}),
 )  # fmt: skip
 
 # Operations whose rows are one per case come in stored order, which differs between one file
