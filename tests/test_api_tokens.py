@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,29 +27,37 @@ from models.audit import AuditTrail
 from models.datafolder import DataFolder, default_database_url
 from models.store import LogStore
 from services import suggest_groups
-from tests.test_assistant import TICKET, trained
+from tests.test_assistant import TICKET, trained_sample
 from tests.test_method_page import router_body
 
-__all__ = ["trained"]  # the module's trained model (the fixture), shared
+__all__ = ["trained_sample"]  # the sample's trained models (the session's fixture), shared
 
 SECRET = "test-secret-0123456789abcdef0123456789"
 API = assistant.API_PATH
 BAD_TOKEN = {"error": "the API token is unknown, revoked or not of the scope 'assistant'"}
 ONLY_API = {"error": "an API token opens only /api/assistant/suggest"}
 runner = CliRunner()
-Trained = tuple[DataFolder, Path]
 
 
 @pytest.fixture
-def app(trained: Trained, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    data, folder = trained
-    monkeypatch.setenv("KITFLOW_MODEL_KEY_FILE", str(folder.parents[4] / "keys" / "model.key"))
-    yield create_app(LogStore(data.root), auth=AuthSettings(secret_key=SECRET))
+def data(trained_sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DataFolder:
+    """A data folder of this test's own (its catalog, accounts, tokens and audit trail) holding
+    a copy of the session's trained models, signed with the session's key."""
+    monkeypatch.setenv("KITFLOW_MODEL_KEY_FILE", str(trained_sample / "keys" / "model.key"))
+    monkeypatch.delenv("KITFLOW_DATABASE_URL", raising=False)
+    own = DataFolder.from_env(tmp_path / "data")
+    shutil.copytree(DataFolder.from_env(trained_sample / "data").model_store(), own.model_store())
+    return own
 
 
 @pytest.fixture
-def tokens(trained: Trained) -> Iterator[ApiTokenStore]:
-    store = ApiTokenStore(trained[0].database_url)
+def app(data: DataFolder) -> Any:
+    return create_app(LogStore(data.root), auth=AuthSettings(secret_key=SECRET))
+
+
+@pytest.fixture
+def tokens(data: DataFolder) -> Iterator[ApiTokenStore]:
+    store = ApiTokenStore(data.database_url)
     yield store
     store.dispose()
 
@@ -113,9 +122,8 @@ def test_the_cli_makes_lists_and_revokes_a_token_stored_only_as_its_hash(data_di
 
 
 def test_a_token_gets_the_suggestions_and_is_audited_by_name(
-    app: Any, trained: Trained, tokens: ApiTokenStore, sign_in: Callable[..., Any]
+    app: Any, data: DataFolder, tokens: ApiTokenStore, sign_in: Callable[..., Any]
 ) -> None:
-    data = trained[0]
     token, secret = tokens.create("servicenow", "assistant", "cli:test")
     signed_in = sign_in(app.server.test_client(), "analyst").post(API, json=[TICKET, TICKET])
     answer = app.server.test_client().post(API, json=[TICKET, TICKET], headers=_bearer(secret))
@@ -140,7 +148,7 @@ def test_a_token_gets_the_suggestions_and_is_audited_by_name(
 
 
 def test_a_wrong_empty_or_revoked_token_gets_401_json(
-    app: Any, trained: Trained, tokens: ApiTokenStore, sign_in: Callable[..., Any]
+    app: Any, data: DataFolder, tokens: ApiTokenStore, sign_in: Callable[..., Any]
 ) -> None:
     _, secret = tokens.create("script", "assistant", "cli:test")
     client = app.server.test_client()
@@ -154,9 +162,9 @@ def test_a_wrong_empty_or_revoked_token_gets_401_json(
     analyst = sign_in(app.server.test_client(), "analyst")
     refused = analyst.post(API, json=TICKET, headers=_bearer(secret[:-1]))
     assert (refused.status_code, refused.json) == (401, BAD_TOKEN)
-    assert ("-", "assistant-suggest", API, "bad-token") in _audit(trained[0])
+    assert ("-", "assistant-suggest", API, "bad-token") in _audit(data)
     tokens.revoke("script")
-    fresh = create_app(LogStore(trained[0].root), auth=AuthSettings(secret_key=SECRET))
+    fresh = create_app(LogStore(data.root), auth=AuthSettings(secret_key=SECRET))
     revoked = fresh.server.test_client().post(API, json=TICKET, headers=_bearer(secret))
     assert (revoked.status_code, revoked.json) == (401, BAD_TOKEN)
 
