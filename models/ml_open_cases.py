@@ -44,6 +44,7 @@ MOMENT: Final = "moment"
 START: Final = "case_start"
 END: Final = "case_end"
 MAX_COUNTED_ACTIVITIES: Final = 30
+MAX_STEP_MINUTES: Final = 24 * 60
 MAX_CASE_ATTRIBUTE_VALUES: Final = 100
 END_SHARE_OF_CASES: Final = 0.05
 END_SHARE_OF_OCCURRENCES: Final = 0.25
@@ -321,10 +322,12 @@ def label_sla(prefixes: pl.DataFrame, spec: PrefixSpec) -> pl.DataFrame:
 
 @dataclass(frozen=True)
 class TimeSplit:
-    """The split moment and the rows on either side: ``train`` holds the moments before
-    ``split_at`` of cases completed by then (their outcome was known at ``split_at``);
-    ``test`` the moments from ``split_at`` on of cases completed by the log's end (so no case
-    is on both sides, and no training label comes from after ``split_at``)."""
+    """The split by case start: ``split_at`` is the first event of the case at 80 % of the
+    cases by start; ``train`` holds the moments of the completed cases that started before it,
+    ``test`` those of the completed cases that started at or after it. No case is on both
+    sides, and every test case started after every training case; a long training case's
+    outcome may lie after ``split_at`` (its label, never a test case's event, is used).
+    Cases still open at the log's end have no outcome and are in neither."""
 
     split_at: dt.datetime
     step: dt.timedelta
@@ -334,10 +337,10 @@ class TimeSplit:
 
 def choose_step(states: pl.DataFrame, *, target_rows: int) -> dt.timedelta:
     """The grid step giving about ``target_rows`` open-case moments over all cases (whole
-    minutes, at least one)."""
+    minutes, at least one, at most a day)."""
     durations = states.group_by(CASE).agg((pl.col(END) - pl.col(START)).first().alias("d"))
     total_us = int(durations["d"].dt.total_microseconds().sum() or 0)
-    minutes = max(1, math.ceil(total_us / max(target_rows, 1) / 60_000_000))
+    minutes = min(MAX_STEP_MINUTES, max(1, math.ceil(total_us / max(target_rows, 1) / 60_000_000)))
     return dt.timedelta(minutes=minutes)
 
 
@@ -352,26 +355,29 @@ def find_split_moment(states: pl.DataFrame, *, test_share: float) -> dt.datetime
 
 
 def split_by_time(
-    states: pl.DataFrame, *, test_share: float = 0.2, target_rows: int = 40_000
+    states: pl.DataFrame, *, test_share: float = 0.2, target_rows: int = 40_000, seed: int = 0
 ) -> TimeSplit:
-    """Training and test moments of ``states`` (see :class:`TimeSplit`)."""
+    """Training and test moments of ``states`` (see :class:`TimeSplit`); each side is a seeded
+    random sample of ``target_rows`` moments when it has more."""
     split_at = find_split_moment(states, test_share=test_share)
     step = choose_step(states, target_rows=target_rows)
     origin = dt.datetime.combine(states[START].min().date(), dt.time(0), dt.UTC)  # type: ignore[union-attr]
     completed = states.filter(pl.col("_completed"))
     moments = build_grid_moments(completed, step=step, origin=origin)
-    ends = completed.group_by(CASE).agg(pl.col(END).first())
-    moments = moments.join(ends, on=CASE)
-    train_moments = moments.filter((pl.col(MOMENT) < split_at) & (pl.col(END) <= split_at)).drop(
-        END
+    starts = completed.group_by(CASE).agg(pl.col(START).first())
+    early = starts.filter(pl.col(START) < split_at)[CASE].implode()
+    sides = [moments.filter(pl.col(CASE).is_in(early)), moments.filter(~pl.col(CASE).is_in(early))]
+    train, test = (
+        side.sample(target_rows, seed=seed).sort(CASE, MOMENT)
+        if side.height > target_rows
+        else side
+        for side in sides
     )
-    early = ends.filter(pl.col(END) <= split_at)[CASE].implode()
-    test_moments = moments.filter((pl.col(MOMENT) >= split_at) & ~pl.col(CASE).is_in(early))
     return TimeSplit(
         split_at=split_at,
         step=step,
-        train=build_prefixes(completed, train_moments),
-        test=build_prefixes(completed, test_moments.drop(END)),
+        train=build_prefixes(completed, train),
+        test=build_prefixes(completed, test),
     )
 
 

@@ -1,9 +1,10 @@
 """Predictions for open cases of a stored log (issue #16): remaining time, the risk of breaching
 the SLA, and the next activity, from each case's prefix (:mod:`models.ml_open_cases`).
 
-Training splits by time: the split moment is the start of the case at 80 % of the cases by
-start; the model learns from the moments before it of the cases completed by it, and is scored
-on the moments from it on of the cases completed by the log's end. Three scikit-learn models
+Training splits by case start: the split moment is the start of the case at 80 % of the cases
+by start; the model learns from the moments of the completed cases that started before it and
+is scored on those of the completed cases that started at or after it (no case on both sides;
+features from each case's prefix only). Three scikit-learn models
 share one encoding: a gradient-boosting regressor of log(1 + remaining hours), a
 gradient-boosting classifier of the SLA breach calibrated (Platt) on the latest tenth of the
 training cases, and a multinomial gradient-boosting classifier of the next activity. A model
@@ -64,10 +65,10 @@ TARGET_ROWS: Final = 40_000
 MISSING: Final = "(none)"
 LIMITS: Final = (
     "Learns from one log's past: drift (new activities, reorganised groups, changed SLAs) needs "
-    "retraining. Trained only on cases completed before the split moment, so very long cases "
-    "are under-represented; the test moments near the log's end hold only cases that finished "
-    "by then. Case attributes are the values the log holds (ServiceNow writes a record's "
-    "current value, which may have changed during the case). No person is a feature."
+    "retraining. Cases still open at the log's end have no outcome and are left out of "
+    "training and test, so the latest cases tested are the shorter ones. Case attributes are "
+    "the values the log holds (ServiceNow writes a record's current value, which may have "
+    "changed during the case). No person is a feature."
 )
 
 
@@ -178,9 +179,11 @@ def train_open_case_model(
     sla_hours: float | None = None,
     end_activities: list[str] | None = None,
     seed: int = 0,
+    target_rows: int = TARGET_ROWS,
 ) -> tuple[OpenCaseModel, OpenCaseEvaluation, Any]:
     """Train on the earlier part of ``log``, score on the later part, store a new version of
-    ``open-cases-<log>``; returns the model, its evaluation and its folder."""
+    ``open-cases-<log>``; returns the model, its evaluation and its folder. ``target_rows``:
+    about how many moments the grid gives (at most that many a side)."""
     if sla_hours is not None and not sla_hours > 0:
         raise ModelError(f"--sla-hours {sla_hours} must be a number of hours above 0.")
     started = time.perf_counter()
@@ -192,7 +195,7 @@ def train_open_case_model(
         sla_hours=sla_hours,
     )
     states = build_event_states(events, spec)
-    split = split_by_time(states, test_share=TEST_SHARE, target_rows=TARGET_ROWS)
+    split = split_by_time(states, test_share=TEST_SHARE, target_rows=target_rows, seed=seed)
     train, test = label_sla(split.train, spec), label_sla(split.test, spec)
     _check_enough(log, spec, train, test)
     with threadpool_limits(1):  # one thread: steady on a shared 2-core machine
@@ -203,6 +206,7 @@ def train_open_case_model(
         evaluation=evaluation,
     )  # fmt: skip
     model.card["seed"] = seed
+    model.card["target_rows"] = target_rows
     model.card["training_s"] = round(time.perf_counter() - started, 1)
     folder = store_model(store.data, model_name_for(log), model, model.card)
     return model, evaluation, folder
@@ -310,6 +314,8 @@ def _card(
             "log": log,
             "source": entry.source_path,
             "imported_at": entry.imported_at.isoformat(),
+            "split": "by case start: training cases started before split_at, test cases at "
+            "or after it; moments on a grid, sampled to at most target_rows a side",
             "split_at": split_at.isoformat(),
             "grid_step_minutes": int(step / dt.timedelta(minutes=1)),
             "train_cases": train[CASE].n_unique(),
@@ -371,7 +377,8 @@ def evaluate_open_case_model(
     store.entry(log)
     model = read_open_case_model(store.data, log, version)
     states = build_event_states(store.read(log), model.spec)
-    split = split_by_time(states, test_share=TEST_SHARE, target_rows=TARGET_ROWS)
+    seed, rows = int(model.card.get("seed", 0)), int(model.card.get("target_rows", TARGET_ROWS))
+    split = split_by_time(states, test_share=TEST_SHARE, target_rows=rows, seed=seed)
     train, test = label_sla(split.train, model.spec), label_sla(split.test, model.spec)
     with threadpool_limits(1):
         return model.card, _evaluate(model, train, test)
