@@ -62,6 +62,8 @@ Operation = Literal[
     "token_replay",
     "alignments",
     "import_dfg_variants",
+    "spark_dfg",
+    "spark_variants",
 ]
 Side = Literal["ours", "pm4py"]
 ALL_OPERATIONS: tuple[Operation, ...] = get_args(Operation)
@@ -82,6 +84,10 @@ VARIANT_TOP_K = 10
 next variants tie with the last one: pm4py and we break ties differently)."""
 SLOW_OPERATIONS = frozenset({"discover", "token_replay", "alignments", "import_dfg_variants"})
 SLOW_REPEAT = 3
+SPARK_OPERATIONS: dict[str, str] = {"spark_dfg": "dfg", "spark_variants": "variants"}
+"""The Spark engine (local mode, ``KITFLOW_SPARK_MASTER`` or ``local[*]``) against the polars
+engine, both computing from the events: for these the "pm4py" side is the polars engine, and
+the Spark side's peak memory adds the JVM's peak to the Python process's."""
 NOISE_THRESHOLD = 0.2
 SEED = 42
 LOG_NAME = "bench"
@@ -216,6 +222,8 @@ def _choose_operations(
             f"pm4py's alignments take many minutes above {ALIGNMENT_EVENTS_LIMIT:,} events; "
             "name them with --ops to run them anyway"
         )
+    for operation in SPARK_OPERATIONS:
+        skipped[operation] = "needs PySpark and Java (docs/spark.md): name it with --ops"
     return tuple(o for o in ALL_OPERATIONS if o not in skipped), skipped
 
 
@@ -324,7 +332,11 @@ def _measure_both(
     run = _run_isolated if isolate else measure
     ours = run(operation, "ours", spec, times)
     theirs = run(operation, "pm4py", spec, times)
-    same, compared = _same_result(operation, ours["value"], theirs["value"])
+    if operation in SPARK_OPERATIONS:
+        same = _same_rows(ours["value"], theirs["value"])
+        compared = "Spark against polars: every row; floats to rel. 1e-12 (sub-second times)"
+    else:
+        same, compared = _same_result(operation, ours["value"], theirs["value"])
     ours_m, theirs_m = _side(ours), _side(theirs)
     return OperationResult(
         operation=operation,
@@ -452,12 +464,15 @@ def measure(operation: Operation, side: Side, spec_path: Path, repeat: int) -> d
     # The kernel updates its per-thread memory counters lazily: a later read can come out a
     # few hundred kB lower, and a peak is never below what was already resident.
     peak = max(loaded, _rss_mb())
+    summary = summarize(result)
+    if isinstance(summary, dict) and "jvm_peak_rss_mb" in summary:
+        peak += summary.pop("jvm_peak_rss_mb")  # the Spark side: its JVM's peak too
     # Summarised after the clock stops: hashing thousands of variants is not the operation.
     measured: dict[str, Any] = {
         "times": times,
         "loaded_rss_mb": loaded,
         "peak_rss_mb": peak,
-        "value": summarize(result),
+        "value": summary,
     }
     if prepared_s is not None:
         measured["prepared_s"] = prepared_s
@@ -572,6 +587,8 @@ def _ours(operation: Operation, spec: dict[str, Any]) -> Runner:
     }
     if operation in simple:
         return simple[operation]
+    if operation in SPARK_OPERATIONS:
+        return _spark_runner(operation, store)
     if operation in FILTERED:
         return _ours_filtered(operation, spec, store)
     return _ours_pm4py_backed(operation, spec, store)
@@ -649,9 +666,78 @@ def _fitness_summary(result: Any) -> dict[str, float]:
     return {"log_fitness": result.log_fitness, "fitting_pct": result.fitting_cases_pct}
 
 
+def _spark_runner(operation: Operation, store: LogStore) -> Runner:
+    """The Spark engine on the stored log: the session started and the JVM warmed untimed
+    (as pm4py's ``format_dataframe``); each run reads the Parquet and computes."""
+    from mining import spark_engine  # noqa: PLC0415
+
+    session = spark_engine.start_spark_session(os.environ.get("KITFLOW_SPARK_MASTER") or None)
+    paths = [str(p) for p in store.table_paths(LOG_NAME)]
+    compute = (
+        spark_engine.spark_discover_dfg
+        if SPARK_OPERATIONS[operation] == "dfg"
+        else spark_engine.spark_compute_variants
+    )
+    jvm = session.sparkContext._jvm
+    jvm_status = Path(f"/proc/{jvm.ProcessHandle.current().pid()}/status") if jvm else None
+    compute(spark_engine.read_spark_log(session, paths))  # untimed: the JVM's first query
+
+    def run() -> Any:
+        result = compute(spark_engine.read_spark_log(session, paths))
+        return result, _status_hwm_mb(jvm_status) if jvm_status else 0.0
+
+    def summarize(value: Any) -> Any:
+        result, jvm_peak_mb = value
+        return {"rows": _json_rows(result), "jvm_peak_rss_mb": jvm_peak_mb}
+
+    return run, summarize
+
+
+def _status_hwm_mb(status: Path) -> float:
+    """The peak resident memory (VmHWM) of the process whose /proc status file this is, MB."""
+    for line in status.read_text(encoding="ascii").splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _json_rows(frame: pl.DataFrame) -> list[list[Any]]:
+    """Every row of a result frame, as JSON lists, for the Spark/polars comparison."""
+    rows: list[dict[str, Any]] = json.loads(frame.write_json())
+    return [list(row.values()) for row in rows]
+
+
+def _same_rows(ours: dict[str, Any], theirs: dict[str, Any]) -> bool:
+    """The same rows in the same order; floats equal to a relative 1e-12 (with sub-second
+    times, polars adds a variant's throughputs in another order than Spark)."""
+    mine, other = ours["rows"], theirs["rows"]
+    if len(mine) != len(other):
+        return False
+    for row, expected in zip(mine, other, strict=True):
+        for a, b in zip(row, expected, strict=True):
+            close = isinstance(a, float) and isinstance(b, float)
+            if (abs(a - b) > 1e-12 * max(1.0, abs(b))) if close else a != b:
+                return False
+    return True
+
+
 def _theirs(operation: Operation, spec: dict[str, Any]) -> Runner:
     from mining import pm4py_adapter as adapter  # noqa: PLC0415
 
+    if operation in SPARK_OPERATIONS:
+        from mining import compute_variants_from_events, discover_dfg_from_events  # noqa: PLC0415
+
+        store = LogStore(Path(spec["data_dir"]), spec["database_url"])
+        polars_compute = (
+            discover_dfg_from_events
+            if SPARK_OPERATIONS[operation] == "dfg"
+            else compute_variants_from_events
+        )
+
+        def polars_run() -> Any:
+            return polars_compute(store.scan(LOG_NAME))
+
+        return polars_run, lambda frame: {"rows": _json_rows(frame)}
     if operation == "import_dfg_variants":
         return lambda: adapter.run_pm4py_load_and_mine(Path(spec["source"])), _same
     store = LogStore(Path(spec["data_dir"]), spec["database_url"])
