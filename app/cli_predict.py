@@ -180,6 +180,8 @@ def list_command(as_json: JsonOption = False) -> None:
         return
     table = Table("name", "version", "target", "trained at", "cases", "top-1", "top-3", "threshold")
     for card in cards:
+        if card["name"].startswith("open-cases-"):  # their figures: predict cases-evaluate LOG
+            continue
         model = card["metrics"]["model"]
         table.add_row(
             card["name"],

@@ -465,3 +465,13 @@ def test_the_pages_show_the_predictions_of_open_cases(
     severe = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert severe == []
     store.catalog.dispose()
+
+
+def test_the_model_list_names_the_open_case_models_in_json_only(
+    trained: tuple[LogStore, dict],  # type: ignore[type-arg]
+) -> None:
+    listed = CliRunner().invoke(cli, ["predict", "list", "--json"])
+    assert [c["name"] for c in json.loads(listed.output)] == ["open-cases-synthetic"]
+    table = CliRunner().invoke(cli, ["predict", "list"])  # the assistant's table: not these
+    assert table.exit_code == 0, table.output
+    assert "open-cases" not in table.output
