@@ -711,7 +711,7 @@ class _Builder:
         """The columns in the order they first occur (per event: case columns first)."""
         ordered = sorted(self._columns.items(), key=lambda item: item[1].first)
         return _RawLog(
-            {name: pl.concat(column.parts) for name, column in ordered},
+            {name: pl.concat(column.parts, rechunk=False) for name, column in ordered},
             {name: column.types for name, column in ordered},
             self._rows,
         )
