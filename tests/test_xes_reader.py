@@ -174,6 +174,20 @@ def test_sparse_repeated_and_typed_attributes(tmp_path: Path) -> None:
     assert frame["ok"].to_list() == [None, True, None, None]
 
 
+def test_long_indents_and_crlf_line_ends(tmp_path: Path) -> None:
+    # White space between tags is checked 8 bytes at a time: indents longer than that too.
+    indented = PLAIN_LOG.replace("<event>", "\r\n\r\n" + " " * 37 + "\t" * 9 + "<event>")
+    fast, general = read_both(write(tmp_path, indented))
+    same_raw(fast, general)
+    assert fast.rows == 2
+
+
+def test_text_after_a_long_indent_is_left_to_the_general_reader(tmp_path: Path) -> None:
+    path = write(tmp_path, PLAIN_LOG.replace("<event>", " " * 21 + "x<event>", 1))
+    assert hands_over(path)
+    assert read_flat_log(path, ReadOptions()).frame.height == 2
+
+
 @pytest.mark.parametrize("name", ["log.xes", "log.xes.gz"])
 def test_plain_and_gzipped(tmp_path: Path, name: str) -> None:
     fast, general = read_both(write(tmp_path, PLAIN_LOG, name))

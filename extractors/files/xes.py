@@ -254,6 +254,8 @@ _DEPTH_STEP: Final = np.array([1, -1, 1, -1, 0, -1], dtype=np.int64)
 # The depth (0: a child of the root) each kind of tag may start at.
 _ALLOWED_DEPTHS: Final = ((0,), (1,), (1,), (2,), (0, 1, 2), (0,))
 _XML_SPACE: Final = b" \t\r\n"
+_IS_SPACE: Final = np.zeros(256, dtype=bool)
+_IS_SPACE[list(_XML_SPACE)] = True
 _SPECIAL: Final = np.zeros(256, dtype=bool)
 _SPECIAL[[ord("&"), ord("\t"), ord("\n"), ord("\r")]] = True
 _REFERENCE: Final = re.compile(r"&(?:#x([0-9A-Fa-f]+)|#([0-9]+)|(lt|gt|amp|quot|apos));")
@@ -468,7 +470,7 @@ def _tags(piece: bytes, *, last: bool) -> _Tags:
         or opening.size != closing.size
         or not np.all(opening < closing)
         or not np.all(closing[:-1] < opening[1:])
-        or not _only_space_between_tags(piece)
+        or not _only_space_between_tags(piece, words, opening, closing)
     ):
         raise _NotFlat
     kind = np.full(opening.size, -1, dtype=np.int8)
@@ -487,15 +489,23 @@ def _tags(piece: bytes, *, last: bool) -> _Tags:
     return _Tags(piece, ascii, kind, depth, xes_type, key_span, value_span)
 
 
-def _only_space_between_tags(piece: bytes) -> bool:
+def _only_space_between_tags(piece: bytes, words: Words, opening: Ints, closing: Ints) -> bool:
     """Whether ``piece`` (whose tags hold no ``<`` and ``>`` but their own) has nothing but
-    white space outside its tags: with the white space gone, every tag ends where the next
-    one starts."""
-    tight = piece.translate(None, _XML_SPACE)
-    if not tight:
-        return True
-    ends = tight.count(b">") - (tight[-1:] == b">")
-    return tight[:1] == b"<" and tight.count(b"><") == ends
+    white space outside its tags. The text between two tags is an indent, a few bytes: it is
+    checked 8 bytes at a time."""
+    if not opening.size:
+        return not piece.strip(_XML_SPACE)
+    if piece[: opening[0]].strip(_XML_SPACE) or piece[closing[-1] + 1 :].strip(_XML_SPACE):
+        return False
+    starts = closing[:-1] + 1
+    lengths = opening[1:] - starts
+    for offset in range(0, int(lengths.max(initial=0)), 8):
+        at = np.flatnonzero(lengths > offset)
+        text = words[starts[at] + offset].view(np.uint8).reshape(-1, 8)
+        outside = np.arange(8) >= (lengths[at] - offset)[:, None]
+        if not (_IS_SPACE[text] | outside).all():
+            return False
+    return True
 
 
 def _find_fixed(words: Words, opening: Ints, closing: Ints, kind: npt.NDArray[np.int8]) -> None:
@@ -542,7 +552,8 @@ def _find_attributes(
         return xes_type, key_span, value_span
     quotes = np.flatnonzero(a == ord('"'))
     first = np.searchsorted(quotes, opening[candidates])
-    enough = np.searchsorted(quotes, closing[candidates]) - first == 4
+    quote = np.append(quotes, [np.iinfo(np.int64).max] * 5)  # beyond the last: never in a tag
+    enough = (quote[first + 3] < closing[candidates]) & (quote[first + 4] > closing[candidates])
     candidates, first = candidates[enough], first[enough]
     q0, q1, q2, q3 = (quotes[first + i] for i in range(4))
     start, end = opening[candidates], closing[candidates]
@@ -556,7 +567,10 @@ def _find_attributes(
     )
     shaped[shaped] = _equal_at(words, q1[shaped], b'" value="')
     name_length = q0 - start - 6
+    lengths = set(np.unique(name_length[shaped]).tolist())
     for code, name in enumerate(_TYPES):
+        if len(name) not in lengths:
+            continue
         at = np.flatnonzero(shaped & (name_length == len(name)))
         at = at[_equal_at(words, start[at] + 1, name.encode() + b' key="')]
         tags = candidates[at]
