@@ -60,7 +60,7 @@ def _store() -> LogStore:
 
 @cli.command("import")
 def import_command(
-    path: Annotated[Path, typer.Argument(help="Event-log file: CSV, XES(.gz), OCEL 2.0, Parquet.")],
+    path: Annotated[Path, typer.Argument(help="Log file: CSV, XES(.gz), OCEL 1.0/2.0, Parquet.")],
     name: Annotated[str, typer.Option(help="Name to store the log under.")],
     file_format: Annotated[
         str, typer.Option("--format", help="auto|csv|xes|ocel|parquet")
