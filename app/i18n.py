@@ -540,6 +540,24 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "assistant.field.organization country": ("Organisationens land", "Organisation country"),
     "assistant.field.organization involved": ("Involveret organisation", "Organisation involved"),
     "assistant.field.org:role": ("Rolle (første hændelse)", "Role (first event)"),
+    "assistant.field.opened_hour": ("Oprettelsestime", "Opening hour"),
+    "assistant.field.opened_weekday": ("Ugedag", "Weekday"),
+    "assistant.field.category_subcategory": ("Kategori × underkategori", "Category × subcategory"),
+    "assistant.field.category_subcategory_symptom": (
+        "Kategori × underkategori × symptom",
+        "Category × subcategory × symptom",
+    ),
+    "assistant.field.location_category": ("Lokation × kategori", "Location × category"),
+    "assistant.field.type_category": ("Sagstype × kategori", "Case type × category"),
+    "assistant.field.product_impact": ("Produkt × påvirkning", "Product × impact"),
+    "assistant.card.limits": (
+        "Trænet på én kildes periode: nye værdier og omorganiseringer kræver ny træning, og "
+        "værdier, der ikke fandtes i træningen, foreslås aldrig. Sikkerheden er kalibreret på "
+        "tidsvinduer inden for træningsperioden. Ingen person indgår.",
+        "Trained on one source's period: new values and reorganisations need retraining, and "
+        "values unseen in training are never suggested. The confidence is calibrated on time "
+        "windows inside the training period. No person is a feature.",
+    ),
     "assistant.field.resource country": (
         "Behandlerens land (første hændelse)",
         "Handler's country (first event)",
@@ -568,7 +586,10 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "{what}: the assistant abstains, the confidence {confidence} is below the threshold "
         "{threshold}.",
     ),
-    "assistant.top3": ("De tre mest sandsynlige ({what}):", "The three likeliest ({what}):"),
+    "assistant.top3": (
+        "De tre mest sandsynlige ({what}) med modellens sandsynlighed:",
+        "The three likeliest ({what}) with the model's probability:",
+    ),
     "assistant.card.target": ("Foreslår", "Suggests"),
     "assistant.card.threshold_set": (
         "{threshold} (sat af en administrator {when}; trænet: {trained})",

@@ -182,12 +182,15 @@ def for_target(cases: pl.DataFrame, target: str, spec: SourceSpec = UCI_SPEC) ->
 
 
 _PRIORITY_LABELS: Final = {
-    "1": "1 - Critical",
-    "2": "2 - High",
-    "3": "3 - Moderate",
-    "4": "4 - Low",
-    "5": "5 - Planning",
+    "1": "1 - Kritisk",
+    "2": "2 - Høj",
+    "3": "3 - Moderat",
+    "4": "4 - Lav",
+    "5": "5 - Planlægning",
 }
+"""ServiceNow's priorities as the Danish instance names them (the staged tables hold the number)."""
+INCIDENT: Final = "hændelse"
+ORDER: Final = "bestilling"
 
 
 def build_landscape_cases(
@@ -199,7 +202,7 @@ def build_landscape_cases(
     timezone: str = "Europe/Copenhagen",
 ) -> pl.DataFrame:
     """One row per ServiceNow incident and requested item of the staged tables (``incident``,
-    ``sc_req_item``, ``sys_user_group``, ``sc_cat_item``): ``type`` (incident or order), the
+    ``sc_req_item``, ``sys_user_group``, ``sc_cat_item``): ``type`` (hændelse or bestilling), the
     fields as filed (incidents: category, contact type, impact, urgency; orders: the catalog
     item as ``category``), ``opened_at`` in local time, and the targets: the final assignment
     group's name, the incident's category, and its priority. Persons are never read."""
@@ -209,7 +212,7 @@ def build_landscape_cases(
     incident_rows = incidents.select(
         pl.col("number").alias(CASE),
         local.alias(OPENED),
-        pl.lit("incident").alias("type"),
+        pl.lit(INCIDENT).alias("type"),
         pl.col("category"),
         pl.col("contact_type"),
         pl.col("impact"),
@@ -223,7 +226,7 @@ def build_landscape_cases(
     order_rows = orders.select(
         pl.col("number").alias(CASE),
         local.alias(OPENED),
-        pl.lit("order").alias("type"),
+        pl.lit(ORDER).alias("type"),
         pl.col("cat_item").replace_strict(item_names, default=None).alias("category"),
         pl.col("contact_type"),
         pl.col("impact"),

@@ -384,15 +384,15 @@ def test_landscape_cases_take_the_filed_fields_and_the_final_group() -> None:
         (
             "INC1",
             dt.datetime(2023, 1, 2, 9, 0),
-            "incident",
+            "hændelse",
             "adgang",
             "Servicedesk",
-            "3 - Moderate",
+            "3 - Moderat",
         ),
         (
             "RITM1",
             dt.datetime(2023, 1, 2, 10, 0),
-            "order",
+            "bestilling",
             "Journalisering i eDoc",
             "Applikationer",
             None,

@@ -81,7 +81,7 @@ def test_the_page_and_its_form_are_for_analysts_and_administrators(
         assert "Udfyldningsassistent" in _text(page) and "Prøv et forslag" in _text(page)
         answer = _text(client.post("/_dash-update-component", json=form))
         for what in ("tildelingsgruppe", "kategori", "prioritet"):
-            assert f"De tre mest sandsynlige ({what}):" in answer
+            assert f"De tre mest sandsynlige ({what}) med modellens sandsynlighed:" in answer
         assert FORM_ANSWER in answer
         refused = client.post("/_dash-update-component", json=bad_time)
         assert refused.status_code == 200
@@ -176,7 +176,12 @@ def test_the_page_shows_the_stored_card_exactly(app: Any, trained: Trained) -> N
     assert "Hyppigste værdi pr. kategori" in da and "assignment-group v1" in da
     assert "Hyppigste værdi pr. symptom" in da and "category v1" in da and "priority v1" in da
     assert "Most frequent value per symptom" in en
-    assert ", ".join(card["features"]) in da
+    assert (
+        "Kategori, Underkategori, Symptom, Kontaktform, Lokation, Påvirkning, Hastende, "
+        "Oprettelsestime, Ugedag, Kategori × underkategori, Kategori × underkategori × symptom, "
+        "Lokation × kategori" in da
+    )
+    assert "Sikkerheden er kalibreret på tidsvinduer" in da and "Trained on" not in da
     assert "Prioritet" in da and "Foreslår" in da and "Priority" in en
 
 

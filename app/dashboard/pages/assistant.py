@@ -207,7 +207,10 @@ def model_card(card: dict[str, Any], language: Language) -> html.Section:
         ),
         ("assistant.card.train_period", f"{_day(train[0], language)}–{_day(train[1], language)}"),
         ("assistant.card.test_period", f"{_day(test[0], language)}–{_day(test[1], language)}"),
-        ("assistant.card.features", ", ".join(card["features"])),
+        (
+            "assistant.card.features",
+            ", ".join(field_label(f, language) for f in card["features"]),
+        ),
         ("assistant.card.threshold", _threshold_fact(card, language)),
         (
             "assistant.card.trained_at",
@@ -253,7 +256,7 @@ def model_card(card: dict[str, Any], language: Language) -> html.Section:
                 compact=True,
             ),
             html.P(translate("assistant.card.table_note", language), className="kf-muted"),
-            html.P(str(card.get("limits", "")), className="kf-muted"),
+            html.P(translate("assistant.card.limits", language), className="kf-muted"),
         ],
         className="kf-card",
         id={"type": "assistant-card", "key": f"{card['name']}-{card['version']}"},
