@@ -32,14 +32,16 @@ from mining import (
 )
 from mining.rules import build_rule
 from models.errors import InputError
+from models.eventlog import CanonicalLog
 from models.partitions import (
     assign_partitions,
     automatic_partitions,
     stable_case_hash,
 )
-from models.schema import CASE, SORT_KEY
+from models.schema import CASE, SORT_KEY, empty_quarantine
 from models.store import LogStore
 from services.imports import import_log
+from services.storing import store_canonical_log
 from tests.shared_data import shared_file
 
 BPIC_2013 = "bpic2013-incidents/BPI_Challenge_2013_incidents.xes.gz"
@@ -53,10 +55,23 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> LogStore:
     store = LogStore(tmp_path_factory.mktemp("partitioned") / "data")
     for name, path, parts in (("bpic", BPIC_2013, 4), ("running", RUNNING, 3)):
         import_log(store, shared_file(path), name=name, options=ReadOptions())
-        import_log(
-            store, shared_file(path), name=f"{name}-p", options=ReadOptions(), partitions=parts
-        )
+        store_partitioned_copy(store, name, f"{name}-p", parts)
     return store
+
+
+def store_partitioned_copy(store: LogStore, name: str, copy: str, partitions: int) -> None:
+    """Stored log ``name`` stored again as ``copy`` in partitions, as an import stores it (the
+    file is parsed once; ``test_the_cli_imports_in_partitions`` goes through the import)."""
+    log = CanonicalLog(events=store.read(name), quarantine=empty_quarantine())
+    store_canonical_log(
+        store,
+        log,
+        name=copy,
+        source_path="copy",
+        source_format="parquet",
+        replace=False,
+        partitions=partitions,
+    )
 
 
 def test_the_case_hash_is_64_bit_fnv1a_of_the_utf8_bytes() -> None:

@@ -40,7 +40,13 @@ from models.schema import CASE, ORG_UNIT, SORT_KEY
 from models.store import LogStore
 from services.imports import import_log
 from tests.shared_data import shared_file
-from tests.test_partitioned_store import BPIC_2013, RULES, RUNNING, WINDOW
+from tests.test_partitioned_store import (
+    BPIC_2013,
+    RULES,
+    RUNNING,
+    WINDOW,
+    store_partitioned_copy,
+)
 
 MASTER = "local[2]"
 
@@ -50,7 +56,7 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("spark") / "data"
     store = LogStore(root)
     import_log(store, shared_file(BPIC_2013), name="bpic", options=ReadOptions())
-    import_log(store, shared_file(BPIC_2013), name="bpic-p", options=ReadOptions(), partitions=4)
+    store_partitioned_copy(store, "bpic", "bpic-p", 4)
     import_log(store, shared_file(RUNNING), name="running", options=ReadOptions(), partitions=2)
     return root
 
