@@ -256,8 +256,6 @@ _ALLOWED_DEPTHS: Final = ((0,), (1,), (1,), (2,), (0, 1, 2), (0,))
 _XML_SPACE: Final = b" \t\r\n"
 _IS_SPACE: Final = np.zeros(256, dtype=bool)
 _IS_SPACE[list(_XML_SPACE)] = True
-_SPECIAL: Final = np.zeros(256, dtype=bool)
-_SPECIAL[[ord("&"), ord("\t"), ord("\n"), ord("\r")]] = True
 _REFERENCE: Final = re.compile(r"&(?:#x([0-9A-Fa-f]+)|#([0-9]+)|(lt|gt|amp|quot|apos));")
 _NAMED: Final = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 
