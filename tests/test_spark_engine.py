@@ -194,7 +194,13 @@ RULES_YAML = """rules:
 
 @pytest.mark.parametrize(
     "command",
-    [["dfg"], ["variants", "--top", "5"], ["handovers"], ["rules", "--by", "org_unit"]],
+    [
+        ["dfg"],
+        ["variants", "--top", "5"],
+        ["bottlenecks", "--by", "month"],
+        ["handovers"],
+        ["rules", "--by", "org_unit"],
+    ],
 )
 def test_the_cli_engine_spark_prints_what_polars_prints(
     data: Path, spark: Any, monkeypatch: pytest.MonkeyPatch, command: list[str], tmp_path: Path
@@ -226,3 +232,17 @@ def test_the_running_example_on_spark(data: Path, spark: Any) -> None:
     pairs = {(r["source"], r["target"]): r["frequency"] for r in graph.iter_rows(named=True)}
     assert pairs[("check ticket", "decide")] == 6
     assert sum(pairs.values()) == 36
+
+
+def test_what_spark_does_not_measure_is_refused_with_the_way_out(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KITFLOW_DATA_DIR", str(data))
+    monkeypatch.delenv("KITFLOW_DATABASE_URL", raising=False)
+    runner = CliRunner()
+    working = runner.invoke(cli, ["bottlenecks", "bpic", "--engine", "spark", "--working-time"])
+    assert "--working-time is measured by the polars engine" in str(working.exception)
+    people = runner.invoke(cli, ["handovers", "bpic", "--engine", "spark", "--level", "resource"])
+    assert "--engine spark counts handovers between org units" in str(people.exception)
+    wrong = runner.invoke(cli, ["dfg", "bpic", "--engine", "duckdb"])
+    assert "--engine 'duckdb' is not one of polars|spark" in str(wrong.exception)
