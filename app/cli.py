@@ -135,7 +135,7 @@ def import_command(
             options=options,
             replace=replace,
             step=step,
-            partitions=partitions,
+            partitions="auto" if partitions is None else partitions,
         )
     _print_import(report, as_json)
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 
 import numpy as np
 import polars as pl
@@ -31,6 +31,9 @@ import polars as pl
 from models.errors import InputError
 from models.schema import CASE
 
+Partitions = int | Literal["auto"] | None
+"""How to store a flat log: ``None`` one file, a count that many partitions, ``"auto"`` one file
+below :data:`PARTITION_MIN_EVENTS` events and partitions from there (``kitflow import``)."""
 PARTITION_FILE_GLOB: Final = "part-*.parquet"
 PARTITIONING_FILE: Final = "_partitioning.json"
 HASH_NAME: Final = "fnv1a64-utf8"
@@ -56,6 +59,13 @@ def check_partitions(partitions: int) -> int:
             f"(about one partition per {EVENTS_PER_PARTITION:,} events)."
         )
     return partitions
+
+
+def choose_partitions(partitions: Partitions, events: int) -> int | None:
+    """The partition count a log of ``events`` events is stored in (None: one file)."""
+    if partitions == "auto":
+        return automatic_partitions(events)
+    return None if partitions is None else check_partitions(partitions)
 
 
 def automatic_partitions(events: int) -> int | None:

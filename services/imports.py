@@ -22,6 +22,7 @@ from extractors.files import (
 from models.datafolder import check_new_log_name
 from models.errors import InputError
 from models.eventlog import CanonicalLog, build_canonical_log, start_after_end
+from models.partitions import Partitions
 from models.schema import EVENT_ORDER
 from models.spreadsheet import write_spreadsheet_csv
 from models.store import LogStore
@@ -64,11 +65,11 @@ def import_log(
     options: ReadOptions,
     replace: bool = False,
     step: Step = no_step,
-    partitions: int | None = None,
+    partitions: Partitions = None,
 ) -> ImportReport:
     """Read ``path``, build the canonical log, store it under ``name`` and report; a flat log in
-    ``partitions`` partitions by a stable hash of its case ids when given (automatically for a
-    very large log, ``services.storing.store_canonical_log``).
+    ``partitions`` partitions by a stable hash of its case ids when given (``"auto"``: from 20
+    million events on; ``services.storing.store_canonical_log``).
 
     The store step runs as the one writer of ``name`` and looks again whether the name was
     taken meanwhile (``LogStore.save``); the look here only spares reading the file."""
@@ -79,7 +80,7 @@ def import_log(
         )
     options = _with_key(store, options, step)
     file_format = detect_format(path) if options.file_format == "auto" else options.file_format
-    if file_format == "ocel" and partitions is not None:
+    if file_format == "ocel" and partitions not in (None, "auto"):
         raise InputError(
             "--partitions splits a flat log by case; an OCEL log has no single case notion: "
             "leave --partitions out."
@@ -164,7 +165,7 @@ def _store_built(
     path: Path,
     replace: bool,
     step: Step,
-    partitions: int | None = None,
+    partitions: Partitions = None,
 ) -> ImportReport:
     """Store a log built in slices exactly as ``store_flat_log`` stores a whole-file one."""
     log, notes = built

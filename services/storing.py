@@ -13,7 +13,7 @@ import polars as pl
 from mining import compute_log_stats, store_log_aggregates
 from models.catalog import LogEntry
 from models.eventlog import CanonicalLog, build_canonical_log, start_after_end
-from models.partitions import automatic_partitions, check_partitions
+from models.partitions import Partitions, choose_partitions
 from models.schema import SCHEMA_VERSION
 from models.store import EVENTS_TABLE, LogStore
 
@@ -55,7 +55,7 @@ def store_flat_log(
     keep_numeric_activities: bool,
     replace: bool,
     step: Step,
-    partitions: int | None = None,
+    partitions: Partitions = None,
 ) -> ImportReport:
     """Build, measure and store a staged flat frame as log ``name`` (in ``partitions``
     partitions when given, see ``store_canonical_log``); report what happened."""
@@ -87,20 +87,17 @@ def store_canonical_log(
     source_path: str,
     source_format: str,
     replace: bool,
-    partitions: int | None = None,
+    partitions: Partitions = None,
 ) -> LogEntry:
     """Measure a canonical log and store it with its catalog entry (the one place entries of
     flat logs are made), as the one writer of ``name``: a second writer of the same name waits,
     then finds it stored (or replaces it after this one, with ``replace``).
 
     ``partitions`` splits the events into that many partitions by a stable hash of the case id
-    (``models.partitions``); without it a log of ``PARTITION_MIN_EVENTS`` or more events is
-    split automatically, and any smaller log is one file. A partitioned log stores no
-    aggregates beside it: its map and variants are computed per request."""
-    if partitions is None:
-        partitions = automatic_partitions(log.events.height)
-    else:
-        check_partitions(partitions)
+    (``models.partitions``); ``"auto"`` does so from ``PARTITION_MIN_EVENTS`` events on (what
+    ``kitflow import`` asks for); None (the default) stores one file. A partitioned log stores
+    no aggregates beside it: its map and variants are computed per request."""
+    count = choose_partitions(partitions, log.events.height)
     stats = compute_log_stats(log.events)
     entry = LogEntry(
         name=name,
@@ -123,12 +120,12 @@ def store_canonical_log(
             {EVENTS_TABLE: log.events},
             log.quarantine,
             replace=replace,
-            partitions=partitions,
+            partitions=count,
         )
         # The map and the variant table of the whole log, stored beside it once: no later
         # request (a fresh CLI process, a notebook, the dashboard) scans the events for them.
         # Under the lock, so a replacement cannot slip in between.
-        if partitions is None:
+        if count is None:
             store_log_aggregates(store.table_path(name))
     return saved
 

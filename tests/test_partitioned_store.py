@@ -36,6 +36,7 @@ from models.eventlog import CanonicalLog
 from models.partitions import (
     assign_partitions,
     automatic_partitions,
+    choose_partitions,
     stable_case_hash,
 )
 from models.schema import CASE, SORT_KEY, empty_quarantine
@@ -138,6 +139,11 @@ def test_partitions_must_be_a_usable_count(store: LogStore) -> None:
     assert automatic_partitions(19_999_999) is None
     assert automatic_partitions(20_000_000) == 4
     assert automatic_partitions(100_000_001) == 21
+    # kitflow import asks for "auto"; the services' default (extraction, the bench) is one file.
+    assert choose_partitions("auto", 42) is None
+    assert choose_partitions("auto", 25_000_000) == 5
+    assert choose_partitions(None, 25_000_000) is None
+    assert choose_partitions(3, 10) == 3
 
 
 Operation = Callable[[pl.LazyFrame], pl.DataFrame]
