@@ -64,3 +64,19 @@ def test_every_callback_finds_its_components_in_the_validation_layout(
     present = _ids(app.validation_layout)
     missing = sorted(_callback_ids(app.callback_map) - present)
     assert missing == []
+
+
+def test_an_empty_data_folder_keeps_every_callbacks_components(
+    tmp_path: Path, sign_in: Callable[..., Any]
+) -> None:
+    """A fresh installation (no logs, no business cases, no model): the pages render their
+    empty states, and their callbacks' components must still be in the validation layout."""
+    store = LogStore(tmp_path / "empty")
+    try:
+        app = create_app(store)
+        client = sign_in(app.server.test_client())
+        assert client.get("/").status_code == 200
+        missing = sorted(_callback_ids(app.callback_map) - _ids(app.validation_layout))
+    finally:
+        store.catalog.dispose()
+    assert missing == []

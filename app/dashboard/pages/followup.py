@@ -99,7 +99,7 @@ def build_page(view: CockpitView, choice: Choice) -> html.Div:
         html.P(translate("followup.intro", language), className="kf-lead"),
     ]
     if view.message is not None:
-        return html.Div([*header, view.message])
+        return html.Div([*header, view.message, _hidden_controls()])
     cases = shown_cases(view, choice.case)
     return html.Div(
         [
@@ -108,6 +108,24 @@ def build_page(view: CockpitView, choice: Choice) -> html.Div:
             html.Div(build_result(view, choice), id=ids.FOLLOWUP_RESULT),
             dcc.Store(id=ids.FOLLOWUP_STATE, data=choice.state(view.cockpit.as_of)),
         ]
+    )
+
+
+def _hidden_controls() -> html.Div:
+    """The callbacks' components, empty and hidden, for a page without cases: Dash checks every
+    callback's components against the layout it got at the first request, and a fresh
+    installation has no cases then (the callbacks never fire: nothing here can be changed)."""
+    return html.Div(
+        [
+            dcc.DatePickerSingle(id=ids.FOLLOWUP_AS_OF),
+            dcc.Dropdown(id=ids.FOLLOWUP_RESPONSIBLE),
+            dcc.Dropdown(id=ids.FOLLOWUP_REPORT_FORMAT),
+            html.Button(id=ids.FOLLOWUP_REPORT_BUTTON),
+            dcc.Download(id=ids.FOLLOWUP_REPORT_DOWNLOAD),
+            html.Div(id=ids.FOLLOWUP_RESULT),
+            dcc.Store(id=ids.FOLLOWUP_STATE),
+        ],
+        hidden=True,
     )
 
 

@@ -71,7 +71,9 @@ def build_page(view: CockpitView, language: Language) -> html.Div:
         className="kf-page-head",
     )
     if view.message is not None:
-        return html.Div([header, view.message])
+        # The Store stays (empty): the Excel downloads' callback reads it, and Dash checks every
+        # callback's components against the layout it got at the first request.
+        return html.Div([header, view.message, dcc.Store(id=ids.OVERVIEW_STATE)])
     cockpit = view.cockpit
     state = {"lang": language, "as_of": cockpit.as_of.isoformat()}
     return html.Div(

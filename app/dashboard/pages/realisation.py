@@ -97,7 +97,8 @@ def build_page(
     ]
     chosen = choose_case(view, case)
     if view.message is not None or chosen is None:
-        return html.Div([*header, view.message])
+        # The Store stays (empty): see the overview page.
+        return html.Div([*header, view.message, dcc.Store(id=ids.REALISATION_STATE)])
     cockpit = view.cockpit
     as_of = cockpit.as_of.isoformat()
     state = {"lang": language, "as_of": as_of, "case": chosen.case_path.stem}

@@ -53,7 +53,8 @@ def build_layout(
     ]
     if not logs:
         text = translate("resources.no_logs", language)
-        return html.Div([*header, note(text, kind="warning", note_id=ids.RESOURCES_EMPTY)])
+        empty = note(text, kind="warning", note_id=ids.RESOURCES_EMPTY)
+        return html.Div([*header, empty, _hidden_controls(language)])
     chosen = log if log in logs else logs[0]
 
     def field(label: str, control: Component) -> html.Div:
@@ -102,6 +103,23 @@ def build_layout(
             html.Div(id=ids.RESOURCES_RESULT),
             dcc.Store(id=ids.RESOURCES_LANGUAGE, data=language),
         ]
+    )
+
+
+def _hidden_controls(language: Language) -> html.Div:
+    """The callback's components, hidden, for a data folder without logs: Dash checks every
+    callback's components against the layout it got at the first request (its one call then
+    answers "no logs" into the hidden message)."""
+    return html.Div(
+        [
+            dcc.Dropdown(id=ids.RESOURCES_LOG),
+            dcc.Dropdown(id=ids.RESOURCES_ITEM),
+            dcc.Dropdown(id=ids.RESOURCES_MONTH),
+            html.Div(id=ids.RESOURCES_MESSAGE),
+            html.Div(id=ids.RESOURCES_RESULT),
+            dcc.Store(id=ids.RESOURCES_LANGUAGE, data=language),
+        ],
+        hidden=True,
     )
 
 
