@@ -73,22 +73,37 @@ def start_spark_session(master: str | None = None, *, app_name: str = "kitflow")
     """The Spark session: ``master`` (e.g. ``local[2]``, ``spark://host:7077``, ``yarn``) or,
     when None, the one ``spark-submit`` or the platform (Databricks, Synapse) set, else
     ``local[*]``. Times are read and grouped in UTC (``spark.sql.session.timeZone``), as the
-    store keeps them; the workers run this Python (``PYSPARK_PYTHON``) unless it is set."""
+    store keeps them; in local mode the workers run this Python (``PYSPARK_PYTHON``) unless
+    it is set."""
     from pyspark.sql import SparkSession
 
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName(app_name)
     if master:
         builder = builder.master(master)
+    if _runs_locally(master):
+        # One machine: its workers run this Python (with polars), few shuffle partitions and
+        # no web UI. A cluster keeps its own settings (spark-submit's or the platform's).
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        builder = builder.config("spark.sql.shuffle.partitions", "8").config(
+            "spark.ui.enabled", "false"
+        )
     return (
         builder.config("spark.sql.session.timeZone", "UTC")
         # Column names as polars reads them: "Resource" and "resource" are two columns.
         .config("spark.sql.caseSensitive", "true")
-        .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "8")
         .getOrCreate()
     )
+
+
+def _runs_locally(master: str | None) -> bool:
+    """True for a ``local`` master, and for none when neither spark-submit (which starts the
+    driver with a gateway, ``PYSPARK_GATEWAY_PORT``) nor Databricks set one: PySpark then
+    runs ``local[*]``."""
+    if master is not None:
+        return master.startswith("local")
+    launched = ("PYSPARK_GATEWAY_PORT", "DATABRICKS_RUNTIME_VERSION")
+    return not any(name in os.environ for name in launched)
 
 
 def read_spark_log(spark: SparkSession, paths: Sequence[str]) -> SparkFrame:

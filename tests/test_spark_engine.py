@@ -246,3 +246,12 @@ def test_what_spark_does_not_measure_is_refused_with_the_way_out(
     assert "--engine spark counts handovers between org units" in str(people.exception)
     wrong = runner.invoke(cli, ["dfg", "bpic", "--engine", "duckdb"])
     assert "--engine 'duckdb' is not one of polars|spark" in str(wrong.exception)
+
+
+def test_local_settings_only_where_spark_runs_locally(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PYSPARK_GATEWAY_PORT", raising=False)
+    monkeypatch.delenv("DATABRICKS_RUNTIME_VERSION", raising=False)
+    assert se._runs_locally("local[2]") and se._runs_locally(None)
+    assert not se._runs_locally("spark://spark-master:7077") and not se._runs_locally("yarn")
+    monkeypatch.setenv("PYSPARK_GATEWAY_PORT", "40000")  # started by spark-submit
+    assert not se._runs_locally(None)
