@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# PySpark (about 450 MB) only for the tests and the benchmark: make run does not need it.
+# PySpark (about 450 MB) only for the tests, the type check and the benchmark: make run does not
+# need it.
 SPARK_STAMP := $(VENV)/.spark-installed
 PORT ?= 8050
 # Parallel test workers: two cores on the build machine.
@@ -59,7 +60,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-typecheck: $(STAMP)
+typecheck: $(SPARK_STAMP)
 	$(BIN)/mypy
 
 layers: $(STAMP)
