@@ -58,7 +58,7 @@ from models.ml_assistant import (
     time_windows,
     window_threshold,
 )
-from services.model_store import CARD_FILE, ModelError, load_model, store_model
+from services.model_store import ModelError, load_model, store_model, version_folder
 from services.model_store import find_models as stored_cards
 
 __all__ = [
@@ -500,13 +500,6 @@ def _override(data: DataFolder, name: str, version: str) -> dict[str, Any] | Non
     return {"threshold": threshold, "set_at": str(value.get("set_at", ""))}
 
 
-def _latest_version(data: DataFolder, name: str) -> str:
-    versions = [str(c["version"]) for c in stored_cards(data) if c["name"] == name]
-    if not versions:
-        raise AssistantError(f"there is no model {name!r}; train one with 'kitflow predict train'.")
-    return max(versions, key=lambda v: int(v) if v.isdigit() else 0)
-
-
 def set_threshold(
     data: DataFolder, name: str, value: float, *, version: str | None = None
 ) -> dict[str, Any]:
@@ -515,13 +508,10 @@ def set_threshold(
     ``suggest_all``, the API and the page. Returns what was written."""
     if not 0.0 <= value <= 1.0:
         raise AssistantError(f"the threshold must lie between 0 and 1, not {value}.")
-    chosen = version or _latest_version(data, name)
-    folder = data.model_store() / name / chosen
-    if not (folder / CARD_FILE).exists():
-        raise AssistantError(f"there is no model {name!r} version {chosen}.")
+    folder = version_folder(data, name, version)
     written = {
         "name": name,
-        "version": chosen,
+        "version": folder.name,
         "threshold": value,
         "set_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
@@ -541,7 +531,7 @@ def suggest_groups(
     suggestion, or an abstention below ``threshold`` (default: the administrator's, else the
     one chosen at training)."""
     model = read_model(data, name, version=version)
-    chosen = version or _latest_version(data, name)
+    chosen = version_folder(data, name, version).name
     override = _override(data, name, chosen)
     cut = threshold if threshold is not None else override["threshold"] if override else None
     cut = model.threshold if cut is None else cut

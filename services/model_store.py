@@ -29,7 +29,7 @@ from models.catalog import ModelCardEntry
 from models.datafolder import DataFolder
 from models.errors import KitflowError
 
-__all__ = ["ModelError", "find_models", "load_model", "store_model"]
+__all__ = ["ModelError", "find_models", "load_model", "store_model", "version_folder"]
 
 KEY_FILE_ENV: Final = "KITFLOW_MODEL_KEY_FILE"
 DEFAULT_KEY_FILE: Final = Path("~/.config/kitflow/model.key")
@@ -73,7 +73,7 @@ def load_model(
     """The stored model ``name`` (latest version unless ``version``) once its HMAC signature
     matches and it is a ``kind``; a missing or wrong signature is refused before anything is
     unpickled."""
-    folder = _version_folder(data, name, version)
+    folder = version_folder(data, name, version)
     payload = (folder / MODEL_FILE).read_bytes()
     signature = folder / SIGNATURE_FILE
     expected = _sign(payload, _model_key(data, create=False))
@@ -105,7 +105,9 @@ def _versions(folder: Path) -> list[int]:
     return [int(p.name) for p in folder.glob("*") if p.name.isdigit()] if folder.exists() else []
 
 
-def _version_folder(data: DataFolder, name: str, version: str | None) -> Path:
+def version_folder(data: DataFolder, name: str, version: str | None = None) -> Path:
+    """The folder of model ``name``'s ``version`` (the latest unless given); a missing model or
+    version is refused with how to train one."""
     folder = data.model_store() / name
     versions = sorted(_versions(folder), reverse=True)
     chosen = version or (str(versions[0]) if versions else None)
