@@ -11,6 +11,7 @@ from typing import Any
 import openpyxl
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from app.cli import cli
 from extractors.azure_devops import pseudonymise_record
@@ -402,3 +403,60 @@ def test_ocel_imports_keep_no_personal_data(
     assert events["resource"].str.starts_with("p-").all()
     assert "priority" in events.columns
     assert not {"comment", "email", "phone", "cpr", "contact"} & set(events.columns)
+
+
+def test_a_partitioned_import_keeps_no_personal_data(data_dir: Path, tmp_path: Path) -> None:
+    """`kitflow import --partitions N` writes the events through another writer (one file per
+    partition): the same protection, no planted value under the data folder."""
+    source = tmp_path / "in" / "planted.csv"
+    source.parent.mkdir()
+    _planted_rows().write_csv(source)
+    run("import", str(source), "--name", "planted", "--partitions", "2")
+    store = LogStore()
+    parts = store.partition_paths("planted")
+    assert parts is not None and len(parts) == 2
+    assert _found(data_dir) == []
+    events = store.read("planted")
+    assert events.height == 5  # the row without an activity is quarantined
+    assert events["resource"].str.starts_with("p-").all()
+    run("import", str(source), "--name", "whole")
+    assert_frame_equal(events.sort("case_id", "event_order"), store.read("whole"))
+
+
+def _planted_ocel1(path: Path) -> Path:
+    """The planted OCEL 2.0 log of ``_planted_ocel`` written as OCEL 1.0 JSON (``ocel:events``
+    with ``ocel:vmap`` and ``ocel:omap``, ``ocel:objects`` with ``ocel:ovmap``)."""
+    doc = json.loads(_planted_ocel(path.with_suffix(".v2.jsonocel")).read_text("utf-8"))
+    events = {
+        e["id"]: {
+            "ocel:activity": e["type"],
+            "ocel:timestamp": e["time"],
+            "ocel:omap": [r["objectId"] for r in e["relationships"]],
+            "ocel:vmap": {a["name"]: a["value"] for a in e["attributes"]},
+        }
+        for e in doc["events"]
+    }
+    objects = {
+        o["id"]: {
+            "ocel:type": o["type"],
+            "ocel:ovmap": {a["name"]: a["value"] for a in o["attributes"]},
+        }
+        for o in doc["objects"]
+    }
+    path.write_text(json.dumps({"ocel:events": events, "ocel:objects": objects}), "utf-8")
+    return path
+
+
+def test_an_ocel1_import_keeps_no_personal_data(data_dir: Path, tmp_path: Path) -> None:
+    """OCEL 1.0 is converted to OCEL 2.0 on import: people pseudonymised, free text and contact
+    details left out, as for OCEL 2.0."""
+    source = _planted_ocel1(tmp_path / "in" / "planted1.jsonocel")
+    assert any(name in source.read_text("utf-8") for name in NAMES)
+    run("import", str(source), "--name", "planted")
+    out = tmp_path / "out"
+    run("export", "planted", "--format", "ocel", "--out", str(out / "p.jsonocel"))
+    assert _found(data_dir) == []
+    assert _found(out) == []
+    objects = LogStore().read("planted", "objects")
+    people = objects.filter(pl.col("object_type") == "employee")["object_id"]
+    assert people.str.starts_with("p-").all() and people.len() == 2
