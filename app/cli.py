@@ -289,7 +289,7 @@ def dfg_command(
             view = cli_mining.spark_view(name, None, None, None)
             graph, merged = cli_mining.spark_merged_dfg(view)
         else:
-            graph, merged = cli_mining.merged_dfg(cli_mining.scan_view(name, None, None, None))
+            graph, merged = cli_mining.whole_log_dfg(name)
     if top is not None:
         graph = graph.head(top)
     if as_json:

@@ -27,28 +27,37 @@ from mining import (
     OTHER_ACTIVITIES,
     OTHER_GROUP,
     Comparison,
+    GroupSize,
     LogStats,
     MergedGroups,
+    PartitionedLog,
     Performer,
     PrivacyError,
     TimeMode,
     check_group_size,
+    check_partitioned_view_size,
     check_view_size,
     compare_periods,
     compute_handovers,
     compute_handovers_per_case,
     compute_log_stats,
+    compute_partitioned_log_stats,
+    compute_partitioned_variants,
     compute_variants,
     discover_dfg,
+    discover_partitioned_dfg,
     drop_small_months,
     drop_withheld,
     filter_view,
     find_bottlenecks,
+    find_partitioned_bottlenecks,
     find_ping_pong,
     find_small_months,
+    merge_partitioned_small_activities,
     merge_small_activities,
     merge_small_groups,
     rank_shown_bottlenecks,
+    read_partitioned_log,
     spark_engine,
 )
 from models.errors import InputError
@@ -132,6 +141,8 @@ def variants_command(
     _check_positive(top, "--top")
     if choose_engine(engine) == "spark":
         table = spark_engine.spark_compute_variants(spark_view(name, org_unit, since, until))
+    elif (whole := partitioned_view(name, org_unit, since, until)) is not None:
+        table = compute_partitioned_variants(whole[0])
     else:
         table = compute_variants(scan_view(name, org_unit, since, until))
     shown = table.head(top)
@@ -166,6 +177,29 @@ def scan_view(
     if check_view_size(view, org_units=units).enough:
         return view
     raise _withheld(name, filtered=bool(units) or start is not None or end is not None)
+
+
+def partitioned_view(
+    name: str, org_units: list[str] | None, since: str | None, until: str | None
+) -> tuple[PartitionedLog, GroupSize] | None:
+    """The stored log ``name`` read one partition at a time, with its people, when it is stored
+    in partitions and the view is the whole log (its figures are then computed per partition
+    and merged, ``mining.partitioned``, so memory follows a partition, not the log); None for
+    a log in one file and for a filtered view (both computed over one scan, :func:`scan_view`).
+    Withheld alike when the log shows fewer than 5 people."""
+    if org_units or since is not None or until is not None:
+        return None
+    store = LogStore()
+    if store.entry(name).kind == "object-centric":
+        return None
+    paths = store.partition_paths(name)
+    if paths is None:
+        return None
+    log = read_partitioned_log(paths)
+    size = check_partitioned_view_size(log)
+    if not size.enough:
+        raise _withheld(name, filtered=False)
+    return log, size
 
 
 def choose_engine(value: str) -> Engine:
@@ -230,6 +264,9 @@ def measure_log(
                 "5-person rule): import a log of more people."
             )
         return compute_ocel_log_stats(events), size.people_known
+    whole = partitioned_view(name, org_units, since, until)
+    if whole is not None:
+        return compute_partitioned_log_stats(whole[0]), whole[1].people_known
     view = scan_view(name, org_units, since, until)
     return compute_log_stats(view), check_group_size(view).people_known
 
@@ -263,6 +300,17 @@ def merged_dfg(view: pl.LazyFrame) -> tuple[pl.DataFrame, MergedGroups]:
     if merged.merged == 0:
         return discover_dfg(view), merged
     return drop_withheld(discover_dfg(merged.frame.collect()), ("source", "target")), merged
+
+
+def whole_log_dfg(name: str) -> tuple[pl.DataFrame, MergedGroups]:
+    """:func:`merged_dfg` of the whole stored log ``name``; a log stored in partitions is
+    computed one partition at a time (``mining.partitioned``)."""
+    whole = partitioned_view(name, None, None, None)
+    if whole is None:
+        return merged_dfg(scan_view(name, None, None, None))
+    log, merged = merge_partitioned_small_activities(whole[0])
+    graph = discover_partitioned_dfg(log)
+    return (graph if merged.merged == 0 else drop_withheld(graph, ("source", "target"))), merged
 
 
 def spark_merged_dfg(view: Any) -> tuple[pl.DataFrame, MergedGroups]:
@@ -335,6 +383,14 @@ def bottlenecks_command(
         small_months = (
             spark_engine.spark_find_small_months(spark, of="event") if by == "month" else []
         )
+    elif (
+        split == "none"
+        and not working_time
+        and (whole := partitioned_view(name, org_unit, since, until)) is not None
+    ):
+        log, activities = merge_partitioned_small_activities(whole[0])
+        ranked = find_partitioned_bottlenecks(log, level=chosen)
+        small_months = []
     else:
         view = scan_view(name, org_unit, since, until)
         activities = merge_small_activities(view)

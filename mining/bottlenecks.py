@@ -51,7 +51,7 @@ def find_bottlenecks(
     if view is not None and by == "none" and time == "calendar" and not view.index.has_start:
         grouped = view_wait_groups(view, level)
         named = name_keys(grouped, keys, view.index.names).lazy()
-        fast = _order(named, keys, [])
+        fast = order_bottlenecks(named, keys, [])
         return (fast if top is None else fast.filter(pl.col("rank") <= top)).collect()
     lazy = events.lazy()
     if by == "org_unit" and ORG_UNIT not in lazy.collect_schema():
@@ -81,7 +81,7 @@ def find_bottlenecks(
 
 
 def _rank(waits: pl.LazyFrame, keys: list[str], split: list[str]) -> pl.LazyFrame:
-    return _order(_group(waits, keys, split), keys, split)
+    return order_bottlenecks(_group(waits, keys, split), keys, split)
 
 
 def rank_shown_bottlenecks(ranked: pl.DataFrame, *, top: int | None = None) -> pl.DataFrame:
@@ -90,7 +90,7 @@ def rank_shown_bottlenecks(ranked: pl.DataFrame, *, top: int | None = None) -> p
     waiting shown, so a withheld row's waiting shows in no share; then ``top`` per group."""
     keys = ["source", "target"] if "source" in ranked.columns else ["activity"]
     split: list[str] = [c for c in ("month", "org_unit") if c in ranked.columns]
-    ordered = _order(ranked.drop("rank", "wait_share").lazy(), keys, split)
+    ordered = order_bottlenecks(ranked.drop("rank", "wait_share").lazy(), keys, split)
     return (ordered if top is None else ordered.filter(pl.col("rank") <= top)).collect()
 
 
@@ -103,7 +103,7 @@ def _group(waits: pl.LazyFrame, keys: list[str], split: list[str]) -> pl.LazyFra
     )
 
 
-def _order(grouped: pl.LazyFrame, keys: list[str], split: list[str]) -> pl.LazyFrame:
+def order_bottlenecks(grouped: pl.LazyFrame, keys: list[str], split: list[str]) -> pl.LazyFrame:
     """Ranked by total waiting within each split group, with each row's share of it."""
     total = pl.col("total_wait_s").sum()
     # A group without any waiting (every wait 0 s) has no shares: null, never 0/0 = NaN.

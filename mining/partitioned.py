@@ -1,0 +1,409 @@
+"""Scan operations over a log stored in partitions, computed one partition at a time and merged.
+
+A large flat log is stored as partitions split by a stable hash of the case id
+(:mod:`models.partitions`): every event of a case lies in its case's partition, and each
+partition is sorted by (case, time, order) as the single-file store is. Every per-case figure
+(a case's sequence, its directly-follows pairs, its waits) is therefore computed inside one
+partition, and a log-wide figure is the merge of the partitions' figures. Only one partition's
+columns are in memory at a time, so peak memory follows the largest partition, not the log.
+
+How each figure is merged (results equal the single-file computation of the same log,
+``tests/test_partitioned_mining.py``):
+
+- **counts** add (events, cases: a case lies in one partition, pairs, waits, cases of a variant);
+- **distinct values** are a set union (activities, variants as activity sequences, the people of
+  the 5-person rule: distinct pseudonymous resources, per activity too);
+- **first and last time**: the least and the greatest of the partitions';
+- **medians are exact**: each partition spills its (key, integer microseconds) pairs, where the
+  key is an arc, a variant or an activity, to temporary Parquet files bucketed by a hash of the
+  key (as many buckets as partitions), so all the values of one key meet in one bucket; each
+  bucket is then read alone and polars takes the median of each key's values, the same multiset
+  the single-file computation takes it of, with the same expression (so the same float, also
+  the mean of the two middle values of an even count). A bucket holds about a partition's
+  values (more when one key dominates: a key's values are never split);
+- **means and sums** come from the exact integer sum of the microseconds (a 128-bit sum per
+  key), divided once with correct rounding: the DFG's mean is polars' mean of the integer
+  microseconds (exact while polars' own sum is; equal in every test), divided by 10**6 as the
+  single-file graph does. The means and totals of seconds (variant throughput, waits) are the
+  correctly rounded exact value; polars sums the float seconds in an order that depends on its
+  threads, so the single-file figure can differ from it in the last bits (where the
+  timestamps are whole seconds both are exact and equal; the tests compare the others to a
+  relative 1e-12, as ``tests/test_log_index.py`` compares the variant means of two paths).
+
+The 5-person rule is checked the same way (:func:`check_partitioned_view_size`,
+:func:`merge_partitioned_small_activities`): the distinct (activity, person) pairs of the
+partitions are united, so the people of an activity are counted once across partitions.
+
+Only whole, unfiltered logs are computed here; a filtered view of a partitioned log is computed
+by the ordinary functions over one scan of all partitions.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Final
+
+import polars as pl
+
+from mining.bottlenecks import BottleneckLevel, order_bottlenecks
+from mining.dfg import DFG_SCHEMA, same_case_as_next, time_us
+from mining.log_index import rank_variant_table
+from mining.privacy import (
+    MIN_PEOPLE,
+    OTHER_ACTIVITIES,
+    WITHHELD_GROUP,
+    GroupSize,
+    MergedGroups,
+)
+from mining.stats import LogStats
+from models.schema import ACTIVITY, CASE, RESOURCE, START_TIMESTAMP, TIMESTAMP
+
+PAIR_BASE: Final = 2**32
+"""A pair key is ``source code * PAIR_BASE + target code`` (physical codes of the activity)."""
+_KEY = "_key"
+_US = "_us"
+
+
+@dataclass(frozen=True)
+class PartitionedLog:
+    """A flat log stored in partitions: its partition files in partition order, and the
+    activities the 5-person rule relabels (``relabelled`` to ``label``; none by default)."""
+
+    paths: tuple[Path, ...]
+    relabelled: tuple[str, ...] = ()
+    label: str = OTHER_ACTIVITIES
+
+    def scan(self, index: int) -> pl.LazyFrame:
+        """Partition ``index``, its activities relabelled as the 5-person rule merged them."""
+        lazy = pl.scan_parquet(self.paths[index])
+        if not self.relabelled:
+            return lazy
+        name = pl.col(ACTIVITY).cast(pl.String)
+        merged = pl.when(name.is_in(list(self.relabelled))).then(pl.lit(self.label))
+        return lazy.with_columns(merged.otherwise(name).cast(pl.Categorical()).alias(ACTIVITY))
+
+    def partitions(self) -> Iterator[pl.LazyFrame]:
+        """The partitions one after the other."""
+        for index in range(len(self.paths)):
+            yield self.scan(index)
+
+    def activity_names(self) -> list[str]:
+        """The distinct activities of all partitions (after the relabelling), sorted."""
+        found: set[str] = set()
+        for lazy in self.partitions():
+            present = lazy.select(pl.col(ACTIVITY).cast(pl.String).unique()).collect()
+            found.update(present.to_series().drop_nulls().to_list())
+        return sorted(found)
+
+    def coded(self, names: list[str]) -> Iterator[pl.LazyFrame]:
+        """The partitions one after the other, the activity an ``Enum`` of ``names`` (all the
+        log's activities), so that its physical code means the same activity in every
+        partition (a ``Categorical``'s codes are not shared between the partition files)."""
+        enum = pl.Enum(names)
+        for lazy in self.partitions():
+            yield lazy.with_columns(pl.col(ACTIVITY).cast(enum))
+
+
+def read_partitioned_log(paths: list[Path] | tuple[Path, ...]) -> PartitionedLog:
+    """The log stored in the partition files ``paths`` (in partition order)."""
+    return PartitionedLog(tuple(paths))
+
+
+class _Spill:
+    """(key, microseconds) pairs kept in temporary Parquet files, bucketed by a hash of the key,
+    so that every key's values can be read together, one bucket at a time."""
+
+    def __init__(self, folder: Path, buckets: int) -> None:
+        self.folder = folder
+        self.buckets = max(1, buckets)
+        self.written = 0
+
+    def add(self, pairs: pl.DataFrame) -> None:
+        """Spill ``pairs`` (columns ``_key`` UInt64 and ``_us`` Int64)."""
+        bucket = (pl.col(_KEY).hash(seed=17) % self.buckets).alias("_bucket")
+        split = pairs.with_columns(bucket).partition_by("_bucket", as_dict=True, include_key=False)
+        for (index, *_), part in split.items():
+            target = self.folder / f"bucket-{index:04d}" / f"part-{self.written:04d}.parquet"
+            target.parent.mkdir(exist_ok=True)
+            part.write_parquet(target, statistics=False)
+        self.written += 1
+
+    def group(self, *measures: pl.Expr) -> pl.DataFrame:
+        """Per key: ``frequency``, ``_sum_us`` (exact 128-bit sum) and ``measures``, one
+        bucket at a time."""
+        folders = sorted(self.folder.glob("bucket-*"))
+        scans = [pl.scan_parquet(folder / "*.parquet") for folder in folders] or [
+            pl.LazyFrame(schema={_KEY: pl.UInt64, _US: pl.Int64})
+        ]
+        aggregates = (
+            pl.len().cast(pl.Int64).alias("frequency"),
+            pl.col(_US).cast(pl.Int128).sum().alias("_sum_us"),
+            *measures,
+        )
+        return pl.concat([scan.group_by(_KEY).agg(*aggregates).collect() for scan in scans])
+
+
+def _exact_ratio(sums: pl.Series, counts: pl.Series, scale: int) -> pl.Series:
+    """``sum / (count * scale)`` per row, correctly rounded (Python's int division is)."""
+    values = [
+        None if n == 0 else total / (n * scale)
+        for total, n in zip(sums.to_list(), counts.to_list(), strict=True)
+    ]
+    return pl.Series(values, dtype=pl.Float64)
+
+
+def _code() -> pl.Expr:
+    return pl.col(ACTIVITY).to_physical().cast(pl.UInt64)
+
+
+def discover_partitioned_dfg(log: PartitionedLog) -> pl.DataFrame:
+    """:func:`mining.discover_dfg` of the whole log, one partition at a time: one row per
+    directly-follows pair, ``source``, ``target``, ``frequency``, ``mean_duration_s`` and
+    ``median_duration_s`` (exact: see the module docstring), sorted by frequency, then source
+    and target."""
+    names = log.activity_names()
+    with tempfile.TemporaryDirectory(prefix="kitflow-dfg-") as folder:
+        spill = _Spill(Path(folder), len(log.paths))
+        for lazy in log.coded(names):
+            pairs = lazy.select(
+                (_code() * PAIR_BASE + _code().shift(-1)).alias(_KEY),
+                (time_us().shift(-1) - time_us()).alias(_US),
+                same_case_as_next().alias("_same_case"),
+            ).filter(pl.col("_same_case"))
+            spill.add(pairs.select(_KEY, _US).collect())
+        grouped = spill.group(pl.col(_US).median().alias("_median_us"))
+    keys = grouped.get_column(_KEY)
+    frequency = grouped.get_column("frequency")
+    return pl.DataFrame(
+        {
+            "source": _names(keys // PAIR_BASE, names),
+            "target": _names(keys % PAIR_BASE, names),
+            "frequency": frequency,
+            # polars' mean of the integer microseconds, then in seconds: as the one-file graph.
+            "mean_duration_s": _exact_ratio(grouped.get_column("_sum_us"), frequency, 1) / 1e6,
+            "median_duration_s": grouped.get_column("_median_us") / 1e6,
+        },
+        schema=DFG_SCHEMA,
+    ).sort(["frequency", "source", "target"], descending=[True, False, False])
+
+
+def _names(codes: pl.Series, names: list[str]) -> pl.Series:
+    return pl.Series([names[code] for code in codes.to_list()], dtype=pl.String)
+
+
+@dataclass
+class _Variants:
+    """The variants met so far: an id per activity sequence (of physical codes), in the order
+    first met, with the events per case of each."""
+
+    ids: dict[tuple[int, ...], int]
+    events: list[int]
+
+    def identify(self, sequences: list[list[int]], events: list[int]) -> list[int]:
+        found = []
+        for sequence, length in zip(sequences, events, strict=True):
+            key = tuple(sequence)
+            if key not in self.ids:
+                self.ids[key] = len(self.ids)
+                self.events.append(length)
+            found.append(self.ids[key])
+        return found
+
+
+def _case_runs(lazy: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per case of a partition (each case one run of rows): ``_sequence`` (activity
+    codes in order), ``events`` and ``_us`` (throughput, last minus first time, microseconds)."""
+    changes = (pl.col(CASE) != pl.col(CASE).shift()).fill_null(True)
+    return (
+        lazy.group_by(changes.cum_sum().set_sorted().alias("_case_run"), maintain_order=True)
+        .agg(
+            pl.col(ACTIVITY).to_physical().cast(pl.UInt32).alias("_sequence"),
+            pl.len().alias("events"),
+            (time_us().max() - time_us().min()).alias(_US),
+        )
+        .drop("_case_run")
+    )
+
+
+def _collect_variants(log: PartitionedLog, spill: _Spill | None, names: list[str]) -> _Variants:
+    """The variants of every partition (sequences of codes of ``names``), their throughputs
+    spilled when ``spill`` is given."""
+    variants = _Variants({}, [])
+    for lazy in log.coded(names):
+        grouped = (
+            _case_runs(lazy)
+            .group_by("_sequence")
+            .agg(pl.col("events").first(), pl.col(_US))
+            .collect()
+        )
+        ids = variants.identify(grouped["_sequence"].to_list(), grouped["events"].to_list())
+        if spill is not None:
+            keyed = grouped.select(pl.Series(_KEY, ids, dtype=pl.UInt64), pl.col(_US))
+            spill.add(keyed.explode(_US))
+    return variants
+
+
+def compute_partitioned_variants(log: PartitionedLog) -> pl.DataFrame:
+    """:func:`mining.compute_variants` of the whole log, one partition at a time: one row per
+    variant, most frequent first (ties by the activity names), with ``variant_rank``,
+    ``variant``, ``cases``, ``share``, ``events``, ``mean_throughput_s`` and
+    ``median_throughput_s`` (exact: see the module docstring)."""
+    names = log.activity_names()
+    with tempfile.TemporaryDirectory(prefix="kitflow-variants-") as folder:
+        spill = _Spill(Path(folder), len(log.paths))
+        variants = _collect_variants(log, spill, names)
+        grouped = spill.group((pl.col(_US) / 1e6).median().alias("median_throughput_s"))
+    sequences = {index: list(sequence) for sequence, index in variants.ids.items()}
+    ids = grouped.get_column(_KEY).to_list()
+    cases = grouped.get_column("frequency")
+    table = pl.DataFrame(
+        {
+            "variant": [[names[code] for code in sequences[i]] for i in ids],
+            "cases": cases,
+            "share": cases / cases.sum(),
+            "events": [variants.events[i] for i in ids],
+            "mean_throughput_s": _exact_ratio(grouped.get_column("_sum_us"), cases, 10**6),
+            "median_throughput_s": grouped.get_column("median_throughput_s"),
+            _KEY: ids,
+        },
+        schema_overrides={"variant": pl.List(pl.String)},
+    )
+    return rank_variant_table(table, _KEY).drop(_KEY)
+
+
+def compute_partitioned_log_stats(log: PartitionedLog) -> LogStats:
+    """:func:`mining.compute_log_stats` of the whole log, one partition at a time: cases and
+    events add (a case lies in one partition), activities and variants are the distinct ones
+    of all partitions, the first and last time the least and greatest of theirs."""
+    cases = events = 0
+    starts, ends = [], []
+    for lazy in log.partitions():
+        row = (
+            lazy.select(
+                pl.col(CASE).n_unique().alias("cases"),
+                pl.len().alias("events"),
+                pl.col(TIMESTAMP).min().alias("start"),
+                pl.col(TIMESTAMP).max().alias("end"),
+            )
+            .collect()
+            .row(0, named=True)
+        )
+        cases += int(row["cases"])
+        events += int(row["events"])
+        starts += [row["start"]] if row["start"] is not None else []
+        ends += [row["end"]] if row["end"] is not None else []
+    names = log.activity_names()
+    variants = _collect_variants(log, None, names)
+    return LogStats(
+        cases=cases,
+        events=events,
+        activities=len(names),
+        variants=len(variants.ids),
+        start=min(starts, default=None),
+        end=max(ends, default=None),
+    )
+
+
+def find_partitioned_bottlenecks(
+    log: PartitionedLog, *, level: BottleneckLevel = "arc"
+) -> pl.DataFrame:
+    """:func:`mining.find_bottlenecks` of the whole log (``by="none"``, calendar time), one
+    partition at a time: one row per arc (``source``, ``target``) or ``activity``, ranked by
+    ``total_wait_s``, with ``rank``, ``frequency``, ``mean_wait_s``, ``median_wait_s``,
+    ``total_wait_s`` and ``wait_share`` (exact median, exact sums: see the module docstring)."""
+    names = log.activity_names()
+    with tempfile.TemporaryDirectory(prefix="kitflow-waits-") as folder:
+        spill = _Spill(Path(folder), len(log.paths))
+        for lazy in log.coded(names):
+            spill.add(_waits(lazy, level).collect())
+        grouped = spill.group((pl.col(_US) / 1e6).median().alias("median_wait_s"))
+    keys = grouped.get_column(_KEY)
+    frequency = grouped.get_column("frequency")
+    sums = grouped.get_column("_sum_us")
+    named = (
+        {"source": _names(keys // PAIR_BASE, names), "target": _names(keys % PAIR_BASE, names)}
+        if level == "arc"
+        else {"activity": _names(keys, names)}
+    )
+    table = pl.DataFrame(
+        {
+            **named,
+            "frequency": frequency,
+            "mean_wait_s": _exact_ratio(sums, frequency, 10**6),
+            "median_wait_s": grouped.get_column("median_wait_s"),
+            "total_wait_s": _exact_ratio(sums, pl.Series([1] * len(sums)), 10**6),
+        }
+    )
+    return order_bottlenecks(table.lazy(), list(named), []).collect()
+
+
+def _waits(lazy: pl.LazyFrame, level: BottleneckLevel) -> pl.LazyFrame:
+    """The waits of a partition's events (previous event's end to this event's start, as
+    :func:`mining.compute_event_durations` measures them in calendar time), in integer
+    microseconds, keyed by arc or activity; events without a wait left out."""
+    has_start = START_TIMESTAMP in lazy.collect_schema()
+    same_case = pl.col(CASE).shift(1) == pl.col(CASE)
+    previous_end = pl.when(same_case).then(pl.col(TIMESTAMP).shift(1))
+    begin = pl.col(START_TIMESTAMP).fill_null(pl.col(TIMESTAMP)) if has_start else pl.col(TIMESTAMP)
+    key = _code().shift(1) * PAIR_BASE + _code() if level == "arc" else _code()
+    waits = lazy.select(key.alias(_KEY), (begin - previous_end).dt.total_microseconds().alias(_US))
+    return waits.filter(pl.col(_US).is_not_null())
+
+
+def _people_pairs(log: PartitionedLog, people_column: str) -> pl.DataFrame | None:
+    """The distinct (activity, person) pairs of all partitions (the person null where an event
+    names none); None when the log has no people column."""
+    if people_column not in pl.scan_parquet(log.paths[0]).collect_schema():
+        return None
+    pairs = [
+        lazy.select(pl.col(ACTIVITY).cast(pl.String), pl.col(people_column).cast(pl.String))
+        .unique()
+        .collect()
+        for lazy in log.partitions()
+    ]
+    return pl.concat(pairs).unique()
+
+
+def check_partitioned_view_size(log: PartitionedLog, *, people_column: str = RESOURCE) -> GroupSize:
+    """:func:`mining.check_view_size` of the whole log: the distinct people of all partitions
+    (a set union: a person in several partitions counts once)."""
+    pairs = _people_pairs(log, people_column) if log.paths else None
+    if pairs is None:
+        return GroupSize(None)
+    people = pairs.get_column(people_column).drop_nulls()
+    return GroupSize(people.n_unique() if people.len() else None)
+
+
+def merge_partitioned_small_activities(
+    log: PartitionedLog, *, people_column: str = RESOURCE
+) -> tuple[PartitionedLog, MergedGroups]:
+    """:func:`mining.merge_small_activities` of the whole log: ``log`` with every activity of
+    fewer than 5 distinct people (counted over all partitions) relabelled
+    :data:`~mining.privacy.OTHER_ACTIVITIES`, or :data:`~mining.privacy.WITHHELD_GROUP` when
+    they name fewer than 5 together, and the figures of the merge (its ``frame`` a lazy scan of
+    all partitions, relabelled)."""
+    pairs = _people_pairs(log, people_column) if log.paths else None
+    people = None if pairs is None else pairs.get_column(people_column).drop_nulls()
+    if pairs is None or people is None or people.len() == 0:
+        return log, MergedGroups(_scan_all(log), 0, 0, withheld=False, people_known=False)
+    per_activity = (
+        pairs.filter(pl.col(ACTIVITY).is_not_null())
+        .group_by(ACTIVITY)
+        .agg(pl.col(people_column).drop_nulls().n_unique().alias("people"))
+    )
+    small = sorted(per_activity.filter(pl.col("people") < MIN_PEOPLE)[ACTIVITY].to_list())
+    in_small = pairs.filter(pl.col(ACTIVITY).is_in(small))
+    other_people = in_small.get_column(people_column).drop_nulls().n_unique()
+    withheld = bool(small) and other_people < MIN_PEOPLE
+    merged = replace(
+        log, relabelled=tuple(small), label=WITHHELD_GROUP if withheld else OTHER_ACTIVITIES
+    )
+    frame = _scan_all(merged)
+    return merged, MergedGroups(frame, len(small), other_people, withheld, people_known=True)
+
+
+def _scan_all(log: PartitionedLog) -> pl.LazyFrame:
+    return pl.concat(list(log.partitions())) if log.paths else pl.LazyFrame()
