@@ -88,8 +88,10 @@ class StateStore(Protocol):
         """Start a run, or resume the unfinished one; returns its id and the stream state."""
         ...
 
-    def commit_page(self, run_id: int, *, bookmark: Bookmark, records: int) -> StreamStatus:
-        """Advance the bookmark and the counts by one stored page, in one transaction."""
+    def commit_page(
+        self, run_id: int, *, bookmark: Bookmark, records: int, pages: int = 1
+    ) -> StreamStatus:
+        """Advance the bookmark and the counts by ``pages`` stored pages, in one transaction."""
         ...
 
     def close_run(self, run_id: int, *, status: RunStatus, message: str = "") -> None:

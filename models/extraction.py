@@ -124,17 +124,20 @@ class ExtractionCatalog:
             session.flush()
             return run.id, self._status(session, state)
 
-    def commit_page(self, run_id: int, *, bookmark: BookmarkLike, records: int) -> StreamStatus:
-        """Record one durably stored page: new bookmark, page and record counts."""
+    def commit_page(
+        self, run_id: int, *, bookmark: BookmarkLike, records: int, pages: int = 1
+    ) -> StreamStatus:
+        """Record durably stored pages (one, or the ``pages`` of an export stored together):
+        new bookmark, page and record counts."""
         with Session(self._engine) as session, session.begin():
             run = session.get_one(ExtractionRunRow, run_id)
             state = self._state_row(session, run.source, run.stream)
             state.bookmark_value, state.bookmark_key = bookmark.value, bookmark.key
             state.bookmark_run_id = run_id
-            state.pages_stored += 1
+            state.pages_stored += pages
             state.records_stored += records
             state.updated_at = _now()
-            run.pages += 1
+            run.pages += pages
             run.records += records
             session.flush()
             return self._status(session, state)

@@ -210,7 +210,7 @@ def _write_servicenow(ctx: Context, out: Path, report: Progress) -> dict[str, in
     for i, table in enumerate(tables):
         report(f"ServiceNow {table}", 0.6 + 0.38 * i / max(len(tables), 1))
         key = SYS_AUDIT_KEY.get(table, "sys_updated_on")
-        counts[table] = write_servicenow_table(out, table, ctx.spill.read(table), key)
+        counts[table] = write_servicenow_table(out, table, ctx.spill, key)
     return counts
 
 

@@ -21,6 +21,7 @@ SN_PAGE_SIZE = 1000  # sysparm_limit the fake API and the export use
 ODATA_PAGE_SIZE = 1000  # UiPath's $top maximum
 DATAVERSE_PAGE_SIZE = 5000  # Dataverse's default page size
 ADO_BATCH_SIZE = 200  # the reporting API's default batch size
+SORT_ROWS = 500_000  # a spilled table up to this size is sorted whole, a larger one by month
 
 
 def dump_json(path: Path, payload: Any) -> None:
@@ -37,6 +38,7 @@ class Spill:
         """Start with an empty spill folder."""
         self.root = root
         self.counts: dict[str, int] = {}
+        self.rows: dict[str, int] = {}
         if root.exists():
             shutil.rmtree(root)
         root.mkdir(parents=True)
@@ -47,20 +49,15 @@ class Spill:
             return
         number = self.counts.get(table, 0) + 1
         self.counts[table] = number
+        self.rows[table] = self.rows.get(table, 0) + frame.height
         folder = self.root / table
         folder.mkdir(exist_ok=True)
         frame.write_parquet(folder / f"chunk-{number:05d}.parquet")
 
-    def read(self, table: str) -> pl.DataFrame:
-        """All chunks of a table, in the order they were added (diagonal: columns may differ)."""
+    def paths(self, table: str) -> list[Path]:
+        """The chunk files of a table, in the order they were added."""
         count = self.counts.get(table, 0)
-        if count == 0:
-            return pl.DataFrame()
-        chunks = [
-            pl.read_parquet(self.root / table / f"chunk-{i:05d}.parquet")
-            for i in range(1, count + 1)
-        ]
-        return pl.concat(chunks, how="diagonal")
+        return [self.root / table / f"chunk-{i:05d}.parquet" for i in range(1, count + 1)]
 
     def tables(self) -> list[str]:
         """Tables with at least one chunk."""
@@ -80,20 +77,72 @@ def pages(frame: pl.DataFrame, size: int) -> Iterator[list[dict[str, Any]]]:
         yield frame.slice(offset, size).to_dicts()
 
 
-def write_servicenow_table(out: Path, table: str, frame: pl.DataFrame, sort_key: str) -> int:
-    """Pages ``servicenow/<table>/page-00001.json`` sorted by (sort_key, sys_id); returns rows."""
-    if frame.height:
-        # A field some chunks lack is unset on those records: ServiceNow gives "" for it.
-        frame = frame.fill_null("").sort([sort_key, "sys_id"])
+def write_servicenow_table(out: Path, table: str, spill: Spill, sort_key: str) -> int:
+    """Pages ``servicenow/<table>/page-00001.json`` of a spilled table sorted by (sort_key,
+    sys_id); returns rows. A table of more than ``SORT_ROWS`` rows is sorted a month of
+    ``sort_key`` at a time (its first seven characters, ``YYYY-MM``), so one month is in memory,
+    not the table."""
     folder = out / "servicenow" / table
     folder.mkdir(parents=True, exist_ok=True)
-    offsets = range(0, frame.height, SN_PAGE_SIZE) if frame.height else range(1)
-    for number, offset in enumerate(offsets, start=1):
-        # polars serialises rows in Rust, in column order: the same bytes as json.dumps, faster.
-        rows = frame.slice(offset, SN_PAGE_SIZE).write_json() if frame.height else "[]"
-        text = '{"result":' + rows + "}\n"
-        (folder / f"page-{number:05d}.json").write_text(text, encoding="utf-8")
-    return frame.height
+    paths = spill.paths(table)
+    if not paths:
+        (folder / "page-00001.json").write_text('{"result":[]}\n', encoding="utf-8")
+        return 0
+    # The columns in the order a diagonal concat of every chunk gives them.
+    columns = pl.concat([pl.read_parquet(p, n_rows=0) for p in paths], how="diagonal")
+    if spill.rows[table] <= SORT_ROWS:
+        months = {"": paths}
+    else:
+        months = _split_by_month(paths, spill.root / f"{table}.months", sort_key)
+    number = rows = 0
+    carried = columns.clear()
+    for month in sorted(months):
+        # A field some chunks lack is unset on those records: ServiceNow gives "" for it.
+        frame = pl.concat([columns, *(pl.read_parquet(p) for p in months[month])], how="diagonal")
+        frame = pl.concat([carried, frame.fill_null("").sort([sort_key, "sys_id"])])
+        whole = frame.height - frame.height % SN_PAGE_SIZE
+        for offset in range(0, whole, SN_PAGE_SIZE):
+            number += 1
+            _write_sn_page(folder, number, frame.slice(offset, SN_PAGE_SIZE))
+        carried = frame.slice(whole)
+        rows += frame.height - carried.height
+    if carried.height or number == 0:
+        number += 1
+        _write_sn_page(folder, number, carried)
+    shutil.rmtree(spill.root / f"{table}.months", ignore_errors=True)
+    return rows + carried.height
+
+
+def _split_by_month(paths: list[Path], folder: Path, sort_key: str) -> dict[str, list[Path]]:
+    """The chunks' rows in parts by the month of ``sort_key`` (a missing value: ""), about
+    ``SORT_ROWS`` rows of chunks at a time; the parts of each month in chunk order."""
+    months: dict[str, list[Path]] = {}
+    batches: list[list[Path]] = [[]]
+    rows = 0
+    for path in paths:
+        if rows >= SORT_ROWS:
+            batches.append([])
+            rows = 0
+        batches[-1].append(path)
+        rows += pl.scan_parquet(path).select(pl.len()).collect().item()
+    for number, batch in enumerate(batches, start=1):
+        chunk = pl.concat([pl.read_parquet(p) for p in batch], how="diagonal")
+        key = pl.col(sort_key).fill_null("") if sort_key in chunk.columns else pl.lit("")
+        month = key.cast(pl.String).str.slice(0, 7).alias("_month")
+        parts = chunk.with_columns(month).partition_by("_month", as_dict=True)
+        for (name,), part in parts.items():
+            target = folder / str(name or "none") / f"part-{number:05d}.parquet"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            part.drop("_month").write_parquet(target)
+            months.setdefault(str(name), []).append(target)
+    return months
+
+
+def _write_sn_page(folder: Path, number: int, frame: pl.DataFrame) -> None:
+    # polars serialises rows in Rust, in column order: the same bytes as json.dumps, faster.
+    rows = frame.write_json() if frame.height else "[]"
+    text = '{"result":' + rows + "}\n"
+    (folder / f"page-{number:05d}.json").write_text(text, encoding="utf-8")
 
 
 def write_odata(

@@ -132,3 +132,16 @@ def test_revisions_that_are_not_plain_are_staged_one_by_one() -> None:
         records[0]["fields"].update(change)
         assert devops._stage_plain_revisions(records) is None
         assert _same(devops.stage_revisions(records), _per_record(records))
+
+
+def test_servicenow_pages_stage_as_the_records_read_whole() -> None:
+    spec = stream_spec("incident")
+    pages = [SNOW_RECORDS[:3], [], SNOW_RECORDS[3:5], SNOW_RECORDS[5:]]
+    staged = snow.stage_pages(spec, lambda: iter(pages))
+    assert _same(staged, snow.stage_records(spec, SNOW_RECORDS))
+    assert staged.quarantine["row_number"].to_list() == [5, 7]
+    # One page that is not plain stages every page record by record, as one list would.
+    odd = [*pages, [{**_incident(6), "reopen_count": 2}]]
+    whole = [r for page in odd for r in page]
+    assert _same(snow.stage_pages(spec, lambda: iter(odd)), snow._stage_each(spec, whole))
+    assert snow.stage_pages(spec, lambda: iter([[], []])).frame.height == 0

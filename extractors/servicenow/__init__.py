@@ -14,6 +14,7 @@ from extractors.servicenow.mapping import (
     StagedTable,
     build_events,
     check_record,
+    stage_pages,
     stage_records,
 )
 from extractors.servicenow.pages import SavedPagesStream, find_saved_tables, saved_page_spec
@@ -50,6 +51,7 @@ __all__ = [
     "read_csv_export",
     "read_table_json_export",
     "saved_page_spec",
+    "stage_pages",
     "stage_records",
     "stream_spec",
 ]

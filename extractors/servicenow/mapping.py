@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,10 +64,41 @@ def stage_records(spec: StreamSpec, records: Iterable[Any]) -> StagedTable:
     return staged if staged is not None else _stage_each(spec, listed)
 
 
-def _stage_plain(spec: StreamSpec, records: list[Any]) -> StagedTable | None:
-    """``stage_records`` in polars for the usual page: objects whose values are all text or
-    null (as stored pages hold them). None for anything else (references sent as objects,
-    numbers, a record that is no object), which ``_stage_each`` stages record by record."""
+def stage_pages(spec: StreamSpec, pages: Callable[[], Iterable[Sequence[Any]]]) -> StagedTable:
+    """``stage_records`` of the records of ``pages`` (each call gives the pages again, in
+    order), a page at a time: the usual pages are held as columns, never all their records as
+    Python objects at once. Pages the plain staging cannot take are staged record by record."""
+    chunks: list[tuple[pl.DataFrame, pl.DataFrame]] = []
+    invalid: dict[int, Any] = {}
+    offset = 0
+    for page in pages():
+        records = page if isinstance(page, list) else list(page)
+        chunk = _plain_chunk(spec, records) if records else None
+        if records and chunk is None:
+            return stage_records(spec, (r for again in pages() for r in again))
+        if chunk is None:
+            continue
+        frame, checked = chunk
+        for position in checked["valid"].not_().arg_true().to_list():
+            invalid[offset + position] = records[position]
+        chunks.append(chunk)
+        offset += len(records)
+    if not chunks:
+        return stage_records(spec, [])
+    frame = pl.concat([f for f, _ in chunks], rechunk=False)
+    checked = pl.concat([c for _, c in chunks], rechunk=False)
+    chunks.clear()
+    staged = _stage_checked(spec, frame, checked, invalid.__getitem__)
+    if staged is None:
+        return stage_records(spec, (r for again in pages() for r in again))
+    return staged
+
+
+def _plain_chunk(spec: StreamSpec, records: list[Any]) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """The records as text columns and their checks (``has_id``, ``valid``, ``identity``),
+    when they are objects whose values are all text or null (as stored pages hold them). None
+    for anything else (references sent as objects, numbers, a record that is no object), which
+    ``_stage_each`` stages record by record."""
     needed = {"sys_id", spec.replication_key, *spec.datetime_fields}
     if not records or not needed <= set(spec.fields) or spec.primary_key != "sys_id":
         return None
@@ -84,18 +115,41 @@ def _stage_plain(spec: StreamSpec, records: list[Any]) -> StagedTable | None:
     ]
     valid = pl.all_horizontal(has_id, *times_ok, key.is_not_null() & (key != ""))
     checked = frame.select(has_id.alias("has_id"), valid.alias("valid"))
-    identity = frame["sys_id"].to_list()
-    for position in checked["has_id"].not_().arg_true().to_list():
-        identity[position] = json.dumps(records[position], sort_keys=True)
-    kept = (
-        checked.with_columns(pl.Series("identity", identity, dtype=pl.String))
-        .with_row_index("position")
-        .filter(pl.col("position") == pl.col("position").max().over("identity"))
+    missing = checked["has_id"].not_().arg_true().to_list()
+    if missing:
+        identity = frame["sys_id"].to_list()
+        for position in missing:
+            identity[position] = json.dumps(records[position], sort_keys=True)
+        ids = pl.Series("identity", identity, dtype=pl.String)
+    else:
+        ids = frame["sys_id"].alias("identity")
+    return frame, checked.with_columns(ids)
+
+
+def _stage_plain(spec: StreamSpec, records: list[Any]) -> StagedTable | None:
+    """``stage_records`` in polars for the usual page (see ``_plain_chunk``); None when the
+    records need staging record by record."""
+    chunk = _plain_chunk(spec, records)
+    if chunk is None:
+        return None
+    return _stage_checked(spec, *chunk, records.__getitem__)
+
+
+def _stage_checked(
+    spec: StreamSpec,
+    frame: pl.DataFrame,
+    checked: pl.DataFrame,
+    record_at: Callable[[int], Any],
+) -> StagedTable | None:
+    """The latest read of each identity, staged or set aside; ``record_at(position)`` gives
+    the record of an invalid row. None when the record-level check disagrees."""
+    kept = checked.with_row_index("position").filter(
+        pl.col("position") == pl.col("position").max().over("identity")
     )
     good = kept.filter(pl.col("valid"))["position"]
     bad: list[tuple[int, str, Any]] = []
     for position in kept.filter(~pl.col("valid"))["position"].sort().to_list():
-        record = records[position]
+        record = record_at(position)
         try:
             check_record(spec, record)
         except SkippableRecord as skipped:

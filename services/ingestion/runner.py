@@ -339,8 +339,14 @@ def _check_replaceable(store: LogStore, plan: Plan, names: Sequence[str], *, rep
 
 def raw_records(data: DataFolder, source: str, stream: str) -> Iterator[Any]:
     """The records of a stream's stored pages, in commit order."""
+    for records in raw_pages(data, source, stream):
+        yield from records
+
+
+def raw_pages(data: DataFolder, source: str, stream: str) -> Iterator[list[Any]]:
+    """The records of a stream's stored pages, a page at a time, in commit order."""
     for _, page in iter_raw_pages(data.raw(source, stream)):
-        yield from page.get("result", [])
+        yield page.get("result", [])
 
 
 @dataclass
@@ -403,6 +409,10 @@ class Run:
         """The records of a stream's stored pages (of this source, or of ``source``)."""
         return raw_records(self.data, source or self.source, stream)
 
+    def raw_pages(self, stream: str, *, source: str | None = None) -> Iterator[list[Any]]:
+        """The records of a stream's stored pages, a page at a time (see ``raw_records``)."""
+        return raw_pages(self.data, source or self.source, stream)
+
     # -- reading --------------------------------------------------------------------------------
 
     def read_streams(self, streams: Iterable[Stream]) -> None:
@@ -415,28 +425,34 @@ class Run:
             )  # fmt: skip
 
     def store_pages(self, stream: str, pages: Iterable[Page], *, fresh: bool) -> None:
-        """Store an export's pages of ``stream`` as one run, each page written before its
-        bookmark is committed. ``fresh``: the pages replace what the stream held (a full
-        snapshot); else they follow the stored pages."""
+        """Store an export's pages of ``stream`` as one run: every page is written durably, then
+        their bookmark (the last page's) and counts are committed in one transaction (an export
+        is read again whole, so per-page commits would only cost time). Pages left by a run
+        killed before its commit are removed first. ``fresh``: the pages replace what the stream
+        held (a full snapshot); else they follow the stored pages."""
         folder = self.data.raw(self.source, stream)
         if fresh and folder.exists():
             shutil.rmtree(folder)
         run_id, status = self.state.open_run(self.source, stream)
         number = 0 if fresh else status.pages_stored
+        _remove_uncommitted(folder, number)
         stored = records = 0
         mark: Bookmark | None = None
         try:
             for page in pages:
-                number, stored, records = number + 1, stored + 1, records + len(page.records)
                 document = {"stream": stream, "request": dict(page.request),
                             "result": list(page.records)}  # fmt: skip
-                write_page_atomically(page_path(folder, number), document)
+                write_page_atomically(page_path(folder, number + 1), document)
+                number, stored, records = number + 1, stored + 1, records + len(page.records)
                 mark = page.next_bookmark or Bookmark("")
-                self.state.commit_page(run_id, bookmark=mark, records=len(page.records))
                 self.on_page(stream, stored, records)
         except BaseException as error:
+            if mark is not None:
+                self.state.commit_page(run_id, bookmark=mark, records=records, pages=stored)
             self.state.close_run(run_id, status="failed", message=str(error)[:2000])
             raise
+        if mark is not None:
+            self.state.commit_page(run_id, bookmark=mark, records=records, pages=stored)
         self.state.close_run(run_id, status="finished")
         self._streams.append(
             ExtractionResult(self.source, stream, run_id, stored, records, mark, False)
@@ -543,6 +559,16 @@ class Run:
             quarantine_files=tuple(self._files),
             notes=tuple(self._notes),
         )
+
+
+def _remove_uncommitted(folder: Path, committed: int) -> None:
+    """Remove the page files after the ``committed`` ones (written by a run killed before it
+    committed them): the stream's records are its committed pages only."""
+    if not folder.is_dir():
+        return
+    for path in folder.glob("page-*.json"):
+        if int(path.stem.removeprefix("page-")) > committed:
+            path.unlink()
 
 
 # -- the runner ---------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from extractors.servicenow import (
     read_csv_export,
     read_table_json_export,
     saved_page_spec,
+    stage_pages,
     stage_records,
 )
 from models.errors import InputError
@@ -49,7 +50,7 @@ def format_int(value: int) -> str:
 
 def stage_servicenow_table(run: Run, table: str) -> pl.DataFrame:
     """Stage ``table`` from its raw pages (latest read per sys_id) and write it to 02."""
-    staged = stage_records(saved_page_spec(table), run.raw_records(table))
+    staged = stage_pages(saved_page_spec(table), lambda: run.raw_pages(table))
     run.stage(table, staged.frame, staged.quarantine)
     return staged.frame
 

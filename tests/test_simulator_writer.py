@@ -1,0 +1,54 @@
+"""The simulator's ServiceNow pages: a large spilled table sorted a month at a time gives the
+same pages as the table sorted whole."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from simulator import writer
+
+
+def _spill(root: Path) -> writer.Spill:
+    spill = writer.Spill(root / ".spill")
+    # Chunks out of order, one lacking a column, keys in three months and one missing.
+    spill.add("t", pl.DataFrame({"sys_id": ["c", "a"], "k": ["2024-02-01 10:00:00", None]}))
+    spill.add(
+        "t",
+        pl.DataFrame(
+            {"sys_id": ["b", "e", "d"], "k": ["2024-01-05 00:00:00"] * 2 + ["2023-12-31 23:59:59"],
+             "x": ["1", "2", None]}
+        ),
+    )  # fmt: skip
+    spill.add("t", pl.DataFrame({"sys_id": ["f"], "k": ["2024-01-05 00:00:00"]}))
+    return spill
+
+
+def _pages(folder: Path) -> list[str]:
+    return [p.read_text("utf-8") for p in sorted(folder.glob("page-*.json"))]
+
+
+def test_month_by_month_sort_writes_the_pages_of_the_whole_sort(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writer, "SN_PAGE_SIZE", 2)
+    whole, by_month = tmp_path / "whole", tmp_path / "months"
+    assert writer.write_servicenow_table(whole, "t", _spill(whole), "k") == 6
+    monkeypatch.setattr(writer, "SORT_ROWS", 2)
+    assert writer.write_servicenow_table(by_month, "t", _spill(by_month), "k") == 6
+    pages = _pages(by_month / "servicenow" / "t")
+    assert pages == _pages(whole / "servicenow" / "t")
+    assert pages[0] == (
+        '{"result":[{"sys_id":"a","k":"","x":""},'
+        '{"sys_id":"d","k":"2023-12-31 23:59:59","x":""}]}\n'
+    )
+    assert len(pages) == 3
+    assert not (by_month / ".spill" / "t.months").exists()
+
+
+def test_an_empty_table_is_one_empty_page(tmp_path: Path) -> None:
+    spill = writer.Spill(tmp_path / ".spill")
+    assert writer.write_servicenow_table(tmp_path, "t", spill, "k") == 0
+    assert _pages(tmp_path / "servicenow" / "t") == ['{"result":[]}\n']
