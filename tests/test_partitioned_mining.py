@@ -306,3 +306,31 @@ def _assert_close(found: Any, expected: Any) -> None:
             _assert_close(item, value)
     else:
         assert found == expected
+
+
+def test_a_partitioned_log_of_4_people_is_withheld(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KITFLOW_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("KITFLOW_DATABASE_URL", raising=False)
+    # The hand-made log's six people become four: p5 and p6 are p1 and p2 here.
+    few = [
+        (case, activity, at, {"p5": "p1", "p6": "p2"}.get(who, who))
+        for case, activity, at, who in HAND_MADE
+    ]
+    log = CanonicalLog(events=_log(few), quarantine=empty_quarantine())
+    store_canonical_log(
+        LogStore(tmp_path / "data"),
+        log,
+        name="four",
+        source_path="hand-made",
+        source_format="parquet",
+        replace=False,
+        partitions=3,
+    )
+    for command in ("stats", "dfg", "variants", "bottlenecks"):
+        result = CliRunner().invoke(cli, [command, "four", "--json"])
+        assert result.exit_code != 0 and result.stdout == ""
+        assert "the log four shows fewer than 5 people, so its figures are withheld" in str(
+            result.exception
+        )
