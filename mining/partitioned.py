@@ -128,7 +128,7 @@ class _Spill:
         for (index, *_), part in split.items():
             target = self.folder / f"bucket-{index:04d}" / f"part-{self.written:04d}.parquet"
             target.parent.mkdir(exist_ok=True)
-            part.write_parquet(target, statistics=False)
+            part.write_parquet(target, compression="lz4", statistics=False)
         self.written += 1
 
     def group(self, *measures: pl.Expr) -> pl.DataFrame:
