@@ -168,9 +168,12 @@ def run_stream(
     folder: Path,
     state: StateStore,
     on_page: PageCallback = _no_progress,
+    keep: Callable[[tuple[Record, ...]], None] | None = None,
 ) -> ExtractionResult:
     """Read ``stream`` from its bookmark to its end (an empty page), storing page by page in
-    ``folder`` (the stream's raw folder, ``DataFolder.raw(source, stream.name)``)."""
+    ``folder`` (the stream's raw folder, ``DataFolder.raw(source, stream.name)``). ``keep``
+    receives each page's records once the page is stored (to stage them without reading the
+    page back)."""
     run_id, current = state.open_run(source, stream.name)
     resumed = current.bookmark_run_id == run_id
     cursor = Cursor(bookmark_of(current), resume=resumed)
@@ -188,6 +191,8 @@ def run_stream(
                 run_id, bookmark=page.next_bookmark, records=len(page.records)
             )
             pages, records = pages + 1, records + len(page.records)
+            if keep is not None:
+                keep(page.records)
             on_page(stream.name, pages, records)
             cursor = Cursor(page.next_bookmark, resume=True)
     except BaseException as error:

@@ -9,14 +9,17 @@ import importlib
 import json
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
 from extractors.pseudonym import KEY_ENV
+from extractors.servicenow import stage_pages
 from extractors.servicenow.pages import saved_page_spec
 from models.datafolder import LockTimeoutError
 from models.errors import InputError
@@ -31,6 +34,7 @@ from services.ingestion import (
     choose_mode,
     ingest,
     ingestion_json,
+    raw_pages,
 )
 from tests.cli_support import run
 
@@ -352,3 +356,36 @@ def test_the_facade_exports_exactly_its_public_names() -> None:
     public = {name for name in dir(facade) if not name.startswith("_")}
     assert set(facade.__all__) == public - modules
     assert len(facade.__all__) == len(set(facade.__all__))
+
+
+# -- pages stored by a run -----------------------------------------------------------------------
+
+
+def test_pages_a_killed_export_left_uncommitted_are_removed(tmp_path: Path, data_dir: Path) -> None:
+    store = LogStore(data_dir)
+    stale = store.data.raw("azure-devops", "workitemrevisions") / "page-0000009.json"
+    stale.parent.mkdir(parents=True)
+    stale.write_text('{"result": [{"id": 999}]}', "utf-8")
+    report = ingest(store, SOURCES["azure-devops"], exports=[an_export("azure-devops", tmp_path)])
+    stored = sorted(p.name for p in stale.parent.glob("page-*.json"))
+    assert stored == ["page-0000001.json"]
+    revisions = next(s for s in report.streams if s.stream == "workitemrevisions")
+    assert (revisions.pages, revisions.bookmark is not None) == (1, True)
+    catalog = ExtractionCatalog(store.data.database_url)
+    try:
+        assert catalog.status("azure-devops", "workitemrevisions").pages_stored == 1
+    finally:
+        catalog.dispose()
+
+
+def test_saved_pages_staged_as_stored_equal_the_pages_read_back(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    store = LogStore(data_dir)
+    ingest(store, SOURCES["servicenow"], exports=[an_export("servicenow", tmp_path)])
+    for table in ("sys_user_group", "sys_choice", "incident"):
+        again = stage_pages(
+            saved_page_spec(table), partial(raw_pages, store.data, "servicenow", table)
+        )
+        staged = pl.read_parquet(store.data.staged_table("servicenow", table))
+        assert staged.height > 0 and staged.equals(again.frame)

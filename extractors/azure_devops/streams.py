@@ -95,10 +95,17 @@ def pseudonymise_value(value: Any, pseudonym: Pseudonymiser) -> Any:
         if is_identity(value):
             _link_id(value, pseudonym)
             return pseudonym(identity_user_id(value)) or ""
-        return {k: pseudonymise_value(v, pseudonym) for k, v in value.items()}
+        # Most values are text or numbers: they are kept without a call each.
+        return {
+            k: v if type(v) in _PLAIN else pseudonymise_value(v, pseudonym)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [pseudonymise_value(v, pseudonym) for v in value]
+        return [v if type(v) in _PLAIN else pseudonymise_value(v, pseudonym) for v in value]
     return value
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 def mapped_part(record: Any) -> Any:

@@ -11,10 +11,13 @@ from extractors.servicenow.export import (
 )
 from extractors.servicenow.mapping import (
     MappedEvents,
+    PreparedPage,
     StagedTable,
     build_events,
     check_record,
+    prepare_page,
     stage_pages,
+    stage_prepared,
     stage_records,
 )
 from extractors.servicenow.pages import SavedPagesStream, find_saved_tables, saved_page_spec
@@ -36,6 +39,7 @@ __all__ = [
     "CsvExportOptions",
     "ExportRead",
     "MappedEvents",
+    "PreparedPage",
     "SavedPagesStream",
     "StagedTable",
     "StreamSpec",
@@ -47,11 +51,13 @@ __all__ = [
     "check_record",
     "file_sha256",
     "find_saved_tables",
+    "prepare_page",
     "pseudonymise_record",
     "read_csv_export",
     "read_table_json_export",
     "saved_page_spec",
     "stage_pages",
+    "stage_prepared",
     "stage_records",
     "stream_spec",
 ]

@@ -64,25 +64,54 @@ def stage_records(spec: StreamSpec, records: Iterable[Any]) -> StagedTable:
     return staged if staged is not None else _stage_each(spec, listed)
 
 
+@dataclass(frozen=True)
+class PreparedPage:
+    """One page of records made ready for staging (``prepare_page``): ``chunk`` its records as
+    text columns with their checks (None: the page is not plain), ``rows`` its record count,
+    ``invalid`` the records that fail the checks, by their position in the page."""
+
+    chunk: tuple[pl.DataFrame, pl.DataFrame] | None
+    rows: int
+    invalid: dict[int, Any]
+
+
+def prepare_page(spec: StreamSpec, records: Sequence[Any]) -> PreparedPage:
+    """A page's records as ``stage_prepared`` takes them, so a page stored a moment ago need
+    not be read back."""
+    listed = records if isinstance(records, list) else list(records)
+    chunk = _plain_chunk(spec, listed) if listed else None
+    invalid: dict[int, Any] = {}
+    if chunk is not None:
+        for position in chunk[1]["valid"].not_().arg_true().to_list():
+            invalid[position] = listed[position]
+    return PreparedPage(chunk, len(listed), invalid)
+
+
 def stage_pages(spec: StreamSpec, pages: Callable[[], Iterable[Sequence[Any]]]) -> StagedTable:
     """``stage_records`` of the records of ``pages`` (each call gives the pages again, in
     order), a page at a time: the usual pages are held as columns, never all their records as
     Python objects at once. Pages the plain staging cannot take are staged record by record."""
+    return stage_prepared(spec, (prepare_page(spec, page) for page in pages()), pages)
+
+
+def stage_prepared(
+    spec: StreamSpec,
+    prepared: Iterable[PreparedPage],
+    pages: Callable[[], Iterable[Sequence[Any]]],
+) -> StagedTable:
+    """``stage_pages`` of pages prepared already (``prepare_page``, in page order); ``pages``
+    gives the records again when a page is not plain."""
     chunks: list[tuple[pl.DataFrame, pl.DataFrame]] = []
     invalid: dict[int, Any] = {}
     offset = 0
-    for page in pages():
-        records = page if isinstance(page, list) else list(page)
-        chunk = _plain_chunk(spec, records) if records else None
-        if records and chunk is None:
+    for page in prepared:
+        if page.rows and page.chunk is None:
             return stage_records(spec, (r for again in pages() for r in again))
-        if chunk is None:
+        if page.chunk is None:
             continue
-        frame, checked = chunk
-        for position in checked["valid"].not_().arg_true().to_list():
-            invalid[offset + position] = records[position]
-        chunks.append(chunk)
-        offset += len(records)
+        invalid.update((offset + position, r) for position, r in page.invalid.items())
+        chunks.append(page.chunk)
+        offset += page.rows
     if not chunks:
         return stage_records(spec, [])
     frame = pl.concat([f for f, _ in chunks], rechunk=False)

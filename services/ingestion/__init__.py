@@ -26,6 +26,7 @@ from services.ingestion.runner import (
     choose_mode,
     ingest,
     ingestion_json,
+    raw_pages,
     raw_records,
 )
 from services.ingestion.servicenow import ServiceNowConfig, ServiceNowSource
@@ -63,5 +64,6 @@ __all__ = [
     "ingest",
     "ingestion_json",
     "link_landscape",
+    "raw_pages",
     "raw_records",
 ]

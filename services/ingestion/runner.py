@@ -374,6 +374,7 @@ class Run:
     _files: list[Path] = field(default_factory=list, init=False)
     _notes: list[str] = field(default_factory=list, init=False)
     _exports: list[tuple[str, str, Bookmark, int]] = field(default_factory=list, init=False)
+    _prepared: dict[str, list[Any]] = field(default_factory=dict, init=False)
 
     @property
     def data(self) -> DataFolder:
@@ -415,14 +416,45 @@ class Run:
 
     # -- reading --------------------------------------------------------------------------------
 
-    def read_streams(self, streams: Iterable[Stream]) -> None:
-        """Read each stream from its bookmark to its end, page by page into ``01_raw``."""
+    def read_streams(
+        self,
+        streams: Iterable[Stream],
+        *,
+        prepare: Callable[[str, Sequence[Any]], Any] | None = None,
+    ) -> None:
+        """Read each stream from its bookmark to its end, page by page into ``01_raw``.
+
+        ``prepare(stream, records)`` makes each stored page ready for staging; when this run
+        stores all of a stream's pages (none were stored before), ``prepared`` gives them, so
+        the staging need not read the pages back."""
         for stream in streams:
             folder = self.data.raw(self.source, stream.name)
-            self._streams.append(
-                run_stream(stream, source=self.source, folder=folder, state=self.state,
-                           on_page=self.on_page)
-            )  # fmt: skip
+            keep = self._keeper(stream.name, folder, prepare)
+            try:
+                self._streams.append(
+                    run_stream(stream, source=self.source, folder=folder, state=self.state,
+                               on_page=self.on_page, keep=keep)
+                )  # fmt: skip
+            except BaseException:
+                self._prepared.pop(stream.name, None)
+                raise
+
+    def _keeper(
+        self, name: str, folder: Path, prepare: Callable[[str, Sequence[Any]], Any] | None
+    ) -> Callable[[tuple[Any, ...]], None] | None:
+        """What keeps the prepared pages of stream ``name``, when this run stores all of them."""
+        if prepare is None or self.state.status(self.source, name).pages_stored:
+            return None
+        if folder.is_dir() and any(folder.glob("page-*.json")):
+            return None
+        kept: list[Any] = []
+        self._prepared[name] = kept
+        return lambda records: kept.append(prepare(name, records))
+
+    def prepared(self, stream: str) -> list[Any] | None:
+        """The prepared pages of ``stream`` (see ``read_streams``) once, or None: the staging
+        then reads the stored pages."""
+        return self._prepared.pop(stream, None)
 
     def store_pages(self, stream: str, pages: Iterable[Page], *, fresh: bool) -> None:
         """Store an export's pages of ``stream`` as one run: every page is written durably, then

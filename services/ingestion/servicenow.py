@@ -34,6 +34,7 @@ from extractors.servicenow import (
     TableClient,
     TableStream,
     find_saved_tables,
+    prepare_page,
     saved_page_spec,
     stream_spec,
 )
@@ -185,8 +186,11 @@ class ServiceNowSource:
             run.note(f"not read: {sub}/ ({why}).")
         pseudonym = run.pseudonymiser()
         run.read_streams(
-            SavedPagesStream(folder / table, saved_page_spec(table), pseudonym)
-            for table in saved.tables
+            (
+                SavedPagesStream(folder / table, saved_page_spec(table), pseudonym)
+                for table in saved.tables
+            ),
+            prepare=lambda table, records: prepare_page(saved_page_spec(table), records),
         )
 
     def build(self, run: Run, config: ServiceNowConfig) -> None:

@@ -15,9 +15,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import polars as pl
 
@@ -31,6 +31,7 @@ from extractors.servicenow import (
     read_table_json_export,
     saved_page_spec,
     stage_pages,
+    stage_prepared,
     stage_records,
 )
 from models.errors import InputError
@@ -50,7 +51,14 @@ def format_int(value: int) -> str:
 
 def stage_servicenow_table(run: Run, table: str) -> pl.DataFrame:
     """Stage ``table`` from its raw pages (latest read per sys_id) and write it to 02."""
-    staged = stage_pages(saved_page_spec(table), lambda: run.raw_pages(table))
+    spec = saved_page_spec(table)
+
+    def pages() -> Iterator[list[Any]]:
+        return run.raw_pages(table)
+
+    # The pages this run stored a moment ago are staged as prepared then, not read back.
+    prepared = run.prepared(table)
+    staged = stage_pages(spec, pages) if prepared is None else stage_prepared(spec, prepared, pages)
     run.stage(table, staged.frame, staged.quarantine)
     return staged.frame
 
