@@ -23,6 +23,7 @@ from models.errors import InputError
 # Small reads keep the packed bytes read ahead small, so the ratio of what came out to what was
 # read in is close to the true one.
 _CHUNK = 1 << 16
+_COPY_CHUNK = 1 << 20  # unpacking into a file: fewer, larger writes
 _DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError)
 
 
@@ -86,6 +87,12 @@ class ZipInput:
         with self._member(name) as stream:
             return stream.read()
 
+    def copy_to(self, name: str, target: Path) -> None:
+        """Unpack member ``name`` into the file ``target``, a chunk at a time."""
+        with self._member(name) as stream, target.open("wb") as out:
+            while chunk := stream.read(_COPY_CHUNK):
+                out.write(chunk)
+
     def check_all(self) -> None:
         """Unpack every member to nowhere, so a later reader (openpyxl) that unpacks by itself
         meets no member beyond the limits."""
@@ -117,6 +124,13 @@ def open_gzip(path: Path) -> Iterator[LimitedStream]:
             yield LimitedStream(unpacked, raw, packed_start=0, where=path.name)
         except _DAMAGED as error:
             raise InputError(f"{path} is not a readable gzip file ({error}).") from error
+
+
+def copy_gzip(path: Path, target: Path) -> None:
+    """Unpack a gzip file into the file ``target``, a chunk at a time, within the limits."""
+    with open_gzip(path) as stream, target.open("wb") as out:
+        while chunk := stream.read(_COPY_CHUNK):
+            out.write(chunk)
 
 
 def read_gzip(path: Path) -> bytes:

@@ -14,6 +14,7 @@ Layout (``<data>`` is ``KITFLOW_DATA_DIR`` or ``./data``)::
     <data>/business_cases/<case>.yaml                     investment cases and their bindings
     <data>/candidates/criticality.json                    the analysts' criticality per process
     <data>/.locks/<kind>-<name>.lock                      one writer per log name / per source
+    <data>/.spill/<id>/ (+ <id>.lock)                     a large import's sorted pieces, meanwhile
     <data>/kitflow.db                                     catalogs (SQLite by default)
 
 No other module builds a path under ``<data>`` by hand. A log cannot take the name of a folder
@@ -28,6 +29,7 @@ import datetime as dt
 import fcntl
 import os
 import re
+import shutil
 import threading
 import time
 import uuid
@@ -48,6 +50,7 @@ MODEL_OUTPUT = "07_model_output"
 LANDSCAPE = "landscape"
 BUSINESS_CASES = "business_cases"
 LOCKS = ".locks"
+SPILL = ".spill"
 EVENTS_TABLE = "events"
 QUARANTINE_FILE = "quarantine.csv"
 LOG_ENTRY_FILE = "entry.json"
@@ -273,6 +276,40 @@ class DataFolder:
             catalog.dispose()
 
     # -- writers' locks -------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def spill_folder(self) -> Iterator[Path]:
+        """A new empty folder ``.spill/<id>/`` for a large import's intermediate files (people
+        already pseudonymised), removed when the context ends. It lies in the data folder, so
+        its files can be renamed into a log's folder, and it is held by a file lock while in use,
+        so ``remove_stale_spills`` removes only what a killed import left."""
+        root = self.root / SPILL
+        root.mkdir(parents=True, exist_ok=True)
+        folder = root / uuid.uuid4().hex
+        with (root / f"{folder.name}.lock").open("a+", encoding="utf-8") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            folder.mkdir()
+            try:
+                yield folder
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+                Path(handle.name).unlink(missing_ok=True)
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def remove_stale_spills(self) -> None:
+        """Remove the spill folders of imports that were killed (their lock is free)."""
+        for lock in sorted((self.root / SPILL).glob("*.lock")):
+            try:
+                with lock.open("a+", encoding="utf-8") as handle:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    shutil.rmtree(lock.with_suffix(""), ignore_errors=True)
+                    lock.unlink(missing_ok=True)
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+            except (BlockingIOError, OSError):
+                continue  # in use by a running import, or a store we may only read
+        for folder in _children(self.root / SPILL):
+            if folder.is_dir() and not folder.with_suffix(".lock").exists():
+                shutil.rmtree(folder, ignore_errors=True)
 
     def lock_path(self, kind: LockKind, name: str) -> Path:
         """``.locks/<kind>-<name>.lock``."""

@@ -55,20 +55,42 @@ def build_canonical_log(
     letter (ServiceNow's ``-100`` state, say) are codes, not activity names: they are quarantined
     unless ``keep_numeric_activities`` is set.
     """
+    validated = validate_rows(
+        staged, keep_numeric_activities=keep_numeric_activities, quarantine=quarantine
+    )
+    if validated.events.height == 0 and validated.quarantine.height > 0:
+        raise InputError(nothing_left_message(validated.quarantine))
+    return CanonicalLog(sort_events(validated.events), validated.quarantine)
+
+
+def validate_rows(
+    staged: pl.DataFrame,
+    *,
+    keep_numeric_activities: bool = False,
+    quarantine: pl.DataFrame | None = None,
+) -> CanonicalLog:
+    """The checks of ``build_canonical_log``, row by row: the rows that can be events (typed,
+    in their staged order) and the quarantine (``quarantine`` first, by row number). A file read
+    in batches validates each batch with this and sorts each piece of whole cases with
+    ``sort_events``."""
     _check_required(staged)
     typed = _cast_known_columns(staged)
     flagged = typed.with_columns(_reason_expr(keep_numeric_activities).alias(_REASON))
     bad = flagged.filter(pl.col(_REASON).is_not_null())
     good = flagged.filter(pl.col(_REASON).is_null()).drop(_REASON)
-    if good.height == 0 and bad.height > 0:
-        raise InputError(_nothing_left_message(bad))
     set_aside = quarantine_rows(bad)
     if quarantine is not None and quarantine.height:
         set_aside = pl.concat([quarantine, set_aside]).sort("row_number")
-    events = good.with_columns(pl.col(ACTIVITY).cast(pl.Categorical())).sort(
+    return CanonicalLog(events=good, quarantine=set_aside)
+
+
+def sort_events(events: pl.DataFrame) -> pl.DataFrame:
+    """Validated rows as a canonical log: activity categorical, sorted by (case, time, order),
+    canonical columns first."""
+    events = events.with_columns(pl.col(ACTIVITY).cast(pl.Categorical())).sort(
         list(SORT_KEY), maintain_order=True
     )
-    return CanonicalLog(events=events.select(_ordered_columns(events)), quarantine=set_aside)
+    return events.select(_ordered_columns(events))
 
 
 def _check_required(staged: pl.DataFrame) -> None:
@@ -136,11 +158,12 @@ def _ordered_columns(events: pl.DataFrame) -> list[str]:
     return known + [c for c in events.columns if c not in known]
 
 
-def _nothing_left_message(bad: pl.DataFrame) -> str:
-    counts = bad.group_by(_REASON).len().sort("len", descending=True)
+def nothing_left_message(quarantine: pl.DataFrame) -> str:
+    """The error of an import none of whose rows could be an event: the reasons, counted."""
+    counts = quarantine.group_by("reason").len().sort("len", descending=True)
     lines = [f"  {row[1]:>9,} rows: {row[0]}" for row in counts.iter_rows()]
     hint = ""
-    if any("numeric code" in str(r) for r in counts[_REASON]):
+    if any("numeric code" in str(r) for r in counts["reason"]):
         hint = "\nIf the activities really are numbers, add --keep-numeric-activities."
     return "no row could be used as an event:\n" + "\n".join(lines) + hint
 

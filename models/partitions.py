@@ -117,6 +117,11 @@ def write_partitions(events: pl.DataFrame, folder: Path, partitions: int) -> Non
         events.filter(of_event == index).write_parquet(
             partition_file(folder, index), statistics=True
         )
+    describe_partitions(folder, partitions)
+
+
+def describe_partitions(folder: Path, partitions: int) -> None:
+    """Write the description of the split beside the partition files of ``folder``."""
     description = {
         "hash": HASH_NAME,
         "partitions": partitions,

@@ -32,7 +32,7 @@ import os
 import shutil
 import signal
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import polars as pl
@@ -94,7 +94,7 @@ class LogStore:
     def save(
         self,
         entry: LogEntry,
-        tables: dict[str, pl.DataFrame],
+        tables: Mapping[str, pl.DataFrame | Path],
         quarantine: pl.DataFrame,
         *,
         replace: bool = False,
@@ -102,6 +102,8 @@ class LogStore:
     ) -> LogEntry:
         """Write the tables, the quarantine and the entry, as the one writer of ``entry.name``;
         with ``partitions``, the events table as that many partitions (``models.partitions``).
+        A table given as a path (a file, or a folder of partitions, in this data folder) is
+        written already and is moved in.
 
         The new log is written whole to a hidden folder and renamed into place; a log it replaces
         stays readable until then and is removed only once the catalog names the new one. A
@@ -241,6 +243,7 @@ class LogStore:
         """Make the data folder and the catalog agree again after killed writes, and remove
         what those left. Cheap when nothing was killed: a listing of ``03_primary`` and of each
         log's folder, and one catalog query. A log whose writer is at work now is left to it."""
+        self.data.remove_stale_spills()
         for name in self._names_to_recover():
             try:
                 with self.data.writer_lock("log", name, timeout_s=0):
@@ -294,13 +297,16 @@ _ENTRY_TIMES = ("first_event", "last_event", "imported_at")
 def _write_log_folder(
     folder: Path,
     entry: LogEntry,
-    tables: dict[str, pl.DataFrame],
+    tables: Mapping[str, pl.DataFrame | Path],
     quarantine: pl.DataFrame,
     partitions: int | None = None,
 ) -> None:
     folder.mkdir(parents=True)
     for table, frame in tables.items():
-        if partitions is not None and table == EVENTS_TABLE:
+        if isinstance(frame, Path):
+            # Written already (a large import's sorted pieces), in the data folder: moved in.
+            frame.rename(folder / (table if frame.is_dir() else f"{table}.parquet"))
+        elif partitions is not None and table == EVENTS_TABLE:
             write_partitions(frame, folder / EVENTS_TABLE, partitions)
         else:
             frame.write_parquet(folder / f"{table}.parquet", statistics=True)

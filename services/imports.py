@@ -10,18 +10,15 @@ import polars as pl
 
 from extractors import Pseudonymiser, load_key
 from extractors.files import (
-    CaseChunks,
     ColumnMapping,
     ReadOptions,
     detect_format,
-    plan_case_chunks,
     protect_staged,
     read_flat_log,
     write_xes,
 )
 from models.datafolder import check_new_log_name
 from models.errors import InputError
-from models.eventlog import CanonicalLog, build_canonical_log, start_after_end
 from models.partitions import Partitions
 from models.schema import EVENT_ORDER
 from models.spreadsheet import write_spreadsheet_csv
@@ -33,10 +30,9 @@ from services.storing import (
     ImportReport,
     Step,
     no_step,
-    report_import,
-    store_canonical_log,
     store_flat_log,
 )
+from services.streamed_import import import_in_batches
 
 __all__ = [
     "ColumnMapping",
@@ -47,14 +43,6 @@ __all__ = [
     "export_log",
     "import_log",
 ]
-
-STREAMING_MIN_ROWS = 2_000_000
-"""From this many rows on, a Parquet file with typed times is imported in slices of whole cases
-(``extractors.files.chunked``), so its raw table is never in memory whole: at 10 million events
-that keeps the import's peak about a gigabyte lower. Below it, one read is faster."""
-CHUNK_ROWS = 2_000_000
-"""Events per slice: small enough that a slice's validation copies stay small next to the
-growing log, large enough that re-scanning the file per slice stays cheap."""
 
 
 def import_log(
@@ -87,20 +75,19 @@ def import_log(
         )
     if file_format == "ocel":
         return import_ocel_log(store, path, name=name, options=options, replace=replace, step=step)
-    if file_format == "parquet":
-        chunks = plan_case_chunks(path, options, chunk_rows=CHUNK_ROWS, min_rows=STREAMING_MIN_ROWS)
-        if chunks is not None:
-            log = _build_in_chunks(chunks, options, step)
-            if log is not None:
-                return _store_built(
-                    store,
-                    log,
-                    name=name,
-                    path=path,
-                    replace=replace,
-                    step=step,
-                    partitions=partitions,
-                )
+    if file_format in ("csv", "parquet"):
+        report = import_in_batches(
+            store,
+            path,
+            name=name,
+            options=options,
+            table_format="csv" if file_format == "csv" else "parquet",
+            replace=replace,
+            step=step,
+            partitions=partitions,
+        )
+        if report is not None:
+            return report
     step("reading")
     staged = protect_staged(read_flat_log(path, options), options)
     return store_flat_log(
@@ -124,65 +111,6 @@ def _with_key(store: LogStore, options: ReadOptions, step: Step) -> ReadOptions:
         return options
     key = load_key(data_dir=store.data_dir, create=True, announce=step)
     return replaced(options, hasher=Pseudonymiser(key))
-
-
-def _build_in_chunks(
-    chunks: CaseChunks, options: ReadOptions, step: Step
-) -> tuple[CanonicalLog, tuple[str, ...]] | None:
-    """The canonical log built slice by slice (whole cases, in case order), with the reader's
-    notes; None when a slice fails validation on its own (a slice of nothing but bad rows, say):
-    the caller then reads the file whole, which reports errors for the file as a whole."""
-    events: list[pl.DataFrame] = []
-    quarantines: list[pl.DataFrame] = []
-    notes: list[str] = []
-    for index in range(chunks.count):
-        step(f"reading and validating slice {index + 1} of {chunks.count}")
-        staged = protect_staged(chunks.read(index), options)
-        notes.extend(n for n in staged.notes if n not in notes)
-        try:
-            built = build_canonical_log(
-                staged.frame,
-                keep_numeric_activities=options.keep_numeric_activities,
-                quarantine=staged.quarantine,
-            )
-        except InputError:
-            return None
-        del staged  # the slice's raw rows go before the next slice is read
-        events.append(built.events)
-        quarantines.append(built.quarantine)
-    log = CanonicalLog(
-        events=pl.concat(events, rechunk=False),
-        quarantine=pl.concat(quarantines).sort("row_number"),
-    )
-    return log, tuple(notes)
-
-
-def _store_built(
-    store: LogStore,
-    built: tuple[CanonicalLog, tuple[str, ...]],
-    *,
-    name: str,
-    path: Path,
-    replace: bool,
-    step: Step,
-    partitions: Partitions = None,
-) -> ImportReport:
-    """Store a log built in slices exactly as ``store_flat_log`` stores a whole-file one."""
-    log, notes = built
-    step("storing")
-    entry = store_canonical_log(
-        store,
-        log,
-        name=name,
-        source_path=str(path.resolve()),
-        source_format="parquet",
-        replace=replace,
-        partitions=partitions,
-    )
-    late = start_after_end(log.events)
-    if late:
-        notes = (*notes, f"{late:,} event(s) start after they end; they are kept as they are.")
-    return report_import(store, entry, log.quarantine, notes)
 
 
 def export_log(store: LogStore, name: str, *, file_format: ExportFormat, out: Path) -> Path:

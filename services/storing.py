@@ -10,7 +10,7 @@ from typing import Literal
 
 import polars as pl
 
-from mining import compute_log_stats, store_log_aggregates
+from mining import LogStats, compute_log_stats, store_log_aggregates
 from models.catalog import LogEntry
 from models.eventlog import CanonicalLog, build_canonical_log, start_after_end
 from models.partitions import Partitions, choose_partitions
@@ -98,8 +98,23 @@ def store_canonical_log(
     ``kitflow import`` asks for); None (the default) stores one file. A partitioned log stores
     no aggregates beside it: its map and variants are computed per request."""
     count = choose_partitions(partitions, log.events.height)
-    stats = compute_log_stats(log.events)
-    entry = LogEntry(
+    entry = flat_log_entry(
+        name,
+        compute_log_stats(log.events),
+        source=(source_path, source_format),
+        quarantined=log.quarantine.height,
+    )
+    return save_flat_log(
+        store, entry, log.events, log.quarantine, replace=replace, partitions=count
+    )
+
+
+def flat_log_entry(
+    name: str, stats: LogStats, *, source: tuple[str, str], quarantined: int
+) -> LogEntry:
+    """The catalog entry of flat log ``name`` of ``stats``, from (source path, format)."""
+    source_path, source_format = source
+    return LogEntry(
         name=name,
         kind="flat",
         source_path=source_path,
@@ -108,25 +123,34 @@ def store_canonical_log(
         events=stats.events,
         activities=stats.activities,
         variants=stats.variants,
-        quarantined=log.quarantine.height,
+        quarantined=quarantined,
         first_event=stats.start,
         last_event=stats.end,
         schema_version=SCHEMA_VERSION,
         imported_at=dt.datetime.now(dt.UTC),
     )
-    with store.writing(name):
+
+
+def save_flat_log(
+    store: LogStore,
+    entry: LogEntry,
+    events: pl.DataFrame | Path,
+    quarantine: pl.DataFrame,
+    *,
+    replace: bool,
+    partitions: int | None,
+) -> LogEntry:
+    """Store a flat log's events (a frame, or a file or partition folder written already in
+    the data folder) under ``entry``, and its aggregates beside a single file."""
+    with store.writing(entry.name):
         saved = store.save(
-            entry,
-            {EVENTS_TABLE: log.events},
-            log.quarantine,
-            replace=replace,
-            partitions=count,
+            entry, {EVENTS_TABLE: events}, quarantine, replace=replace, partitions=partitions
         )
         # The map and the variant table of the whole log, stored beside it once: no later
         # request (a fresh CLI process, a notebook, the dashboard) scans the events for them.
         # Under the lock, so a replacement cannot slip in between.
-        if count is None:
-            store_log_aggregates(store.table_path(name))
+        if partitions is None:
+            store_log_aggregates(store.table_path(entry.name))
     return saved
 
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from extractors.files.chunked import CaseChunks, plan_case_chunks
+from extractors.files.batches import (
+    BatchReadError,
+    FileBatches,
+    NewPersonalColumnsError,
+    TableFormat,
+    open_file_batches,
+)
 from extractors.files.ocel import StagedOcel, read_ocel, write_ocel
 from extractors.files.options import ColumnMapping, FileFormat, LifecycleMode, ReadOptions
 from extractors.files.privacy import (
@@ -16,6 +22,7 @@ from extractors.files.privacy import (
     protect_staged,
     pseudonymise_frame,
     pseudonymise_values,
+    replaced_value_notes,
 )
 from extractors.files.staged import StagedLog
 from extractors.files.tabular import read_csv_log, read_parquet_log
@@ -25,23 +32,27 @@ from models.errors import InputError
 __all__ = [
     "NOT_PSEUDONYMISED",
     "PERSONAL_VALUE",
-    "CaseChunks",
+    "BatchReadError",
     "ColumnMapping",
+    "FileBatches",
     "FileFormat",
     "LifecycleMode",
+    "NewPersonalColumnsError",
     "ReadOptions",
     "StagedLog",
     "StagedOcel",
+    "TableFormat",
     "check_keep_columns",
     "detect_format",
     "is_person_column",
     "may_keep_column",
-    "plan_case_chunks",
+    "open_file_batches",
     "protect_staged",
     "pseudonymise_frame",
     "pseudonymise_values",
     "read_flat_log",
     "read_ocel",
+    "replaced_value_notes",
     "write_ocel",
     "write_xes",
 ]

@@ -101,9 +101,15 @@ _CLEAR_CANONICAL = (CASE, ACTIVITY, ORG_UNIT, SOURCE_SYSTEM, LIFECYCLE)
 NOT_PSEUDONYMISED = "not pseudonymised: imported with --no-pseudonymise"
 
 
-def protect_staged(staged: StagedLog, privacy: ReadOptions) -> StagedLog:
+def protect_staged(
+    staged: StagedLog, privacy: ReadOptions, *, whole_columns: frozenset[str] | None = None
+) -> StagedLog:
     """``staged`` with only the columns it may keep, its people pseudonymised, and a note of
-    what was dropped or replaced; its quarantine records treated alike."""
+    what was dropped or replaced; its quarantine records treated alike.
+
+    An extra column holding personal values anywhere is pseudonymised whole. Which columns do
+    is found in ``staged`` itself, or given as ``whole_columns`` (a file read in batches names
+    the columns found in any of its batches, so every batch is treated as the whole file)."""
     _refuse_free_text(privacy.keep_columns)
     frame = staged.frame
     _check_named(frame.columns, privacy.keep_columns)
@@ -122,9 +128,37 @@ def protect_staged(staged: StagedLog, privacy: ReadOptions) -> StagedLog:
         source_format = f"{source_format} ({NOT_PSEUDONYMISED})"
         return replace(staged, frame=frame, quarantine=quarantine, source_format=source_format)
     hasher = _hasher(privacy)
-    frame, replaced = _pseudonymise_frame(frame, hasher)
-    notes.extend(replaced)
-    return replace(staged, frame=frame, quarantine=quarantine, notes=tuple(notes))
+    if whole_columns is None:
+        whole_columns = find_personal_value_columns(frame)
+    frame, replaced = _pseudonymise_frame(frame, hasher, whole_columns)
+    notes.extend(replaced_value_notes(replaced))
+    return replace(
+        staged,
+        frame=frame,
+        quarantine=quarantine,
+        notes=tuple(notes),
+        replaced=tuple(replaced.items()),
+    )
+
+
+def find_personal_value_columns(frame: pl.DataFrame) -> frozenset[str]:
+    """The extra (non-canonical) columns of ``frame`` that hold an e-mail address, a phone
+    number or a CPR-like value somewhere: they are pseudonymised whole."""
+    return frozenset(
+        column
+        for column, dtype in frame.schema.items()
+        if column != EVENT_ORDER and not dtype.is_temporal()
+        if not is_person_column(column) and _has_personal_values(frame[column], column)
+    )
+
+
+def replaced_value_notes(replaced: dict[str, int]) -> list[str]:
+    """The notes telling how many values of each column were replaced by their pseudonym."""
+    return [
+        f"{count:,} value(s) in {column!r} looked like an e-mail address, a phone "
+        "number or a CPR number and were replaced by their pseudonym."
+        for column, count in replaced.items()
+    ]
 
 
 def _refuse_free_text(keep_columns: tuple[str, ...]) -> None:
@@ -178,12 +212,16 @@ def is_person_column(column: str) -> bool:
     return column == RESOURCE or bool(PERSON_ROLE.search(column) or CONTACT_NAME.search(column))
 
 
-def _pseudonymise_frame(frame: pl.DataFrame, hasher: Hasher) -> tuple[pl.DataFrame, list[str]]:
-    notes: list[str] = []
+def _pseudonymise_frame(
+    frame: pl.DataFrame, hasher: Hasher, whole_columns: frozenset[str]
+) -> tuple[pl.DataFrame, dict[str, int]]:
+    """``frame`` with person columns and ``whole_columns`` pseudonymised whole and personal
+    values elsewhere replaced; how many values were replaced per column of the latter kind."""
+    replaced: dict[str, int] = {}
     for column, dtype in frame.schema.items():
         if column == EVENT_ORDER or dtype.is_temporal():
             continue
-        if is_person_column(column) or _has_personal_values(frame[column], column):
+        if is_person_column(column) or column in whole_columns:
             frame = frame.with_columns(_hashed(frame[column], hasher, whole=True))
             continue
         if dtype in (pl.String, pl.Categorical):
@@ -191,11 +229,8 @@ def _pseudonymise_frame(frame: pl.DataFrame, hasher: Hasher) -> tuple[pl.DataFra
             count = int((hashed != frame[column].cast(pl.String)).sum())
             if count:
                 frame = frame.with_columns(hashed.cast(dtype))
-                notes.append(
-                    f"{count:,} value(s) in {column!r} looked like an e-mail address, a phone "
-                    "number or a CPR number and were replaced by their pseudonym."
-                )
-    return frame, notes
+                replaced[column] = count
+    return frame, replaced
 
 
 def _has_personal_values(series: pl.Series, column: str) -> bool:
@@ -255,7 +290,10 @@ def may_keep_column(column: str, keep_columns: tuple[str, ...]) -> bool:
 def pseudonymise_frame(frame: pl.DataFrame, privacy: ReadOptions) -> tuple[pl.DataFrame, list[str]]:
     """``frame`` with person-like columns and columns holding personal values pseudonymised
     whole and personal values elsewhere replaced by their pseudonym, and notes saying so."""
-    return _pseudonymise_frame(frame, _hasher(privacy))
+    frame, replaced = _pseudonymise_frame(
+        frame, _hasher(privacy), find_personal_value_columns(frame)
+    )
+    return frame, replaced_value_notes(replaced)
 
 
 def pseudonymise_values(series: pl.Series, privacy: ReadOptions, *, whole: bool) -> pl.Series:

@@ -15,13 +15,17 @@ class StagedLog:
     """Rows of one file with canonical column names, parsed UTC times and ``event_order``.
 
     ``quarantine`` holds rows the reader itself had to set aside (a local time in the DST gap,
-    say), ``notes`` what the user should know about how the file was read.
+    say), ``notes`` what the user should know about how the file was read, ``time_formats``
+    the format each text time column was parsed with, ``replaced`` how many values of each
+    column were replaced by their pseudonym because they looked like personal data.
     """
 
     frame: pl.DataFrame
     source_format: str
     quarantine: pl.DataFrame = field(default_factory=empty_quarantine)
     notes: tuple[str, ...] = ()
+    time_formats: tuple[tuple[str, str], ...] = ()
+    replaced: tuple[tuple[str, int], ...] = ()
 
 
 def split_flagged(

@@ -53,17 +53,22 @@ def read_parquet_log(path: Path, options: ReadOptions) -> StagedLog:
     return stage_table(frame, options, source_format="parquet", path=path)
 
 
+def csv_member(archive: ZipInput, path: Path) -> str:
+    """The one CSV member of a zip export; raises when it holds none or several."""
+    members = [m for m in archive.names() if m.lower().endswith(".csv")]
+    if len(members) != 1:
+        raise InputError(
+            f"{path} should hold exactly one .csv file, but holds "
+            f"{len(members)}: {', '.join(archive.names()) or 'nothing'}. "
+            "Unpack it and import the CSV you mean."
+        )
+    return members[0]
+
+
 def _csv_bytes(path: Path) -> bytes:
     if path.suffix.lower() == ".zip":
         with ZipInput(path) as archive:
-            members = [m for m in archive.names() if m.lower().endswith(".csv")]
-            if len(members) != 1:
-                raise InputError(
-                    f"{path} should hold exactly one .csv file, but holds "
-                    f"{len(members)}: {', '.join(archive.names()) or 'nothing'}. "
-                    "Unpack it and import the CSV you mean."
-                )
-            return archive.read(members[0])
+            return archive.read(csv_member(archive, path))
     if path.suffix.lower() == ".gz":
         return read_gzip(path)
     return path.read_bytes()
@@ -138,22 +143,32 @@ def stage_table(
 
 
 def parse_time_columns(
-    staged: pl.DataFrame, mapping: dict[str, str], options: ReadOptions, *, source_format: str
+    staged: pl.DataFrame,
+    mapping: dict[str, str],
+    options: ReadOptions,
+    *,
+    source_format: str,
+    formats: dict[str, str] | None = None,
 ) -> StagedLog:
     """Parse the (start) timestamp columns of renamed rows to UTC; rows whose local time falls
-    in the daylight-saving gap go to quarantine."""
+    in the daylight-saving gap go to quarantine. ``formats`` fixes a text column's format (a
+    batch of a file read in batches takes the one its first batch chose); the formats used are
+    in the result's ``time_formats``."""
     quarantine = empty_quarantine()
     notes: list[str] = []
+    used: list[tuple[str, str]] = []
     for column in (TIMESTAMP, START_TIMESTAMP):
         if column not in staged.columns:
             continue
         parsed = parse_timestamps(
             staged[column],
             column=mapping[column],
-            timestamp_format=options.timestamp_format,
+            timestamp_format=(formats or {}).get(column, options.timestamp_format),
             dayfirst=options.dayfirst,
             timezone=options.timezone,
         )
+        if parsed.format_used is not None:
+            used.append((column, parsed.format_used))
         staged = staged.with_columns(parsed.values.alias(column))
         if parsed.read_month_first and not options.timestamp_format:
             notes.append(
@@ -168,21 +183,28 @@ def parse_time_columns(
         )
         quarantine = pl.concat([quarantine, gap_rows])
     return StagedLog(
-        frame=staged, source_format=source_format, quarantine=quarantine, notes=tuple(notes)
+        frame=staged,
+        source_format=source_format,
+        quarantine=quarantine,
+        notes=tuple(notes),
+        time_formats=tuple(used),
     )
 
 
-def rename_lazy(frame: pl.LazyFrame, mapping: dict[str, str]) -> pl.LazyFrame:
-    """``event_order`` (0-based source row), the canonical columns and the extras, lazily."""
-    return _rename(frame, frame.collect_schema().names(), mapping)
+def rename_lazy(frame: pl.LazyFrame, mapping: dict[str, str], *, offset: int = 0) -> pl.LazyFrame:
+    """``event_order`` (0-based source row; the first row of ``frame`` is row ``offset`` of its
+    file), the canonical columns and the extras, lazily."""
+    return _rename(frame, frame.collect_schema().names(), mapping, offset=offset)
 
 
-def _rename(frame: pl.LazyFrame, columns: list[str], mapping: dict[str, str]) -> pl.LazyFrame:
+def _rename(
+    frame: pl.LazyFrame, columns: list[str], mapping: dict[str, str], *, offset: int = 0
+) -> pl.LazyFrame:
     used = set(mapping.values())
     clashing = {c: _extra_name(c) for c in columns if c == EVENT_ORDER and c not in used}
     frame = frame.rename(clashing)
     renamed = [clashing.get(c, c) for c in columns]
-    numbered = frame.with_row_index(EVENT_ORDER)
+    numbered = frame.with_row_index(EVENT_ORDER, offset=offset)
     mapped = [pl.col(source).alias(canonical) for canonical, source in mapping.items()]
     extras = [pl.col(c).alias(_extra_name(c)) for c in renamed if c not in used]
     return numbered.select([pl.col(EVENT_ORDER), *mapped, *extras])

@@ -14,6 +14,7 @@ _ISO_DATES = ("%Y-%m-%d",)
 _DAYFIRST_DATES = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 _MONTHFIRST_DATES = ("%m/%d/%Y", "%m-%d-%Y")
 _SHOWN_BAD_VALUES = 5
+_PROBE_VALUES = 1_000
 
 
 @dataclass(frozen=True)
@@ -59,13 +60,20 @@ def parse_timestamps(
         return _localise(raw.cast(pl.Datetime("us")), timezone)
     text = _normalise(raw.cast(pl.String))
     formats = [timestamp_format] if timestamp_format else candidate_formats(dayfirst=dayfirst)
-    best: tuple[int, pl.Series] | None = None
+    # A format that fails on a few values fails on the column: tried on those first, most
+    # candidates are ruled out without parsing millions of values.
+    sample = text.drop_nulls().head(_PROBE_VALUES)
     for fmt in formats:
+        if len(formats) > 1 and _try_format(sample, fmt).null_count():
+            continue
         parsed = _try_format(text, fmt)
-        failures = int((text.is_not_null() & parsed.is_null()).sum())
-        if failures == 0:
+        if int((text.is_not_null() & parsed.is_null()).sum()) == 0:
             localised = _localise(parsed, timezone)
             return ParsedTimes(localised.values, localised.nonexistent_local, fmt)
+    best: tuple[int, pl.Series] | None = None
+    for fmt in formats:  # no format reads every value: the one that reads most is shown
+        parsed = _try_format(text, fmt)
+        failures = int((text.is_not_null() & parsed.is_null()).sum())
         if best is None or failures < best[0]:
             best = (failures, parsed)
     assert best is not None
@@ -94,7 +102,9 @@ def _localise(parsed: pl.Series, timezone: str) -> ParsedTimes:
     assert isinstance(dtype, pl.Datetime)
     if dtype.time_zone is not None:
         values = parsed.dt.convert_time_zone("UTC")
-        return ParsedTimes(values.cast(UTC_DATETIME), pl.Series([False] * len(parsed)))
+        return ParsedTimes(
+            values.cast(UTC_DATETIME), pl.Series([False] * len(parsed), dtype=pl.Boolean)
+        )
     try:
         local = parsed.dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null")
     except pl.exceptions.ComputeError as error:
