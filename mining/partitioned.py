@@ -22,13 +22,20 @@ How each figure is merged (results equal the single-file computation of the same
   the mean of the two middle values of an even count). A bucket holds about a partition's
   values (more when one key dominates: a key's values are never split);
 - **means and sums** come from the exact integer sum of the microseconds (a 128-bit sum per
-  key), divided once with correct rounding: the DFG's mean is polars' mean of the integer
-  microseconds (exact while polars' own sum is; equal in every test), divided by 10**6 as the
-  single-file graph does. The means and totals of seconds (variant throughput, waits) are the
+  key), divided once with correct rounding: the DFG's mean is the correctly rounded mean of
+  the integer microseconds, divided by 10**6 as the single-file graph divides polars' mean of
+  them (the same float wherever polars' mean is exact: every test, and every arc of the
+  20M-event standard workload; polars' grouped mean of millions of values per key can be off
+  in the last bit). The means and totals of seconds (variant throughput, waits) are the
   correctly rounded exact value; polars sums the float seconds in an order that depends on its
   threads, so the single-file figure can differ from it in the last bits (where the
   timestamps are whole seconds both are exact and equal; the tests compare the others to a
   relative 1e-12, as ``tests/test_log_index.py`` compares the variant means of two paths).
+  Bottlenecks are ranked by these exact totals; two arcs whose totals are equal only in exact
+  arithmetic could be ordered by polars' rounding in the single-file ranking and by name here.
+
+The temporary files (activity codes, variant numbers and microseconds; no case ids, no people)
+lie in the system's temporary folder (``TMPDIR``) and are removed when the computation ends.
 
 The 5-person rule is checked the same way (:func:`check_partitioned_view_size`,
 :func:`merge_partitioned_small_activities`): the distinct (activity, person) pairs of the
