@@ -145,9 +145,21 @@ def build_export_file(run: Run, path: Path, *, timezone: str, table: str) -> Non
 # -- the saved-pages landscape's logs ------------------------------------------------------------
 
 
+# The tables the incident and order logs read; the others are staged, then let go.
+_LOG_TABLES = frozenset(
+    {"incident", "sys_audit", "task_sla", "sys_choice", "sys_user_group", "sc_req_item",
+     "sc_task", "sc_cat_item", "sc_request"}
+)  # fmt: skip
+
+
 def build_pages_logs(run: Run, tables: tuple[str, ...]) -> None:
     """Stage ``tables`` once and store the incident and order logs they allow."""
-    frames = {table: stage_servicenow_table(run, table) for table in tables}
+    frames = {}
+    for table in tables:
+        if table in _LOG_TABLES:
+            frames[table] = stage_servicenow_table(run, table)
+        else:
+            stage_servicenow_table(run, table)
     audit = frames.get("sys_audit")
     if audit is not None:
         unmined = audit.filter(~pl.col("fieldname").is_in([*AUDITED_FIELDNAMES, "approval"]))
