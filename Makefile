@@ -10,7 +10,7 @@ PORT ?= 8050
 # Parallel test workers: two cores on the build machine.
 WORKERS ?= 2
 
-.PHONY: run test lint typecheck layers format pytest bench demo-data demo-models demo-account clean
+.PHONY: run test lint typecheck layers format pytest bench bench-large demo-data demo-models demo-account clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -71,6 +71,11 @@ pytest: $(SPARK_STAMP)
 
 bench: $(SPARK_STAMP)
 	$(BIN)/kitflow bench --json
+
+# The large case: a 100M-event CSV imported in partitions and mined, each step in a fresh
+# process (about 10 GB of disk under /tmp and 10 minutes on 2 cores; docs/performance.md).
+bench-large: $(STAMP)
+	$(BIN)/kitflow bench-large --json
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -39,10 +39,13 @@ from models.store import LogStore
 from services import (
     ALL_OPERATIONS,
     BenchReport,
+    LargeBenchReport,
     Operation,
     check_output_file,
+    large_report_as_json,
     report_as_json,
     run_bench,
+    run_large_bench,
     write_output_file,
 )
 
@@ -51,11 +54,12 @@ NameArg = Annotated[str, typer.Argument(help="Name of the stored log.")]
 
 
 def register(cli: typer.Typer) -> None:
-    """Add ``discover``, ``conformance``, ``rules`` and ``bench`` to ``cli``."""
+    """Add ``discover``, ``conformance``, ``rules``, ``bench`` and ``bench-large`` to ``cli``."""
     cli.command("discover")(discover_command)
     cli.command("conformance")(conformance_command)
     cli.command("rules")(rules_command)
     cli.command("bench")(bench_command)
+    cli.command("bench-large")(bench_large_command)
 
 
 def _choice(value: str, allowed: tuple[str, ...], flag: str) -> str:
@@ -315,3 +319,46 @@ def _print_bench(report: BenchReport) -> None:
     out.print(table)
     for operation, reason in report.skipped.items():
         out.print(f"Skipped {operation}: {reason}.")
+
+
+def bench_large_command(
+    events: Annotated[
+        int, typer.Option(help="Events of the generated standard workload (as CSV).")
+    ] = 100_000_000,
+    log: Annotated[
+        Path | None, typer.Option("--log", help="Benchmark this CSV or Parquet file instead.")
+    ] = None,
+    workdir: Annotated[
+        Path | None,
+        typer.Option(help="Folder for the workload and the stored log (about 10 GB at 100M)."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Import a large CSV in partitions and compute its stats, map, variants and bottlenecks,
+    each step in a fresh process: time and peak memory per step, and exact checks."""
+    with progress("Benchmarking the large case") as step:
+        report = run_large_bench(events=events, log=log, workdir=workdir, step=step)
+    if as_json:
+        print_json(large_report_as_json(report))
+        return
+    _print_large_bench(report)
+
+
+def _print_large_bench(report: LargeBenchReport) -> None:
+    parts = "one file" if report.partitions is None else f"{report.partitions} partitions"
+    out.print(
+        f"{report.source}: {format_int(report.events)} events, {format_int(report.cases)} "
+        f"cases, stored in {parts}"
+    )
+    table = Table("Step", "Seconds", "Peak MB", "Result")
+    for result in report.steps:
+        summary = ", ".join(f"{key} {value}" for key, value in result.summary.items())
+        table.add_row(
+            result.step,
+            format_number(result.seconds, 1),
+            format_number(result.peak_rss_mb, 0),
+            summary,
+        )
+    out.print(table)
+    for check, held in report.checks.items():
+        out.print(f"{'ok' if held else '[red]FAILED[/]'}: {check}")

@@ -17,6 +17,7 @@ from services.assistant import (
 )
 from services.assistant import Evaluation as AssistantEvaluation
 from services.bench import ALL_OPERATIONS, BenchReport, Operation, report_as_json, run_bench
+from services.bench_large import LargeBenchReport, large_report_as_json, run_large_bench
 from services.benefit_checks import (
     CATCH_ALL_SHARE,
     DEMAND_CHANGE_PCT,
@@ -150,6 +151,7 @@ __all__ = [
     "GovernanceReport",
     "ImportReport",
     "LandscapeDemoReport",
+    "LargeBenchReport",
     "ModelError",
     "OpenCaseEvaluation",
     "OpenCasePredictions",
@@ -200,6 +202,7 @@ __all__ = [
     "followup_input_files",
     "form_fields",
     "import_log",
+    "large_report_as_json",
     "list_resource_logs",
     "load_case_inputs",
     "load_demo_landscape",
@@ -223,6 +226,7 @@ __all__ = [
     "report_as_json",
     "rotate_pseudonym_key",
     "run_bench",
+    "run_large_bench",
     "set_threshold",
     "source_kind",
     "store_model",
