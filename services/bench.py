@@ -198,7 +198,7 @@ def run_bench(
         variants=entry.variants,
         repeat=repeat,
         isolated=isolate,
-        environment=_environment(),
+        environment=describe_environment(),
         results=tuple(results),
         skipped=skipped,
         aggregates_stored_s={str(k): v for k, v in aggregates_stored_s.items()},
@@ -377,7 +377,8 @@ def _run_isolated(operation: Operation, side: Side, spec: Path, repeat: int) -> 
     return value
 
 
-def _environment() -> dict[str, str]:
+def describe_environment() -> dict[str, str]:
+    """Versions, CPUs, the load and the time of a measurement."""
     return {
         "python": platform.python_version(),
         "polars": version("polars"),

@@ -17,17 +17,14 @@ is tested at small sizes (tests/test_partitioned_mining.py, tests/test_import_me
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -37,7 +34,7 @@ from extractors.files import ReadOptions
 from models.errors import KitflowError
 from models.partitions import Partitions
 from models.store import LogStore
-from services.bench import GENERATOR, SEED
+from services.bench import GENERATOR, SEED, describe_environment
 from services.imports import import_log
 
 LargeStep = Literal["import", "stats", "dfg", "variants", "bottlenecks"]
@@ -113,7 +110,7 @@ def run_large_bench(
         partitions=imported["partitions"],
         steps=tuple(results),
         checks=check_large_results(results),
-        environment=_environment(),
+        environment=describe_environment(),
     )
 
 
@@ -240,17 +237,6 @@ def _peak_rss_mb() -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     raise KitflowError("no VmHWM in /proc/self/status: the large benchmark needs Linux")
-
-
-def _environment() -> dict[str, str]:
-    return {
-        "python": platform.python_version(),
-        "polars": version("polars"),
-        "cpus": str(os.cpu_count()),
-        "machine": platform.machine(),
-        "load_average_1min": f"{os.getloadavg()[0]:.2f}",
-        "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    }
 
 
 def large_report_as_json(report: LargeBenchReport) -> dict[str, Any]:
