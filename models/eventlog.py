@@ -160,7 +160,7 @@ def _ordered_columns(events: pl.DataFrame) -> list[str]:
 
 def nothing_left_message(quarantine: pl.DataFrame) -> str:
     """The error of an import none of whose rows could be an event: the reasons, counted."""
-    counts = quarantine.group_by("reason").len().sort("len", descending=True)
+    counts = quarantine.group_by("reason").len().sort(["len", "reason"], descending=[True, False])
     lines = [f"  {row[1]:>9,} rows: {row[0]}" for row in counts.iter_rows()]
     hint = ""
     if any("numeric code" in str(r) for r in counts["reason"]):

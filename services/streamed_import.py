@@ -39,7 +39,8 @@ from extractors.files import (
     replaced_value_notes,
 )
 from mining import LogStats
-from models.eventlog import validate_rows
+from models.errors import InputError
+from models.eventlog import nothing_left_message, validate_rows
 from models.partitions import Partitions, choose_partitions
 from models.schema import ACTIVITY, CASE, START_TIMESTAMP, TIMESTAMP
 from models.spill import CaseSpill, write_sorted_pieces
@@ -55,6 +56,9 @@ BATCH_ROWS = 1_000_000
 BLOCK_BYTES = 48 << 20
 """Bytes of a CSV file read, staged and validated at a time (about 900.000 rows of the
 standard workload)."""
+WHOLE_READ_MAX_ROWS = 20_000_000
+"""A file whose batch fails is read whole, for a message about the whole file, only up to this
+many rows; a larger one would not fit in memory, so the batch's own message is given."""
 PIECE_ROWS = 2_000_000
 """Events per piece sorted at a time (a log in one file; a partitioned log's pieces are its
 partitions)."""
@@ -114,8 +118,13 @@ def _spill_all(
             return _spill_batches(batches, spill, partitions, personal, step)
         except NewPersonalColumnsError as found:
             personal = found.columns
-        except BatchReadError:
-            return None
+        except BatchReadError as failed:
+            if batches.rows <= WHOLE_READ_MAX_ROWS:
+                return None
+            raise InputError(
+                f"{batches.path}: {failed.message}\nThe file is read in batches (too large to "
+                f"read whole): row numbers above count from row {failed.first_row:,} of the file."
+            ) from failed
 
 
 def _spill_batches(
@@ -124,7 +133,7 @@ def _spill_batches(
     partitions: int | None,
     personal: frozenset[str],
     step: Step,
-) -> _Built | None:
+) -> _Built:
     total = batches.batch_count(BATCH_ROWS, BLOCK_BYTES)
     built = _Built(batches.path, batches.table_format, spill, partitions)
     read = batches.read(batch_rows=BATCH_ROWS, block_bytes=BLOCK_BYTES, known_personal=personal)
@@ -145,7 +154,7 @@ def _spill_batches(
         for column, count in staged.replaced:
             built.replaced[column] = built.replaced.get(column, 0) + count
     if built.events == 0:
-        return None  # the whole-file read says why no row could be an event
+        raise InputError(nothing_left_message(pl.concat(built.quarantine)))
     return built
 
 

@@ -320,3 +320,44 @@ def test_a_killed_imports_spill_is_removed_at_the_next_start(tmp_path: Path) -> 
     (left.with_suffix(".lock")).write_text("")
     LogStore(tmp_path / "data", f"sqlite:///{tmp_path / 'c.db'}")
     assert not list((tmp_path / "data" / ".spill").iterdir())
+
+
+def test_a_failing_batch_of_a_file_too_large_to_read_whole_names_where_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "times.csv"
+    source.write_text(
+        "case_id,activity,timestamp\n"
+        "a,X,2024-01-02 10:00\n"
+        "a,Y,2024-01-02 11:00\n"
+        "b,X,2024-01-03 10:00:05\n",
+        "utf-8",
+    )
+    monkeypatch.setattr(pipeline, "STREAMING_MIN_ROWS", 1)
+    monkeypatch.setattr(pipeline, "BLOCK_BYTES", 30)
+    monkeypatch.setattr(pipeline, "WHOLE_READ_MAX_ROWS", 2)
+    store = LogStore(tmp_path / "data", f"sqlite:///{tmp_path / 'c.db'}")
+    with pytest.raises(InputError) as raised:
+        import_log(store, source, name="log", options=ReadOptions())
+    message = str(raised.value)
+    assert "row 1: '2024-01-03 10:00:05'" in message
+    assert "row numbers above count from row 3 of the file" in message
+
+
+def test_a_file_without_a_single_event_says_why_as_the_whole_import_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "codes.csv"
+    source.write_text(
+        "case_id,activity,timestamp\na,-100,2024-01-02 10:00\nb,,2024-01-02 11:00\n", "utf-8"
+    )
+    errors = []
+    for min_rows in (10**12, 1):
+        monkeypatch.setattr(pipeline, "STREAMING_MIN_ROWS", min_rows)
+        monkeypatch.setattr(pipeline, "BLOCK_BYTES", 30)
+        store = LogStore(tmp_path / str(min_rows), f"sqlite:///{tmp_path / f'{min_rows}.db'}")
+        with pytest.raises(InputError) as raised:
+            import_log(store, source, name="log", options=ReadOptions())
+        errors.append(str(raised.value))
+    assert errors[0] == errors[1]
+    assert errors[0].startswith("no row could be used as an event:")

@@ -58,7 +58,13 @@ from millions of rows, which never pack into so few bytes."""
 
 class BatchReadError(Exception):
     """A batch could not be read as the whole file would be: read the file whole instead, which
-    reports the problem (if any) for the file as a whole."""
+    reports the problem (if any) for the file as a whole. ``first_row`` is the file's row (from
+    1) where the batch starts: the row numbers of ``message`` count from there."""
+
+    def __init__(self, message: str, first_row: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.first_row = first_row
 
 
 class NewPersonalColumnsError(Exception):
@@ -104,7 +110,6 @@ class FileBatches:
                     continue  # a block of the header alone
                 check_rows(offset + raw.height, where=str(self.path))
                 renamed = rename_lazy(raw.lazy(), self.mapping, offset=offset).collect()
-                offset += raw.height
                 staged = parse_time_columns(
                     renamed,
                     self.mapping,
@@ -116,9 +121,10 @@ class FileBatches:
                 found = find_personal_value_columns(_kept_extras(staged, self.options))
                 if index > 0 and not found <= known_personal:
                     raise NewPersonalColumnsError(known_personal | found)
+                offset += raw.height
                 yield protect_staged(staged, self.options, whole_columns=known_personal | found)
         except (InputError, pl.exceptions.PolarsError, OSError) as error:
-            raise BatchReadError(str(error)) from error
+            raise BatchReadError(str(error), offset + 1) from error
 
     def _raw_batches(self, batch_rows: int, block_bytes: int) -> Iterator[pl.DataFrame]:
         if self.table_format == "parquet":
