@@ -21,6 +21,7 @@ from extractors.pseudonym import (
     is_pseudonym,
     load_key,
 )
+from extractors.servicenow import mapping
 from extractors.servicenow.mapping import build_events, stage_records
 from extractors.servicenow.streams import (
     build_params,
@@ -230,3 +231,15 @@ def test_the_package_exports_exactly_its_public_names() -> None:
     public = {n for n in dir(servicenow) if not n.startswith("_")}
     modules = {"client", "export", "mapping", "pages", "streams"}
     assert set(servicenow.__all__) == public - modules
+
+
+def test_events_mapped_a_case_at_a_time_are_the_whole_logs(monkeypatch: Any) -> None:
+    tables = staged_fixtures()
+    whole = build_events(tables)
+    monkeypatch.setattr(mapping, "CASES_PER_CHUNK", 1)
+    assert len(mapping._case_ranges(tables["incident"])) == 2
+    chunked = build_events(tables)
+    assert chunked.staged.equals(whole.staged) and chunked.quarantine.equals(whole.quarantine)
+    assert chunked.staged["event_order"].to_list() == whole.staged["event_order"].to_list()
+    assert chunked.quarantine["row_number"].to_list() == [15]  # the unknown record sorts last
+    assert chunked.notes == whole.notes

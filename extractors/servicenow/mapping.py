@@ -16,6 +16,7 @@ time of the event, rebuilt from the audited group changes.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -308,26 +309,80 @@ class MappedEvents:
     notes: tuple[str, ...]
 
 
+CASES_PER_CHUNK = 100_000
+"""Cases whose events are mapped at a time: the sorting and joining of the events of many
+cases hold a chunk of them, not the log (the chunks are ranges of case sys_ids, so their
+events, numbered on, are the whole log's in its order)."""
+
+
 def build_events(tables: Mapping[str, pl.DataFrame], *, table: str = "incident") -> MappedEvents:
     """Map the staged ``tables`` (by stream name) to the events of ``table``'s records."""
     cases = tables[table]
     audit = _audit_of(tables.get("sys_audit"), table)
-    audited_state = set(audit.filter(pl.col("fieldname") == "state")["documentkey"].to_list())
     sla, other_sla = _sla_of(tables.get("task_sla"), cases)
+    labels = _state_labels(tables.get("sys_choice"), table)
+    names = _group_names(tables.get("sys_user_group"))
+    staged, bad = [], []
+    offset = 0
+    for low, high in _case_ranges(cases):
+        part = _in_range(cases, "sys_id", low, high)
+        part_audit = _in_range(audit, "documentkey", low, high)
+        ordered = _chunk_events(
+            part,
+            part_audit,
+            _in_range(sla, "case_sys_id", low, high),
+            labels=labels,
+            names=names,
+            offset=offset,
+        )
+        offset += ordered.height
+        bad.append(_for_quarantine(ordered.filter(pl.col(REASON_COLUMN).is_not_null())))
+        good = ordered.filter(pl.col(REASON_COLUMN).is_null()).drop(REASON_COLUMN)
+        staged.append(_canonical(good, part))
+    notes = (_OTHER_SLA.format(count=other_sla),) if other_sla else ()
+    return MappedEvents(pl.concat(staged), quarantine_rows(pl.concat(bad)), notes)
+
+
+def _case_ranges(cases: pl.DataFrame) -> list[tuple[str | None, str | None]]:
+    """Ranges [low, high) of case sys_ids of about ``CASES_PER_CHUNK`` cases each, in order;
+    the first open below, the last open above (with the rows that name no case)."""
+    ids = cases["sys_id"].unique().sort()
+    bounds: list[str | None] = [None, *ids.gather_every(CASES_PER_CHUNK)[1:].to_list(), None]
+    return list(itertools.pairwise(bounds))
+
+
+def _in_range(frame: pl.DataFrame, column: str, low: str | None, high: str | None) -> pl.DataFrame:
+    """The rows whose ``column`` lies in [low, high); a null one belongs to the last range."""
+    if low is None and high is None:
+        return frame
+    key = pl.col(column)
+    if high is None:
+        return frame.filter((key >= low) | key.is_null())
+    return frame.filter(key < high if low is None else (key >= low) & (key < high))
+
+
+def _chunk_events(
+    cases: pl.DataFrame,
+    audit: pl.DataFrame,
+    sla: pl.DataFrame,
+    *,
+    labels: Mapping[str, str],
+    names: Mapping[str, str],
+    offset: int,
+) -> pl.DataFrame:
+    """The candidate events of ``cases`` in order, numbered from ``offset``, with their group
+    in charge and the reason of any set aside (``_with_org_units``)."""
+    audited_state = set(audit.filter(pl.col("fieldname") == "state")["documentkey"].to_list())
     candidates = pl.concat(
         [
             _created(cases),
-            _audit_events(audit, cases, _state_labels(tables.get("sys_choice"), table)),
+            _audit_events(audit, cases, labels),
             _milestones(cases, audited_state),
             sla,
         ],
         how="vertical",
     )
-    ordered = _with_org_units(candidates, cases, audit, _group_names(tables.get("sys_user_group")))
-    bad = ordered.filter(pl.col(REASON_COLUMN).is_not_null())
-    good = ordered.filter(pl.col(REASON_COLUMN).is_null()).drop(REASON_COLUMN)
-    notes = (_OTHER_SLA.format(count=other_sla),) if other_sla else ()
-    return MappedEvents(_canonical(good, cases), quarantine_rows(_for_quarantine(bad)), notes)
+    return _with_org_units(candidates, cases, audit, names, offset=offset)
 
 
 def _empty_candidates() -> pl.DataFrame:
@@ -480,9 +535,12 @@ def _with_org_units(
     cases: pl.DataFrame,
     audit: pl.DataFrame,
     names: Mapping[str, str],
+    *,
+    offset: int = 0,
 ) -> pl.DataFrame:
-    """Sort deterministically, number the rows, and set the group in charge at each event:
-    the case's first audited group change's old value until a change, then the new value."""
+    """Sort deterministically, number the rows (from ``offset``), and set the group in charge
+    at each event: the case's first audited group change's old value until a change, then the
+    new value."""
     first_change = (
         audit.filter(pl.col("fieldname") == "assignment_group")
         .group_by("documentkey")
@@ -493,7 +551,7 @@ def _with_org_units(
     )
     ordered = (
         candidates.sort(["case_sys_id", TIMESTAMP, "rank", "source_record"], nulls_last=True)
-        .with_row_index(EVENT_ORDER)
+        .with_row_index(EVENT_ORDER, offset=offset)
         .join(initial, on="case_sys_id", how="left")
     )
     in_charge = pl.coalesce(
