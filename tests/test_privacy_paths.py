@@ -15,10 +15,13 @@ from polars.testing import assert_frame_equal
 
 from app.cli import cli
 from extractors.azure_devops import pseudonymise_record
+from extractors.files import ReadOptions, batches
 from extractors.files.ocel import read_ocel, write_ocel
 from extractors.pseudonym import KEY_ENV, Pseudonymiser
 from models.errors import InputError
 from models.store import LogStore
+from services import streamed_import
+from services.imports import import_log
 from services.ingestion import (
     AzureDevOpsSource,
     RobotsSource,
@@ -421,6 +424,55 @@ def test_a_partitioned_import_keeps_no_personal_data(data_dir: Path, tmp_path: P
     assert events["resource"].str.starts_with("p-").all()
     run("import", str(source), "--name", "whole")
     assert_frame_equal(events.sort("case_id", "event_order"), store.read("whole"))
+
+
+@pytest.mark.parametrize(
+    ("suffix", "partitions"), [("csv", None), ("csv.gz", 2), ("parquet", None)]
+)
+def test_an_import_in_batches_keeps_no_personal_data(
+    suffix: str,
+    partitions: int | None,
+    data_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A large file is read in batches and spilled to the data folder's ``.spill`` before it is
+    sorted: what is spilled is pseudonymised already, and nothing planted is left afterwards."""
+    monkeypatch.setattr(streamed_import, "STREAMING_MIN_ROWS", 1)
+    monkeypatch.setattr(streamed_import, "BLOCK_BYTES", 200)
+    monkeypatch.setattr(streamed_import, "BATCH_ROWS", 2)
+    monkeypatch.setattr(batches, "_MIN_PACKED_BYTES", 0)
+    source = tmp_path / "in" / f"planted.{suffix}"
+    source.parent.mkdir()
+    rows = _planted_rows()
+    if suffix == "parquet":
+        rows.write_parquet(source)
+    else:
+        rows.write_csv(source.with_suffix("") if suffix == "csv.gz" else source)
+        if suffix == "csv.gz":
+            source.write_bytes(gzip.compress(source.with_suffix("").read_bytes()))
+    spilled: list[list[str]] = []
+
+    def look_at_the_spill(step: str) -> None:
+        if step == "sorting and writing the pieces":
+            spill = data_dir / ".spill"
+            spilled.append([str(p) for p in spill.rglob("*.parquet")] + _found(spill))
+
+    store = LogStore()
+    report = import_log(
+        store,
+        source,
+        name="planted",
+        options=ReadOptions(),
+        partitions=partitions,
+        step=look_at_the_spill,
+    )
+    assert len(spilled) == 1 and spilled[0]  # spilled files were there, none with a planted value
+    assert not [hit for hit in spilled[0] if ": " in hit], spilled[0]
+    assert report.entry.events == 5 and report.quarantined == 1
+    assert _found(data_dir) == []
+    assert not list((data_dir / ".spill").iterdir())
+    assert store.read("planted")["resource"].str.starts_with("p-").all()
 
 
 def _planted_ocel1(path: Path) -> Path:
