@@ -35,7 +35,7 @@ from extractors.servicenow import (
     stage_records,
 )
 from models.errors import InputError
-from models.eventlog import build_canonical_log
+from models.eventlog import CanonicalLog, build_canonical_log
 from models.landscape_orders import build_order_events
 from services.ingestion.runner import Run
 
@@ -160,19 +160,25 @@ def build_pages_logs(run: Run, tables: tuple[str, ...]) -> None:
             frames[table] = stage_servicenow_table(run, table)
         else:
             stage_servicenow_table(run, table)
-    audit = frames.get("sys_audit")
-    if audit is not None:
-        unmined = audit.filter(~pl.col("fieldname").is_in([*AUDITED_FIELDNAMES, "approval"]))
-        if unmined.height:
-            run.note(
-                f"{format_int(unmined.height)} sys_audit row(s) of fields no log mines "
-                f"({', '.join(sorted(set(unmined['fieldname'].to_list())))}) are staged "
-                "but make no events (the live stream does not fetch them)."
-            )
+    _note_unmined(run, frames.get("sys_audit"))
     if "incident" in frames:
-        _store_incident_log(run, frames)
+        run.store_log(_incident_log(run, frames), name=INCIDENTS_LOG)
     if "sc_req_item" in frames:
-        _store_orders_log(run, frames)
+        log = _orders_log(run, frames)
+        frames.clear()  # storing the last log needs none of the staged tables
+        run.store_log(log, name=ORDERS_LOG)
+
+
+def _note_unmined(run: Run, audit: pl.DataFrame | None) -> None:
+    if audit is None:
+        return
+    unmined = audit.filter(~pl.col("fieldname").is_in([*AUDITED_FIELDNAMES, "approval"]))
+    if unmined.height:
+        run.note(
+            f"{format_int(unmined.height)} sys_audit row(s) of fields no log mines "
+            f"({', '.join(sorted(set(unmined['fieldname'].to_list())))}) are staged "
+            "but make no events (the live stream does not fetch them)."
+        )
 
 
 def _with_mined_audit(frames: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
@@ -184,14 +190,14 @@ def _with_mined_audit(frames: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFr
     return {**frames, "sys_audit": audit.filter(pl.col("fieldname").is_in(AUDITED_FIELDNAMES))}
 
 
-def _store_incident_log(run: Run, frames: Mapping[str, pl.DataFrame]) -> None:
+def _incident_log(run: Run, frames: Mapping[str, pl.DataFrame]) -> CanonicalLog:
     mapped = build_events(_with_mined_audit(frames), table="incident")
     log = build_canonical_log(mapped.staged, quarantine=mapped.quarantine)
     count_log_set_asides(run, log.quarantine, "incident")
-    run.store_log(log, name=INCIDENTS_LOG)
+    return log
 
 
-def _store_orders_log(run: Run, frames: Mapping[str, pl.DataFrame]) -> None:
+def _orders_log(run: Run, frames: Mapping[str, pl.DataFrame]) -> CanonicalLog:
     mined = _with_mined_audit(frames)
     items = build_events(mined, table="sc_req_item")
     task_table = frames.get("sc_task", empty_staged("sc_task"))
@@ -213,4 +219,4 @@ def _store_orders_log(run: Run, frames: Mapping[str, pl.DataFrame]) -> None:
     # What build_canonical_log itself set aside (no case, no time) came from the order events.
     extra = log.quarantine.height - quarantine.height
     run.set_aside(extra, stream="sc_req_item", table="sc_req_item")
-    run.store_log(log, name=ORDERS_LOG)
+    return log
