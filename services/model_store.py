@@ -19,6 +19,7 @@ import io
 import json
 import os
 import secrets
+import uuid
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
@@ -48,15 +49,19 @@ def store_model(data: DataFolder, name: str, model: object, card: dict[str, Any]
     """Store ``model`` as the next version of ``name``, signed, with its ``card`` (which must
     hold ``task`` and ``trained_at``) in the folder and in the catalog; returns the folder."""
     folder = data.model_store() / name
-    target = folder / str(max(_versions(folder), default=0) + 1)
-    target.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    # Written whole in a hidden folder, then renamed to its version number: a reader (the
+    # dashboard, while `make run` trains in the background) never sees a half-written version.
+    staging = folder / f".{uuid.uuid4().hex}.tmp"
+    staging.mkdir()
     buffer = io.BytesIO()
     joblib.dump(model, buffer)
     payload = buffer.getvalue()
-    (target / MODEL_FILE).write_bytes(payload)
-    (target / SIGNATURE_FILE).write_text(_sign(payload, _model_key(data, create=True)), "utf-8")
+    (staging / MODEL_FILE).write_bytes(payload)
+    (staging / SIGNATURE_FILE).write_text(_sign(payload, _model_key(data, create=True)), "utf-8")
     text = json.dumps(card, indent=2)
-    (target / CARD_FILE).write_text(text, "utf-8")
+    (staging / CARD_FILE).write_text(text, "utf-8")
+    target = _put_as_next_version(staging, folder)
     with data.log_catalog() as catalog:
         catalog.put_model_card(_catalog_entry(name, int(target.name), card, text))
     return target
@@ -99,6 +104,21 @@ def find_models(data: DataFolder) -> list[dict[str, Any]]:
         body = json.loads(card.read_text("utf-8"))
         cards.append({"name": card.parent.parent.name, "version": card.parent.name, **body})
     return cards
+
+
+def _put_as_next_version(staging: Path, folder: Path) -> Path:
+    """Rename ``staging`` to the next free version number of ``folder``; a second trainer that
+    took the number first (its folder is not empty, so the rename fails) makes this one take
+    the next."""
+    while True:
+        target = folder / str(max(_versions(folder), default=0) + 1)
+        try:
+            staging.rename(target)
+        except OSError:
+            if target.exists():
+                continue
+            raise
+        return target
 
 
 def _versions(folder: Path) -> list[int]:
