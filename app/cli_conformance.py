@@ -21,12 +21,14 @@ from mining import (
     OTHER_GROUP,
     ReplayMethod,
     SummaryLevel,
+    check_partitioned_rules,
     check_rules,
     compute_fitness,
     compute_precision,
     discover_process_model,
     find_deviations,
     read_cache_stats,
+    read_partitioned_log,
     read_process_model,
     read_rules,
     spark_engine,
@@ -222,6 +224,8 @@ def rules_command(
     with progress(f"Checking {len(rules)} rules on {name}"):
         if choose_engine(engine) == "spark":
             results = spark_engine.spark_check_rules(spark_log(name), rules)
+        elif (paths := partition_paths(name)) is not None:
+            results = check_partitioned_rules(read_partitioned_log(paths), rules)
         else:
             results = check_rules(LogStore().scan(name), rules)
     summary = summarize_rule_results(results, level=level)
@@ -241,6 +245,15 @@ def rules_command(
         )
         return
     _print_rules(summary, level, broken if cases else None)
+
+
+def partition_paths(name: str) -> list[Path] | None:
+    """The partition files of the flat log ``name`` when it is stored in partitions (its rules
+    are then checked one partition at a time, ``mining.partitioned``), else None."""
+    store = LogStore()
+    if store.entry(name).kind == "object-centric":
+        return None
+    return store.partition_paths(name)
 
 
 def _print_rules(summary: pl.DataFrame, level: str, broken: pl.DataFrame | None) -> None:

@@ -41,6 +41,7 @@ from mining import (
     compute_handovers,
     compute_handovers_per_case,
     compute_log_stats,
+    compute_partitioned_handovers,
     compute_partitioned_log_stats,
     compute_partitioned_variants,
     compute_variants,
@@ -54,6 +55,7 @@ from mining import (
     find_ping_pong,
     find_small_months,
     merge_partitioned_small_activities,
+    merge_partitioned_small_groups,
     merge_small_activities,
     merge_small_groups,
     rank_shown_bottlenecks,
@@ -457,6 +459,10 @@ def handovers_command(
         matrix, ping_pong, merged, (cases, total, bounces) = _spark_handovers(
             name, org_unit, since, until, chosen
         )
+    elif (whole := partitioned_view(name, org_unit, since, until)) is not None:
+        matrix, ping_pong, merged, (cases, total, bounces) = _partitioned_handovers(
+            whole[0], chosen
+        )
     else:
         merged = _merge_units(scan_view(name, org_unit, since, until), chosen)
         events = merged.frame
@@ -502,6 +508,20 @@ def handovers_command(
             _percent(row["share"]),
         )
     out.print(view)
+
+
+def _partitioned_handovers(
+    log: PartitionedLog, level: Performer
+) -> tuple[pl.DataFrame, pl.DataFrame, MergedGroups, tuple[int, int, int]]:
+    """The handover figures of a whole partitioned log, one partition at a time (the org units
+    of fewer than 5 people decided over all partitions first, ``mining.partitioned``)."""
+    if level == "org_unit":
+        groups, merged = merge_partitioned_small_groups(log, by=ORG_UNIT)
+    else:
+        groups, merged = None, _merge_units(pl.LazyFrame(), level)
+    found = compute_partitioned_handovers(log, level=level, groups=groups)
+    totals = (found.cases, found.handovers, found.ping_pongs)
+    return found.matrix, found.ping_pong, merged, totals
 
 
 def _spark_handovers(

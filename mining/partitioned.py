@@ -41,12 +41,22 @@ The 5-person rule is checked the same way (:func:`check_partitioned_view_size`,
 :func:`merge_partitioned_small_activities`): the distinct (activity, person) pairs of the
 partitions are united, so the people of an activity are counted once across partitions.
 
+Handovers and rule checks (:func:`compute_partitioned_handovers`,
+:func:`check_partitioned_rules`) first decide over all partitions what the 5-person rule
+decides over the whole log (:func:`merge_partitioned_small_groups`: the org units of fewer
+than 5 people, merged or withheld; the distinct resources that handovers between people need;
+the months whose started cases show fewer than 5 people), then apply it in each partition.
+Their counts add (a case lies in one partition: its handovers, ping-pongs and rule results
+are computed inside it), the shares are taken of the merged totals, and the rows are sorted
+as the one-file functions sort them; they take no medians.
+
 Only whole, unfiltered logs are computed here; a filtered view of a partitioned log is computed
 by the ordinary functions over one scan of all partitions.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -56,17 +66,29 @@ from typing import Final
 import polars as pl
 
 from mining.bottlenecks import BottleneckLevel, order_bottlenecks
+from mining.calendar_dk import compute_local_us
 from mining.dfg import DFG_SCHEMA, same_case_as_next, time_us
+from mining.handovers import MIN_GROUP_SIZE, Performer
+from mining.handovers import _check_group_size as check_group_size_of_performers
+from mining.handovers import _collapsed as collapse_repeats
+from mining.handovers import _pairs as handover_pairs
+from mining.handovers import _performers as handover_performers
 from mining.log_index import rank_variant_table
 from mining.privacy import (
     MIN_PEOPLE,
     OTHER_ACTIVITIES,
+    OTHER_GROUP,
     WITHHELD_GROUP,
     GroupSize,
     MergedGroups,
+    find_small_groups,
 )
+from mining.rules import Rule
+from mining.rules import _case_frame as rule_case_frame
+from mining.rules import _check_one as check_one_rule
+from mining.rules import _empty_results as empty_rule_results
 from mining.stats import LogStats
-from models.schema import ACTIVITY, CASE, RESOURCE, START_TIMESTAMP, TIMESTAMP
+from models.schema import ACTIVITY, CASE, ORG_UNIT, RESOURCE, START_TIMESTAMP, TIMESTAMP
 
 PAIR_BASE: Final = 2**32
 """A pair key is ``source code * PAIR_BASE + target code`` (physical codes of the activity)."""
@@ -414,3 +436,193 @@ def merge_partitioned_small_activities(
 
 def _scan_all(log: PartitionedLog) -> pl.LazyFrame:
     return pl.concat(list(log.partitions())) if log.paths else pl.LazyFrame()
+
+
+# ------------------------------------------------------------------ handovers and rule checks
+
+
+@dataclass(frozen=True)
+class SmallGroups:
+    """The groups of ``column`` with fewer than 5 distinct people over the whole log, to be
+    relabelled in each partition (:meth:`apply`) as :func:`mining.merge_small_groups`
+    relabels them in one file: the column becomes a String column, the small groups ``label``;
+    nothing changes when the log names no people or has no such column."""
+
+    column: str
+    small: tuple[str, ...]
+    label: str
+    people_known: bool
+
+    def apply(self, lazy: pl.LazyFrame) -> pl.LazyFrame:
+        """``lazy`` (a partition) relabelled."""
+        if not self.people_known or self.column not in lazy.collect_schema():
+            return lazy
+        name = pl.col(self.column).cast(pl.String)
+        merged = pl.when(name.is_in(list(self.small))).then(pl.lit(self.label))
+        return lazy.with_columns(merged.otherwise(name).alias(self.column))
+
+
+def _distinct_people(
+    log: PartitionedLog, by: pl.Expr, people_column: str = RESOURCE
+) -> pl.DataFrame | None:
+    """The distinct (``_group``, person) pairs of all partitions (``by`` per event; the person
+    a String, null where an event names none); None when the log has no people column."""
+    if not log.paths or people_column not in pl.scan_parquet(log.paths[0]).collect_schema():
+        return None
+    person = pl.col(people_column).cast(pl.String).alias(people_column)
+    pairs = [
+        lazy.select(by.alias("_group"), person).unique().collect() for lazy in log.partitions()
+    ]
+    return pl.concat(pairs).unique()
+
+
+def merge_partitioned_small_groups(
+    log: PartitionedLog, *, by: str, people_column: str = RESOURCE, other: str = OTHER_GROUP
+) -> tuple[SmallGroups, MergedGroups]:
+    """:func:`mining.merge_small_groups` of the whole log: the groups of ``by`` with fewer
+    than 5 distinct people counted over all partitions (a set union: a person in several
+    partitions counts once), as a relabelling to apply to each partition, and the figures of
+    the merge (its ``frame`` a lazy scan of all partitions, relabelled)."""
+    present = bool(log.paths) and by in pl.scan_parquet(log.paths[0]).collect_schema()
+    pairs = _distinct_people(log, pl.col(by).cast(pl.String), people_column) if present else None
+    if pairs is None or pairs.get_column(people_column).drop_nulls().len() == 0:
+        unknown = SmallGroups(by, (), other, people_known=False)
+        return unknown, MergedGroups(_scan_all(log), 0, 0, withheld=False, people_known=False)
+    named = pairs.rename({"_group": by})
+    small = tuple(find_small_groups(named, by=by, people_column=people_column))
+    in_small = named.filter(pl.col(by).is_in(list(small)))
+    other_people = in_small.get_column(people_column).drop_nulls().n_unique()
+    withheld = bool(small) and other_people < MIN_PEOPLE
+    groups = SmallGroups(by, small, WITHHELD_GROUP if withheld else other, people_known=True)
+    frame = pl.concat([groups.apply(lazy) for lazy in log.partitions()])
+    return groups, MergedGroups(frame, len(small), other_people, withheld, people_known=True)
+
+
+@dataclass(frozen=True)
+class PartitionedHandovers:
+    """The handover figures of a whole partitioned log: the ``matrix`` of
+    :func:`mining.compute_handovers`, the ``ping_pong`` table of :func:`mining.find_ping_pong`
+    and the totals of :func:`mining.compute_handovers_per_case` (``cases``, the sum of its
+    ``handovers`` and of its ``ping_pongs``)."""
+
+    matrix: pl.DataFrame
+    ping_pong: pl.DataFrame
+    cases: int
+    handovers: int
+    ping_pongs: int
+
+
+def compute_partitioned_handovers(
+    log: PartitionedLog,
+    *,
+    level: Performer = "org_unit",
+    groups: SmallGroups | None = None,
+    min_group_size: int = MIN_GROUP_SIZE,
+) -> PartitionedHandovers:
+    """The handovers of the whole log, one partition at a time (each partition first
+    relabelled by ``groups``, from :func:`merge_partitioned_small_groups`): a case lies in
+    one partition, so its handovers, ping-pongs and cases add; the shares are taken of the
+    merged total and the tables sorted as :mod:`mining.handovers` sorts them. Handovers
+    between resources need ``min_group_size`` (at least 5) distinct resources in the whole log
+    (a set union over the partitions), as the one-file computation needs them in the log."""
+    if level == "resource" and log.paths:
+        performers = _distinct_people(log, pl.lit(True))
+        if performers is not None:
+            people = performers.lazy().select(pl.col(RESOURCE).alias("performer")).drop_nulls()
+            check_group_size_of_performers(people, min_group_size)
+    matrices, bounces, cases = [], [], 0
+    for lazy in log.partitions():
+        relabelled = lazy if groups is None else groups.apply(lazy)
+        performed = _performed(relabelled, level)
+        handed = handover_pairs(performed).filter(pl.col("source") != pl.col("target"))
+        matrices.append(_count_pairs(handed, "handovers"))
+        bounces.append(_count_pairs(_ping_pongs(performed), "occurrences"))
+        cases += int(relabelled.select(pl.col(CASE).n_unique()).collect().item())
+    matrix = _merge_pair_counts(matrices, "handovers", level)
+    ping_pong = _merge_pair_counts(bounces, "occurrences", level)
+    return PartitionedHandovers(
+        matrix=matrix.with_columns(
+            (pl.col("handovers") / pl.col("handovers").sum()).alias("share")
+        ),
+        ping_pong=ping_pong,
+        cases=cases,
+        handovers=int(matrix["handovers"].sum()),
+        ping_pongs=int(ping_pong["occurrences"].sum()),
+    )
+
+
+def _performed(lazy: pl.LazyFrame, level: Performer) -> pl.LazyFrame:
+    """A partition's events that have a performer (``case_id``, ``timestamp``,
+    ``performer``), without the resource count (it is checked over the whole log)."""
+    if level == "resource" and RESOURCE in lazy.collect_schema():
+        lazy = lazy.drop(ORG_UNIT, strict=False).rename({RESOURCE: ORG_UNIT})
+        level = "org_unit"
+    return handover_performers(lazy, level, MIN_GROUP_SIZE)
+
+
+def _ping_pongs(performed: pl.LazyFrame) -> pl.LazyFrame:
+    """The a→b→a steps of a partition's performers, as :func:`mining.find_ping_pong` finds
+    them: ``case_id``, ``source``, ``target``."""
+    steps = collapse_repeats(performed)
+    back = (pl.col(CASE).shift(-2) == pl.col(CASE)) & (
+        pl.col("performer").shift(-2) == pl.col("performer")
+    )
+    return steps.select(
+        CASE,
+        pl.col("performer").alias("source"),
+        pl.col("performer").shift(-1).alias("target"),
+        back.alias("_back"),
+    ).filter(pl.col("_back"))
+
+
+def _count_pairs(pairs: pl.LazyFrame, count: str) -> pl.DataFrame:
+    counted = pairs.group_by("source", "target").agg(
+        pl.len().cast(pl.Int64).alias(count),
+        pl.col(CASE).n_unique().cast(pl.Int64).alias("cases"),
+    )
+    return counted.collect()
+
+
+def _merge_pair_counts(parts: list[pl.DataFrame], count: str, level: Performer) -> pl.DataFrame:
+    """The pair counts of the partitions added (a case lies in one partition, so the cases of
+    a pair add too), sorted as :mod:`mining.handovers` sorts them (resources by name only)."""
+    schema = {"source": pl.String, "target": pl.String, count: pl.Int64, "cases": pl.Int64}
+    merged = pl.concat([pl.DataFrame(schema=schema), *parts]).group_by("source", "target").sum()
+    if level == "resource":
+        return merged.sort("source", "target")
+    return merged.sort([count, "source", "target"], descending=[True, False, False])
+
+
+def check_partitioned_rules(log: PartitionedLog, rules: tuple[Rule, ...]) -> pl.DataFrame:
+    """:func:`mining.check_rules` of the whole log, one partition at a time: the org units of
+    fewer than 5 people and the months whose cases show fewer than 5 people are decided over
+    all partitions (a set union of the people), then each partition's cases are checked
+    (every rule looks within one case, and a case lies in one partition); the rows of all
+    partitions sorted by rule and case, as the one-file check sorts them."""
+    if not rules or not log.paths:
+        return empty_rule_results()
+    groups, _ = merge_partitioned_small_groups(log, by=ORG_UNIT)
+    months = _small_case_months(log)
+    withheld = pl.when(pl.col("month").is_in(months)).then(pl.lit(WITHHELD_GROUP))
+    results = []
+    for lazy in log.partitions():
+        frame = lazy.collect()
+        # Without its people, a partition withholds no month of its own; the log's are applied.
+        merged = groups.apply(frame.lazy()).drop(RESOURCE, strict=False).collect()
+        cases = rule_case_frame(merged).with_columns(
+            withheld.otherwise(pl.col("month")).alias("month")
+        )
+        results += [check_one_rule(frame, cases, rule) for rule in rules]
+    return pl.concat(results).sort("rule", CASE, maintain_order=True)
+
+
+def _small_case_months(log: PartitionedLog) -> list[str]:
+    """:func:`mining.find_small_months` (``of="case"``) of the whole log as ``YYYY-MM``: the
+    months whose started cases show fewer than 5 distinct people over all partitions."""
+    start = pl.col(TIMESTAMP).min().over(CASE)
+    month = pl.from_epoch(compute_local_us(start), time_unit="us").dt.truncate("1mo").dt.date()
+    pairs = _distinct_people(log, month)
+    if pairs is None or pairs.get_column(RESOURCE).drop_nulls().len() == 0:
+        return []
+    small = find_small_groups(pairs.rename({"_group": "_month"}), by="_month")
+    return sorted(dt.date.fromisoformat(day).strftime("%Y-%m") for day in small)
