@@ -104,6 +104,31 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "The log {name} is object-centric and must be flattened on import with --object-type.",
     ),
     "map.empty_log": ("Loggen {name} har ingen overgange.", "The log {name} has no arcs."),
+    "partitioned.note": (
+        "Loggen {name} er gemt i partitioner (en stor log). Siden viser hele loggens tal, "
+        "beregnet én partition ad gangen; filtrene og opslag af enkelte sager er slået fra, "
+        "da de ville kræve hele loggen i hukommelsen. Et udsnit analyseres på kommandolinjen: "
+        "kitflow variants {name} --since 2025-01-01 --until 2025-03-31 --org-unit <enhed> "
+        "(også kitflow dfg, bottlenecks og stats), eller med --engine spark (se docs/spark.md).",
+        "The log {name} is stored in partitions (a large log). The page shows the whole log's "
+        "figures, computed one partition at a time; the filters and looking up single cases "
+        "are turned off, as they would need the whole log in memory. Analyse a filtered view "
+        "on the command line: kitflow variants {name} --since 2025-01-01 --until 2025-03-31 "
+        "--org-unit <unit> (also kitflow dfg, bottlenecks and stats), or with --engine spark "
+        "(see docs/spark.md).",
+    ),
+    "partitioned.no_cases": (
+        "Loggen er gemt i partitioner, så enkelte sager slås ikke op her.",
+        "The log is stored in partitions, so single cases are not looked up here.",
+    ),
+    "partitioned.not_computed": (
+        "Udviklingen pr. måned og overdragelserne mellem enheder beregnes ikke her for en log "
+        "gemt i partitioner: brug kitflow bottlenecks {name} --by month og kitflow handovers "
+        "{name} (evt. med --engine spark).",
+        "The monthly trend and the handovers between units are not computed here for a log "
+        "stored in partitions: use kitflow bottlenecks {name} --by month and kitflow handovers "
+        "{name} (with --engine spark if need be).",
+    ),
     "map.withheld": (
         "Loggen {name} viser under 5 personer, så dens procesoverblik vises ikke "
         "(5-personers-reglen).",

@@ -16,14 +16,18 @@ from typing import Final
 
 import polars as pl
 
+from app.dashboard.data import find_partitioned_log
 from app.formatting import DISPLAY_ZONE
 from mining import (
     MIN_PEOPLE,
+    PartitionedLog,
+    check_partitioned_view_size,
     check_view_size,
     compute_case_durations,
     compute_handover_trend,
     compute_handovers,
     compute_handovers_per_case,
+    compute_partitioned_variants,
     compute_variants,
     count_people_per_group,
     drop_small_months,
@@ -31,13 +35,15 @@ from mining import (
     filter_variants,
     filter_view,
     find_bottlenecks,
+    find_partitioned_bottlenecks,
     find_ping_pong,
     find_small_months,
+    merge_partitioned_small_activities,
     merge_small_activities,
     merge_small_groups,
     rank_shown_bottlenecks,
 )
-from models.schema import CASE, ORG_UNIT, TIMESTAMP
+from models.schema import ACTIVITY, CASE, ORG_UNIT, TIMESTAMP
 from models.store import LogStore
 
 TOP_VARIANTS: Final = 10
@@ -108,6 +114,9 @@ class AnalysisData:
     part: the first or last month)."""
     span: tuple[dt.date, dt.date] | None = None
     """The Copenhagen dates the figures cover (``data_span``)."""
+    partitioned: bool = False
+    """The log is stored in partitions: the figures are the whole log's (the filters left
+    out), computed one partition at a time; no monthly trend, months or handovers."""
 
 
 def window_bounds(filters: AnalysisFilters) -> tuple[dt.datetime, dt.datetime] | None:
@@ -132,8 +141,78 @@ def filtered_view(events: pl.LazyFrame, filters: AnalysisFilters) -> pl.LazyFram
 
 
 def load_analysis(store: LogStore, name: str, filters: AnalysisFilters) -> AnalysisData:
-    """The analysis of stored flat log ``name`` under ``filters`` (cached per import)."""
+    """The analysis of stored flat log ``name`` under ``filters`` (cached per import); a log
+    stored in partitions is analysed whole, ``filters`` left out (:func:`analyse_partitioned`)."""
+    if find_partitioned_log(store, name) is not None:
+        return _load_partitioned_analysis(store, name, store.entry(name).imported_at)
     return _load_analysis(store, name, store.entry(name).imported_at, filters)
+
+
+@lru_cache(maxsize=8)
+def _load_partitioned_analysis(
+    store: LogStore, name: str, imported_at: dt.datetime
+) -> AnalysisData:
+    del imported_at  # part of the cache key only
+    log = find_partitioned_log(store, name)
+    assert log is not None  # checked by the caller
+    entry = store.entry(name)
+    return analyse_partitioned(
+        log, data_span(entry.first_event, entry.last_event, AnalysisFilters())
+    )
+
+
+def analyse_partitioned(log: PartitionedLog, span: tuple[dt.date, dt.date] | None) -> AnalysisData:
+    """The unfiltered analysis of a log stored in partitions, one partition at a time
+    (``mining.partitioned``): its variants (the top ones and the rest as one row) and its
+    bottlenecks, equal to the one-file log's; withheld alike under the 5-person rule. The
+    monthly trend, the months and the handovers between units are not computed (they would
+    scan the whole log): the page says so."""
+    size = check_partitioned_view_size(log)
+    if not size.enough:
+        return _withheld()
+    variants = compute_partitioned_variants(log)
+    cases = int(variants["cases"].sum())
+    if cases == 0:
+        return _nothing(variants)
+    merged_log, _ = merge_partitioned_small_activities(log)
+    found = find_partitioned_bottlenecks(merged_log, level="arc")
+    ranked = drop_withheld(found, ("source", "target"))
+    empty = pl.DataFrame()
+    return AnalysisData(
+        cases=cases,
+        variant_count=variants.height,
+        top_variants=variants.head(TOP_VARIANTS),
+        other_variants=_partitioned_other_variants(log, variants),
+        bottlenecks=rank_shown_bottlenecks(ranked, top=TOP_BOTTLENECKS),
+        bottleneck_trend=empty,
+        handovers=None,
+        people_known=size.people_known,
+        span=span,
+        partitioned=True,
+    )
+
+
+def _partitioned_other_variants(
+    log: PartitionedLog, variants: pl.DataFrame
+) -> OtherVariants | None:
+    """:func:`_other_variants` of a log stored in partitions: the throughputs of the cases
+    beyond the top variants, gathered one partition at a time (one number per case)."""
+    rest = variants.slice(TOP_VARIANTS)
+    if rest.height == 0:
+        return None
+    top = [_SEPARATOR.join(v) for v in variants.head(TOP_VARIANTS)["variant"].to_list()]
+    parts = []
+    for lazy in log.partitions():
+        sequences = lazy.group_by(CASE, maintain_order=True).agg(
+            pl.col(ACTIVITY).cast(pl.String).str.join(_SEPARATOR).alias("_variant")
+        )
+        durations = compute_case_durations(lazy).join(sequences.collect(), on=CASE)
+        parts.append(durations.filter(~pl.col("_variant").is_in(top))["duration_s"])
+    return _rest_row(rest, pl.concat(parts))
+
+
+_SEPARATOR: Final = "\x1f"
+"""Joins a case's activities into one text to tell its variant (a character no name holds)."""
 
 
 @lru_cache(maxsize=32)
@@ -230,6 +309,11 @@ def _other_variants(view: pl.LazyFrame, variants: pl.DataFrame) -> OtherVariants
         return None
     top_cases = compute_case_durations(filter_variants(view, top_k=TOP_VARIANTS)).select(CASE)
     durations = compute_case_durations(view).join(top_cases, on=CASE, how="anti")["duration_s"]
+    return _rest_row(rest, durations)
+
+
+def _rest_row(rest: pl.DataFrame, durations: pl.Series) -> OtherVariants:
+    """The variants ``rest`` as one row, the throughputs of their cases ``durations``."""
     return OtherVariants(
         variants=rest.height,
         cases=int(rest["cases"].sum()),
@@ -293,6 +377,8 @@ def list_org_units(store: LogStore, name: str) -> tuple[str, ...]:
 @lru_cache(maxsize=16)
 def _list_org_units(store: LogStore, name: str, imported_at: dt.datetime) -> tuple[str, ...]:
     del imported_at  # part of the cache key only
+    if find_partitioned_log(store, name) is not None:
+        return ()  # no org-unit filter for a log stored in partitions (analysed whole)
     events = store.scan(name)
     if ORG_UNIT not in events.collect_schema():
         return ()

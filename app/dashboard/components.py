@@ -128,6 +128,7 @@ def date_range_picker(
     end_date: str | None = None,
     min_date_allowed: str | None = None,
     max_date_allowed: str | None = None,
+    disabled: bool = False,
 ) -> dcc.DatePickerRange:
     """A period picker in the language's date format, weeks from Monday, clearable. In Danish
     the calendar shows months as numbers (its month names would be English) and Danish
@@ -146,4 +147,5 @@ def date_range_picker(
         end_date=end_date,
         min_date_allowed=min_date_allowed,
         max_date_allowed=max_date_allowed,
+        disabled=disabled,
     )

@@ -17,9 +17,20 @@ from typing import Final
 import flask
 import polars as pl
 
-from mining import discover_dfg
+from mining import (
+    WITHHELD_GROUP,
+    MergedGroups,
+    PartitionedLog,
+    check_partitioned_view_size,
+    discover_dfg,
+    discover_partitioned_dfg,
+    drop_withheld,
+    merge_partitioned_small_activities,
+    read_partitioned_log,
+)
 from models.datafolder import DataFolder
-from models.schema import ACTIVITY
+from models.errors import KitflowError
+from models.schema import ACTIVITY, CASE
 from models.store import LogStore
 from services import (
     CaseOverview,
@@ -62,8 +73,94 @@ def load_process_map(store: LogStore, name: str) -> ProcessMapData:
 
 @lru_cache(maxsize=16)
 def _load_process_map(store: LogStore, name: str, imported_at: dt.datetime) -> ProcessMapData:
+    whole = find_partitioned_log(store, name)
+    if whole is not None:  # one partition at a time, never the whole log in memory
+        return ProcessMapData(discover_partitioned_dfg(whole), count_partitioned_activities(whole))
     events = store.scan(name)
     return ProcessMapData(discover_dfg(events), count_activities(events))
+
+
+# -- logs stored in partitions ------------------------------------------------------------------
+
+
+def find_partitioned_log(store: LogStore, name: str) -> PartitionedLog | None:
+    """Stored flat log ``name`` read one partition at a time (``mining.partitioned``) when it
+    is stored in partitions; None for a log in one file and an object-centric log.
+
+    The process pages compute such a log's whole-log figures partition by partition and merge
+    them, so the server holds a partition, not the log; filtered views would need the whole
+    log in memory and are left to ``kitflow ... --since/--org-unit`` or ``--engine spark``."""
+    if store.entry(name).kind != "flat":
+        return None
+    paths = store.partition_paths(name)
+    return None if paths is None else read_partitioned_log(paths)
+
+
+def is_partitioned(store: LogStore, name: str | None) -> bool:
+    """Whether stored log ``name`` is a flat log stored in partitions (False for no log, or
+    one that cannot be read: the page reports that elsewhere)."""
+    if not name:
+        return False
+    try:
+        return find_partitioned_log(store, name) is not None
+    except KitflowError:
+        return False
+
+
+def count_partitioned_activities(log: PartitionedLog) -> dict[str, int]:
+    """:func:`count_activities` of a log stored in partitions: the partitions' counts added."""
+    counts: dict[str, int] = {}
+    for lazy in log.partitions():
+        for activity, n in count_activities(lazy).items():
+            counts[activity] = counts.get(activity, 0) + n
+    return counts
+
+
+def count_partitioned_cases(log: PartitionedLog) -> int:
+    """The cases of a log stored in partitions (a case lies in one partition: counts add)."""
+    return sum(
+        int(lazy.select(pl.col(CASE).n_unique()).collect().item()) for lazy in log.partitions()
+    )
+
+
+@dataclass(frozen=True)
+class PartitionedMap:
+    """The whole-log map of a log stored in partitions, as the one-file page shows it
+    unfiltered: ``data`` with the activities of fewer than 5 people merged (``merged``), the
+    withheld node and its arcs left out; its cases; whether it shows 5 people or more (or names
+    none: when not, nothing else is computed); its activities before the merge."""
+
+    data: ProcessMapData
+    merged: MergedGroups | None
+    cases: int
+    enough: bool
+    activities: int
+
+
+def load_partitioned_map(store: LogStore, name: str) -> PartitionedMap:
+    """:class:`PartitionedMap` of stored log ``name`` (stored in partitions), cached per log
+    and import time."""
+    return _load_partitioned_map(store, name, store.entry(name).imported_at)
+
+
+@lru_cache(maxsize=8)
+def _load_partitioned_map(store: LogStore, name: str, imported_at: dt.datetime) -> PartitionedMap:
+    del imported_at  # part of the cache key only
+    log = find_partitioned_log(store, name)
+    if log is None:
+        raise KitflowError(f"the log {name!r} is not stored in partitions")
+    if not check_partitioned_view_size(log).enough:
+        return PartitionedMap(ProcessMapData(pl.DataFrame(), {}), None, 0, False, 0)
+    whole = load_process_map(store, name)
+    merged_log, merged = merge_partitioned_small_activities(log)
+    data = whole
+    if merged.merged:
+        dfg = drop_withheld(discover_partitioned_dfg(merged_log), ("source", "target"))
+        counts = count_partitioned_activities(merged_log)
+        counts.pop(WITHHELD_GROUP, None)
+        data = ProcessMapData(dfg, counts)
+    cases = count_partitioned_cases(log)
+    return PartitionedMap(data, merged, cases, True, len(whole.activity_counts))
 
 
 def count_activities(events: pl.LazyFrame) -> dict[str, int]:

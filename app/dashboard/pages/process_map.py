@@ -22,6 +22,9 @@ from app.dashboard.data import (
     ProcessMapData,
     count_activities,
     current_store,
+    find_partitioned_log,
+    is_partitioned,
+    load_partitioned_map,
     load_process_map,
 )
 from app.dashboard.open_cases import open_cases_section, register_open_cases
@@ -62,6 +65,7 @@ from mining import (
     WITHHELD_GROUP,
     MergedGroups,
     check_group_size,
+    check_partitioned_view_size,
     compute_variants,
     discover_dfg,
     drop_withheld,
@@ -115,7 +119,9 @@ def build_layout(
             # always finds its components.
             html.Div(
                 [
-                    _controls(flat, replace(state, paths=percent), language),
+                    _controls(
+                        flat, replace(state, paths=percent), language, is_partitioned(store, chosen)
+                    ),
                     _filter_panel(store, state, language),
                     *_result(),
                     _cases_section(language),
@@ -162,8 +168,9 @@ def _field(label: str, control_id: str, control: Component, wide: bool = False) 
     )
 
 
-def _slider(control_id: str, value: int) -> dcc.Slider:
+def _slider(control_id: str, value: int, disabled: bool = False) -> dcc.Slider:
     return dcc.Slider(
+        disabled=disabled,
         id=control_id,
         min=5,
         max=100,
@@ -176,7 +183,9 @@ def _slider(control_id: str, value: int) -> dcc.Slider:
     )
 
 
-def _controls(flat: list[str], state: MapState, language: Language) -> html.Section:
+def _controls(
+    flat: list[str], state: MapState, language: Language, locked: bool = False
+) -> html.Section:
     log_picker = dcc.Dropdown(
         id=ids.MAP_LOG,
         options=[{"label": name, "value": name} for name in flat],
@@ -206,7 +215,11 @@ def _controls(flat: list[str], state: MapState, language: Language) -> html.Sect
                     _field(
                         translate("map.top_activities", language),
                         ids.MAP_ACTIVITY_PERCENT,
-                        _slider(ids.MAP_ACTIVITY_PERCENT, state.activities),
+                        _slider(
+                            ids.MAP_ACTIVITY_PERCENT,
+                            100 if locked else state.activities,
+                            disabled=locked,
+                        ),
                     ),
                     _field(
                         translate("map.top_arcs", language),
@@ -249,7 +262,7 @@ class LogChoices:
 
 def find_choices(store: LogStore, log: str | None) -> LogChoices:
     """The filter panel's choices for stored flat log ``log`` (none without a log)."""
-    if not log:
+    if not log or is_partitioned(store, log):  # no filters for a log stored in partitions
         return LogChoices()
     try:
         return _find_choices(store, log, store.entry(log).imported_at)
@@ -299,7 +312,7 @@ def _units_of_5_people(store: LogStore, log: str) -> dict[str, list[str]]:
 
 def find_attribute_values(store: LogStore, log: str | None, attribute: str | None) -> list[str]:
     """The values of case attribute ``attribute`` in ``log``, most cases first (at most 200)."""
-    if not log or not attribute:
+    if not log or not attribute or is_partitioned(store, log):
         return []
     try:
         return list(_attribute_values(store, log, store.entry(log).imported_at, attribute))
@@ -355,14 +368,35 @@ def _unit_options(units: dict[str, list[str]]) -> list[dict[str, str]]:
     )
 
 
+FILTER_CONTROLS: Final = (
+    ids.MAP_PERIOD,
+    ids.MAP_ATTRIBUTE,
+    ids.MAP_VALUES,
+    ids.MAP_UNITS,
+    ids.MAP_VARIANTS,
+    ids.MAP_CHOSEN_VARIANTS,
+    ids.MAP_MIN_DAYS,
+    ids.MAP_MAX_DAYS,
+    ids.MAP_WITH,
+    ids.MAP_WITHOUT,
+    ids.MAP_EXCLUDE_ACTIVITIES,
+    ids.MAP_EXCLUDE_ARCS,
+    ids.MAP_ACTIVITY_PERCENT,
+)
+"""The controls that filter the log (and the activity slider, which projects it): disabled
+for a log stored in partitions, whose map is drawn whole (one partition at a time)."""
+
+
 def _filter_panel(store: LogStore, state: MapState, language: Language) -> html.Details:
     choices = find_choices(store, state.log)
-    filters = state.filters
+    locked = is_partitioned(store, state.log)
+    filters = MapFilters() if locked else state.filters
     period = date_range_picker(
         ids.MAP_PERIOD,
         language,
         start_date=_iso(filters.start, language),
         end_date=_iso(filters.end, language),
+        disabled=locked,
     )
     none, all_ = (
         translate("map.none_placeholder", language),
@@ -384,6 +418,7 @@ def _filter_panel(store: LogStore, state: MapState, language: Language) -> html.
             placeholder=placeholder,
             multi=multi,
             labels=dropdown_labels(language),
+            disabled=locked,
         )
 
     def number(control_id: str, value: str | None, placeholder: str) -> dcc.Input:
@@ -395,6 +430,7 @@ def _filter_panel(store: LogStore, state: MapState, language: Language) -> html.
             placeholder=placeholder,
             debounce=True,
             className="kf-number",
+            disabled=locked,
         )
 
     fields_ = [
@@ -527,6 +563,9 @@ def has_enough_people(store: LogStore, log: str) -> bool:
 @lru_cache(maxsize=16)
 def _has_enough_people(store: LogStore, log: str, imported_at: dt.datetime) -> bool:
     del imported_at  # part of the cache key only
+    whole = find_partitioned_log(store, log)
+    if whole is not None:
+        return check_partitioned_view_size(whole).enough
     return check_group_size(store.scan(log)).enough
 
 
@@ -586,7 +625,14 @@ def load_filtered_map(
     store: LogStore, log: str, filters: MapFilters, activities: int, language: Language
 ) -> FilteredMap:
     """The data of the map of ``log`` under ``filters`` and the activity slider: cached per
-    log version, filters and slider (moving the path slider or switching the view reuses it)."""
+    log version, filters and slider (moving the path slider or switching the view reuses it).
+    A log stored in partitions is drawn whole (filters and slider left out), one partition at a
+    time."""
+    if is_partitioned(store, log):
+        whole = load_partitioned_map(store, log)
+        return FilteredMap(
+            whole.data, whole.cases, whole.cases, whole.enough, whole.activities, whole.merged
+        )
     return _load_filtered_map(
         store,
         log,
@@ -642,9 +688,23 @@ def render_map(
     and filters of ``state`` (defaults: frequency, all activities, no filter), or a note saying
     why not."""
     state = state or MapState()
+    partitioned = is_partitioned(store, log)
+    if partitioned:  # drawn whole: the filters would need the whole log in memory
+        state = replace(state, filters=MapFilters(), activities=100)
     loaded = _load_for_map(store, log, state, language)
     if isinstance(loaded, MapView):
         return loaded
+    view = _render_loaded(loaded, log, percent, language, state)
+    if partitioned and view.message is None:
+        text = translate("partitioned.note", language, name=log)
+        view = replace(view, message=note(text, note_id=ids.MAP_PARTITIONED))
+    return view
+
+
+def _render_loaded(
+    loaded: FilteredMap, log: str | None, percent: float | None, language: Language, state: MapState
+) -> MapView:
+    """:func:`render_map` of the loaded map data."""
     found = loaded
     filtered = state.filters.any()
     notes = []
@@ -785,6 +845,8 @@ def build_cases(
     hint: list[Component] = [note(translate("map.cases_hint", language), compact=True)]
     if not tapped or not state.log:
         return hint, []
+    if is_partitioned(store, state.log):
+        return [note(translate("partitioned.no_cases", language), compact=True)], []
     try:
         found = load_filtered_map(store, state.log, state.filters, state.activities, language)
         if not found.enough:
@@ -840,7 +902,7 @@ def build_timeline(
 ) -> list[Component]:
     """The events of case ``case_id`` in the shown view, in order, with Danish times (no
     person named)."""
-    if not case_id or not state.log:
+    if not case_id or not state.log or is_partitioned(store, state.log):
         return []
     try:
         found = load_filtered_map(store, state.log, state.filters, state.activities, language)
@@ -986,6 +1048,8 @@ def register(app: dash.Dash, store: LogStore) -> None:
             paths=percent,
             filters=filters,
         )
+        if is_partitioned(store, state.log):  # drawn whole: no filter in the address either
+            state = replace(state, filters=MapFilters(), activities=100)
         view = render_map(store, state.log, state.paths, chosen, state=state)
         search = write_query(state, chosen)
         return build_result(view, chosen), view.summary, view.message, search
@@ -1027,6 +1091,15 @@ def register(app: dash.Dash, store: LogStore) -> None:
             _options(choices.arcs),
             _variant_options(choices, parse_language(language)),
         )
+
+    @app.callback(
+        *[Output(control, "disabled") for control in FILTER_CONTROLS],
+        Input(ids.MAP_LOG, "value"),
+        prevent_initial_call=True,
+    )
+    def lock_filters_for_log(log: str | None) -> tuple[bool, ...]:
+        # A log stored in partitions is drawn whole: its filters are disabled.
+        return (is_partitioned(store, log),) * len(FILTER_CONTROLS)
 
     @app.callback(
         Output(ids.MAP_VALUES, "options"),
