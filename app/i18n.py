@@ -109,12 +109,12 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "beregnet én partition ad gangen; filtrene og opslag af enkelte sager er slået fra, "
         "da de ville kræve hele loggen i hukommelsen. Et udsnit analyseres på kommandolinjen: "
         "kitflow variants {name} --since 2025-01-01 --until 2025-03-31 --org-unit <enhed> "
-        "(også kitflow dfg, bottlenecks og stats), eller med --engine spark (se docs/spark.md).",
+        "(også kitflow bottlenecks og stats), eller med --engine spark (se docs/spark.md).",
         "The log {name} is stored in partitions (a large log). The page shows the whole log's "
         "figures, computed one partition at a time; the filters and looking up single cases "
         "are turned off, as they would need the whole log in memory. Analyse a filtered view "
         "on the command line: kitflow variants {name} --since 2025-01-01 --until 2025-03-31 "
-        "--org-unit <unit> (also kitflow dfg, bottlenecks and stats), or with --engine spark "
+        "--org-unit <unit> (also kitflow bottlenecks and stats), or with --engine spark "
         "(see docs/spark.md).",
     ),
     "partitioned.no_cases": (

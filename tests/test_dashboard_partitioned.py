@@ -22,6 +22,7 @@ import app.dashboard.data
 import mining.log_index
 from app.dashboard import create_app, ids
 from app.dashboard.analysis_data import AnalysisFilters, load_analysis
+from app.dashboard.open_cases import render_open_cases
 from app.dashboard.pages import analysis, process_map
 from app.dashboard.process_map_view import MapFilters, MapState
 from app.i18n import translate
@@ -191,6 +192,9 @@ def test_a_partitioned_log_is_drawn_whole_whatever_the_filters(
         [c.to_plotly_json() for c in cases], default=str, ensure_ascii=False
     )
     assert process_map.build_timeline(store, state, "INC0001", "da") == []
+    assert translate("partitioned.no_cases", "da") in json.dumps(
+        [c.to_plotly_json() for c in render_open_cases(store, PARTS, "da")], ensure_ascii=False
+    )
     assert process_map.find_choices(store, PARTS) == process_map.LogChoices()
     assert process_map.find_attribute_values(store, PARTS, "case:priority") == []
     assert process_map.has_enough_people(store, PARTS)

@@ -21,6 +21,7 @@ from dash.development.base_component import Component
 
 from app.dashboard import ids
 from app.dashboard.components import note, render_table
+from app.dashboard.data import is_partitioned
 from app.figures.tables import Amount, Cell, Column, TableData
 from app.formatting import Language, format_date, format_datetime, format_int, format_number
 from app.i18n import parse_language, translate
@@ -103,8 +104,9 @@ def open_cases_section(language: Language) -> html.Section:
 
 def render_open_cases(store: LogStore, log: str | None, language: Language) -> list[Component]:
     """The panel for ``log``: its model, its open cases with their predictions, or a note."""
-    if not log:
-        return [note(translate("open.choose", language), compact=True)]
+    if not log or is_partitioned(store, log):  # a partitioned log's cases: not in memory
+        key = "partitioned.no_cases" if log else "open.choose"
+        return [note(translate(key, language), compact=True)]
     try:
         predictions = find_predictions(store, log)
     except KitflowError as error:
