@@ -185,22 +185,25 @@ def partitioned_view(
     name: str, org_units: list[str] | None, since: str | None, until: str | None
 ) -> tuple[PartitionedLog, GroupSize] | None:
     """The stored log ``name`` read one partition at a time, with its people, when it is stored
-    in partitions and the view is the whole log (its figures are then computed per partition
-    and merged, ``mining.partitioned``, so memory follows a partition, not the log); None for
-    a log in one file and for a filtered view (both computed over one scan, :func:`scan_view`).
-    Withheld alike when the log shows fewer than 5 people."""
-    if org_units or since is not None or until is not None:
-        return None
+    in partitions: the cases active from ``since`` to ``until`` that touch one of
+    ``org_units`` (the view of :func:`scan_view`; a case lies in one partition, so each
+    partition is filtered alone), whose figures are then computed per partition and merged
+    (``mining.partitioned``: memory follows a partition, not the log); None for a log in one
+    file (computed over one scan, :func:`scan_view`). Withheld alike when the view shows fewer
+    than 5 people."""
     store = LogStore()
     if store.entry(name).kind == "object-centric":
         return None
     paths = store.partition_paths(name)
     if paths is None:
         return None
-    log = read_partitioned_log(paths)
+    units = tuple(org_units or ())
+    start = read_day_start(since, "--since")
+    end = read_day_start(until, "--until", after=True)
+    log = read_partitioned_log(paths, start=start, end=end, org_units=units)
     size = check_partitioned_view_size(log)
     if not size.enough:
-        raise _withheld(name, filtered=False)
+        raise _withheld(name, filtered=bool(units) or start is not None or end is not None)
     return log, size
 
 

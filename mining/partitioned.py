@@ -50,8 +50,10 @@ Their counts add (a case lies in one partition: its handovers, ping-pongs and ru
 are computed inside it), the shares are taken of the merged totals, and the rows are sorted
 as the one-file functions sort them; they take no medians.
 
-Only whole, unfiltered logs are computed here; a filtered view of a partitioned log is computed
-by the ordinary functions over one scan of all partitions.
+A log may be viewed as ``mining.filter_view`` views it (the cases active in a period that touch
+chosen org units: ``PartitionedLog.start``, ``end``, ``org_units``). The view keeps or drops
+whole cases by each case's own events, so each partition is filtered alone, and the 5-person
+check counts the view's people, and the chosen units' own people, over all partitions.
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ import polars as pl
 from mining.bottlenecks import BottleneckLevel, order_bottlenecks
 from mining.calendar_dk import compute_local_us
 from mining.dfg import DFG_SCHEMA, same_case_as_next, time_us
+from mining.filters import filter_view
 from mining.handovers import MIN_GROUP_SIZE, Performer
 from mining.handovers import _check_group_size as check_group_size_of_performers
 from mining.handovers import _collapsed as collapse_repeats
@@ -98,16 +101,27 @@ _US = "_us"
 
 @dataclass(frozen=True)
 class PartitionedLog:
-    """A flat log stored in partitions: its partition files in partition order, and the
-    activities the 5-person rule relabels (``relabelled`` to ``label``; none by default)."""
+    """A flat log stored in partitions: its partition files in partition order, the view
+    (``mining.filter_view``: the cases active from ``start`` to ``end`` that touch one of
+    ``org_units``; the whole log by default), and the activities the 5-person rule relabels
+    (``relabelled`` to ``label``; none by default).
+
+    The view keeps or drops whole cases by each case's own events, and a case lies in one
+    partition, so filtering each partition is filtering the log."""
 
     paths: tuple[Path, ...]
     relabelled: tuple[str, ...] = ()
     label: str = OTHER_ACTIVITIES
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    org_units: tuple[str, ...] = ()
 
     def scan(self, index: int) -> pl.LazyFrame:
-        """Partition ``index``, its activities relabelled as the 5-person rule merged them."""
+        """Partition ``index`` in the view, its activities relabelled as the 5-person rule
+        merged them."""
         lazy = pl.scan_parquet(self.paths[index])
+        if self.start is not None or self.end is not None or self.org_units:
+            lazy = filter_view(lazy, start=self.start, end=self.end, org_units=self.org_units)
         if not self.relabelled:
             return lazy
         name = pl.col(ACTIVITY).cast(pl.String)
@@ -136,9 +150,16 @@ class PartitionedLog:
             yield lazy.with_columns(pl.col(ACTIVITY).cast(enum))
 
 
-def read_partitioned_log(paths: list[Path] | tuple[Path, ...]) -> PartitionedLog:
-    """The log stored in the partition files ``paths`` (in partition order)."""
-    return PartitionedLog(tuple(paths))
+def read_partitioned_log(
+    paths: list[Path] | tuple[Path, ...],
+    *,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    org_units: tuple[str, ...] = (),
+) -> PartitionedLog:
+    """The log stored in the partition files ``paths`` (in partition order), viewed as
+    ``mining.filter_view`` views a log (the whole log by default)."""
+    return PartitionedLog(tuple(paths), start=start, end=end, org_units=tuple(org_units))
 
 
 class _Spill:
@@ -403,7 +424,16 @@ def check_partitioned_view_size(log: PartitionedLog, *, people_column: str = RES
     if pairs is None:
         return GroupSize(None)
     people = pairs.get_column(people_column).drop_nulls()
-    return GroupSize(people.n_unique() if people.len() else None)
+    whole = people.n_unique() if people.len() else None
+    if whole is None or not log.org_units:
+        return GroupSize(whole)
+    # Filtered to org units: also the people of the units' own events (mining.check_view_size).
+    own: set[str] = set()
+    for lazy in log.partitions():
+        in_units = lazy.filter(pl.col(ORG_UNIT).cast(pl.String).is_in(list(log.org_units)))
+        found = in_units.select(pl.col(people_column).cast(pl.String).drop_nulls().unique())
+        own.update(found.collect().to_series().to_list())
+    return GroupSize(min(whole, len(own)))
 
 
 def merge_partitioned_small_activities(

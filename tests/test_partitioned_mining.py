@@ -26,6 +26,7 @@ from mining import (
     compute_variants,
     discover_dfg,
     discover_partitioned_dfg,
+    filter_view,
     find_bottlenecks,
     find_partitioned_bottlenecks,
     merge_partitioned_small_activities,
@@ -38,6 +39,7 @@ from models.schema import (
     ACTIVITY,
     CASE,
     EVENT_ORDER,
+    ORG_UNIT,
     RESOURCE,
     SORT_KEY,
     START_TIMESTAMP,
@@ -227,6 +229,22 @@ def test_the_landscape_logs_in_3_partitions(
     _assert_same_figures(store.scan(name), _partitioned(store.read(name), tmp_path))
 
 
+def _store_one_and_parts(events: pl.DataFrame, data: Path) -> None:
+    """``events`` stored as log "one" in one file and as log "parts" in 3 partitions."""
+    store = LogStore(data)
+    for name, partitions in (("one", None), ("parts", 3)):
+        log = CanonicalLog(events=events, quarantine=empty_quarantine())
+        store_canonical_log(
+            store,
+            log,
+            name=name,
+            source_path="copy",
+            source_format="parquet",
+            replace=False,
+            partitions=partitions,
+        )
+
+
 def _cli_json(args: list[str]) -> Any:
     result = CliRunner().invoke(cli, [*args, "--json"])
     assert result.exit_code == 0, result.output
@@ -239,18 +257,7 @@ def test_the_cli_computes_a_partitioned_log_per_partition(
     monkeypatch.setenv("KITFLOW_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("KITFLOW_DATABASE_URL", raising=False)
     events = LogStore(kit_landscape.data_dir).read("servicenow-incidents")
-    store = LogStore(tmp_path / "data")
-    for name, partitions in (("one", None), ("parts", 3)):
-        log = CanonicalLog(events=events, quarantine=empty_quarantine())
-        store_canonical_log(
-            store,
-            log,
-            name=name,
-            source_path="copy",
-            source_format="parquet",
-            replace=False,
-            partitions=partitions,
-        )
+    _store_one_and_parts(events, tmp_path / "data")
     calls: list[str] = []
     for function in (
         "discover_partitioned_dfg",
@@ -285,11 +292,46 @@ def test_the_cli_computes_a_partitioned_log_per_partition(
         "find_partitioned_bottlenecks",
         "compute_partitioned_log_stats",
     ]
-    # A filtered view of a partitioned log is computed over one scan of all partitions.
+    # A filtered view of a partitioned log is filtered partition by partition (whole cases, and
+    # a case lies in one partition) and merged: the same as the one-file view.
     calls.clear()
-    since = ["--since", "2024-01-01"]
-    _assert_close(_cli_json(["variants", "parts", *since]), _cli_json(["variants", "one", *since]))
-    assert calls == []
+    units = events.group_by("org_unit").len().sort("len", "org_unit", descending=[True, False])
+    unit = ["--org-unit", str(units["org_unit"][0])]
+    period = ["--since", "2024-01-01", "--until", "2024-06-30"]
+    for command in (["variants", "--top", "50"], ["bottlenecks"], ["stats"]):
+        for view in (period, unit, [*period, *unit]):
+            one = _cli_json([*command, "one", *view])
+            parts = _cli_json([*command, "parts", *view])
+            if command[0] == "stats":
+                assert {**parts, "name": "one"} == one
+            else:
+                _assert_close(parts, one)
+    assert calls == [
+        *["compute_partitioned_variants"] * 3,
+        *["find_partitioned_bottlenecks"] * 3,
+        *["compute_partitioned_log_stats"] * 3,
+    ]
+
+
+def test_a_view_filtered_to_units_counts_their_own_people_across_partitions(
+    kit_landscape: KitLandscape, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Filtered to org units, the 5-person rule also counts the units' own people (as for one
+    file): every unit's view is shown or withheld alike, partitioned or not."""
+    monkeypatch.setenv("KITFLOW_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("KITFLOW_DATABASE_URL", raising=False)
+    events = LogStore(kit_landscape.data_dir).read("servicenow-incidents")
+    _store_one_and_parts(events, tmp_path / "data")
+    outcomes = []
+    for unit in sorted(events["org_unit"].drop_nulls().unique().to_list()):
+        results = [
+            CliRunner().invoke(cli, ["stats", name, "--org-unit", unit, "--json"])
+            for name in ("one", "parts")
+        ]
+        assert results[0].exit_code == results[1].exit_code, unit
+        assert results[1].output.replace("parts", "one") == results[0].output, unit
+        outcomes.append(results[0].exit_code)
+    assert 0 in outcomes  # some units are shown
 
 
 def _assert_close(found: Any, expected: Any) -> None:
@@ -334,3 +376,34 @@ def test_a_partitioned_log_of_4_people_is_withheld(
         assert "the log four shows fewer than 5 people, so its figures are withheld" in str(
             result.exception
         )
+
+
+def test_a_unit_of_2_people_in_cases_of_6_is_withheld_across_partitions(tmp_path: Path) -> None:
+    """The view of the cases touching unit "Lille" shows 6 people, but the unit's own events
+    only p1 and p2: withheld, partitioned or not."""
+    units = {"Check": "Lille"}
+    events = _log(HAND_MADE).with_columns(
+        pl.col(ACTIVITY).cast(pl.String).replace_strict(units, default="Stor").alias(ORG_UNIT)
+    )
+    events = events.with_columns(
+        pl.when(pl.col(ORG_UNIT) == "Lille")
+        .then(pl.when(pl.col(CASE).is_in(["c1", "c3"])).then(pl.lit("p1")).otherwise(pl.lit("p2")))
+        .otherwise(pl.col(RESOURCE))
+        .alias(RESOURCE)
+    )
+    write_partitions(events, tmp_path / "events", 3)
+    paths = find_partition_files(tmp_path / "events")
+    assert paths is not None
+    for chosen, expected in ((("Lille",), 2), (("Stor",), 6), (("Lille", "Stor"), 6)):
+        one = check_view_size(filter_view(events, org_units=chosen), org_units=chosen)
+        parts = check_partitioned_view_size(read_partitioned_log(paths, org_units=chosen))
+        assert (parts.people, one.people) == (expected, expected), chosen
+    period = read_partitioned_log(
+        paths, start=T0 + dt.timedelta(minutes=100), end=T0 + dt.timedelta(days=2)
+    )
+    # Cases active from minute 100 on: c4 (p5, p2 as Lille's checker, p1) and c10 (p6, p5).
+    view = filter_view(events, start=period.start, end=period.end)
+    assert compute_partitioned_log_stats(period) == compute_log_stats(view)
+    assert compute_partitioned_log_stats(period).cases == 2
+    assert check_partitioned_view_size(period) == check_view_size(view)
+    assert check_partitioned_view_size(period).people == 4
