@@ -23,7 +23,7 @@ import mining.log_index
 from app.dashboard import create_app, ids
 from app.dashboard.analysis_data import AnalysisFilters, load_analysis
 from app.dashboard.open_cases import render_open_cases
-from app.dashboard.pages import analysis, process_map
+from app.dashboard.pages import analysis, logs, process_map
 from app.dashboard.process_map_view import MapFilters, MapState
 from app.i18n import translate
 from models.eventlog import CanonicalLog
@@ -280,6 +280,17 @@ def test_a_partitioned_log_of_4_people_is_withheld(
     assert load_analysis(store, FEW, AnalysisFilters()).withheld
     assert analysis.render_analysis(store, FEW, AnalysisFilters(), "da").sections == []
     assert spies["scan"] == [] and spies["index"] == []
+
+
+def test_the_log_list_shows_the_partitioned_logs(
+    store: LogStore, spies: dict[str, list[str]]
+) -> None:
+    page = json.dumps(logs.build_layout(store, "da").to_plotly_json(), default=str)
+    page = page.encode().decode("unicode_escape")
+    # Each log links to its map; the log of 4 people shows its 4 counts withheld, no scan.
+    assert all(f"log={name}" in page for name in (ONE, PARTS, FEW))
+    assert page.count(translate("logs.withheld", "da")) == 4
+    assert PARTS not in spies["scan"] and FEW not in spies["scan"]
 
 
 def post(client: Any, body: dict[str, Any]) -> Any:
