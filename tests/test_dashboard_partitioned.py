@@ -174,12 +174,29 @@ def test_the_map_of_a_partitioned_log_equals_the_one_file_map(
     assert merges[0] == merges[1]
 
 
+@pytest.mark.parametrize("activities", [50, 20])
+def test_the_activity_slider_projects_a_partitioned_log_as_one_file(
+    store: LogStore, spies: dict[str, list[str]], activities: int
+) -> None:
+    state = MapState(mode="performance", activities=activities)
+    parts = process_map.render_map(store, PARTS, 100, "da", state=state)
+    assert spies["scan"] == [] and spies["index"] == []
+    one = process_map.render_map(store, ONE, 100, "da", state=state)
+    assert parts.elements == one.elements and parts.elements
+    assert parts.arcs == one.arcs and parts.summary == one.summary
+    full = process_map.render_map(store, ONE, 100, "da", state=MapState(mode="performance"))
+    assert len(parts.elements) < len(full.elements)  # the slider did leave activities out
+    found = process_map.load_filtered_map(store, PARTS, MapFilters(), activities, "da")
+    whole = process_map.load_filtered_map(store, ONE, MapFilters(), activities, "da")
+    assert (found.cases, found.enough) == (whole.cases, whole.enough)
+
+
 def test_a_partitioned_log_is_drawn_whole_whatever_the_filters(
     store: LogStore, spies: dict[str, list[str]]
 ) -> None:
     filtered = MapState(activities=50, filters=MapFilters(start="2024-01-01", variants="2"))
     parts = process_map.render_map(store, PARTS, 100, "en", state=filtered)
-    whole = process_map.render_map(store, PARTS, 100, "en")
+    whole = process_map.render_map(store, PARTS, 100, "en", state=MapState(activities=50))
     assert parts.elements == whole.elements and parts.summary == whole.summary
     note = json.dumps(parts.message.to_plotly_json(), default=str)
     assert "is stored in partitions" in note and "--engine spark" in note
@@ -327,9 +344,13 @@ def test_every_role_gets_the_partitioned_map_through_the_callbacks(
     assert options[ids.MAP_ATTRIBUTE]["options"] == []
     assert options[ids.MAP_CHOSEN_VARIANTS]["options"] == []
     locked = json.loads(post(client, _lock_request(PARTS)).data)["response"]
-    assert [locked[c]["disabled"] for c in process_map.FILTER_CONTROLS] == [True] * 13
+    assert [locked[c]["disabled"] for c in process_map.FILTER_CONTROLS] == [True] * len(
+        process_map.FILTER_CONTROLS
+    )
     unlocked = json.loads(post(client, _lock_request(ONE)).data)["response"]
-    assert [unlocked[c]["disabled"] for c in process_map.FILTER_CONTROLS] == [False] * 13
+    assert [unlocked[c]["disabled"] for c in process_map.FILTER_CONTROLS] == [False] * len(
+        process_map.FILTER_CONTROLS
+    )
     assert PARTS not in spies["scan"]  # the one-file log alone is scanned
     assert all(f"/{PARTS}/" not in path for path in spies["index"])
 

@@ -124,6 +124,21 @@ def count_partitioned_cases(log: PartitionedLog) -> int:
 
 
 @dataclass(frozen=True)
+class ProjectedLog(PartitionedLog):
+    """A log stored in partitions projected on the activities ``kept`` (the activity slider:
+    A→X→B becomes A→B when X is left out, as ``mining.filter_activities`` projects one file).
+    The 5-person rule's relabelling applies to the kept events (its merged activities are
+    among them: they are decided over this projection)."""
+
+    kept: tuple[str, ...] = ()
+
+    def scan(self, index: int) -> pl.LazyFrame:
+        name = pl.col(ACTIVITY).cast(pl.String)
+        shown = [*self.kept, self.label] if self.relabelled else list(self.kept)
+        return super().scan(index).filter(name.is_in(shown))
+
+
+@dataclass(frozen=True)
 class PartitionedMap:
     """The whole-log map of a log stored in partitions, as the one-file page shows it
     unfiltered: ``data`` with the activities of fewer than 5 people merged (``merged``), the
@@ -137,23 +152,30 @@ class PartitionedMap:
     activities: int
 
 
-def load_partitioned_map(store: LogStore, name: str) -> PartitionedMap:
-    """:class:`PartitionedMap` of stored log ``name`` (stored in partitions), cached per log
-    and import time."""
-    return _load_partitioned_map(store, name, store.entry(name).imported_at)
+def load_partitioned_map(
+    store: LogStore, name: str, kept: tuple[str, ...] | None = None
+) -> PartitionedMap:
+    """:class:`PartitionedMap` of stored log ``name`` (stored in partitions), projected on the
+    activities ``kept`` (None: all), cached per log, import time and projection."""
+    return _load_partitioned_map(store, name, store.entry(name).imported_at, kept)
 
 
 @lru_cache(maxsize=8)
-def _load_partitioned_map(store: LogStore, name: str, imported_at: dt.datetime) -> PartitionedMap:
+def _load_partitioned_map(
+    store: LogStore, name: str, imported_at: dt.datetime, kept: tuple[str, ...] | None
+) -> PartitionedMap:
     del imported_at  # part of the cache key only
-    log = find_partitioned_log(store, name)
-    if log is None:
+    found = find_partitioned_log(store, name)
+    if found is None:
         raise KitflowError(f"the log {name!r} is not stored in partitions")
+    whole = load_process_map(store, name)
+    log = found if kept is None else ProjectedLog(found.paths, kept=tuple(sorted(kept)))
     if not check_partitioned_view_size(log).enough:
         return PartitionedMap(ProcessMapData(pl.DataFrame(), {}), None, 0, False, 0)
-    whole = load_process_map(store, name)
     merged_log, merged = merge_partitioned_small_activities(log)
     data = whole
+    if kept is not None and not merged.merged:
+        data = ProcessMapData(discover_partitioned_dfg(log), count_partitioned_activities(log))
     if merged.merged:
         dfg = drop_withheld(discover_partitioned_dfg(merged_log), ("source", "target"))
         counts = count_partitioned_activities(merged_log)

@@ -119,9 +119,7 @@ def build_layout(
             # always finds its components.
             html.Div(
                 [
-                    _controls(
-                        flat, replace(state, paths=percent), language, is_partitioned(store, chosen)
-                    ),
+                    _controls(flat, replace(state, paths=percent), language),
                     _filter_panel(store, state, language),
                     *_result(),
                     _cases_section(language),
@@ -168,9 +166,8 @@ def _field(label: str, control_id: str, control: Component, wide: bool = False) 
     )
 
 
-def _slider(control_id: str, value: int, disabled: bool = False) -> dcc.Slider:
+def _slider(control_id: str, value: int) -> dcc.Slider:
     return dcc.Slider(
-        disabled=disabled,
         id=control_id,
         min=5,
         max=100,
@@ -183,9 +180,7 @@ def _slider(control_id: str, value: int, disabled: bool = False) -> dcc.Slider:
     )
 
 
-def _controls(
-    flat: list[str], state: MapState, language: Language, locked: bool = False
-) -> html.Section:
+def _controls(flat: list[str], state: MapState, language: Language) -> html.Section:
     log_picker = dcc.Dropdown(
         id=ids.MAP_LOG,
         options=[{"label": name, "value": name} for name in flat],
@@ -215,11 +210,7 @@ def _controls(
                     _field(
                         translate("map.top_activities", language),
                         ids.MAP_ACTIVITY_PERCENT,
-                        _slider(
-                            ids.MAP_ACTIVITY_PERCENT,
-                            100 if locked else state.activities,
-                            disabled=locked,
-                        ),
+                        _slider(ids.MAP_ACTIVITY_PERCENT, state.activities),
                     ),
                     _field(
                         translate("map.top_arcs", language),
@@ -381,10 +372,9 @@ FILTER_CONTROLS: Final = (
     ids.MAP_WITHOUT,
     ids.MAP_EXCLUDE_ACTIVITIES,
     ids.MAP_EXCLUDE_ARCS,
-    ids.MAP_ACTIVITY_PERCENT,
 )
-"""The controls that filter the log (and the activity slider, which projects it): disabled
-for a log stored in partitions, whose map is drawn whole (one partition at a time)."""
+"""The controls that filter the log: disabled for a log stored in partitions, whose map is
+drawn whole (one partition at a time; the activity slider still projects it)."""
 
 
 def _filter_panel(store: LogStore, state: MapState, language: Language) -> html.Details:
@@ -626,10 +616,12 @@ def load_filtered_map(
 ) -> FilteredMap:
     """The data of the map of ``log`` under ``filters`` and the activity slider: cached per
     log version, filters and slider (moving the path slider or switching the view reuses it).
-    A log stored in partitions is drawn whole (filters and slider left out), one partition at a
-    time."""
+    A log stored in partitions is drawn whole (the filters left out), one partition at a time,
+    projected on the slider's activities."""
     if is_partitioned(store, log):
-        whole = load_partitioned_map(store, log)
+        counts = load_process_map(store, log).activity_counts
+        kept = None if activities >= 100 else tuple(select_top_activities(counts, activities))
+        whole = load_partitioned_map(store, log, kept)
         return FilteredMap(
             whole.data, whole.cases, whole.cases, whole.enough, whole.activities, whole.merged
         )
@@ -690,7 +682,7 @@ def render_map(
     state = state or MapState()
     partitioned = is_partitioned(store, log)
     if partitioned:  # drawn whole: the filters would need the whole log in memory
-        state = replace(state, filters=MapFilters(), activities=100)
+        state = replace(state, filters=MapFilters())
     loaded = _load_for_map(store, log, state, language)
     if isinstance(loaded, MapView):
         return loaded
@@ -1049,7 +1041,7 @@ def register(app: dash.Dash, store: LogStore) -> None:
             filters=filters,
         )
         if is_partitioned(store, state.log):  # drawn whole: no filter in the address either
-            state = replace(state, filters=MapFilters(), activities=100)
+            state = replace(state, filters=MapFilters())
         view = render_map(store, state.log, state.paths, chosen, state=state)
         search = write_query(state, chosen)
         return build_result(view, chosen), view.summary, view.message, search
