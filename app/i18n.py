@@ -122,12 +122,10 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "The log is stored in partitions, so single cases are not looked up here.",
     ),
     "partitioned.not_computed": (
-        "Udviklingen pr. måned og overdragelserne mellem enheder beregnes ikke her for en log "
-        "gemt i partitioner: brug kitflow bottlenecks {name} --by month og kitflow handovers "
-        "{name} (evt. med --engine spark).",
-        "The monthly trend and the handovers between units are not computed here for a log "
-        "stored in partitions: use kitflow bottlenecks {name} --by month and kitflow handovers "
-        "{name} (with --engine spark if need be).",
+        "Overdragelserne mellem enheder beregnes ikke her for en log gemt i partitioner: brug "
+        "kitflow handovers {name} (evt. med --engine spark).",
+        "The handovers between units are not computed here for a log stored in partitions: "
+        "use kitflow handovers {name} (with --engine spark if need be).",
     ),
     "map.withheld": (
         "Loggen {name} viser under 5 personer, så dens procesoverblik vises ikke "

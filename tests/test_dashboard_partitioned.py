@@ -43,6 +43,7 @@ from tests.test_dashboard import log_chosen_request, map_request
 from tests.test_dashboard_e2e import wait_for
 
 ONE, PARTS, FEW = "one", "parts", "few"
+MONTHS_ONE, MONTHS_PARTS = "months-one", "months-parts"
 FLOATS = ("share", "mean_throughput_s", "mean_wait_s", "total_wait_s", "wait_share")
 """Means and totals of float seconds: compared to a relative 1e-12 (mining.partitioned)."""
 
@@ -79,6 +80,34 @@ def _few_people() -> pl.DataFrame:
     )
 
 
+def _small_april() -> pl.DataFrame:
+    """Ten cases a → b → c in March 2024 by 6 people, two in April by 2 of them."""
+    march, april = (
+        dt.datetime(2024, 3, 4, 8, tzinfo=dt.UTC),
+        dt.datetime(2024, 4, 8, 8, tzinfo=dt.UTC),
+    )
+    rows = [
+        (
+            f"c{c:02d}",
+            a,
+            (march if c < 10 else april) + dt.timedelta(hours=c, minutes=7 * i * (c + 1)),
+            f"p{c % 6 if c < 10 else c % 2}",
+        )
+        for c in range(12)
+        for i, a in enumerate("abc")
+    ]
+    return pl.DataFrame(
+        {
+            CASE: [r[0] for r in rows],
+            ACTIVITY: [r[1] for r in rows],
+            TIMESTAMP: [r[2] for r in rows],
+            EVENT_ORDER: list(range(len(rows))),
+            RESOURCE: [r[3] for r in rows],
+        },
+        schema_overrides={ACTIVITY: pl.Categorical(), TIMESTAMP: UTC_DATETIME},
+    )
+
+
 @pytest.fixture(scope="module")
 def data_dir(kit_landscape: KitLandscape, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The landscape's incidents in one file (``one``) and in 3 partitions (``parts``), and a
@@ -89,6 +118,8 @@ def data_dir(kit_landscape: KitLandscape, tmp_path_factory: pytest.TempPathFacto
     _store_log(store, events, ONE, None)
     _store_log(store, events, PARTS, 3)
     _store_log(store, _few_people(), FEW, 3)
+    _store_log(store, _small_april(), MONTHS_ONE, None)
+    _store_log(store, _small_april(), MONTHS_PARTS, 3)
     store.catalog.dispose()
     return root
 
@@ -267,6 +298,10 @@ def test_the_analysis_of_a_partitioned_log_equals_the_one_file_analysis(
     assert parts.bottlenecks["wait_share"].to_list() == pytest.approx(
         one.bottlenecks["wait_share"].to_list(), rel=1e-12
     )
+    assert_frame_equal(parts.months, one.months)
+    assert parts.bottleneck_months_withheld == one.bottleneck_months_withheld
+    assert_frame_equal(parts.bottleneck_trend, one.bottleneck_trend, rel_tol=1e-12)
+    assert parts.bottleneck_trend.height > 0
     assert parts.other_variants is not None and one.other_variants is not None
     assert parts.other_variants.cases == one.other_variants.cases
     assert parts.other_variants.variants == one.other_variants.variants
@@ -283,6 +318,19 @@ def test_the_analysis_of_a_partitioned_log_equals_the_one_file_analysis(
     assert view.summary == analysis.render_analysis(store, ONE, AnalysisFilters(), "da").summary
     assert analysis.log_controls(store, PARTS).org_units == ()
     assert spies["scan"] == [ONE] * len(spies["scan"])
+
+
+def test_a_month_of_fewer_than_5_people_is_left_out_of_the_trend_alike(
+    store: LogStore, spies: dict[str, list[str]]
+) -> None:
+    parts = load_analysis(store, MONTHS_PARTS, AnalysisFilters())
+    assert spies["scan"] == [] and spies["index"] == []
+    one = load_analysis(store, MONTHS_ONE, AnalysisFilters())
+    assert parts.bottleneck_months_withheld == one.bottleneck_months_withheld == 1
+    assert parts.bottleneck_trend["month"].unique().to_list() == [dt.date(2024, 3, 1)]
+    assert_frame_equal(parts.bottleneck_trend, one.bottleneck_trend)
+    assert_frame_equal(parts.months, one.months)
+    assert parts.months["cases"].to_list() == [10, 2]
 
 
 def test_a_partitioned_log_of_4_people_is_withheld(

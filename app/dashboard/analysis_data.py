@@ -43,7 +43,7 @@ from mining import (
     merge_small_groups,
     rank_shown_bottlenecks,
 )
-from models.schema import ACTIVITY, CASE, ORG_UNIT, TIMESTAMP
+from models.schema import ACTIVITY, CASE, ORG_UNIT, RESOURCE, TIMESTAMP
 from models.store import LogStore
 
 TOP_VARIANTS: Final = 10
@@ -116,7 +116,7 @@ class AnalysisData:
     """The Copenhagen dates the figures cover (``data_span``)."""
     partitioned: bool = False
     """The log is stored in partitions: the figures are the whole log's (the filters left
-    out), computed one partition at a time; no monthly trend, months or handovers."""
+    out), computed one partition at a time; no handovers."""
 
 
 def window_bounds(filters: AnalysisFilters) -> tuple[dt.datetime, dt.datetime] | None:
@@ -164,9 +164,8 @@ def _load_partitioned_analysis(
 def analyse_partitioned(log: PartitionedLog, span: tuple[dt.date, dt.date] | None) -> AnalysisData:
     """The unfiltered analysis of a log stored in partitions, one partition at a time
     (``mining.partitioned``): its variants (the top ones and the rest as one row) and its
-    bottlenecks, equal to the one-file log's; withheld alike under the 5-person rule. The
-    monthly trend, the months and the handovers between units are not computed (they would
-    scan the whole log): the page says so."""
+    bottlenecks with their monthly trend, equal to the one-file log's; withheld alike under the
+    5-person rule. The handovers between units are not computed: the page says so."""
     size = check_partitioned_view_size(log)
     if not size.enough:
         return _withheld()
@@ -176,20 +175,49 @@ def analyse_partitioned(log: PartitionedLog, span: tuple[dt.date, dt.date] | Non
         return _nothing(variants)
     merged_log, _ = merge_partitioned_small_activities(log)
     found = find_partitioned_bottlenecks(merged_log, level="arc")
-    ranked = drop_withheld(found, ("source", "target"))
-    empty = pl.DataFrame()
+    shown = rank_shown_bottlenecks(drop_withheld(found, ("source", "target")), top=TOP_BOTTLENECKS)
+    small_months = _partitioned_small_months(log)
+    by_month = (
+        pl.concat(
+            find_bottlenecks(lazy, level="arc", by="month").select(
+                "month", pl.col("source", "target").cast(pl.String), "total_wait_s"
+            )
+            for lazy in merged_log.partitions()
+        )
+        .group_by("month", "source", "target")
+        .agg(pl.col("total_wait_s").sum())
+    )
+    months = pl.concat(_cases_per_month(lazy).collect() for lazy in log.partitions())
+    per_month = months.group_by("month").agg(pl.col("cases").sum()).sort("month")
     return AnalysisData(
         cases=cases,
         variant_count=variants.height,
         top_variants=variants.head(TOP_VARIANTS),
         other_variants=_partitioned_other_variants(log, variants),
-        bottlenecks=rank_shown_bottlenecks(ranked, top=TOP_BOTTLENECKS),
-        bottleneck_trend=empty,
+        bottlenecks=shown,
+        bottleneck_trend=_chart_top_arcs(by_month, shown, small_months),
         handovers=None,
         people_known=size.people_known,
+        bottleneck_months_withheld=len(small_months),
+        months=_mark_partial(per_month, span),
         span=span,
         partitioned=True,
     )
+
+
+def _partitioned_small_months(log: PartitionedLog) -> list[dt.date]:
+    """:func:`mining.find_small_months` (of events) of a log stored in partitions: each
+    partition's people per Copenhagen month (one event of each), united, then counted."""
+    if RESOURCE not in pl.scan_parquet(log.paths[0]).collect_schema():
+        return []
+    kept = pl.concat(
+        lazy.group_by(_local_month().alias("_month"), pl.col(RESOURCE).cast(pl.String))
+        .agg(pl.col(TIMESTAMP).first())
+        .select(TIMESTAMP, RESOURCE)
+        .collect()
+        for lazy in log.partitions()
+    )
+    return find_small_months(kept, of="event")
 
 
 def _partitioned_other_variants(
@@ -266,13 +294,23 @@ def data_span(
 
 def _months(view: pl.LazyFrame, span: tuple[dt.date, dt.date] | None) -> pl.DataFrame:
     """``month``, ``cases`` (with an event in the Copenhagen month) and ``partial``."""
-    local = pl.col(TIMESTAMP).dt.convert_time_zone(str(DISPLAY_ZONE))
-    per_month = (
-        view.group_by(local.dt.truncate("1mo").dt.date().alias("month"))
+    return _mark_partial(_cases_per_month(view).collect(), span)
+
+
+def _cases_per_month(view: pl.LazyFrame) -> pl.LazyFrame:
+    """``month`` (the first day of a Copenhagen month) and ``cases`` with an event in it."""
+    return (
+        view.group_by(_local_month().alias("month"))
         .agg(pl.col(CASE).n_unique().cast(pl.Int64).alias("cases"))
         .sort("month")
-        .collect()
     )
+
+
+def _local_month() -> pl.Expr:
+    return pl.col(TIMESTAMP).dt.convert_time_zone(str(DISPLAY_ZONE)).dt.truncate("1mo").dt.date()
+
+
+def _mark_partial(per_month: pl.DataFrame, span: tuple[dt.date, dt.date] | None) -> pl.DataFrame:
     return per_month.with_columns(
         pl.Series("partial", [is_partial_month(m, span) for m in per_month["month"]])
     )
@@ -337,9 +375,17 @@ def _bottleneck_trend(
     """``month``, ``source``, ``target``, ``total_wait_s`` of the top arcs, every month of the
     view's waits present for each arc (0 where the arc had no waits that month), but for the
     ``small_months`` (fewer than 5 people, left out)."""
-    top = bottlenecks.head(CHARTED_BOTTLENECKS).select("source", "target", "rank")
     merged = merge_small_activities(view).frame
-    by_month = drop_small_months(find_bottlenecks(merged, level="arc", by="month"), small_months)
+    by_month = find_bottlenecks(merged, level="arc", by="month")
+    return _chart_top_arcs(by_month, bottlenecks, small_months)
+
+
+def _chart_top_arcs(
+    by_month: pl.DataFrame, bottlenecks: pl.DataFrame, small_months: list[dt.date]
+) -> pl.DataFrame:
+    """:func:`_bottleneck_trend` of the waits per ``month``, ``source`` and ``target``."""
+    top = bottlenecks.head(CHARTED_BOTTLENECKS).select("source", "target", "rank")
+    by_month = drop_small_months(by_month, small_months)
     months = by_month.select("month").unique()
     grid = months.join(top, how="cross")
     found = by_month.select("month", "source", "target", "total_wait_s")

@@ -78,17 +78,14 @@ def _bottlenecks_section(data: AnalysisData, language: Language) -> Component:
                 table_id=ids.ANALYSIS_BOTTLENECK_TABLE,
                 compact=True,
             ),
+            html.H3(translate("analysis.bottleneck_chart", language)),
+            *_months_note(data.bottleneck_months_withheld, language),
+            html.P(translate("analysis.partial_months", language), className="kf-muted"),
+            _graph(
+                ids.ANALYSIS_BOTTLENECK_CHART,
+                bottleneck_figure(data.bottleneck_trend, language, data.months),
+            ),
         ]
-        if not data.partitioned:  # no monthly trend for a log stored in partitions
-            body += [
-                html.H3(translate("analysis.bottleneck_chart", language)),
-                *_months_note(data.bottleneck_months_withheld, language),
-                html.P(translate("analysis.partial_months", language), className="kf-muted"),
-                _graph(
-                    ids.ANALYSIS_BOTTLENECK_CHART,
-                    bottleneck_figure(data.bottleneck_trend, language, data.months),
-                ),
-            ]
     return _section(ids.ANALYSIS_BOTTLENECKS, "analysis.bottlenecks", language, body)
 
 
