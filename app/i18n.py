@@ -121,12 +121,6 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
         "Loggen er gemt i partitioner, så enkelte sager slås ikke op her.",
         "The log is stored in partitions, so single cases are not looked up here.",
     ),
-    "partitioned.not_computed": (
-        "Overdragelserne mellem enheder beregnes ikke her for en log gemt i partitioner: brug "
-        "kitflow handovers {name} (evt. med --engine spark).",
-        "The handovers between units are not computed here for a log stored in partitions: "
-        "use kitflow handovers {name} (with --engine spark if need be).",
-    ),
     "map.withheld": (
         "Loggen {name} viser under 5 personer, så dens procesoverblik vises ikke "
         "(5-personers-reglen).",

@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Final
+from typing import Final, Literal
 
 import polars as pl
 
@@ -27,6 +27,7 @@ from mining import (
     compute_handover_trend,
     compute_handovers,
     compute_handovers_per_case,
+    compute_partitioned_handovers,
     compute_partitioned_variants,
     compute_variants,
     count_people_per_group,
@@ -39,6 +40,7 @@ from mining import (
     find_ping_pong,
     find_small_months,
     merge_partitioned_small_activities,
+    merge_partitioned_small_groups,
     merge_small_activities,
     merge_small_groups,
     rank_shown_bottlenecks,
@@ -116,7 +118,7 @@ class AnalysisData:
     """The Copenhagen dates the figures cover (``data_span``)."""
     partitioned: bool = False
     """The log is stored in partitions: the figures are the whole log's (the filters left
-    out), computed one partition at a time; no handovers."""
+    out), computed one partition at a time."""
 
 
 def window_bounds(filters: AnalysisFilters) -> tuple[dt.datetime, dt.datetime] | None:
@@ -164,8 +166,8 @@ def _load_partitioned_analysis(
 def analyse_partitioned(log: PartitionedLog, span: tuple[dt.date, dt.date] | None) -> AnalysisData:
     """The unfiltered analysis of a log stored in partitions, one partition at a time
     (``mining.partitioned``): its variants (the top ones and the rest as one row) and its
-    bottlenecks with their monthly trend, equal to the one-file log's; withheld alike under the
-    5-person rule. The handovers between units are not computed: the page says so."""
+    bottlenecks with their monthly trend and the handovers between org units, equal to the
+    one-file log's; withheld alike under the 5-person rule."""
     size = check_partitioned_view_size(log)
     if not size.enough:
         return _withheld()
@@ -196,7 +198,7 @@ def analyse_partitioned(log: PartitionedLog, span: tuple[dt.date, dt.date] | Non
         other_variants=_partitioned_other_variants(log, variants),
         bottlenecks=shown,
         bottleneck_trend=_chart_top_arcs(by_month, shown, small_months),
-        handovers=None,
+        handovers=_partitioned_handovers(log) if ORG_UNIT in _schema(log) else None,
         people_known=size.people_known,
         bottleneck_months_withheld=len(small_months),
         months=_mark_partial(per_month, span),
@@ -205,19 +207,65 @@ def analyse_partitioned(log: PartitionedLog, span: tuple[dt.date, dt.date] | Non
     )
 
 
-def _partitioned_small_months(log: PartitionedLog) -> list[dt.date]:
-    """:func:`mining.find_small_months` (of events) of a log stored in partitions: each
-    partition's people per Copenhagen month (one event of each), united, then counted."""
-    if RESOURCE not in pl.scan_parquet(log.paths[0]).collect_schema():
+def _schema(log: PartitionedLog) -> pl.Schema:
+    return pl.scan_parquet(log.paths[0]).collect_schema()
+
+
+def _partitioned_small_months(
+    log: PartitionedLog, of: Literal["event", "case"] = "event"
+) -> list[dt.date]:
+    """:func:`mining.find_small_months` of a log stored in partitions: each partition's
+    people per Copenhagen month (of an event, or of its case's start; one moment of each),
+    united, then counted (each kept moment its own case)."""
+    if RESOURCE not in _schema(log):
         return []
+    moment = pl.col(TIMESTAMP) if of == "event" else pl.col(TIMESTAMP).min().over(CASE)
+    month = moment.dt.convert_time_zone(str(DISPLAY_ZONE)).dt.truncate("1mo").dt.date()
     kept = pl.concat(
-        lazy.group_by(_local_month().alias("_month"), pl.col(RESOURCE).cast(pl.String))
-        .agg(pl.col(TIMESTAMP).first())
+        lazy.with_columns(moment.alias("_moment"), month.alias("_month"))
+        .group_by("_month", pl.col(RESOURCE).cast(pl.String))
+        .agg(pl.col("_moment").first().alias(TIMESTAMP))
         .select(TIMESTAMP, RESOURCE)
         .collect()
         for lazy in log.partitions()
     )
-    return find_small_months(kept, of="event")
+    cases = pl.int_range(pl.len()).cast(pl.String).alias(CASE)
+    return find_small_months(kept.with_columns(cases), of=of)
+
+
+def _partitioned_handovers(log: PartitionedLog) -> HandoverData:
+    """:func:`_handovers` of a log stored in partitions: the org units of fewer than 5 people
+    decided over all partitions, then each partition's handovers and cases added."""
+    groups, merged = merge_partitioned_small_groups(log, by=ORG_UNIT)
+    found = compute_partitioned_handovers(log, level="org_unit", groups=groups)
+    per_case = [
+        compute_handovers_per_case(groups.apply(lazy), level="org_unit")
+        for lazy in log.partitions()
+    ]
+    trends = [
+        compute_handover_trend(groups.apply(lazy), level="org_unit") for lazy in log.partitions()
+    ]
+    schema = trends[0].schema
+    trend = (
+        pl.concat(trends)
+        .group_by("month")
+        .agg(pl.col("cases", "handovers", "ping_pongs").sum())
+        .with_columns((pl.col("handovers") / pl.col("cases")).alias("mean_handovers_per_case"))
+        .select(schema.names())
+        .cast(schema)
+        .sort("month")
+    )
+    small_months = _partitioned_small_months(log, of="case")
+    pairs = ("source", "target")
+    return HandoverData(
+        matrix=drop_withheld(found.matrix, pairs),
+        ping_pong=drop_withheld(found.ping_pong, pairs),
+        ping_pong_cases=sum(frame.filter(pl.col("ping_pongs") > 0).height for frame in per_case),
+        trend=drop_small_months(trend, small_months),
+        merged=merged.merged,
+        withheld=merged.withheld,
+        months_withheld=len(small_months),
+    )
 
 
 def _partitioned_other_variants(

@@ -91,9 +91,6 @@ def _bottlenecks_section(data: AnalysisData, language: Language) -> Component:
 
 def _handovers_section(data: AnalysisData, log: str, language: Language) -> Component:
     intro: Component = html.P(translate("analysis.handovers_intro", language), className="kf-muted")
-    if data.partitioned:
-        message = note(translate("partitioned.not_computed", language, name=log))
-        return _section(ids.ANALYSIS_HANDOVERS, "analysis.handovers", language, [intro, message])
     if data.handovers is None:
         message = note(translate("analysis.no_org_unit", language, name=log))
         return _section(ids.ANALYSIS_HANDOVERS, "analysis.handovers", language, [intro, message])
