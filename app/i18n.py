@@ -107,15 +107,22 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "partitioned.note": (
         "Loggen {name} er gemt i partitioner (en stor log). Siden viser hele loggens tal, "
         "beregnet én partition ad gangen; filtrene og opslag af enkelte sager er slået fra, "
-        "da de ville kræve hele loggen i hukommelsen. Et udsnit analyseres på kommandolinjen: "
-        "kitflow variants {name} --since 2025-01-01 --until 2025-03-31 --org-unit <enhed> "
-        "(også kitflow bottlenecks og stats), eller med --engine spark (se docs/spark.md).",
+        "da de ville kræve hele loggen i hukommelsen. Et udsnit (periode og enheder) "
+        "analyseres på siden Procesanalyse eller på kommandolinjen: kitflow variants {name} "
+        "--since 2025-01-01 --until 2025-03-31 --org-unit <enhed> (også kitflow bottlenecks og "
+        "stats), eller med --engine spark (se docs/spark.md).",
         "The log {name} is stored in partitions (a large log). The page shows the whole log's "
         "figures, computed one partition at a time; the filters and looking up single cases "
         "are turned off, as they would need the whole log in memory. Analyse a filtered view "
-        "on the command line: kitflow variants {name} --since 2025-01-01 --until 2025-03-31 "
-        "--org-unit <unit> (also kitflow bottlenecks and stats), or with --engine spark "
-        "(see docs/spark.md).",
+        "(period and units) on the Process analysis page or on the command line: kitflow "
+        "variants {name} --since 2025-01-01 --until 2025-03-31 --org-unit <unit> (also kitflow "
+        "bottlenecks and stats), or with --engine spark (see docs/spark.md).",
+    ),
+    "partitioned.analysis_note": (
+        "Loggen {name} er gemt i partitioner (en stor log): tallene beregnes én partition ad "
+        "gangen og lægges sammen, også for den valgte periode og de valgte enheder.",
+        "The log {name} is stored in partitions (a large log): the figures are computed one "
+        "partition at a time and added up, for the chosen period and units too.",
     ),
     "partitioned.no_cases": (
         "Loggen er gemt i partitioner, så enkelte sager slås ikke op her.",

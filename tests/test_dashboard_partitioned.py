@@ -1,8 +1,9 @@
 """The process pages on a log stored in partitions (issue #17): Procesoverblik and Procesanalyse
 show the whole log's map, variants, case count and bottlenecks computed one partition at a time
-(mining.partitioned), equal to the same log stored in one file; the filters, which would need the
-whole log in memory, are disabled with a note; no callback scans the whole log or builds its
-in-memory index; a log of 4 people is withheld."""
+(mining.partitioned), equal to the same log stored in one file; Procesanalyse's period and org
+units filter each partition; the map's filters, which would need the whole log in memory, are
+disabled with a note; no callback scans the whole log or builds its in-memory index; a log of 4
+people is withheld."""
 
 from __future__ import annotations
 
@@ -272,15 +273,16 @@ def test_the_filters_are_disabled_for_a_partitioned_log(
     assert not disabled[ids.MAP_LOG] and not disabled[ids.MAP_TOP_PERCENT]
     one = _disabled(process_map.build_layout(store, "da", ONE), {})
     assert not any(one[c] for c in process_map.FILTER_CONTROLS)
+    # Procesanalyse filters a partitioned log partition by partition: its period stays open.
     page = analysis.build_layout(store, "da", PARTS)
-    assert _disabled(page, {})[ids.ANALYSIS_PERIOD]
+    assert not _disabled(page, {})[ids.ANALYSIS_PERIOD]
     assert spies["scan"] == [ONE] * spies["scan"].count(ONE)  # only the one-file log is read
 
 
 def test_the_analysis_of_a_partitioned_log_equals_the_one_file_analysis(
     store: LogStore, spies: dict[str, list[str]]
 ) -> None:
-    parts = load_analysis(store, PARTS, AnalysisFilters(start=dt.date(2024, 1, 1)))
+    parts = load_analysis(store, PARTS, AnalysisFilters())
     assert spies["scan"] == [] and spies["index"] == []
     assert {"compute_partitioned_variants", "find_partitioned_bottlenecks"} <= set(
         spies["partitioned"]
@@ -324,12 +326,37 @@ def test_the_analysis_of_a_partitioned_log_equals_the_one_file_analysis(
     assert json.dumps([s.to_plotly_json() for s in view.sections], default=str) == json.dumps(
         [s.to_plotly_json() for s in shown.sections], default=str
     )
-    assert translate("partitioned.note", "da", name=PARTS) in json.dumps(
+    assert translate("partitioned.analysis_note", "da", name=PARTS) in json.dumps(
         view.message.to_plotly_json(), default=str, ensure_ascii=False
     )
     assert view.summary == shown.summary
-    assert analysis.log_controls(store, PARTS).org_units == ()
+    units = analysis.log_controls(store, ONE).org_units
+    assert analysis.log_controls(store, PARTS).org_units == units and len(units) >= 2
     assert spies["scan"] == [ONE] * len(spies["scan"])
+
+
+def test_a_filtered_analysis_of_a_partitioned_log_equals_the_one_file_analysis(
+    store: LogStore, spies: dict[str, list[str]]
+) -> None:
+    """The period and the org units filter each partition (whole cases; a case lies in one
+    partition): every section, the summary and the 5-person checks as for one file."""
+    units = analysis.log_controls(store, ONE).org_units
+    for filters in (
+        AnalysisFilters(start=dt.date(2024, 3, 1), end=dt.date(2024, 8, 31)),
+        AnalysisFilters(org_units=(units[0],)),
+        AnalysisFilters(start=dt.date(2024, 3, 1), org_units=units[:2]),
+    ):
+        view = analysis.render_analysis(store, PARTS, filters, "da")
+        shown = analysis.render_analysis(store, ONE, filters, "da")
+        assert json.dumps([s.to_plotly_json() for s in view.sections], default=str) == json.dumps(
+            [s.to_plotly_json() for s in shown.sections], default=str
+        ), filters
+        assert view.summary == shown.summary, filters
+        parts, one = (load_analysis(store, n, filters) for n in (PARTS, ONE))
+        assert 0 < parts.cases == one.cases < store.entry(ONE).cases, filters
+        assert_frame_equal(parts.months, one.months)
+    assert spies["scan"] == [ONE] * len(spies["scan"])  # the partitioned log: never whole
+    assert all(path.endswith(f"/{ONE}/events.parquet") for path in spies["index"])
 
 
 def test_a_month_of_fewer_than_5_people_is_left_out_of_the_trend_alike(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Final, Literal
 
@@ -144,28 +144,29 @@ def filtered_view(events: pl.LazyFrame, filters: AnalysisFilters) -> pl.LazyFram
 
 def load_analysis(store: LogStore, name: str, filters: AnalysisFilters) -> AnalysisData:
     """The analysis of stored flat log ``name`` under ``filters`` (cached per import); a log
-    stored in partitions is analysed whole, ``filters`` left out (:func:`analyse_partitioned`)."""
+    stored in partitions is analysed one partition at a time (:func:`analyse_partitioned`)."""
     if find_partitioned_log(store, name) is not None:
-        return _load_partitioned_analysis(store, name, store.entry(name).imported_at)
+        return _load_partitioned_analysis(store, name, store.entry(name).imported_at, filters)
     return _load_analysis(store, name, store.entry(name).imported_at, filters)
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=16)
 def _load_partitioned_analysis(
-    store: LogStore, name: str, imported_at: dt.datetime
+    store: LogStore, name: str, imported_at: dt.datetime, filters: AnalysisFilters
 ) -> AnalysisData:
     del imported_at  # part of the cache key only
     log = find_partitioned_log(store, name)
     assert log is not None  # checked by the caller
+    start, end = window_bounds(filters) or (None, None)
+    view = replace(log, start=start, end=end, org_units=filters.org_units)
     entry = store.entry(name)
-    return analyse_partitioned(
-        log, data_span(entry.first_event, entry.last_event, AnalysisFilters())
-    )
+    return analyse_partitioned(view, data_span(entry.first_event, entry.last_event, filters))
 
 
 def analyse_partitioned(log: PartitionedLog, span: tuple[dt.date, dt.date] | None) -> AnalysisData:
-    """The unfiltered analysis of a log stored in partitions, one partition at a time
-    (``mining.partitioned``): its variants (the top ones and the rest as one row) and its
+    """The analysis of a log stored in partitions (in its view: the period and org units of
+    ``log``), one partition at a time (``mining.partitioned``; the view keeps whole cases, and
+    a case lies in one partition): its variants (the top ones and the rest as one row) and its
     bottlenecks with their monthly trend and the handovers between org units, equal to the
     one-file log's; withheld alike under the 5-person rule."""
     size = check_partitioned_view_size(log)
@@ -208,7 +209,7 @@ def analyse_partitioned(log: PartitionedLog, span: tuple[dt.date, dt.date] | Non
 
 
 def _schema(log: PartitionedLog) -> pl.Schema:
-    return pl.scan_parquet(log.paths[0]).collect_schema()
+    return _schema_scan(log).collect_schema()
 
 
 def _partitioned_small_months(
@@ -471,15 +472,32 @@ def list_org_units(store: LogStore, name: str) -> tuple[str, ...]:
 @lru_cache(maxsize=16)
 def _list_org_units(store: LogStore, name: str, imported_at: dt.datetime) -> tuple[str, ...]:
     del imported_at  # part of the cache key only
-    if find_partitioned_log(store, name) is not None:
-        return ()  # no org-unit filter for a log stored in partitions (analysed whole)
-    events = store.scan(name)
-    if ORG_UNIT not in events.collect_schema():
+    log = find_partitioned_log(store, name)
+    events: pl.LazyFrame | pl.DataFrame = store.scan(name) if log is None else _schema_scan(log)
+    if ORG_UNIT not in events.lazy().collect_schema():
         return ()
+    if log is not None:  # each partition's distinct (unit, person) pairs, united
+        events = _unit_people(log)
     per_unit = count_people_per_group(events, by=ORG_UNIT)
     if per_unit["people"].sum() > 0:  # only units of 5 people or more (the 5-person rule)
         per_unit = per_unit.filter(pl.col("people") >= MIN_PEOPLE)
     return tuple(per_unit[ORG_UNIT].to_list())
+
+
+def _schema_scan(log: PartitionedLog) -> pl.LazyFrame:
+    """A scan of the first partition, for its schema (every partition's)."""
+    return pl.scan_parquet(log.paths[0])
+
+
+def _unit_people(log: PartitionedLog) -> pl.DataFrame:
+    """The distinct (org unit, person) pairs of all partitions of ``log``."""
+    has_people = RESOURCE in _schema(log)
+    person = pl.col(RESOURCE).cast(pl.String) if has_people else pl.lit(None, pl.String)
+    pairs = (
+        lazy.select(pl.col(ORG_UNIT).cast(pl.String), person.alias(RESOURCE)).unique().collect()
+        for lazy in log.partitions()
+    )
+    return pl.concat(pairs).unique()
 
 
 def log_period(store: LogStore, name: str) -> tuple[dt.date | None, dt.date | None]:

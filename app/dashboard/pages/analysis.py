@@ -28,7 +28,7 @@ from app.dashboard.analysis_data import (
 )
 from app.dashboard.analysis_sections import build_sections
 from app.dashboard.components import date_range_picker, empty_store_message, note, stale_notes
-from app.dashboard.data import current_store, is_partitioned
+from app.dashboard.data import current_store
 from app.dashboard.pages import register_page
 from app.dashboard.pages.process_map import dropdown_labels
 from app.dashboard.process_map_view import LIST_SEPARATOR, as_tuple, read_day
@@ -144,7 +144,6 @@ def _controls(
                 end_date=_iso(end),
                 min_date_allowed=_iso(found.first_day),
                 max_date_allowed=_iso(found.last_day),
-                disabled=is_partitioned(store, chosen),  # analysed whole, one part at a time
             ),
         ],
         className="kf-field",
@@ -200,9 +199,9 @@ def render_analysis(
         text = translate("analysis.empty_window", language, name=log)
         return AnalysisView(message=note(text, kind="warning"))
     message = None
-    if data.partitioned:  # the whole log's figures, the filters left out
-        text = translate("partitioned.note", language, name=log)
-        message, filters = note(text, note_id=ids.ANALYSIS_PARTITIONED), AnalysisFilters()
+    if data.partitioned:  # computed one partition at a time: say so
+        text = translate("partitioned.analysis_note", language, name=log)
+        message = note(text, note_id=ids.ANALYSIS_PARTITIONED)
     return AnalysisView(
         sections=build_sections(data, log, language),
         summary=_summary(store, log, filters, data, language),
@@ -340,12 +339,3 @@ def register(app: dash.Dash, store: LogStore) -> None:
         found = log_controls(store, log)
         first, last = _iso(found.first_day), _iso(found.last_day)
         return first, last, first, last, list(found.org_units), [], not found.org_units
-
-    @app.callback(
-        Output(ids.ANALYSIS_PERIOD, "disabled"),
-        Input(ids.ANALYSIS_LOG, "value"),
-        prevent_initial_call=True,
-    )
-    def lock_period_for_log(log: str | None) -> bool:
-        # A log stored in partitions is analysed whole: no period to choose.
-        return is_partitioned(store, log)
