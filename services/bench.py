@@ -180,7 +180,9 @@ def run_bench(
     chosen, skipped = _choose_operations(operations, events if log is None else None)
     with tempfile.TemporaryDirectory(prefix="kitflow-bench-") as folder:
         workspace = Path(folder)
-        source = log if log is not None else _generate(events, workspace, step)
+        source = log
+        if source is None:
+            source = generate_workload(events, workspace, step).with_suffix(".parquet")
         step("importing")
         store = LogStore(workspace / "data", f"sqlite:///{workspace / 'catalog.db'}")
         entry = import_log(store, source, name=LOG_NAME, options=ReadOptions()).entry
@@ -227,7 +229,9 @@ def _choose_operations(
     return tuple(o for o in ALL_OPERATIONS if o not in skipped), skipped
 
 
-def _generate(events: int, workspace: Path, step: Step) -> Path:
+def generate_workload(events: int, workspace: Path, step: Step) -> Path:
+    """The standard workload of ``events`` events (seed ``SEED``) written by ../shared's
+    generator as ``<workspace>/o2c.parquet`` and ``o2c.csv``; returns the prefix ``o2c``."""
     if not GENERATOR.is_file():
         raise KitflowError(
             f"the workload generator {GENERATOR} is missing: ../shared must sit beside the "
@@ -243,7 +247,7 @@ def _generate(events: int, workspace: Path, step: Step) -> Path:
     )
     if done.returncode != 0:
         raise KitflowError(f"the workload generator failed: {done.stderr.strip()[-500:]}")
-    return prefix.with_suffix(".parquet")
+    return prefix
 
 
 def _write_spec(

@@ -34,7 +34,7 @@ from extractors.files import ReadOptions
 from models.errors import KitflowError
 from models.partitions import Partitions
 from models.store import LogStore
-from services.bench import GENERATOR, SEED, describe_environment
+from services.bench import SEED, describe_environment, generate_workload
 from services.imports import import_log
 
 LargeStep = Literal["import", "stats", "dfg", "variants", "bottlenecks"]
@@ -86,7 +86,7 @@ def run_large_bench(
     million events the folder needs about 10 GB of disk."""
     with tempfile.TemporaryDirectory(prefix="kitflow-bench-large-", dir=workdir) as folder:
         workspace = Path(folder)
-        source = log if log is not None else _generate(events, workspace, step)
+        source = log if log is not None else _generate_csv(events, workspace, step)
         spec = workspace / "spec.json"
         spec.write_text(
             json.dumps(
@@ -130,22 +130,8 @@ def check_large_results(results: list[LargeStepResult]) -> dict[str, bool]:
     }
 
 
-def _generate(events: int, workspace: Path, step: Step) -> Path:
-    if not GENERATOR.is_file():
-        raise KitflowError(
-            f"the workload generator {GENERATOR} is missing: ../shared must sit beside the "
-            "repository, or pass --log PATH to benchmark a file of your own."
-        )
-    step(f"generating {events:,} events")
-    prefix = workspace / "o2c"
-    done = subprocess.run(
-        [sys.executable, str(GENERATOR), str(events), str(prefix), str(SEED)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise KitflowError(f"the workload generator failed: {done.stderr.strip()[-500:]}")
+def _generate_csv(events: int, workspace: Path, step: Step) -> Path:
+    prefix = generate_workload(events, workspace, step)
     prefix.with_suffix(".parquet").unlink(missing_ok=True)  # the CSV is what is imported
     return prefix.with_suffix(".csv")
 
