@@ -277,6 +277,21 @@ def test_partitioned_import_in_batches_equals_the_whole_import(
         ).read_text()
 
 
+def refusals_of_both_routes(
+    tmp_path: Path, source: Path, monkeypatch: pytest.MonkeyPatch
+) -> list[str]:
+    """The error of importing ``source`` whole, then in batches of a few rows (both must fail)."""
+    errors = []
+    for min_rows in (10**12, 1):
+        monkeypatch.setattr(pipeline, "STREAMING_MIN_ROWS", min_rows)
+        monkeypatch.setattr(pipeline, "BLOCK_BYTES", 30)
+        store = LogStore(tmp_path / str(min_rows), f"sqlite:///{tmp_path / f'{min_rows}.db'}")
+        with pytest.raises(InputError) as raised:
+            import_log(store, source, name="log", options=ReadOptions())
+        errors.append(str(raised.value))
+    return errors
+
+
 def test_a_time_format_the_first_batch_cannot_foresee_reads_the_file_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -288,14 +303,7 @@ def test_a_time_format_the_first_batch_cannot_foresee_reads_the_file_whole(
         "b,X,2024-01-03 10:00:05\n",  # seconds: the first batch's format cannot read it
         "utf-8",
     )
-    errors = []
-    for min_rows in (10**12, 1):
-        monkeypatch.setattr(pipeline, "STREAMING_MIN_ROWS", min_rows)
-        monkeypatch.setattr(pipeline, "BLOCK_BYTES", 30)
-        store = LogStore(tmp_path / str(min_rows), f"sqlite:///{tmp_path / f'{min_rows}.db'}")
-        with pytest.raises(InputError) as raised:
-            import_log(store, source, name="log", options=ReadOptions())
-        errors.append(str(raised.value))
+    errors = refusals_of_both_routes(tmp_path, source, monkeypatch)
     assert errors[0] == errors[1]
     assert "row 3: '2024-01-03 10:00:05'" in errors[0]
 
@@ -351,13 +359,6 @@ def test_a_file_without_a_single_event_says_why_as_the_whole_import_does(
     source.write_text(
         "case_id,activity,timestamp\na,-100,2024-01-02 10:00\nb,,2024-01-02 11:00\n", "utf-8"
     )
-    errors = []
-    for min_rows in (10**12, 1):
-        monkeypatch.setattr(pipeline, "STREAMING_MIN_ROWS", min_rows)
-        monkeypatch.setattr(pipeline, "BLOCK_BYTES", 30)
-        store = LogStore(tmp_path / str(min_rows), f"sqlite:///{tmp_path / f'{min_rows}.db'}")
-        with pytest.raises(InputError) as raised:
-            import_log(store, source, name="log", options=ReadOptions())
-        errors.append(str(raised.value))
+    errors = refusals_of_both_routes(tmp_path, source, monkeypatch)
     assert errors[0] == errors[1]
     assert errors[0].startswith("no row could be used as an event:")
