@@ -277,6 +277,14 @@ def test_partitioned_import_in_batches_equals_the_whole_import(
         ).read_text()
 
 
+LATE_SECONDS_CSV = (
+    "case_id,activity,timestamp\n"
+    "a,X,2024-01-02 10:00\n"
+    "a,Y,2024-01-02 11:00\n"
+    "b,X,2024-01-03 10:00:05\n"  # seconds: the first batch's format cannot read it
+)
+
+
 def refusals_of_both_routes(
     tmp_path: Path, source: Path, monkeypatch: pytest.MonkeyPatch
 ) -> list[str]:
@@ -296,13 +304,7 @@ def test_a_time_format_the_first_batch_cannot_foresee_reads_the_file_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source = tmp_path / "times.csv"
-    source.write_text(
-        "case_id,activity,timestamp\n"
-        "a,X,2024-01-02 10:00\n"
-        "a,Y,2024-01-02 11:00\n"
-        "b,X,2024-01-03 10:00:05\n",  # seconds: the first batch's format cannot read it
-        "utf-8",
-    )
+    source.write_text(LATE_SECONDS_CSV, "utf-8")
     errors = refusals_of_both_routes(tmp_path, source, monkeypatch)
     assert errors[0] == errors[1]
     assert "row 3: '2024-01-03 10:00:05'" in errors[0]
@@ -334,13 +336,7 @@ def test_a_failing_batch_of_a_file_too_large_to_read_whole_names_where_it_is(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source = tmp_path / "times.csv"
-    source.write_text(
-        "case_id,activity,timestamp\n"
-        "a,X,2024-01-02 10:00\n"
-        "a,Y,2024-01-02 11:00\n"
-        "b,X,2024-01-03 10:00:05\n",
-        "utf-8",
-    )
+    source.write_text(LATE_SECONDS_CSV, "utf-8")
     monkeypatch.setattr(pipeline, "STREAMING_MIN_ROWS", 1)
     monkeypatch.setattr(pipeline, "BLOCK_BYTES", 30)
     monkeypatch.setattr(pipeline, "WHOLE_READ_MAX_ROWS", 2)
