@@ -3,12 +3,11 @@ KIT landscape built from them. Import from here; the modules behind it are priva
 
 from extractors import PageCallback
 from services.ingestion.azure_devops import AzureDevOpsConfig, AzureDevOpsSource
-from services.ingestion.landscape import (
+from services.ingestion.landscape import LandscapeReport, build_landscape
+from services.ingestion.landscape_link import (
     KIT_ORDERS_LOG,
     LANDSCAPE_LOG,
-    LandscapeReport,
     LinkReport,
-    build_landscape,
     describe_links,
     link_landscape,
 )
