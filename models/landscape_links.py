@@ -195,8 +195,8 @@ def _dangling(found: pl.DataFrame) -> pl.DataFrame:
 
 
 def build_order_case_view(
-    order_events: pl.DataFrame,
-    devops_events: pl.DataFrame,
+    order_events: pl.DataFrame | pl.LazyFrame,
+    devops_events: pl.DataFrame | pl.LazyFrame,
     links: pl.DataFrame,
     workitems: pl.DataFrame,
 ) -> pl.DataFrame:
@@ -206,7 +206,8 @@ def build_order_case_view(
     DevOps activities are prefixed with the work item type ("Feature: Created", "User Story:
     State: Active"); ``work_item_id`` and ``work_item_type`` say which item an event belongs
     to; their org units are spelt as the orders' (``unify_area_names``). Grain: one row per
-    event, ``event_order`` renumbered in (case, time, source order)."""
+    event, ``event_order`` renumbered in (case, time, source order). The logs may be lazy
+    scans: only the linked orders' and work items' rows are read."""
     linked = links.select("item_number", "work_item_id", pl.col("linked_by").alias("_by"))
     children = workitems.filter(pl.col("parent").is_not_null()).select(
         pl.col("parent").alias("work_item_id"), pl.col("id").alias("child_id")
@@ -221,8 +222,12 @@ def build_order_case_view(
         how="vertical",
     ).unique()
     types = workitems.select(pl.col("id").alias("work_item_id"), "work_item_type")
+    work_item = pl.col(CASE).cast(pl.Int64)
     devops = (
-        devops_events.with_columns(pl.col(CASE).cast(pl.Int64).alias("work_item_id"))
+        devops_events.lazy()
+        .filter(work_item.is_in(members.get_column("work_item_id").implode()))
+        .collect()
+        .with_columns(work_item.alias("work_item_id"))
         .drop("work_item_type", strict=False)
         .join(members, on="work_item_id", how="inner")
         .join(types, on="work_item_id", how="left")
@@ -235,9 +240,12 @@ def build_order_case_view(
         )
         .drop("item_number")
     )
-    orders = order_events.filter(pl.col(CASE).is_in(linked["item_number"].implode()))
-    orders = orders.with_columns(
-        pl.col(ACTIVITY).cast(pl.String), pl.lit(0, dtype=pl.Int8).alias("_part")
+    linked_orders = pl.col(CASE).is_in(linked["item_number"].implode())
+    orders = (
+        order_events.lazy()
+        .filter(linked_orders)
+        .collect()
+        .with_columns(pl.col(ACTIVITY).cast(pl.String), pl.lit(0, dtype=pl.Int8).alias("_part"))
     )
     devops = devops.select(
         [c for c in devops.columns if not c.startswith("case:") and c in _DEVOPS_KEPT]
@@ -252,7 +260,7 @@ def build_order_case_view(
         .drop(EVENT_ORDER, "_part")
         .with_row_index(EVENT_ORDER)
         .join(firsts.rename({"item_number": CASE}), on=CASE, how="left")
-        .with_columns(_fill_case_columns(order_events))
+        .with_columns(_fill_case_columns(orders.columns))
     )
 
 
@@ -272,11 +280,11 @@ _DEVOPS_KEPT: Final = frozenset(
 )
 
 
-def _fill_case_columns(order_events: pl.DataFrame) -> list[pl.Expr]:
+def _fill_case_columns(order_columns: list[str]) -> list[pl.Expr]:
     """Trace attributes of the order spread to its DevOps events too."""
     return [
         pl.col(c).fill_null(pl.col(c).drop_nulls().first().over(CASE))
-        for c in order_events.columns
+        for c in order_columns
         if c.startswith("case:")
     ]
 

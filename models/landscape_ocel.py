@@ -20,13 +20,19 @@ to the object of its case (qualifier = that object's type), a task event also to
 any event with an org unit to that service area (``handled by``). Object-to-object relations
 (O2O): request ``contains`` item, item ``fulfilled by`` task, item ``implemented by`` work item,
 work item ``parent`` work item (feature to epic, story to feature), and incident, item, task and
-work item ``assigned to`` service area (the current assignment). Pure functions, no files.
+work item ``assigned to`` service area (the current assignment).
+
+``build_landscape_ocel`` builds the tables in memory; ``write_landscape_ocel`` writes the same
+tables, row for row, to Parquet files, reading the three event logs a range of rows at a time
+(an event's id numbers its row in its log, so a range keeps its numbers), so its peak memory is
+that of one range and of the objects, not of the logs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
 
 import polars as pl
@@ -61,11 +67,13 @@ EVENT_ATTRIBUTES: Final = (RESOURCE, SOURCE_SYSTEM)
 class LandscapeTables:
     """The inputs: the three flat logs' events and the staged tables the objects come from.
 
-    ``links`` is ``OrderLinks.links``; ``groups`` is sys_user_group (sys_id, name)."""
+    The events are frames or lazy scans of the stored logs, in their stored row order (a scan
+    is read a range of rows at a time). ``links`` is ``OrderLinks.links``; ``groups`` is
+    sys_user_group (sys_id, name)."""
 
-    incident_events: pl.DataFrame
-    order_events: pl.DataFrame
-    devops_events: pl.DataFrame
+    incident_events: pl.DataFrame | pl.LazyFrame
+    order_events: pl.DataFrame | pl.LazyFrame
+    devops_events: pl.DataFrame | pl.LazyFrame
     requests: pl.DataFrame
     items: pl.DataFrame
     tasks: pl.DataFrame
@@ -75,23 +83,99 @@ class LandscapeTables:
     links: pl.DataFrame
 
 
+CHUNK_ROWS: Final = 500_000
+"""Events of one log read at a time by ``write_landscape_ocel``."""
+
+_E2O_PARTS: Final = ("own", "tasks", "handled")
+"""The e2o relations in their order in the table: every event's own object, then the task of a
+task event, then the service area that handled an event."""
+
+
+@dataclass(frozen=True)
+class _ObjectTables:
+    """What the objects give, small beside the events: areas, objects, changes, o2o."""
+
+    areas: dict[str, str]
+    objects: pl.DataFrame
+    object_changes: pl.DataFrame
+    o2o: pl.DataFrame
+
+
+@dataclass(frozen=True)
+class WrittenOcel:
+    """An object-centric log written to Parquet: one file per table (``models.ocel.TABLES``),
+    and its objects (what its catalog entry counts)."""
+
+    files: dict[str, Path]
+    objects: pl.DataFrame
+
+
 def build_landscape_ocel(tables: LandscapeTables) -> ObjectCentricLog:
-    """The object-centric log of the landscape (see the module docstring)."""
-    areas = _area_names(tables)
-    events, e2o = _events_and_e2o(tables, areas)
-    objects = _objects(tables, areas)
-    o2o = _o2o(tables, areas)
-    changes = _object_changes(tables)
+    """The object-centric log of the landscape (see the module docstring), in memory."""
+    built = _object_tables(tables)
+    chunks = list(_event_chunks(tables, built, chunk_rows=None))
+    events = pl.concat([c["events"] for c in chunks], how="vertical")
     return ObjectCentricLog(
         events=events,
-        objects=objects,
-        object_changes=changes,
-        e2o=e2o.join(objects.select(OBJECT_ID), on=OBJECT_ID, how="semi"),
-        o2o=o2o.join(objects.select(pl.col(OBJECT_ID).alias(TARGET_ID)), on=TARGET_ID, how="semi")
-        .join(objects.select(pl.col(OBJECT_ID).alias(SOURCE_ID)), on=SOURCE_ID, how="semi")
-        .unique(maintain_order=True),
-        types=_types(events, objects, changes),
+        objects=built.objects,
+        object_changes=built.object_changes,
+        e2o=pl.concat([c[part] for part in _E2O_PARTS for c in chunks], how="vertical"),
+        o2o=built.o2o,
+        types=_types(events.select(EVENT_TYPE), built.objects, built.object_changes),
     )
+
+
+def write_landscape_ocel(
+    tables: LandscapeTables, folder: Path, *, chunk_rows: int = CHUNK_ROWS
+) -> WrittenOcel:
+    """Write the tables of ``build_landscape_ocel(tables)`` (equal, row for row) to
+    ``<table>.parquet`` files in ``folder``, reading each event log ``chunk_rows`` rows at a
+    time: each range's events and relations are written as pieces, then streamed into one file
+    per table, so no table is ever whole in memory."""
+    built = _object_tables(tables)
+    pieces: dict[str, list[Path]] = {"events": [], **{part: [] for part in _E2O_PARTS}}
+    event_types = []
+    for index, chunk in enumerate(_event_chunks(tables, built, chunk_rows=chunk_rows)):
+        event_types.append(chunk["events"].select(pl.col(EVENT_TYPE).unique()))
+        for name, frame in chunk.items():
+            pieces[name].append(folder / f"{name}-{index:05d}.piece.parquet")
+            frame.write_parquet(pieces[name][-1])
+    files = {
+        "events": _joined(pieces["events"], folder / "events.parquet"),
+        "e2o": _joined([p for part in _E2O_PARTS for p in pieces[part]], folder / "e2o.parquet"),
+    }
+    types = _types(pl.concat(event_types), built.objects, built.object_changes)
+    small = {
+        "objects": built.objects,
+        "object_changes": built.object_changes,
+        "o2o": built.o2o,
+        "types": types,
+    }
+    for name, frame in small.items():
+        files[name] = folder / f"{name}.parquet"
+        frame.write_parquet(files[name], statistics=True)
+    return WrittenOcel(files={name: files[name] for name in SCHEMAS}, objects=built.objects)
+
+
+def _joined(pieces: list[Path], target: Path) -> Path:
+    """The pieces streamed one after the other into ``target``, and removed."""
+    pl.concat([pl.scan_parquet(piece) for piece in pieces]).sink_parquet(target, statistics=True)
+    for piece in pieces:
+        piece.unlink()
+    return target
+
+
+def _object_tables(tables: LandscapeTables) -> _ObjectTables:
+    org_units = tables.devops_events.lazy().select(pl.col(ORG_UNIT).unique()).collect()
+    areas = _area_names(tables.groups, org_units.get_column(ORG_UNIT))
+    objects = _objects(tables, areas)
+    o2o = (
+        _o2o(tables, areas)
+        .join(objects.select(pl.col(OBJECT_ID).alias(TARGET_ID)), on=TARGET_ID, how="semi")
+        .join(objects.select(pl.col(OBJECT_ID).alias(SOURCE_ID)), on=SOURCE_ID, how="semi")
+        .unique(maintain_order=True)
+    )
+    return _ObjectTables(areas, objects, _object_changes(tables), o2o)
 
 
 def work_item_object_id(column: str = "id") -> pl.Expr:
@@ -107,12 +191,12 @@ def _work_item_type(column: str = "work_item_type") -> pl.Expr:
     )
 
 
-def _area_names(tables: LandscapeTables) -> dict[str, str]:
+def _area_names(groups: pl.DataFrame, devops_org_units: pl.Series) -> dict[str, str]:
     """Any spelling of a service area (ServiceNow group name, DevOps area name) to the
     ServiceNow name, which names the service-area objects."""
-    names = tables.groups["name"].drop_nulls().to_list()
+    names = groups["name"].drop_nulls().to_list()
     by_key = {service_area_key(n): n for n in names}
-    spellings = set(names) | set(tables.devops_events[ORG_UNIT].drop_nulls().unique().to_list())
+    spellings = set(names) | set(devops_org_units.drop_nulls().to_list())
     return {s: by_key.get(service_area_key(s), s) for s in spellings}
 
 
@@ -122,21 +206,52 @@ def _area(column: str, areas: Mapping[str, str]) -> pl.Expr:
     )
 
 
-def _events_and_e2o(
-    tables: LandscapeTables, areas: Mapping[str, str]
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    parts = [
-        _event_part(tables.incident_events, "sn-incident", pl.lit("incident")),
-        _event_part(tables.order_events, "sn-order", pl.lit("requested item")),
+def _event_chunks(
+    tables: LandscapeTables, built: _ObjectTables, *, chunk_rows: int | None
+) -> Iterator[dict[str, pl.DataFrame]]:
+    """Each range of rows of each log (the whole log when ``chunk_rows`` is None), in order: its
+    events and its e2o relations to the log's objects (own, tasks, handled)."""
+    logs = [
+        (tables.incident_events, "sn-incident", pl.lit("incident"), None),
+        (tables.order_events, "sn-order", pl.lit("requested item"), None),
         # A DevOps event's case is its work item's id; its type is the type at that revision.
-        _event_part(
-            tables.devops_events,
-            "ado",
-            _work_item_type("work_item_type"),
-            object_id=work_item_object_id(CASE),
-        ),
+        (tables.devops_events, "ado", _work_item_type("work_item_type"), work_item_object_id(CASE)),
     ]
-    numbered = pl.concat(parts, how="diagonal_relaxed")
+    objects = built.objects.select(OBJECT_ID)
+    for log, prefix, qualifier, object_id in logs:
+        for offset, rows in _row_ranges(log, chunk_rows):
+            numbered = _event_part(rows, prefix, qualifier, object_id=object_id, offset=offset)
+            chunk = _events_and_e2o(numbered, built.areas)
+            yield {
+                name: frame
+                if name == "events"
+                else frame.join(objects, on=OBJECT_ID, how="semi", maintain_order="left")
+                for name, frame in chunk.items()
+            }
+
+
+_EVENT_COLUMNS: Final = (CASE, ACTIVITY, TIMESTAMP, *EVENT_ATTRIBUTES, ORG_UNIT)
+"""The columns of a log the events and their relations are made of (with ``task_number`` and
+``work_item_type`` where the log has them)."""
+
+
+def _row_ranges(
+    log: pl.DataFrame | pl.LazyFrame, chunk_rows: int | None
+) -> Iterator[tuple[int, pl.DataFrame]]:
+    """(offset, rows) of each range of ``chunk_rows`` rows of ``log`` (at least one range)."""
+    lazy = log.lazy()
+    present = lazy.collect_schema().names()
+    wanted = [*_EVENT_COLUMNS, "task_number", "work_item_type"]
+    lazy = lazy.select([c for c in wanted if c in present])
+    if chunk_rows is None:
+        yield 0, lazy.collect()
+        return
+    rows = lazy.select(pl.len()).collect().item()
+    for offset in range(0, max(rows, 1), chunk_rows):
+        yield offset, lazy.slice(offset, chunk_rows).collect()
+
+
+def _events_and_e2o(numbered: pl.DataFrame, areas: Mapping[str, str]) -> dict[str, pl.DataFrame]:
     events = numbered.select(
         EVENT_ID,
         pl.col(ACTIVITY).alias(EVENT_TYPE),
@@ -150,15 +265,25 @@ def _events_and_e2o(
     handled = numbered.filter(pl.col(ORG_UNIT).is_not_null()).select(
         EVENT_ID, _area(ORG_UNIT, areas).alias(OBJECT_ID), pl.lit("handled by").alias("_qualifier")
     )
-    e2o = pl.concat([own, tasks, handled], how="vertical").rename({"_qualifier": QUALIFIER})
-    return events, e2o.select(list(SCHEMAS["e2o"]))
+    e2o = {"own": own, "tasks": tasks, "handled": handled}
+    columns = list(SCHEMAS["e2o"])
+    return {
+        "events": events,
+        **{name: f.rename({"_qualifier": QUALIFIER}).select(columns) for name, f in e2o.items()},
+    }
 
 
 def _event_part(
-    events: pl.DataFrame, prefix: str, qualifier: pl.Expr, *, object_id: pl.Expr | None = None
+    events: pl.DataFrame,
+    prefix: str,
+    qualifier: pl.Expr,
+    *,
+    object_id: pl.Expr | None = None,
+    offset: int = 0,
 ) -> pl.DataFrame:
+    """The events numbered from ``offset + 1`` (their rows in the log), with their object."""
     task = pl.col("task_number") if "task_number" in events.columns else pl.lit(None)
-    return events.with_row_index("_n", offset=1).select(
+    return events.with_row_index("_n", offset=offset + 1).select(
         (pl.lit(f"{prefix}-") + pl.col("_n").cast(pl.String)).alias(EVENT_ID),
         pl.col(ACTIVITY).cast(pl.String),
         TIMESTAMP,
@@ -243,15 +368,19 @@ def _object_changes(tables: LandscapeTables) -> pl.DataFrame:
     """Initial (epoch-stamped) attribute values: an item's catalog item, a work item's state
     and area path, an incident's priority."""
     epoch = pl.lit(EPOCH).cast(UTC_DATETIME).alias(TIMESTAMP)
-    cat_items = tables.order_events.group_by(CASE).agg(pl.col("case:cat_item").first())
+    orders = tables.order_events.lazy()
+    has_cat_item = "case:cat_item" in orders.collect_schema().names()
     parts = [
-        cat_items.select(
+        orders.group_by(CASE, maintain_order=True)
+        .agg(pl.col("case:cat_item").first())
+        .select(
             pl.col(CASE).alias(OBJECT_ID),
             epoch,
             pl.lit("catalog_item").alias(FIELD),
             pl.col("case:cat_item").alias(VALUE),
         )
-        if "case:cat_item" in tables.order_events.columns
+        .collect()
+        if has_cat_item
         else None,
         tables.workitems.select(
             work_item_object_id().alias(OBJECT_ID),
@@ -272,9 +401,11 @@ def _object_changes(tables: LandscapeTables) -> pl.DataFrame:
     )
 
 
-def _types(events: pl.DataFrame, objects: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFrame:
+def _types(event_types: pl.DataFrame, objects: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFrame:
+    """The declared attributes of every event type (in ``event_types``, any repeats) and of
+    every object type."""
     rows: list[tuple[str, str, str | None, str | None]] = []
-    for event_type in events[EVENT_TYPE].unique().sort().to_list():
+    for event_type in event_types[EVENT_TYPE].unique().sort().to_list():
         rows.extend(("event", event_type, a, "string") for a in EVENT_ATTRIBUTES)
     fields = (
         changes.join(objects, on=OBJECT_ID)

@@ -114,7 +114,23 @@ def build_object_centric_entry(
 
     It has no single case notion: cases and variants are 0 until the log is flattened on an
     object type; objects and object types are counted instead."""
-    stats = compute_ocel_log_stats(log.events)
+    return object_centric_entry(
+        compute_ocel_log_stats(log.events), log.objects, name=name, source_path=source_path,
+        source_format=source_format, quarantined=quarantined,
+    )  # fmt: skip
+
+
+def object_centric_entry(
+    stats: LogStats,
+    objects: pl.DataFrame,
+    *,
+    name: str,
+    source_path: str,
+    source_format: str,
+    quarantined: int,
+) -> LogEntry:
+    """The entry of ``build_object_centric_entry`` from the events' figures (e.g.
+    ``compute_ocel_log_stats`` over a scan of a written events table) and the objects."""
     return LogEntry(
         name=name,
         kind="object-centric",
@@ -129,8 +145,8 @@ def build_object_centric_entry(
         last_event=stats.end,
         schema_version=SCHEMA_VERSION,
         imported_at=dt.datetime.now(dt.UTC),
-        objects=log.objects.height,
-        object_types=len(log.object_types()),
+        objects=objects.height,
+        object_types=objects.get_column(OBJECT_TYPE).n_unique(),
     )
 
 

@@ -14,8 +14,7 @@ from models.datafolder import DataFolder
 from models.errors import InputError
 from models.eventlog import build_canonical_log
 from models.landscape_links import OrderLinks, build_order_case_view, find_order_links
-from models.landscape_ocel import LandscapeTables, build_landscape_ocel
-from models.ocel import ObjectCentricLog
+from models.landscape_ocel import LandscapeTables, write_landscape_ocel
 from models.schema import empty_quarantine
 from models.spreadsheet import write_spreadsheet_csv
 from models.store import LogStore
@@ -29,7 +28,7 @@ from services.ingestion.servicenow_logs import (
     empty_staged,
     format_int,
 )
-from services.ocel_import import build_object_centric_entry
+from services.ocel_import import compute_ocel_log_stats, object_centric_entry
 from services.storing import store_canonical_log
 
 KIT_ORDERS_LOG = "kit-orders"
@@ -65,29 +64,29 @@ def link_landscape(store: LogStore) -> LinkReport:
     relations = pl.read_parquet(data.staged_table(DEVOPS_SOURCE, "relations"))
     links = find_order_links(staged["sc_req_item"], workitems, relations)
     folder = _write_links(data, links)
-    orders, devops = store.read(ORDERS_LOG), store.read(DEVOPS_LOG)
+    # The logs as scans: each step reads only the rows and columns it needs.
+    orders, devops = store.scan(ORDERS_LOG), store.scan(DEVOPS_LOG)
     view = build_canonical_log(build_order_case_view(orders, devops, links.links, workitems))
     kit_orders = store_canonical_log(
         store, view, name=KIT_ORDERS_LOG, source_path=str(folder),
         source_format="landscape-link", replace=True,
     )  # fmt: skip
-    ocel = build_landscape_ocel(
-        LandscapeTables(
-            incident_events=store.read(INCIDENTS_LOG),
-            order_events=orders,
-            devops_events=devops,
-            requests=staged["sc_request"],
-            items=staged["sc_req_item"],
-            tasks=staged["sc_task"],
-            incidents=staged["incident"],
-            workitems=workitems,
-            groups=staged["sys_user_group"],
-            links=links.links,
-        )
+    del view  # not held while the object-centric log is written
+    tables = LandscapeTables(
+        incident_events=store.scan(INCIDENTS_LOG),
+        order_events=orders,
+        devops_events=devops,
+        requests=staged["sc_request"],
+        items=staged["sc_req_item"],
+        tasks=staged["sc_task"],
+        incidents=staged["incident"],
+        workitems=workitems,
+        groups=staged["sys_user_group"],
+        links=links.links,
     )
-    landscape = _store_object_centric(store, ocel, source_path=str(folder))
-    quarantine_file = store.quarantine_path(KIT_ORDERS_LOG) if view.quarantine.height else None
-    built = LogReport(kit_orders, view.quarantine.height, quarantine_file)
+    landscape = _store_object_centric(store, tables, source_path=str(folder))
+    quarantine_file = store.quarantine_path(KIT_ORDERS_LOG) if kit_orders.quarantined else None
+    built = LogReport(kit_orders, kit_orders.quarantined, quarantine_file)
     return LinkReport(links, built, landscape, folder)
 
 
@@ -110,12 +109,21 @@ def _write_links(data: DataFolder, links: OrderLinks) -> Path:
     return folder
 
 
-def _store_object_centric(store: LogStore, log: ObjectCentricLog, *, source_path: str) -> LogEntry:
-    entry = build_object_centric_entry(
-        log, name=LANDSCAPE_LOG, source_path=source_path, source_format="landscape-ocel",
-        quarantined=0,
-    )  # fmt: skip
-    return store.save(entry, log.tables(), empty_quarantine(), replace=True)
+def _store_object_centric(
+    store: LogStore, tables: LandscapeTables, *, source_path: str
+) -> LogEntry:
+    """Write ``kit-landscape``'s tables in a spill folder a range of events at a time, count
+    its entry from the written files and move them into the store."""
+    with store.data.spill_folder() as spill:
+        written = write_landscape_ocel(tables, spill)
+        entry = object_centric_entry(
+            compute_ocel_log_stats(pl.scan_parquet(written.files["events"])),
+            written.objects,
+            name=LANDSCAPE_LOG, source_path=source_path, source_format="landscape-ocel",
+            quarantined=0,
+        )  # fmt: skip
+        tables_written: dict[str, pl.DataFrame | Path] = dict(written.files)
+        return store.save(entry, tables_written, empty_quarantine(), replace=True)
 
 
 def describe_links(report: LinkReport) -> str:
