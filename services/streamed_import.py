@@ -162,26 +162,43 @@ def _store(
     store: LogStore, built: _Built, *, name: str, replace: bool, step: Step, folder: Path
 ) -> ImportReport:
     quarantine = pl.concat(built.quarantine).sort("row_number")
-    measure = _PieceMeasure()
     step("sorting and writing the pieces")
-    events_path = folder / ("events" if built.partitions is not None else "events.parquet")
-    write_sorted_pieces(
-        measure.each(built.spill.sorted_pieces(PIECE_ROWS)),
-        events_path,
-        partitions=built.partitions is not None,
-    )
+    written = write_spilled_log(built.spill, folder, partitions=built.partitions)
     entry = flat_log_entry(
         name,
-        measure.stats(),
+        written.stats,
         source=(str(built.path.resolve()), built.source_format),
         quarantined=quarantine.height,
     )
     step("storing")
     saved = save_flat_log(
-        store, entry, events_path, quarantine, replace=replace, partitions=built.partitions
+        store, entry, written.path, quarantine, replace=replace, partitions=built.partitions
     )
-    notes = _merged_notes(built, measure.late)
+    notes = _merged_notes(built, written.late)
     return report_import(store, saved, quarantine, notes)
+
+
+@dataclass(frozen=True)
+class SpilledLog:
+    """A spilled log written as a log's events (``path``, in the spill folder), its headline
+    figures and its events that start after they end."""
+
+    path: Path
+    stats: LogStats
+    late: int
+
+
+def write_spilled_log(spill: CaseSpill, folder: Path, *, partitions: int | None) -> SpilledLog:
+    """Write the events of ``spill`` sorted, piece by piece, as a log's events in ``folder``
+    (``partitions`` partition files, or one file), measured on the way."""
+    measure = _PieceMeasure()
+    events_path = folder / ("events" if partitions is not None else "events.parquet")
+    write_sorted_pieces(
+        measure.each(spill.sorted_pieces(PIECE_ROWS)),
+        events_path,
+        partitions=partitions is not None,
+    )
+    return SpilledLog(events_path, measure.stats(), measure.late)
 
 
 def _merged_notes(built: _Built, late: int) -> tuple[str, ...]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -317,30 +317,66 @@ events, numbered on, are the whole log's in its order)."""
 
 def build_events(tables: Mapping[str, pl.DataFrame], *, table: str = "incident") -> MappedEvents:
     """Map the staged ``tables`` (by stream name) to the events of ``table``'s records."""
+    chunked = map_event_chunks(tables, table=table)
+    staged, bad = [], []
+    for good, set_aside in chunked.chunks:
+        staged.append(good)
+        bad.append(set_aside)
+    return MappedEvents(pl.concat(staged), quarantine_rows(pl.concat(bad)), chunked.notes)
+
+
+@dataclass(frozen=True)
+class EventChunks:
+    """``build_events`` a chunk of cases at a time: ``chunks`` gives, for each range of case
+    sys_ids in order, its event rows (``MappedEvents.staged``'s rows of those cases, in the same
+    order) and its rows that could not be events (before ``quarantine_rows``); the notes."""
+
+    chunks: Iterator[tuple[pl.DataFrame, pl.DataFrame]]
+    notes: tuple[str, ...]
+
+
+def map_event_chunks(
+    tables: Mapping[str, pl.DataFrame],
+    *,
+    table: str = "incident",
+    audit: pl.LazyFrame | None = None,
+) -> EventChunks:
+    """``build_events`` chunk by chunk; ``audit``, when given, is the staged ``sys_audit`` read
+    lazily (instead of ``tables["sys_audit"]``): each chunk reads only its cases' rows."""
     cases = tables[table]
-    audit = _audit_of(tables.get("sys_audit"), table)
+    if audit is None:
+        lazy_audit = _audit_of(tables.get("sys_audit"), table).lazy()
+    else:
+        lazy_audit = audit.filter(pl.col("tablename") == table)
     sla, other_sla = _sla_of(tables.get("task_sla"), cases)
     labels = _state_labels(tables.get("sys_choice"), table)
     names = _group_names(tables.get("sys_user_group"))
-    staged, bad = [], []
-    offset = 0
-    for low, high in _case_ranges(cases):
-        part = _in_range(cases, "sys_id", low, high)
-        part_audit = _in_range(audit, "documentkey", low, high)
-        ordered = _chunk_events(
-            part,
-            part_audit,
-            _in_range(sla, "case_sys_id", low, high),
-            labels=labels,
-            names=names,
-            offset=offset,
-        )
-        offset += ordered.height
-        bad.append(_for_quarantine(ordered.filter(pl.col(REASON_COLUMN).is_not_null())))
-        good = ordered.filter(pl.col(REASON_COLUMN).is_null()).drop(REASON_COLUMN)
-        staged.append(_canonical(good, part))
     notes = (_OTHER_SLA.format(count=other_sla),) if other_sla else ()
-    return MappedEvents(pl.concat(staged), quarantine_rows(pl.concat(bad)), notes)
+
+    def chunks() -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
+        offset = 0
+        for low, high in _case_ranges(cases):
+            part = _in_range(cases, "sys_id", low, high)
+            # The rows of a range keep the audit's order (sys_ids are unique: a total order).
+            part_audit = (
+                lazy_audit.filter(_range_filter("documentkey", low, high))
+                .collect()
+                .sort(["sys_created_on", "sys_id"])
+            )
+            ordered = _chunk_events(
+                part,
+                part_audit,
+                _in_range(sla, "case_sys_id", low, high),
+                labels=labels,
+                names=names,
+                offset=offset,
+            )
+            offset += ordered.height
+            bad = _for_quarantine(ordered.filter(pl.col(REASON_COLUMN).is_not_null()))
+            good = ordered.filter(pl.col(REASON_COLUMN).is_null()).drop(REASON_COLUMN)
+            yield _canonical(good, part), bad
+
+    return EventChunks(chunks(), notes)
 
 
 def _case_ranges(cases: pl.DataFrame) -> list[tuple[str | None, str | None]]:
@@ -355,10 +391,15 @@ def _in_range(frame: pl.DataFrame, column: str, low: str | None, high: str | Non
     """The rows whose ``column`` lies in [low, high); a null one belongs to the last range."""
     if low is None and high is None:
         return frame
+    return frame.filter(_range_filter(column, low, high))
+
+
+def _range_filter(column: str, low: str | None, high: str | None) -> pl.Expr:
+    """Whether ``column`` lies in [low, high) (a null one: in the last range)."""
     key = pl.col(column)
     if high is None:
-        return frame.filter((key >= low) | key.is_null())
-    return frame.filter(key < high if low is None else (key >= low) & (key < high))
+        return pl.lit(value=True) if low is None else (key >= low) | key.is_null()
+    return key < high if low is None else (key >= low) & (key < high)
 
 
 def _chunk_events(
@@ -421,7 +462,7 @@ def _audit_of(audit: pl.DataFrame | None, table: str) -> pl.DataFrame:
                 "sys_created_on": UTC_DATETIME,
             }
         )
-    return audit.filter(pl.col("tablename") == table).sort(["sys_created_on", "sys_id"])
+    return audit.filter(pl.col("tablename") == table)
 
 
 def _state_labels(choices: pl.DataFrame | None, table: str) -> dict[str, str]:

@@ -46,11 +46,14 @@ from extractors import (
 from models.catalog import LogEntry
 from models.datafolder import DataFolder, check_new_log_name
 from models.errors import InputError
-from models.eventlog import CanonicalLog
+from models.eventlog import CanonicalLog, nothing_left_message, sort_events, validate_rows
 from models.extraction import ExtractionCatalog
+from models.schema import empty_quarantine
+from models.spill import CaseSpill
 from models.spreadsheet import write_spreadsheet_csv
 from models.store import LogStore
-from services.storing import store_canonical_log
+from services.storing import flat_log_entry, save_flat_log, store_canonical_log
+from services.streamed_import import write_spilled_log
 
 Mode = Literal["api", "export", "rebuild"]
 Say = Callable[[str], None]
@@ -375,6 +378,7 @@ class Run:
     _notes: list[str] = field(default_factory=list, init=False)
     _exports: list[tuple[str, str, Bookmark, int]] = field(default_factory=list, init=False)
     _prepared: dict[str, list[Any]] = field(default_factory=dict, init=False)
+    _staged_paths: dict[str, Path] = field(default_factory=dict, init=False)
 
     @property
     def data(self) -> DataFolder:
@@ -421,12 +425,14 @@ class Run:
         streams: Iterable[Stream],
         *,
         prepare: Callable[[str, Sequence[Any]], Any] | None = None,
+        then: Callable[[str], None] | None = None,
     ) -> None:
         """Read each stream from its bookmark to its end, page by page into ``01_raw``.
 
         ``prepare(stream, records)`` makes each stored page ready for staging; when this run
         stores all of a stream's pages (none were stored before), ``prepared`` gives them, so
-        the staging need not read the pages back."""
+        the staging need not read the pages back. ``then(stream)`` is called once a stream is
+        read (to stage it before the next is read: one stream's prepared pages at a time)."""
         for stream in streams:
             folder = self.data.raw(self.source, stream.name)
             keep = self._keeper(stream.name, folder, prepare)
@@ -438,6 +444,8 @@ class Run:
             except BaseException:
                 self._prepared.pop(stream.name, None)
                 raise
+            if then is not None:
+                then(stream.name)
 
     def _keeper(
         self, name: str, folder: Path, prepare: Callable[[str, Sequence[Any]], Any] | None
@@ -514,6 +522,7 @@ class Run:
         path = self.data.staged_table(self.source, table)
         path.parent.mkdir(parents=True, exist_ok=True)
         frame.write_parquet(path)
+        self._staged_paths[table] = path
         self.write_quarantine(quarantine, self.data.staged_quarantine(self.source, table))
         self._staged.append((table, frame.height))
         self._by_table.setdefault(table, 0)
@@ -525,23 +534,74 @@ class Run:
         if table:
             self._by_table[table] = self._by_table.get(table, 0) + count
 
-    def store_log(self, log: CanonicalLog, *, name: str) -> LogEntry:
-        """Measure and store ``log`` as ``name`` (rebuilt in place), with its origin."""
+    def staged_path(self, table: str) -> Path | None:
+        """The file of ``table`` if this run staged it (see ``stage``), else None."""
+        return self._staged_paths.get(table)
+
+    def _origin(self, name: str) -> tuple[str, str]:
+        """(format, path) of log ``name``'s new entry."""
         if self.plan.origin is None:
             raise InputError(f"{self.source} builds tables, not the log {name!r}.")
         existing = self.store.catalog.get(name)
-        source_format, source_path = self.plan.origin.recorded(
-            existing, raw=f"{self.source} (raw pages)"
-        )
+        return self.plan.origin.recorded(existing, raw=f"{self.source} (raw pages)")
+
+    def store_log(self, log: CanonicalLog, *, name: str) -> LogEntry:
+        """Measure and store ``log`` as ``name`` (rebuilt in place), with its origin."""
+        source_format, source_path = self._origin(name)
         entry = store_canonical_log(
             self.store, log, name=name, source_path=source_path, source_format=source_format,
             replace=True,
         )  # fmt: skip
-        quarantine_file = self.store.quarantine_path(name) if log.quarantine.height else None
+        return self._stored(entry, log.quarantine.height)
+
+    def _stored(self, entry: LogEntry, quarantined: int) -> LogEntry:
+        quarantine_file = self.store.quarantine_path(entry.name) if quarantined else None
         if quarantine_file is not None:
             self._files.append(quarantine_file)
-        self._logs.append(LogReport(entry, log.quarantine.height, quarantine_file))
+        self._logs.append(LogReport(entry, quarantined, quarantine_file))
         return entry
+
+    def store_log_chunks(
+        self, chunks: Iterable[tuple[pl.DataFrame, pl.DataFrame]], *, name: str
+    ) -> pl.DataFrame:
+        """Store the log of ``chunks`` as ``name``, as ``store_log(build_canonical_log(staged,
+        quarantine=set_aside))`` would of the chunks' rows concatenated, with memory bounded by
+        a chunk or a piece: each chunk (staged rows of whole cases, numbered on by
+        ``event_order``, and the rows set aside already, as quarantine rows) is validated and
+        spilled (``models.spill``), then the log is written sorted and measured piece by piece
+        and stored from its file. Returns the log's quarantine."""
+        source_format, source_path = self._origin(name)
+        with self.data.spill_folder() as folder:
+            spill = CaseSpill(folder / "spill", partitions=None)
+            given: list[pl.DataFrame] = [empty_quarantine()]
+            found: list[pl.DataFrame] = [empty_quarantine()]
+            empty: pl.DataFrame | None = None
+            for staged, set_aside in chunks:
+                validated = validate_rows(staged)
+                spill.add(validated.events)
+                empty = validated.events.clear() if empty is None else empty
+                given.append(set_aside)
+                found.append(validated.quarantine)
+            quarantine = pl.concat(found)
+            if any(q.height for q in given):
+                quarantine = pl.concat([*given, quarantine]).sort("row_number")
+            if spill.events == 0:
+                if quarantine.height or empty is None:
+                    raise InputError(nothing_left_message(quarantine))
+                self.store_log(CanonicalLog(sort_events(empty), quarantine), name=name)
+                return quarantine
+            written = write_spilled_log(spill, folder, partitions=None)
+            entry = flat_log_entry(
+                name,
+                written.stats,
+                source=(source_path, source_format),
+                quarantined=quarantine.height,
+            )
+            saved = save_flat_log(
+                self.store, entry, written.path, quarantine, replace=True, partitions=None
+            )
+        self._stored(saved, quarantine.height)
+        return quarantine
 
     def write_table(self, name: str, frame: pl.DataFrame, path: Path) -> None:
         """Write a primary table (not an event log) to ``path`` (a ``DataFolder`` path)."""

@@ -46,6 +46,7 @@ from services.ingestion.servicenow_logs import (
     build_export_file,
     build_pages_logs,
     export_kind,
+    stage_read_table,
 )
 from services.ingestion.settings import check_no_credentials, read_secret, read_settings_file
 
@@ -191,6 +192,7 @@ class ServiceNowSource:
                 for table in saved.tables
             ),
             prepare=lambda table, records: prepare_page(saved_page_spec(table), records),
+            then=lambda table: stage_read_table(run, table),
         )
 
     def build(self, run: Run, config: ServiceNowConfig) -> None:

@@ -25,8 +25,11 @@ from extractors import Bookmark
 from extractors.servicenow import (
     AUDITED_FIELDNAMES,
     CsvExportOptions,
+    EventChunks,
+    MappedEvents,
     build_events,
     file_sha256,
+    map_event_chunks,
     read_csv_export,
     read_table_json_export,
     saved_page_spec,
@@ -35,7 +38,7 @@ from extractors.servicenow import (
     stage_records,
 )
 from models.errors import InputError
-from models.eventlog import CanonicalLog, build_canonical_log
+from models.eventlog import CanonicalLog, build_canonical_log, quarantine_rows
 from models.landscape_orders import build_order_events
 from services.ingestion.runner import Run
 
@@ -152,27 +155,42 @@ _LOG_TABLES = frozenset(
 )  # fmt: skip
 
 
+def stage_read_table(run: Run, table: str) -> None:
+    """Stage ``table`` as soon as its pages are read (``Run.read_streams``' ``then``): its
+    prepared pages are let go before the next table's are read, and the staged table is read
+    back from its file when a log needs it."""
+    stage_servicenow_table(run, table)
+
+
 def build_pages_logs(run: Run, tables: tuple[str, ...]) -> None:
-    """Stage ``tables`` once and store the incident and order logs they allow."""
-    frames = {}
+    """Stage ``tables`` once (those the run has not staged yet) and store the incident and
+    order logs they allow. No staged table is held: each is read from its file in
+    ``02_intermediate`` when needed, ``sys_audit`` (the largest) lazily, the rows of a chunk
+    of cases at a time."""
+    paths: dict[str, Path] = {}
     for table in tables:
-        if table in _LOG_TABLES:
-            frames[table] = stage_servicenow_table(run, table)
-        else:
+        path = run.staged_path(table)
+        if path is None:
             stage_servicenow_table(run, table)
-    _note_unmined(run, frames.get("sys_audit"))
-    if "incident" in frames:
-        run.store_log(_incident_log(run, frames), name=INCIDENTS_LOG)
-    if "sc_req_item" in frames:
-        log = _orders_log(run, frames)
-        frames.clear()  # storing the last log needs none of the staged tables
-        run.store_log(log, name=ORDERS_LOG)
+            path = run.staged_path(table)
+        if table in _LOG_TABLES and path is not None:
+            paths[table] = path
+    _note_unmined(run, paths.get("sys_audit"))
+    if "incident" in paths:
+        _store_incident_log(run, paths)
+    if "sc_req_item" in paths:
+        run.store_log(_orders_log(run, paths), name=ORDERS_LOG)
 
 
-def _note_unmined(run: Run, audit: pl.DataFrame | None) -> None:
+def _note_unmined(run: Run, audit: Path | None) -> None:
     if audit is None:
         return
-    unmined = audit.filter(~pl.col("fieldname").is_in([*AUDITED_FIELDNAMES, "approval"]))
+    unmined = (
+        pl.scan_parquet(audit)
+        .filter(~pl.col("fieldname").is_in([*AUDITED_FIELDNAMES, "approval"]))
+        .select("fieldname")
+        .collect()
+    )
     if unmined.height:
         run.note(
             f"{format_int(unmined.height)} sys_audit row(s) of fields no log mines "
@@ -181,31 +199,69 @@ def _note_unmined(run: Run, audit: pl.DataFrame | None) -> None:
         )
 
 
-def _with_mined_audit(frames: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    """The tables with only the audit rows of the fields the mapping turns into events (what
-    the live stream's fixed filter fetches)."""
-    audit = frames.get("sys_audit")
+def _mined_audit(paths: Mapping[str, Path]) -> pl.LazyFrame | None:
+    """The staged audit rows of the fields the mapping turns into events (what the live
+    stream's fixed filter fetches), read lazily."""
+    audit = paths.get("sys_audit")
     if audit is None:
-        return dict(frames)
-    return {**frames, "sys_audit": audit.filter(pl.col("fieldname").is_in(AUDITED_FIELDNAMES))}
+        return None
+    return pl.scan_parquet(audit).filter(pl.col("fieldname").is_in(AUDITED_FIELDNAMES))
 
 
-def _incident_log(run: Run, frames: Mapping[str, pl.DataFrame]) -> CanonicalLog:
-    mapped = build_events(_with_mined_audit(frames), table="incident")
-    log = build_canonical_log(mapped.staged, quarantine=mapped.quarantine)
-    count_log_set_asides(run, log.quarantine, "incident")
-    return log
+def _read(paths: Mapping[str, Path], *tables: str) -> dict[str, pl.DataFrame]:
+    """The staged ``tables`` (those there are) read whole."""
+    return {table: pl.read_parquet(paths[table]) for table in tables if table in paths}
 
 
-def _orders_log(run: Run, frames: Mapping[str, pl.DataFrame]) -> CanonicalLog:
-    mined = _with_mined_audit(frames)
-    items = build_events(mined, table="sc_req_item")
+def _map_events(
+    paths: Mapping[str, Path], tables: Mapping[str, pl.DataFrame], table: str
+) -> EventChunks:
+    """``build_events`` of ``table`` chunk by chunk, the audit read a chunk at a time."""
+    audit = _mined_audit(paths)
+    if audit is None:
+        return map_event_chunks(tables, table=table)
+    return map_event_chunks(tables, table=table, audit=audit)
+
+
+def _store_incident_log(run: Run, paths: Mapping[str, Path]) -> None:
+    """Map the incident events a chunk of cases at a time and store them spilled."""
+    tables = _read(paths, "incident", "task_sla", "sys_choice", "sys_user_group")
+    mapped = _map_events(paths, tables, "incident")
+    chunks = ((staged, quarantine_rows(bad)) for staged, bad in mapped.chunks)
+    quarantine = run.store_log_chunks(chunks, name=INCIDENTS_LOG)
+    count_log_set_asides(run, quarantine, "incident")
+
+
+def _mapped_whole(
+    paths: Mapping[str, Path], tables: Mapping[str, pl.DataFrame], table: str
+) -> MappedEvents:
+    """``build_events`` of ``table``, the audit read a chunk of cases at a time."""
+    mapped = _map_events(paths, tables, table)
+    staged, bad = [], []
+    for good, set_aside in mapped.chunks:
+        staged.append(good)
+        bad.append(set_aside)
+    return MappedEvents(pl.concat(staged), quarantine_rows(pl.concat(bad)), mapped.notes)
+
+
+def _orders_log(run: Run, paths: Mapping[str, Path]) -> CanonicalLog:
+    frames = _read(paths, "sc_req_item", "sc_task", "sc_cat_item", "sc_request",
+                   "sys_choice", "sys_user_group")  # fmt: skip
+    items = _mapped_whole(paths, frames, "sc_req_item")
     task_table = frames.get("sc_task", empty_staged("sc_task"))
-    tasks = build_events({**mined, "sc_task": task_table}, table="sc_task")
+    tasks = _mapped_whole(paths, {**frames, "sc_task": task_table}, "sc_task")
+    audit = paths.get("sys_audit")
+    approvals = (
+        empty_staged("sys_audit")
+        if audit is None
+        else pl.scan_parquet(audit)
+        .filter((pl.col("tablename") == "sc_req_item") & (pl.col("fieldname") == "approval"))
+        .collect()
+    )
     orders = build_order_events(
         item_events=items.staged,
         task_events=tasks.staged,
-        audit=frames.get("sys_audit", empty_staged("sys_audit")),
+        audit=approvals,
         items=frames["sc_req_item"],
         tasks=task_table,
         cat_items=frames.get("sc_cat_item"),
