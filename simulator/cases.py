@@ -10,7 +10,9 @@ not audited, as on a default instance).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -26,8 +28,9 @@ class CasePlan:
     """Planned steps of n cases of one table.
 
     ``times``/``actor``/``valid`` are (n, K); ``fields`` maps an audited field to (n, K) string
-    values after each step. Invalid steps are filled forward by :func:`settle`, so builders only
-    fill the steps they use.
+    values after each step (or, for :func:`settled_chunks`, codes into a vocabulary of distinct
+    texts). Invalid steps are filled forward by :func:`settle`, so builders only fill the steps
+    they use.
     """
 
     table: str
@@ -35,7 +38,7 @@ class CasePlan:
     times: IntArray
     actor: IntArray
     valid: BoolArray
-    fields: dict[str, StrArray] = field(default_factory=dict)
+    fields: dict[str, NDArray[Any]] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -119,10 +122,30 @@ class AuditSequence:
         self.next_seq += count
         return seq
 
+    def take_fields(self, changed: dict[str, BoolArray]) -> dict[str, int]:
+        """Reserve one number per changed step; the first number of each field's block (the
+        fields' blocks follow each other in the dict's order)."""
+        first: dict[str, int] = {}
+        for name, values in changed.items():
+            first[name] = self.next_seq
+            self.take(int(values.sum()))
+        return first
 
-def audit_rows(settled: Settled, user_names: StrArray, seq: AuditSequence) -> pl.DataFrame:
-    """One sys_audit row per changed audited field, in the Table API's value-mode shape."""
+
+def audit_rows(
+    settled: Settled,
+    user_names: StrArray,
+    seq: AuditSequence,
+    first: dict[str, int] | None = None,
+) -> pl.DataFrame:
+    """One sys_audit row per changed audited field, in the Table API's value-mode shape.
+
+    Each field's rows are numbered in (case, step) order from ``first[field]`` (default: the
+    next numbers of ``seq``, field after field).
+    """
     plan = settled.plan
+    if first is None:
+        first = seq.take_fields(settled.changed)
     update_no = np.cumsum(np.any(np.stack(list(settled.changed.values())), axis=0), axis=1)
     frames: list[pl.DataFrame] = []
     # Text columns are gathered in polars: numpy text arrays convert to polars string by string.
@@ -136,8 +159,10 @@ def audit_rows(settled: Settled, user_names: StrArray, seq: AuditSequence) -> pl
         width = plan.fields[name].shape[1]
         users = names.gather(plan.actor[rows, steps])
         when = format_servicenow_time(plan.times[rows, steps])
+        numbers = np.arange(first[name], first[name] + len(rows), dtype=np.int64)
         frame = pl.DataFrame(
             {
+                "sys_id": make_sys_ids(seq.seed, "sys_audit", numbers),
                 "tablename": pl.repeat(plan.table, len(rows), eager=True),
                 "documentkey": documents.gather(rows),
                 "fieldname": pl.repeat(name, len(rows), eager=True),
@@ -153,8 +178,39 @@ def audit_rows(settled: Settled, user_names: StrArray, seq: AuditSequence) -> pl
         frames.append(frame)
     if not frames:
         return pl.DataFrame()
-    out = pl.concat(frames)
-    sys_ids = make_sys_ids(seq.seed, "sys_audit", seq.take(out.height))
-    return out.with_columns(pl.Series("sys_id", sys_ids)).select(
-        "sys_id", *[c for c in out.columns]
-    )
+    return pl.concat(frames)
+
+
+def settled_chunks(
+    settled: Settled, vocab: dict[str, StrArray], seq: AuditSequence, rows: int
+) -> Iterator[tuple[slice, Settled, dict[str, int]]]:
+    """A plan settled on codes, ``rows`` cases at a time with its fields as text.
+
+    ``settled.plan.fields`` hold codes into ``vocab`` (distinct texts, so codes compare as the
+    texts do). Yields the cases' slice, their part with text fields, and where their audit rows'
+    numbers start per field: exactly the numbers ``audit_rows`` gives the whole plan, so the
+    chunks' records and audit rows together are the whole plan's.
+    """
+    for name, texts in vocab.items():
+        if len(np.unique(texts)) != len(texts):
+            raise ValueError(f"the vocabulary of {name} repeats a text")
+    plan = settled.plan
+    first = seq.take_fields(settled.changed)
+    for lo in range(0, plan.n, rows):
+        part = slice(lo, min(lo + rows, plan.n))
+        fields = {name: vocab[name][codes[part]] for name, codes in plan.fields.items()}
+        text_plan = CasePlan(
+            plan.table,
+            plan.sys_id[part],
+            plan.times[part],
+            plan.actor[part],
+            plan.valid[part],
+            fields,
+        )
+        changed = {name: values[part] for name, values in settled.changed.items()}
+        chunk = Settled(
+            text_plan, settled.seen[part], changed, settled.last[part], settled.mod_count[part]
+        )
+        yield part, chunk, dict(first)
+        for name, values in changed.items():
+            first[name] += int(values.sum())

@@ -19,6 +19,7 @@ from simulator.cases import (
     current,
     first_time,
     settle,
+    settled_chunks,
     updated_by,
     updated_on,
 )
@@ -50,6 +51,7 @@ from simulator.world import (
 
 NUMBER_START = 10_001
 NEVER = np.iinfo(np.int64).max // 2  # a planned time after any cut-off
+CHUNK_CASES = 50_000  # cases whose records and audit rows are built at a time
 
 INCIDENT_CATEGORIES = {
     "software": "Fejl i fagsystem",
@@ -140,10 +142,13 @@ def task_record(
     }
 
 
-def emit(ctx: Context, settled: Settled, columns: dict[str, object]) -> None:
-    """Spill a table's records and their audit rows."""
+def emit(
+    ctx: Context, settled: Settled, columns: dict[str, object], first: dict[str, int] | None = None
+) -> None:
+    """Spill a table's records and their audit rows (numbered from ``first``, see audit_rows)."""
     ctx.spill.add(settled.plan.table, pl.DataFrame(columns))
-    ctx.spill.add("sys_audit", audit_rows(settled, ctx.world.people.user_name, ctx.audit_seq))
+    people = ctx.world.people
+    ctx.spill.add("sys_audit", audit_rows(settled, people.user_name, ctx.audit_seq, first))
 
 
 # -- incidents -----------------------------------------------------------------------------------
@@ -179,25 +184,13 @@ def build_incidents(ctx: Context, opened: IntArray, seq: IntArray) -> None:
     plan.actor[:] = np.stack(
         [opener, agent, agent, agent, person, resolver, np.full(n, system)], axis=1
     )
-    _incident_fields(ctx, plan, agent, target, person)
-    settled = settle(plan, ctx.world.end_s)
+    vocab = _incident_fields(ctx, plan, agent, target, person)
     number = np.char.add("INC", _digits(seq))
     category = rng.choice(np.array(list(INCIDENT_CATEGORIES)), n)
     priority = rng.choice(np.array(["2", "3", "4"]), n, p=np.array([0.1, 0.6, 0.3]))
     contact = np.where(self_service, "self-service", "phone")
-    record = _incident_record(
-        ctx,
-        settled,
-        number,
-        opener=opener,
-        caller=caller,
-        category=category,
-        priority=priority,
-        contact=contact,
-    )
-    emit(ctx, settled, record)
-    _task_sla(ctx, settled, priority)
-    resolved = first_time(settled, "state", ("6",))
+    values = IncidentValues(number, opener, caller, category, priority, contact)
+    resolved = _emit_incidents(ctx, settle(plan, ctx.world.end_s), vocab, values)
     hours = np.maximum(np.round(handling / HOUR_S * 4) / 4, 0.25)
     ctx.add_time(
         when_s=np.where(resolved >= 0, resolved, NEVER),
@@ -209,37 +202,69 @@ def build_incidents(ctx: Context, opened: IntArray, seq: IntArray) -> None:
     )
 
 
+@dataclass(frozen=True)
+class IncidentValues:
+    """Per incident: its number, who opened it, the caller, category, priority, contact type."""
+
+    number: StrArray
+    opener: IntArray
+    caller: IntArray
+    category: StrArray
+    priority: StrArray
+    contact: StrArray
+
+    def part(self, cases: slice) -> IncidentValues:
+        """The values of a slice of the incidents."""
+        return IncidentValues(
+            *(getattr(self, name)[cases] for name in IncidentValues.__dataclass_fields__)
+        )
+
+
+def _emit_incidents(
+    ctx: Context, coded: Settled, vocab: dict[str, StrArray], values: IncidentValues
+) -> IntArray:
+    """Incident records, audit rows and SLAs of a plan settled on codes, a chunk of cases at a
+    time (their text is what takes memory); returns when each was resolved (-1: not)."""
+    resolved = np.full(coded.plan.n, -1, dtype=np.int64)
+    for part, settled, first in settled_chunks(coded, vocab, ctx.audit_seq, CHUNK_CASES):
+        mine = values.part(part)
+        emit(ctx, settled, _incident_record(ctx, settled, mine), first)
+        _task_sla(ctx, settled, mine.priority)
+        resolved[part] = first_time(settled, "state", ("6",))
+    return resolved
+
+
 def _incident_fields(
     ctx: Context, plan: CasePlan, agent: IntArray, target: IntArray, person: IntArray
-) -> None:
-    """Audited values per step: state, assignment group, assignee."""
+) -> dict[str, StrArray]:
+    """Audited values per step as codes: state, assignment group, assignee; their texts."""
     n, k = plan.times.shape
-    ids = ctx.world.people.sys_id
-    sd = ctx.world.group("SD")
-    state = _grid(n, k)
-    state[:] = np.array(["1", "1", "2", "2", "2", "6", "7"])
-    group = _grid(n, k, sd)
-    group[:, 3:] = ctx.world.group_sys_id[target][:, None]
-    assigned = _grid(n, k)
-    assigned[:, 1:3] = ids[agent][:, None]
-    assigned[:, 4:] = ids[person][:, None]
+    people = ctx.world.people
+    state = np.zeros((n, k), dtype=np.int64)
+    state[:] = np.array([0, 0, 1, 1, 1, 2, 3])
+    group = np.full((n, k), AREA_INDEX["SD"], dtype=np.int64)
+    group[:, 3:] = target[:, None]
+    assigned = np.zeros((n, k), dtype=np.int64)  # 0: nobody, else 1 + the person
+    assigned[:, 1:3] = agent[:, None] + 1
+    assigned[:, 4:] = person[:, None] + 1
     plan.fields = {"state": state, "assignment_group": group, "assigned_to": assigned}
+    return {
+        "state": np.array(["1", "2", "6", "7"]),
+        "assignment_group": ctx.world.group_sys_id,
+        "assigned_to": _people_or_nobody(people),
+    }
 
 
-def _incident_record(
-    ctx: Context,
-    settled: Settled,
-    number: StrArray,
-    *,
-    opener: IntArray,
-    caller: IntArray,
-    category: StrArray,
-    priority: StrArray,
-    contact: StrArray,
-) -> dict[str, object]:
+def _people_or_nobody(people: People) -> StrArray:
+    """The texts of assignee codes: 0 nobody (""), 1 + i the person i's sys_id."""
+    return np.concatenate([np.array([""]), people.sys_id])
+
+
+def _incident_record(ctx: Context, settled: Settled, values: IncidentValues) -> dict[str, object]:
     """The incident record columns on top of the shared task columns."""
     people = ctx.world.people
-    record = task_record(ctx, settled, number, opener)
+    record = task_record(ctx, settled, values.number, values.opener)
+    priority, category = values.priority, values.category
     resolved = first_time(settled, "state", ("6",))
     opened = settled.plan.times[:, 0]
     duration = np.where(resolved >= 0, resolved - opened, -1)
@@ -252,13 +277,13 @@ def _incident_record(
             "urgency": priority,
             "category": category,
             "short_description": descriptions(category).astype(str),
-            "caller_id": people.sys_id[caller],
+            "caller_id": people.sys_id[values.caller],
             "resolved_at": format_servicenow_time(resolved),
             "closed_at": format_servicenow_time(first_time(settled, "state", ("7",))),
             "reassignment_count": settled.changed["assignment_group"].sum(axis=1).astype(str),
             "reopen_count": np.full(settled.plan.n, "0"),
             "calendar_duration": format_servicenow_duration(duration),
-            "contact_type": contact,
+            "contact_type": values.contact,
         }
     )
     return record
@@ -326,31 +351,21 @@ def build_simple_incidents(ctx: Context, auto: Automation, opened: IntArray, seq
     t[:, 3] = t[:, 2] + 3 * DAY_S
     system = np.full(n, people.account("system"))
     plan.actor[:] = np.stack([caller, agent, agent, system], axis=1)
-    state = _grid(n, 4)
-    state[:] = np.array(["1", "2", "6", "7"])
-    assigned = _grid(n, 4)
-    assigned[:, 1:] = people.sys_id[agent][:, None]
     plan.fields = {
-        "state": state,
-        "assignment_group": _grid(n, 4, ctx.world.group("SD")),
-        "assigned_to": assigned,
+        "state": np.repeat(np.arange(4)[None, :], n, axis=0),
+        "assignment_group": np.full((n, 4), AREA_INDEX["SD"], dtype=np.int64),
+        "assigned_to": np.zeros((n, 4), dtype=np.int64),  # 0: nobody, else 1 + the person
     }
-    settled = settle(plan, ctx.world.end_s)
+    plan.fields["assigned_to"][:, 1:] = agent[:, None] + 1
+    vocab = {
+        "state": np.array(["1", "2", "6", "7"]),
+        "assignment_group": ctx.world.group_sys_id,
+        "assigned_to": _people_or_nobody(people),
+    }
     number = np.char.add("INC", _digits(seq))
-    category = np.full(n, auto.catalog_items[0])
-    priority = np.full(n, "4")
-    record = _incident_record(
-        ctx,
-        settled,
-        number,
-        opener=caller,
-        caller=caller,
-        category=category,
-        priority=priority,
-        contact=np.full(n, "self-service"),
-    )
-    emit(ctx, settled, record)
-    _task_sla(ctx, settled, priority)
+    category, priority = np.full(n, auto.catalog_items[0]), np.full(n, "4")
+    values = IncidentValues(number, caller, caller, category, priority, np.full(n, "self-service"))
+    _emit_incidents(ctx, settle(plan, ctx.world.end_s), vocab, values)
     ctx.add_time(
         when_s=t[:, 2],
         user=agent,
@@ -457,6 +472,18 @@ def make_ritm(ctx: Context, seq: IntArray, opened: IntArray) -> Ritm:
     )
 
 
+def _ritm_part(ritm: Ritm, part: slice) -> Ritm:
+    """The items of a slice."""
+    return Ritm(
+        ritm.seq[part],
+        ritm.opened[part],
+        ritm.sys_id[part],
+        ritm.number[part],
+        ritm.request_sys_id[part],
+        ritm.request_number[part],
+    )
+
+
 def _request_frame(
     ctx: Context, ritm: Ritm, settled: Settled, requester: IntArray, title: StrArray
 ) -> None:
@@ -525,7 +552,6 @@ def build_catalog_automation(
     requester = rng.choice(people.customers(), n)
     cat_item = rng.choice(np.array(auto.catalog_items), n)
     handler = rng.choice(np.concatenate([people.members(c) for c in auto.owner_areas]), n)
-    group = ctx.world.group_sys_id[people.area[handler]]
     # The bottleneck: standard requests wait for the customer's leader to approve.
     wait = np.zeros(n, dtype=np.int64)
     if bottleneck is not None:
@@ -546,7 +572,6 @@ def build_catalog_automation(
         after=after,
         outcome=outcome,
         handler=handler,
-        group=group,
     )
     plan = _plan("sc_req_item", ritm.sys_id, 4)
     t = plan.times
@@ -558,22 +583,30 @@ def build_catalog_automation(
     approver = rng.choice(people.customers(), n)
     system = np.full(n, people.account("system"))
     plan.actor[:] = np.stack([requester, approver, system, system], axis=1)
-    state, approval, stage = _grid(n, 4), _grid(n, 4), _grid(n, 4)
-    state[:] = np.array(["1", "1", "2", "3"])
-    approval[:] = "approved"
-    stage[:] = np.array(["fulfillment", "fulfillment", "fulfillment", "complete"])
+    state = np.repeat(np.array([[0, 0, 1, 2]]), n, axis=0)
+    approval = np.zeros((n, 4), dtype=np.int64)
+    stage = np.repeat(np.array([[0, 0, 0, 1]]), n, axis=0)
     if bottleneck is not None:
-        approval[:, 0] = "requested"
-        stage[:, 0] = "waiting_for_approval"
+        approval[:, 0] = 1
+        stage[:, 0] = 2
     plan.fields = {
         "state": state,
         "approval": approval,
         "stage": stage,
-        "assignment_group": np.repeat(group[:, None], 4, axis=1),
+        "assignment_group": np.repeat(people.area[handler][:, None], 4, axis=1),
     }
-    settled = settle(plan, ctx.world.end_s)
-    emit(ctx, settled, _ritm_record(ctx, ritm, settled, requester, cat_item))
-    _request_frame(ctx, ritm, settled, requester, cat_item)
+    vocab = {
+        "state": np.array(["1", "2", "3"]),
+        "approval": np.array(["approved", "requested"]),
+        "stage": np.array(["fulfillment", "complete", "waiting_for_approval"]),
+        "assignment_group": ctx.world.group_sys_id,
+    }
+    coded = settle(plan, ctx.world.end_s)
+    for part, settled, first in settled_chunks(coded, vocab, ctx.audit_seq, CHUNK_CASES):
+        mine = _ritm_part(ritm, part)
+        record = _ritm_record(ctx, mine, settled, requester[part], cat_item[part])
+        emit(ctx, settled, record, first)
+        _request_frame(ctx, mine, settled, requester[part], cat_item[part])
     if bottleneck is not None:
         ctx.facts["bottleneck_waits_s"] = wait[(opened + wait) < ctx.world.end_s]
 
@@ -624,7 +657,6 @@ def _catalog_task(
     after: np.ndarray,
     outcome: IntArray,
     handler: IntArray,
-    group: StrArray,
 ) -> TaskTimes:
     """The sc_task that does the work: person, robot, or robot then person on an exception."""
     people = ctx.world.people
@@ -644,15 +676,23 @@ def _catalog_task(
     system = np.full(n, people.account("system"))
     last = np.where(robot_closes, robot, handler)
     plan.actor[:] = np.stack([system, first, first, handler, last], axis=1)
-    state, assigned = _grid(n, 5), _grid(n, 5)
-    state[:] = np.array(["1", "2", "1", "2", "3"])
+    state = np.repeat(np.array([[0, 1, 0, 1, 2]]), n, axis=0)
+    assigned = np.zeros((n, 5), dtype=np.int64)  # 0: nobody, else 1 + the person
     # Steps 2 and 3 exist only on exceptions: the robot puts the task back, a person takes it.
-    assigned[:, 1] = people.sys_id[first]
-    assigned[:, 3] = people.sys_id[handler]
-    assigned[:, 4] = people.sys_id[last]
-    group_steps = np.repeat(group[:, None], 5, axis=1)
-    plan.fields = {"state": state, "assignment_group": group_steps, "assigned_to": assigned}
-    _emit_catalog_task(ctx, auto, ritm, settle(plan, ctx.world.end_s), system)
+    assigned[:, 1] = first + 1
+    assigned[:, 3] = handler + 1
+    assigned[:, 4] = last + 1
+    group = np.repeat(people.area[handler][:, None], 5, axis=1)
+    plan.fields = {"state": state, "assignment_group": group, "assigned_to": assigned}
+    vocab = {
+        "state": np.array(["1", "2", "3"]),
+        "assignment_group": ctx.world.group_sys_id,
+        "assigned_to": _people_or_nobody(people),
+    }
+    coded = settle(plan, ctx.world.end_s)
+    for part, settled, numbers in settled_chunks(coded, vocab, ctx.audit_seq, CHUNK_CASES):
+        mine = _ritm_part(ritm, part)
+        _emit_catalog_task(ctx, auto, mine, settled, system[part], first=numbers)
     ctx.add_time(
         when_s=np.where(~robot_closes, times[:, 4], NEVER),
         user=handler,
@@ -697,7 +737,13 @@ def _moved_time(ctx: Context, auto: Automation, *, when_s: IntArray, user: IntAr
 
 
 def _emit_catalog_task(
-    ctx: Context, auto: Automation, ritm: Ritm, settled: Settled, opener: IntArray
+    ctx: Context,
+    auto: Automation,
+    ritm: Ritm,
+    settled: Settled,
+    opener: IntArray,
+    *,
+    first: dict[str, int],
 ) -> None:
     """sc_task records (one per requested item) and their audit rows."""
     n = settled.plan.n
@@ -714,7 +760,7 @@ def _emit_catalog_task(
             "closed_at": closed,
         }
     )
-    emit(ctx, settled, record)
+    emit(ctx, settled, record, first)
 
 
 def _digits(seq: IntArray) -> StrArray:

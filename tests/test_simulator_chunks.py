@@ -1,0 +1,80 @@
+"""The simulator builds ServiceNow records and audit rows a chunk of cases at a time: any chunk
+size writes byte for byte the files of one chunk holding every case."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from simulator import servicenow
+from simulator.cases import AuditSequence, CasePlan, audit_rows, settle, settled_chunks
+from simulator.generate import simulate
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def test_tiny_chunks_write_the_files_of_one_chunk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(servicenow, "CHUNK_CASES", 10**9)
+    whole = simulate(tmp_path / "whole", seed=7, scale=0.03)
+    monkeypatch.setattr(servicenow, "CHUNK_CASES", 97)
+    chunked = simulate(tmp_path / "chunked", seed=7, scale=0.03)
+    assert chunked.counts == whole.counts
+    assert chunked.counts["servicenow"]["incident"] > 10 * 97  # many chunks, one cut mid-way
+    assert chunked.counts["servicenow"]["sys_audit"] == whole.counts["servicenow"]["sys_audit"]
+    assert _files(tmp_path / "chunked") == _files(tmp_path / "whole")
+
+
+def _plan() -> tuple[CasePlan, dict[str, np.ndarray]]:
+    """Five cases of three steps; the assignee changes on some, the state on all seen steps."""
+    codes = np.array([[0, 1, 1], [0, 0, 2], [0, 2, 1], [0, 1, 2], [0, 0, 0]])
+    plan = CasePlan(
+        table="incident",
+        sys_id=np.array(["a", "b", "c", "d", "e"]),
+        times=np.array([[1, 2, 3], [1, 2, 30], [1, 2, 3], [1, 2, 3], [1, 2, 3]]),
+        actor=np.array([[0, 1, 1], [1, 0, 1], [0, 0, 1], [1, 1, 0], [0, 1, 0]]),
+        valid=np.ones((5, 3), dtype=bool),
+        fields={"state": np.repeat(np.array([[0, 1, 2]]), 5, axis=0), "assigned_to": codes},
+    )
+    return plan, {"state": np.array(["1", "2", "6"]), "assigned_to": np.array(["", "x", "y"])}
+
+
+def test_chunks_number_audit_rows_as_the_whole_plan() -> None:
+    plan, vocab = _plan()
+    users = np.array(["u0", "u1"])
+    text = CasePlan(
+        plan.table,
+        plan.sys_id,
+        plan.times.copy(),
+        plan.actor.copy(),
+        plan.valid.copy(),
+        {name: vocab[name][codes] for name, codes in plan.fields.items()},
+    )
+    whole = audit_rows(settle(text, 10), users, AuditSequence(1, next_seq=5))
+    seq = AuditSequence(1, next_seq=5)
+    parts = [
+        audit_rows(chunk, users, seq, first)
+        for _, chunk, first in settled_chunks(settle(plan, 10), vocab, seq, 2)
+    ]
+    # Case b's last step lies after the cut-off (10): 9 state and 5 assignee changes remain.
+    assert seq.next_seq == 5 + 9 + 5
+    assert whole.height == 14
+    assert [p.height for p in parts] == [4, 8, 2]  # cases a, b | c, d | e
+    both = pl.concat(parts).sort("sys_id")
+    assert both.equals(whole.sort("sys_id"))
+    assert both["newvalue"].sort().to_list() == ["2"] * 5 + ["6"] * 4 + ["x"] * 3 + ["y"] * 2
+
+
+def test_a_vocabulary_that_repeats_a_text_is_refused() -> None:
+    plan, vocab = _plan()
+    vocab["assigned_to"] = np.array(["", "x", "x"])
+    with pytest.raises(ValueError, match="assigned_to repeats a text"):
+        next(settled_chunks(settle(plan, 10), vocab, AuditSequence(1), 2))
