@@ -22,6 +22,8 @@ ODATA_PAGE_SIZE = 1000  # UiPath's $top maximum
 DATAVERSE_PAGE_SIZE = 5000  # Dataverse's default page size
 ADO_BATCH_SIZE = 200  # the reporting API's default batch size
 SORT_ROWS = 500_000  # a spilled table up to this size is sorted whole, a larger one by month
+# Spilled chunks are read back once: lz4 writes them about twice as fast as the default zstd.
+SPILL_PARQUET: dict[str, Any] = {"compression": "lz4", "statistics": False}
 
 
 def dump_json(path: Path, payload: Any) -> None:
@@ -52,7 +54,7 @@ class Spill:
         self.rows[table] = self.rows.get(table, 0) + frame.height
         folder = self.root / table
         folder.mkdir(exist_ok=True)
-        frame.write_parquet(folder / f"chunk-{number:05d}.parquet")
+        frame.write_parquet(folder / f"chunk-{number:05d}.parquet", **SPILL_PARQUET)
 
     def paths(self, table: str) -> list[Path]:
         """The chunk files of a table, in the order they were added."""
@@ -133,7 +135,7 @@ def _split_by_month(paths: list[Path], folder: Path, sort_key: str) -> dict[str,
         for (name,), part in parts.items():
             target = folder / str(name or "none") / f"part-{number:05d}.parquet"
             target.parent.mkdir(parents=True, exist_ok=True)
-            part.drop("_month").write_parquet(target)
+            part.drop("_month").write_parquet(target, **SPILL_PARQUET)
             months.setdefault(str(name), []).append(target)
     return months
 
