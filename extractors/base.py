@@ -6,7 +6,8 @@ sys_id)``; for a source with continuation tokens, the token). ``run_stream`` dri
 
 1. fetch a page after the bookmark (the stream retries what is retriable);
 2. write it into the stream's raw folder (``01_raw/<source>/<stream>/``, which the caller gets from
-   ``models.datafolder.DataFolder.raw``) atomically (temporary file, fsync, rename);
+   ``models.datafolder.DataFolder.raw``) atomically (temporary file, fsync, rename), as compact
+   JSON with sorted keys (``extractors.json_input.encode_json``);
 3. only then commit the new bookmark and the counts, in one database transaction.
 
 A process killed between 2 and 3 re-fetches the same page on the next start and overwrites the
@@ -18,7 +19,6 @@ bookmark's second after we read it. Staging upserts by primary key, so re-reads 
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import time
@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, TypeVar
 
 from extractors.errors import FatalError, RetriableError
+from extractors.json_input import encode_json, parse_own_json
 from models.extraction import StreamStatus
 
 Record = dict[str, Any]
@@ -136,14 +137,14 @@ def iter_raw_pages(folder: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     if not folder.is_dir():
         return
     for path in sorted(folder.glob("page-*.json")):
-        yield int(path.stem.removeprefix("page-")), json.loads(path.read_text("utf-8"))
+        yield int(path.stem.removeprefix("page-")), parse_own_json(path.read_bytes())
 
 
 def write_page_atomically(path: Path, document: Mapping[str, Any]) -> None:
     """Write ``document`` so that ``path`` holds either nothing, the old or the whole new page."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    data = json.dumps(document, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    data = encode_json(document)
     with temporary.open("wb") as handle:
         handle.write(data)
         handle.flush()
