@@ -188,13 +188,16 @@ class SpilledLog:
     late: int
 
 
-def write_spilled_log(spill: CaseSpill, folder: Path, *, partitions: int | None) -> SpilledLog:
-    """Write the events of ``spill`` sorted, piece by piece, as a log's events in ``folder``
-    (``partitions`` partition files, or one file), measured on the way."""
+def write_spilled_log(
+    spill: CaseSpill, folder: Path, *, partitions: int | None, piece_rows: int | None = None
+) -> SpilledLog:
+    """Write the events of ``spill`` sorted, piece by piece (of about ``piece_rows`` events,
+    default ``PIECE_ROWS``), as a log's events in ``folder`` (``partitions`` partition files,
+    or one file), measured on the way."""
     measure = _PieceMeasure()
     events_path = folder / ("events" if partitions is not None else "events.parquet")
     write_sorted_pieces(
-        measure.each(spill.sorted_pieces(PIECE_ROWS)),
+        measure.each(spill.sorted_pieces(piece_rows or PIECE_ROWS)),
         events_path,
         partitions=partitions is not None,
     )

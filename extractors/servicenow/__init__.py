@@ -23,6 +23,7 @@ from extractors.servicenow.mapping import (
     stage_records,
 )
 from extractors.servicenow.pages import SavedPagesStream, find_saved_tables, saved_page_spec
+from extractors.servicenow.staging_spill import PageSpill, SpilledStage
 from extractors.servicenow.streams import (
     AUDITED_FIELDNAMES,
     STREAMS,
@@ -42,8 +43,10 @@ __all__ = [
     "EventChunks",
     "ExportRead",
     "MappedEvents",
+    "PageSpill",
     "PreparedPage",
     "SavedPagesStream",
+    "SpilledStage",
     "StagedTable",
     "StreamSpec",
     "TableClient",

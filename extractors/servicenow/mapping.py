@@ -245,13 +245,17 @@ def _typed_frame(spec: StreamSpec, records: list[dict[str, Any]]) -> pl.DataFram
 
 def _typed(spec: StreamSpec, frame: pl.DataFrame) -> pl.DataFrame:
     """The staged table from its fields as text: datetimes parsed, sorted by the keyset."""
-    frame = frame.with_columns(
+    return frame.with_columns(typed_datetimes(spec)).sort([spec.replication_key, spec.primary_key])
+
+
+def typed_datetimes(spec: StreamSpec) -> list[pl.Expr]:
+    """The datetime fields of ``spec``'s staged table parsed from their text (UTC)."""
+    return [
         pl.col(name)
         .replace("", None)
         .str.to_datetime(SNOW_TIME, time_zone="UTC", time_unit="us", strict=True)
         for name in spec.datetime_fields
-    )
-    return frame.sort([spec.replication_key, spec.primary_key])
+    ]
 
 
 def _text(value: Any) -> str | None:

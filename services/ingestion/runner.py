@@ -56,6 +56,8 @@ from services.storing import flat_log_entry, save_flat_log, store_canonical_log
 from services.streamed_import import write_spilled_log
 
 Mode = Literal["api", "export", "rebuild"]
+LOG_PIECE_ROWS = 500_000
+"""Events sorted at a time when a log built in chunks is written (``Run.store_log_chunks``)."""
 Say = Callable[[str], None]
 C = TypeVar("C")
 
@@ -515,16 +517,27 @@ class Run:
     # -- writing --------------------------------------------------------------------------------
 
     def stage(
-        self, table: str, frame: pl.DataFrame, quarantine: pl.DataFrame, *, stream: str = ""
+        self,
+        table: str,
+        frame: pl.DataFrame | pl.LazyFrame,
+        quarantine: pl.DataFrame,
+        *,
+        stream: str = "",
     ) -> None:
         """Write a staged table to ``02_intermediate/<source>/<table>.parquet``, its quarantine
-        beside it; its set-aside records count for ``stream`` (default: the table)."""
+        beside it; its set-aside records count for ``stream`` (default: the table). A lazy
+        ``frame`` is streamed into the file, never held whole."""
         path = self.data.staged_table(self.source, table)
         path.parent.mkdir(parents=True, exist_ok=True)
-        frame.write_parquet(path)
+        if isinstance(frame, pl.LazyFrame):
+            frame.sink_parquet(path)
+            rows = pl.scan_parquet(path).select(pl.len()).collect().item()
+        else:
+            frame.write_parquet(path)
+            rows = frame.height
         self._staged_paths[table] = path
         self.write_quarantine(quarantine, self.data.staged_quarantine(self.source, table))
-        self._staged.append((table, frame.height))
+        self._staged.append((table, rows))
         self._by_table.setdefault(table, 0)
         self.set_aside(quarantine.height, stream=stream or table, table=table)
 
@@ -590,7 +603,7 @@ class Run:
                     raise InputError(nothing_left_message(quarantine))
                 self.store_log(CanonicalLog(sort_events(empty), quarantine), name=name)
                 return quarantine
-            written = write_spilled_log(spill, folder, partitions=None)
+            written = write_spilled_log(spill, folder, partitions=None, piece_rows=LOG_PIECE_ROWS)
             entry = flat_log_entry(
                 name,
                 written.stats,

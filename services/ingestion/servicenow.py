@@ -22,7 +22,7 @@ The configuration (YAML or TOML); credentials are *names* of environment variabl
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,11 +30,11 @@ from typing import Any
 from extractors import FatalError, RetryPolicy, Stream
 from extractors.servicenow import (
     Credentials,
+    PageSpill,
     SavedPagesStream,
     TableClient,
     TableStream,
     find_saved_tables,
-    prepare_page,
     saved_page_spec,
     stream_spec,
 )
@@ -186,14 +186,24 @@ class ServiceNowSource:
         for sub, why in saved.not_read:
             run.note(f"not read: {sub}/ ({why}).")
         pseudonym = run.pseudonymiser()
-        run.read_streams(
-            (
-                SavedPagesStream(folder / table, saved_page_spec(table), pseudonym)
-                for table in saved.tables
-            ),
-            prepare=lambda table, records: prepare_page(saved_page_spec(table), records),
-            then=lambda table: stage_read_table(run, table),
-        )
+        # Each table's pages are prepared for staging as they are stored and spilled to
+        # Parquet; the table is staged from them once read (bounded memory, see PageSpill).
+        with run.data.spill_folder() as spilled:
+            spills: dict[str, PageSpill] = {}
+
+            def prepare(table: str, records: Sequence[Any]) -> None:
+                if table not in spills:
+                    spills[table] = PageSpill(saved_page_spec(table), spilled / table)
+                spills[table].add(records)
+
+            run.read_streams(
+                (
+                    SavedPagesStream(folder / table, saved_page_spec(table), pseudonym)
+                    for table in saved.tables
+                ),
+                prepare=prepare,
+                then=lambda table: stage_read_table(run, table, spills.pop(table, None)),
+            )
 
     def build(self, run: Run, config: ServiceNowConfig) -> None:
         """The log(s) of the run: saved pages' fixed logs, an export file's, or the configured."""

@@ -27,6 +27,7 @@ from extractors.servicenow import (
     CsvExportOptions,
     EventChunks,
     MappedEvents,
+    PageSpill,
     build_events,
     file_sha256,
     map_event_chunks,
@@ -155,11 +156,15 @@ _LOG_TABLES = frozenset(
 )  # fmt: skip
 
 
-def stage_read_table(run: Run, table: str) -> None:
-    """Stage ``table`` as soon as its pages are read (``Run.read_streams``' ``then``): its
-    prepared pages are let go before the next table's are read, and the staged table is read
-    back from its file when a log needs it."""
-    stage_servicenow_table(run, table)
+def stage_read_table(run: Run, table: str, spill: PageSpill | None) -> None:
+    """Stage ``table`` as soon as its pages are read (``Run.read_streams``' ``then``), from
+    its prepared pages spilled to Parquet (``spill``) when this run stored all its pages, else
+    from its raw pages; the staged table is read back from its file when a log needs it."""
+    if spill is None or run.prepared(table) is None:
+        stage_servicenow_table(run, table)
+        return
+    staged = spill.stage(lambda: run.raw_pages(table))
+    run.stage(table, staged.frame, staged.quarantine)
 
 
 def build_pages_logs(run: Run, tables: tuple[str, ...]) -> None:
