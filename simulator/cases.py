@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import polars as pl
@@ -27,10 +26,10 @@ BoolArray = NDArray[np.bool_]
 class CasePlan:
     """Planned steps of n cases of one table.
 
-    ``times``/``actor``/``valid`` are (n, K); ``fields`` maps an audited field to (n, K) string
-    values after each step (or, for :func:`settled_chunks`, codes into a vocabulary of distinct
-    texts). Invalid steps are filled forward by :func:`settle`, so builders only fill the steps
-    they use.
+    ``times``/``actor``/``valid`` are (n, K); ``fields`` maps an audited field to (n, K) codes
+    of its values after each step, ``vocab`` the field to the texts of its codes (distinct, so
+    codes compare as their texts do; text only for the values a record or audit row shows).
+    Invalid steps are filled forward by :func:`settle`, so builders only fill the steps they use.
     """
 
     table: str
@@ -38,7 +37,8 @@ class CasePlan:
     times: IntArray
     actor: IntArray
     valid: BoolArray
-    fields: dict[str, NDArray[Any]] = field(default_factory=dict)
+    fields: dict[str, IntArray] = field(default_factory=dict)
+    vocab: dict[str, StrArray] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -65,6 +65,9 @@ def _fill_forward(values: NDArray[np.generic], valid: BoolArray) -> None:
 
 def settle(plan: CasePlan, end_s: int) -> Settled:
     """Fill invalid steps forward and cut every case at ``end_s`` (exclusive)."""
+    for name, texts in plan.vocab.items():
+        if len(np.unique(texts)) != len(texts):
+            raise ValueError(f"the vocabulary of {name} repeats a text")
     plan.valid[:, 0] = True
     _fill_forward(plan.times, plan.valid)
     _fill_forward(plan.actor, plan.valid)
@@ -85,14 +88,14 @@ def settle(plan: CasePlan, end_s: int) -> Settled:
 
 def current(settled: Settled, name: str) -> StrArray:
     """The record's current value of an audited field."""
-    values = settled.plan.fields[name]
-    return values[np.arange(settled.plan.n), settled.last]
+    codes = settled.plan.fields[name]
+    return settled.plan.vocab[name][codes[np.arange(settled.plan.n), settled.last]]
 
 
 def first_time(settled: Settled, name: str, targets: tuple[str, ...]) -> IntArray:
     """When a field first took one of ``targets`` (seen steps only); -1 if never."""
-    values = settled.plan.fields[name]
-    hit = settled.seen & np.isin(values, np.array(targets))
+    codes = np.flatnonzero(np.isin(settled.plan.vocab[name], np.array(targets)))
+    hit = settled.seen & np.isin(settled.plan.fields[name], codes)
     hit[:, 0] = False  # the insert value is not a transition
     k = np.argmax(hit, axis=1)
     t = settled.plan.times[np.arange(settled.plan.n), k]
@@ -155,8 +158,8 @@ def audit_rows(
         rows, steps = np.nonzero(changed)
         if len(rows) == 0:
             continue
-        values = pl.Series(plan.fields[name].ravel())
-        width = plan.fields[name].shape[1]
+        texts = pl.Series(plan.vocab[name])
+        codes = plan.fields[name]
         users = names.gather(plan.actor[rows, steps])
         when = format_servicenow_time(plan.times[rows, steps])
         numbers = np.arange(first[name], first[name] + len(rows), dtype=np.int64)
@@ -166,8 +169,8 @@ def audit_rows(
                 "tablename": pl.repeat(plan.table, len(rows), eager=True),
                 "documentkey": documents.gather(rows),
                 "fieldname": pl.repeat(name, len(rows), eager=True),
-                "oldvalue": values.gather(rows * width + (steps - 1) % width),
-                "newvalue": values.gather(rows * width + steps),
+                "oldvalue": texts.gather(codes[rows, steps - 1]),
+                "newvalue": texts.gather(codes[rows, steps]),
                 "user": users,
                 "reason": pl.repeat("", len(rows), eager=True),
                 "record_checkpoint": pl.Series(update_no[rows, steps]).cast(pl.String),
@@ -182,34 +185,32 @@ def audit_rows(
 
 
 def settled_chunks(
-    settled: Settled, vocab: dict[str, StrArray], seq: AuditSequence, rows: int
+    settled: Settled, seq: AuditSequence, rows: int
 ) -> Iterator[tuple[slice, Settled, dict[str, int]]]:
-    """A plan settled on codes, ``rows`` cases at a time with its fields as text.
+    """A settled plan ``rows`` cases at a time, for building its records and audit rows a chunk
+    at a time (their text is what takes memory).
 
-    ``settled.plan.fields`` hold codes into ``vocab`` (distinct texts, so codes compare as the
-    texts do). Yields the cases' slice, their part with text fields, and where their audit rows'
-    numbers start per field: exactly the numbers ``audit_rows`` gives the whole plan, so the
-    chunks' records and audit rows together are the whole plan's.
+    Yields the cases' slice, their part, and where their audit rows' numbers start per field:
+    exactly the numbers ``audit_rows`` gives the whole plan, so the chunks' records and audit rows
+    together are the whole plan's.
     """
-    for name, texts in vocab.items():
-        if len(np.unique(texts)) != len(texts):
-            raise ValueError(f"the vocabulary of {name} repeats a text")
     plan = settled.plan
     first = seq.take_fields(settled.changed)
     for lo in range(0, plan.n, rows):
         part = slice(lo, min(lo + rows, plan.n))
-        fields = {name: vocab[name][codes[part]] for name, codes in plan.fields.items()}
-        text_plan = CasePlan(
+        codes = {name: values[part] for name, values in plan.fields.items()}
+        mine = CasePlan(
             plan.table,
             plan.sys_id[part],
             plan.times[part],
             plan.actor[part],
             plan.valid[part],
-            fields,
+            codes,
+            plan.vocab,
         )
         changed = {name: values[part] for name, values in settled.changed.items()}
         chunk = Settled(
-            text_plan, settled.seen[part], changed, settled.last[part], settled.mod_count[part]
+            mine, settled.seen[part], changed, settled.last[part], settled.mod_count[part]
         )
         yield part, chunk, dict(first)
         for name, values in changed.items():

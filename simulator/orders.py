@@ -17,7 +17,6 @@ from simulator.ids import IntArray
 from simulator.servicenow import (
     NEVER,
     Ritm,
-    _grid,
     _plan,
     _request_frame,
     _ritm_record,
@@ -113,13 +112,14 @@ def build_orders(ctx: Context, plan: OrderPlan, ritm: Ritm, features: OrderFeatu
     order.actor[:, 0] = requester
     order.actor[:, 1] = np.where(plan.integrated, doer, agent)
     order.actor[:, 2:] = doer[:, None]
-    state = _grid(n, SLOTS + 3, "1")
-    state[:, SLOTS + 1] = "2"
-    state[:, SLOTS + 2] = "3"
-    group = _grid(n, SLOTS + 3, ctx.world.group("SD"))
-    group[:, 1 : SLOTS + 1] = ctx.world.group_sys_id[slots]
-    group[:, SLOTS + 1 :] = ctx.world.group_sys_id[plan.target][:, None]
+    state = np.zeros((n, SLOTS + 3), dtype=np.int64)
+    state[:, SLOTS + 1] = 1
+    state[:, SLOTS + 2] = 2
+    group = np.full((n, SLOTS + 3), AREA_INDEX["SD"], dtype=np.int64)
+    group[:, 1 : SLOTS + 1] = slots
+    group[:, SLOTS + 1 :] = plan.target[:, None]
     order.fields = {"state": state, "assignment_group": group}
+    order.vocab = {"state": np.array(["1", "2", "3"]), "assignment_group": ctx.world.group_sys_id}
     settled = settle(order, ctx.world.end_s)
     cat_item = np.full(n, integ.catalog_item)
     record = _ritm_record(ctx, ritm, settled, requester, cat_item)

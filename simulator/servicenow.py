@@ -98,11 +98,6 @@ def pick_members(rng: np.random.Generator, people: People, areas: IntArray) -> I
     return out
 
 
-def _grid(n: int, k: int, fill: str = "") -> StrArray:
-    """An (n, k) grid of string values for a plan's fields."""
-    return np.full((n, k), fill, dtype="U32")
-
-
 def _plan(table: str, sys_id: StrArray, k: int) -> CasePlan:
     """An empty plan of k steps for the given records."""
     n = len(sys_id)
@@ -184,13 +179,13 @@ def build_incidents(ctx: Context, opened: IntArray, seq: IntArray) -> None:
     plan.actor[:] = np.stack(
         [opener, agent, agent, agent, person, resolver, np.full(n, system)], axis=1
     )
-    vocab = _incident_fields(ctx, plan, agent, target, person)
+    _incident_fields(ctx, plan, agent, target, person)
     number = np.char.add("INC", _digits(seq))
     category = rng.choice(np.array(list(INCIDENT_CATEGORIES)), n)
     priority = rng.choice(np.array(["2", "3", "4"]), n, p=np.array([0.1, 0.6, 0.3]))
     contact = np.where(self_service, "self-service", "phone")
     values = IncidentValues(number, opener, caller, category, priority, contact)
-    resolved = _emit_incidents(ctx, settle(plan, ctx.world.end_s), vocab, values)
+    resolved = _emit_incidents(ctx, settle(plan, ctx.world.end_s), values)
     hours = np.maximum(np.round(handling / HOUR_S * 4) / 4, 0.25)
     ctx.add_time(
         when_s=np.where(resolved >= 0, resolved, NEVER),
@@ -220,13 +215,11 @@ class IncidentValues:
         )
 
 
-def _emit_incidents(
-    ctx: Context, coded: Settled, vocab: dict[str, StrArray], values: IncidentValues
-) -> IntArray:
-    """Incident records, audit rows and SLAs of a plan settled on codes, a chunk of cases at a
-    time (their text is what takes memory); returns when each was resolved (-1: not)."""
-    resolved = np.full(coded.plan.n, -1, dtype=np.int64)
-    for part, settled, first in settled_chunks(coded, vocab, ctx.audit_seq, CHUNK_CASES):
+def _emit_incidents(ctx: Context, whole: Settled, values: IncidentValues) -> IntArray:
+    """Incident records, audit rows and SLAs, a chunk of cases at a time (their text is what
+    takes memory); returns when each was resolved (-1: not)."""
+    resolved = np.full(whole.plan.n, -1, dtype=np.int64)
+    for part, settled, first in settled_chunks(whole, ctx.audit_seq, CHUNK_CASES):
         mine = values.part(part)
         emit(ctx, settled, _incident_record(ctx, settled, mine), first)
         _task_sla(ctx, settled, mine.priority)
@@ -236,8 +229,8 @@ def _emit_incidents(
 
 def _incident_fields(
     ctx: Context, plan: CasePlan, agent: IntArray, target: IntArray, person: IntArray
-) -> dict[str, StrArray]:
-    """Audited values per step as codes: state, assignment group, assignee; their texts."""
+) -> None:
+    """Audited values per step: state, assignment group, assignee."""
     n, k = plan.times.shape
     people = ctx.world.people
     state = np.zeros((n, k), dtype=np.int64)
@@ -248,7 +241,7 @@ def _incident_fields(
     assigned[:, 1:3] = agent[:, None] + 1
     assigned[:, 4:] = person[:, None] + 1
     plan.fields = {"state": state, "assignment_group": group, "assigned_to": assigned}
-    return {
+    plan.vocab = {
         "state": np.array(["1", "2", "6", "7"]),
         "assignment_group": ctx.world.group_sys_id,
         "assigned_to": _people_or_nobody(people),
@@ -357,7 +350,7 @@ def build_simple_incidents(ctx: Context, auto: Automation, opened: IntArray, seq
         "assigned_to": np.zeros((n, 4), dtype=np.int64),  # 0: nobody, else 1 + the person
     }
     plan.fields["assigned_to"][:, 1:] = agent[:, None] + 1
-    vocab = {
+    plan.vocab = {
         "state": np.array(["1", "2", "6", "7"]),
         "assignment_group": ctx.world.group_sys_id,
         "assigned_to": _people_or_nobody(people),
@@ -365,7 +358,7 @@ def build_simple_incidents(ctx: Context, auto: Automation, opened: IntArray, seq
     number = np.char.add("INC", _digits(seq))
     category, priority = np.full(n, auto.catalog_items[0]), np.full(n, "4")
     values = IncidentValues(number, caller, caller, category, priority, np.full(n, "self-service"))
-    _emit_incidents(ctx, settle(plan, ctx.world.end_s), vocab, values)
+    _emit_incidents(ctx, settle(plan, ctx.world.end_s), values)
     ctx.add_time(
         when_s=t[:, 2],
         user=agent,
@@ -595,14 +588,14 @@ def build_catalog_automation(
         "stage": stage,
         "assignment_group": np.repeat(people.area[handler][:, None], 4, axis=1),
     }
-    vocab = {
+    plan.vocab = {
         "state": np.array(["1", "2", "3"]),
         "approval": np.array(["approved", "requested"]),
         "stage": np.array(["fulfillment", "complete", "waiting_for_approval"]),
         "assignment_group": ctx.world.group_sys_id,
     }
-    coded = settle(plan, ctx.world.end_s)
-    for part, settled, first in settled_chunks(coded, vocab, ctx.audit_seq, CHUNK_CASES):
+    whole = settle(plan, ctx.world.end_s)
+    for part, settled, first in settled_chunks(whole, ctx.audit_seq, CHUNK_CASES):
         mine = _ritm_part(ritm, part)
         record = _ritm_record(ctx, mine, settled, requester[part], cat_item[part])
         emit(ctx, settled, record, first)
@@ -684,13 +677,13 @@ def _catalog_task(
     assigned[:, 4] = last + 1
     group = np.repeat(people.area[handler][:, None], 5, axis=1)
     plan.fields = {"state": state, "assignment_group": group, "assigned_to": assigned}
-    vocab = {
+    plan.vocab = {
         "state": np.array(["1", "2", "3"]),
         "assignment_group": ctx.world.group_sys_id,
         "assigned_to": _people_or_nobody(people),
     }
-    coded = settle(plan, ctx.world.end_s)
-    for part, settled, numbers in settled_chunks(coded, vocab, ctx.audit_seq, CHUNK_CASES):
+    whole = settle(plan, ctx.world.end_s)
+    for part, settled, numbers in settled_chunks(whole, ctx.audit_seq, CHUNK_CASES):
         mine = _ritm_part(ritm, part)
         _emit_catalog_task(ctx, auto, mine, settled, system[part], first=numbers)
     ctx.add_time(

@@ -33,36 +33,29 @@ def test_tiny_chunks_write_the_files_of_one_chunk(
     assert _files(tmp_path / "chunked") == _files(tmp_path / "whole")
 
 
-def _plan() -> tuple[CasePlan, dict[str, np.ndarray]]:
+def _plan() -> CasePlan:
     """Five cases of three steps; the assignee changes on some, the state on all seen steps."""
-    codes = np.array([[0, 1, 1], [0, 0, 2], [0, 2, 1], [0, 1, 2], [0, 0, 0]])
-    plan = CasePlan(
+    return CasePlan(
         table="incident",
         sys_id=np.array(["a", "b", "c", "d", "e"]),
         times=np.array([[1, 2, 3], [1, 2, 30], [1, 2, 3], [1, 2, 3], [1, 2, 3]]),
         actor=np.array([[0, 1, 1], [1, 0, 1], [0, 0, 1], [1, 1, 0], [0, 1, 0]]),
         valid=np.ones((5, 3), dtype=bool),
-        fields={"state": np.repeat(np.array([[0, 1, 2]]), 5, axis=0), "assigned_to": codes},
+        fields={
+            "state": np.repeat(np.array([[0, 1, 2]]), 5, axis=0),
+            "assigned_to": np.array([[0, 1, 1], [0, 0, 2], [0, 2, 1], [0, 1, 2], [0, 0, 0]]),
+        },
+        vocab={"state": np.array(["1", "2", "6"]), "assigned_to": np.array(["", "x", "y"])},
     )
-    return plan, {"state": np.array(["1", "2", "6"]), "assigned_to": np.array(["", "x", "y"])}
 
 
 def test_chunks_number_audit_rows_as_the_whole_plan() -> None:
-    plan, vocab = _plan()
     users = np.array(["u0", "u1"])
-    text = CasePlan(
-        plan.table,
-        plan.sys_id,
-        plan.times.copy(),
-        plan.actor.copy(),
-        plan.valid.copy(),
-        {name: vocab[name][codes] for name, codes in plan.fields.items()},
-    )
-    whole = audit_rows(settle(text, 10), users, AuditSequence(1, next_seq=5))
+    whole = audit_rows(settle(_plan(), 10), users, AuditSequence(1, next_seq=5))
     seq = AuditSequence(1, next_seq=5)
     parts = [
         audit_rows(chunk, users, seq, first)
-        for _, chunk, first in settled_chunks(settle(plan, 10), vocab, seq, 2)
+        for _, chunk, first in settled_chunks(settle(_plan(), 10), seq, 2)
     ]
     # Case b's last step lies after the cut-off (10): 9 state and 5 assignee changes remain.
     assert seq.next_seq == 5 + 9 + 5
@@ -71,10 +64,11 @@ def test_chunks_number_audit_rows_as_the_whole_plan() -> None:
     both = pl.concat(parts).sort("sys_id")
     assert both.equals(whole.sort("sys_id"))
     assert both["newvalue"].sort().to_list() == ["2"] * 5 + ["6"] * 4 + ["x"] * 3 + ["y"] * 2
+    assert both.filter(documentkey="c")["oldvalue"].sort().to_list() == ["", "1", "2", "y"]
 
 
 def test_a_vocabulary_that_repeats_a_text_is_refused() -> None:
-    plan, vocab = _plan()
-    vocab["assigned_to"] = np.array(["", "x", "x"])
+    plan = _plan()
+    plan.vocab["assigned_to"] = np.array(["", "x", "x"])
     with pytest.raises(ValueError, match="assigned_to repeats a text"):
-        next(settled_chunks(settle(plan, 10), vocab, AuditSequence(1), 2))
+        settle(plan, 10)
