@@ -48,6 +48,7 @@ from services import (
     report_as_json,
     run_bench,
     run_large_bench,
+    variant_source,
     write_output_file,
 )
 
@@ -89,7 +90,7 @@ def discover_command(
     store = LogStore()
     check_output_file(store.data, out_path, force=force)  # before the model is discovered
     with progress(f"Discovering a model of {name}"):
-        model = discover_process_model(store.scan(name), noise_threshold=noise)
+        model = discover_process_model(variant_source(store, name), noise_threshold=noise)
         written = write_output_file(
             store.data, out_path, lambda path: write_process_model(model, path), force=force
         )
@@ -137,7 +138,7 @@ def conformance_command(
     cache = store.data.conformance_cache()
     with progress(f"Checking {name} against {model_path.name}") as step:
         model = read_process_model(model_path)
-        events = store.scan(name)
+        events = variant_source(store, name)
         step("fitness")
         fitness = compute_fitness(events, model, method=chosen, cache_dir=cache)
         step("precision")

@@ -14,7 +14,12 @@ from mining.calendar_dk import (
 )
 from mining.case_groups import CaseGroups, find_case_groups
 from mining.compare import Comparison, compare_periods, compute_case_measure
-from mining.conformance import compute_variant_table, summarize_deviations
+from mining.conformance import (
+    LogVariants,
+    VariantSource,
+    compute_variant_table,
+    summarize_deviations,
+)
 from mining.devops_practice import compute_devops_rule_rates
 from mining.dfg import discover_dfg, discover_dfg_from_events
 from mining.durations import (
@@ -63,6 +68,10 @@ from mining.partitioned import (
     merge_partitioned_small_activities,
     merge_partitioned_small_groups,
     read_partitioned_log,
+)
+from mining.partitioned_conformance import (
+    compute_partitioned_variant_table,
+    partitioned_log_variants,
 )
 from mining.pm4py_adapter import (
     FitnessResult,
@@ -147,6 +156,7 @@ __all__ = [
     "GroupSize",
     "LoadForecast",
     "LogStats",
+    "LogVariants",
     "MergedGroups",
     "NetGraph",
     "NetNode",
@@ -162,6 +172,7 @@ __all__ = [
     "SmallGroups",
     "SummaryLevel",
     "TimeMode",
+    "VariantSource",
     "WorkingCalendar",
     "check_group_size",
     "check_partitioned_rules",
@@ -193,6 +204,7 @@ __all__ = [
     "compute_monthly_cv",
     "compute_partitioned_handovers",
     "compute_partitioned_log_stats",
+    "compute_partitioned_variant_table",
     "compute_partitioned_variants",
     "compute_pickup_to_close_hours",
     "compute_precision",
@@ -244,6 +256,7 @@ __all__ = [
     "merge_small_activities",
     "merge_small_groups",
     "org_unit_key",
+    "partitioned_log_variants",
     "pm4py_adapter",
     "rank_shown_bottlenecks",
     "read_cache_stats",

@@ -8,7 +8,8 @@ spreads per-variant results back over the cases. The pm4py side is in ``mining.p
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -21,6 +22,36 @@ CASE_COUNT = "case_count"
 DEVIATION_KINDS = ("skipped", "inserted")
 """``skipped``: the model requires the activity here but the case did not do it (a move on
 model); ``inserted``: the case did an activity the model does not allow here (a move on log)."""
+
+
+@dataclass(frozen=True)
+class LogVariants:
+    """A log given by its variant table (as :func:`compute_variant_table` makes it), computed
+    elsewhere: a log stored in partitions has its table merged from the partitions'
+    (``mining.partitioned_conformance``). ``case_variants`` gives the ``case_id`` →
+    ``variant_id`` rows of :func:`compute_case_variants` for a table, only when a result per
+    case is asked for (it reads every case again)."""
+
+    table: pl.DataFrame
+    case_variants: Callable[[pl.DataFrame], pl.DataFrame]
+
+
+VariantSource = pl.LazyFrame | pl.DataFrame | LogVariants
+"""What conformance checking and discovery take: the events of a log, or its variants."""
+
+
+def variant_table(source: VariantSource) -> pl.DataFrame:
+    """The variant table of ``source``: computed from events, or the one given."""
+    if isinstance(source, LogVariants):
+        return source.table
+    return compute_variant_table(source)
+
+
+def case_variant_table(source: VariantSource, variants: pl.DataFrame) -> pl.DataFrame:
+    """Each case's ``variant_id`` in ``variants``: computed from events, or by ``source``."""
+    if isinstance(source, LogVariants):
+        return source.case_variants(variants)
+    return compute_case_variants(source, variants)
 
 
 def compute_variant_table(events: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:

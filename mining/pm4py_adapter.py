@@ -32,12 +32,13 @@ from mining.alignments import AlignmentNet, UnalignableNetError, align_variants
 from mining.conformance import (
     ACTIVITIES,
     CASE_COUNT,
+    VariantSource,
     build_deviation_table,
-    compute_case_variants,
+    case_variant_table,
     compute_prefix_counts,
-    compute_variant_table,
     fingerprint_variants,
     spread_deviations_to_cases,
+    variant_table,
     weighted_mean,
 )
 from mining.token_replay import Net as ReplayNet
@@ -130,9 +131,7 @@ def _quiet_pm4py() -> Iterator[Any]:
 # ---------------------------------------------------------------------------------- discovery
 
 
-def discover_process_model(
-    events: pl.LazyFrame | pl.DataFrame, *, noise_threshold: float = 0.0
-) -> ProcessModel:
+def discover_process_model(events: VariantSource, *, noise_threshold: float = 0.0) -> ProcessModel:
     """The inductive miner's process tree of a log, with its Petri net (``noise_threshold`` 0:
     IM, above 0: IMf), discovered from the variants exactly as pm4py's
     ``discover_process_tree_inductive`` does from the whole log."""
@@ -141,7 +140,7 @@ def discover_process_model(
             f"noise threshold {noise_threshold} is outside 0..1: use e.g. 0.2 to leave out "
             "behaviour seen in fewer than 20 % of the cases at a split."
         )
-    variants = compute_variant_table(events)
+    variants = variant_table(events)
     if variants.height == 0:
         raise InputError("the log has no events: there is nothing to discover a model from.")
     with _quiet_pm4py() as pm4py:
@@ -306,7 +305,7 @@ def _model_format(path: Path) -> ModelFormat:
 
 
 def compute_fitness(
-    events: pl.LazyFrame | pl.DataFrame,
+    events: VariantSource,
     model: ProcessModel,
     *,
     method: ReplayMethod = "token_replay",
@@ -314,7 +313,7 @@ def compute_fitness(
 ) -> FitnessResult:
     """Fitness of the log against the model, equal to pm4py's ``fitness_token_based_replay``
     or ``fitness_alignments`` on the same log (computed on the variants, weighted by counts)."""
-    variants = compute_variant_table(events)
+    variants = variant_table(events)
     counts = variants[CASE_COUNT].to_list()
     if method == "token_replay":
         fit, trace_fitness, log_fitness = _token_replay_figures(
@@ -337,12 +336,12 @@ def compute_fitness(
 
 
 def compute_variant_fitness(
-    events: pl.LazyFrame | pl.DataFrame, model: ProcessModel, *, cache_dir: Path | None = None
+    events: VariantSource, model: ProcessModel, *, cache_dir: Path | None = None
 ) -> pl.DataFrame:
     """One row per variant (see :func:`mining.compute_variant_table`) with its token-based
     ``fitness`` (pm4py's trace fitness) and ``fits`` (replayed without missing or remaining
     tokens); the same replay, and cache, as :func:`compute_fitness`."""
-    variants = compute_variant_table(events)
+    variants = variant_table(events)
     rows = _replayed(variants, model, cache_dir)
     return variants.with_columns(
         pl.Series("fitness", [float(row[1]) for row in rows], dtype=pl.Float64),
@@ -380,7 +379,7 @@ def _alignment_figures(
 
 
 def compute_precision(
-    events: pl.LazyFrame | pl.DataFrame,
+    events: VariantSource,
     model: ProcessModel,
     *,
     method: ReplayMethod = "token_replay",
@@ -389,7 +388,7 @@ def compute_precision(
     """ETConformance precision, equal to pm4py's ``precision_token_based_replay`` or
     ``precision_alignments``: the share of the model's enabled activities after each log prefix
     that the log actually uses there, weighted by how many cases pass through the prefix."""
-    variants = compute_variant_table(events)
+    variants = variant_table(events)
     log_fp = fingerprint_variants(variants)
     result = _cached(
         f"precision-{method}",
@@ -402,7 +401,7 @@ def compute_precision(
 
 
 def find_deviations(
-    events: pl.LazyFrame | pl.DataFrame,
+    events: VariantSource,
     model: ProcessModel,
     *,
     level: DeviationLevel = "variant",
@@ -417,7 +416,7 @@ def find_deviations(
     is reported (deterministically: the search prefers states further along the trace, then
     transitions in name order), which need not be the one pm4py would report.
     """
-    variants = compute_variant_table(events)
+    variants = variant_table(events)
     aligned = _aligned(variants, model, cache_dir)
     moves = (
         (variant_id, activity, kind)
@@ -427,7 +426,7 @@ def find_deviations(
     table = build_deviation_table(variants, moves)
     if level == "variant":
         return table
-    return spread_deviations_to_cases(table, compute_case_variants(events, variants))
+    return spread_deviations_to_cases(table, case_variant_table(events, variants))
 
 
 # ------------------------------------------------------------------------------ pm4py engines

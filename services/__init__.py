@@ -72,6 +72,7 @@ from services.governance import (
     find_rule_threshold,
     find_stuck,
     read_model_upload,
+    variant_source,
 )
 from services.imports import (
     ColumnMapping,
@@ -235,6 +236,7 @@ __all__ = [
     "train_assistant",
     "train_open_case_model",
     "train_targets",
+    "variant_source",
     "write_criticality",
     "write_output_file",
     "write_output_files",

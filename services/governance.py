@@ -23,7 +23,9 @@ from mining import (
     FitnessResult,
     NetGraph,
     ProcessModel,
+    VariantSource,
     check_group_size,
+    check_partitioned_view_size,
     check_rules,
     compute_fitness,
     compute_variant_fitness,
@@ -32,6 +34,8 @@ from mining import (
     find_breaking_cases,
     find_deviations,
     find_stuck_cases,
+    partitioned_log_variants,
+    read_partitioned_log,
     read_process_model,
     read_rules,
     summarize_breaking_cases,
@@ -279,6 +283,29 @@ def read_model_upload(content: bytes, filename: str) -> ProcessModel:
         return read_process_model(path)
 
 
+def variant_source(store: LogStore, log: str) -> VariantSource:
+    """Stored log ``log`` as ``kitflow discover`` and ``conformance`` read it: a lazy scan of
+    its one file, or, for a log stored in partitions, its variants merged one partition at a
+    time (``mining.partitioned_log_variants``: the same variant table, so the same figures)."""
+    paths = store.partition_paths(log)
+    if paths is None:
+        return store.scan(log)
+    return partitioned_log_variants(read_partitioned_log(paths))
+
+
+def conformance_log(store: LogStore, log: str) -> tuple[VariantSource, bool]:
+    """Stored log ``log`` as discovery and conformance checking read it, and whether it shows 5
+    people or more (the 5-person rule): its events, or, for a log stored in partitions, its
+    variants merged one partition at a time (``mining.partitioned_log_variants``: the same
+    variant table, so the same figures, with memory for one partition)."""
+    paths = store.partition_paths(log)
+    if paths is None:
+        events = store.read(log)
+        return events, check_group_size(events).enough
+    partitioned = read_partitioned_log(paths)
+    return partitioned_log_variants(partitioned), check_partitioned_view_size(partitioned).enough
+
+
 def check_log_conformance(
     store: LogStore,
     log: str,
@@ -289,10 +316,10 @@ def check_log_conformance(
 ) -> ConformanceReport:
     """``log`` against ``model`` (None: a model discovered from the log with the inductive
     miner at ``noise_threshold``)."""
-    events = store.read(log)
+    events, enough = conformance_log(store, log)
     chosen = model or discover_process_model(events, noise_threshold=noise_threshold)
     net = describe_net(chosen)
-    if not check_group_size(events).enough:
+    if not enough:
         empty = pl.DataFrame()
         return ConformanceReport(log, model_name, None, empty, empty, net, withheld=True)
     cache = store.data.conformance_cache()
