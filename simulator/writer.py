@@ -10,11 +10,13 @@ seed gives byte-identical files.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import polars as pl
 
 SN_PAGE_SIZE = 1000  # sysparm_limit the fake API and the export use
@@ -26,11 +28,26 @@ SORT_ROWS = 500_000  # a spilled table up to this size is sorted whole, a larger
 SPILL_PARQUET: dict[str, Any] = {"compression": "lz4", "statistics": False}
 
 
+# How orjson writes a float value below 1e-4 (a value: after ':', ',' or '[', before ',', '}', ']').
+_SMALL_FLOAT = re.compile(rb"[:,\[]-?(?:\d+(?:\.\d+)?e-\d+|0\.0000\d*)[,}\]]")
+
+
 def dump_json(path: Path, payload: Any) -> None:
-    """Compact, key-order-preserving UTF-8 JSON (stable bytes for a stable payload)."""
+    """Compact, key-order-preserving UTF-8 JSON (stable bytes for a stable payload): the bytes of
+    ``json.dumps(payload, ensure_ascii=False, separators=(",", ":"))``.
+
+    orjson writes the same bytes several times faster, except for floats below 1e-4, which it
+    writes as 0.00005 or 1e-7 where json writes 5e-05 and 1e-07: a text that may hold such a
+    float (or what orjson refuses) is written by json instead.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    path.write_text(text + "\n", encoding="utf-8")
+    try:
+        data: bytes | None = orjson.dumps(payload)
+    except TypeError:  # what orjson does not take (keys that are not text, huge integers)
+        data = None
+    if data is None or _SMALL_FLOAT.search(data):
+        data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    path.write_bytes(data + b"\n")
 
 
 class Spill:

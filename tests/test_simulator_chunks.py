@@ -1,15 +1,17 @@
 """The simulator builds ServiceNow records and audit rows a chunk of cases at a time: any chunk
-size writes byte for byte the files of one chunk holding every case."""
+size writes byte for byte the files of one chunk holding every case. Its JSON writer (orjson where
+that gives the same bytes) writes the bytes of json.dumps."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
 
-from simulator import servicenow
+from simulator import servicenow, writer
 from simulator.cases import AuditSequence, CasePlan, audit_rows, settle, settled_chunks
 from simulator.generate import simulate
 
@@ -72,3 +74,18 @@ def test_a_vocabulary_that_repeats_a_text_is_refused() -> None:
     plan.vocab["assigned_to"] = np.array(["", "x", "x"])
     with pytest.raises(ValueError, match="assigned_to repeats a text"):
         settle(plan, 10)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"rate": 5e-05, "tiny": [1e-07, -1.5e-05], "ok": 0.0001},
+        {"big": 1e16, "huge": 1.2345e22, "n": 3.0, "neg": -0.0, "i": 2**63 - 1},
+        {"text": 'æøå "x" \\ \u2028 \x1f\x7f 1e-7, 0.00001', "nested": [{"a": None, "b": True}]},
+        {1: "a key that is not text", "n": 2**70},
+    ],
+)
+def test_dump_json_writes_the_bytes_of_json_dumps(tmp_path: Path, payload: object) -> None:
+    writer.dump_json(tmp_path / "x.json", payload)
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert (tmp_path / "x.json").read_bytes() == text.encode()
