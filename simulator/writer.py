@@ -24,6 +24,7 @@ ODATA_PAGE_SIZE = 1000  # UiPath's $top maximum
 DATAVERSE_PAGE_SIZE = 5000  # Dataverse's default page size
 ADO_BATCH_SIZE = 200  # the reporting API's default batch size
 SORT_ROWS = 500_000  # a spilled table up to this size is sorted whole, a larger one by month
+SPLIT_ROWS = 100_000  # rows of chunks split into months at a time (a larger table's first pass)
 # Spilled chunks are read back once: lz4 writes them about twice as fast as the default zstd.
 SPILL_PARQUET: dict[str, Any] = {"compression": "lz4", "statistics": False}
 
@@ -134,12 +135,12 @@ def write_servicenow_table(out: Path, table: str, spill: Spill, sort_key: str) -
 
 def _split_by_month(paths: list[Path], folder: Path, sort_key: str) -> dict[str, list[Path]]:
     """The chunks' rows in parts by the month of ``sort_key`` (a missing value: ""), about
-    ``SORT_ROWS`` rows of chunks at a time; the parts of each month in chunk order."""
+    ``SPLIT_ROWS`` rows of chunks at a time; the parts of each month in chunk order."""
     months: dict[str, list[Path]] = {}
     batches: list[list[Path]] = [[]]
     rows = 0
     for path in paths:
-        if rows >= SORT_ROWS:
+        if rows >= SPLIT_ROWS:
             batches.append([])
             rows = 0
         batches[-1].append(path)

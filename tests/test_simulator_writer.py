@@ -40,6 +40,11 @@ def test_month_by_month_sort_writes_the_pages_of_the_whole_sort(
     assert writer.write_servicenow_table(by_month, "t", _spill(by_month), "k") == 6
     pages = _pages(by_month / "servicenow" / "t")
     assert pages == _pages(whole / "servicenow" / "t")
+    # Split into months a chunk at a time (the default takes the three chunks in one batch).
+    monkeypatch.setattr(writer, "SPLIT_ROWS", 1)
+    by_chunk = tmp_path / "chunks"
+    assert writer.write_servicenow_table(by_chunk, "t", _spill(by_chunk), "k") == 6
+    assert _pages(by_chunk / "servicenow" / "t") == pages
     assert pages[0] == (
         '{"result":[{"sys_id":"a","k":"","x":""},'
         '{"sys_id":"d","k":"2023-12-31 23:59:59","x":""}]}\n'
