@@ -61,8 +61,27 @@ def build_order_events(
     ``item_events``/``task_events`` are ``build_events`` output for ``sc_req_item``/``sc_task``;
     ``audit``, ``items``, ``tasks``, ``cat_items`` and ``requests`` are staged tables.
     """
-    approvals = _approval_events(audit, items)
-    moved, orphans = _task_events_by_item(task_events, tasks, items)
+    approvals = approval_events(audit, items)
+    moved, orphans = task_events_by_item(task_events, tasks, items)
+    staged = order_events_of(
+        item_events, approvals, moved, items=items, cat_items=cat_items, requests=requests
+    )
+    return OrderEvents(staged=staged, quarantine=orphans)
+
+
+def order_events_of(
+    item_events: pl.DataFrame,
+    approvals: pl.DataFrame,
+    moved: pl.DataFrame,
+    *,
+    items: pl.DataFrame,
+    cat_items: pl.DataFrame | None = None,
+    requests: pl.DataFrame | None = None,
+    offset: int = 0,
+) -> pl.DataFrame:
+    """The order events of the item events, approval events (``approval_events``) and moved
+    task events (``task_events_by_item``) of some whole orders, numbered from ``offset``: the
+    orders cut into ranges of case ids, in order, give ``build_order_events``' rows."""
     parts = [
         _with_rank(item_events, 0),
         _with_rank(approvals, 1),
@@ -80,10 +99,9 @@ def build_order_events(
             .alias(ORG_UNIT),
         )
         .drop(EVENT_ORDER, _RANK)
-        .with_row_index(EVENT_ORDER)
+        .with_row_index(EVENT_ORDER, offset=offset)
     )
-    staged = _with_case_attributes(ordered, items, cat_items, requests)
-    return OrderEvents(staged=staged, quarantine=orphans)
+    return _with_case_attributes(ordered, items, cat_items, requests)
 
 
 def _with_rank(frame: pl.DataFrame, rank: int) -> pl.DataFrame:
@@ -107,7 +125,7 @@ def _aligned(frame: pl.DataFrame, columns: dict[str, pl.DataType]) -> pl.DataFra
     )
 
 
-def _approval_events(audit: pl.DataFrame, items: pl.DataFrame) -> pl.DataFrame:
+def approval_events(audit: pl.DataFrame, items: pl.DataFrame) -> pl.DataFrame:
     """One event per audited approval change of an extracted item."""
     rows = audit.filter(
         (pl.col("tablename") == "sc_req_item") & (pl.col("fieldname") == "approval")
@@ -133,7 +151,7 @@ def _approval_events(audit: pl.DataFrame, items: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _task_events_by_item(
+def task_events_by_item(
     task_events: pl.DataFrame, tasks: pl.DataFrame, items: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Task events moved into their item's case, and those of tasks without an extracted item."""

@@ -23,6 +23,7 @@ from extractors.servicenow import (
     staging_spill,
 )
 from models.eventlog import build_canonical_log
+from models.landscape_orders import build_order_events
 from models.store import LogStore
 from services import streamed_import
 from services.ingestion import runner
@@ -68,6 +69,26 @@ def test_tiny_chunks_store_what_the_whole_path_stores(
     entry = store.catalog.get("servicenow-incidents")
     assert entry is not None and entry.events == whole_log.events.height
     assert entry.quarantined == whole_log.quarantine.height
+    # The order log: the whole item, task and order events of the staged tables.
+    order_tables = {**staged, "sys_audit": mined}
+    for table in ("sc_req_item", "sc_task", "sc_cat_item", "sc_request"):
+        order_tables[table] = _frame(data.staged_table("servicenow", table))
+    items = build_events(order_tables, table="sc_req_item")
+    tasks = build_events(order_tables, table="sc_task")
+    orders = build_order_events(
+        item_events=items.staged,
+        task_events=tasks.staged,
+        audit=staged["sys_audit"],
+        items=order_tables["sc_req_item"],
+        tasks=order_tables["sc_task"],
+        cat_items=order_tables["sc_cat_item"],
+        requests=order_tables["sc_request"],
+    )
+    set_aside = pl.concat([items.quarantine, tasks.quarantine, orders.quarantine])
+    whole_orders = build_canonical_log(orders.staged, quarantine=set_aside)
+    stored_orders = store.read("servicenow-orders")
+    assert stored_orders["case_id"].n_unique() > 4 * 700
+    assert stored_orders.equals(whole_orders.events)
     # Every log file as the fixture's (default sizes).
     for name in ("servicenow-incidents", "servicenow-orders"):
         mine, theirs = store.table_path(name), LogStore(kit_landscape.data_dir).table_path(name)

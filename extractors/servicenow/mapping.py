@@ -386,8 +386,17 @@ def map_event_chunks(
 def _case_ranges(cases: pl.DataFrame) -> list[tuple[str | None, str | None]]:
     """Ranges [low, high) of case sys_ids of about ``CASES_PER_CHUNK`` cases each, in order;
     the first open below, the last open above (with the rows that name no case)."""
-    ids = cases["sys_id"].unique().sort()
-    bounds: list[str | None] = [None, *ids.gather_every(CASES_PER_CHUNK)[1:].to_list(), None]
+    return id_ranges(cases["sys_id"])
+
+
+def id_ranges(ids: pl.Series) -> list[tuple[str | None, str | None]]:
+    """Ranges [low, high) of the (text) ``ids`` of about ``CASES_PER_CHUNK`` ids each, in
+    order; the first open below (None), the last open above."""
+    bounds: list[str | None] = [
+        None,
+        *ids.drop_nulls().unique().sort().gather_every(CASES_PER_CHUNK)[1:].to_list(),
+        None,
+    ]
     return list(itertools.pairwise(bounds))
 
 

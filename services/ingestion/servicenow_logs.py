@@ -26,10 +26,10 @@ from extractors.servicenow import (
     AUDITED_FIELDNAMES,
     CsvExportOptions,
     EventChunks,
-    MappedEvents,
     PageSpill,
     build_events,
     file_sha256,
+    id_ranges,
     map_event_chunks,
     read_csv_export,
     read_table_json_export,
@@ -39,8 +39,9 @@ from extractors.servicenow import (
     stage_records,
 )
 from models.errors import InputError
-from models.eventlog import CanonicalLog, build_canonical_log, quarantine_rows
-from models.landscape_orders import build_order_events
+from models.eventlog import build_canonical_log, quarantine_rows
+from models.landscape_orders import approval_events, order_events_of, task_events_by_item
+from models.schema import CASE
 from services.ingestion.runner import Run
 
 INCIDENTS_LOG = "servicenow-incidents"
@@ -184,7 +185,7 @@ def build_pages_logs(run: Run, tables: tuple[str, ...]) -> None:
     if "incident" in paths:
         _store_incident_log(run, paths)
     if "sc_req_item" in paths:
-        run.store_log(_orders_log(run, paths), name=ORDERS_LOG)
+        _store_orders_log(run, paths)
 
 
 def _note_unmined(run: Run, audit: Path | None) -> None:
@@ -237,47 +238,76 @@ def _store_incident_log(run: Run, paths: Mapping[str, Path]) -> None:
     count_log_set_asides(run, quarantine, "incident")
 
 
-def _mapped_whole(
-    paths: Mapping[str, Path], tables: Mapping[str, pl.DataFrame], table: str
-) -> MappedEvents:
-    """``build_events`` of ``table``, the audit read a chunk of cases at a time."""
-    mapped = _map_events(paths, tables, table)
-    staged, bad = [], []
-    for good, set_aside in mapped.chunks:
-        staged.append(good)
-        bad.append(set_aside)
-    return MappedEvents(pl.concat(staged), quarantine_rows(pl.concat(bad)), mapped.notes)
-
-
-def _orders_log(run: Run, paths: Mapping[str, Path]) -> CanonicalLog:
-    frames = _read(paths, "sc_req_item", "sc_task", "sc_cat_item", "sc_request",
-                   "sys_choice", "sys_user_group")  # fmt: skip
-    items = _mapped_whole(paths, frames, "sc_req_item")
+def _store_orders_log(run: Run, paths: Mapping[str, Path]) -> None:
+    """Map the item and task events a chunk at a time (spilled), then join them into orders a
+    range of orders at a time (``models.landscape_orders.order_events_of``) and store them
+    spilled: what ``build_order_events`` and ``build_canonical_log`` give of the whole."""
+    frames = _read(paths, "sc_req_item", "sc_task", "sc_cat_item", "sys_choice", "sys_user_group")
+    if "sc_request" in paths:
+        frames["sc_request"] = pl.read_parquet(paths["sc_request"], columns=["sys_id", "number"])
+    items = frames["sc_req_item"]
     task_table = frames.get("sc_task", empty_staged("sc_task"))
-    tasks = _mapped_whole(paths, {**frames, "sc_task": task_table}, "sc_task")
+    approvals = approval_events(_approval_audit(paths), items)
+    with run.data.spill_folder() as folder:
+        item_files, item_bad = [], []
+        for index, (events, bad) in enumerate(_map_events(paths, frames, "sc_req_item").chunks):
+            item_files.append(_spilled(events, folder / f"items-{index:05d}.parquet"))
+            item_bad.append(bad)
+        task_files, task_bad, orphans = [], [], []
+        task_tables = {**frames, "sc_task": task_table}
+        for index, (events, bad) in enumerate(_map_events(paths, task_tables, "sc_task").chunks):
+            moved, orphan = task_events_by_item(events, task_table, items)
+            task_files.append(_spilled(moved, folder / f"tasks-{index:05d}.parquet"))
+            task_bad.append(bad)
+            orphans.append(orphan)
+        items_set_aside = quarantine_rows(pl.concat(item_bad))
+        tasks_set_aside = quarantine_rows(pl.concat(task_bad))
+        orphaned = pl.concat(orphans)
+        given = pl.concat([items_set_aside, tasks_set_aside, orphaned])
+
+        def chunks() -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
+            offset = 0
+            case_ids = items.select(pl.coalesce("number", "sys_id")).to_series()
+            for index, (low, high) in enumerate(id_ranges(case_ids)):
+                inside = _orders_in(low, high)
+                staged = order_events_of(
+                    pl.scan_parquet(item_files).filter(inside).collect(),
+                    approvals.filter(inside),
+                    pl.scan_parquet(task_files).filter(inside).collect(),
+                    items=items,
+                    cat_items=frames.get("sc_cat_item"),
+                    requests=frames.get("sc_request"),
+                    offset=offset,
+                )
+                offset += staged.height
+                yield staged, given if index == 0 else given.clear()
+
+        quarantine = run.store_log_chunks(chunks(), name=ORDERS_LOG)
+    count_log_set_asides(run, items_set_aside, "sc_req_item")
+    count_log_set_asides(run, tasks_set_aside, "sc_task")
+    run.set_aside(orphaned.height, stream="sc_task", table="sc_task")
+    # What validating the order events set aside (no case, no time) came from them.
+    run.set_aside(quarantine.height - given.height, stream="sc_req_item", table="sc_req_item")
+
+
+def _approval_audit(paths: Mapping[str, Path]) -> pl.DataFrame:
+    """The staged audit rows of the requested items' approval changes."""
     audit = paths.get("sys_audit")
-    approvals = (
-        empty_staged("sys_audit")
-        if audit is None
-        else pl.scan_parquet(audit)
-        .filter((pl.col("tablename") == "sc_req_item") & (pl.col("fieldname") == "approval"))
-        .collect()
-    )
-    orders = build_order_events(
-        item_events=items.staged,
-        task_events=tasks.staged,
-        audit=approvals,
-        items=frames["sc_req_item"],
-        tasks=task_table,
-        cat_items=frames.get("sc_cat_item"),
-        requests=frames.get("sc_request"),
-    )
-    quarantine = pl.concat([items.quarantine, tasks.quarantine, orders.quarantine])
-    log = build_canonical_log(orders.staged, quarantine=quarantine)
-    count_log_set_asides(run, items.quarantine, "sc_req_item")
-    count_log_set_asides(run, tasks.quarantine, "sc_task")
-    run.set_aside(orders.quarantine.height, stream="sc_task", table="sc_task")
-    # What build_canonical_log itself set aside (no case, no time) came from the order events.
-    extra = log.quarantine.height - quarantine.height
-    run.set_aside(extra, stream="sc_req_item", table="sc_req_item")
-    return log
+    if audit is None:
+        return empty_staged("sys_audit")
+    approval = (pl.col("tablename") == "sc_req_item") & (pl.col("fieldname") == "approval")
+    return pl.scan_parquet(audit).filter(approval).collect()
+
+
+def _spilled(events: pl.DataFrame, path: Path) -> Path:
+    events.write_parquet(path, compression="lz4")
+    return path
+
+
+def _orders_in(low: str | None, high: str | None) -> pl.Expr:
+    """Whether an order event's case lies in [low, high); one without a case (sorted first)
+    belongs to the first range."""
+    case = pl.col(CASE)
+    if high is None:
+        return pl.lit(value=True) if low is None else case >= low
+    return (case < high) | case.is_null() if low is None else (case >= low) & (case < high)
