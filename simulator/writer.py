@@ -29,8 +29,9 @@ SPLIT_ROWS = 100_000  # rows of chunks split into months at a time (a larger tab
 SPILL_PARQUET: dict[str, Any] = {"compression": "lz4", "statistics": False}
 
 
-# How orjson writes a float value below 1e-4 (a value: after ':', ',' or '[', before ',', '}', ']').
-_SMALL_FLOAT = re.compile(rb"[:,\[]-?(?:\d+(?:\.\d+)?e-\d+|0\.0000\d*)[,}\]]")
+# How orjson writes a float value below 1e-4 (1e-7, 0.00005; a value ends at ',', '}' or ']'):
+# two patterns, each starting with a literal that re finds fast.
+_SMALL_FLOAT = (re.compile(rb"e-\d+[,}\]]"), re.compile(rb"\.0000\d*[,}\]]"))
 
 
 def dump_json(path: Path, payload: Any) -> None:
@@ -38,15 +39,16 @@ def dump_json(path: Path, payload: Any) -> None:
     ``json.dumps(payload, ensure_ascii=False, separators=(",", ":"))``.
 
     orjson writes the same bytes several times faster, except for floats below 1e-4, which it
-    writes as 0.00005 or 1e-7 where json writes 5e-05 and 1e-07: a text that may hold such a
-    float (or what orjson refuses) is written by json instead.
+    writes as 0.00005 or 1e-7 where json writes 5e-05 and 1e-07, and NaN and infinities, which it
+    writes as null: a text that may hold such a float (any null), or that orjson refuses, is
+    written by json instead.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         data: bytes | None = orjson.dumps(payload)
     except TypeError:  # what orjson does not take (keys that are not text, huge integers)
         data = None
-    if data is None or _SMALL_FLOAT.search(data):
+    if data is None or b"null" in data or any(p.search(data) for p in _SMALL_FLOAT):
         data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     path.write_bytes(data + b"\n")
 

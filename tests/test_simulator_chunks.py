@@ -83,6 +83,7 @@ def test_a_vocabulary_that_repeats_a_text_is_refused() -> None:
         {"big": 1e16, "huge": 1.2345e22, "n": 3.0, "neg": -0.0, "i": 2**63 - 1},
         {"text": 'æøå "x" \\ \u2028 \x1f\x7f 1e-7, 0.00001', "nested": [{"a": None, "b": True}]},
         {1: "a key that is not text", "n": 2**70},
+        {"nan": float("nan"), "inf": [float("inf"), -float("inf")], "none": None},
     ],
 )
 def test_dump_json_writes_the_bytes_of_json_dumps(tmp_path: Path, payload: object) -> None:
