@@ -119,7 +119,9 @@ def build_landscape_ocel(tables: LandscapeTables) -> ObjectCentricLog:
         events=events,
         objects=built.objects,
         object_changes=built.object_changes,
-        e2o=pl.concat([c[part] for part in _E2O_PARTS for c in chunks], how="vertical"),
+        e2o=_of_known_objects(
+            pl.concat([c[part] for part in _E2O_PARTS for c in chunks]).lazy(), built.objects
+        ).collect(),
         o2o=built.o2o,
         types=_types(events.select(EVENT_TYPE), built.objects, built.object_changes),
     )
@@ -142,7 +144,11 @@ def write_landscape_ocel(
             frame.write_parquet(pieces[name][-1])
     files = {
         "events": _joined(pieces["events"], folder / "events.parquet"),
-        "e2o": _joined([p for part in _E2O_PARTS for p in pieces[part]], folder / "e2o.parquet"),
+        "e2o": _joined(
+            [p for part in _E2O_PARTS for p in pieces[part]],
+            folder / "e2o.parquet",
+            objects=built.objects,
+        ),
     }
     types = _types(pl.concat(event_types), built.objects, built.object_changes)
     small = {
@@ -157,9 +163,13 @@ def write_landscape_ocel(
     return WrittenOcel(files={name: files[name] for name in SCHEMAS}, objects=built.objects)
 
 
-def _joined(pieces: list[Path], target: Path) -> Path:
-    """The pieces streamed one after the other into ``target``, and removed."""
-    pl.concat([pl.scan_parquet(piece) for piece in pieces]).sink_parquet(target, statistics=True)
+def _joined(pieces: list[Path], target: Path, *, objects: pl.DataFrame | None = None) -> Path:
+    """The pieces streamed one after the other into ``target`` (relations: only those to
+    ``objects``), and removed."""
+    rows = pl.concat([pl.scan_parquet(piece) for piece in pieces])
+    if objects is not None:
+        rows = _of_known_objects(rows, objects)
+    rows.sink_parquet(target, statistics=True)
     for piece in pieces:
         piece.unlink()
     return target
@@ -210,24 +220,23 @@ def _event_chunks(
     tables: LandscapeTables, built: _ObjectTables, *, chunk_rows: int | None
 ) -> Iterator[dict[str, pl.DataFrame]]:
     """Each range of rows of each log (the whole log when ``chunk_rows`` is None), in order: its
-    events and its e2o relations to the log's objects (own, tasks, handled)."""
+    events and its e2o relations (own, tasks, handled; to objects of the log or not)."""
     logs = [
         (tables.incident_events, "sn-incident", pl.lit("incident"), None),
         (tables.order_events, "sn-order", pl.lit("requested item"), None),
         # A DevOps event's case is its work item's id; its type is the type at that revision.
         (tables.devops_events, "ado", _work_item_type("work_item_type"), work_item_object_id(CASE)),
     ]
-    objects = built.objects.select(OBJECT_ID)
     for log, prefix, qualifier, object_id in logs:
         for offset, rows in _row_ranges(log, chunk_rows):
             numbered = _event_part(rows, prefix, qualifier, object_id=object_id, offset=offset)
-            chunk = _events_and_e2o(numbered, built.areas)
-            yield {
-                name: frame
-                if name == "events"
-                else frame.join(objects, on=OBJECT_ID, how="semi", maintain_order="left")
-                for name, frame in chunk.items()
-            }
+            yield _events_and_e2o(numbered, built.areas)
+
+
+def _of_known_objects(e2o: pl.LazyFrame, objects: pl.DataFrame) -> pl.LazyFrame:
+    """The relations to an object of the log, in their order."""
+    known = objects.lazy().select(OBJECT_ID)
+    return e2o.join(known, on=OBJECT_ID, how="semi", maintain_order="left")
 
 
 _EVENT_COLUMNS: Final = (CASE, ACTIVITY, TIMESTAMP, *EVENT_ATTRIBUTES, ORG_UNIT)
@@ -314,12 +323,8 @@ def _objects(tables: LandscapeTables, areas: Mapping[str, str]) -> pl.DataFrame:
 
 
 def _o2o(tables: LandscapeTables, areas: Mapping[str, str]) -> pl.DataFrame:
-    requests = dict(tables.requests.select("sys_id", "number").rows())
-    items = dict(tables.items.select("sys_id", "number").rows())
-    groups = dict(tables.groups.select("sys_id", "name").rows())
-
     def assigned(frame: pl.DataFrame, source: pl.Expr) -> pl.DataFrame:
-        group = pl.col("assignment_group").replace_strict(groups, default=None)
+        group = _looked_up("assignment_group", tables.groups, "sys_id", "name")
         return frame.select(
             source.alias(SOURCE_ID), group.alias(TARGET_ID), pl.lit("assigned to").alias(QUALIFIER)
         )
@@ -327,12 +332,12 @@ def _o2o(tables: LandscapeTables, areas: Mapping[str, str]) -> pl.DataFrame:
     workitems = tables.workitems
     parts = [
         tables.items.select(
-            pl.col("request").replace_strict(requests, default=None).alias(SOURCE_ID),
+            _looked_up("request", tables.requests, "sys_id", "number").alias(SOURCE_ID),
             pl.col("number").alias(TARGET_ID),
             pl.lit("contains").alias(QUALIFIER),
         ),
         tables.tasks.select(
-            pl.col("request_item").replace_strict(items, default=None).alias(SOURCE_ID),
+            _looked_up("request_item", tables.items, "sys_id", "number").alias(SOURCE_ID),
             pl.col("number").alias(TARGET_ID),
             pl.lit("fulfilled by").alias(QUALIFIER),
         ),
@@ -352,6 +357,13 @@ def _o2o(tables: LandscapeTables, areas: Mapping[str, str]) -> pl.DataFrame:
         _work_item_areas(workitems, areas),
     ]
     return pl.concat(parts, how="vertical").drop_nulls()
+
+
+def _looked_up(column: str, table: pl.DataFrame, key: str, value: str) -> pl.Expr:
+    """``column``'s values looked up in ``table``'s ``key`` column, giving its ``value`` (the
+    last row of a key, as a dict of the rows would); null where there is none."""
+    pairs = table.select(key, value).unique(key, keep="last")
+    return pl.col(column).replace_strict(pairs[key], pairs[value], default=None)
 
 
 def _work_item_areas(workitems: pl.DataFrame, areas: Mapping[str, str]) -> pl.DataFrame:

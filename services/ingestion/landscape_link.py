@@ -60,8 +60,8 @@ def link_landscape(store: LogStore) -> LinkReport:
             + (f" (missing {', '.join(str(p) for p in missing)})." if missing else ".")
         )
     staged = {t: _staged_or_empty(data, t) for t in _SN_TABLES}
-    workitems = pl.read_parquet(data.staged_table(DEVOPS_SOURCE, "workitems"))
-    relations = pl.read_parquet(data.staged_table(DEVOPS_SOURCE, "relations"))
+    workitems = _columns(pl.scan_parquet(data.staged_table(DEVOPS_SOURCE, "workitems")))
+    relations = _columns(pl.scan_parquet(data.staged_table(DEVOPS_SOURCE, "relations")))
     links = find_order_links(staged["sc_req_item"], workitems, relations)
     folder = _write_links(data, links)
     # The logs as scans: each step reads only the rows and columns it needs.
@@ -94,9 +94,28 @@ _NEEDED_TABLES = ("sc_req_item", "incident", "sys_user_group")
 _SN_TABLES = ("sc_request", "sc_req_item", "sc_task", "incident", "sys_user_group")
 
 
+_USED_COLUMNS = frozenset(
+    {
+        # ServiceNow: the objects, their links and assignments, a catalog item, a priority
+        "sys_id", "number", "name", "request", "request_item", "assignment_group", "opened_at",
+        "correlation_id", "cat_item", "priority",
+        # Azure DevOps work items and relations
+        "id", "work_item_type", "parent", "area_path", "created_date", "rel", "url",
+        "servicenow_sys_id", "servicenow_number",
+    }
+)  # fmt: skip
+"""The staged columns linking reads; the others (dozens per table) are left on disk."""
+
+
 def _staged_or_empty(data: DataFolder, table: str) -> pl.DataFrame:
     path = data.staged_table(SERVICENOW, table)
-    return pl.read_parquet(path) if path.exists() else empty_staged(table)
+    return _columns(pl.scan_parquet(path)) if path.exists() else _columns(empty_staged(table))
+
+
+def _columns(table: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
+    """The columns of a staged table linking reads."""
+    lazy = table.lazy()
+    return lazy.select([c for c in lazy.collect_schema().names() if c in _USED_COLUMNS]).collect()
 
 
 def _write_links(data: DataFolder, links: OrderLinks) -> Path:
