@@ -66,15 +66,18 @@ class Spill:
         root.mkdir(parents=True)
 
     def add(self, table: str, frame: pl.DataFrame) -> None:
-        """Spill one chunk of a table (empty frames are ignored)."""
+        """Spill a part of a table, in chunks of at most ``SPLIT_ROWS`` rows (so the writer
+        splits a large table into months a bounded chunk at a time); empty frames are ignored."""
         if frame.height == 0:
             return
-        number = self.counts.get(table, 0) + 1
-        self.counts[table] = number
-        self.rows[table] = self.rows.get(table, 0) + frame.height
         folder = self.root / table
         folder.mkdir(exist_ok=True)
-        frame.write_parquet(folder / f"chunk-{number:05d}.parquet", **SPILL_PARQUET)
+        for offset in range(0, frame.height, SPLIT_ROWS):
+            number = self.counts.get(table, 0) + 1
+            self.counts[table] = number
+            chunk = frame.slice(offset, SPLIT_ROWS)
+            self.rows[table] = self.rows.get(table, 0) + chunk.height
+            chunk.write_parquet(folder / f"chunk-{number:05d}.parquet", **SPILL_PARQUET)
 
     def paths(self, table: str) -> list[Path]:
         """The chunk files of a table, in the order they were added."""

@@ -57,3 +57,16 @@ def test_an_empty_table_is_one_empty_page(tmp_path: Path) -> None:
     spill = writer.Spill(tmp_path / ".spill")
     assert writer.write_servicenow_table(tmp_path, "t", spill, "k") == 0
     assert _pages(tmp_path / "servicenow" / "t") == ['{"result":[]}\n']
+
+
+def test_a_large_part_is_spilled_in_chunks_of_split_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writer, "SPLIT_ROWS", 2)
+    spill = writer.Spill(tmp_path / ".spill")
+    spill.add("t", pl.DataFrame({"sys_id": ["a", "b", "c", "d", "e"]}))
+    spill.add("t", pl.DataFrame({"sys_id": []}, schema={"sys_id": pl.String}))
+    spill.add("t", pl.DataFrame({"sys_id": ["f"]}))
+    parts = [pl.read_parquet(p)["sys_id"].to_list() for p in spill.paths("t")]
+    assert parts == [["a", "b"], ["c", "d"], ["e"], ["f"]]
+    assert spill.rows["t"] == 6
