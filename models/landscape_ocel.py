@@ -176,6 +176,8 @@ def _joined(pieces: list[Path], target: Path, *, objects: pl.DataFrame | None = 
 
 
 def _object_tables(tables: LandscapeTables) -> _ObjectTables:
+    """The objects and what hangs on them, built whole (one row per object or relation); of
+    the event logs only the DevOps org units and the orders' catalog items are read."""
     org_units = tables.devops_events.lazy().select(pl.col(ORG_UNIT).unique()).collect()
     areas = _area_names(tables.groups, org_units.get_column(ORG_UNIT))
     objects = _objects(tables, areas)
