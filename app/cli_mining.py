@@ -568,10 +568,12 @@ def compare_command(
 ) -> None:
     """A measure before and after a date, with a bootstrap interval and a permutation p-value."""
     _check_positive(resamples, "--resamples")
-    events, moment = LogStore().scan(name), parse_moment(at)
+    store = LogStore()
+    # A log in partitions is measured one partition at a time (each measure is per case).
+    paths = store.partition_paths(name)
     result = compare_periods(
-        events,
-        at=moment,
+        store.scan(name) if paths is None else read_partitioned_log(paths),
+        at=parse_moment(at),
         measure=_choice(
             measure,
             ("throughput_s", "time_between_s", "wait_s", "events", "handovers", "rework"),

@@ -27,6 +27,8 @@ from mining.durations import (
     compute_time_between,
 )
 from mining.handovers import compute_handovers_per_case
+from mining.partitioned import PartitionedLog
+from mining.partitioned_compare import check_partitioned_period_sizes
 from mining.privacy import check_period_sizes
 from mining.rework import compute_rework
 from models.errors import InputError
@@ -112,7 +114,7 @@ def _case_wait_s(
 
 
 def compare_periods(
-    events: Log,
+    events: Log | PartitionedLog,
     *,
     at: dt.datetime,
     measure: CaseMeasure = "throughput_s",
@@ -128,15 +130,30 @@ def compare_periods(
     """Compare ``measure`` between cases started before ``at`` and cases started from it.
 
     Raises PrivacyError (mining.privacy) when either period shows fewer than 5 people: the
-    5-person rule is checked here, so every caller (CLI, follow-up) withholds alike."""
+    5-person rule is checked here, so every caller (CLI, follow-up) withholds alike.
+
+    A log stored in partitions (``PartitionedLog``) is measured one partition at a time: every
+    measure is a value per case and a case lies in one partition, so the rows put together in
+    case-id order are those of the log in one file, and so are the statistics, the interval
+    and the p-value (the seeded generator draws over the same arrays). Its periods' people are
+    counted over all partitions (``mining.partitioned_compare``)."""
     if at.tzinfo is None:
         raise InputError(
             f"the date {at.isoformat()} has no time zone: give one (e.g. 2024-05-01T00:00+02:00)."
         )
-    check_period_sizes(events, at=at)
-    values = compute_case_measure(
-        events, measure=measure, time=time, calendar=calendar, source=source, target=target
-    )
+
+    def measured(log: Log) -> pl.DataFrame:
+        return compute_case_measure(
+            log, measure=measure, time=time, calendar=calendar, source=source, target=target
+        )
+
+    if isinstance(events, PartitionedLog):
+        check_partitioned_period_sizes(events, at=at)
+        parts = [measured(lazy) for lazy in events.partitions()]
+        values = pl.concat(parts).sort(CASE, maintain_order=True)
+    else:
+        check_period_sizes(events, at=at)
+        values = measured(events)
     cut = at.astimezone(dt.UTC)
     early = values.filter(pl.col("start") < cut)["value"].to_numpy().astype(np.float64)
     late = values.filter(pl.col("start") >= cut)["value"].to_numpy().astype(np.float64)

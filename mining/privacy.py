@@ -174,14 +174,24 @@ def check_period_sizes(events: Frame, *, at: dt.datetime) -> None:
     """Raise PrivacyError unless the cases started before ``at`` and those started from it
     each show 5 people or more (or the log names none): a before/after comparison."""
     lazy = events.lazy()
-    start = pl.col(TIMESTAMP).min().over(CASE)
-    cut = pl.lit(at.astimezone(dt.UTC))
-    for side, inside in (("before", start < cut), ("from", start >= cut)):
-        if not check_group_size(lazy.filter(inside)).enough:
-            raise PrivacyError(
-                f"the cases started {side} {at.isoformat()} show fewer than 5 people, so the "
-                "comparison is withheld (the 5-person rule): choose another date."
-            )
+    started_before = started_before_expr(at)
+    for side, inside in (("before", started_before), ("from", ~started_before)):
+        check_period_side(check_group_size(lazy.filter(inside)), side=side, at=at)
+
+
+def started_before_expr(at: dt.datetime) -> pl.Expr:
+    """True for the events of cases whose first event lies before ``at``."""
+    return pl.col(TIMESTAMP).min().over(CASE) < pl.lit(at.astimezone(dt.UTC))
+
+
+def check_period_side(size: GroupSize, *, side: str, at: dt.datetime) -> None:
+    """Raise PrivacyError when the cases started ``side`` (before/from) ``at`` show fewer than
+    5 people."""
+    if not size.enough:
+        raise PrivacyError(
+            f"the cases started {side} {at.isoformat()} show fewer than 5 people, so the "
+            "comparison is withheld (the 5-person rule): choose another date."
+        )
 
 
 def find_small_months(

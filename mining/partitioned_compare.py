@@ -1,0 +1,38 @@
+"""The 5-person rule of a before/after comparison (``mining.compare_periods``) of a log stored
+in partitions: each period's people counted over all partitions (a set union: a person in
+several partitions counts once), as :func:`mining.check_period_sizes` counts them in one file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from mining.partitioned import PartitionedLog
+from mining.privacy import GroupSize, check_period_side, started_before_expr
+from models.schema import RESOURCE
+
+_BEFORE = "_before"
+
+
+def check_partitioned_period_sizes(
+    log: PartitionedLog, *, at: dt.datetime, people_column: str = RESOURCE
+) -> None:
+    """Raise PrivacyError unless the cases started before ``at`` and those started from it
+    each show 5 people or more over all partitions (or the log names none)."""
+    if not log.paths or people_column not in pl.scan_parquet(log.paths[0]).collect_schema():
+        return
+    before = started_before_expr(at).alias(_BEFORE)
+    pairs = pl.concat(
+        [
+            lazy.select(before, pl.col(people_column).cast(pl.String))
+            .drop_nulls(people_column)
+            .unique()
+            .collect()
+            for lazy in log.partitions()
+        ]
+    )
+    for side, started_before in (("before", True), ("from", False)):
+        people = pairs.filter(pl.col(_BEFORE) == started_before)[people_column].n_unique()
+        check_period_side(GroupSize(people or None), side=side, at=at)
