@@ -7,9 +7,10 @@ with their relations, including the Hyperlink to the ServiceNow requested item a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -437,28 +438,9 @@ def _write(ctx: Context, items: Items, ids: IntArray, visible: np.ndarray, out: 
     # One vectorised formatting pass: ChangedDate with .NET-style trimmed milliseconds.
     times = flat * 1000 + rng.integers(0, 1000, len(flat))
     stamps = format_iso_ms(times, trim=True).to_list()
-    revisions: list[dict[str, Any]] = []
-    latest: dict[int, dict[str, Any]] = {}
-    offset = 0
-    for i, steps in zip(rows, all_steps, strict=True):
-        mine = stamps[offset : offset + len(steps)]
-        fields_list = _revision_fields(
-            items, ids, i, steps=steps, stamps=mine, identities=identities
-        )
-        for rev, fields in enumerate(fields_list, start=1):
-            revisions.append(
-                {
-                    "id": int(ids[i]),
-                    "rev": rev,
-                    "fields": fields,
-                    "_t": int(times[offset + rev - 1]),
-                }
-            )
-        latest[i] = fields_list[-1]
-        offset += len(steps)
-    revisions.sort(key=lambda r: (r["_t"], r["id"], r["rev"]))
-    for r in revisions:
-        del r["_t"]
+    revisions = _Revisions(
+        items, ids, rows, all_steps, stamps=stamps, times=times, identities=identities
+    )
     api = f"{ORG_URL}/{PROJECT}/_apis/wit/reporting"
     written = write_ado_batches(
         out / "workitemrevisions",
@@ -468,7 +450,76 @@ def _write(ctx: Context, items: Items, ids: IntArray, visible: np.ndarray, out: 
     )
     ctx.count("azure_devops", "workitemrevisions", written)
     ctx.count("azure_devops", "workitemlinks", _write_links(items, ids, visible, out, api))
-    ctx.count("azure_devops", "workitems", _write_items(items, ids, latest, out))
+    ctx.count("azure_devops", "workitems", _write_items(items, ids, revisions.latest, out))
+
+
+class _Revisions(Sequence[dict[str, Any]]):
+    """Every visible item's revisions in the reporting API's order (ChangedDate, id, rev), built
+    a slice at a time: an item's revisions are built when its first is asked for and kept until
+    its last has been, so only the revisions of items still changing are in memory."""
+
+    def __init__(
+        self,
+        items: Items,
+        ids: IntArray,
+        rows: list[int],
+        all_steps: list[list[tuple[int, str, int]]],
+        *,
+        stamps: list[str],
+        times: IntArray,
+        identities: dict[int, dict[str, Any]],
+    ) -> None:
+        """Sort the revisions; build none yet."""
+        self.items, self.ids, self.rows, self.all_steps = items, ids, rows, all_steps
+        self.stamps, self.identities = stamps, identities
+        counts = np.array([len(steps) for steps in all_steps], dtype=np.int64)
+        self.position = np.repeat(np.arange(len(rows)), counts)  # each revision's item (in rows)
+        self.first = np.cumsum(counts) - counts  # each item's first revision
+        rev = np.arange(len(times)) - self.first[self.position] + 1
+        item_id = ids[np.array(rows, dtype=np.int64)][self.position]
+        self.order = np.lexsort((rev, item_id, times))
+        self.rev = rev
+        self.left = counts.copy()  # revisions of each item not yet handed out
+        self.open: dict[int, list[dict[str, Any]]] = {}
+        self.latest: dict[int, dict[str, Any]] = {}  # each item's last revision
+
+    def __len__(self) -> int:
+        """Number of revisions."""
+        return len(self.order)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        """Revisions by their place in the order (a slice is handed out once, in order)."""
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        out: list[dict[str, Any]] = []
+        for r in self.order[index].tolist():
+            p = int(self.position[r])
+            if p not in self.open:
+                self.open[p] = self._fields(p)
+            fields = self.open[p][int(self.rev[r]) - 1]
+            i = self.rows[p]
+            out.append({"id": int(self.ids[i]), "rev": int(self.rev[r]), "fields": fields})
+            self.left[p] -= 1
+            if self.left[p] == 0:
+                self.latest[i] = self.open.pop(p)[-1]
+        return out
+
+    def _fields(self, p: int) -> list[dict[str, Any]]:
+        """The field sets of every revision of the item at ``rows[p]``."""
+        steps = self.all_steps[p]
+        start = int(self.first[p])
+        return _revision_fields(
+            self.items,
+            self.ids,
+            self.rows[p],
+            steps=steps,
+            stamps=self.stamps[start : start + len(steps)],
+            identities=self.identities,
+        )
 
 
 def _revision_fields(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -196,7 +196,7 @@ def write_dataverse(folder: Path, rows: list[dict[str, Any]], *, entity_url: str
 
 def write_ado_batches(
     folder: Path,
-    values: list[dict[str, Any]],
+    values: Sequence[dict[str, Any]],
     *,
     url: str,
     token: Callable[[dict[str, Any], int], str],
@@ -204,18 +204,21 @@ def write_ado_batches(
     """Reporting-API batches: ``values``, ``nextLink``, ``continuationToken``, ``isLastBatch``.
 
     ``token(last_value, watermark)`` builds the continuation token from the batch's last value.
+    ``values`` is sliced a batch at a time, in order (a lazy sequence builds only that batch).
     """
     size = ADO_BATCH_SIZE
-    chunks = [values[i : i + size] for i in range(0, len(values), size)] or [[]]
+    total = len(values)
+    last = max(-(-total // size), 1)  # the number of batches (one, empty, when there is none)
     watermark = 0
-    for number, chunk in enumerate(chunks, start=1):
+    for number in range(1, last + 1):
+        chunk = list(values[(number - 1) * size : number * size])
         watermark += len(chunk)
         cont = token(chunk[-1], watermark) if chunk else str(watermark)
         payload = {
             "values": chunk,
             "nextLink": f"{url}&continuationToken={cont}",
             "continuationToken": cont,
-            "isLastBatch": number == len(chunks),
+            "isLastBatch": number == last,
         }
         dump_json(folder / f"batch-{number:05d}.json", payload)
-    return len(values)
+    return total

@@ -3,6 +3,7 @@ same pages as the table sorted whole."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polars as pl
@@ -70,3 +71,19 @@ def test_a_large_part_is_spilled_in_chunks_of_split_rows(
     parts = [pl.read_parquet(p)["sys_id"].to_list() for p in spill.paths("t")]
     assert parts == [["a", "b"], ["c", "d"], ["e"], ["f"]]
     assert spill.rows["t"] == 6
+
+
+@pytest.mark.parametrize(("count", "batches"), [(0, 1), (200, 1), (401, 3)])
+def test_ado_batches_flag_the_last_and_carry_the_watermark(
+    tmp_path: Path, count: int, batches: int
+) -> None:
+    values = [{"id": i} for i in range(count)]
+    written = writer.write_ado_batches(
+        tmp_path, values, url="u?x=1", token=lambda last, wm: f"{wm};{last['id']}"
+    )
+    assert written == count
+    pages = [json.loads(p.read_text("utf-8")) for p in sorted(tmp_path.glob("batch-*.json"))]
+    assert len(pages) == batches
+    assert [p["isLastBatch"] for p in pages] == [False] * (batches - 1) + [True]
+    assert sum(len(p["values"]) for p in pages) == count
+    assert pages[-1]["continuationToken"] == (f"{count};{count - 1}" if count else "0")
