@@ -593,53 +593,56 @@ def _write_links(items: Items, ids: IntArray, visible: np.ndarray, out: Path, ap
 
 
 def _write_items(items: Items, ids: IntArray, latest: dict[int, dict[str, Any]], out: Path) -> int:
-    """Current work items with relations (as ``workitemsbatch`` with ``$expand=relations``)."""
+    """Current work items with relations (as ``workitemsbatch`` with ``$expand=relations``),
+    built a batch at a time."""
     children: dict[int, list[int]] = {}
     for i in latest:
         if items.parent[i] >= 0:
             children.setdefault(int(items.parent[i]), []).append(i)
-    url = f"{ORG_URL}/{PROJECT}/_apis/wit/workItems"
-    rows: list[dict[str, Any]] = []
-    for i in sorted(latest, key=lambda j: int(ids[j])):
-        relations: list[dict[str, Any]] = []
-        if items.parent[i] >= 0:
-            relations.append(
-                {
-                    "rel": "System.LinkTypes.Hierarchy-Reverse",
-                    "url": f"{url}/{int(ids[int(items.parent[i])])}",
-                    "attributes": {"isLocked": False, "name": "Parent"},
-                }
-            )
-        for c in sorted(children.get(i, []), key=lambda j: int(ids[j])):
-            relations.append(
-                {
-                    "rel": "System.LinkTypes.Hierarchy-Forward",
-                    "url": f"{url}/{int(ids[c])}",
-                    "attributes": {"isLocked": False, "name": "Child"},
-                }
-            )
-        if items.hyperlink[i]:
-            relations.append(
-                {
-                    "rel": "Hyperlink",
-                    "url": str(items.hyperlink[i]),
-                    "attributes": {"comment": "ServiceNow", "name": "Hyperlink"},
-                }
-            )
-        fields = latest[i]
-        rows.append(
-            {
-                "id": int(ids[i]),
-                "rev": int(fields["System.Rev"]),
-                "fields": fields,
-                "relations": relations,
-                "url": f"{url}/{int(ids[i])}",
-            }
-        )
+    order = sorted(latest, key=lambda j: int(ids[j]))
     size = 200  # the batch endpoint's maximum
-    chunks = [rows[k : k + size] for k in range(0, len(rows), size)] or [[]]
-    for number, chunk in enumerate(chunks, start=1):
+    for number, k in enumerate(range(0, max(len(order), 1), size), start=1):
+        chunk = [_item(items, ids, i, latest[i], children) for i in order[k : k + size]]
         dump_json(
             out / "workitems" / f"batch-{number:05d}.json", {"count": len(chunk), "value": chunk}
         )
-    return len(rows)
+    return len(order)
+
+
+def _item(
+    items: Items, ids: IntArray, i: int, fields: dict[str, Any], children: dict[int, list[int]]
+) -> dict[str, Any]:
+    """One current work item with its relations: parent, children, the ServiceNow hyperlink."""
+    url = f"{ORG_URL}/{PROJECT}/_apis/wit/workItems"
+    relations: list[dict[str, Any]] = []
+    if items.parent[i] >= 0:
+        relations.append(
+            {
+                "rel": "System.LinkTypes.Hierarchy-Reverse",
+                "url": f"{url}/{int(ids[int(items.parent[i])])}",
+                "attributes": {"isLocked": False, "name": "Parent"},
+            }
+        )
+    for c in sorted(children.get(i, []), key=lambda j: int(ids[j])):
+        relations.append(
+            {
+                "rel": "System.LinkTypes.Hierarchy-Forward",
+                "url": f"{url}/{int(ids[c])}",
+                "attributes": {"isLocked": False, "name": "Child"},
+            }
+        )
+    if items.hyperlink[i]:
+        relations.append(
+            {
+                "rel": "Hyperlink",
+                "url": str(items.hyperlink[i]),
+                "attributes": {"comment": "ServiceNow", "name": "Hyperlink"},
+            }
+        )
+    return {
+        "id": int(ids[i]),
+        "rev": int(fields["System.Rev"]),
+        "fields": fields,
+        "relations": relations,
+        "url": f"{url}/{int(ids[i])}",
+    }
