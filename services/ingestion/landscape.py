@@ -11,13 +11,15 @@ DevOps work items created from them and stores the flattened case view ``kit-ord
 object-centric ``kit-landscape`` (OCEL 2.0).
 
 ServiceNow is the longest step, and the other sources read nothing of it: while its saved pages
-are below ``BESIDE_LIMIT_BYTES`` (a scale-1 landscape holds 0,45 GB of them), Azure DevOps, time
-registration and robots run in a second process beside it, so on two cores the sources take
-about the time of ServiceNow alone. A larger landscape runs them one after another, so that peak
-memory stays that of the largest step (at scale 10 ServiceNow and the others together would not
-fit in 3 GB). Both ways store the same data: each source writes its own folders, logs and
-catalog rows (the catalog's database and the data folder's locks are made for several
-processes); only the order of the extraction runs' ids in the catalog differs.
+lie between ``BESIDE_MIN_BYTES`` and ``BESIDE_LIMIT_BYTES`` (a scale-1 landscape holds 0,45 GB of
+them), Azure DevOps, time registration and robots run in a second process beside it, so on two
+cores the sources take about the time of ServiceNow alone. A smaller landscape runs them one
+after another, since starting the second process (a new interpreter and its imports, about 3 s
+of CPU) costs more than they take; so does a larger one, so that peak memory stays that of the
+largest step (at scale 10 ServiceNow and the others together would not fit in 3 GB). Both ways
+store the same data: each source writes its own folders, logs and catalog rows (the catalog's
+database and the data folder's locks are made for several processes); only the order of the
+extraction runs' ids in the catalog differs.
 """
 
 from __future__ import annotations
@@ -49,9 +51,9 @@ from services.ingestion.time_registration import TimeSource
 
 SERVICENOW = SN_SOURCE
 Say = Callable[[str], None]
-BESIDE_LIMIT_BYTES = 1_000_000_000
-"""Saved ServiceNow pages (bytes) below which the other sources run in a second process beside
-ServiceNow (see the module docstring): about scale 2 of the simulated landscape."""
+BESIDE_MIN_BYTES, BESIDE_LIMIT_BYTES = 150_000_000, 1_000_000_000
+"""Saved ServiceNow pages (bytes) from and below which the other sources run in a second process
+beside ServiceNow (see the module docstring): about scale 0,3 to 2 of the simulated landscape."""
 BESIDE = " (beside)"
 """Ends the name of a step's seconds in ``LandscapeReport.seconds`` when it ran beside
 ServiceNow: its time lies within ServiceNow's and ``WAITED``."""
@@ -121,9 +123,10 @@ def build_landscape(
     ``step`` receives the name of each step (for a progress line); ``say`` the messages meant
     to stay on screen (a new pseudonymisation key, say). The ServiceNow pages are needed; a
     missing folder of another source is noted and skipped. ``beside``: whether the other
-    sources run in a second process beside ServiceNow (None: when its saved pages are below
-    ``BESIDE_LIMIT_BYTES``; see the module docstring). ``sources_read`` is called once no step
-    reads ``folder`` any more (before the linking, which reads the data folder only)."""
+    sources run in a second process beside ServiceNow (None: when its saved pages lie between
+    ``BESIDE_MIN_BYTES`` and ``BESIDE_LIMIT_BYTES``; see the module docstring).
+    ``sources_read`` is called once no step reads ``folder`` any more (before the linking,
+    which reads the data folder only)."""
     report = LandscapeReport()
     steps = []
     for source in _STEPS:
@@ -134,7 +137,7 @@ def build_landscape(
     first, others = steps[0], steps[1:]
     if beside is None:
         saved = folder / first.folder
-        beside = saved.is_dir() and _bytes_under(saved) < BESIDE_LIMIT_BYTES
+        beside = saved.is_dir() and BESIDE_MIN_BYTES <= _bytes_under(saved) < BESIDE_LIMIT_BYTES
     if beside and others:
         _extract_beside(store, folder, first, others, report, say=say, on_page=on_page, step=step)
     else:
