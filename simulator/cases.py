@@ -92,6 +92,18 @@ def current(settled: Settled, name: str) -> StrArray:
     return settled.plan.vocab[name][codes[np.arange(settled.plan.n), settled.last]]
 
 
+def current_column(settled: Settled, name: str) -> pl.Series:
+    """``current`` as a polars column, gathered from the field's few texts (a numpy text array
+    converts to polars string by string)."""
+    codes = settled.plan.fields[name]
+    return gather(settled.plan.vocab[name], codes[np.arange(settled.plan.n), settled.last])
+
+
+def gather(texts: StrArray, index: IntArray) -> pl.Series:
+    """``texts[index]`` as a polars column, converting only the texts."""
+    return pl.Series(texts).gather(index)
+
+
 def first_time(settled: Settled, name: str, targets: tuple[str, ...]) -> IntArray:
     """When a field first took one of ``targets`` (seen steps only); -1 if never."""
     codes = np.flatnonzero(np.isin(settled.plan.vocab[name], np.array(targets)))

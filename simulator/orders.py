@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulator.azure_devops import OrderFeatures, OrderPlan
-from simulator.cases import settle
+from simulator.cases import current, settle
 from simulator.context import Context
 from simulator.effects import Integration
 from simulator.ids import IntArray
@@ -125,7 +125,7 @@ def build_orders(ctx: Context, plan: OrderPlan, ritm: Ritm, features: OrderFeatu
     record = _ritm_record(ctx, ritm, settled, requester, cat_item)
     linked = plan.integrated & (plan.ado_created < ctx.world.end_s)
     record["approval"] = np.full(n, "approved")
-    record["stage"] = np.where(record["state"] == "3", "complete", "fulfillment")
+    record["stage"] = np.where(current(settled, "state") == "3", "complete", "fulfillment")
     record["correlation_id"] = np.where(linked, features.feature_id.astype(str), "")
     emit(ctx, settled, record)
     _request_frame(ctx, ritm, settled, requester, cat_item)

@@ -7,6 +7,7 @@ derive the records and the audit rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,8 +17,9 @@ from simulator.cases import (
     CasePlan,
     Settled,
     audit_rows,
-    current,
+    current_column,
     first_time,
+    gather,
     settle,
     settled_chunks,
     updated_by,
@@ -121,19 +123,19 @@ def task_record(
     return {
         "sys_id": plan.sys_id,
         "number": number,
-        "state": current(settled, "state"),
-        "assignment_group": current(settled, "assignment_group"),
-        "assigned_to": current(settled, "assigned_to")
+        "state": current_column(settled, "state"),
+        "assignment_group": current_column(settled, "assignment_group"),
+        "assigned_to": current_column(settled, "assigned_to")
         if "assigned_to" in plan.fields
-        else np.full(n, ""),
+        else pl.repeat("", n, eager=True),
         "opened_at": format_servicenow_time(plan.times[:, 0]),
-        "opened_by": people.sys_id[opened_by],
-        "sys_class_name": np.full(n, plan.table),
+        "opened_by": gather(people.sys_id, opened_by),
+        "sys_class_name": pl.repeat(plan.table, n, eager=True),
         "sys_created_on": format_servicenow_time(plan.times[:, 0]),
-        "sys_created_by": users[opened_by],
+        "sys_created_by": gather(users, opened_by),
         "sys_updated_on": format_servicenow_time(updated_on(settled)),
-        "sys_updated_by": users[updated_by(settled)],
-        "sys_mod_count": settled.mod_count.astype(str),
+        "sys_updated_by": gather(users, updated_by(settled)),
+        "sys_mod_count": pl.Series(settled.mod_count).cast(pl.String),
     }
 
 
@@ -261,7 +263,6 @@ def _incident_record(ctx: Context, settled: Settled, values: IncidentValues) -> 
     resolved = first_time(settled, "state", ("6",))
     opened = settled.plan.times[:, 0]
     duration = np.where(resolved >= 0, resolved - opened, -1)
-    descriptions = np.vectorize(lambda c: INCIDENT_CATEGORIES.get(c, "Adgang og adgangskode"))
     record.update(
         {
             "incident_state": record["state"],
@@ -269,8 +270,10 @@ def _incident_record(ctx: Context, settled: Settled, values: IncidentValues) -> 
             "impact": np.full(settled.plan.n, "2"),
             "urgency": priority,
             "category": category,
-            "short_description": descriptions(category).astype(str),
-            "caller_id": people.sys_id[values.caller],
+            "short_description": _mapped(
+                category, lambda c: INCIDENT_CATEGORIES.get(c, "Adgang og adgangskode")
+            ),
+            "caller_id": gather(people.sys_id, values.caller),
             "resolved_at": format_servicenow_time(resolved),
             "closed_at": format_servicenow_time(first_time(settled, "state", ("7",))),
             "reassignment_count": settled.changed["assignment_group"].sum(axis=1).astype(str),
@@ -280,6 +283,12 @@ def _incident_record(ctx: Context, settled: Settled, values: IncidentValues) -> 
         }
     )
     return record
+
+
+def _mapped(values: StrArray, to: Callable[[str], object]) -> np.ndarray:
+    """``to`` of each value, called once per distinct value."""
+    keys, inverse = np.unique(values, return_inverse=True)
+    return np.array([to(str(k)) for k in keys])[inverse]
 
 
 def sla_sys_ids(ctx: Context) -> dict[str, str]:
@@ -293,7 +302,7 @@ def _task_sla(ctx: Context, settled: Settled, priority: StrArray) -> None:
     plan = settled.plan
     start = plan.times[:, 0]
     end = first_time(settled, "state", ("6",))
-    target_s = np.vectorize(SLA_TARGET_H.__getitem__)(priority).astype(np.int64) * HOUR_S
+    target_s = _mapped(priority, SLA_TARGET_H.__getitem__).astype(np.int64) * HOUR_S
     planned = start + target_s
     done = end >= 0
     elapsed = np.where(done, end - start, np.maximum(ctx.world.end_s - start, 0))
@@ -303,7 +312,7 @@ def _task_sla(ctx: Context, settled: Settled, priority: StrArray) -> None:
     frame = {
         "sys_id": make_sys_ids(ctx.world.seed, "task_sla", _sla_seq(ctx, plan.n)),
         "task": plan.sys_id,
-        "sla": np.vectorize(slas.__getitem__)(priority).astype(str),
+        "sla": _mapped(priority, slas.__getitem__).astype(str),
         "stage": np.where(done, "completed", np.where(breached, "breached", "in_progress")),
         "has_breached": np.where(breached, "true", "false"),
         "active": np.where(done, "false", "true"),
@@ -524,7 +533,7 @@ def _ritm_record(
     )
     for name in ("approval", "stage"):
         if name in settled.plan.fields:
-            record[name] = current(settled, name)
+            record[name] = current_column(settled, name)
     return record
 
 
