@@ -530,7 +530,10 @@ class Run:
         path = self.data.staged_table(self.source, table)
         path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(frame, pl.LazyFrame):
-            frame.sink_parquet(path)
+            # Written beside, then put in place: a failed read leaves the old table whole.
+            partial = path.with_name(f"{path.name}.partial")
+            frame.sink_parquet(partial)
+            partial.replace(path)
             rows = pl.scan_parquet(path).select(pl.len()).collect().item()
         else:
             frame.write_parquet(path)
