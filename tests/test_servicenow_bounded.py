@@ -8,7 +8,12 @@ of the staged tables, and the fixture's data folder (built with the default size
 
 from __future__ import annotations
 
+import contextlib
+import json
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -36,67 +41,122 @@ def _frame(path: Path) -> pl.DataFrame:
     return pl.read_parquet(path)
 
 
-def test_tiny_chunks_store_what_the_whole_path_stores(
-    kit_landscape: KitLandscape, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def tiny_sizes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks of 700 cases, spill files of 1.500 prepared rows, pieces of 4.000 events."""
     monkeypatch.setattr(mapping, "CASES_PER_CHUNK", 700)
     monkeypatch.setattr(staging_spill, "SPILL_ROWS", 1_500)
     monkeypatch.setattr(runner, "LOG_PIECE_ROWS", 4_000)
     monkeypatch.setattr(streamed_import, "PIECE_ROWS", 4_000)
+
+
+@pytest.mark.usefixtures("tiny_sizes")
+def test_tiny_chunks_store_what_the_whole_path_stores(
+    kit_landscape: KitLandscape, tmp_path: Path
+) -> None:
     pages = kit_landscape.data_dir.parent / "sim" / "servicenow"
     store = LogStore(tmp_path / "data")
     report = ingest(store, ServiceNowSource(), exports=[pages])
-    data = store.data
-    fixture = LogStore(kit_landscape.data_dir).data
-    staged = {}
-    for table in ("incident", "sys_audit", "task_sla", "sys_choice", "sys_user_group"):
-        path = data.staged_table("servicenow", table)
-        whole = stage_pages(
-            saved_page_spec(table), lambda t=table: raw_pages(data, "servicenow", t)
-        )
-        staged[table] = _frame(path)
-        assert staged[table].equals(whole.frame), table
-        assert staged[table].equals(_frame(fixture.staged_table("servicenow", table))), table
+    staged = _check_against_the_whole_path(store)
+    assert {s.table: s.rows for s in report.staged}["sys_audit"] == staged["sys_audit"].height
     assert staged["sys_audit"].height > 5 * 1_500  # many spill files
-    # The incident log: the whole mapping and canonical log of the staged tables.
-    mined = staged["sys_audit"].filter(pl.col("fieldname").is_in(AUDITED_FIELDNAMES))
-    mapped = build_events({**staged, "sys_audit": mined}, table="incident")
-    whole_log = build_canonical_log(mapped.staged, quarantine=mapped.quarantine)
-    stored = store.read("servicenow-incidents")
-    assert stored["case_id"].n_unique() > 4 * 700  # several chunks of cases
-    assert stored.height > 3 * 4_000  # several pieces
-    assert stored.equals(whole_log.events)
-    entry = store.catalog.get("servicenow-incidents")
-    assert entry is not None and entry.events == whole_log.events.height
-    assert entry.quarantined == whole_log.quarantine.height
-    # The order log: the whole item, task and order events of the staged tables.
-    order_tables = {**staged, "sys_audit": mined}
-    for table in ("sc_req_item", "sc_task", "sc_cat_item", "sc_request"):
-        order_tables[table] = _frame(data.staged_table("servicenow", table))
-    items = build_events(order_tables, table="sc_req_item")
-    tasks = build_events(order_tables, table="sc_task")
-    orders = build_order_events(
-        item_events=items.staged,
-        task_events=tasks.staged,
-        audit=staged["sys_audit"],
-        items=order_tables["sc_req_item"],
-        tasks=order_tables["sc_task"],
-        cat_items=order_tables["sc_cat_item"],
-        requests=order_tables["sc_request"],
-    )
-    set_aside = pl.concat([items.quarantine, tasks.quarantine, orders.quarantine])
-    whole_orders = build_canonical_log(orders.staged, quarantine=set_aside)
-    stored_orders = store.read("servicenow-orders")
-    assert stored_orders["case_id"].n_unique() > 4 * 700
-    assert stored_orders.equals(whole_orders.events)
-    # Every log file as the fixture's (default sizes).
+    # Every staged table and log file as the fixture's (default sizes).
+    fixture = LogStore(kit_landscape.data_dir)
+    for table, frame in staged.items():
+        assert frame.equals(_frame(fixture.data.staged_table("servicenow", table))), table
     for name in ("servicenow-incidents", "servicenow-orders"):
-        mine, theirs = store.table_path(name), LogStore(kit_landscape.data_dir).table_path(name)
+        mine, theirs = store.table_path(name), fixture.table_path(name)
         for suffix in ("", ".dfg", ".variants"):
             a = mine.with_name(mine.stem + suffix + ".parquet")
             b = theirs.with_name(theirs.stem + suffix + ".parquet")
             assert _frame(a).equals(_frame(b)), (name, suffix)
-    assert {s.table: s.rows for s in report.staged}["sys_audit"] == staged["sys_audit"].height
+
+
+@pytest.mark.usefixtures("tiny_sizes")
+def test_records_set_aside_in_chunks_are_the_whole_paths(
+    kit_landscape: KitLandscape, tmp_path: Path
+) -> None:
+    # Saved pages with records that staging and the logs set aside, and a record read again.
+    pages = tmp_path / "servicenow"
+    shutil.copytree(kit_landscape.data_dir.parent / "sim" / "servicenow", pages)
+    late = "2027-01-01 00:00:0"
+    with _last_page(pages / "sys_audit") as rows:
+        rows.append({**rows[3], "documentkey": "nope", "tablename": "incident",
+                     "sys_id": "zz1", "sys_created_on": late + "1"})  # fmt: skip
+        rows.append({**rows[5], "sys_id": "", "sys_created_on": late + "2"})
+        rows.append({**rows[6], "newvalue": "-100", "fieldname": "state", "sys_id": "zz2",
+                     "tablename": "incident", "sys_created_on": late + "3"})  # fmt: skip
+    with _last_page(pages / "incident") as rows:
+        rows.append({**rows[2], "opened_at": "yesterday", "sys_updated_on": late + "1"})
+        rows.append({**rows[3], "short_description": "again", "sys_updated_on": late + "2"})
+    with _last_page(pages / "sc_task") as rows:
+        rows.append({**rows[1], "request_item": "missing", "sys_id": "zzorphan",
+                     "number": "SCTASK-ORPHAN", "sys_updated_on": late + "1"})  # fmt: skip
+    store = LogStore(tmp_path / "data")
+    report = ingest(store, ServiceNowSource(), exports=[pages])
+    _check_against_the_whole_path(store)
+    incidents = store.catalog.get("servicenow-incidents")
+    orders = store.catalog.get("servicenow-orders")
+    assert incidents is not None and orders is not None
+    assert (incidents.quarantined, orders.quarantined) == (5, 2)
+    assert report.quarantined == 9  # 2 staging (no sys_id, a bad time) + 5 + 2
+
+
+@contextlib.contextmanager
+def _last_page(folder: Path) -> Iterator[list[dict[str, Any]]]:
+    """The records of the folder's last saved page, written back after the edit."""
+    page = sorted(folder.glob("page-*.json"))[-1]
+    document = json.loads(page.read_text("utf-8"))
+    yield document["result"]
+    page.write_text(json.dumps(document), "utf-8")
+
+
+def _check_against_the_whole_path(store: LogStore) -> dict[str, pl.DataFrame]:
+    """Assert that the staged tables and both logs stored are the whole path's; the staged
+    tables."""
+    data = store.data
+    staged = {}
+    for table in ("incident", "sys_audit", "task_sla", "sys_choice", "sys_user_group",
+                  "sc_req_item", "sc_task", "sc_cat_item", "sc_request"):  # fmt: skip
+        whole = stage_pages(
+            saved_page_spec(table), lambda t=table: raw_pages(data, "servicenow", t)
+        )
+        staged[table] = _frame(data.staged_table("servicenow", table))
+        assert staged[table].equals(whole.frame), table
+        quarantine = data.staged_quarantine("servicenow", table)
+        assert quarantine.exists() == (whole.quarantine.height > 0), table
+    mined = {
+        **staged,
+        "sys_audit": staged["sys_audit"].filter(pl.col("fieldname").is_in(AUDITED_FIELDNAMES)),
+    }
+    mapped = build_events(mined, table="incident")
+    incidents = build_canonical_log(mapped.staged, quarantine=mapped.quarantine)
+    items = build_events(mined, table="sc_req_item")
+    tasks = build_events(mined, table="sc_task")
+    orders = build_order_events(
+        item_events=items.staged,
+        task_events=tasks.staged,
+        audit=staged["sys_audit"],
+        items=staged["sc_req_item"],
+        tasks=staged["sc_task"],
+        cat_items=staged["sc_cat_item"],
+        requests=staged["sc_request"],
+    )
+    set_aside = pl.concat([items.quarantine, tasks.quarantine, orders.quarantine])
+    order_log = build_canonical_log(orders.staged, quarantine=set_aside)
+    for name, log in (("servicenow-incidents", incidents), ("servicenow-orders", order_log)):
+        stored = store.read(name)
+        assert stored["case_id"].n_unique() > 4 * 700, name  # several chunks of cases
+        assert stored.height > 3 * 4_000, name  # several pieces
+        assert stored.equals(log.events), name
+        entry = store.catalog.get(name)
+        assert entry is not None
+        assert (entry.events, entry.quarantined) == (log.events.height, log.quarantine.height)
+        if log.quarantine.height:
+            written = pl.read_csv(store.quarantine_path(name), infer_schema=False)
+            assert written["reason"].to_list() == log.quarantine["reason"].to_list(), name
+            assert written["row_number"].to_list() == [str(n) for n in log.quarantine["row_number"]]
+    return staged
 
 
 def _audit(sys_id: str, when: str, **values: str | None) -> dict[str, str | None]:
