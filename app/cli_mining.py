@@ -52,6 +52,8 @@ from mining import (
     filter_view,
     find_bottlenecks,
     find_partitioned_bottlenecks,
+    find_partitioned_small_months,
+    find_partitioned_split_bottlenecks,
     find_ping_pong,
     find_small_months,
     merge_partitioned_small_activities,
@@ -388,14 +390,16 @@ def bottlenecks_command(
         small_months = (
             spark_engine.spark_find_small_months(spark, of="event") if by == "month" else []
         )
-    elif (
-        split == "none"
-        and not working_time
-        and (whole := partitioned_view(name, org_unit, since, until)) is not None
-    ):
+    elif (whole := partitioned_view(name, org_unit, since, until)) is not None:
         log, activities = merge_partitioned_small_activities(whole[0])
-        ranked = find_partitioned_bottlenecks(log, level=chosen)
-        small_months = []
+        ranked = (
+            find_partitioned_bottlenecks(log, level=chosen)
+            if split == "none" and not working_time
+            else find_partitioned_split_bottlenecks(
+                log, level=chosen, by=split, time=_time_mode(working_time)
+            )
+        )
+        small_months = find_partitioned_small_months(whole[0]) if by == "month" else []
     else:
         view = scan_view(name, org_unit, since, until)
         activities = merge_small_activities(view)

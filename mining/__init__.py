@@ -73,6 +73,10 @@ from mining.partitioned_conformance import (
     compute_partitioned_variant_table,
     partitioned_log_variants,
 )
+from mining.partitioned_waits import (
+    find_partitioned_small_months,
+    find_partitioned_split_bottlenecks,
+)
 from mining.pm4py_adapter import (
     FitnessResult,
     ProcessModel,
@@ -246,6 +250,8 @@ __all__ = [
     "find_deviations",
     "find_log_index",
     "find_partitioned_bottlenecks",
+    "find_partitioned_small_months",
+    "find_partitioned_split_bottlenecks",
     "find_ping_pong",
     "find_small_months",
     "find_stuck_cases",

@@ -54,30 +54,52 @@ def find_bottlenecks(
         fast = order_bottlenecks(named, keys, [])
         return (fast if top is None else fast.filter(pl.col("rank") <= top)).collect()
     lazy = events.lazy()
+    check_org_units(lazy, by)
+    if by == "org_unit":
+        lazy = merge_small_groups(lazy, by=ORG_UNIT).frame
+    waits = bottleneck_waits(lazy, level=level, by=by, time=time, calendar=calendar)
+    split: list[str] = [] if by == "none" else [by]
+    ranked = _rank(waits, keys, split)
+    if top is not None:
+        ranked = ranked.filter(pl.col("rank") <= top)
+    return drop_withheld(ranked.collect(), tuple(split))
+
+
+def check_org_units(lazy: pl.LazyFrame, by: Split) -> None:
+    """Refuse a split by org unit of a log without org units."""
     if by == "org_unit" and ORG_UNIT not in lazy.collect_schema():
         raise InputError(
             "this log has no org unit column, so bottlenecks cannot be split by org unit: import "
             "it with --group COLUMN (the assignment group or service area)."
         )
-    if by == "org_unit":
-        lazy = merge_small_groups(lazy, by=ORG_UNIT).frame
+
+
+def bottleneck_waits(
+    lazy: pl.LazyFrame,
+    *,
+    level: BottleneckLevel,
+    by: Split,
+    time: TimeMode,
+    calendar: WorkingCalendar = DEFAULT_CALENDAR,
+) -> pl.LazyFrame:
+    """One row per event with a wait: its split column (``month``, ``org_unit``; none for
+    ``by="none"``), its key (``source`` and ``target``, or ``activity``, as text) and
+    ``wait_s``. The org units must be merged under the 5-person rule already."""
     timed = compute_event_durations(lazy, time=time, calendar=calendar)
     same_case = pl.col(CASE).shift(1) == pl.col(CASE)
-    split: list[str] = [] if by == "none" else [by]
-    waits = timed.select(
-        pl.when(same_case).then(pl.col(ACTIVITY).cast(pl.String).shift(1)).alias("source"),
-        pl.col(ACTIVITY).cast(pl.String).alias("target" if level == "arc" else "activity"),
+    month = (
         pl.from_epoch(compute_local_us(pl.col(TIMESTAMP)), time_unit="us")
         .dt.truncate("1mo")
         .dt.date()
-        .alias("month"),
-        *([pl.col(ORG_UNIT)] if by == "org_unit" else []),
-        "wait_s",
-    ).filter(pl.col("wait_s").is_not_null())
-    ranked = _rank(waits, keys, split)
-    if top is not None:
-        ranked = ranked.filter(pl.col("rank") <= top)
-    return drop_withheld(ranked.collect(), tuple(split))
+    )
+    split = {"none": [], "month": [month.alias("month")], "org_unit": [pl.col(ORG_UNIT)]}[by]
+    activity = pl.col(ACTIVITY).cast(pl.String)
+    keys = (
+        [pl.when(same_case).then(activity.shift(1)).alias("source"), activity.alias("target")]
+        if level == "arc"
+        else [activity.alias("activity")]
+    )
+    return timed.select(*split, *keys, "wait_s").filter(pl.col("wait_s").is_not_null())
 
 
 def _rank(waits: pl.LazyFrame, keys: list[str], split: list[str]) -> pl.LazyFrame:

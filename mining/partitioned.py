@@ -162,7 +162,7 @@ def read_partitioned_log(
     return PartitionedLog(tuple(paths), start=start, end=end, org_units=tuple(org_units))
 
 
-class _Spill:
+class Spill:
     """(key, microseconds) pairs kept in temporary Parquet files, bucketed by a hash of the key,
     so that every key's values can be read together, one bucket at a time."""
 
@@ -181,16 +181,17 @@ class _Spill:
             part.write_parquet(target, compression="lz4", statistics=False)
         self.written += 1
 
-    def group(self, *measures: pl.Expr) -> pl.DataFrame:
-        """Per key: ``frequency``, ``_sum_us`` (exact 128-bit sum) and ``measures``, one
-        bucket at a time."""
+    def group(self, *measures: pl.Expr, exact: bool = True) -> pl.DataFrame:
+        """Per key: ``frequency``, ``_sum_us`` (the exact 128-bit sum of integers; with
+        ``exact=False`` polars' sum of the values as they are, floats say) and ``measures``,
+        one bucket at a time."""
         folders = sorted(self.folder.glob("bucket-*"))
         scans = [pl.scan_parquet(folder / "*.parquet") for folder in folders] or [
             pl.LazyFrame(schema={_KEY: pl.UInt64, _US: pl.Int64})
         ]
         aggregates = (
             pl.len().cast(pl.Int64).alias("frequency"),
-            pl.col(_US).cast(pl.Int128).sum().alias("_sum_us"),
+            (pl.col(_US).cast(pl.Int128) if exact else pl.col(_US)).sum().alias("_sum_us"),
             *measures,
         )
         return pl.concat([scan.group_by(_KEY).agg(*aggregates).collect() for scan in scans])
@@ -216,7 +217,7 @@ def discover_partitioned_dfg(log: PartitionedLog) -> pl.DataFrame:
     and target."""
     names = log.activity_names()
     with tempfile.TemporaryDirectory(prefix="kitflow-dfg-") as folder:
-        spill = _Spill(Path(folder), len(log.paths))
+        spill = Spill(Path(folder), len(log.paths))
         for lazy in log.coded(names):
             pairs = lazy.select(
                 (_code() * PAIR_BASE + _code().shift(-1)).alias(_KEY),
@@ -278,7 +279,7 @@ def _case_runs(lazy: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def _collect_variants(log: PartitionedLog, spill: _Spill | None, names: list[str]) -> _Variants:
+def _collect_variants(log: PartitionedLog, spill: Spill | None, names: list[str]) -> _Variants:
     """The variants of every partition (sequences of codes of ``names``), their throughputs
     spilled when ``spill`` is given."""
     variants = _Variants({}, [])
@@ -303,7 +304,7 @@ def compute_partitioned_variants(log: PartitionedLog) -> pl.DataFrame:
     ``median_throughput_s`` (exact: see the module docstring)."""
     names = log.activity_names()
     with tempfile.TemporaryDirectory(prefix="kitflow-variants-") as folder:
-        spill = _Spill(Path(folder), len(log.paths))
+        spill = Spill(Path(folder), len(log.paths))
         variants = _collect_variants(log, spill, names)
         grouped = spill.group((pl.col(_US) / 1e6).median().alias("median_throughput_s"))
     sequences = {index: list(sequence) for sequence, index in variants.ids.items()}
@@ -366,7 +367,7 @@ def find_partitioned_bottlenecks(
     ``total_wait_s`` and ``wait_share`` (exact median, exact sums: see the module docstring)."""
     names = log.activity_names()
     with tempfile.TemporaryDirectory(prefix="kitflow-waits-") as folder:
-        spill = _Spill(Path(folder), len(log.paths))
+        spill = Spill(Path(folder), len(log.paths))
         for lazy in log.coded(names):
             spill.add(_waits(lazy, level).collect())
         grouped = spill.group((pl.col(_US) / 1e6).median().alias("median_wait_s"))

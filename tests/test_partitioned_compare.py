@@ -20,9 +20,9 @@ from tests.test_partitioned_mining import (
     HAND_MADE,
     T0,
     _cli_json,
+    _cli_logs,
     _log,
     _partitioned,
-    _store_one_and_parts,
 )
 
 AT = dt.datetime(2024, 7, 1, tzinfo=dt.UTC)
@@ -76,10 +76,8 @@ def test_each_period_counts_its_people_over_all_partitions(tmp_path: Path) -> No
 def test_the_cli_compares_a_partitioned_log_per_partition(
     kit_landscape: KitLandscape, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data = tmp_path / "data"
-    monkeypatch.setenv("KITFLOW_DATA_DIR", str(data))
-    monkeypatch.delenv("KITFLOW_DATABASE_URL", raising=False)
-    _store_one_and_parts(LogStore(kit_landscape.data_dir).read("servicenow-incidents"), data)
+    events = LogStore(kit_landscape.data_dir).read("servicenow-incidents")
+    _cli_logs(monkeypatch, tmp_path / "data", events)
     command = ["compare", "{}", "--at", "2024-07-01", "--measure", "wait_s", "--resamples", "300"]
     one = _cli_json([part.format("one") for part in command])
     parts = _cli_json([part.format("parts") for part in command])

@@ -26,6 +26,7 @@ from tests.test_partitioned_mining import (
     FLAT_LANDSCAPE_LOGS,
     HAND_MADE,
     _cli_json,
+    _cli_logs,
     _log,
     _partitioned,
     _store_one_and_parts,
@@ -81,12 +82,8 @@ def test_the_landscape_logs_variant_tables_in_3_partitions(
 def test_discover_and_conformance_of_a_partitioned_log_equal_the_one_file_log(
     kit_landscape: KitLandscape, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data = tmp_path / "data"
-    monkeypatch.setenv("KITFLOW_DATA_DIR", str(data))
-    monkeypatch.delenv("KITFLOW_DATABASE_URL", raising=False)
     events = LogStore(kit_landscape.data_dir).read("servicenow-orders")
-    _store_one_and_parts(events, data)
-    store = LogStore(data)
+    store = _cli_logs(monkeypatch, tmp_path / "data", events)
     assert isinstance(variant_source(store, "parts"), LogVariants)
     assert not isinstance(variant_source(store, "one"), LogVariants)
     models = {}

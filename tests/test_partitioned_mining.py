@@ -245,6 +245,14 @@ def _store_one_and_parts(events: pl.DataFrame, data: Path) -> None:
         )
 
 
+def _cli_logs(monkeypatch: pytest.MonkeyPatch, data: Path, events: pl.DataFrame) -> LogStore:
+    """The CLI's data folder ``data`` holding ``events`` as logs "one" and "parts"."""
+    monkeypatch.setenv("KITFLOW_DATA_DIR", str(data))
+    monkeypatch.delenv("KITFLOW_DATABASE_URL", raising=False)
+    _store_one_and_parts(events, data)
+    return LogStore(data)
+
+
 def _cli_json(args: list[str]) -> Any:
     result = CliRunner().invoke(cli, [*args, "--json"])
     assert result.exit_code == 0, result.output
@@ -254,10 +262,8 @@ def _cli_json(args: list[str]) -> Any:
 def test_the_cli_computes_a_partitioned_log_per_partition(
     kit_landscape: KitLandscape, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("KITFLOW_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("KITFLOW_DATABASE_URL", raising=False)
     events = LogStore(kit_landscape.data_dir).read("servicenow-incidents")
-    _store_one_and_parts(events, tmp_path / "data")
+    _cli_logs(monkeypatch, tmp_path / "data", events)
     calls: list[str] = []
     for function in (
         "discover_partitioned_dfg",
@@ -318,10 +324,8 @@ def test_a_view_filtered_to_units_counts_their_own_people_across_partitions(
 ) -> None:
     """Filtered to org units, the 5-person rule also counts the units' own people (as for one
     file): every unit's view is shown or withheld alike, partitioned or not."""
-    monkeypatch.setenv("KITFLOW_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("KITFLOW_DATABASE_URL", raising=False)
     events = LogStore(kit_landscape.data_dir).read("servicenow-incidents")
-    _store_one_and_parts(events, tmp_path / "data")
+    _cli_logs(monkeypatch, tmp_path / "data", events)
     outcomes = []
     for unit in sorted(events["org_unit"].drop_nulls().unique().to_list()):
         results = [

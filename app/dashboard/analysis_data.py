@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Final, Literal
+from typing import Final
 
 import polars as pl
 
@@ -37,6 +37,7 @@ from mining import (
     filter_view,
     find_bottlenecks,
     find_partitioned_bottlenecks,
+    find_partitioned_small_months,
     find_ping_pong,
     find_small_months,
     merge_partitioned_small_activities,
@@ -179,7 +180,7 @@ def analyse_partitioned(log: PartitionedLog, span: tuple[dt.date, dt.date] | Non
     merged_log, _ = merge_partitioned_small_activities(log)
     found = find_partitioned_bottlenecks(merged_log, level="arc")
     shown = rank_shown_bottlenecks(drop_withheld(found, ("source", "target")), top=TOP_BOTTLENECKS)
-    small_months = _partitioned_small_months(log)
+    small_months = find_partitioned_small_months(log)
     by_month = (
         pl.concat(
             find_bottlenecks(lazy, level="arc", by="month").select(
@@ -212,28 +213,6 @@ def _schema(log: PartitionedLog) -> pl.Schema:
     return _schema_scan(log).collect_schema()
 
 
-def _partitioned_small_months(
-    log: PartitionedLog, of: Literal["event", "case"] = "event"
-) -> list[dt.date]:
-    """:func:`mining.find_small_months` of a log stored in partitions: each partition's
-    people per Copenhagen month (of an event, or of its case's start; one moment of each),
-    united, then counted (each kept moment its own case)."""
-    if RESOURCE not in _schema(log):
-        return []
-    moment = pl.col(TIMESTAMP) if of == "event" else pl.col(TIMESTAMP).min().over(CASE)
-    month = moment.dt.convert_time_zone(str(DISPLAY_ZONE)).dt.truncate("1mo").dt.date()
-    kept = pl.concat(
-        lazy.with_columns(moment.alias("_moment"), month.alias("_month"))
-        .group_by("_month", pl.col(RESOURCE).cast(pl.String))
-        .agg(pl.col("_moment").first().alias(TIMESTAMP))
-        .select(TIMESTAMP, RESOURCE)
-        .collect()
-        for lazy in log.partitions()
-    )
-    cases = pl.int_range(pl.len()).cast(pl.String).alias(CASE)
-    return find_small_months(kept.with_columns(cases), of=of)
-
-
 def _partitioned_handovers(log: PartitionedLog) -> HandoverData:
     """:func:`_handovers` of a log stored in partitions: the org units of fewer than 5 people
     decided over all partitions, then each partition's handovers and cases added."""
@@ -256,7 +235,7 @@ def _partitioned_handovers(log: PartitionedLog) -> HandoverData:
         .cast(schema)
         .sort("month")
     )
-    small_months = _partitioned_small_months(log, of="case")
+    small_months = find_partitioned_small_months(log, of="case")
     pairs = ("source", "target")
     return HandoverData(
         matrix=drop_withheld(found.matrix, pairs),
