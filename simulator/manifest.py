@@ -33,6 +33,7 @@ from simulator.world import (
     PROJECT,
     SERVICE_AREAS,
     month_label,
+    month_labels,
     month_starts,
 )
 
@@ -82,9 +83,7 @@ def _r(x: float, digits: int = 4) -> float:
 
 def _month_counts(t: IntArray) -> dict[str, int]:
     """How many of the times fall in each month ('YYYY-MM')."""
-    labels, counts = np.unique(
-        np.array([month_label(int(v)) for v in t], dtype="U7"), return_counts=True
-    )
+    labels, counts = np.unique(month_labels(t), return_counts=True)
     return {str(k): int(c) for k, c in zip(labels, counts, strict=True)}
 
 
@@ -334,7 +333,7 @@ def _opened_cases(ctx: Context, key: str) -> pl.DataFrame:
     assert isinstance(pair, tuple)
     number, opened = pair
     seen = opened < ctx.world.end_s
-    months = np.array([month_label(int(t)) for t in opened[seen]], dtype="U7")
+    months = month_labels(opened[seen])
     return pl.DataFrame({"reference": number[seen], "month": months})
 
 
@@ -372,7 +371,7 @@ def automation_truth(ctx: Context, auto: Automation, tx: Transactions | None) ->
     start = np.zeros(0, dtype=np.int64) if tx is None else tx.start_s
     human = np.where(outcome == 0, auto.residual_minutes, auto.manual_minutes * factor)
     hours = (auto.manual_minutes - human) / 60
-    months = [month_label(int(t)) for t in start]
+    months = month_labels(start).tolist()
     moved = (
         0.0 if conf is None else conf.moved_share * (auto.manual_minutes - auto.residual_minutes)
     )

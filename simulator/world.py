@@ -313,6 +313,13 @@ def month_label(t: int) -> str:
     return str(np.datetime64(int(t), "s").astype("datetime64[M]"))
 
 
+def month_labels(t: IntArray) -> StrArray:
+    """``month_label`` of each epoch second, vectorised."""
+    return (
+        np.asarray(t, dtype=np.int64).astype("datetime64[s]").astype("datetime64[M]").astype("U7")
+    )
+
+
 # July holidays and Christmas slow the municipality down; automation volumes stay flat.
 _SEASON_RAW = np.array([1.05, 1.05, 1.05, 1.0, 1.0, 1.0, 0.6, 0.95, 1.1, 1.1, 1.1, 0.85])
 SEASON = _SEASON_RAW / _SEASON_RAW.mean()  # a year's volume stays the nominal volume
