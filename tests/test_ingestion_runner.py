@@ -351,8 +351,8 @@ def test_a_second_writer_of_a_source_waits_then_stops_clearly(
 
 def test_the_facade_exports_exactly_its_public_names() -> None:
     facade = importlib.import_module("services.ingestion")
-    modules = {"azure_devops", "landscape", "robots", "runner", "servicenow", "servicenow_logs",
-               "settings", "time_registration"}  # fmt: skip
+    modules = {"azure_devops", "landscape", "landscape_link", "robots", "runner", "servicenow",
+               "servicenow_logs", "settings", "time_registration"}  # fmt: skip
     public = {name for name in dir(facade) if not name.startswith("_")}
     assert set(facade.__all__) == public - modules
     assert len(facade.__all__) == len(set(facade.__all__))
