@@ -285,16 +285,25 @@ class DataFolder:
         so ``remove_stale_spills`` removes only what a killed import left."""
         root = self.root / SPILL
         root.mkdir(parents=True, exist_ok=True)
-        folder = root / uuid.uuid4().hex
-        with (root / f"{folder.name}.lock").open("a+", encoding="utf-8") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            folder.mkdir()
-            try:
-                yield folder
-            finally:
-                shutil.rmtree(folder, ignore_errors=True)
-                Path(handle.name).unlink(missing_ok=True)
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        while True:
+            folder = root / uuid.uuid4().hex
+            lock = root / f"{folder.name}.lock"
+            with lock.open("a+", encoding="utf-8") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                # Between creating the lock file and locking it, another process's
+                # remove_stale_spills may have found it free and deleted it: then our lock
+                # guards nothing, and a folder made now would look stale. Take a new one.
+                if not _same_file(handle, lock):
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+                    continue
+                folder.mkdir()
+                try:
+                    yield folder
+                finally:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    lock.unlink(missing_ok=True)
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+                return
 
     def remove_stale_spills(self) -> None:
         """Remove the spill folders of imports that were killed (their lock is free)."""
@@ -418,3 +427,11 @@ def _acquire(handle: IO[str], path: Path, *, kind: LockKind, name: str, wait_s: 
                     f"(or raise {LOCK_TIMEOUT_ENV} to wait longer)."
                 ) from None
             time.sleep(0.05)
+
+
+def _same_file(handle: IO[str], path: Path) -> bool:
+    """Whether the open ``handle`` is still the file at ``path`` (not unlinked or replaced)."""
+    try:
+        return os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino
+    except FileNotFoundError:
+        return False

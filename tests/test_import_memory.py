@@ -10,11 +10,13 @@ column), quarantine, catalog figures and notes.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import gzip
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -22,6 +24,7 @@ import pytest
 from extractors.files import ReadOptions
 from extractors.files import batches as batches_module
 from extractors.files.batches import count_csv_records, csv_blocks
+from models import datafolder as datafolder_module
 from models import spill as spill_module
 from models.errors import InputError
 from models.store import LogStore
@@ -329,6 +332,31 @@ def test_a_killed_imports_spill_is_removed_at_the_next_start(tmp_path: Path) -> 
     left.mkdir()  # what a killed import leaves: a folder whose lock nobody holds
     (left.with_suffix(".lock")).write_text("")
     LogStore(tmp_path / "data", f"sqlite:///{tmp_path / 'c.db'}")
+    assert not list((tmp_path / "data" / ".spill").iterdir())
+
+
+def test_a_spill_whose_lock_file_a_cleaner_removed_before_it_was_locked_takes_a_new_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = LogStore(tmp_path / "data", f"sqlite:///{tmp_path / 'c.db'}")
+    locked = fcntl.flock
+    cleaned: list[str] = []
+
+    def cleaner_first(handle: Any, operation: int) -> None:
+        # Another process's remove_stale_spills finds the new lock file free and deletes it
+        # between its creation and the spill's lock (once).
+        if operation == fcntl.LOCK_EX and not cleaned:
+            cleaned.append(handle.name)
+            Path(handle.name).unlink()
+        locked(handle, operation)
+
+    monkeypatch.setattr(datafolder_module.fcntl, "flock", cleaner_first)
+    with store.data.spill_folder() as folder:
+        monkeypatch.setattr(datafolder_module.fcntl, "flock", locked)
+        assert Path(cleaned[0]).name != folder.with_suffix(".lock").name
+        assert folder.with_suffix(".lock").exists()
+        store.data.remove_stale_spills()  # the folder in use is held by its lock: kept
+        assert folder.is_dir()
     assert not list((tmp_path / "data" / ".spill").iterdir())
 
 
