@@ -136,7 +136,7 @@ from mining.rework import compute_rework
 from mining.rule_trends import find_breaking_cases, summarize_breaking_cases
 from mining.rules import Rule, SummaryLevel, check_rules, read_rules, summarize_rule_results
 from mining.stats import LogStats, compute_log_stats
-from mining.stuck import find_stuck_cases
+from mining.stuck import find_partitioned_stuck_cases, find_stuck_cases, find_unit_spellings
 from mining.variants import (
     compare_variants,
     compute_variants,
@@ -252,9 +252,11 @@ __all__ = [
     "find_partitioned_bottlenecks",
     "find_partitioned_small_months",
     "find_partitioned_split_bottlenecks",
+    "find_partitioned_stuck_cases",
     "find_ping_pong",
     "find_small_months",
     "find_stuck_cases",
+    "find_unit_spellings",
     "find_work_cases",
     "forecast_load",
     "merge_partitioned_small_activities",

@@ -33,6 +33,7 @@ from mining import (
     discover_process_model,
     find_breaking_cases,
     find_deviations,
+    find_partitioned_stuck_cases,
     find_stuck_cases,
     partitioned_log_variants,
     read_partitioned_log,
@@ -218,7 +219,7 @@ class StuckReport:
 
 def find_log_end(store: LogStore, log: str) -> dt.datetime | None:
     """The moment just after the last event of ``log`` (None for an empty log)."""
-    last = store.read(log).lazy().select(pl.col(TIMESTAMP).max()).collect().item()
+    last = store.scan(log).select(pl.col(TIMESTAMP).max()).collect().item()
     return None if last is None else last + dt.timedelta(microseconds=1)
 
 
@@ -231,14 +232,22 @@ def find_stuck(
 ) -> StuckReport:
     """The cases of ``log`` open at ``as_of`` (default: the end of the log) and untouched for
     ``min_working_days`` working days or more, oldest first. A case has ended with an activity
-    starting ``State: Closed`` or one of :data:`CLOSING_ACTIVITIES`."""
-    events = store.read(log).lazy()
+    starting ``State: Closed`` or one of :data:`CLOSING_ACTIVITIES`. A log stored in
+    partitions is read one partition at a time (``mining.find_partitioned_stuck_cases``: the
+    same list)."""
+    events = store.scan(log)
     moment = as_of or find_log_end(store, log) or dt.datetime.now(dt.UTC)
     activities = (
         events.select(pl.col("activity").cast(pl.String).unique()).collect().to_series().to_list()
     )
     closing = [a for a in activities if a.startswith(CLOSING_PREFIX) or a in CLOSING_ACTIVITIES]
-    everyone = find_stuck_cases(events, as_of=moment, min_working_days=0.0, closing=closing)
+    paths = store.partition_paths(log)
+    if paths is None:
+        everyone = find_stuck_cases(events, as_of=moment, min_working_days=0.0, closing=closing)
+    else:
+        everyone = find_partitioned_stuck_cases(
+            read_partitioned_log(paths), as_of=moment, min_working_days=0.0, closing=closing
+        )
     stuck = everyone.filter(pl.col("waiting_working_days") >= min_working_days)
     return StuckReport(log, moment, min_working_days, stuck, everyone.height)
 
