@@ -73,6 +73,10 @@ from mining.partitioned_conformance import (
     compute_partitioned_variant_table,
     partitioned_log_variants,
 )
+from mining.partitioned_resources import (
+    compute_partitioned_area_load,
+    compute_partitioned_handover_trend,
+)
 from mining.partitioned_waits import (
     find_partitioned_small_months,
     find_partitioned_split_bottlenecks,
@@ -206,6 +210,8 @@ __all__ = [
     "compute_integration_share",
     "compute_log_stats",
     "compute_monthly_cv",
+    "compute_partitioned_area_load",
+    "compute_partitioned_handover_trend",
     "compute_partitioned_handovers",
     "compute_partitioned_log_stats",
     "compute_partitioned_variant_table",

@@ -30,7 +30,13 @@ import numpy as np
 import polars as pl
 
 from mining.calendar_dk import compute_local_us
-from mining.privacy import MIN_PEOPLE, OTHER_ACTIVITIES, WITHHELD_GROUP, merge_small_groups
+from mining.privacy import (
+    MIN_PEOPLE,
+    OTHER_ACTIVITIES,
+    WITHHELD_GROUP,
+    MergedGroups,
+    merge_small_groups,
+)
 from models.schema import CASE, ORG_UNIT, RESOURCE, TIMESTAMP
 
 Log = pl.LazyFrame | pl.DataFrame
@@ -84,11 +90,52 @@ def compute_area_visits(events: Log) -> pl.DataFrame:
         pl.when(same_after).then(pl.col(ORG_UNIT).shift(-1)).alias("target"),
         pl.when(same_after).then(pl.col("start").shift(-1)).otherwise(pl.col("_last")).alias("end"),
     )
-    duration = (pl.col("end") - pl.col("start")).dt.total_microseconds() / 1e6
     return (
-        linked.with_columns(duration.alias("duration_s"))
+        linked.with_columns(_seconds(pl.col("end") - pl.col("start")).alias("duration_s"))
         .select(CASE, ORG_UNIT, "source", "target", "start", "end", "duration_s", "people")
         .collect()
+    )
+
+
+def load_visits(events: Log) -> pl.DataFrame:
+    """:func:`compute_area_visits` without its case ids and people, which the load does not
+    need: ``org_unit``, ``source``, ``target``, ``start``, ``end``, ``duration_s``, in the same
+    order. A visit's first and last events are found by comparing each event with its
+    neighbours (the events of a case are stored together), not by grouping the events."""
+    same_case = (pl.col(CASE) == pl.col(CASE).shift(1)).fill_null(False)
+    begins = ~same_case | (pl.col(ORG_UNIT) != pl.col(ORG_UNIT).shift(1)).fill_null(True)
+    marked = (
+        events.lazy()
+        .select(CASE, TIMESTAMP, pl.col(ORG_UNIT).cast(pl.String))
+        .filter(pl.col(ORG_UNIT).is_not_null())
+        .select(ORG_UNIT, TIMESTAMP, begins.alias("_begins"), same_case.alias("_handed_in"))
+        .collect()
+    )
+    ends = marked["_begins"].shift(-1).fill_null(True)
+    first = marked.filter("_begins").select(
+        ORG_UNIT, pl.col(TIMESTAMP).alias("start"), "_handed_in"
+    )
+    last = marked.filter(ends).select(pl.col(TIMESTAMP).alias("_last"))
+    del marked
+    handed_on = pl.col("_handed_in").shift(-1).fill_null(False)
+    linked = pl.concat([first, last], how="horizontal").with_columns(
+        pl.when("_handed_in").then(pl.col(ORG_UNIT).shift(1)).alias("source"),
+        pl.when(handed_on).then(pl.col(ORG_UNIT).shift(-1)).alias("target"),
+        pl.when(handed_on).then(pl.col("start").shift(-1)).otherwise(pl.col("_last")).alias("end"),
+    )
+    duration = _seconds(pl.col("end") - pl.col("start")).alias("duration_s")
+    return linked.select(ORG_UNIT, "source", "target", "start", "end", duration)
+
+
+def _seconds(delta: pl.Expr) -> pl.Expr:
+    """``delta`` in seconds, correctly rounded. Polars divides by a literal as a multiplication
+    by its reciprocal (a last-bit error for about a quarter of the values, where depending on
+    how the column is chunked), so the visits of a partition and of one file could differ in
+    the last bit; numpy's division is exact."""
+    return delta.dt.total_microseconds().map_batches(
+        lambda us: pl.Series(us.name, us.to_numpy() / 1e6, dtype=pl.Float64),
+        return_dtype=pl.Float64,
+        is_elementwise=True,
     )
 
 
@@ -112,10 +159,17 @@ class AreaLoad:
 def compute_area_load(events: Log) -> AreaLoad:
     """The load per org unit and month, and who waits on whom (see :class:`AreaLoad`)."""
     merged = merge_small_groups(events, by=ORG_UNIT)
-    visits = compute_area_visits(merged.frame)
+    people = count_people_per_month(merged.frame)
+    return area_load_of(load_visits(merged.frame), people, merged)
+
+
+def area_load_of(visits: pl.DataFrame, people: pl.DataFrame, merged: MergedGroups) -> AreaLoad:
+    """:class:`AreaLoad` of the ``visits`` (:func:`load_visits`) of a log whose org units were
+    ``merged`` (the 5-person rule) and whose units' people per month are ``people``
+    (:func:`count_people_per_month`)."""
     if merged.withheld:
         visits = visits.filter(pl.col(ORG_UNIT) != WITHHELD_GROUP)
-    monthly = _monthly(visits, merged.frame)
+    monthly = _monthly(visits, people)
     months_withheld = 0
     if merged.people_known:
         small = pl.col("people") < MIN_PEOPLE
@@ -127,18 +181,20 @@ def compute_area_load(events: Log) -> AreaLoad:
     )
 
 
-def _monthly(visits: pl.DataFrame, events: pl.LazyFrame) -> pl.DataFrame:
+def _monthly(visits: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
     if visits.is_empty():
         return _empty_monthly()
-    begun = visits.group_by(ORG_UNIT, _month(pl.col("start")).alias("month")).agg(
+    lazy = visits.lazy()  # each count reads only its columns
+    begun_lazy = lazy.group_by(ORG_UNIT, _month(pl.col("start")).alias("month")).agg(
         pl.len().cast(pl.Int64).alias("arrivals"),
         pl.col("source").is_not_null().sum().cast(pl.Int64).alias("handovers_in"),
     )
-    ended = visits.group_by(ORG_UNIT, _month(pl.col("end")).alias("month")).agg(
+    ended_lazy = lazy.group_by(ORG_UNIT, _month(pl.col("end")).alias("month")).agg(
         pl.len().cast(pl.Int64).alias("completions"),
         pl.col("target").is_not_null().sum().cast(pl.Int64).alias("handovers_out"),
         (pl.col("duration_s").median() / 3600).alias("median_throughput_h"),
     )
+    begun, ended = pl.collect_all([begun_lazy, ended_lazy])
     seen: list[dt.date] = [*begun["month"], *ended["month"]]
     first, last = min(seen), max(seen)
     months = pl.DataFrame({"month": pl.date_range(first, last, "1mo", eager=True)})
@@ -157,7 +213,6 @@ def _monthly(visits: pl.DataFrame, events: pl.LazyFrame) -> pl.DataFrame:
             .alias("open_end")
         )
     )
-    people = _people_per_month(events)
     return (
         table.join(people, on=[ORG_UNIT, "month"], how="left")
         .with_columns(pl.col("people").fill_null(0))
@@ -165,7 +220,9 @@ def _monthly(visits: pl.DataFrame, events: pl.LazyFrame) -> pl.DataFrame:
     )
 
 
-def _people_per_month(events: pl.LazyFrame) -> pl.DataFrame:
+def count_people_per_month(events: pl.LazyFrame) -> pl.DataFrame:
+    """The distinct people of each org unit and Copenhagen month (``org_unit``, ``month``,
+    ``people``; empty when the log names no people)."""
     if RESOURCE not in events.collect_schema():
         return pl.DataFrame(schema={ORG_UNIT: pl.String, "month": pl.Date, "people": pl.Int64})
     return (
@@ -185,19 +242,21 @@ def _empty_monthly() -> pl.DataFrame:
 
 
 def _waits(visits: pl.DataFrame) -> pl.DataFrame:
-    handed = visits.filter(pl.col("source").is_not_null()).rename(
-        {"source": "from_unit", ORG_UNIT: "waiting_in"}
-    )
-    hours = pl.col("duration_s") / 3600
+    # Seconds turned into hours after aggregating: polars divides a column by a literal as a
+    # multiplication (last-bit errors that depend on how the column is chunked).
+    seconds = pl.col("duration_s")
     return (
-        handed.group_by(pl.col("from_unit").alias("source"), pl.col("waiting_in").alias("target"))
+        visits.lazy()
+        .filter(pl.col("source").is_not_null())
+        .group_by(pl.col("source"), pl.col(ORG_UNIT).alias("target"))
         .agg(
             pl.len().cast(pl.Int64).alias("visits"),
-            hours.mean().alias("mean_wait_h"),
-            hours.median().alias("median_wait_h"),
-            hours.sum().alias("total_wait_h"),
+            (seconds.mean() / 3600).alias("mean_wait_h"),
+            (seconds.median() / 3600).alias("median_wait_h"),
+            (seconds.sum() / 3600).alias("total_wait_h"),
         )
         .sort(["total_wait_h", "source", "target"], descending=[True, False, False])
+        .collect()
     )
 
 

@@ -22,10 +22,14 @@ from mining import (
     AreaHours,
     AreaLoad,
     LoadForecast,
+    PartitionedLog,
     compute_area_hours,
     compute_area_load,
     compute_handover_trend,
+    compute_partitioned_area_load,
+    compute_partitioned_handover_trend,
     drop_small_months,
+    find_partitioned_small_months,
     find_small_months,
     forecast_load,
 )
@@ -87,16 +91,17 @@ def _build(
     del imported_at, hours_stamp  # part of the cache key only
     events = store.scan(log)
     items = _items(events)
-    if item is not None:
-        if item not in items:
-            raise InputError(f"log {log!r} has no catalogue item {item!r}.")
-        events = events.filter(pl.col(ITEM_COLUMN).cast(pl.String) == item)
-    partial = _partial_month(events)
+    if item is not None and item not in items:
+        raise InputError(f"log {log!r} has no catalogue item {item!r}.")
+    scope = _Scope(item, None)
+    partial = _partial_month(scope.apply(events))
     if partial is not None:
-        events = events.filter(pl.col(TIMESTAMP) < _local_midnight(partial))
-    load = compute_area_load(events)
-    trend = compute_handover_trend(events)
-    small = find_small_months(events, of="case")
+        scope = _Scope(item, _local_midnight(partial))
+    paths = store.partition_paths(log)
+    if paths is None:
+        load, trend, small = _figures(scope.apply(events))
+    else:
+        load, trend, small = _partitioned_figures(_ScopedLog(tuple(paths), scope=scope))
     return ResourceView(
         log=log,
         item=item,
@@ -108,6 +113,50 @@ def _build(
         partial_month=partial,
         items=items,
     )
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """The events the view counts: of catalogue ``item`` (all when None) and before
+    ``before`` (the partial last month left out; all when None)."""
+
+    item: str | None
+    before: dt.datetime | None
+
+    def apply(self, events: pl.LazyFrame) -> pl.LazyFrame:
+        if self.item is not None:
+            events = events.filter(pl.col(ITEM_COLUMN).cast(pl.String) == self.item)
+        if self.before is not None:
+            events = events.filter(pl.col(TIMESTAMP) < self.before)
+        return events
+
+
+@dataclass(frozen=True)
+class _ScopedLog(PartitionedLog):
+    """A log stored in partitions, each partition narrowed to ``scope`` (the filters keep
+    events by their own values, so filtering each partition is filtering the log)."""
+
+    scope: _Scope = _Scope(None, None)
+
+    def scan(self, index: int) -> pl.LazyFrame:
+        return self.scope.apply(super().scan(index))
+
+
+Figures = tuple[AreaLoad, pl.DataFrame, list[dt.date]]
+
+
+def _figures(events: pl.LazyFrame) -> Figures:
+    """The load, the handover trend and the small months of a log in one file."""
+    load = compute_area_load(events)
+    return load, compute_handover_trend(events), find_small_months(events, of="case")
+
+
+def _partitioned_figures(log: PartitionedLog) -> Figures:
+    """:func:`_figures` of a log stored in partitions, one partition at a time (the same
+    figures: ``mining.partitioned_resources``)."""
+    load = compute_partitioned_area_load(log)
+    trend = compute_partitioned_handover_trend(log)
+    return load, trend, find_partitioned_small_months(log, of="case")
 
 
 def _items(events: pl.LazyFrame) -> tuple[str, ...]:

@@ -27,6 +27,7 @@ from mining import (
     compute_handover_trend,
     compute_handovers,
     compute_handovers_per_case,
+    compute_partitioned_handover_trend,
     compute_partitioned_handovers,
     compute_partitioned_variants,
     compute_variants,
@@ -222,19 +223,7 @@ def _partitioned_handovers(log: PartitionedLog) -> HandoverData:
         compute_handovers_per_case(groups.apply(lazy), level="org_unit")
         for lazy in log.partitions()
     ]
-    trends = [
-        compute_handover_trend(groups.apply(lazy), level="org_unit") for lazy in log.partitions()
-    ]
-    schema = trends[0].schema
-    trend = (
-        pl.concat(trends)
-        .group_by("month")
-        .agg(pl.col("cases", "handovers", "ping_pongs").sum())
-        .with_columns((pl.col("handovers") / pl.col("cases")).alias("mean_handovers_per_case"))
-        .select(schema.names())
-        .cast(schema)
-        .sort("month")
-    )
+    trend = compute_partitioned_handover_trend(log, groups)
     small_months = find_partitioned_small_months(log, of="case")
     pairs = ("source", "target")
     return HandoverData(
