@@ -133,7 +133,7 @@ def _seconds(delta: pl.Expr) -> pl.Expr:
     how the column is chunked), so the visits of a partition and of one file could differ in
     the last bit; numpy's division is exact."""
     return delta.dt.total_microseconds().map_batches(
-        lambda us: pl.Series(us.name, us.to_numpy() / 1e6, dtype=pl.Float64),
+        lambda us: pl.Series(us.name, us.to_numpy() / 1e6, dtype=pl.Float64, nan_to_null=True),
         return_dtype=pl.Float64,
         is_elementwise=True,
     )

@@ -134,7 +134,9 @@ class _Scope:
 @dataclass(frozen=True)
 class _ScopedLog(PartitionedLog):
     """A log stored in partitions, each partition narrowed to ``scope`` (the filters keep
-    events by their own values, so filtering each partition is filtering the log)."""
+    events by their own values, so filtering each partition is filtering the log). Only
+    :meth:`scan` applies the scope: the mining functions read a partition's events through it
+    (``log.paths`` only for the schema)."""
 
     scope: _Scope = _Scope(None, None)
 

@@ -17,6 +17,7 @@ from polars.testing import assert_frame_equal
 import services.resources
 from app.dashboard.pages import resources
 from mining import (
+    PartitionedLog,
     compute_area_load,
     compute_area_visits,
     compute_handover_trend,
@@ -74,6 +75,72 @@ def test_the_visits_without_grouping_equal_the_grouped_visits(
     )
 
 
+# Edge cases of a visit: a null unit at the first and the last row and between two events of
+# one unit (it does not break the visit), a case whose units are all null (no visit), one-event
+# cases, a case that returns to a unit. Cases c1..c9 and r1..r5 spread over 3 partitions.
+EDGES = [
+    ("c1", 0, None, "p1"), ("c1", 1, "SD", "p2"), ("c1", 2, None, "p3"), ("c1", 3, "SD", "p4"),
+    ("c1", 4, "APP", "p5"), ("c2", 0, None, "p1"), ("c2", 5, None, "p2"), ("c3", 1, "APP", "p3"),
+    ("c4", 2, "SD", "p4"), ("c4", 3, "APP", "p5"), ("c4", 9, "SD", "p6"), ("c5", 4, "FU", None),
+    ("c6", 6, "SD", "p1"), ("c6", 7, "FU", "p2"), ("c6", 8, None, "p3"),
+    *((f"r{i}", 10 + i, "SD", f"p{i}") for i in range(1, 6)),
+    *((f"s{i}", 11 + i, "APP", f"q{i}") for i in range(1, 6)),
+]  # fmt: skip
+
+
+def _edges(*, people: bool = True) -> pl.DataFrame:
+    """:data:`EDGES` as a stored log (hours after 1 March 2024 08:00 UTC), sorted as stored."""
+    start = dt.datetime(2024, 3, 1, 8, 0, tzinfo=dt.UTC)
+    frame = pl.DataFrame(
+        {
+            "case_id": [r[0] for r in EDGES],
+            "activity": ["work"] * len(EDGES),
+            "timestamp": [start + dt.timedelta(hours=r[1]) for r in EDGES],
+            "event_order": list(range(len(EDGES))),
+            "org_unit": [r[2] for r in EDGES],
+            "resource": [r[3] for r in EDGES],
+        },
+        schema_overrides={
+            "activity": pl.Categorical(),
+            "timestamp": pl.Datetime("us", "UTC"),
+            "event_order": pl.UInt64,
+        },
+    ).sort("case_id", "timestamp", "event_order")
+    return frame if people else frame.drop("resource")
+
+
+def test_the_visits_of_the_edge_cases_are_the_grouped_visits() -> None:
+    events = _edges()
+    visits = load_visits(events)
+    assert_frame_equal(visits, compute_area_visits(events).drop("case_id", "people"))
+    # c1: SD (rows 1-3, the null between does not break it) handed to APP; c2: no visit.
+    assert visits.head(3).select("org_unit", "source", "target", "duration_s").rows() == [
+        ("SD", None, "APP", 3 * 3600.0),
+        ("APP", "SD", None, 0.0),
+        ("APP", None, None, 0.0),
+    ]
+
+
+@pytest.mark.parametrize("people", [True, False])
+@pytest.mark.parametrize("partitions", [3, 40])  # 40: most partitions hold no case
+def test_the_edge_cases_in_partitions_equal_one_file(
+    tmp_path: Path, people: bool, partitions: int
+) -> None:
+    events = _edges(people=people)
+    log = _partitioned(events, tmp_path, partitions=partitions)
+    expected = compute_area_load(events)
+    assert expected.people_known is people
+    _assert_same_load(compute_partitioned_area_load(log), expected)
+    trend = compute_partitioned_handover_trend(log)
+    assert_frame_equal(trend, compute_handover_trend(events), check_exact=True)
+
+
+def test_a_log_of_no_partitions_has_no_load() -> None:
+    load = compute_partitioned_area_load(PartitionedLog(()))
+    assert (load.monthly.height, load.waits.height, load.people_known) == (0, 0, False)
+    assert compute_partitioned_handover_trend(PartitionedLog(())).height == 0
+
+
 def test_a_visits_seconds_are_correctly_rounded() -> None:
     # 3 h 38 min 46,137 s: polars' "/ 1e6" multiplies by 1e-6 and gives 13126.136999999999.
     start = dt.datetime(2023, 1, 1, 0, 7, 12, 757000, tzinfo=dt.UTC)
@@ -126,6 +193,7 @@ def _assert_same_view(found: ResourceView, expected: ResourceView) -> None:
 def test_the_service_reads_a_partitioned_log_per_partition(
     store: LogStore, monkeypatch: pytest.MonkeyPatch, item: str | None, partial: dt.date | None
 ) -> None:
+    services.resources._build.cache_clear()  # so that "parts" is computed under the spies
     expected = build_resource_view(store, "one", item=item)
 
     def whole(*_args: Any, **_kw: Any) -> Any:

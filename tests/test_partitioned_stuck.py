@@ -15,7 +15,13 @@ from polars.testing import assert_frame_equal
 import services.governance
 from app.dashboard.pages import stuck
 from extractors.files import ReadOptions
-from mining import find_partitioned_stuck_cases, find_stuck_cases, find_unit_spellings
+from mining import (
+    PartitionedLog,
+    find_partitioned_stuck_cases,
+    find_stuck_cases,
+    find_unit_spellings,
+)
+from mining.stuck import STUCK_COLUMNS
 from models.partitions import assign_partitions
 from models.store import LogStore
 from services import find_stuck
@@ -137,3 +143,10 @@ def test_the_page_shows_a_partitioned_log_as_one_file(store: LogStore) -> None:
         ["A", "Drift", "03.06.2025 10:00", "State: Work in Progress", "04.06.2025 12:00", "4,5"],
     ]
     assert table_rows(parts.areas) == [["Drift", "1"], ["Servicedesk", "1"]]
+
+
+def test_a_log_of_no_partitions_lists_no_case() -> None:
+    found = find_partitioned_stuck_cases(
+        PartitionedLog(()), as_of=AS_OF, min_working_days=0, closing=[]
+    )
+    assert (found.height, tuple(found.columns)) == (0, STUCK_COLUMNS)
