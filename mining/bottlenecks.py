@@ -15,7 +15,7 @@ from typing import Literal
 
 import polars as pl
 
-from mining.calendar_dk import DEFAULT_CALENDAR, WorkingCalendar, compute_local_us
+from mining.calendar_dk import DEFAULT_CALENDAR, WorkingCalendar, local_month
 from mining.durations import TimeMode, compute_event_durations
 from mining.log_index import find_view, name_keys, view_wait_groups
 from mining.privacy import drop_withheld, merge_small_groups
@@ -87,12 +87,8 @@ def bottleneck_waits(
     ``wait_s``. The org units must be merged under the 5-person rule already."""
     timed = compute_event_durations(lazy, time=time, calendar=calendar)
     same_case = pl.col(CASE).shift(1) == pl.col(CASE)
-    month = (
-        pl.from_epoch(compute_local_us(pl.col(TIMESTAMP)), time_unit="us")
-        .dt.truncate("1mo")
-        .dt.date()
-    )
-    split = {"none": [], "month": [month.alias("month")], "org_unit": [pl.col(ORG_UNIT)]}[by]
+    month = local_month(pl.col(TIMESTAMP)).alias("month")
+    split = {"none": [], "month": [month], "org_unit": [pl.col(ORG_UNIT)]}[by]
     activity = pl.col(ACTIVITY).cast(pl.String)
     keys = (
         [pl.when(same_case).then(activity.shift(1)).alias("source"), activity.alias("target")]

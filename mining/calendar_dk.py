@@ -210,6 +210,11 @@ def compute_local_us(utc: pl.Expr) -> pl.Expr:
     return us + pl.lit(offsets).gather(index)
 
 
+def local_month(utc: pl.Expr) -> pl.Expr:
+    """The first day (a ``Date``) of the Copenhagen month of a UTC datetime."""
+    return pl.from_epoch(compute_local_us(utc), time_unit="us").dt.truncate("1mo").dt.date()
+
+
 def compute_working_duration_s(
     start: pl.Expr, end: pl.Expr, *, calendar: WorkingCalendar = DEFAULT_CALENDAR
 ) -> pl.Expr:

@@ -21,7 +21,7 @@ from typing import Final, Literal
 
 import polars as pl
 
-from mining.calendar_dk import compute_local_us
+from mining.calendar_dk import local_month
 from mining.privacy import MIN_PEOPLE, PrivacyError
 from models.errors import InputError
 from models.schema import CASE, ORG_UNIT, RESOURCE, TIMESTAMP
@@ -166,9 +166,8 @@ def compute_handover_trend(
     """One row per month (Copenhagen month in which the case started, as the date of its first
     day): ``month``, ``cases``, ``handovers``, ``mean_handovers_per_case``, ``ping_pongs``."""
     per_case = compute_handovers_per_case(events, level=level, min_group_size=min_group_size)
-    month = pl.from_epoch(compute_local_us(pl.col("start")), time_unit="us").dt.truncate("1mo")
     return (
-        per_case.group_by(month.dt.date().alias("month"))
+        per_case.group_by(local_month(pl.col("start")).alias("month"))
         .agg(
             pl.len().cast(pl.Int64).alias("cases"),
             pl.col("handovers").sum(),

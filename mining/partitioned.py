@@ -68,7 +68,7 @@ from typing import Final
 import polars as pl
 
 from mining.bottlenecks import BottleneckLevel, order_bottlenecks
-from mining.calendar_dk import compute_local_us
+from mining.calendar_dk import local_month
 from mining.dfg import DFG_SCHEMA, same_case_as_next, time_us
 from mining.filters import filter_view
 from mining.handovers import MIN_GROUP_SIZE, Performer
@@ -507,6 +507,19 @@ def _distinct_people(
     return pl.concat(pairs).unique()
 
 
+def one_moment_per_month(lazy: pl.LazyFrame, moment: pl.Expr, keys: list[pl.Expr]) -> pl.DataFrame:
+    """One moment per (Copenhagen month of ``moment``, values of ``keys``) of a partition, as
+    the ``keys`` and ``timestamp``: united over the partitions, each month's distinct keys
+    (people, say) are the whole log's, for a one-file count per month of the kept rows."""
+    timed = lazy.with_columns(moment.alias("_moment"))
+    return (
+        timed.group_by(local_month(pl.col("_moment")).alias("_month"), *keys)
+        .agg(pl.col("_moment").first().alias(TIMESTAMP))
+        .drop("_month")
+        .collect()
+    )
+
+
 def merge_partitioned_small_groups(
     log: PartitionedLog, *, by: str, people_column: str = RESOURCE, other: str = OTHER_GROUP
 ) -> tuple[SmallGroups, MergedGroups]:
@@ -650,9 +663,7 @@ def check_partitioned_rules(log: PartitionedLog, rules: tuple[Rule, ...]) -> pl.
 def _small_case_months(log: PartitionedLog) -> list[str]:
     """:func:`mining.find_small_months` (``of="case"``) of the whole log as ``YYYY-MM``: the
     months whose started cases show fewer than 5 distinct people over all partitions."""
-    start = pl.col(TIMESTAMP).min().over(CASE)
-    month = pl.from_epoch(compute_local_us(start), time_unit="us").dt.truncate("1mo").dt.date()
-    pairs = _distinct_people(log, month)
+    pairs = _distinct_people(log, local_month(pl.col(TIMESTAMP).min().over(CASE)))
     if pairs is None or pairs.get_column(RESOURCE).drop_nulls().len() == 0:
         return []
     small = find_small_groups(pairs.rename({"_group": "_month"}), by="_month")

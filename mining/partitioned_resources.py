@@ -18,9 +18,13 @@ from __future__ import annotations
 
 import polars as pl
 
-from mining.calendar_dk import compute_local_us
 from mining.handovers import compute_handover_trend
-from mining.partitioned import PartitionedLog, SmallGroups, merge_partitioned_small_groups
+from mining.partitioned import (
+    PartitionedLog,
+    SmallGroups,
+    merge_partitioned_small_groups,
+    one_moment_per_month,
+)
 from mining.resources import AreaLoad, area_load_of, count_people_per_month, load_visits
 from models.schema import ORG_UNIT, RESOURCE, TIMESTAMP
 
@@ -67,18 +71,9 @@ def _unit_month_people(events: pl.LazyFrame) -> pl.DataFrame:
     schema = events.collect_schema()
     if RESOURCE not in schema:
         return pl.DataFrame(schema={ORG_UNIT: pl.String, TIMESTAMP: schema[TIMESTAMP]})
-    month = pl.from_epoch(compute_local_us(pl.col(TIMESTAMP)), time_unit="us").dt.truncate("1mo")
-    return (
-        events.filter(pl.col(ORG_UNIT).is_not_null())
-        .group_by(
-            pl.col(ORG_UNIT).cast(pl.String),
-            month.alias("_month"),
-            pl.col(RESOURCE).cast(pl.String),
-        )
-        .agg(pl.col(TIMESTAMP).first())
-        .select(ORG_UNIT, TIMESTAMP, RESOURCE)
-        .collect()
-    )
+    named = events.filter(pl.col(ORG_UNIT).is_not_null())
+    keys = [pl.col(ORG_UNIT).cast(pl.String), pl.col(RESOURCE).cast(pl.String)]
+    return one_moment_per_month(named, pl.col(TIMESTAMP), keys)
 
 
 def _no_people() -> pl.DataFrame:

@@ -34,12 +34,13 @@ from mining.bottlenecks import (
     check_org_units,
     order_bottlenecks,
 )
-from mining.calendar_dk import DEFAULT_CALENDAR, WorkingCalendar, compute_local_us
+from mining.calendar_dk import DEFAULT_CALENDAR, WorkingCalendar
 from mining.durations import TimeMode
 from mining.partitioned import (
     PartitionedLog,
     Spill,
     merge_partitioned_small_groups,
+    one_moment_per_month,
 )
 from mining.privacy import drop_withheld, find_small_months
 from models.schema import CASE, ORG_UNIT, RESOURCE, TIMESTAMP
@@ -126,15 +127,8 @@ def find_partitioned_small_months(
     if not log.paths or people_column not in pl.scan_parquet(log.paths[0]).collect_schema():
         return []
     moment = pl.col(TIMESTAMP) if of == "event" else pl.col(TIMESTAMP).min().over(CASE)
-    month = pl.from_epoch(compute_local_us(pl.col("_moment")), time_unit="us").dt.truncate("1mo")
-    kept = pl.concat(
-        lazy.with_columns(moment.alias("_moment"))
-        .group_by(month.alias("_month"), pl.col(people_column).cast(pl.String))
-        .agg(pl.col("_moment").first().alias(TIMESTAMP))
-        .select(TIMESTAMP, people_column)
-        .collect()
-        for lazy in log.partitions()
-    )
+    person = [pl.col(people_column).cast(pl.String)]
+    kept = pl.concat(one_moment_per_month(lazy, moment, person) for lazy in log.partitions())
     # Each kept moment its own case, so that "of the case's start" is the moment itself.
     cases = pl.int_range(pl.len()).cast(pl.String).alias(CASE)
     return find_small_months(kept.with_columns(cases), of=of, people_column=people_column)

@@ -41,7 +41,7 @@ from typing import Final, Literal
 
 import polars as pl
 
-from mining.calendar_dk import compute_local_us
+from mining.calendar_dk import local_month
 from models.errors import KitflowError
 from models.schema import ACTIVITY, CASE, ORG_UNIT, RESOURCE, TIMESTAMP
 
@@ -206,10 +206,8 @@ def find_small_months(
     if count_people(lazy, people_column=people_column) is None:
         return []
     moment = pl.col(TIMESTAMP) if of == "event" else pl.col(TIMESTAMP).min().over(CASE)
-    month = pl.from_epoch(compute_local_us(moment), time_unit="us").dt.truncate("1mo").dt.date()
-    per_month = count_people_per_group(
-        lazy.with_columns(month.alias("_month")), by="_month", people_column=people_column
-    )
+    by_month = lazy.with_columns(local_month(moment).alias("_month"))
+    per_month = count_people_per_group(by_month, by="_month", people_column=people_column)
     small = per_month.filter(pl.col("people") < MIN_PEOPLE)["_month"]
     return sorted(dt.date.fromisoformat(day) for day in small.to_list())
 

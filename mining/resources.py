@@ -29,7 +29,7 @@ from typing import Final
 import numpy as np
 import polars as pl
 
-from mining.calendar_dk import compute_local_us
+from mining.calendar_dk import local_month
 from mining.privacy import (
     MIN_PEOPLE,
     OTHER_ACTIVITIES,
@@ -56,10 +56,6 @@ _COLUMNS: Final = (
     "median_throughput_h",
     "people",
 )
-
-
-def _month(moment: pl.Expr) -> pl.Expr:
-    return pl.from_epoch(compute_local_us(moment), time_unit="us").dt.truncate("1mo").dt.date()
 
 
 def compute_area_visits(events: Log) -> pl.DataFrame:
@@ -185,11 +181,11 @@ def _monthly(visits: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
     if visits.is_empty():
         return _empty_monthly()
     lazy = visits.lazy()  # each count reads only its columns
-    begun_lazy = lazy.group_by(ORG_UNIT, _month(pl.col("start")).alias("month")).agg(
+    begun_lazy = lazy.group_by(ORG_UNIT, local_month(pl.col("start")).alias("month")).agg(
         pl.len().cast(pl.Int64).alias("arrivals"),
         pl.col("source").is_not_null().sum().cast(pl.Int64).alias("handovers_in"),
     )
-    ended_lazy = lazy.group_by(ORG_UNIT, _month(pl.col("end")).alias("month")).agg(
+    ended_lazy = lazy.group_by(ORG_UNIT, local_month(pl.col("end")).alias("month")).agg(
         pl.len().cast(pl.Int64).alias("completions"),
         pl.col("target").is_not_null().sum().cast(pl.Int64).alias("handovers_out"),
         (pl.col("duration_s").median() / 3600).alias("median_throughput_h"),
@@ -227,7 +223,7 @@ def count_people_per_month(events: pl.LazyFrame) -> pl.DataFrame:
         return pl.DataFrame(schema={ORG_UNIT: pl.String, "month": pl.Date, "people": pl.Int64})
     return (
         events.filter(pl.col(ORG_UNIT).is_not_null())
-        .group_by(pl.col(ORG_UNIT).cast(pl.String), _month(pl.col(TIMESTAMP)).alias("month"))
+        .group_by(pl.col(ORG_UNIT).cast(pl.String), local_month(pl.col(TIMESTAMP)).alias("month"))
         .agg(pl.col(RESOURCE).drop_nulls().n_unique().cast(pl.Int64).alias("people"))
         .collect()
     )
