@@ -493,7 +493,7 @@ class SmallGroups:
         return lazy.with_columns(merged.otherwise(name).alias(self.column))
 
 
-def _distinct_people(
+def distinct_people(
     log: PartitionedLog, by: pl.Expr, people_column: str = RESOURCE
 ) -> pl.DataFrame | None:
     """The distinct (``_group``, person) pairs of all partitions (``by`` per event; the person
@@ -528,7 +528,7 @@ def merge_partitioned_small_groups(
     partitions counts once), as a relabelling to apply to each partition, and the figures of
     the merge (its ``frame`` a lazy scan of all partitions, relabelled)."""
     present = bool(log.paths) and by in pl.scan_parquet(log.paths[0]).collect_schema()
-    pairs = _distinct_people(log, pl.col(by).cast(pl.String), people_column) if present else None
+    pairs = distinct_people(log, pl.col(by).cast(pl.String), people_column) if present else None
     if pairs is None or pairs.get_column(people_column).drop_nulls().len() == 0:
         unknown = SmallGroups(by, (), other, people_known=False)
         return unknown, MergedGroups(_scan_all(log), 0, 0, withheld=False, people_known=False)
@@ -570,7 +570,7 @@ def compute_partitioned_handovers(
     between resources need ``min_group_size`` (at least 5) distinct resources in the whole log
     (a set union over the partitions), as the one-file computation needs them in the log."""
     if level == "resource" and log.paths:
-        performers = _distinct_people(log, pl.lit(True))
+        performers = distinct_people(log, pl.lit(True))
         if performers is not None:
             people = performers.lazy().select(pl.col(RESOURCE).alias("performer")).drop_nulls()
             check_group_size_of_performers(people, min_group_size)
@@ -663,7 +663,7 @@ def check_partitioned_rules(log: PartitionedLog, rules: tuple[Rule, ...]) -> pl.
 def _small_case_months(log: PartitionedLog) -> list[str]:
     """:func:`mining.find_small_months` (``of="case"``) of the whole log as ``YYYY-MM``: the
     months whose started cases show fewer than 5 distinct people over all partitions."""
-    pairs = _distinct_people(log, local_month(pl.col(TIMESTAMP).min().over(CASE)))
+    pairs = distinct_people(log, local_month(pl.col(TIMESTAMP).min().over(CASE)))
     if pairs is None or pairs.get_column(RESOURCE).drop_nulls().len() == 0:
         return []
     small = find_small_groups(pairs.rename({"_group": "_month"}), by="_month")

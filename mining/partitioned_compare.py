@@ -9,11 +9,9 @@ import datetime as dt
 
 import polars as pl
 
-from mining.partitioned import PartitionedLog
+from mining.partitioned import PartitionedLog, distinct_people
 from mining.privacy import GroupSize, check_period_side, started_before_expr
 from models.schema import RESOURCE
-
-_BEFORE = "_before"
 
 
 def check_partitioned_period_sizes(
@@ -21,18 +19,9 @@ def check_partitioned_period_sizes(
 ) -> None:
     """Raise PrivacyError unless the cases started before ``at`` and those started from it
     each show 5 people or more over all partitions (or the log names none)."""
-    if not log.paths or people_column not in pl.scan_parquet(log.paths[0]).collect_schema():
+    pairs = distinct_people(log, started_before_expr(at), people_column)
+    if pairs is None:
         return
-    before = started_before_expr(at).alias(_BEFORE)
-    pairs = pl.concat(
-        [
-            lazy.select(before, pl.col(people_column).cast(pl.String))
-            .drop_nulls(people_column)
-            .unique()
-            .collect()
-            for lazy in log.partitions()
-        ]
-    )
     for side, started_before in (("before", True), ("from", False)):
-        people = pairs.filter(pl.col(_BEFORE) == started_before)[people_column].n_unique()
-        check_period_side(GroupSize(people or None), side=side, at=at)
+        people = pairs.filter(pl.col("_group") == started_before)[people_column]
+        check_period_side(GroupSize(people.drop_nulls().n_unique() or None), side=side, at=at)
