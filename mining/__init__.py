@@ -50,6 +50,7 @@ from mining.handovers import (
     compute_handovers,
     compute_handovers_per_case,
     find_ping_pong,
+    handover_trend_of,
 )
 from mining.integration import compute_integration_share
 from mining.log_index import clear_log_indexes, find_log_index
@@ -76,6 +77,7 @@ from mining.partitioned_conformance import (
 from mining.partitioned_resources import (
     compute_partitioned_area_load,
     compute_partitioned_handover_trend,
+    merge_handover_trends,
 )
 from mining.partitioned_waits import (
     find_partitioned_small_months,
@@ -265,6 +267,8 @@ __all__ = [
     "find_unit_spellings",
     "find_work_cases",
     "forecast_load",
+    "handover_trend_of",
+    "merge_handover_trends",
     "merge_partitioned_small_activities",
     "merge_partitioned_small_groups",
     "merge_small_activities",

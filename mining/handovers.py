@@ -166,6 +166,11 @@ def compute_handover_trend(
     """One row per month (Copenhagen month in which the case started, as the date of its first
     day): ``month``, ``cases``, ``handovers``, ``mean_handovers_per_case``, ``ping_pongs``."""
     per_case = compute_handovers_per_case(events, level=level, min_group_size=min_group_size)
+    return handover_trend_of(per_case)
+
+
+def handover_trend_of(per_case: pl.DataFrame) -> pl.DataFrame:
+    """:func:`compute_handover_trend` of the rows of :func:`compute_handovers_per_case`."""
     return (
         per_case.group_by(local_month(pl.col("start")).alias("month"))
         .agg(

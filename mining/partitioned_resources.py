@@ -45,12 +45,19 @@ def compute_partitioned_handover_trend(
     log: PartitionedLog, groups: SmallGroups | None = None
 ) -> pl.DataFrame:
     """:func:`mining.compute_handover_trend` (between org units) of the whole log, each
-    partition first relabelled by ``groups`` when given: a case's handovers and its start month
-    lie in its partition, so the months' cases, handovers and ping-pongs add."""
-    trends = [
-        compute_handover_trend(lazy if groups is None else groups.apply(lazy), level="org_unit")
-        for lazy in log.partitions()
-    ]
+    partition first relabelled by ``groups`` when given."""
+    return merge_handover_trends(
+        [
+            compute_handover_trend(lazy if groups is None else groups.apply(lazy), level="org_unit")
+            for lazy in log.partitions()
+        ]
+    )
+
+
+def merge_handover_trends(trends: list[pl.DataFrame]) -> pl.DataFrame:
+    """The handover trend of a log from its partitions' trends (:func:`mining.handover_trend_of`):
+    a case's handovers and its start month lie in its partition, so the months' cases,
+    handovers and ping-pongs add."""
     if not trends:
         return compute_handover_trend(_EMPTY, level="org_unit")
     schema = trends[0].schema

@@ -24,10 +24,8 @@ from mining import (
     check_partitioned_view_size,
     check_view_size,
     compute_case_durations,
-    compute_handover_trend,
     compute_handovers,
     compute_handovers_per_case,
-    compute_partitioned_handover_trend,
     compute_partitioned_handovers,
     compute_partitioned_variants,
     compute_variants,
@@ -41,6 +39,8 @@ from mining import (
     find_partitioned_small_months,
     find_ping_pong,
     find_small_months,
+    handover_trend_of,
+    merge_handover_trends,
     merge_partitioned_small_activities,
     merge_partitioned_small_groups,
     merge_small_activities,
@@ -223,7 +223,7 @@ def _partitioned_handovers(log: PartitionedLog) -> HandoverData:
         compute_handovers_per_case(groups.apply(lazy), level="org_unit")
         for lazy in log.partitions()
     ]
-    trend = compute_partitioned_handover_trend(log, groups)
+    trend = merge_handover_trends([handover_trend_of(frame) for frame in per_case])
     small_months = find_partitioned_small_months(log, of="case")
     pairs = ("source", "target")
     return HandoverData(
@@ -425,7 +425,7 @@ def _handovers(view: pl.LazyFrame) -> HandoverData:
         matrix=drop_withheld(compute_handovers(units, level="org_unit"), pairs),
         ping_pong=drop_withheld(find_ping_pong(units, level="org_unit"), pairs),
         ping_pong_cases=per_case.filter(pl.col("ping_pongs") > 0).height,
-        trend=drop_small_months(compute_handover_trend(units, level="org_unit"), small_months),
+        trend=drop_small_months(handover_trend_of(per_case), small_months),
         merged=merged.merged,
         withheld=merged.withheld,
         months_withheld=len(small_months),
