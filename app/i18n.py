@@ -851,15 +851,19 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "analysis.partial_month": ("delvis", "partial"),
     "analysis.partial_months": (
         "Åbne punkter er delvise måneder: data (eller den valgte periode) dækker ikke hele "
-        "måneden. Under hver måned står antallet af sager med hændelser i måneden.",
+        "måneden. Under en måned står antallet af sager med hændelser i den (med mere end 12 "
+        "måneder under nogle af dem; hold musen over et punkt for de øvrige).",
         "Open points are partial months: the data (or the chosen period) does not cover the "
-        "whole month. Under each month is the number of cases with events in it.",
+        "whole month. Under a month is the number of cases with events in it (with more than 12 "
+        "months under some of them; hover over a point for the others).",
     ),
     "analysis.started_cases_note": (
         "Åbne punkter er delvise måneder: data (eller den valgte periode) dækker ikke hele "
-        "måneden. Under hver måned står antallet af sager, der begyndte i måneden.",
+        "måneden. Under en måned står antallet af sager, der begyndte i den (med mere end 12 "
+        "måneder under nogle af dem; hold musen over et punkt for de øvrige).",
         "Open points are partial months: the data (or the chosen period) does not cover the "
-        "whole month. Under each month is the number of cases that started in it.",
+        "whole month. Under a month is the number of cases that started in it (with more than 12 "
+        "months under some of them; hover over a point for the others).",
     ),
     "analysis.handovers": ("Overleveringer mellem enheder", "Handovers between units"),
     "analysis.handovers_intro": (

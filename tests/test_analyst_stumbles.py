@@ -194,6 +194,29 @@ def test_monthly_charts_mark_partial_months_and_show_each_months_cases(store: Lo
     assert list(started.data[0].marker.symbol) == ["circle", "circle-open"]
 
 
+def test_a_long_month_axis_is_labelled_every_few_months_and_hovers_every_months_cases() -> None:
+    # 36 months (Jan 2023 - Dec 2025): labels every 3rd month, 12 in all; the last one partial.
+    months = pl.DataFrame(
+        {
+            "month": pl.date_range(dt.date(2023, 1, 1), dt.date(2025, 12, 1), "1mo", eager=True),
+            "cases": list(range(1_000, 1_036)),
+            "partial": [False] * 35 + [True],
+        }
+    )
+    trend = months.select("month", "cases", mean_handovers_per_case=pl.lit(0.5))
+    figure = handover_trend_figure(trend, "da", (dt.date(2023, 1, 1), dt.date(2025, 12, 15)))
+    ticks = list(figure.layout.xaxis.tickvals)
+    assert ticks == [dt.date(2023 + m // 12, m % 12 + 1, 1) for m in range(0, 36, 3)]
+    assert list(figure.layout.xaxis.ticktext)[:2] == [
+        "01.2023<br>1.000 sager",
+        "04.2023<br>1.003 sager",
+    ]
+    hovers = list(figure.data[0].text)
+    assert len(hovers) == 36
+    assert hovers[1] == "1.001 sager"
+    assert hovers[-1] == "1.035 sager<br>(delvis)"
+
+
 # ---------------------------------------------------------------------------- org unit names
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
+from typing import Final
 
 import plotly.graph_objects as go
 import polars as pl
@@ -150,29 +152,44 @@ def _month_axis(
     return apply_number_format(figure, language, value_format=value_format)
 
 
+MAX_MONTH_TICKS: Final = 12
+"""A month axis with more months is labelled every few months (three years of labels, each
+with its case count, overlap); every point's hover still names its month's cases."""
+
+
 def month_labels(months: pl.DataFrame, language: Language) -> list[str]:
     """Each month's tick label: "03.2024", its case count under it, "(delvis)" when partial."""
-    labels = []
-    for month, cases, partial in months.select("month", "cases", "partial").iter_rows():
-        name = month.strftime("%m.%Y" if language == "da" else "%Y-%m")
+    return [
+        f"{month.strftime('%m.%Y' if language == 'da' else '%Y-%m')}<br>{cases}"
+        for month, cases in zip(months["month"], _month_cases(months, language), strict=True)
+    ]
+
+
+def _month_cases(months: pl.DataFrame, language: Language) -> list[str]:
+    """Each month's case count ("5 sager"), with "(delvis)" on a line of its own when partial."""
+    texts = []
+    for cases, partial in months.select("cases", "partial").iter_rows():
         count = translate("analysis.month_cases", language, cases=format_int(cases, language))
         part = f"<br>({translate('analysis.partial_month', language)})" if partial else ""
-        labels.append(f"{name}<br>{count}{part}")
-    return labels
+        texts.append(f"{count}{part}")
+    return texts
 
 
 def _label_months(figure: go.Figure, months: pl.DataFrame, language: Language) -> None:
     partial = dict(zip(months["month"].to_list(), months["partial"].to_list(), strict=True))
+    labelled = months.gather_every(math.ceil(months.height / MAX_MONTH_TICKS))
     figure.update_xaxes(
         tickmode="array",
-        tickvals=months["month"].to_list(),
-        ticktext=month_labels(months, language),
+        tickvals=labelled["month"].to_list(),
+        ticktext=month_labels(labelled, language),
         tickangle=0,
         tickfont={"size": 10},
     )
+    cases = dict(zip(months["month"].to_list(), _month_cases(months, language), strict=True))
     for trace in figure.data:
         trace.marker.symbol = ["circle-open" if partial.get(x) else "circle" for x in trace.x]
         trace.marker.size = 9
+        trace.text = [cases.get(x, "") for x in trace.x]  # shown in the hover only
 
 
 def bottleneck_figure(
